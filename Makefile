@@ -1,0 +1,121 @@
+# teletrack: a headless XMPP observer for Jitsi meetings.
+#
+#   make                 build ./teletrack
+#   make test            install deps, unit tests, then integration tests
+#   make unit            unit tests only (no server)
+#   make demo            throwaway Prosody + simulated conference + report
+#   make bench           throughput and memory figures
+#   make SANITIZE=address,undefined test
+
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+CFLAGS ?= -O2 -g
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
+PCS = libstrophe sqlite3 inih jansson
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) 2>/dev/null)
+PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+ifneq ($(SANITIZE),)
+SAN = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+BUILD ?= build-san
+else
+BUILD ?= build
+endif
+
+FINAL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN) -MMD -MP \
+	-Ibot -Istorage $(PC_CFLAGS)
+FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
+
+COMMON = bot/log.c bot/xmalloc.c bot/event.c
+PARSE = bot/presence.c bot/message.c
+STORE = storage/db.c storage/writer.c storage/report.c
+SRCS = bot/main.c bot/config.c bot/xmpp.c bot/room.c $(PARSE) $(COMMON) \
+	$(STORE) storage/report_cli.c
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+PROG = teletrack
+ifneq ($(SANITIZE),)
+PROG = $(BUILD)/teletrack
+endif
+
+UNIT_TESTS = $(BUILD)/tests/test_presence $(BUILD)/tests/test_room \
+	$(BUILD)/tests/test_config $(BUILD)/tests/test_storage
+TOOLS = $(BUILD)/tests/integration/jitsim
+
+all: $(PROG)
+
+$(PROG): $(call obj,$(SRCS))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_presence: $(call obj,tests/test_presence.c $(PARSE) $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/test_room: $(call obj,tests/test_room.c bot/room.c $(PARSE) $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c $(STORE) $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/integration/jitsim: $(call obj,tests/integration/jitsim.c $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
+
+deps:
+	@sh tests/install-deps.sh
+
+unit: deps
+	@$(MAKE) --no-print-directory unit-run
+
+unit-run: $(UNIT_TESTS)
+	@fail=0; for t in $(UNIT_TESTS); do \
+		echo "== $$t"; $$t || fail=1; \
+	done; exit $$fail
+
+integration: deps
+	@$(MAKE) --no-print-directory integration-run
+
+integration-run: $(PROG) $(TOOLS)
+	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
+		sh tests/integration/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory unit-run
+	@$(MAKE) --no-print-directory integration-run
+
+demo: deps
+	@$(MAKE) --no-print-directory $(PROG) $(TOOLS)
+	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
+		sh tests/integration/demo.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/tests/bench
+	@$(BUILD)/tests/bench
+
+$(BUILD)/tests/bench: $(call obj,tests/bench.c bot/room.c $(PARSE) $(STORE) $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
+
+install: $(PROG)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/teletrack/prosody
+	install -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/teletrack
+	install -m 0644 conf/teletrack.conf.example $(DESTDIR)$(PREFIX)/share/teletrack/
+	install -m 0644 conf/prosody/*.lua $(DESTDIR)$(PREFIX)/share/teletrack/prosody/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/teletrack
+	rm -rf $(DESTDIR)$(PREFIX)/share/teletrack
+
+clean:
+	rm -rf build build-san teletrack
+
+.PHONY: all deps unit unit-run integration integration-run test demo bench \
+	install uninstall clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,74 @@
+/*
+ * The INI configuration (inih) -> struct config.  Keys are declared once
+ * in a table sorted by "section.key".  Errors are reported as
+ * "file:line: message"; parsing goes on and fails at the end with every
+ * error shown.
+ */
+#ifndef TELETRACK_CONFIG_H
+#define TELETRACK_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum tls_mode {
+	TLS_REQUIRED,
+	TLS_OPTIONAL,
+	TLS_OFF
+};
+
+struct config {
+	/* [xmpp] */
+	char		*jid;		/* required: observer@hidden.domain */
+	char		*password;	/* from password, password_file, or
+					   $TELETRACK_XMPP_PASSWORD */
+	char		*password_file;
+	char		*server;	/* default: the JID's domain */
+	int		 port;		/* 5222 */
+	enum tls_mode	 tls;		/* required */
+	char		*ca_file;
+	char		*muc_domain;	/* required: conference.example.org */
+	char		*nick;		/* default: JID node (sanitised) */
+	char		*hidden_domain;	/* default: the JID's domain */
+	char		*focus_nick;	/* "focus" */
+	int		 reconnect_min_s;	/* 1 */
+	int		 reconnect_max_s;	/* 60 */
+
+	/* [rooms] */
+	char		**rooms;	/* room names (node only), lower case */
+	size_t		 nrooms;
+	int		 join_all;	/* join = all (companion module) */
+	int		 leave_grace_s;	/* 10 */
+	int		 retry_min_s;	/* 2: room missing -> retry */
+	int		 retry_max_s;	/* 60 */
+
+	/* [storage] */
+	char		*database;	/* /var/lib/teletrack/teletrack.db */
+	int		 flush_ms;	/* 200: max delay before commit */
+	int		 flush_count;	/* 500: commit after this many */
+
+	/* [tracking] */
+	char		*role_field;	/* "group": <identity><group> */
+	char		*ip_mode;	/* store | hash | none ("hash") */
+	int		 rollup_interval_s;	/* 5 */
+};
+
+/* Fill c with defaults; strings are owned (config_free). */
+void	config_init(struct config *c);
+
+/*
+ * Parse an INI text from fp (name is used in messages) into c, which
+ * config_init() prepared.  Every error is logged as "name:line: msg".
+ * Returns 0 or -1 (after parsing everything).  Also checks required keys
+ * and derives defaults (server, nick, hidden_domain), and reads
+ * password_file or $TELETRACK_XMPP_PASSWORD when password is unset.
+ */
+int	config_load(FILE *fp, const char *name, struct config *c);
+int	config_load_file(const char *path, struct config *c);
+int	config_load_string(const char *text, struct config *c);
+
+void	config_free(struct config *c);
+
+/* Print the effective configuration, password masked, to fp. */
+void	config_dump(const struct config *c, FILE *fp);
+
+#endif

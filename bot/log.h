@@ -1,0 +1,29 @@
+/*
+ * Logging to stderr in the style of ntpd's log.c: log_warn appends
+ * strerror(errno), log_warnx does not, log_debug prints only when verbose,
+ * fatal/fatalx log and exit(1).  Every call preserves errno.
+ */
+#ifndef TELETRACK_LOG_H
+#define TELETRACK_LOG_H
+
+#include <stddef.h>
+
+void	log_init(int verbose, const char *procname);
+int	log_verbose(void);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Copy untrusted text (nicks, status texts) into dst for logging: control
+ * characters become \xNN, the result is cut at dstsz - 1 bytes with "..."
+ * when truncated.  Returns dst.  NULL src gives "(null)".
+ */
+char	*log_escape(char *dst, size_t dstsz, const char *src);
+
+#endif
