@@ -846,6 +846,9 @@ occ_new(struct room *r, const struct presence *p, int64_t now)
 	o->snapshot_ms = -1;
 	o->arrived_ms = now;
 	occ_fill(o, p);
+	/* lib-jitsi-meet adds raisedHand only once a hand went up. */
+	if (o->hand < 0)
+		o->hand = 0;
 	o->key = identity_key(p);
 	dom = jid_domain(p->jid);
 	if (strcmp(p->nick, r->focus_nick) == 0)
@@ -1251,10 +1254,17 @@ room_meeting_info(struct room *r, const char *meeting_id, int64_t now,
 		}
 		occ_remove(r, o);
 	}
-	for (o = r->occupants; o != NULL; o = o->next) {
-		if (o->kind != OCC_PARTICIPANT || o->part != NULL)
-			continue;
-		occ_attach(r, o, o->arrived_ms, gap == 0, now, sink);
+	/* Attach the newcomers in the order they arrived. */
+	for (;;) {
+		struct occupant *first = NULL;
+
+		for (o = r->occupants; o != NULL; o = o->next)
+			if (o->kind == OCC_PARTICIPANT && o->part == NULL &&
+			    (first == NULL || o->arrived_ms < first->arrived_ms))
+				first = o;
+		if (first == NULL)
+			break;
+		occ_attach(r, first, first->arrived_ms, gap == 0, now, sink);
 		joined++;
 	}
 	if (gap > 0 && r->sess.open) {

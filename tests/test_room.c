@@ -1,0 +1,1064 @@
+/*
+ * Unit tests of room.c: sequences of presences and messages go through a
+ * capture sink, and the resulting events and rollups are compared with
+ * what the rules say.  Presences are built field by field here so each
+ * case states exactly what arrived; test_presence.c covers the parsing of
+ * real stanza fixtures into the same struct.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "event.h"
+#include "message.h"
+#include "presence.h"
+#include "room.h"
+
+#define ROOM	"standup@conference.meet.jitsi"
+#define T0	1767258000000LL		/* 2026-01-01T09:00:00Z */
+
+struct captured {
+	enum event_type	 type;
+	int64_t		 ts;
+	char		*key;		/* participant key or NULL */
+	char		*data;
+	struct participant_rec p;	/* shallow numbers only */
+	char		*pquality;
+	char		*pleft;
+	char		*pissues;
+	char		*pname;
+	char		*prole;
+	struct session_rec s;		/* numbers only */
+	char		*sstatus;
+	char		*srecording;
+	char		*suid;
+};
+
+static struct captured	ev[512];
+static int		nev;
+
+static void
+capture(const struct event *e, void *arg)
+{
+	struct captured	*c;
+
+	(void)arg;
+	assert_true(nev < (int)(sizeof(ev) / sizeof(ev[0])));
+	c = &ev[nev++];
+	memset(c, 0, sizeof(*c));
+	c->type = e->type;
+	c->ts = e->ts_ms;
+	c->data = e->data != NULL ? strdup(e->data) : NULL;
+	if (e->participant != NULL) {
+		c->key = strdup(e->participant->key);
+		c->p = *e->participant;
+		c->pquality = e->participant->connection_quality != NULL ?
+		    strdup(e->participant->connection_quality) : NULL;
+		c->pleft = e->participant->left_reason != NULL ?
+		    strdup(e->participant->left_reason) : NULL;
+		c->pissues = strdup(e->participant->issues_json);
+		c->pname = strdup(e->participant->name);
+		c->prole = strdup(e->participant->role);
+	}
+	c->s = *e->session;
+	c->sstatus = strdup(e->session->status);
+	c->srecording = strdup(e->session->recording_status);
+	c->suid = strdup(e->session->uid);
+}
+
+static const struct event_sink sink = { capture, NULL };
+
+static void
+reset_capture(void)
+{
+	int	 i;
+
+	for (i = 0; i < nev; i++) {
+		free(ev[i].key);
+		free(ev[i].data);
+		free(ev[i].pquality);
+		free(ev[i].pleft);
+		free(ev[i].pissues);
+		free(ev[i].pname);
+		free(ev[i].prole);
+		free(ev[i].sstatus);
+		free(ev[i].srecording);
+		free(ev[i].suid);
+	}
+	nev = 0;
+}
+
+static int
+count(enum event_type t)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < nev; i++)
+		if (ev[i].type == t)
+			n++;
+	return n;
+}
+
+/* The last event of type t (for participant key, when not NULL). */
+static struct captured *
+last(enum event_type t, const char *key)
+{
+	int	 i;
+
+	for (i = nev - 1; i >= 0; i--)
+		if (ev[i].type == t && (key == NULL ||
+		    (ev[i].key != NULL && strcmp(ev[i].key, key) == 0)))
+			return &ev[i];
+	return NULL;
+}
+
+/* Count the non-rollup events, in order, as a comma list of names. */
+static void
+names(char *buf, size_t sz)
+{
+	int	 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < nev; i++) {
+		if (ev[i].type == EVENT_ROLLUP)
+			continue;
+		if (buf[0] != '\0')
+			strncat(buf, ",", sz - strlen(buf) - 1);
+		strncat(buf, event_type_name(ev[i].type), sz - strlen(buf) - 1);
+	}
+}
+
+/* --- presence builders ------------------------------------------------ */
+
+static struct presence
+pres(const char *nick)
+{
+	struct presence	 p;
+
+	memset(&p, 0, sizeof(p));
+	p.kind = PRESENCE_AVAILABLE;
+	p.room = (char *)ROOM;
+	p.nick = (char *)nick;
+	p.role = (char *)"participant";
+	p.affiliation = (char *)"none";
+	p.hand_raised = -1;
+	p.transcription = -1;
+	return p;
+}
+
+static struct presence
+person(const char *nick, const char *stats)
+{
+	struct presence	 p = pres(nick);
+	static char	 jid[8][128];
+	static int	 n;
+
+	snprintf(jid[n % 8], sizeof(jid[0]), "%s@meet.jitsi/res", nick);
+	p.jid = jid[n++ % 8];
+	p.stats_id = (char *)stats;
+	p.media.known = 1;
+	p.media.audio_muted = 1;
+	return p;
+}
+
+static struct presence
+gone(const char *nick)
+{
+	struct presence	 p = pres(nick);
+
+	p.kind = PRESENCE_UNAVAILABLE;
+	p.role = (char *)"none";
+	return p;
+}
+
+static struct presence
+focus(void)
+{
+	struct presence	 p = pres("focus");
+
+	p.jid = (char *)"focus@auth.meet.jitsi/focus1";
+	p.role = (char *)"moderator";
+	p.affiliation = (char *)"owner";
+	return p;
+}
+
+static struct presence
+self(void)
+{
+	struct presence	 p = pres("teletrack");
+
+	p.jid = (char *)"teletrack@hidden.meet.jitsi/x";
+	p.codes[0] = 110;
+	p.codes[1] = 100;
+	p.ncodes = 2;
+	return p;
+}
+
+static struct room *
+mkroom(void)
+{
+	struct room_opts	 o;
+
+	memset(&o, 0, sizeof(o));
+	o.self_nick = "teletrack";
+	o.hidden_domain = "hidden.meet.jitsi";
+	o.quality_fair_per_hour = 2;
+	o.quality_poor_per_hour = 6;
+	o.leave_grace_s = 10;
+	reset_capture();
+	return room_new(ROOM, &o);
+}
+
+static int
+apply(struct room *r, struct presence p, int64_t t)
+{
+	return room_apply(r, &p, t, &sink);
+}
+
+/* Join with focus, alice (A) and bob (B) already in the room. */
+static struct room *
+joined_room(void)
+{
+	struct room	*r = mkroom();
+
+	room_join_sent(r, T0);
+	assert_int_equal(apply(r, focus(), T0 + 10), 0);
+	assert_int_equal(apply(r, person("alice", "A"), T0 + 11), 0);
+	assert_int_equal(apply(r, person("bob", "B"), T0 + 12), 0);
+	assert_int_equal(nev, 0);	/* nothing before the meeting id */
+	assert_int_equal(apply(r, self(), T0 + 13), ROOM_ACT_QUERY_INFO);
+	assert_int_equal(room_state(r), ROOM_INFO);
+	room_meeting_info(r, "m-1", T0 + 20, &sink);
+	assert_int_equal(room_state(r), ROOM_JOINED);
+	return r;
+}
+
+/* --- tests ------------------------------------------------------------- */
+
+static void
+test_join_opens_session(void **state)
+{
+	struct room	*r = joined_room();
+	char		 buf[512];
+	struct captured	*c;
+
+	(void)state;
+	names(buf, sizeof(buf));
+	/* joins are emitted in arrival order */
+	assert_string_equal(buf, "session_start,observer_join,join,join");
+	c = last(EVENT_JOIN, "sid:A");
+	assert_non_null(c);
+	assert_int_equal(c->ts, T0 + 11);
+	assert_non_null(strstr(c->data, "\"already_present\":true"));
+	assert_int_equal(c->s.peak_participants, 1);
+	assert_int_equal(last(EVENT_JOIN, NULL)->s.peak_participants, 2);
+	assert_string_equal(c->sstatus, "active");
+	assert_string_equal(c->suid, ROOM "/1767258000011");
+	assert_int_equal(room_participants_present(r), 2);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_not_allowed_retries(void **state)
+{
+	struct room	*r = mkroom();
+	struct presence	 p = pres("teletrack");
+
+	(void)state;
+	room_join_sent(r, T0);
+	p.kind = PRESENCE_ERROR;
+	p.error_condition = (char *)"not-allowed";
+	assert_int_equal(room_apply(r, &p, T0 + 5, &sink), ROOM_ACT_RETRY);
+	assert_int_equal(room_state(r), ROOM_IDLE);
+	assert_int_equal(nev, 0);
+	assert_null(room_session(r));
+	room_free(r);
+}
+
+static void
+test_media_transitions(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 a = person("alice", "A");
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	/* Same state again: nothing. */
+	apply(r, a, T0 + 1000);
+	assert_int_equal(nev, 0);
+	a.media.audio_muted = 0;
+	apply(r, a, T0 + 2000);
+	a.media.camera_on = 1;
+	apply(r, a, T0 + 3000);
+	a.media.sharing = 1;
+	apply(r, a, T0 + 4000);
+	a.media.sharing = 0;
+	apply(r, a, T0 + 5000);
+	a.media.audio_muted = 1;
+	a.media.camera_on = 0;
+	apply(r, a, T0 + 6000);
+	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
+	assert_int_equal(count(EVENT_AUDIO_MUTE), 1);
+	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 1);
+	assert_int_equal(count(EVENT_VIDEO_MUTE), 1);
+	assert_int_equal(count(EVENT_SCREENSHARE_START), 1);
+	assert_int_equal(count(EVENT_SCREENSHARE_STOP), 1);
+	c = last(EVENT_AUDIO_MUTE, "sid:A");
+	assert_int_equal(c->p.microphone_enabled, 1);
+	assert_int_equal(c->p.camera_enabled, 1);
+	assert_int_equal(c->p.screen_shared, 1);
+	/* A presence without media info does not read as "muted". */
+	a.media.known = 0;
+	reset_capture();
+	apply(r, a, T0 + 7000);
+	assert_int_equal(nev, 0);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_initial_state_is_not_an_event(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 c = person("carol", "C");
+	struct captured	*e;
+
+	(void)state;
+	reset_capture();
+	c.media.audio_muted = 0;
+	c.media.camera_on = 1;
+	c.hand_raised = 1;
+	apply(r, c, T0 + 1000);
+	assert_int_equal(count(EVENT_JOIN), 1);
+	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 0);
+	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
+	assert_int_equal(count(EVENT_HAND_RAISE), 0);
+	e = last(EVENT_JOIN, "sid:C");
+	assert_int_equal(e->p.microphone_enabled, 1);
+	assert_int_equal(e->p.camera_enabled, 1);
+	assert_int_equal(e->p.screen_shared, 0);
+	assert_null(strstr(e->data, "already_present"));
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_reconnect_before_delayed_leave(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	/* bob's connection dies; he reloads and rejoins as bob2 at +30 s */
+	apply(r, person("bob2", "B"), T0 + 30000);
+	c = last(EVENT_RECONNECT, "sid:B");
+	assert_non_null(c);
+	assert_int_equal(c->p.join_count, 2);
+	assert_non_null(strstr(c->data, "\"previous_nick\":\"bob\""));
+	/* 60 s later Prosody gives up on the old session */
+	p = gone("bob");
+	p.status_text = (char *)"Disconnected: Hibernating too long";
+	apply(r, p, T0 + 90000);
+	c = last(EVENT_DISCONNECT, "sid:B");
+	assert_non_null(c);
+	assert_int_equal(c->p.disconnection_count, 1);
+	assert_int_equal(c->p.present, 1);	/* bob2 is still here */
+	assert_int_equal(c->s.total_disconnections, 1);
+	assert_int_equal(c->s.participant_count, 2);	/* no duplicate */
+	assert_int_equal(room_participants_present(r), 2);
+	/* bob2 leaves cleanly at +120 s: present from +12 ms to +120 s */
+	apply(r, gone("bob2"), T0 + 120000);
+	c = last(EVENT_LEAVE, "sid:B");
+	assert_int_equal(c->p.present, 0);
+	assert_int_equal(c->p.duration_s, (120000 - 12) / 1000);
+	assert_string_equal(c->pleft, "leave");
+	assert_string_equal(c->pissues,
+	    "[\"reconnect-at-29s\",\"disconnect-at-89s\"]");
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_rejoin_after_leave_counts_time_present(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	p = gone("alice");
+	p.status_text = (char *)"Disconnected: unexpected eof while reading";
+	apply(r, p, T0 + 60011);		/* present 60 s */
+	apply(r, person("alice-2", "A"), T0 + 120011);	/* away 60 s */
+	apply(r, gone("alice-2"), T0 + 150011);	/* present 30 s */
+	c = last(EVENT_LEAVE, "sid:A");
+	assert_int_equal(c->p.duration_s, 90);
+	assert_int_equal(c->p.join_count, 2);
+	assert_int_equal(c->p.disconnection_count, 1);
+	assert_int_equal(count(EVENT_RECONNECT), 1);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_kicks_and_333(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	p = gone("bob");
+	p.codes[0] = 307;
+	p.ncodes = 1;
+	p.actor_nick = (char *)"alice";
+	p.reason = (char *)"Please rejoin with audio";
+	apply(r, p, T0 + 1000);
+	c = last(EVENT_KICKED, "sid:B");
+	assert_non_null(c);
+	assert_non_null(strstr(c->data, "\"actor\":\"alice\""));
+	assert_string_equal(c->pleft, "kicked");
+
+	p = gone("alice");
+	p.codes[0] = 333;
+	p.ncodes = 1;
+	p.status_text = (char *)"Kicked: recipient unavailable";
+	apply(r, p, T0 + 2000);
+	c = last(EVENT_DISCONNECT, "sid:A");
+	assert_non_null(c);
+	assert_int_equal(c->p.disconnection_count, 1);
+	assert_string_equal(c->pleft, "disconnect");
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_device_switch(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p;
+
+	(void)state;
+	reset_capture();
+	p = person("bobphone", "B");
+	p.flip_device = 1;
+	apply(r, p, T0 + 1000);
+	p = gone("bob");
+	p.codes[0] = 307;
+	p.ncodes = 1;
+	p.flip_device = 1;
+	apply(r, p, T0 + 1001);
+	assert_int_equal(count(EVENT_DEVICE_SWITCH), 1);
+	assert_int_equal(count(EVENT_KICKED), 0);
+	assert_int_equal(room_participants_present(r), 2);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_focus_leaves_ends_session(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 f = gone("focus");
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	assert_int_equal(room_apply(r, &f, T0 + 600020, &sink),
+	    ROOM_ACT_LEAVE);
+	c = last(EVENT_SESSION_END, NULL);
+	assert_non_null(c);
+	assert_string_equal(c->sstatus, "completed");
+	assert_int_equal(c->s.end_ms, T0 + 600020);
+	assert_int_equal(c->s.duration_s, 600);
+	assert_non_null(strstr(c->data, "\"reason\":\"focus_left\""));
+	/* both participants got their final rollup with the session end */
+	c = last(EVENT_ROLLUP, "sid:A");
+	assert_non_null(c);
+	assert_int_equal(c->p.present, 0);
+	assert_string_equal(c->pleft, "session_end");
+	assert_null(room_session(r));
+	/* the participants' own leaves after that change nothing */
+	reset_capture();
+	apply(r, gone("alice"), T0 + 600100);
+	assert_int_equal(nev, 0);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_failed_when_one_side_only(void **state)
+{
+	struct room	*r = mkroom();
+	struct presence	 f = gone("focus");
+	struct captured	*c;
+
+	(void)state;
+	room_join_sent(r, T0);
+	apply(r, focus(), T0 + 1);
+	apply(r, self(), T0 + 2);
+	room_meeting_info(r, NULL, T0 + 3, &sink);
+	assert_int_equal(nev, 0);	/* no participant: no session yet */
+	apply(r, person("alice", "A"), T0 + 1000);
+	apply(r, gone("alice"), T0 + 5000);
+	apply(r, person("alice2", "A"), T0 + 6000);
+	room_apply(r, &f, T0 + 9000, &sink);
+	c = last(EVENT_SESSION_END, NULL);
+	assert_non_null(c);
+	assert_string_equal(c->sstatus, "failed");
+	assert_int_equal(c->s.peak_participants, 1);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_recording(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 f = focus();
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	f.has_recording = 1;
+	f.rec_status = (char *)"pending";
+	f.rec_mode = (char *)"file";
+	apply(r, f, T0 + 1000);
+	apply(r, f, T0 + 1500);		/* unchanged: nothing */
+	f.rec_status = (char *)"on";
+	f.rec_session = (char *)"s1";
+	apply(r, f, T0 + 2000);
+	f.rec_status = (char *)"off";
+	apply(r, f, T0 + 62000);
+	assert_int_equal(count(EVENT_RECORDING_PENDING), 1);
+	assert_int_equal(count(EVENT_RECORDING_START), 1);
+	assert_int_equal(count(EVENT_RECORDING_STOP), 1);
+	c = last(EVENT_RECORDING_STOP, NULL);
+	assert_string_equal(c->srecording, "recorded");
+	assert_int_equal(c->s.recording_duration_s, 60);
+	assert_non_null(strstr(c->data, "\"duration_s\":60"));
+
+	/* A failed attempt. */
+	f.rec_status = (char *)"pending";
+	f.rec_session = (char *)"s2";
+	apply(r, f, T0 + 70000);
+	f.rec_status = (char *)"off";
+	f.rec_failure = (char *)"busy";
+	apply(r, f, T0 + 71000);
+	c = last(EVENT_RECORDING_FAILED, NULL);
+	assert_non_null(c);
+	assert_string_equal(c->srecording, "failed");
+
+	/* Live streaming is its own pair of events. */
+	f.rec_failure = NULL;
+	f.rec_mode = (char *)"stream";
+	f.rec_session = (char *)"s3";
+	f.rec_status = (char *)"on";
+	apply(r, f, T0 + 80000);
+	f.rec_status = (char *)"off";
+	apply(r, f, T0 + 90000);
+	assert_int_equal(count(EVENT_LIVESTREAM_START), 1);
+	assert_int_equal(count(EVENT_LIVESTREAM_STOP), 1);
+	c = last(EVENT_LIVESTREAM_STOP, NULL);
+	assert_non_null(strstr(c->data, "\"duration_s\":10"));
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_recording_already_on(void **state)
+{
+	struct room	*r = mkroom();
+	struct presence	 f = focus();
+	struct captured	*c;
+
+	(void)state;
+	room_join_sent(r, T0);
+	f.has_recording = 1;
+	f.rec_status = (char *)"on";
+	f.rec_mode = (char *)"file";
+	apply(r, f, T0 + 1);
+	apply(r, person("alice", "A"), T0 + 2);
+	apply(r, self(), T0 + 3);
+	room_meeting_info(r, NULL, T0 + 4, &sink);
+	c = last(EVENT_RECORDING_START, NULL);
+	assert_non_null(c);
+	assert_non_null(strstr(c->data, "\"already_on\":true"));
+	assert_string_equal(c->srecording, "recording");
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_hidden_members(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 j = pres("jibri1");
+	struct presence	 t = pres("transcriber");
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	j.jid = (char *)"recorder@hidden.meet.jitsi/r";
+	j.feature_jibri = 1;
+	apply(r, j, T0 + 1000);
+	t.jid = (char *)"transcriber@hidden.meet.jitsi/t";
+	t.feature_transcriber = 1;
+	t.transcription = 1;
+	apply(r, t, T0 + 2000);
+	apply(r, gone("transcriber"), T0 + 3000);
+	apply(r, gone("jibri1"), T0 + 4000);
+	assert_int_equal(count(EVENT_HIDDEN_JOIN), 2);
+	assert_int_equal(count(EVENT_HIDDEN_LEAVE), 2);
+	assert_int_equal(count(EVENT_TRANSCRIPTION_START), 1);
+	assert_int_equal(count(EVENT_TRANSCRIPTION_STOP), 1);
+	assert_int_equal(count(EVENT_JOIN), 0);
+	c = last(EVENT_HIDDEN_JOIN, NULL);
+	assert_non_null(strstr(c->data, "\"kind\":\"transcriber\""));
+	assert_int_equal(c->s.participant_count, 2);
+	assert_int_equal(room_participants_present(r), 2);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_chat_and_reactions(void **state)
+{
+	struct room	*r = joined_room();
+	struct message	 m;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	memset(&m, 0, sizeof(m));
+	m.kind = MESSAGE_CHAT;
+	m.groupchat = 1;
+	m.room = (char *)ROOM;
+	m.nick = (char *)"bob";
+	room_message(r, &m, T0 + 1000, &sink);
+	room_message(r, &m, T0 + 2000, &sink);
+	m.delayed = 1;			/* history replay */
+	room_message(r, &m, T0 + 2500, &sink);
+	m.delayed = 0;
+	m.nick = (char *)"teletrack";	/* never counts */
+	room_message(r, &m, T0 + 2600, &sink);
+	m.nick = (char *)"bob";
+	m.kind = MESSAGE_REACTION;
+	m.nreactions = 2;
+	room_message(r, &m, T0 + 3000, &sink);
+	assert_int_equal(count(EVENT_CHAT_MESSAGE), 2);
+	assert_int_equal(count(EVENT_REACTION), 1);
+	c = last(EVENT_REACTION, "sid:B");
+	assert_int_equal(c->p.messages_sent, 2);
+	assert_int_equal(c->p.reactions_sent, 2);
+	/* only a count: no text is ever in the event */
+	assert_string_equal(last(EVENT_CHAT_MESSAGE, "sid:B")->data,
+	    "{\"nick\":\"bob\",\"reply\":false}");
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_names_roles_identity(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p = person("c0ffee12", "ZZ");
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	p.identity_id = (char *)"cg-17";
+	p.identity_name = (char *)"Dr. Wilson";
+	p.identity_role = (char *)"caregiver";
+	apply(r, p, T0 + 1000);
+	c = last(EVENT_JOIN, "id:cg-17");
+	assert_non_null(c);
+	assert_string_equal(c->pname, "Dr. Wilson");
+	assert_string_equal(c->prole, "caregiver");
+	assert_string_equal(c->p.participant_id, "cg-17");
+
+	/* display-name change of someone without identity */
+	p = person("alice", "A");
+	p.display_name = (char *)"Alice";
+	apply(r, p, T0 + 2000);
+	c = last(EVENT_NICK_CHANGE, "sid:A");
+	assert_non_null(c);
+	assert_string_equal(c->pname, "Alice");
+	assert_string_equal(c->prole, "unknown");
+
+	/* role change: made moderator */
+	p.role = (char *)"moderator";
+	p.affiliation = (char *)"owner";
+	apply(r, p, T0 + 3000);
+	c = last(EVENT_ROLE_CHANGE, "sid:A");
+	assert_non_null(c);
+	assert_int_equal(c->p.is_moderator, 1);
+	assert_non_null(strstr(c->data, "\"new_role\":\"moderator\""));
+
+	/* hand */
+	p.hand_raised = 1;
+	apply(r, p, T0 + 4000);
+	p.hand_raised = 0;
+	apply(r, p, T0 + 5000);
+	assert_int_equal(count(EVENT_HAND_RAISE), 1);
+	assert_int_equal(count(EVENT_HAND_LOWER), 1);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_gap_reconciliation(void **state)
+{
+	struct room	*r = joined_room();
+	struct captured	*c;
+	char		 buf[512];
+
+	(void)state;
+	reset_capture();
+	room_connection_lost(r, T0 + 60000);
+	assert_int_equal(room_state(r), ROOM_LOST);
+	room_join_sent(r, T0 + 65000);
+	apply(r, focus(), T0 + 65010);
+	apply(r, person("alice", "A"), T0 + 65011);	/* still here */
+	apply(r, person("carol", "C"), T0 + 65012);	/* came meanwhile */
+	/* bob is not listed: he left during the gap */
+	assert_int_equal(apply(r, self(), T0 + 65013), ROOM_ACT_QUERY_INFO);
+	room_meeting_info(r, "m-1", T0 + 65020, &sink);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "leave,join,observer_gap");
+	c = last(EVENT_LEAVE, "sid:B");
+	assert_int_equal(c->ts, T0 + 60000);	/* at the gap's start */
+	assert_string_equal(c->pleft, "left_during_gap");
+	c = last(EVENT_OBSERVER_GAP, NULL);
+	assert_non_null(strstr(c->data, "\"seconds\":5"));
+	assert_non_null(strstr(c->data, "\"left_during_gap\":1"));
+	assert_int_equal(c->s.participant_count, 3);
+	assert_int_equal(room_participants_present(r), 2);
+	assert_string_equal(c->suid, ROOM "/1767258000011");	/* same row */
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_gap_meeting_changed(void **state)
+{
+	struct room	*r = joined_room();
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	room_connection_lost(r, T0 + 60000);
+	room_join_sent(r, T0 + 70000);
+	apply(r, focus(), T0 + 70010);
+	apply(r, person("dave", "D"), T0 + 70011);
+	apply(r, self(), T0 + 70012);
+	room_meeting_info(r, "m-2", T0 + 70020, &sink);
+	c = last(EVENT_SESSION_END, NULL);
+	assert_non_null(c);
+	assert_int_equal(c->ts, T0 + 60000);
+	assert_non_null(strstr(c->data, "ended_during_gap"));
+	c = last(EVENT_SESSION_START, NULL);
+	assert_string_equal(c->suid, ROOM "/1767258070011");
+	c = last(EVENT_JOIN, "sid:D");
+	assert_non_null(c);
+	assert_int_equal(c->s.participant_count, 1);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_room_gone_during_gap(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 e = pres("teletrack");
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	room_connection_lost(r, T0 + 60000);
+	room_join_sent(r, T0 + 90000);
+	e.kind = PRESENCE_ERROR;
+	e.error_condition = (char *)"not-allowed";
+	assert_int_equal(room_apply(r, &e, T0 + 90001, &sink),
+	    ROOM_ACT_RETRY);
+	c = last(EVENT_SESSION_END, NULL);
+	assert_non_null(c);
+	assert_int_equal(c->ts, T0 + 60000);
+	assert_string_equal(c->sstatus, "completed");
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_observer_removed_and_destroyed(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 s = self();
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	s.kind = PRESENCE_UNAVAILABLE;
+	s.codes[0] = 333;
+	s.codes[1] = 110;
+	assert_int_equal(room_apply(r, &s, T0 + 1000, &sink), ROOM_ACT_REJOIN);
+	assert_int_equal(room_state(r), ROOM_LOST);
+	assert_non_null(room_session(r));	/* meeting goes on */
+	room_join_sent(r, T0 + 2000);
+	apply(r, focus(), T0 + 2001);
+	apply(r, person("alice", "A"), T0 + 2002);
+	apply(r, person("bob", "B"), T0 + 2003);
+	apply(r, self(), T0 + 2004);
+	room_meeting_info(r, "m-1", T0 + 2005, &sink);
+	assert_int_equal(count(EVENT_OBSERVER_GAP), 1);
+	assert_int_equal(count(EVENT_JOIN), 0);
+	assert_int_equal(count(EVENT_LEAVE), 0);
+
+	s = self();
+	s.kind = PRESENCE_UNAVAILABLE;
+	s.destroyed = 1;
+	assert_int_equal(room_apply(r, &s, T0 + 3000, &sink), ROOM_ACT_RETRY);
+	c = last(EVENT_SESSION_END, NULL);
+	assert_non_null(strstr(c->data, "room_destroyed"));
+	assert_int_equal(room_state(r), ROOM_IDLE);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_leave_after_grace(void **state)
+{
+	struct room	*r = joined_room();
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	apply(r, gone("alice"), T0 + 1000);
+	apply(r, gone("bob"), T0 + 2000);
+	assert_int_equal(room_tick(r, T0 + 5000, &sink), 0);
+	assert_int_equal(room_tick(r, T0 + 12000, &sink), ROOM_ACT_LEAVE);
+	room_left(r, T0 + 12000, "no_participants", &sink);
+	c = last(EVENT_SESSION_END, NULL);
+	assert_non_null(c);
+	assert_int_equal(c->s.end_ms, T0 + 12000);
+	assert_int_equal(room_state(r), ROOM_IDLE);
+	/* A room with only focus: the observer leaves it too. */
+	reset_capture();
+	room_join_sent(r, T0 + 20000);
+	apply(r, focus(), T0 + 20001);
+	apply(r, self(), T0 + 20002);
+	room_meeting_info(r, NULL, T0 + 20003, &sink);
+	assert_int_equal(room_tick(r, T0 + 31000, &sink), ROOM_ACT_LEAVE);
+	assert_int_equal(nev, 0);
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_rollups_and_quality(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p;
+	struct captured	*c;
+	int		 i;
+
+	(void)state;
+	reset_capture();
+	assert_int_equal(room_tick(r, T0 + 30011, &sink), 0);
+	c = last(EVENT_ROLLUP, "sid:A");
+	assert_non_null(c);
+	assert_int_equal(c->p.duration_s, 30);
+	assert_string_equal(c->pquality, "good");
+	c = last(EVENT_ROLLUP, NULL);
+	assert_int_equal(c->s.duration_s, 30);
+
+	/* 1 incident in 30 min -> 2/h: fair; 3 more -> poor */
+	p = gone("bob");
+	p.status_text = (char *)"Disconnected: closed";
+	apply(r, p, T0 + 1800012);
+	c = last(EVENT_DISCONNECT, "sid:B");
+	assert_string_equal(c->pquality, "fair");
+	for (i = 0; i < 2; i++) {
+		p = person("bobx", "B");
+		apply(r, p, T0 + 1800100 + i * 1000);
+		p = gone("bobx");
+		p.status_text = (char *)"Disconnected: closed";
+		apply(r, p, T0 + 1800500 + i * 1000);
+	}
+	c = last(EVENT_DISCONNECT, "sid:B");
+	assert_string_equal(c->pquality, "poor");
+	assert_string_equal(c->s.connection_quality, "poor");
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_speakerstats_and_module(void **state)
+{
+	struct room		*r = mkroom();
+	struct message		 m;
+	struct speaker_stat	 st[2];
+	struct captured		*c;
+
+	(void)state;
+	room_join_sent(r, T0);
+	apply(r, focus(), T0 + 1);
+	apply(r, person("alice", "A"), T0 + 2);
+	apply(r, person("bob", "B"), T0 + 3);
+	apply(r, self(), T0 + 4);
+	/* the snapshot arrives before the meeting id */
+	memset(&m, 0, sizeof(m));
+	m.kind = MESSAGE_SPEAKERSTATS;
+	st[0].nick = (char *)"alice";
+	st[0].display_name = NULL;
+	st[0].total_ms = 184230;
+	st[1].nick = (char *)"gone-before";
+	st[1].display_name = (char *)"Old";
+	st[1].total_ms = 5000;
+	m.stats = st;
+	m.nstats = 2;
+	room_speakerstats(r, &m, T0 + 5, &sink);
+	assert_int_equal(nev, 0);
+	room_meeting_info(r, "m", T0 + 10, &sink);
+	assert_int_equal(count(EVENT_SPEAKER_STATS), 1);
+
+	/* module: bob speaks 10 s, then alice 5 s, then silence */
+	memset(&m, 0, sizeof(m));
+	m.kind = MESSAGE_MODULE;
+	m.note = NOTE_SPEAKER;
+	m.note_room = (char *)ROOM;
+	m.note_nick = (char *)"bob";
+	room_module_note(r, &m, "hash", T0 + 1000, &sink);
+	m.note_nick = (char *)"alice";
+	room_module_note(r, &m, "hash", T0 + 11000, &sink);
+	m.note_silence = 1;
+	room_module_note(r, &m, "hash", T0 + 16000, &sink);
+	room_tick(r, T0 + 20000, &sink);
+	c = last(EVENT_ROLLUP, "sid:B");
+	assert_int_equal(c->p.spoke_known, 1);
+	assert_true(c->p.spoke_time_s > 9.99 && c->p.spoke_time_s < 10.01);
+	c = last(EVENT_ROLLUP, "sid:A");
+	assert_true(c->p.spoke_time_s > 189.22 && c->p.spoke_time_s < 189.24);
+	assert_int_equal(count(EVENT_DOMINANT_SPEAKER), 3);
+
+	/* interruption and client info */
+	memset(&m, 0, sizeof(m));
+	m.kind = MESSAGE_MODULE;
+	m.note = NOTE_INTERRUPTED;
+	m.note_room = (char *)ROOM;
+	m.note_nick = (char *)"bob";
+	room_module_note(r, &m, "hash", T0 + 30000, &sink);
+	m.note = NOTE_RESTORED;
+	m.note_ms = 4000;
+	room_module_note(r, &m, "hash", T0 + 34000, &sink);
+	m.note = NOTE_CLIENT;
+	m.note_ip = (char *)"203.0.113.7";
+	m.note_ua = (char *)"Mozilla/5.0 (Windows NT 10.0; Win64; x64) "
+	    "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36";
+	room_module_note(r, &m, "hash", T0 + 35000, &sink);
+	c = last(EVENT_CLIENT_INFO, "sid:B");
+	assert_non_null(c);
+	assert_string_equal(c->p.browser, "Chrome");
+	assert_string_equal(c->p.operating_system, "Windows");
+	assert_string_equal(c->p.device_type, "desktop");
+	assert_non_null(strstr(c->data, "\"ip\":\"h:"));
+	assert_null(strstr(c->data, "203.0.113.7"));
+	assert_int_equal(count(EVENT_CONNECTION_INTERRUPTED), 1);
+	assert_non_null(strstr(last(EVENT_CONNECTION_RESTORED, "sid:B")->data,
+	    "\"duration_ms\":4000"));
+	room_module_note(r, &m, "store", T0 + 36000, &sink);
+	assert_non_null(strstr(last(EVENT_CLIENT_INFO, "sid:B")->data,
+	    "203.0.113.7"));
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_hostile_nicks(void **state)
+{
+	struct room	*r = joined_room();
+	char		 big[300];
+	struct presence	 p;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	p = person("x'); DROP TABLE teleconference_events;--", NULL);
+	apply(r, p, T0 + 1000);
+	p = person("ctl\x01\x1b[31m\"quote", NULL);
+	apply(r, p, T0 + 1001);
+	p = person(big, NULL);
+	apply(r, p, T0 + 1002);
+	assert_int_equal(count(EVENT_JOIN), 3);
+	c = last(EVENT_JOIN, "nick:ctl\x01\x1b[31m\"quote");
+	assert_non_null(c);
+	/* JSON escaping keeps the data parseable */
+	assert_non_null(strstr(c->data, "\\u0001"));
+	assert_non_null(strstr(c->data, "\\\"quote"));
+	room_free(r);
+	reset_capture();
+}
+
+static void
+test_stray_presences(void **state)
+{
+	struct room	*r = mkroom();
+
+	(void)state;
+	/* presences while not joined are ignored */
+	assert_int_equal(apply(r, person("alice", "A"), T0), 0);
+	assert_int_equal(apply(r, gone("nobody"), T0), 0);
+	assert_int_equal(nev, 0);
+	room_join_sent(r, T0);
+	apply(r, gone("never-seen"), T0 + 1);
+	assert_int_equal(nev, 0);
+	room_free(r);
+	room_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_join_opens_session),
+		cmocka_unit_test(test_not_allowed_retries),
+		cmocka_unit_test(test_media_transitions),
+		cmocka_unit_test(test_initial_state_is_not_an_event),
+		cmocka_unit_test(test_reconnect_before_delayed_leave),
+		cmocka_unit_test(test_rejoin_after_leave_counts_time_present),
+		cmocka_unit_test(test_kicks_and_333),
+		cmocka_unit_test(test_device_switch),
+		cmocka_unit_test(test_focus_leaves_ends_session),
+		cmocka_unit_test(test_failed_when_one_side_only),
+		cmocka_unit_test(test_recording),
+		cmocka_unit_test(test_recording_already_on),
+		cmocka_unit_test(test_hidden_members),
+		cmocka_unit_test(test_chat_and_reactions),
+		cmocka_unit_test(test_names_roles_identity),
+		cmocka_unit_test(test_gap_reconciliation),
+		cmocka_unit_test(test_gap_meeting_changed),
+		cmocka_unit_test(test_room_gone_during_gap),
+		cmocka_unit_test(test_observer_removed_and_destroyed),
+		cmocka_unit_test(test_leave_after_grace),
+		cmocka_unit_test(test_rollups_and_quality),
+		cmocka_unit_test(test_speakerstats_and_module),
+		cmocka_unit_test(test_hostile_nicks),
+		cmocka_unit_test(test_stray_presences),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
