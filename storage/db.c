@@ -1,0 +1,847 @@
+/*
+ * The SQLite side of teletrack: opening the file, the PRAGMAs, the schema
+ * and its migrations, a small prepared-statement cache, and two
+ * whole-database operations (reading meeting_settings, closing sessions
+ * a previous run left open).
+ *
+ * Flow: main() opens the database read-write once and hands it to the
+ * writer (writer.c), which turns events into rows; the report CLI opens it
+ * read-only and hands it to report.c.  Both go through struct db, which
+ * owns the sqlite3 handle and every statement, so db_close() is the one
+ * place that finalizes them (as in mosquitto's persist-sqlite plugin).
+ *
+ * Schema: the tables of the application's design (a MySQL migration)
+ * adapted to SQLite, plus what the observer needs (session_uid,
+ * participant_key, ...).  Migrations are numbered by PRAGMA user_version:
+ * migration i takes the schema from version i to i + 1 in one
+ * transaction, so a crash mid-migration leaves the previous version.
+ * Timestamps are UTC text "YYYY-MM-DDTHH:MM:SS.mmmZ", which sorts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "event.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define NOW_SQL	"strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+
+/*
+ * Migration 0 -> 1: the whole schema.
+ *
+ * Vocabularies (not CHECKed where room.c supplies the value, so a new
+ * word never makes the writer reject events; session_status is the
+ * exception: the scheduler and every report depend on it):
+ *   recording_status: not_recorded, pending, recording, recorded, failed
+ *   connection_quality: good, fair, poor (NULL: no participant yet)
+ *   left_reason: leave, disconnect, kicked, observer_restarted, ...
+ */
+static const char migration_1[] =
+	"CREATE TABLE meeting_settings ("
+	" id INTEGER PRIMARY KEY CHECK (id = 1),"
+	" default_duration INTEGER NOT NULL DEFAULT 60,"
+	" allow_early_join_minutes INTEGER NOT NULL DEFAULT 15,"
+	" max_late_join_minutes INTEGER NOT NULL DEFAULT 30,"
+	" max_meeting_duration INTEGER NOT NULL DEFAULT 180,"
+	" auto_end_after_minutes INTEGER NOT NULL DEFAULT 30,"
+	" record_meetings INTEGER NOT NULL DEFAULT 0,"
+	" require_moderator INTEGER NOT NULL DEFAULT 1,"
+	" enable_chat INTEGER NOT NULL DEFAULT 1,"
+	" enable_screen_share INTEGER NOT NULL DEFAULT 1,"
+	" enable_recording INTEGER NOT NULL DEFAULT 1,"
+	" enable_file_sharing INTEGER NOT NULL DEFAULT 0,"
+	" enable_virtual_background INTEGER NOT NULL DEFAULT 1,"
+	" video_quality TEXT NOT NULL DEFAULT 'high',"
+	" max_participants INTEGER NOT NULL DEFAULT 2,"
+	" quality_fair_per_hour REAL NOT NULL DEFAULT 2.0,"
+	" quality_poor_per_hour REAL NOT NULL DEFAULT 6.0,"
+	" leave_grace_seconds INTEGER NOT NULL DEFAULT 10,"
+	" createdAt TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	" updatedAt TEXT NOT NULL DEFAULT (" NOW_SQL ")"
+	");"
+	"INSERT INTO meeting_settings (id) VALUES (1);"
+
+	/*
+	 * roomId is not UNIQUE (the design's was): room names are reused by
+	 * every meeting held in them.  jitsi_meeting_id is not unique either:
+	 * a daemon restart mid-meeting opens a second row for the meeting.
+	 */
+	"CREATE TABLE teleconferencesessions ("
+	" id INTEGER PRIMARY KEY,"
+	" session_uid TEXT NOT NULL UNIQUE,"
+	" appointmentId TEXT,"
+	" roomId TEXT,"
+	" jitsi_room_name TEXT,"
+	" jitsi_meeting_id TEXT,"
+	" startTime TEXT,"
+	" endTime TEXT,"
+	" recordingUrl TEXT,"
+	" transcription TEXT,"
+	" chatHistory TEXT,"			/* always NULL: no chat kept */
+	" session_status TEXT NOT NULL DEFAULT 'scheduled' CHECK"
+	"  (session_status IN ('scheduled','active','completed',"
+	"  'cancelled','failed')),"
+	" end_reason TEXT,"
+	" total_duration_seconds INTEGER NOT NULL DEFAULT 0,"
+	" participant_count INTEGER NOT NULL DEFAULT 0,"
+	" peak_participants INTEGER NOT NULL DEFAULT 0,"
+	" connection_quality TEXT,"
+	" total_disconnections INTEGER NOT NULL DEFAULT 0,"
+	" recording_status TEXT NOT NULL DEFAULT 'not_recorded',"
+	" recording_duration_seconds INTEGER NOT NULL DEFAULT 0,"
+	" session_notes TEXT,"
+	" metadata TEXT,"			/* JSON */
+	" createdAt TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	" updatedAt TEXT NOT NULL DEFAULT (" NOW_SQL ")"
+	");"
+	"CREATE INDEX idx_sessions_status ON teleconferencesessions"
+	" (session_status);"
+	"CREATE INDEX idx_sessions_start ON teleconferencesessions (startTime);"
+	"CREATE INDEX idx_sessions_end ON teleconferencesessions (endTime);"
+	"CREATE INDEX idx_sessions_appointment ON teleconferencesessions"
+	" (appointmentId);"
+	"CREATE INDEX idx_sessions_meeting ON teleconferencesessions"
+	" (jitsi_meeting_id);"
+	"CREATE INDEX idx_sessions_room ON teleconferencesessions (roomId);"
+
+	"CREATE TABLE teleconference_participant_sessions ("
+	" id INTEGER PRIMARY KEY,"
+	" teleconference_session_id INTEGER NOT NULL"
+	"  REFERENCES teleconferencesessions (id) ON DELETE CASCADE,"
+	" participant_key TEXT NOT NULL,"
+	" appointment_id TEXT,"
+	" participant_id TEXT,"
+	" participant_role TEXT NOT NULL DEFAULT 'unknown',"
+	" participant_name TEXT,"
+	" nick TEXT,"
+	" user_id TEXT,"			/* the application's; not ours */
+	" jid TEXT,"
+	" stats_id TEXT,"
+	" joined_at TEXT,"
+	" left_at TEXT,"			/* NULL while present */
+	" left_reason TEXT,"
+	" session_duration_seconds INTEGER NOT NULL DEFAULT 0,"
+	" join_count INTEGER NOT NULL DEFAULT 0,"
+	" disconnection_count INTEGER NOT NULL DEFAULT 0,"
+	" connection_quality TEXT,"
+	" avg_bandwidth_kbps INTEGER,"		/* not observable: NULL */
+	" device_type TEXT,"
+	" browser TEXT,"
+	" operating_system TEXT,"
+	" ip_address TEXT,"
+	" user_agent TEXT,"
+	" camera_enabled INTEGER NOT NULL DEFAULT 0,"
+	" microphone_enabled INTEGER NOT NULL DEFAULT 0,"
+	" screen_shared INTEGER NOT NULL DEFAULT 0,"
+	" spoke_time_seconds REAL,"		/* NULL: unknown */
+	" messages_sent INTEGER NOT NULL DEFAULT 0,"
+	" reactions_sent INTEGER NOT NULL DEFAULT 0,"
+	" issues_encountered TEXT,"		/* JSON array */
+	" error_logs TEXT,"
+	" is_moderator INTEGER NOT NULL DEFAULT 0,"
+	" session_status TEXT NOT NULL DEFAULT 'present' CHECK"
+	"  (session_status IN ('present','left')),"
+	" createdAt TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	" updatedAt TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	" UNIQUE (teleconference_session_id, participant_key)"
+	");"
+	/* The UNIQUE index serves lookups by session. */
+	"CREATE INDEX idx_parts_appointment ON"
+	" teleconference_participant_sessions (appointment_id);"
+	"CREATE INDEX idx_parts_participant ON"
+	" teleconference_participant_sessions (participant_id,"
+	" participant_role);"
+	"CREATE INDEX idx_parts_joined ON teleconference_participant_sessions"
+	" (joined_at);"
+	"CREATE INDEX idx_parts_left ON teleconference_participant_sessions"
+	" (left_at);"
+	"CREATE INDEX idx_parts_user ON teleconference_participant_sessions"
+	" (user_id);"
+	"CREATE INDEX idx_parts_role_joined ON"
+	" teleconference_participant_sessions (participant_role, joined_at);"
+
+	"CREATE TABLE teleconference_events ("
+	" id INTEGER PRIMARY KEY,"
+	" teleconference_session_id INTEGER NOT NULL"
+	"  REFERENCES teleconferencesessions (id) ON DELETE CASCADE,"
+	" participant_session_id INTEGER"
+	"  REFERENCES teleconference_participant_sessions (id)"
+	"  ON DELETE CASCADE,"
+	" event_type TEXT NOT NULL,"
+	" event_data TEXT,"			/* JSON object */
+	" timestamp TEXT NOT NULL"
+	");"
+	"CREATE INDEX idx_events_session ON teleconference_events"
+	" (teleconference_session_id);"
+	"CREATE INDEX idx_events_participant ON teleconference_events"
+	" (participant_session_id);"
+	"CREATE INDEX idx_events_type ON teleconference_events (event_type);"
+	"CREATE INDEX idx_events_timestamp ON teleconference_events"
+	" (timestamp);"
+
+	/*
+	 * The design's billing query averaged the text quality column; here
+	 * each participant's quality becomes a number first.
+	 */
+	"CREATE VIEW billing_report AS SELECT"
+	" s.id AS session_id, s.appointmentId, s.jitsi_room_name AS room,"
+	" s.roomId, s.jitsi_meeting_id, s.startTime, s.endTime,"
+	" s.session_status, s.total_duration_seconds,"
+	" ROUND(s.total_duration_seconds / 60.0, 2) AS duration_minutes,"
+	" s.participant_count, s.peak_participants, s.connection_quality,"
+	" (SELECT ROUND(AVG(CASE p.connection_quality WHEN 'good' THEN 3"
+	"  WHEN 'fair' THEN 2 WHEN 'poor' THEN 1 END), 2)"
+	"  FROM teleconference_participant_sessions p"
+	"  WHERE p.teleconference_session_id = s.id) AS avg_quality_score,"
+	" s.recording_status, s.recording_duration_seconds"
+	" FROM teleconferencesessions s;"
+
+	"CREATE VIEW problem_sessions AS SELECT q.*,"
+	" substr(CASE WHEN q.total_disconnections > 3"
+	"  THEN ',disconnections' ELSE '' END"
+	" || CASE WHEN q.session_status = 'failed' THEN ',failed' ELSE '' END"
+	" || CASE WHEN q.connection_quality = 'poor'"
+	"  THEN ',poor_quality' ELSE '' END"
+	" || CASE WHEN q.kicked_count > 0 THEN ',kicked' ELSE '' END, 2)"
+	" AS reasons"
+	" FROM (SELECT"
+	" s.id AS session_id, s.appointmentId, s.jitsi_room_name AS room,"
+	" s.jitsi_meeting_id, s.startTime, s.endTime, s.session_status,"
+	" s.end_reason, s.connection_quality, s.total_disconnections,"
+	" (SELECT COUNT(*) FROM teleconference_events e"
+	"  WHERE e.teleconference_session_id = s.id"
+	"  AND e.event_type = 'disconnect') AS disconnect_events,"
+	" (SELECT COUNT(*) FROM teleconference_participant_sessions p"
+	"  WHERE p.teleconference_session_id = s.id"
+	"  AND (p.left_reason = 'kicked' OR EXISTS (SELECT 1"
+	"  FROM teleconference_events k WHERE k.participant_session_id = p.id"
+	"  AND k.event_type = 'kicked'))) AS kicked_count"
+	" FROM teleconferencesessions s) AS q"
+	" WHERE q.total_disconnections > 3 OR q.session_status = 'failed'"
+	" OR q.connection_quality = 'poor' OR q.kicked_count > 0;"
+
+	/*
+	 * The design took the status from the participant row; what counts
+	 * is whether the session was completed.  Caregivers without an id
+	 * cannot be told apart and are left out.  participant_name is the
+	 * name of the row with the latest joined_at (SQLite's bare column
+	 * with MAX()).
+	 */
+	"CREATE VIEW caregiver_performance AS SELECT"
+	" p.participant_id, p.participant_name AS name,"
+	" COUNT(DISTINCT p.teleconference_session_id) AS total_sessions,"
+	" ROUND(AVG(p.session_duration_seconds) / 60.0, 2)"
+	"  AS avg_duration_minutes,"
+	" ROUND(AVG(p.spoke_time_seconds), 1) AS avg_spoke_time_seconds,"
+	" SUM(p.messages_sent) AS total_messages,"
+	" ROUND(AVG(p.disconnection_count), 2) AS avg_disconnections,"
+	" MAX(p.joined_at) AS last_joined_at"
+	" FROM teleconference_participant_sessions p"
+	" JOIN teleconferencesessions s ON s.id = p.teleconference_session_id"
+	" WHERE p.participant_role = 'caregiver'"
+	" AND s.session_status = 'completed'"
+	" AND p.participant_id IS NOT NULL"
+	" GROUP BY p.participant_id;";
+
+/* migrations[i] takes the schema from user_version i to i + 1. */
+static const char *const migrations[DB_SCHEMA_VERSION] = {
+	migration_1,
+};
+
+#define DB_MAX_STMTS	32
+
+struct db_stmt {
+	const char	*sql;		/* the key: its address */
+	sqlite3_stmt	*st;
+};
+
+struct db {
+	sqlite3		*sq;
+	char		*path;
+	int		 flags;
+	struct db_stmt	 stmts[DB_MAX_STMTS];
+	size_t		 nstmts;
+	int		 errcode;
+	char		 errmsg[256];
+};
+
+static void
+seterr(char *err, size_t errsz, const char *fmt, const char *a,
+    const char *b)
+{
+	if (err != NULL && errsz > 0)
+		snprintf(err, errsz, fmt, a, b);
+}
+
+/*
+ * "file:" URI for path with the characters URIs give a meaning escaped,
+ * so any file name opens as itself.  An absolute path gets an empty
+ * authority ("file:///..."), so a path starting with "//" is not read as
+ * a host name.  The caller frees the result.
+ */
+static char *
+path_uri(const char *path, const char *query)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t		 len = strlen(path), o = 0;
+	char		*uri;
+	const char	*p;
+
+	uri = xmalloc(len * 3 + strlen(query) + 16);
+	memcpy(uri, "file:", 5);
+	o = 5;
+	if (path[0] == '/') {
+		memcpy(uri + o, "//", 2);
+		o += 2;
+	}
+	for (p = path; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '%' || c == '?' || c == '#' || c <= 0x20 ||
+		    c >= 0x7f) {
+			uri[o++] = '%';
+			uri[o++] = hex[c >> 4];
+			uri[o++] = hex[c & 0xf];
+		} else
+			uri[o++] = (char)c;
+	}
+	uri[o++] = '?';
+	strcpy(uri + o, query);
+	return uri;
+}
+
+/* PRAGMA user_version, or -1 with err filled. */
+static int
+user_version(sqlite3 *sq, char *err, size_t errsz)
+{
+	sqlite3_stmt	*st;
+	int		 rc, v = -1;
+
+	if (sqlite3_prepare_v2(sq, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		seterr(err, errsz, "%s%s", "reading the schema version: ",
+		    sqlite3_errmsg(sq));
+		return -1;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	else
+		seterr(err, errsz, "%s%s", "reading the schema version: ",
+		    sqlite3_errmsg(sq));
+	sqlite3_finalize(st);
+	return v;
+}
+
+/*
+ * Bring the schema from its current version to DB_SCHEMA_VERSION.  Each
+ * step is one IMMEDIATE transaction that re-reads the version inside it,
+ * so two daemons started together on a new file do not both migrate.
+ */
+static int
+migrate(sqlite3 *sq, char *err, size_t errsz)
+{
+	char		*msg = NULL;
+	char		 what[64];
+	int		 v;
+
+	for (;;) {
+		if (sqlite3_exec(sq, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
+		    SQLITE_OK) {
+			seterr(err, errsz, "%s%s", "migration: BEGIN: ",
+			    msg != NULL ? msg : sqlite3_errmsg(sq));
+			sqlite3_free(msg);
+			return -1;
+		}
+		if ((v = user_version(sq, err, errsz)) == -1)
+			goto fail;
+		if (v > DB_SCHEMA_VERSION) {
+			snprintf(what, sizeof(what), "%d (this program knows %d)",
+			    v, DB_SCHEMA_VERSION);
+			seterr(err, errsz, "%s%s",
+			    "schema is newer than this program: version ",
+			    what);
+			goto fail;
+		}
+		if (v == DB_SCHEMA_VERSION)
+			break;
+		snprintf(what, sizeof(what), "PRAGMA user_version = %d",
+		    v + 1);
+		if (sqlite3_exec(sq, migrations[v], NULL, NULL, &msg) !=
+		    SQLITE_OK || sqlite3_exec(sq, what, NULL, NULL, &msg) !=
+		    SQLITE_OK) {
+			snprintf(what, sizeof(what), "migration %d -> %d: ",
+			    v, v + 1);
+			seterr(err, errsz, "%s%s", what,
+			    msg != NULL ? msg : sqlite3_errmsg(sq));
+			sqlite3_free(msg);
+			goto fail;
+		}
+		if (sqlite3_exec(sq, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+			seterr(err, errsz, "%s%s", "migration: COMMIT: ",
+			    msg != NULL ? msg : sqlite3_errmsg(sq));
+			sqlite3_free(msg);
+			goto fail;
+		}
+	}
+	if (sqlite3_exec(sq, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		seterr(err, errsz, "%s%s", "migration: COMMIT: ",
+		    msg != NULL ? msg : sqlite3_errmsg(sq));
+		sqlite3_free(msg);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (!sqlite3_get_autocommit(sq))
+		sqlite3_exec(sq, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+/* Run one PRAGMA (or other row-less statement); -1 with err filled. */
+static int
+pragma(sqlite3 *sq, const char *sql, char *err, size_t errsz)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(sq, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		seterr(err, errsz, "%s: %s", sql,
+		    msg != NULL ? msg : sqlite3_errmsg(sq));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+struct db *
+db_open(const char *path, int flags, char *err, size_t errsz)
+{
+	struct db	*db;
+	char		*uri = NULL;
+	char		 what[64];
+	int		 rc, v;
+
+	if (err != NULL && errsz > 0)
+		err[0] = '\0';
+	db = xcalloc(1, sizeof(*db));
+	db->path = xstrdup(path);
+	db->flags = flags;
+
+	if (flags & DB_READONLY) {
+		uri = path_uri(path, "mode=ro");
+		rc = sqlite3_open_v2(uri, &db->sq,
+		    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	} else
+		rc = sqlite3_open_v2(path, &db->sq,
+		    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		seterr(err, errsz, "cannot open %s: %s", path,
+		    db->sq != NULL ? sqlite3_errmsg(db->sq) :
+		    sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->sq, 1);
+
+	if (flags & DB_READONLY) {
+		if (sqlite3_busy_timeout(db->sq, DB_BUSY_MS_READONLY) !=
+		    SQLITE_OK) {
+			seterr(err, errsz, "%s%s", "busy_timeout: ",
+			    sqlite3_errmsg(db->sq));
+			goto fail;
+		}
+		if (pragma(db->sq, "PRAGMA query_only = ON", err, errsz) == -1)
+			goto fail;
+		if ((v = user_version(db->sq, err, errsz)) == -1)
+			goto fail;
+		if (v != DB_SCHEMA_VERSION) {
+			snprintf(what, sizeof(what), "%d, expected %d", v,
+			    DB_SCHEMA_VERSION);
+			seterr(err, errsz, "%s: %s", v == 0 ?
+			    "not a teletrack database (no schema)" :
+			    v > DB_SCHEMA_VERSION ?
+			    "schema is newer than this program" :
+			    "schema is older: start the daemon to migrate it",
+			    what);
+			goto fail;
+		}
+		return db;
+	}
+
+	if (sqlite3_busy_timeout(db->sq, DB_BUSY_MS) != SQLITE_OK) {
+		seterr(err, errsz, "%s%s", "busy_timeout: ",
+		    sqlite3_errmsg(db->sq));
+		goto fail;
+	}
+	/*
+	 * journal_mode answers with the mode in effect: "memory" for
+	 * ":memory:", "wal" otherwise; anything else (e.g. "delete" on a
+	 * file system without shared memory) is refused, because reports
+	 * would then block the writer.
+	 */
+	if (pragma(db->sq, "PRAGMA foreign_keys = ON", err, errsz) == -1)
+		goto fail;
+	{
+		sqlite3_stmt	*st;
+		const char	*mode;
+
+		if (sqlite3_prepare_v2(db->sq, "PRAGMA journal_mode = WAL", -1,
+		    &st, NULL) != SQLITE_OK) {
+			seterr(err, errsz, "%s%s", "journal_mode: ",
+			    sqlite3_errmsg(db->sq));
+			goto fail;
+		}
+		rc = sqlite3_step(st);
+		mode = rc == SQLITE_ROW ?
+		    (const char *)sqlite3_column_text(st, 0) : NULL;
+		if (mode == NULL || (strcmp(mode, "wal") != 0 &&
+		    strcmp(mode, "memory") != 0)) {
+			seterr(err, errsz, "%s%s", "cannot enable WAL: ",
+			    mode != NULL ? mode : sqlite3_errmsg(db->sq));
+			sqlite3_finalize(st);
+			goto fail;
+		}
+		sqlite3_finalize(st);
+	}
+	if (pragma(db->sq, "PRAGMA synchronous = NORMAL", err, errsz) == -1 ||
+	    migrate(db->sq, err, errsz) == -1)
+		goto fail;
+	return db;
+fail:
+	db_close(db);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	size_t	 i;
+
+	if (db == NULL)
+		return;
+	for (i = 0; i < db->nstmts; i++)
+		sqlite3_finalize(db->stmts[i].st);
+	/* Every statement is finalized, so close cannot fail with BUSY. */
+	if (db->sq != NULL && sqlite3_close(db->sq) != SQLITE_OK)
+		log_warnx("closing %s: %s", db->path, sqlite3_errmsg(db->sq));
+	free(db->path);
+	free(db);
+}
+
+const char *
+db_path(const struct db *db)
+{
+	return db->path;
+}
+
+struct sqlite3 *
+db_sqlite(struct db *db)
+{
+	return db->sq;
+}
+
+void
+db_record_error(struct db *db)
+{
+	db->errcode = sqlite3_extended_errcode(db->sq);
+	snprintf(db->errmsg, sizeof(db->errmsg), "%s",
+	    sqlite3_errmsg(db->sq));
+}
+
+void
+db_clear_error(struct db *db)
+{
+	db->errcode = 0;
+	db->errmsg[0] = '\0';
+}
+
+int
+db_errcode(const struct db *db)
+{
+	return db->errcode;
+}
+
+const char *
+db_errmsg(const struct db *db)
+{
+	return db->errcode == 0 && db->errmsg[0] == '\0' ? "no error" :
+	    db->errmsg;
+}
+
+struct sqlite3_stmt *
+db_prepare(struct db *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	size_t		 i;
+
+	for (i = 0; i < db->nstmts; i++)
+		if (db->stmts[i].sql == sql)
+			return db->stmts[i].st;
+	if (db->nstmts == DB_MAX_STMTS)
+		fatalx("%s: more than %d statements", __func__, DB_MAX_STMTS);
+	if (sqlite3_prepare_v3(db->sq, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &st, NULL) != SQLITE_OK) {
+		db_record_error(db);
+		return NULL;
+	}
+	db->stmts[db->nstmts].sql = sql;
+	db->stmts[db->nstmts].st = st;
+	db->nstmts++;
+	return st;
+}
+
+int
+db_step_done(struct db *db, struct sqlite3_stmt *st)
+{
+	int	 rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE)
+		db_record_error(db);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+db_exec(struct db *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = db_prepare(db, sql)) == NULL)
+		return -1;
+	return db_step_done(db, st);
+}
+
+void
+db_settings_defaults(struct db_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->default_duration = 60;
+	s->allow_early_join_minutes = 15;
+	s->max_late_join_minutes = 30;
+	s->max_meeting_duration = 180;
+	s->auto_end_after_minutes = 30;
+	s->record_meetings = 0;
+	s->require_moderator = 1;
+	s->enable_chat = 1;
+	s->enable_screen_share = 1;
+	s->enable_recording = 1;
+	s->enable_file_sharing = 0;
+	s->enable_virtual_background = 1;
+	snprintf(s->video_quality, sizeof(s->video_quality), "high");
+	s->max_participants = 2;
+	s->quality_fair_per_hour = 2.0;
+	s->quality_poor_per_hour = 6.0;
+	s->leave_grace_seconds = 10;
+}
+
+static const char settings_sql[] =
+	"SELECT default_duration, allow_early_join_minutes,"
+	" max_late_join_minutes, max_meeting_duration, auto_end_after_minutes,"
+	" record_meetings, require_moderator, enable_chat, enable_screen_share,"
+	" enable_recording, enable_file_sharing, enable_virtual_background,"
+	" max_participants, leave_grace_seconds,"
+	" quality_fair_per_hour, quality_poor_per_hour, video_quality"
+	" FROM meeting_settings WHERE id = 1";
+
+int
+db_settings(struct db *db, struct db_settings *s)
+{
+	sqlite3_stmt	*st;
+	int		*ints[] = {
+		&s->default_duration, &s->allow_early_join_minutes,
+		&s->max_late_join_minutes, &s->max_meeting_duration,
+		&s->auto_end_after_minutes, &s->record_meetings,
+		&s->require_moderator, &s->enable_chat,
+		&s->enable_screen_share, &s->enable_recording,
+		&s->enable_file_sharing, &s->enable_virtual_background,
+		&s->max_participants, &s->leave_grace_seconds
+	};
+	const int	 nints = (int)(sizeof(ints) / sizeof(ints[0]));
+	int		 i, rc;
+
+	db_settings_defaults(s);
+	if ((st = db_prepare(db, settings_sql)) == NULL)
+		goto fail;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		for (i = 0; i < nints; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_NULL)
+				*ints[i] = sqlite3_column_int(st, i);
+		if (sqlite3_column_type(st, nints) != SQLITE_NULL)
+			s->quality_fair_per_hour =
+			    sqlite3_column_double(st, nints);
+		if (sqlite3_column_type(st, nints + 1) != SQLITE_NULL)
+			s->quality_poor_per_hour =
+			    sqlite3_column_double(st, nints + 1);
+		if (sqlite3_column_type(st, nints + 2) != SQLITE_NULL)
+			snprintf(s->video_quality, sizeof(s->video_quality),
+			    "%s", sqlite3_column_text(st, nints + 2));
+	} else if (rc != SQLITE_DONE) {
+		db_record_error(db);
+		sqlite3_reset(st);
+		db_settings_defaults(s);
+		goto fail;
+	}
+	sqlite3_reset(st);
+	return 0;
+fail:
+	log_warnx("%s: reading meeting_settings: %s", db->path,
+	    db_errmsg(db));
+	return -1;
+}
+
+/*
+ * Stale sessions and the candidates for their end: the last event, the
+ * start, and the start plus the last persisted duration.  All three are
+ * in our sortable timestamp format, so the latest is a string compare.
+ */
+static const char stale_sql[] =
+	"SELECT s.id, s.peak_participants, s.startTime,"
+	" (SELECT MAX(e.timestamp) FROM teleconference_events e"
+	"  WHERE e.teleconference_session_id = s.id),"
+	" strftime('%Y-%m-%dT%H:%M:%fZ', s.startTime,"
+	"  '+' || s.total_duration_seconds || ' seconds')"
+	" FROM teleconferencesessions s WHERE s.session_status = 'active'"
+	" ORDER BY s.id";
+
+static const char stale_session_sql[] =
+	"UPDATE teleconferencesessions SET endTime = ?2,"
+	" end_reason = 'observer_restarted', session_status = ?3,"
+	" total_duration_seconds = MAX(total_duration_seconds, COALESCE("
+	"  CAST(ROUND((julianday(?2) - julianday(startTime)) * 86400)"
+	"  AS INTEGER), 0)),"
+	" updatedAt = ?4"
+	" WHERE id = ?1";
+
+static const char stale_participants_sql[] =
+	"UPDATE teleconference_participant_sessions SET"
+	" session_status = 'left', left_at = ?2,"
+	" left_reason = 'observer_restarted', updatedAt = ?3"
+	" WHERE teleconference_session_id = ?1 AND session_status = 'present'";
+
+static const char stale_event_sql[] =
+	"INSERT INTO teleconference_events (teleconference_session_id,"
+	" participant_session_id, event_type, event_data, timestamp)"
+	" VALUES (?1, NULL, 'session_end', ?2, ?3)";
+
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+
+struct stale {
+	int64_t	 id;
+	char	 end[32];
+	int	 completed;
+};
+
+/* Copy into dst the latest non-NULL timestamp column of st among cols. */
+static void
+latest(sqlite3_stmt *st, const int *cols, int ncols, char *dst,
+    size_t dstsz)
+{
+	const char	*t;
+	int		 i;
+
+	dst[0] = '\0';
+	for (i = 0; i < ncols; i++) {
+		t = (const char *)sqlite3_column_text(st, cols[i]);
+		if (t != NULL && strcmp(t, dst) > 0)
+			snprintf(dst, dstsz, "%s", t);
+	}
+}
+
+int
+db_close_stale_sessions(struct db *db, int64_t now_ms)
+{
+	static const int cols[] = { 2, 3, 4 };
+	static const char data[] = "{\"end_reason\":\"observer_restarted\"}";
+	struct stale	*v = NULL;
+	sqlite3_stmt	*st;
+	const char	*what = "BEGIN";
+	char		 now[32];
+	size_t		 n = 0, cap = 0, i;
+	int		 rc;
+
+	event_iso8601(now_ms, now, sizeof(now));
+	db_clear_error(db);
+	if (db_exec(db, sql_begin) == -1)
+		goto fail;
+	what = "finding stale sessions";
+	if ((st = db_prepare(db, stale_sql)) == NULL)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n].id = sqlite3_column_int64(st, 0);
+		v[n].completed = sqlite3_column_int(st, 1) >= 2;
+		latest(st, cols, 3, v[n].end, sizeof(v[n].end));
+		if (v[n].end[0] == '\0' || strcmp(v[n].end, now) > 0)
+			memcpy(v[n].end, now, sizeof(now));
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		db_record_error(db);
+		sqlite3_reset(st);
+		goto fail;
+	}
+	sqlite3_reset(st);
+
+	for (i = 0; i < n; i++) {
+		what = "closing a stale session";
+		if ((st = db_prepare(db, stale_session_sql)) == NULL ||
+		    sqlite3_bind_int64(st, 1, v[i].id) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 2, v[i].end, -1, SQLITE_STATIC) !=
+		    SQLITE_OK ||
+		    sqlite3_bind_text(st, 3, v[i].completed ? "completed" :
+		    "failed", -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC) !=
+		    SQLITE_OK || db_step_done(db, st) == -1)
+			goto fail_stmt;
+		what = "closing its participants";
+		if ((st = db_prepare(db, stale_participants_sql)) == NULL ||
+		    sqlite3_bind_int64(st, 1, v[i].id) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 2, v[i].end, -1, SQLITE_STATIC) !=
+		    SQLITE_OK ||
+		    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC) !=
+		    SQLITE_OK || db_step_done(db, st) == -1)
+			goto fail_stmt;
+		what = "recording its end";
+		if ((st = db_prepare(db, stale_event_sql)) == NULL ||
+		    sqlite3_bind_int64(st, 1, v[i].id) != SQLITE_OK ||
+		    sqlite3_bind_text(st, 2, data, -1, SQLITE_STATIC) !=
+		    SQLITE_OK ||
+		    sqlite3_bind_text(st, 3, v[i].end, -1, SQLITE_STATIC) !=
+		    SQLITE_OK || db_step_done(db, st) == -1)
+			goto fail_stmt;
+	}
+	what = "COMMIT";
+	if (db_exec(db, sql_commit) == -1)
+		goto fail;
+	if (n > 0)
+		log_info("%s: closed %zu session(s) left active by a previous "
+		    "run", db->path, n);
+	free(v);
+	return (int)n;
+fail_stmt:
+	/* A bind failure leaves no error on the connection: record it. */
+	if (st != NULL) {
+		if (db->errcode == 0)
+			db_record_error(db);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+fail:
+	log_warnx("%s: closing stale sessions: %s: %s", db->path, what,
+	    db_errmsg(db));
+	if (!sqlite3_get_autocommit(db->sq) && db_exec(db, sql_rollback) == -1)
+		log_warnx("%s: ROLLBACK: %s", db->path, db_errmsg(db));
+	free(v);
+	return -1;
+}

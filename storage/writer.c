@@ -1,0 +1,824 @@
+/*
+ * The storage writer: the event sink at the end of the flow
+ * (room.c -> event sink -> here -> SQLite).
+ *
+ * DESIGN
+ *
+ * writer_emit() runs inside libstrophe's handlers and must never block or
+ * fail, so it only deep-copies the event into an in-memory queue: one
+ * allocation per event holding the event, both rollup snapshots and all
+ * their strings.  A timed handler asks writer_due() and calls
+ * writer_flush(), which writes the whole queue in one IMMEDIATE
+ * transaction (one fsync-free WAL commit per batch, as mosquitto's
+ * persist-sqlite commits on its tick).
+ *
+ * Rollups are snapshots: the latest one wins.  So within a batch each
+ * session and participant row is upserted when first seen (its id is
+ * needed by the event rows) and once more at the end with the latest
+ * snapshot if a later event carried one; the ones in between are not
+ * written.  A burst of EVENT_ROLLUP costs two upserts per participant per
+ * batch, not one per event.  The ids found are cached only for the
+ * batch: after a rollback a freshly inserted id no longer exists.
+ *
+ * Failures: another process holding the write lock (SQLITE_BUSY after
+ * busy_timeout), a read-only file, a full disk.  The transaction is
+ * rolled back and the queue kept; writer_due() backs off before the next
+ * attempt so the event loop is not blocked busy_timeout ms on every tick.
+ * The warning is logged when the state changes, the recovery when it
+ * comes.  An event SQLite refuses for its content (a CHECK or NOT NULL
+ * constraint) would fail every retry: it is dropped, logged, and the
+ * batch retried without it.  Committed rows are never touched again, and
+ * WAL with synchronous=NORMAL keeps the file consistent after a crash (the
+ * last commits may be lost on power failure, never half of one).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "db.h"
+#include "event.h"
+#include "log.h"
+#include "writer.h"
+#include "xmalloc.h"
+
+/* One queued event, its snapshots, and their strings (in buf). */
+struct qev {
+	struct event		 ev;
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	char			 buf[];
+};
+
+/*
+ * A session (key == NULL) or participant row met in the current batch.
+ * uid and key are borrowed from the queued event that first named it.
+ */
+struct ent {
+	const char		*uid;
+	const char		*key;
+	int64_t			 id;
+	int64_t			 sid;		/* participant: its session */
+	const struct qev	*latest;	/* snapshot to write at the end */
+	size_t			 pos;		/* its queue position */
+	int			 dirty;
+};
+
+struct cache {
+	struct ent		*v;
+	size_t			 cap;		/* power of 2, or 0 */
+	size_t			 n;
+};
+
+struct writer {
+	struct db		*db;
+	int			 flush_ms;
+	size_t			 flush_count;
+	size_t			 max;
+
+	struct qev		**q;		/* ring: q[(head + i) % cap] */
+	size_t			 head;
+	size_t			 count;
+	size_t			 cap;
+
+	struct cache		 cache;
+	int64_t			 now;		/* latest clock seen */
+	int			 failing;	/* last flush failed */
+	int			 fail_code;
+	int64_t			 backoff_ms;
+	int64_t			 retry_at;
+	uint64_t		 dropped;
+	uint64_t		 dropped_failing; /* since the failure began */
+};
+
+static const char sql_begin[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+
+#define NOW_SQL	"strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+
+/*
+ * Identifiers learned once (appointment, meeting id) are kept when a
+ * snapshot lacks them, so a value set by the scheduler is not erased;
+ * everything else is the snapshot's.
+ */
+static const char sql_session[] =
+	"INSERT INTO teleconferencesessions (session_uid, appointmentId,"
+	" roomId, jitsi_room_name, jitsi_meeting_id, startTime, endTime,"
+	" session_status, end_reason, total_duration_seconds,"
+	" participant_count, peak_participants, total_disconnections,"
+	" recording_status, recording_duration_seconds, connection_quality)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'active'), ?9,"
+	" ?10, ?11, ?12, ?13, COALESCE(?14, 'not_recorded'), ?15, ?16)"
+	" ON CONFLICT (session_uid) DO UPDATE SET"
+	" appointmentId = COALESCE(excluded.appointmentId, appointmentId),"
+	" roomId = excluded.roomId,"
+	" jitsi_room_name = excluded.jitsi_room_name,"
+	" jitsi_meeting_id = COALESCE(excluded.jitsi_meeting_id,"
+	"  jitsi_meeting_id),"
+	" startTime = COALESCE(excluded.startTime, startTime),"
+	" endTime = excluded.endTime,"
+	" session_status = excluded.session_status,"
+	" end_reason = excluded.end_reason,"
+	" total_duration_seconds = excluded.total_duration_seconds,"
+	" participant_count = excluded.participant_count,"
+	" peak_participants = excluded.peak_participants,"
+	" total_disconnections = excluded.total_disconnections,"
+	" recording_status = excluded.recording_status,"
+	" recording_duration_seconds = excluded.recording_duration_seconds,"
+	" connection_quality = excluded.connection_quality,"
+	" updatedAt = " NOW_SQL
+	" RETURNING id";
+
+/*
+ * Client details come from the companion module and may be missing from
+ * a later snapshot: kept when NULL.  user_id belongs to the application
+ * and is never written here.
+ */
+static const char sql_participant[] =
+	"INSERT INTO teleconference_participant_sessions"
+	" (teleconference_session_id, participant_key, appointment_id,"
+	" participant_id, participant_role, participant_name, nick, jid,"
+	" stats_id, joined_at, left_at, left_reason, session_duration_seconds,"
+	" join_count, disconnection_count, connection_quality, device_type,"
+	" browser, operating_system, ip_address, user_agent, camera_enabled,"
+	" microphone_enabled, screen_shared, spoke_time_seconds,"
+	" messages_sent, reactions_sent, issues_encountered, is_moderator,"
+	" session_status)"
+	" VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'unknown'), ?6, ?7, ?8, ?9,"
+	" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
+	" ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
+	" ON CONFLICT (teleconference_session_id, participant_key)"
+	" DO UPDATE SET"
+	" appointment_id = COALESCE(excluded.appointment_id, appointment_id),"
+	" participant_id = COALESCE(excluded.participant_id, participant_id),"
+	" participant_role = excluded.participant_role,"
+	" participant_name = excluded.participant_name,"
+	" nick = excluded.nick,"
+	" jid = COALESCE(excluded.jid, jid),"
+	" stats_id = COALESCE(excluded.stats_id, stats_id),"
+	" joined_at = COALESCE(excluded.joined_at, joined_at),"
+	" left_at = excluded.left_at,"
+	" left_reason = excluded.left_reason,"
+	" session_duration_seconds = excluded.session_duration_seconds,"
+	" join_count = excluded.join_count,"
+	" disconnection_count = excluded.disconnection_count,"
+	" connection_quality = excluded.connection_quality,"
+	" device_type = COALESCE(excluded.device_type, device_type),"
+	" browser = COALESCE(excluded.browser, browser),"
+	" operating_system = COALESCE(excluded.operating_system,"
+	"  operating_system),"
+	" ip_address = COALESCE(excluded.ip_address, ip_address),"
+	" user_agent = COALESCE(excluded.user_agent, user_agent),"
+	" camera_enabled = excluded.camera_enabled,"
+	" microphone_enabled = excluded.microphone_enabled,"
+	" screen_shared = excluded.screen_shared,"
+	" spoke_time_seconds = COALESCE(excluded.spoke_time_seconds,"
+	"  spoke_time_seconds),"
+	" messages_sent = excluded.messages_sent,"
+	" reactions_sent = excluded.reactions_sent,"
+	" issues_encountered = excluded.issues_encountered,"
+	" is_moderator = excluded.is_moderator,"
+	" session_status = excluded.session_status,"
+	" updatedAt = " NOW_SQL
+	" RETURNING id";
+
+static const char sql_event[] =
+	"INSERT INTO teleconference_events (teleconference_session_id,"
+	" participant_session_id, event_type, event_data, timestamp)"
+	" VALUES (?1, ?2, ?3, ?4, ?5)";
+
+/*
+ * Queue
+ */
+
+/* The string fields of a snapshot pair, for copying and repointing. */
+static size_t
+string_fields(struct qev *e, const char ***f)
+{
+	size_t	 n = 0;
+
+	f[n++] = &e->ev.data;
+	f[n++] = &e->s.uid;
+	f[n++] = &e->s.room;
+	f[n++] = &e->s.room_jid;
+	f[n++] = &e->s.meeting_id;
+	f[n++] = &e->s.appointment_id;
+	f[n++] = &e->s.status;
+	f[n++] = &e->s.end_reason;
+	f[n++] = &e->s.recording_status;
+	f[n++] = &e->s.connection_quality;
+	if (e->ev.participant == NULL)
+		return n;
+	f[n++] = &e->p.key;
+	f[n++] = &e->p.nick;
+	f[n++] = &e->p.name;
+	f[n++] = &e->p.participant_id;
+	f[n++] = &e->p.role;
+	f[n++] = &e->p.jid;
+	f[n++] = &e->p.stats_id;
+	f[n++] = &e->p.issues_json;
+	f[n++] = &e->p.connection_quality;
+	f[n++] = &e->p.left_reason;
+	f[n++] = &e->p.ip_address;
+	f[n++] = &e->p.user_agent;
+	f[n++] = &e->p.browser;
+	f[n++] = &e->p.operating_system;
+	f[n++] = &e->p.device_type;
+	return n;
+}
+
+#define MAX_FIELDS	32
+
+/* A deep copy of ev in one allocation; free() frees it. */
+static struct qev *
+qev_new(const struct event *ev)
+{
+	struct qev	 tmp, *e;
+	const char	**f[MAX_FIELDS];
+	size_t		 n, i, len = 0, o = 0, sl;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.ev = *ev;
+	tmp.s = *ev->session;
+	if (ev->participant != NULL)
+		tmp.p = *ev->participant;
+	n = string_fields(&tmp, f);
+	for (i = 0; i < n; i++)
+		if (*f[i] != NULL)
+			len += strlen(*f[i]) + 1;
+
+	e = xmalloc(sizeof(*e) + len);
+	memcpy(e, &tmp, sizeof(tmp));
+	n = string_fields(e, f);
+	for (i = 0; i < n; i++) {
+		if (*f[i] == NULL)
+			continue;
+		sl = strlen(*f[i]) + 1;
+		memcpy(e->buf + o, *f[i], sl);
+		*f[i] = e->buf + o;
+		o += sl;
+	}
+	/* The copies own nothing outside e. */
+	e->ev.session = &e->s;
+	e->ev.participant = ev->participant != NULL ? &e->p : NULL;
+	return e;
+}
+
+static struct qev *
+queue_at(const struct writer *w, size_t i)
+{
+	return w->q[(w->head + i) % w->cap];
+}
+
+static void
+queue_drop_oldest(struct writer *w)
+{
+	free(w->q[w->head]);
+	w->head = (w->head + 1) % w->cap;
+	w->count--;
+}
+
+/* Remove the event at position i (0 = oldest), keeping the order. */
+static void
+queue_remove(struct writer *w, size_t i)
+{
+	free(queue_at(w, i));
+	for (; i + 1 < w->count; i++)
+		w->q[(w->head + i) % w->cap] = queue_at(w, i + 1);
+	w->count--;
+}
+
+static void
+queue_push(struct writer *w, struct qev *e)
+{
+	struct qev	**nq;
+	size_t		 ncap, i;
+
+	if (w->count >= w->max) {
+		queue_drop_oldest(w);
+		w->dropped++;
+		w->dropped_failing++;
+		if (w->dropped_failing == 1 ||
+		    w->dropped_failing % 10000 == 0)
+			log_warnx("%s: event queue full (%zu events held): "
+			    "dropped %llu oldest event(s) so far",
+			    db_path(w->db), w->count + 1,
+			    (unsigned long long)w->dropped_failing);
+	}
+	if (w->count == w->cap) {
+		ncap = w->cap == 0 ? 64 : w->cap * 2;
+		nq = xreallocarray(NULL, ncap, sizeof(*nq));
+		for (i = 0; i < w->count; i++)
+			nq[i] = queue_at(w, i);
+		free(w->q);
+		w->q = nq;
+		w->cap = ncap;
+		w->head = 0;
+	}
+	w->q[(w->head + w->count) % w->cap] = e;
+	w->count++;
+}
+
+/*
+ * Batch cache: open addressing over (uid, key), cleared per flush.
+ */
+
+static uint64_t
+hash2(const char *a, const char *b)
+{
+	uint64_t	 h = 1469598103934665603ULL;
+
+	for (; *a != '\0'; a++)
+		h = (h ^ (unsigned char)*a) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	if (b != NULL)
+		for (; *b != '\0'; b++)
+			h = (h ^ (unsigned char)*b) * 1099511628211ULL;
+	return h;
+}
+
+static int
+ent_match(const struct ent *e, const char *uid, const char *key)
+{
+	if (strcmp(e->uid, uid) != 0)
+		return 0;
+	if (e->key == NULL || key == NULL)
+		return e->key == key;
+	return strcmp(e->key, key) == 0;
+}
+
+/* The slot for (uid, key): its entry, or the empty slot to fill. */
+static struct ent *
+cache_slot(struct cache *c, const char *uid, const char *key)
+{
+	size_t	 i = (size_t)hash2(uid, key) & (c->cap - 1);
+
+	while (c->v[i].uid != NULL && !ent_match(&c->v[i], uid, key))
+		i = (i + 1) & (c->cap - 1);
+	return &c->v[i];
+}
+
+static void
+cache_clear(struct cache *c)
+{
+	if (c->cap > 0)
+		memset(c->v, 0, c->cap * sizeof(*c->v));
+	c->n = 0;
+}
+
+static struct ent *
+cache_get(struct cache *c, const char *uid, const char *key)
+{
+	struct ent	*e;
+
+	if (c->cap == 0)
+		return NULL;
+	e = cache_slot(c, uid, key);
+	return e->uid != NULL ? e : NULL;
+}
+
+/* Add (uid, key), known absent; the table stays at most half full. */
+static struct ent *
+cache_add(struct cache *c, const char *uid, const char *key)
+{
+	struct ent	*old = c->v, *e;
+	size_t		 oldcap = c->cap, i;
+
+	if ((c->n + 1) * 2 > c->cap) {
+		c->cap = c->cap == 0 ? 64 : c->cap * 2;
+		c->v = xcalloc(c->cap, sizeof(*c->v));
+		for (i = 0; i < oldcap; i++)
+			if (old[i].uid != NULL)
+				*cache_slot(c, old[i].uid, old[i].key) =
+				    old[i];
+		free(old);
+	}
+	e = cache_slot(c, uid, key);
+	e->uid = uid;
+	e->key = key;
+	c->n++;
+	return e;
+}
+
+/*
+ * Writing
+ */
+
+static int
+bind_str(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+}
+
+/* A time in ms since the epoch as our timestamp text; 0 (unset): NULL. */
+static int
+bind_time(sqlite3_stmt *st, int i, int64_t ms)
+{
+	char	 buf[32];
+
+	if (ms <= 0)
+		return sqlite3_bind_null(st, i);
+	event_iso8601(ms, buf, sizeof(buf));
+	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+}
+
+/*
+ * Step an upsert ... RETURNING id to completion; 0 with *id set, or -1
+ * with the error recorded.
+ */
+static int
+step_id(struct db *db, sqlite3_stmt *st, int64_t *id)
+{
+	int	 rc;
+
+	*id = -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE)
+		db_record_error(db);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE && *id != -1 ? 0 : -1;
+}
+
+/* Record a bind failure (the connection holds its error) and reset. */
+static int
+bind_failed(struct db *db, sqlite3_stmt *st)
+{
+	db_record_error(db);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return -1;
+}
+
+static int
+write_session(struct db *db, const struct session_rec *s, int64_t *id)
+{
+	sqlite3_stmt	*st;
+	int		 rc = 0;
+
+	if ((st = db_prepare(db, sql_session)) == NULL)
+		return -1;
+	rc |= bind_str(st, 1, s->uid);
+	rc |= bind_str(st, 2, s->appointment_id);
+	rc |= bind_str(st, 3, s->room_jid);
+	rc |= bind_str(st, 4, s->room);
+	rc |= bind_str(st, 5, s->meeting_id);
+	rc |= bind_time(st, 6, s->start_ms);
+	rc |= bind_time(st, 7, s->end_ms);
+	rc |= bind_str(st, 8, s->status);
+	rc |= bind_str(st, 9, s->end_reason);
+	rc |= sqlite3_bind_int64(st, 10, s->duration_s);
+	rc |= sqlite3_bind_int(st, 11, s->participant_count);
+	rc |= sqlite3_bind_int(st, 12, s->peak_participants);
+	rc |= sqlite3_bind_int(st, 13, s->total_disconnections);
+	rc |= bind_str(st, 14, s->recording_status);
+	rc |= sqlite3_bind_int64(st, 15, s->recording_duration_s);
+	rc |= bind_str(st, 16, s->connection_quality);
+	if (rc != SQLITE_OK)
+		return bind_failed(db, st);
+	return step_id(db, st, id);
+}
+
+static int
+write_participant(struct db *db, const struct qev *e, int64_t sid,
+    int64_t *id)
+{
+	const struct participant_rec	*p = &e->p;
+	sqlite3_stmt			*st;
+	int				 rc = 0;
+
+	if ((st = db_prepare(db, sql_participant)) == NULL)
+		return -1;
+	rc |= sqlite3_bind_int64(st, 1, sid);
+	rc |= bind_str(st, 2, p->key);
+	rc |= bind_str(st, 3, e->s.appointment_id);
+	rc |= bind_str(st, 4, p->participant_id);
+	rc |= bind_str(st, 5, p->role);
+	rc |= bind_str(st, 6, p->name);
+	rc |= bind_str(st, 7, p->nick);
+	rc |= bind_str(st, 8, p->jid);
+	rc |= bind_str(st, 9, p->stats_id);
+	rc |= bind_time(st, 10, p->joined_ms);
+	/* Present: not left (yet), whatever an earlier leave said. */
+	rc |= bind_time(st, 11, p->present ? 0 : p->left_ms);
+	rc |= bind_str(st, 12, p->present ? NULL : p->left_reason);
+	rc |= sqlite3_bind_int64(st, 13, p->duration_s);
+	rc |= sqlite3_bind_int(st, 14, p->join_count);
+	rc |= sqlite3_bind_int(st, 15, p->disconnection_count);
+	rc |= bind_str(st, 16, p->connection_quality);
+	rc |= bind_str(st, 17, p->device_type);
+	rc |= bind_str(st, 18, p->browser);
+	rc |= bind_str(st, 19, p->operating_system);
+	rc |= bind_str(st, 20, p->ip_address);
+	rc |= bind_str(st, 21, p->user_agent);
+	rc |= sqlite3_bind_int(st, 22, p->camera_enabled != 0);
+	rc |= sqlite3_bind_int(st, 23, p->microphone_enabled != 0);
+	rc |= sqlite3_bind_int(st, 24, p->screen_shared != 0);
+	if (p->spoke_known)
+		rc |= sqlite3_bind_double(st, 25, p->spoke_time_s);
+	else
+		rc |= sqlite3_bind_null(st, 25);
+	rc |= sqlite3_bind_int(st, 26, p->messages_sent);
+	rc |= sqlite3_bind_int(st, 27, p->reactions_sent);
+	rc |= bind_str(st, 28, p->issues_json);
+	rc |= sqlite3_bind_int(st, 29, p->is_moderator != 0);
+	rc |= bind_str(st, 30, p->present ? "present" : "left");
+	if (rc != SQLITE_OK)
+		return bind_failed(db, st);
+	return step_id(db, st, id);
+}
+
+static int
+write_event(struct db *db, const struct qev *e, int64_t sid, int64_t pid)
+{
+	sqlite3_stmt	*st;
+	char		 ts[32];
+	int		 rc = 0;
+
+	if ((st = db_prepare(db, sql_event)) == NULL)
+		return -1;
+	rc |= sqlite3_bind_int64(st, 1, sid);
+	if (pid > 0)
+		rc |= sqlite3_bind_int64(st, 2, pid);
+	else
+		rc |= sqlite3_bind_null(st, 2);
+	rc |= bind_str(st, 3, event_type_name(e->ev.type));
+	rc |= bind_str(st, 4, e->ev.data);
+	/* A zero time is room.c's bug, yet the event is worth keeping. */
+	rc |= sqlite3_bind_text(st, 5, event_iso8601(e->ev.ts_ms, ts,
+	    sizeof(ts)), -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK)
+		return bind_failed(db, st);
+	return db_step_done(db, st);
+}
+
+/* A participant snapshot that can have a row (room.c always sets key). */
+static int
+has_participant(const struct qev *e)
+{
+	return e->ev.participant != NULL && e->p.key != NULL;
+}
+
+/*
+ * One attempt at writing the queue in one transaction.  On failure,
+ * returns -1 with *what naming the step and *bad the queue position of
+ * the event whose row failed (or -1: BEGIN, COMMIT); the transaction is
+ * still open and the caller rolls it back.
+ */
+static int
+flush_once(struct writer *w, const char **what, long *bad)
+{
+	struct cache	*c = &w->cache;
+	struct ent	*se, *pe;
+	struct qev	*e;
+	size_t		 i;
+	int64_t		 id, sid;
+
+	*bad = -1;
+	*what = "BEGIN";
+	cache_clear(c);
+	if (db_exec(w->db, sql_begin) == -1)
+		return -1;
+	for (i = 0; i < w->count; i++) {
+		e = queue_at(w, i);
+		*bad = (long)i;
+		if ((se = cache_get(c, e->s.uid, NULL)) == NULL) {
+			*what = "writing the session row";
+			if (write_session(w->db, &e->s, &id) == -1)
+				return -1;
+			se = cache_add(c, e->s.uid, NULL);
+			se->id = id;
+		} else {
+			se->latest = e;
+			se->pos = i;
+			se->dirty = 1;
+		}
+		sid = se->id;	/* cache_add() below may move se */
+		id = 0;
+		if (has_participant(e)) {
+			if ((pe = cache_get(c, e->s.uid, e->p.key)) == NULL) {
+				*what = "writing the participant row";
+				if (write_participant(w->db, e, sid, &id) == -1)
+					return -1;
+				pe = cache_add(c, e->s.uid, e->p.key);
+				pe->id = id;
+				pe->sid = sid;
+			} else {
+				pe->latest = e;
+				pe->pos = i;
+				pe->dirty = 1;
+			}
+			id = pe->id;
+		}
+		if (e->ev.type != EVENT_ROLLUP) {
+			*what = "inserting the event row";
+			if (write_event(w->db, e, sid, id) == -1)
+				return -1;
+		}
+	}
+	/* The latest snapshots, sessions first. */
+	for (i = 0; i < c->cap; i++) {
+		se = &c->v[i];
+		if (se->uid == NULL || se->key != NULL || !se->dirty)
+			continue;
+		*bad = (long)se->pos;
+		*what = "updating the session row";
+		if (write_session(w->db, &se->latest->s, &id) == -1)
+			return -1;
+	}
+	for (i = 0; i < c->cap; i++) {
+		pe = &c->v[i];
+		if (pe->uid == NULL || pe->key == NULL || !pe->dirty)
+			continue;
+		*bad = (long)pe->pos;
+		*what = "updating the participant row";
+		if (write_participant(w->db, pe->latest, pe->sid, &id) == -1)
+			return -1;
+	}
+	*bad = -1;
+	*what = "COMMIT";
+	return db_exec(w->db, sql_commit);
+}
+
+/* Errors that retrying the same rows can never cure. */
+static int
+permanent(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_TOOBIG:
+	case SQLITE_RANGE:
+		return 1;
+	}
+	return 0;
+}
+
+static void
+rollback(struct writer *w)
+{
+	if (sqlite3_get_autocommit(db_sqlite(w->db)))
+		return;		/* SQLite already rolled back (e.g. I/O) */
+	if (db_exec(w->db, sql_rollback) == -1)
+		log_warnx("%s: ROLLBACK: %s", db_path(w->db),
+		    db_errmsg(w->db));
+}
+
+int
+writer_flush(struct writer *w)
+{
+	const char	*what;
+	struct qev	*e;
+	char		 uid[128];
+	long		 bad;
+	size_t		 n;
+	int		 code;
+
+	if (w->count == 0)
+		return 0;
+	for (;;) {
+		n = w->count;
+		db_clear_error(w->db);
+		if (flush_once(w, &what, &bad) == 0)
+			break;
+		code = db_errcode(w->db);
+		/* Log before the rollback replaces the error. */
+		if (bad >= 0 && permanent(code)) {
+			e = queue_at(w, (size_t)bad);
+			log_warnx("%s: %s: %s; dropping the %s event of "
+			    "session %s", db_path(w->db), what,
+			    db_errmsg(w->db), event_type_name(e->ev.type),
+			    log_escape(uid, sizeof(uid), e->s.uid));
+			rollback(w);
+			queue_remove(w, (size_t)bad);
+			w->dropped++;
+			if (w->count == 0)
+				return 0;
+			continue;
+		}
+		if (!w->failing || code != w->fail_code)
+			log_warnx("%s: cannot write events: %s: %s; holding "
+			    "%zu event(s), will retry", db_path(w->db), what,
+			    db_errmsg(w->db), w->count);
+		else
+			log_debug("%s: %s: %s: still holding %zu event(s)",
+			    __func__, what, db_errmsg(w->db), w->count);
+		rollback(w);
+		w->failing = 1;
+		w->fail_code = code;
+		w->backoff_ms = w->backoff_ms == 0 ? WRITER_RETRY_MIN_MS :
+		    w->backoff_ms * 2;
+		if (w->backoff_ms > WRITER_RETRY_MAX_MS)
+			w->backoff_ms = WRITER_RETRY_MAX_MS;
+		w->retry_at = w->now + w->backoff_ms;
+		return -1;
+	}
+
+	if (w->failing) {
+		log_info("%s: database writable again: flushed %zu held "
+		    "event(s)", db_path(w->db), n);
+		if (w->dropped_failing > 0)
+			log_warnx("%s: %llu event(s) were dropped while it was "
+			    "not", db_path(w->db),
+			    (unsigned long long)w->dropped_failing);
+	}
+	w->failing = 0;
+	w->fail_code = 0;
+	w->backoff_ms = 0;
+	w->dropped_failing = 0;
+	while (w->count > 0)
+		queue_drop_oldest(w);
+	return 0;
+}
+
+/*
+ * Public
+ */
+
+struct writer *
+writer_new(struct db *db, int flush_ms, int flush_count)
+{
+	struct writer	*w;
+
+	w = xcalloc(1, sizeof(*w));
+	w->db = db;
+	w->flush_ms = flush_ms < 1 ? 1 : flush_ms;
+	w->flush_count = flush_count < 1 ? 1 : (size_t)flush_count;
+	w->max = WRITER_MAX_QUEUE;
+	return w;
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	if (writer_flush(w) == -1)
+		log_warnx("%s: %zu event(s) could not be written and are "
+		    "lost", db_path(w->db), w->count);
+	while (w->count > 0)
+		queue_drop_oldest(w);
+	free(w->q);
+	free(w->cache.v);
+	free(w);
+}
+
+void
+writer_emit(const struct event *ev, void *arg)
+{
+	struct writer	*w = arg;
+
+	if (ev->session == NULL || ev->session->uid == NULL) {
+		log_warnx("%s: %s event without a session: not stored",
+		    __func__, event_type_name(ev->type));
+		w->dropped++;
+		return;
+	}
+	if (ev->ts_ms > w->now)
+		w->now = ev->ts_ms;
+	queue_push(w, qev_new(ev));
+}
+
+int
+writer_due(struct writer *w, int64_t now_ms)
+{
+	if (now_ms > w->now)
+		w->now = now_ms;
+	if (w->count == 0)
+		return 0;
+	if (w->failing && now_ms < w->retry_at)
+		return 0;
+	if (w->count >= w->flush_count)
+		return 1;
+	return now_ms - queue_at(w, 0)->ev.ts_ms >= w->flush_ms;
+}
+
+size_t
+writer_pending(const struct writer *w)
+{
+	return w->count;
+}
+
+uint64_t
+writer_dropped(const struct writer *w)
+{
+	return w->dropped;
+}
+
+void
+writer_set_max_queue(struct writer *w, size_t max)
+{
+	w->max = max < 1 ? 1 : max;
+	while (w->count > w->max) {
+		queue_drop_oldest(w);
+		w->dropped++;
+	}
+}

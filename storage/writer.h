@@ -1,0 +1,79 @@
+/*
+ * The event sink that writes: events are copied into a queue by
+ * writer_emit() and committed in one transaction by writer_flush(), which
+ * the daemon calls from a timed handler when writer_due() says so.  A
+ * failed flush (database locked by another process, read-only, disk
+ * full) keeps the queue and is retried; nothing is lost unless the queue
+ * passes its bound, and then the oldest events go first, counted in the
+ * log.
+ */
+#ifndef TELETRACK_WRITER_H
+#define TELETRACK_WRITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+#define WRITER_MAX_QUEUE	100000	/* events held while flushes fail */
+#define WRITER_RETRY_MIN_MS	1000	/* backoff after a failed flush */
+#define WRITER_RETRY_MAX_MS	30000
+
+struct db;
+struct writer;
+
+/*
+ * A writer on db (opened read-write; the writer does not own it and must
+ * be freed before it).  A flush is due when the oldest queued event is
+ * flush_ms old or flush_count events are queued (values < 1 mean 1).
+ * writer_free() frees it.
+ */
+struct writer	*writer_new(struct db *db, int flush_ms, int flush_count);
+
+/*
+ * Flush what is queued (a failure is logged with the number of events
+ * lost), then free.  NULL is fine.
+ */
+void		 writer_free(struct writer *);
+
+/*
+ * The sink function: { writer_emit, writer } is a struct event_sink.
+ * Deep-copies ev (its strings and both rollup snapshots), so the caller
+ * may change or free them on return.  Never fails; an event without a
+ * session (or a session without a uid) cannot be stored and is dropped
+ * with a warning.  When the queue is full the oldest event is dropped.
+ */
+void		 writer_emit(const struct event *ev, void *arg);
+
+/*
+ * 1 when writer_flush() should be called at now_ms (ms since the epoch,
+ * the clock events are stamped with): events are queued and either
+ * flush_count are queued or the oldest is flush_ms old.  After a failed
+ * flush, 0 until a backoff (WRITER_RETRY_MIN_MS doubling up to
+ * WRITER_RETRY_MAX_MS) has passed, so a locked database does not stall
+ * the event loop on every tick.
+ */
+int		 writer_due(struct writer *, int64_t now_ms);
+
+/*
+ * Write every queued event in one IMMEDIATE transaction: for each, upsert
+ * its session row (by session_uid), its participant row (by session and
+ * participant_key) and, unless it is EVENT_ROLLUP, insert its event row.
+ * Returns 0 with the queue empty (also when it was empty), or -1 after a
+ * rollback with every event still queued; the failure is logged once per
+ * change of error, and the recovery with the count flushed.  An event
+ * SQLite rejects for its content (a constraint) is dropped with a
+ * warning so it cannot block the others.
+ */
+int		 writer_flush(struct writer *);
+
+/* Number of events queued and not yet committed. */
+size_t		 writer_pending(const struct writer *);
+
+/* Number of events dropped since writer_new() (queue full, rejected). */
+uint64_t	 writer_dropped(const struct writer *);
+
+/* Change the queue bound (default WRITER_MAX_QUEUE; values < 1 mean 1). */
+void		 writer_set_max_queue(struct writer *, size_t max);
+
+#endif

@@ -1,0 +1,1481 @@
+/*
+ * Unit tests for storage/: the schema and its migration, the writer
+ * (round trip, hostile strings, a locked or read-only database, the queue
+ * bound, a rejected event), stale-session repair, the views, the reports
+ * and their output formats.  Runs on ":memory:" where one connection is
+ * enough and on files in a temporary directory where a second connection
+ * (another process holding the lock, a read-only reader) is the point.
+ *
+ * report_cli.c is included rather than linked: the Makefile's
+ * test_storage target links $(STORE), which does not list it, and this
+ * way its static helpers (run() writing to a FILE *) are reachable.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "db.h"
+#include "event.h"
+#include "log.h"
+#include "report.h"
+#include "writer.h"
+#include "xmalloc.h"
+
+#include "report_cli.c"
+
+#define T0	1700000000000LL		/* 2023-11-14T22:13:20.000Z */
+
+/*
+ * Helpers
+ */
+
+static char	 tmpdir[64];
+
+static int
+setup_tmp(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/teletrack-test.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	return 0;
+}
+
+static int
+teardown_tmp(void **state)
+{
+	char	 cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *
+tmpfile_path(const char *name)
+{
+	static char	 path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	return path;
+}
+
+static struct db *
+open_ok(const char *path, int flags)
+{
+	struct db	*db;
+	char		 err[256];
+
+	db = db_open(path, flags, err, sizeof(err));
+	if (db == NULL)
+		fail_msg("db_open(%s): %s", path, err);
+	return db;
+}
+
+/* The single integer a constant query returns (-999 for no row). */
+static int64_t
+q_int(struct db *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	int64_t		 v = -999;
+
+	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st,
+	    NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The single text a query returns, copied into a static buffer; NULL. */
+static const char *
+q_text(struct db *db, const char *sql)
+{
+	static char	*buf;
+	sqlite3_stmt	*st;
+	const char	*t = NULL;
+
+	free(buf);
+	buf = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st,
+	    NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (t = (const char *)sqlite3_column_text(st, 0)) != NULL)
+		buf = xstrdup(t);
+	sqlite3_finalize(st);
+	return t != NULL ? buf : NULL;
+}
+
+static void
+session_init(struct session_rec *s, const char *uid, int64_t start)
+{
+	memset(s, 0, sizeof(*s));
+	s->uid = uid;
+	s->room = "consult42";
+	s->room_jid = "consult42@conference.example.org";
+	s->meeting_id = "3f9a-meeting";
+	s->start_ms = start;
+	s->status = "active";
+	s->recording_status = "not_recorded";
+}
+
+static void
+participant_init(struct participant_rec *p, const char *key,
+    const char *nick, int64_t joined)
+{
+	memset(p, 0, sizeof(*p));
+	p->key = key;
+	p->nick = nick;
+	p->name = nick;
+	p->role = "unknown";
+	p->joined_ms = joined;
+	p->present = 1;
+	p->join_count = 1;
+	p->issues_json = "[]";
+	p->connection_quality = "good";
+}
+
+static void
+emit(struct writer *w, enum event_type type, int64_t ts,
+    const struct session_rec *s, const struct participant_rec *p,
+    const char *data)
+{
+	struct event	 ev;
+
+	ev.type = type;
+	ev.ts_ms = ts;
+	ev.session = s;
+	ev.participant = p;
+	ev.data = data;
+	writer_emit(&ev, w);
+}
+
+/*
+ * Schema
+ */
+
+static void
+test_migration(void **state)
+{
+	static const char *const names[] = {
+		"meeting_settings", "teleconferencesessions",
+		"teleconference_participant_sessions",
+		"teleconference_events", "billing_report", "problem_sessions",
+		"caregiver_performance"
+	};
+	struct db_settings	 set;
+	struct db		*db;
+	char			 sql[256];
+	size_t			 i;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+	assert_int_equal(q_int(db, "PRAGMA foreign_keys"), 1);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM sqlite_master"
+		    " WHERE name = '%s'", names[i]);
+		assert_int_equal(q_int(db, sql), 1);
+	}
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM meeting_settings"),
+	    1);
+	/* roomId must not be unique: room names are reused. */
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM pragma_index_list("
+	    "'teleconferencesessions') i, pragma_index_info(i.name) c"
+	    " WHERE i.\"unique\" AND c.name = 'roomId'"), 0);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM pragma_index_list("
+	    "'teleconferencesessions') i, pragma_index_info(i.name) c"
+	    " WHERE i.\"unique\" AND c.name = 'session_uid'"), 1);
+	assert_int_equal(db_settings(db, &set), 0);
+	assert_int_equal(set.default_duration, 60);
+	assert_int_equal(set.max_participants, 2);
+	assert_int_equal(set.leave_grace_seconds, 10);
+	assert_true(set.quality_fair_per_hour == 2.0);
+	assert_true(set.quality_poor_per_hour == 6.0);
+	assert_string_equal(set.video_quality, "high");
+	db_close(db);
+	db_close(NULL);
+}
+
+static void
+test_reopen_idempotent(void **state)
+{
+	struct db_settings	 set;
+	struct db		*db;
+	const char		*path = tmpfile_path("reopen.db");
+	int			 i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		db = open_ok(path, 0);
+		assert_int_equal(q_int(db, "PRAGMA user_version"),
+		    DB_SCHEMA_VERSION);
+		assert_string_equal(q_text(db, "PRAGMA journal_mode"), "wal");
+		assert_int_equal(q_int(db,
+		    "SELECT COUNT(*) FROM meeting_settings"), 1);
+		if (i == 0)
+			assert_int_equal(sqlite3_exec(db_sqlite(db),
+			    "UPDATE meeting_settings SET max_participants = 4,"
+			    " quality_poor_per_hour = 9.5", NULL, NULL, NULL),
+			    SQLITE_OK);
+		assert_int_equal(db_settings(db, &set), 0);
+		assert_int_equal(set.max_participants, 4);
+		assert_true(set.quality_poor_per_hour == 9.5);
+		db_close(db);
+	}
+	db = open_ok(path, DB_READONLY);
+	assert_int_equal(db_settings(db, &set), 0);
+	assert_int_equal(set.max_participants, 4);
+	db_close(db);
+}
+
+static void
+test_open_errors(void **state)
+{
+	struct db	*db;
+	sqlite3		*raw;
+	char		 err[256];
+
+	(void)state;
+	/* Missing file, read-only: no file is created. */
+	db = db_open(tmpfile_path("missing.db"), DB_READONLY, err,
+	    sizeof(err));
+	assert_null(db);
+	assert_non_null(strstr(err, "cannot open"));
+	assert_int_equal(access(tmpfile_path("missing.db"), F_OK), -1);
+
+	/* A database that is not ours, read-only. */
+	assert_int_equal(sqlite3_open(tmpfile_path("other.db"), &raw),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "CREATE TABLE t (x)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	db = db_open(tmpfile_path("other.db"), DB_READONLY, err, sizeof(err));
+	assert_null(db);
+	assert_non_null(strstr(err, "not a teletrack database"));
+
+	/* A schema newer than this program: both modes refuse. */
+	db = open_ok(tmpfile_path("new.db"), 0);
+	assert_int_equal(sqlite3_exec(db_sqlite(db), "PRAGMA user_version = 99",
+	    NULL, NULL, NULL), SQLITE_OK);
+	db_close(db);
+	db = db_open(tmpfile_path("new.db"), 0, err, sizeof(err));
+	assert_null(db);
+	assert_non_null(strstr(err, "newer"));
+	db = db_open(tmpfile_path("new.db"), DB_READONLY, err, sizeof(err));
+	assert_null(db);
+	assert_non_null(strstr(err, "newer"));
+
+	/* Not a database at all. */
+	{
+		FILE	*fp = fopen(tmpfile_path("junk.db"), "w");
+
+		assert_non_null(fp);
+		fputs("this is not an SQLite file, it is long enough to "
+		    "have a header of sorts..........................\n", fp);
+		fclose(fp);
+	}
+	assert_null(db_open(tmpfile_path("junk.db"), 0, err, sizeof(err)));
+	assert_true(err[0] != '\0');
+	assert_null(db_open(tmpfile_path("junk.db"), DB_READONLY, err,
+	    sizeof(err)));
+	assert_true(err[0] != '\0');
+
+	/* A name URIs would misread opens as itself. */
+	db = open_ok(tmpfile_path("we?ird#na%20me.db"), 0);
+	db_close(db);
+	db = open_ok(tmpfile_path("we?ird#na%20me.db"), DB_READONLY);
+	db_close(db);
+}
+
+/*
+ * Writer
+ */
+
+static void
+test_writer_roundtrip(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	struct writer		*w;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	assert_int_equal(writer_flush(w), 0);	/* empty: nothing to do */
+
+	session_init(&s, "consult42@conference.example.org/1700000000000",
+	    T0);
+	emit(w, EVENT_SESSION_START, T0, &s, NULL, "{\"meeting_id\":\"3f9a\"}");
+
+	participant_init(&p, "id:u-17", "Dr Who", T0 + 1000);
+	p.participant_id = "u-17";
+	p.role = "caregiver";
+	p.stats_id = "Alice-xyz";
+	s.participant_count = 1;
+	s.peak_participants = 1;
+	s.connection_quality = "good";
+	emit(w, EVENT_JOIN, T0 + 1000, &s, &p, "{\"nick\":\"Dr Who\"}");
+	assert_int_equal(writer_pending(w), 2);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(writer_pending(w), 0);
+
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_participant_sessions WHERE session_status ="
+	    " 'present' AND left_at IS NULL AND joined_at ="
+	    " '2023-11-14T22:13:21.000Z'"), 1);
+	assert_null(q_text(db, "SELECT endTime FROM teleconferencesessions"));
+
+	p.microphone_enabled = 1;
+	emit(w, EVENT_AUDIO_MUTE, T0 + 5000, &s, &p, "{}");
+	p.duration_s = 30;
+	p.spoke_time_s = 12.5;
+	p.spoke_known = 1;
+	s.duration_s = 31;
+	emit(w, EVENT_ROLLUP, T0 + 31000, &s, &p, NULL);
+	p.present = 0;
+	p.left_ms = T0 + 60000;
+	p.left_reason = "leave";
+	p.duration_s = 59;
+	emit(w, EVENT_LEAVE, T0 + 60000, &s, &p, "{\"reason\":\"leave\"}");
+	s.end_ms = T0 + 61000;
+	s.duration_s = 61;
+	s.status = "failed";
+	s.end_reason = "focus_left";
+	emit(w, EVENT_SESSION_END, T0 + 61000, &s, NULL, NULL);
+	assert_int_equal(writer_pending(w), 4);
+	assert_int_equal(writer_flush(w), 0);
+
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconferencesessions"), 1);
+	assert_string_equal(q_text(db, "SELECT session_uid || '|' || roomId ||"
+	    " '|' || jitsi_room_name || '|' || jitsi_meeting_id || '|' ||"
+	    " startTime || '|' || endTime || '|' || session_status || '|' ||"
+	    " end_reason || '|' || total_duration_seconds || '|' ||"
+	    " participant_count || '|' || peak_participants || '|' ||"
+	    " connection_quality || '|' || recording_status"
+	    " FROM teleconferencesessions"),
+	    "consult42@conference.example.org/1700000000000|"
+	    "consult42@conference.example.org|consult42|3f9a-meeting|"
+	    "2023-11-14T22:13:20.000Z|2023-11-14T22:14:21.000Z|failed|"
+	    "focus_left|61|1|1|good|not_recorded");
+	assert_null(q_text(db, "SELECT appointmentId FROM "
+	    "teleconferencesessions"));
+	assert_null(q_text(db, "SELECT chatHistory FROM "
+	    "teleconferencesessions"));
+
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_participant_sessions"), 1);
+	assert_string_equal(q_text(db, "SELECT participant_key || '|' ||"
+	    " participant_id || '|' || participant_role || '|' ||"
+	    " participant_name || '|' || nick || '|' || stats_id || '|' ||"
+	    " joined_at || '|' || left_at || '|' || left_reason || '|' ||"
+	    " session_duration_seconds || '|' || join_count || '|' ||"
+	    " microphone_enabled || '|' || camera_enabled || '|' ||"
+	    " spoke_time_seconds || '|' || issues_encountered || '|' ||"
+	    " session_status FROM teleconference_participant_sessions"),
+	    "id:u-17|u-17|caregiver|Dr Who|Dr Who|Alice-xyz|"
+	    "2023-11-14T22:13:21.000Z|2023-11-14T22:14:20.000Z|leave|59|1|"
+	    "1|0|12.5|[]|left");
+	assert_null(q_text(db, "SELECT avg_bandwidth_kbps FROM "
+	    "teleconference_participant_sessions"));
+	assert_null(q_text(db, "SELECT user_id FROM "
+	    "teleconference_participant_sessions"));
+
+	/* Five event rows, the rollup none; participant events linked. */
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_events"), 5);
+	assert_string_equal(q_text(db, "SELECT group_concat(event_type, ',')"
+	    " FROM (SELECT event_type FROM teleconference_events ORDER BY"
+	    " id)"), "session_start,join,audio_mute,leave,session_end");
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM teleconference_events"
+	    " WHERE participant_session_id IS NOT NULL"), 3);
+	assert_string_equal(q_text(db, "SELECT event_data FROM "
+	    "teleconference_events WHERE event_type = 'leave'"),
+	    "{\"reason\":\"leave\"}");
+	assert_null(q_text(db, "SELECT event_data FROM teleconference_events"
+	    " WHERE event_type = 'session_end'"));
+	assert_string_equal(q_text(db, "SELECT timestamp FROM "
+	    "teleconference_events WHERE event_type = 'audio_mute'"),
+	    "2023-11-14T22:13:25.000Z");
+
+	writer_free(w);
+	writer_free(NULL);
+	db_close(db);
+}
+
+/* The writer copies: the caller's strings may change after emit(). */
+static void
+test_writer_deep_copy(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	struct writer		*w;
+	struct db		*db;
+	char			 uid[64], nick[32], data[32];
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	snprintf(uid, sizeof(uid), "room@muc/1");
+	snprintf(nick, sizeof(nick), "alice");
+	snprintf(data, sizeof(data), "{\"n\":1}");
+	session_init(&s, uid, T0);
+	participant_init(&p, "nick:alice", nick, T0);
+	emit(w, EVENT_JOIN, T0, &s, &p, data);
+	memset(uid, 'X', sizeof(uid) - 1);
+	memset(nick, 'Y', sizeof(nick) - 1);
+	memset(data, 'Z', sizeof(data) - 1);
+	memset(&s, 0xa5, sizeof(s));
+	memset(&p, 0x5a, sizeof(p));
+	assert_int_equal(writer_flush(w), 0);
+	assert_string_equal(q_text(db, "SELECT session_uid FROM "
+	    "teleconferencesessions"), "room@muc/1");
+	assert_string_equal(q_text(db, "SELECT nick FROM "
+	    "teleconference_participant_sessions"), "alice");
+	assert_string_equal(q_text(db, "SELECT event_data FROM "
+	    "teleconference_events"), "{\"n\":1}");
+	writer_free(w);
+	db_close(db);
+}
+
+static void
+test_hostile_strings(void **state)
+{
+	static const char sqlish[] = "Robert'); DROP TABLE "
+	    "teleconference_events;-- \"x\" %s %n ? :a ?1";
+	static const char ctrl[] = "\x1b[31mred\x1b[0m\r\n\t\x7f\xc2\x9b"
+	    "\xe2\x80\xae" "evil";
+	struct session_rec	 s;
+	struct participant_rec	 a, b, c;
+	struct writer		*w;
+	struct db		*db;
+	sqlite3_stmt		*st;
+	char			*huge;
+	size_t			 hugelen = 200000;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	huge = xmalloc(hugelen + 1);
+	memset(huge, 'n', hugelen);
+	huge[hugelen] = '\0';
+	session_init(&s, "r@m/'; DELETE FROM teleconferencesessions; --", T0);
+	participant_init(&a, "nick:sql", sqlish, T0);
+	participant_init(&b, "nick:ctrl", ctrl, T0);
+	participant_init(&c, "nick:huge", huge, T0);
+	emit(w, EVENT_JOIN, T0, &s, &a, sqlish);
+	emit(w, EVENT_JOIN, T0, &s, &b, "{\"nick\":\"\\u001b\"}");
+	emit(w, EVENT_JOIN, T0, &s, &c, NULL);
+	assert_int_equal(writer_flush(w), 0);
+
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_events"), 3);
+	assert_string_equal(q_text(db, "SELECT session_uid FROM "
+	    "teleconferencesessions"),
+	    "r@m/'; DELETE FROM teleconferencesessions; --");
+	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), "SELECT nick,"
+	    " length(CAST(nick AS BLOB)) FROM"
+	    " teleconference_participant_sessions WHERE participant_key = ?1",
+	    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, "nick:sql", -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), sqlish);
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, "nick:ctrl", -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), ctrl);
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, "nick:huge", -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 1), (int64_t)hugelen);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), huge);
+	sqlite3_finalize(st);
+	assert_string_equal(q_text(db, "SELECT event_data FROM "
+	    "teleconference_events ORDER BY id LIMIT 1"), sqlish);
+	free(huge);
+	writer_free(w);
+	db_close(db);
+}
+
+/* Rollups within a batch: the latest snapshot wins, no event rows. */
+static void
+test_rollup_collapse(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p, q;
+	struct writer		*w;
+	struct db		*db;
+	int			 i;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	session_init(&s, "r@m/1", T0);
+	participant_init(&p, "nick:p", "p", T0);
+	participant_init(&q, "nick:q", "q", T0);
+	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
+	emit(w, EVENT_JOIN, T0, &s, &q, NULL);
+	for (i = 1; i <= 200; i++) {
+		p.duration_s = i;
+		q.duration_s = 2 * i;
+		s.duration_s = i;
+		s.peak_participants = 2;
+		emit(w, EVENT_ROLLUP, T0 + i * 1000, &s, &p, NULL);
+		emit(w, EVENT_ROLLUP, T0 + i * 1000, &s, &q, NULL);
+	}
+	p.spoke_time_s = 3;
+	p.spoke_known = 1;
+	emit(w, EVENT_ROLLUP, T0 + 201000, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_events"), 2);
+	assert_int_equal(q_int(db, "SELECT session_duration_seconds FROM "
+	    "teleconference_participant_sessions WHERE nick = 'p'"), 200);
+	assert_int_equal(q_int(db, "SELECT session_duration_seconds FROM "
+	    "teleconference_participant_sessions WHERE nick = 'q'"), 400);
+	assert_int_equal(q_int(db, "SELECT total_duration_seconds FROM "
+	    "teleconferencesessions"), 200);
+	assert_int_equal(q_int(db, "SELECT peak_participants FROM "
+	    "teleconferencesessions"), 2);
+
+	/* A later batch: spoke time unknown keeps the known value. */
+	p.spoke_known = 0;
+	p.duration_s = 300;
+	emit(w, EVENT_ROLLUP, T0 + 300000, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(q_int(db, "SELECT session_duration_seconds FROM "
+	    "teleconference_participant_sessions WHERE nick = 'p'"), 300);
+	assert_int_equal(q_int(db, "SELECT spoke_time_seconds FROM "
+	    "teleconference_participant_sessions WHERE nick = 'p'"), 3);
+	assert_null(q_text(db, "SELECT spoke_time_seconds FROM "
+	    "teleconference_participant_sessions WHERE nick = 'q'"));
+	writer_free(w);
+	db_close(db);
+}
+
+/* Two sessions interleaved, many participants: the cache grows. */
+static void
+test_writer_many(void **state)
+{
+	struct session_rec	 s1, s2;
+	struct participant_rec	 p;
+	struct writer		*w;
+	struct db		*db;
+	char			 key[32];
+	int			 i;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	session_init(&s1, "r@m/1", T0);
+	session_init(&s2, "r2@m/1", T0);
+	for (i = 0; i < 300; i++) {
+		snprintf(key, sizeof(key), "nick:%d", i);
+		participant_init(&p, key, key + 5, T0 + i);
+		emit(w, EVENT_JOIN, T0 + i, i % 2 ? &s1 : &s2, &p, NULL);
+		p.duration_s = 7;
+		emit(w, EVENT_ROLLUP, T0 + i, i % 2 ? &s1 : &s2, &p, NULL);
+	}
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_participant_sessions"), 300);
+	assert_int_equal(q_int(db, "SELECT SUM(session_duration_seconds) FROM"
+	    " teleconference_participant_sessions"), 2100);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM teleconference_events"
+	    " e JOIN teleconference_participant_sessions p ON p.id ="
+	    " e.participant_session_id WHERE p.teleconference_session_id ="
+	    " e.teleconference_session_id"), 300);
+	writer_free(w);
+	db_close(db);
+}
+
+static void
+test_writer_due(void **state)
+{
+	struct session_rec	 s;
+	struct writer		*w;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 3);
+	session_init(&s, "r@m/1", T0);
+	assert_int_equal(writer_due(w, T0 + 10000), 0);	/* empty */
+	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
+	assert_int_equal(writer_due(w, T0 + 100), 0);
+	assert_int_equal(writer_due(w, T0 + 200), 1);	/* flush_ms */
+	emit(w, EVENT_MEETING_INFO, T0 + 150, &s, NULL, NULL);
+	emit(w, EVENT_OBSERVER_JOIN, T0 + 150, &s, NULL, NULL);
+	assert_int_equal(writer_due(w, T0 + 150), 1);	/* flush_count */
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(writer_due(w, T0 + 100000), 0);
+	writer_free(w);
+	db_close(db);
+}
+
+/*
+ * Another process holds the write lock: the flush fails, nothing is
+ * lost, the next flush after the lock is gone writes everything.
+ */
+static void
+test_locked_database(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	struct writer		*w;
+	struct db		*db;
+	sqlite3			*other;
+	const char		*path = tmpfile_path("locked.db");
+	int			 i;
+
+	(void)state;
+	db = open_ok(path, 0);
+	w = writer_new(db, 200, 500);
+	session_init(&s, "r@m/1", T0);
+	participant_init(&p, "nick:a", "a", T0);
+	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	emit(w, EVENT_JOIN, T0 + 1000, &s, &p, NULL);
+	emit(w, EVENT_AUDIO_MUTE, T0 + 2000, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), -1);
+	assert_int_equal(writer_pending(w), 2);
+	/* Backing off: not due right away even with old events. */
+	assert_int_equal(writer_due(w, T0 + 2500), 0);
+	assert_int_equal(writer_due(w, T0 + 2000 + WRITER_RETRY_MAX_MS + 1),
+	    1);
+	for (i = 0; i < 3; i++) {
+		emit(w, EVENT_VIDEO_MUTE, T0 + 3000 + i, &s, &p, NULL);
+		assert_int_equal(writer_flush(w), -1);	/* logged once */
+	}
+	assert_int_equal(writer_pending(w), 5);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_events"), 1);
+
+	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(writer_pending(w), 0);
+	assert_int_equal(writer_dropped(w), 0);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_events"), 6);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM teleconference_events"
+	    " WHERE event_type = 'video_mute'"), 3);
+	/* The other connection sees the rows too. */
+	{
+		sqlite3_stmt	*st;
+
+		assert_int_equal(sqlite3_prepare_v2(other, "SELECT COUNT(*)"
+		    " FROM teleconference_events", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 6);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(other);
+	writer_free(w);
+	db_close(db);
+}
+
+/* A read-only handle: flushes fail cleanly and keep the events. */
+static void
+test_readonly_writer(void **state)
+{
+	struct session_rec	 s;
+	struct writer		*w;
+	struct db		*db;
+	const char		*path = tmpfile_path("ro.db");
+
+	(void)state;
+	db_close(open_ok(path, 0));
+	db = open_ok(path, DB_READONLY);
+	w = writer_new(db, 200, 500);
+	session_init(&s, "r@m/1", T0);
+	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), -1);
+	assert_int_equal(writer_pending(w), 1);
+	assert_int_equal(db_errcode(db) & 0xff, SQLITE_READONLY);
+	assert_int_equal(writer_flush(w), -1);
+	assert_int_equal(db_close_stale_sessions(db, T0), -1);
+	writer_free(w);		/* logs that 1 event is lost */
+	db_close(db);
+
+	db = open_ok(path, 0);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconferencesessions"), 0);
+	db_close(db);
+}
+
+static void
+test_queue_bound(void **state)
+{
+	struct session_rec	 s;
+	struct writer		*w;
+	struct db		*db;
+	int			 i;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	writer_set_max_queue(w, 3);
+	session_init(&s, "r@m/1", T0);
+	for (i = 0; i < 5; i++) {
+		s.duration_s = i;
+		emit(w, EVENT_HAND_RAISE, T0 + i, &s, NULL, NULL);
+	}
+	assert_int_equal(writer_pending(w), 3);
+	assert_int_equal(writer_dropped(w), 2);
+	assert_int_equal(writer_flush(w), 0);
+	assert_string_equal(q_text(db, "SELECT group_concat(timestamp, ',')"
+	    " FROM (SELECT timestamp FROM teleconference_events ORDER BY"
+	    " id)"), "2023-11-14T22:13:20.002Z,2023-11-14T22:13:20.003Z,"
+	    "2023-11-14T22:13:20.004Z");
+	assert_int_equal(q_int(db, "SELECT total_duration_seconds FROM "
+	    "teleconferencesessions"), 4);
+	writer_free(w);
+	db_close(db);
+}
+
+/* An event SQLite refuses (bad status) cannot block the others. */
+static void
+test_rejected_event(void **state)
+{
+	struct session_rec	 s, bad;
+	struct writer		*w;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	session_init(&s, "r@m/1", T0);
+	session_init(&bad, "r@m/2", T0);
+	bad.status = "exploded";
+	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
+	emit(w, EVENT_SESSION_START, T0, &bad, NULL, NULL);
+	emit(w, EVENT_HAND_RAISE, T0 + 1, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(writer_pending(w), 0);
+	assert_int_equal(writer_dropped(w), 1);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconferencesessions"), 1);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_events"), 2);
+
+	/* A later snapshot of a good session turning bad, mid-batch. */
+	emit(w, EVENT_HAND_LOWER, T0 + 2, &s, NULL, NULL);
+	s.status = "weird";
+	emit(w, EVENT_ROLLUP, T0 + 3, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(writer_dropped(w), 2);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_events"), 3);
+	assert_string_equal(q_text(db, "SELECT session_status FROM "
+	    "teleconferencesessions"), "active");
+	writer_free(w);
+	db_close(db);
+}
+
+/* A scheduler-set appointment id survives our snapshots. */
+static void
+test_appointment_kept(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	struct writer		*w;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	session_init(&s, "r@m/1", T0);
+	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(sqlite3_exec(db_sqlite(db), "UPDATE "
+	    "teleconferencesessions SET appointmentId = 'appt-9'", NULL, NULL,
+	    NULL), SQLITE_OK);
+	participant_init(&p, "nick:a", "a", T0);
+	emit(w, EVENT_JOIN, T0 + 5, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_string_equal(q_text(db, "SELECT appointmentId FROM "
+	    "teleconferencesessions"), "appt-9");
+	s.appointment_id = "appt-10";
+	emit(w, EVENT_ROLLUP, T0 + 6, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_string_equal(q_text(db, "SELECT appointmentId FROM "
+	    "teleconferencesessions"), "appt-10");
+	assert_string_equal(q_text(db, "SELECT appointment_id FROM "
+	    "teleconference_participant_sessions"), "appt-10");
+	writer_free(w);
+	db_close(db);
+}
+
+/*
+ * Stale sessions
+ */
+
+static void
+test_close_stale(void **state)
+{
+	struct session_rec	 s1, s2, s3;
+	struct participant_rec	 a, b;
+	struct writer		*w;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	/* s1: two people, last event at +90 s, rollup says 120 s. */
+	session_init(&s1, "r@m/1", T0);
+	s1.peak_participants = 2;
+	s1.duration_s = 120;
+	participant_init(&a, "nick:a", "a", T0);
+	participant_init(&b, "nick:b", "b", T0);
+	b.present = 0;
+	b.left_ms = T0 + 90000;
+	b.left_reason = "leave";
+	emit(w, EVENT_JOIN, T0, &s1, &a, NULL);
+	emit(w, EVENT_LEAVE, T0 + 90000, &s1, &b, NULL);
+	/* s2: one person, rollup 0 s, last event at +5 s. */
+	session_init(&s2, "r2@m/1", T0 + 1000);
+	s2.peak_participants = 1;
+	emit(w, EVENT_JOIN, T0 + 5000, &s2, &a, NULL);
+	/* s3: already completed, untouched. */
+	session_init(&s3, "r3@m/1", T0);
+	s3.status = "completed";
+	s3.end_ms = T0 + 10;
+	emit(w, EVENT_SESSION_END, T0 + 10, &s3, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	writer_free(w);
+
+	assert_int_equal(db_close_stale_sessions(db, T0 + 3600000), 2);
+	assert_string_equal(q_text(db, "SELECT endTime || '|' ||"
+	    " session_status || '|' || end_reason || '|' ||"
+	    " total_duration_seconds FROM teleconferencesessions WHERE"
+	    " session_uid = 'r@m/1'"),
+	    "2023-11-14T22:15:20.000Z|completed|observer_restarted|120");
+	assert_string_equal(q_text(db, "SELECT endTime || '|' ||"
+	    " session_status || '|' || total_duration_seconds FROM"
+	    " teleconferencesessions WHERE session_uid = 'r2@m/1'"),
+	    "2023-11-14T22:13:25.000Z|failed|4");
+	assert_string_equal(q_text(db, "SELECT endTime || '|' ||"
+	    " session_status || '|' || IFNULL(end_reason, 'none') FROM"
+	    " teleconferencesessions WHERE session_uid = 'r3@m/1'"),
+	    "2023-11-14T22:13:20.010Z|completed|none");
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_participant_sessions WHERE session_status ="
+	    " 'present'"), 0);
+	assert_string_equal(q_text(db, "SELECT left_at || '|' || left_reason"
+	    " FROM teleconference_participant_sessions p JOIN"
+	    " teleconferencesessions s ON s.id = p.teleconference_session_id"
+	    " WHERE s.session_uid = 'r@m/1' AND p.nick = 'a'"),
+	    "2023-11-14T22:15:20.000Z|observer_restarted");
+	assert_string_equal(q_text(db, "SELECT left_at || '|' || left_reason"
+	    " FROM teleconference_participant_sessions p JOIN"
+	    " teleconferencesessions s ON s.id = p.teleconference_session_id"
+	    " WHERE s.session_uid = 'r@m/1' AND p.nick = 'b'"),
+	    "2023-11-14T22:14:50.000Z|leave");
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM teleconference_events"
+	    " WHERE event_type = 'session_end' AND event_data LIKE"
+	    " '%observer_restarted%'"), 2);
+	assert_int_equal(db_close_stale_sessions(db, T0 + 3600000), 0);
+
+	/* The end is never after now. */
+	w = writer_new(db, 200, 500);
+	session_init(&s1, "r@m/9", T0);
+	s1.duration_s = 7200;
+	emit(w, EVENT_SESSION_START, T0, &s1, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	writer_free(w);
+	assert_int_equal(db_close_stale_sessions(db, T0 + 60000), 1);
+	assert_string_equal(q_text(db, "SELECT endTime FROM "
+	    "teleconferencesessions WHERE session_uid = 'r@m/9'"),
+	    "2023-11-14T22:14:20.000Z");
+	db_close(db);
+}
+
+/*
+ * Views and reports: a tiny dataset
+ *   A completed: caregiver c1 (good, spoke 60), patient (fair)
+ *   B failed:    caregiver c1 (poor), alone
+ *   C completed: caregiver c2 (good), 5 disconnections
+ *   D completed: patient kicked
+ */
+
+static void
+dataset(struct db *db)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	struct writer		*w;
+
+	w = writer_new(db, 200, 500);
+
+	session_init(&s, "A", T0);
+	s.status = "completed";
+	s.end_ms = T0 + 600000;
+	s.duration_s = 600;
+	s.participant_count = 2;
+	s.peak_participants = 2;
+	s.connection_quality = "fair";
+	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
+	participant_init(&p, "id:c1", "Carol", T0);
+	p.participant_id = "c1";
+	p.role = "caregiver";
+	p.duration_s = 600;
+	p.spoke_time_s = 60;
+	p.spoke_known = 1;
+	p.messages_sent = 3;
+	p.present = 0;
+	p.left_ms = T0 + 600000;
+	p.left_reason = "leave";
+	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
+	participant_init(&p, "id:p1", "Pat", T0);
+	p.participant_id = "p1";
+	p.role = "patient";
+	p.connection_quality = "fair";
+	p.duration_s = 500;
+	emit(w, EVENT_JOIN, T0 + 1, &s, &p, NULL);
+
+	session_init(&s, "B", T0 + 86400000);
+	s.status = "failed";
+	s.end_ms = T0 + 86460000;
+	s.duration_s = 60;
+	s.participant_count = 1;
+	s.peak_participants = 1;
+	s.connection_quality = "poor";
+	participant_init(&p, "id:c1", "Carol B", T0 + 86400000);
+	p.participant_id = "c1";
+	p.role = "caregiver";
+	p.connection_quality = "poor";
+	p.duration_s = 60;
+	p.messages_sent = 100;
+	emit(w, EVENT_JOIN, T0 + 86400000, &s, &p, NULL);
+
+	session_init(&s, "C", T0 + 2 * 86400000LL);
+	s.status = "completed";
+	s.end_ms = s.start_ms + 1200000;
+	s.duration_s = 1200;
+	s.participant_count = 2;
+	s.peak_participants = 2;
+	s.total_disconnections = 5;
+	s.connection_quality = "good";
+	s.meeting_id = "meeting-C";
+	participant_init(&p, "id:c2", "Cora", s.start_ms);
+	p.participant_id = "c2";
+	p.role = "caregiver";
+	p.duration_s = 1200;
+	p.disconnection_count = 5;
+	emit(w, EVENT_JOIN, s.start_ms, &s, &p, NULL);
+	emit(w, EVENT_DISCONNECT, s.start_ms + 10, &s, &p, NULL);
+	emit(w, EVENT_DISCONNECT, s.start_ms + 20, &s, &p, NULL);
+
+	session_init(&s, "D", T0 + 3 * 86400000LL);
+	s.status = "completed";
+	s.end_ms = s.start_ms + 60000;
+	s.duration_s = 60;
+	s.participant_count = 2;
+	s.peak_participants = 2;
+	s.connection_quality = "good";
+	participant_init(&p, "nick:mallory", "mallory\x1b[2J", s.start_ms);
+	emit(w, EVENT_JOIN, s.start_ms, &s, &p, NULL);
+	p.present = 0;
+	p.left_ms = s.start_ms + 5000;
+	p.left_reason = "kicked";
+	emit(w, EVENT_KICKED, s.start_ms + 5000, &s, &p,
+	    "{\"actor\":\"mod\"}");
+
+	assert_int_equal(writer_flush(w), 0);
+	writer_free(w);
+}
+
+static void
+test_views(void **state)
+{
+	struct db	*db;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	dataset(db);
+
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM billing_report"), 4);
+	assert_string_equal(q_text(db, "SELECT avg_quality_score FROM"
+	    " billing_report WHERE session_id = (SELECT id FROM"
+	    " teleconferencesessions WHERE session_uid = 'A')"), "2.5");
+	assert_string_equal(q_text(db, "SELECT typeof(avg_quality_score) ||"
+	    " '|' || duration_minutes FROM billing_report WHERE session_id ="
+	    " (SELECT id FROM teleconferencesessions WHERE session_uid ="
+	    " 'A')"), "real|10.0");
+	assert_string_equal(q_text(db, "SELECT avg_quality_score FROM"
+	    " billing_report WHERE session_id = (SELECT id FROM"
+	    " teleconferencesessions WHERE session_uid = 'B')"), "1.0");
+
+	assert_string_equal(q_text(db, "SELECT group_concat(x, ';') FROM"
+	    " (SELECT s.session_uid || ':' || p.reasons || ':' ||"
+	    " p.disconnect_events || ':' || p.kicked_count AS x FROM"
+	    " problem_sessions p JOIN teleconferencesessions s ON s.id ="
+	    " p.session_id ORDER BY s.session_uid)"),
+	    "B:failed,poor_quality:0:0;C:disconnections:2:0;D:kicked:0:1");
+
+	/* Only completed sessions count; the name of the latest row. */
+	assert_string_equal(q_text(db, "SELECT group_concat(x, ';') FROM"
+	    " (SELECT participant_id || ':' || name || ':' || total_sessions"
+	    " || ':' || avg_duration_minutes || ':' ||"
+	    " IFNULL(avg_spoke_time_seconds, 'null') || ':' ||"
+	    " total_messages || ':' || avg_disconnections AS x FROM"
+	    " caregiver_performance ORDER BY participant_id)"),
+	    "c1:Carol:1:10.0:60.0:3:0.0;c2:Cora:1:20.0:null:0:5.0");
+	db_close(db);
+}
+
+static void
+test_reports(void **state)
+{
+	struct report_rows	*r;
+	struct db		*db;
+	const char		*path = tmpfile_path("reports.db");
+	int64_t			 a, c;
+	int			 col;
+
+	(void)state;
+	db = open_ok(path, 0);
+	dataset(db);
+	db_close(db);
+	db = open_ok(path, DB_READONLY);
+
+	a = report_find_session(db, "A");
+	c = report_find_session(db, "meeting-C");
+	assert_true(a > 0);
+	assert_true(c > 0 && c != a);
+	{
+		char	 id[32];
+
+		snprintf(id, sizeof(id), "%lld", (long long)a);
+		assert_int_equal(report_find_session(db, id), a);
+	}
+	assert_int_equal(report_find_session(db, "999999"), 0);
+	assert_int_equal(report_find_session(db, "nope"), 0);
+	assert_int_equal(report_find_session(db, ""), 0);
+
+	r = report_sessions(db, 0);
+	assert_non_null(r);
+	assert_int_equal(r->nrows, 4);
+	col = report_col(r, "status");
+	assert_true(col >= 0);
+	/* Latest first: D, C, B, A. */
+	assert_string_equal(report_cell(r, 0, (size_t)col)->text, "completed");
+	assert_string_equal(report_cell(r, 2, (size_t)col)->text, "failed");
+	col = report_col(r, "duration_s");
+	assert_int_equal(report_cell(r, 3, (size_t)col)->type, REPORT_INT);
+	assert_string_equal(report_cell(r, 3, (size_t)col)->text, "600");
+	assert_int_equal(report_cell(r, 3, (size_t)report_col(r,
+	    "meeting_id"))->type, REPORT_TEXT);
+	report_rows_free(r);
+	r = report_sessions(db, 2);
+	assert_int_equal(r->nrows, 2);
+	report_rows_free(r);
+
+	r = report_participants(db, a);
+	assert_int_equal(r->nrows, 2);
+	assert_string_equal(report_cell(r, 0, (size_t)report_col(r,
+	    "name"))->text, "Carol");
+	assert_int_equal(report_cell(r, 1, (size_t)report_col(r,
+	    "spoke_s"))->type, REPORT_NULL);
+	assert_int_equal(report_cell(r, 0, (size_t)report_col(r,
+	    "spoke_s"))->type, REPORT_REAL);
+	report_rows_free(r);
+
+	r = report_events(db, c, 0);
+	assert_int_equal(r->nrows, 3);
+	assert_string_equal(report_cell(r, 1, 1)->text, "disconnect");
+	assert_string_equal(report_cell(r, 1, 2)->text, "Cora");
+	report_rows_free(r);
+	r = report_events(db, c, 1);
+	assert_int_equal(r->nrows, 1);
+	report_rows_free(r);
+
+	r = report_summary(db, a);
+	assert_int_equal(r->ncols, 2);
+	assert_true(r->nrows > 10);
+	{
+		size_t	 i;
+		int	 found = 0;
+
+		for (i = 0; i < r->nrows; i++)
+			if (strcmp(report_cell(r, i, 0)->text,
+			    "avg_quality_score") == 0) {
+				assert_string_equal(report_cell(r, i,
+				    1)->text, "2.5");
+				found = 1;
+			}
+		assert_true(found);
+	}
+	report_rows_free(r);
+	r = report_summary(db, 999999);
+	assert_int_equal(r->nrows, 0);
+	report_rows_free(r);
+
+	r = report_billing(db, 0);
+	assert_int_equal(r->nrows, 4);
+	report_rows_free(r);
+	r = report_problems(db, 0);
+	assert_int_equal(r->nrows, 3);
+	report_rows_free(r);
+	r = report_caregivers(db, 0);
+	assert_int_equal(r->nrows, 2);
+	assert_string_equal(report_cell(r, 0, 0)->text, "c1");
+	report_rows_free(r);
+	report_rows_free(NULL);
+	db_close(db);
+}
+
+/* A report while the daemon's connection is open and writing. */
+static void
+test_readonly_while_writing(void **state)
+{
+	struct session_rec	 s;
+	struct report_rows	*r;
+	struct writer		*w;
+	struct db		*db, *ro;
+	const char		*path = tmpfile_path("live.db");
+
+	(void)state;
+	db = open_ok(path, 0);
+	w = writer_new(db, 200, 500);
+	session_init(&s, "r@m/1", T0);
+	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	ro = open_ok(path, DB_READONLY);
+	/* The reader holds a snapshot open while the writer commits. */
+	assert_int_equal(sqlite3_exec(db_sqlite(ro), "BEGIN", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(q_int(ro, "SELECT COUNT(*) FROM "
+	    "teleconference_events"), 1);
+	emit(w, EVENT_HAND_RAISE, T0 + 1, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(sqlite3_exec(db_sqlite(ro), "COMMIT", NULL, NULL,
+	    NULL), SQLITE_OK);
+	r = report_events(ro, report_find_session(ro, "r@m/1"), 0);
+	assert_int_equal(r->nrows, 2);
+	report_rows_free(r);
+	/* It cannot write. */
+	assert_int_not_equal(sqlite3_exec(db_sqlite(ro), "DELETE FROM "
+	    "teleconference_events", NULL, NULL, NULL), SQLITE_OK);
+	db_close(ro);
+	writer_free(w);
+	db_close(db);
+	/* After the daemon closed (WAL files gone), still readable. */
+	ro = open_ok(path, DB_READONLY);
+	assert_int_equal(q_int(ro, "SELECT COUNT(*) FROM "
+	    "teleconference_events"), 2);
+	db_close(ro);
+}
+
+/*
+ * Output formats
+ */
+
+/* Rows built by hand: columns and text cells (NULL: SQL NULL). */
+static struct report_rows *
+make_rows(size_t ncols, size_t nrows, const char *const *cols,
+    const struct report_cell *cells)
+{
+	struct report_rows	*r;
+	size_t			 i;
+
+	r = xcalloc(1, sizeof(*r));
+	r->ncols = ncols;
+	r->nrows = nrows;
+	r->cols = xcalloc(ncols + 1, sizeof(*r->cols));
+	for (i = 0; i < ncols; i++)
+		r->cols[i] = xstrdup(cols[i]);
+	r->cells = xcalloc(ncols * nrows + 1, sizeof(*r->cells));
+	for (i = 0; i < ncols * nrows; i++) {
+		r->cells[i].type = cells[i].type;
+		r->cells[i].text = xstrdup_null(cells[i].text);
+	}
+	return r;
+}
+
+/* Print rows in fmt into a string the caller frees. */
+static char *
+render(const struct report_rows *r, enum report_format fmt)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	assert_int_equal(report_cli_print(fp, r, fmt), 0);
+	fclose(fp);
+	return buf;
+}
+
+static const char *const fmt_cols[] = { "id", "name", "score" };
+static const struct report_cell fmt_cells[] = {
+	{ REPORT_INT, (char *)(uintptr_t)"1" },
+	{ REPORT_TEXT, (char *)(uintptr_t)"plain" },
+	{ REPORT_REAL, (char *)(uintptr_t)"2.5" },
+	{ REPORT_INT, (char *)(uintptr_t)"22" },
+	{ REPORT_TEXT, (char *)(uintptr_t)"a,b \"quoted\"\r\nline2" },
+	{ REPORT_NULL, NULL },
+	{ REPORT_INT, (char *)(uintptr_t)"3" },
+	{ REPORT_TEXT, (char *)(uintptr_t)"" },
+	{ REPORT_REAL, (char *)(uintptr_t)"-0.5" },
+};
+
+static void
+test_csv(void **state)
+{
+	struct report_rows	*r;
+	char			*out;
+
+	(void)state;
+	r = make_rows(3, 3, fmt_cols, fmt_cells);
+	out = render(r, REPORT_FMT_CSV);
+	assert_string_equal(out,
+	    "id,name,score\r\n"
+	    "1,plain,2.5\r\n"
+	    "22,\"a,b \"\"quoted\"\"\r\nline2\",\r\n"
+	    "3,\"\",-0.5\r\n");
+	free(out);
+	report_rows_free(r);
+}
+
+static void
+test_text(void **state)
+{
+	static const char *const cols[] = { "n", "nick" };
+	const struct report_cell cells[] = {
+		{ REPORT_INT, (char *)(uintptr_t)"7" },
+		{ REPORT_TEXT, (char *)(uintptr_t)"\x1b[2J\\evil\xe2\x80\xae"
+		    "\xc2\x9b\xff" },
+		{ REPORT_INT, (char *)(uintptr_t)"1234" },
+		{ REPORT_TEXT, (char *)(uintptr_t)"caf\xc3\xa9" },
+		{ REPORT_NULL, NULL },
+		{ REPORT_TEXT, (char *)(uintptr_t)"x" },
+	};
+	struct report_rows	*r;
+	char			*out, *longs;
+
+	(void)state;
+	r = make_rows(2, 3, cols, cells);
+	out = render(r, REPORT_FMT_TEXT);
+	assert_string_equal(out,
+	    "   n  nick\n"
+	    "   7  \\x1b[2J\\\\evil\\u202e\\x9b\\xff\n"
+	    "1234  caf\xc3\xa9\n"
+	    "   -  x\n");
+	assert_null(strchr(out, '\x1b'));
+	free(out);
+	report_rows_free(r);
+
+	/* Long cells are cut at TEXT_MAX_WIDTH code points. */
+	longs = xmalloc(200 * 2 + 1);
+	for (size_t i = 0; i < 200; i++)
+		memcpy(longs + i * 2, "\xc3\xa9", 2);
+	longs[400] = '\0';
+	{
+		const struct report_cell lc[] = {
+			{ REPORT_INT, (char *)(uintptr_t)"1" },
+			{ REPORT_TEXT, longs },
+		};
+
+		r = make_rows(2, 1, cols, lc);
+	}
+	out = render(r, REPORT_FMT_TEXT);
+	/* "n  nick\n1  " then 57 two-byte characters and "...\n" */
+	assert_int_equal(strlen(out), strlen("n  nick\n1  ") + 57 * 2 + 4);
+	assert_string_equal(out + strlen(out) - 4, "...\n");
+	free(out);
+	free(longs);
+	report_rows_free(r);
+}
+
+static void
+test_json(void **state)
+{
+	static const char *const cols[] = { "id", "name", "score", "none" };
+	const struct report_cell cells[] = {
+		{ REPORT_INT, (char *)(uintptr_t)"42" },
+		{ REPORT_TEXT, (char *)(uintptr_t)"bad\xff\x1b utf8" },
+		{ REPORT_REAL, (char *)(uintptr_t)"2.5" },
+		{ REPORT_NULL, NULL },
+	};
+	struct report_rows	*r;
+	json_error_t		 jerr;
+	json_t			*root, *o;
+	char			*out;
+
+	(void)state;
+	r = make_rows(4, 1, cols, cells);
+	out = render(r, REPORT_FMT_JSON);
+	root = json_loads(out, 0, &jerr);
+	assert_non_null(root);
+	assert_true(json_is_array(root));
+	assert_int_equal(json_array_size(root), 1);
+	o = json_array_get(root, 0);
+	assert_int_equal(json_integer_value(json_object_get(o, "id")), 42);
+	assert_true(json_real_value(json_object_get(o, "score")) == 2.5);
+	assert_true(json_is_null(json_object_get(o, "none")));
+	assert_string_equal(json_string_value(json_object_get(o, "name")),
+	    "bad\xef\xbf\xbd\x1b utf8");
+	json_decref(root);
+	free(out);
+	report_rows_free(r);
+
+	/* No rows: an empty array. */
+	r = make_rows(4, 0, cols, cells);
+	out = render(r, REPORT_FMT_JSON);
+	assert_string_equal(out, "[]\n");
+	free(out);
+	report_rows_free(r);
+}
+
+/*
+ * The command line
+ */
+
+/* run() with a NULL-terminated argument list; output in *outp. */
+static int
+cli(const char *dbpath, char **outp, ...)
+{
+	char	*argv[16], *buf = NULL;
+	size_t	 len = 0;
+	va_list	 ap;
+	FILE	*fp;
+	int	 argc = 0, rc;
+
+	va_start(ap, outp);
+	while (argc < 15 && (argv[argc] = va_arg(ap, char *)) != NULL)
+		argc++;
+	va_end(ap);
+	argv[argc] = NULL;
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	rc = run(fp, dbpath, argc, argv);
+	fclose(fp);
+	if (outp != NULL)
+		*outp = buf;
+	else
+		free(buf);
+	return rc;
+}
+
+static void
+test_cli(void **state)
+{
+	struct db	*db;
+	char		*out, path[160];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s", tmpfile_path("cli.db"));
+	db = open_ok(path, 0);
+	dataset(db);
+	db_close(db);
+
+	assert_int_equal(cli(path, &out, "report", "sessions", NULL), 0);
+	assert_non_null(strstr(out, "completed"));
+	assert_non_null(strstr(out, "meeting-C"));
+	free(out);
+
+	assert_int_equal(cli(NULL, &out, "report", "-d", path, "-f", "csv",
+	    "billing", NULL), 0);
+	assert_true(strncmp(out, "session_id,appointmentId,room,", 30) == 0);
+	free(out);
+
+	assert_int_equal(cli(NULL, &out, "report", "-f", "json", "problems",
+	    "-d", path, "-n", "1", NULL), 0);
+	{
+		json_error_t	 jerr;
+		json_t		*root = json_loads(out, 0, &jerr);
+
+		assert_non_null(root);
+		assert_int_equal(json_array_size(root), 1);
+		assert_string_equal(json_string_value(json_object_get(
+		    json_array_get(root, 0), "reasons")), "kicked");
+		json_decref(root);
+	}
+	free(out);
+
+	assert_int_equal(cli(path, &out, "report", "events", "--session",
+	    "D", NULL), 0);
+	assert_non_null(strstr(out, "kicked"));
+	assert_non_null(strstr(out, "mallory\\x1b[2J"));
+	assert_null(strchr(out, '\x1b'));
+	free(out);
+
+	assert_int_equal(cli(path, &out, "report", "participants", "-s", "A",
+	    NULL), 0);
+	assert_non_null(strstr(out, "Carol"));
+	free(out);
+	assert_int_equal(cli(path, NULL, "report", "summary", "-s", "A",
+	    NULL), 0);
+	assert_int_equal(cli(path, NULL, "report", "caregivers", NULL), 0);
+
+	/* Usage errors: 2. */
+	assert_int_equal(cli(path, NULL, "report", NULL), 2);
+	assert_int_equal(cli(path, NULL, "report", "nosuch", NULL), 2);
+	assert_int_equal(cli(path, NULL, "report", "events", NULL), 2);
+	assert_int_equal(cli(path, NULL, "report", "-f", "xml", "sessions",
+	    NULL), 2);
+	assert_int_equal(cli(path, NULL, "report", "-n", "0", "sessions",
+	    NULL), 2);
+	assert_int_equal(cli(path, NULL, "report", "-n", "5x", "sessions",
+	    NULL), 2);
+	assert_int_equal(cli(path, NULL, "report", "sessions", "extra",
+	    NULL), 2);
+	assert_int_equal(cli(NULL, NULL, "report", "sessions", NULL), 2);
+	/* Errors: 1. */
+	assert_int_equal(cli(tmpfile_path("absent.db"), NULL, "report",
+	    "sessions", NULL), 1);
+	assert_int_equal(cli(path, NULL, "report", "events", "-s", "zzz",
+	    NULL), 1);
+	/* The file was not created or changed by any of that. */
+	assert_int_equal(access(tmpfile_path("absent.db"), F_OK), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_migration),
+		cmocka_unit_test(test_reopen_idempotent),
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_writer_roundtrip),
+		cmocka_unit_test(test_writer_deep_copy),
+		cmocka_unit_test(test_hostile_strings),
+		cmocka_unit_test(test_rollup_collapse),
+		cmocka_unit_test(test_writer_many),
+		cmocka_unit_test(test_writer_due),
+		cmocka_unit_test(test_locked_database),
+		cmocka_unit_test(test_readonly_writer),
+		cmocka_unit_test(test_queue_bound),
+		cmocka_unit_test(test_rejected_event),
+		cmocka_unit_test(test_appointment_kept),
+		cmocka_unit_test(test_close_stale),
+		cmocka_unit_test(test_views),
+		cmocka_unit_test(test_reports),
+		cmocka_unit_test(test_readonly_while_writing),
+		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_cli),
+	};
+
+	log_init(0, "test_storage");
+	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+}
