@@ -83,8 +83,8 @@ static const char migration_1[] =
 	" transcription TEXT,"
 	" chatHistory TEXT,"			/* always NULL: no chat kept */
 	" session_status TEXT NOT NULL DEFAULT 'scheduled' CHECK"
-	"  (session_status IN ('scheduled','active','completed',"
-	"  'cancelled','failed')),"
+	" (session_status IN ('scheduled','active','completed',"
+	"'cancelled','failed')),"
 	" end_reason TEXT,"
 	" total_duration_seconds INTEGER NOT NULL DEFAULT 0,"
 	" participant_count INTEGER NOT NULL DEFAULT 0,"
@@ -144,7 +144,7 @@ static const char migration_1[] =
 	" error_logs TEXT,"
 	" is_moderator INTEGER NOT NULL DEFAULT 0,"
 	" session_status TEXT NOT NULL DEFAULT 'present' CHECK"
-	"  (session_status IN ('present','left')),"
+	" (session_status IN ('present','left')),"
 	" createdAt TEXT NOT NULL DEFAULT (" NOW_SQL "),"
 	" updatedAt TEXT NOT NULL DEFAULT (" NOW_SQL "),"
 	" UNIQUE (teleconference_session_id, participant_key)"
@@ -454,8 +454,16 @@ db_open(const char *path, int flags, char *err, size_t errsz)
 		}
 		if (pragma(db->sq, "PRAGMA query_only = ON", err, errsz) == -1)
 			goto fail;
-		if ((v = user_version(db->sq, err, errsz)) == -1)
+		if ((v = user_version(db->sq, err, errsz)) == -1) {
+			rc = sqlite3_errcode(db->sq);
+			if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN)
+				seterr(err, errsz, "cannot read %s: the WAL "
+				    "index %s-shm is missing and cannot be "
+				    "created here (start the daemon, or run "
+				    "as a user who may write the directory)",
+				    path, path);
 			goto fail;
+		}
 		if (v != DB_SCHEMA_VERSION) {
 			snprintf(what, sizeof(what), "%d, expected %d", v,
 			    DB_SCHEMA_VERSION);
@@ -506,8 +514,27 @@ db_open(const char *path, int flags, char *err, size_t errsz)
 		sqlite3_finalize(st);
 	}
 	if (pragma(db->sq, "PRAGMA synchronous = NORMAL", err, errsz) == -1 ||
+	    pragma(db->sq, "PRAGMA journal_size_limit = 67108864", err,
+	    errsz) == -1 ||
 	    migrate(db->sq, err, errsz) == -1)
 		goto fail;
+	/*
+	 * Keep the -wal and -shm files when the daemon closes: a read-only
+	 * reader cannot create the -shm itself, so without them a report
+	 * run by another user (directory not writable) fails whenever the
+	 * daemon is stopped.  No-op for ":memory:".
+	 */
+	{
+		int	 one = 1;
+
+		rc = sqlite3_file_control(db->sq, "main",
+		    SQLITE_FCNTL_PERSIST_WAL, &one);
+		if (rc != SQLITE_OK && rc != SQLITE_NOTFOUND) {
+			seterr(err, errsz, "%s%s", "persistent WAL: ",
+			    sqlite3_errstr(rc));
+			goto fail;
+		}
+	}
 	return db;
 fail:
 	db_close(db);
@@ -824,9 +851,6 @@ db_close_stale_sessions(struct db *db, int64_t now_ms)
 	what = "COMMIT";
 	if (db_exec(db, sql_commit) == -1)
 		goto fail;
-	if (n > 0)
-		log_info("%s: closed %zu session(s) left active by a previous "
-		    "run", db->path, n);
 	free(v);
 	return (int)n;
 fail_stmt:

@@ -45,16 +45,19 @@ struct db_settings {
  * Open the database at path (":memory:" works for tests).
  *
  * flags 0 (the daemon): create the file if missing (not its directory),
- * set WAL, synchronous=NORMAL, foreign_keys=ON, busy_timeout DB_BUSY_MS,
- * and migrate the schema to DB_SCHEMA_VERSION.  Fails when the file's
- * schema is newer than this program knows.
+ * set WAL (persistent: the -wal and -shm files stay after close),
+ * synchronous=NORMAL, foreign_keys=ON, busy_timeout DB_BUSY_MS, and
+ * migrate the schema to DB_SCHEMA_VERSION.  Fails when the file's schema
+ * is newer than this program knows.
  *
  * DB_READONLY (reports): open through a "file:...?mode=ro" URI with
  * query_only set, so the connection can never write and, under WAL, never
  * blocks the daemon.  No migration: fails unless the schema version is
  * exactly DB_SCHEMA_VERSION.  A read-only WAL reader needs the -shm file
- * to exist (the daemon is running) or the directory to be writable so
- * SQLite can create it; otherwise the open fails with "unable to open".
+ * to exist or the directory to be writable so SQLite can create it; the
+ * daemon keeps the -shm (persistent WAL) so reports work for any user who
+ * may read the three files, running daemon or not.  Otherwise the open
+ * fails with a message saying so.
  *
  * Returns a handle that db_close() frees, or NULL with a message in err
  * (errsz bytes, may be 0).  Does not log: the caller knows the context.

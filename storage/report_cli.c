@@ -39,7 +39,8 @@ struct report_args {
 
 struct report_cmd {
 	const char	*name;
-	const char	*usage;
+	const char	*usage;		/* its arguments */
+	const char	*help;
 	int		 needs_session;
 	struct report_rows *(*run)(struct db *, const struct report_args *);
 };
@@ -87,30 +88,36 @@ cmd_caregivers(struct db *db, const struct report_args *a)
 }
 
 static const struct report_cmd report_table[] = {
-	{ "sessions", "[-n LIMIT]  latest sessions (20)", 0, cmd_sessions },
-	{ "participants", "-s ID  participants of a session", 1,
+	{ "sessions", "[-n LIMIT]", "latest sessions (20 without -n)", 0,
+	    cmd_sessions },
+	{ "participants", "-s ID", "the participants of a session", 1,
 	    cmd_participants },
-	{ "events", "-s ID [-n LIMIT]  timeline of a session", 1,
+	{ "events", "-s ID [-n LIMIT]", "the timeline of a session", 1,
 	    cmd_events },
-	{ "summary", "-s ID  one session, field by field", 1, cmd_summary },
-	{ "billing", "[-n LIMIT]  billing_report view", 0, cmd_billing },
-	{ "problems", "[-n LIMIT]  problem_sessions view", 0, cmd_problems },
-	{ "caregivers", "[-n LIMIT]  caregiver_performance view", 0,
+	{ "summary", "-s ID", "one session, field by field", 1,
+	    cmd_summary },
+	{ "billing", "[-n LIMIT]", "per session: duration, quality score", 0,
+	    cmd_billing },
+	{ "problems", "[-n LIMIT]", "failed, poor, disconnected or kicked", 0,
+	    cmd_problems },
+	{ "caregivers", "[-n LIMIT]", "caregivers over completed sessions", 0,
 	    cmd_caregivers },
 };
 
 static void
-usage(void)
+usage(FILE *fp)
 {
 	size_t	 i;
 
-	fprintf(stderr, "usage: teletrack report [-d DBFILE] "
-	    "[-f text|csv|json] NAME [-s|--session ID] [-n LIMIT]\n"
-	    "  -d defaults to $TELETRACK_DB; ID is a session id, "
-	    "session_uid or meeting id\nreports:\n");
+	fprintf(fp, "usage: teletrack report [-d DBFILE] [-f text|csv|json] "
+	    "NAME [-s|--session ID] [-n LIMIT]\n"
+	    "  DBFILE defaults to $TELETRACK_DB; ID is a session id, "
+	    "session_uid or meeting id\n"
+	    "reports:\n");
 	for (i = 0; i < sizeof(report_table) / sizeof(report_table[0]); i++)
-		fprintf(stderr, "  %-13s %s\n", report_table[i].name,
-		    report_table[i].usage);
+		fprintf(fp, "  %-13s %-17s %s\n", report_table[i].name,
+		    report_table[i].usage, report_table[i].help);
+	fprintf(fp, "  %-13s %-17s %s\n", "help", "", "this list");
 }
 
 /*
@@ -493,7 +500,7 @@ run(FILE *out, const char *dbpath, int argc, char **argv)
 			else {
 				log_warnx("unknown format %s",
 				    log_escape(esc, sizeof(esc), optarg));
-				usage();
+				usage(stderr);
 				return 2;
 			}
 			break;
@@ -504,7 +511,7 @@ run(FILE *out, const char *dbpath, int argc, char **argv)
 			    n < 1 || n > INT32_MAX) {
 				log_warnx("-n: not a positive number: %s",
 				    log_escape(esc, sizeof(esc), optarg));
-				usage();
+				usage(stderr);
 				return 2;
 			}
 			a.limit = (int)n;
@@ -513,29 +520,35 @@ run(FILE *out, const char *dbpath, int argc, char **argv)
 			session = optarg;
 			break;
 		case 'h':
+			usage(out);
+			return 0;
 		default:
-			usage();
+			usage(stderr);
 			return 2;
 		}
 	}
 	if (argc - optind != 1) {
-		usage();
+		usage(stderr);
 		return 2;
+	}
+	if (strcmp(argv[optind], "help") == 0) {
+		usage(out);
+		return 0;
 	}
 	if ((cmd = find_cmd(argv[optind])) == NULL) {
 		log_warnx("unknown report %s",
 		    log_escape(esc, sizeof(esc), argv[optind]));
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if (cmd->needs_session && session == NULL) {
 		log_warnx("report %s needs --session ID", cmd->name);
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if (dbpath == NULL || *dbpath == '\0') {
 		log_warnx("no database: use -d DBFILE or set TELETRACK_DB");
-		usage();
+		usage(stderr);
 		return 2;
 	}
 

@@ -19,8 +19,9 @@ enum report_format {
 /*
  * `teletrack report [-d DBFILE] [-f text|csv|json] NAME [-s ID] [-n N]`
  * with argv[0] "report".  The database is -d, else $TELETRACK_DB.
- * Prints to stdout; returns the exit status: 0 ok, 1 error (logged with
- * log_warnx), 2 usage (printed to stderr).
+ * NAME "help" (or -h) lists the reports on stdout.  Prints to stdout;
+ * returns the exit status: 0 ok, 1 error (logged with log_warnx), 2
+ * usage (printed to stderr).
  */
 int	report_cli_main(int argc, char **argv);
 

@@ -92,6 +92,8 @@ struct writer {
 	uint64_t		 dropped_failing; /* since the failure began */
 };
 
+#define WRITER_FREE_TRIES	10	/* flushes tried by writer_free() */
+
 static const char sql_begin[] = "BEGIN IMMEDIATE";
 static const char sql_commit[] = "COMMIT";
 static const char sql_rollback[] = "ROLLBACK";
@@ -759,9 +761,19 @@ writer_new(struct db *db, int flush_ms, int flush_count)
 void
 writer_free(struct writer *w)
 {
+	int	 tries = 0;
+
 	if (w == NULL)
 		return;
-	if (writer_flush(w) == -1)
+	/*
+	 * At shutdown there is no next flush: while another process holds
+	 * the lock, keep trying for a few busy timeouts (2 s in all).
+	 */
+	while (writer_flush(w) == -1 && ++tries < WRITER_FREE_TRIES &&
+	    ((db_errcode(w->db) & 0xff) == SQLITE_BUSY ||
+	    (db_errcode(w->db) & 0xff) == SQLITE_LOCKED))
+		;
+	if (w->count > 0)
 		log_warnx("%s: %zu event(s) could not be written and are "
 		    "lost", db_path(w->db), w->count);
 	while (w->count > 0)

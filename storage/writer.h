@@ -31,8 +31,9 @@ struct writer;
 struct writer	*writer_new(struct db *db, int flush_ms, int flush_count);
 
 /*
- * Flush what is queued (a failure is logged with the number of events
- * lost), then free.  NULL is fine.
+ * Flush what is queued, retrying for up to about 2 s while another
+ * process holds the lock, then free; events still unwritten are lost and
+ * counted in the log.  NULL is fine.
  */
 void		 writer_free(struct writer *);
 

@@ -60,13 +60,16 @@ teardown_tmp(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
+/* name in the test directory; the result lives for 8 more calls. */
 static const char *
 tmpfile_path(const char *name)
 {
-	static char	 path[128];
+	static char	 path[8][128];
+	static int	 i;
 
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	return path;
+	i = (i + 1) % 8;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", tmpdir, name);
+	return path[i];
 }
 
 static struct db *
@@ -1149,9 +1152,10 @@ test_readonly_while_writing(void **state)
 	struct report_rows	*r;
 	struct writer		*w;
 	struct db		*db, *ro;
-	const char		*path = tmpfile_path("live.db");
+	char			 path[160];
 
 	(void)state;
+	snprintf(path, sizeof(path), "%s", tmpfile_path("live.db"));
 	db = open_ok(path, 0);
 	w = writer_new(db, 200, 500);
 	session_init(&s, "r@m/1", T0);
@@ -1176,7 +1180,15 @@ test_readonly_while_writing(void **state)
 	db_close(ro);
 	writer_free(w);
 	db_close(db);
-	/* After the daemon closed (WAL files gone), still readable. */
+	/* After the daemon closed: the WAL index was kept for readers. */
+	assert_int_equal(access(tmpfile_path("live.db-shm"), F_OK), 0);
+	ro = open_ok(path, DB_READONLY);
+	assert_int_equal(q_int(ro, "SELECT COUNT(*) FROM "
+	    "teleconference_events"), 2);
+	db_close(ro);
+	/* Without them (a copied file), a writable directory suffices. */
+	assert_int_equal(unlink(tmpfile_path("live.db-shm")), 0);
+	assert_int_equal(unlink(tmpfile_path("live.db-wal")), 0);
 	ro = open_ok(path, DB_READONLY);
 	assert_int_equal(q_int(ro, "SELECT COUNT(*) FROM "
 	    "teleconference_events"), 2);
@@ -1425,6 +1437,11 @@ test_cli(void **state)
 	assert_int_equal(cli(path, NULL, "report", "summary", "-s", "A",
 	    NULL), 0);
 	assert_int_equal(cli(path, NULL, "report", "caregivers", NULL), 0);
+
+	assert_int_equal(cli(NULL, &out, "report", "help", NULL), 0);
+	assert_non_null(strstr(out, "caregivers"));
+	free(out);
+	assert_int_equal(cli(NULL, NULL, "report", "-h", NULL), 0);
 
 	/* Usage errors: 2. */
 	assert_int_equal(cli(path, NULL, "report", NULL), 2);
