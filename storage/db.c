@@ -17,6 +17,7 @@
  * transaction, so a crash mid-migration leaves the previous version.
  * Timestamps are UTC text "YYYY-MM-DDTHH:MM:SS.mmmZ", which sorts.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,12 +270,20 @@ struct db {
 	char		 errmsg[256];
 };
 
+static void	seterr(char *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Fill the caller's err buffer (Redis anet.c style); never logs. */
 static void
-seterr(char *err, size_t errsz, const char *fmt, const char *a,
-    const char *b)
+seterr(char *err, size_t errsz, const char *fmt, ...)
 {
-	if (err != NULL && errsz > 0)
-		snprintf(err, errsz, fmt, a, b);
+	va_list	 ap;
+
+	if (err == NULL || errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -323,14 +332,14 @@ user_version(sqlite3 *sq, char *err, size_t errsz)
 
 	if (sqlite3_prepare_v2(sq, "PRAGMA user_version", -1, &st, NULL) !=
 	    SQLITE_OK) {
-		seterr(err, errsz, "%s%s", "reading the schema version: ",
+		seterr(err, errsz, "reading the schema version: %s",
 		    sqlite3_errmsg(sq));
 		return -1;
 	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	else
-		seterr(err, errsz, "%s%s", "reading the schema version: ",
+		seterr(err, errsz, "reading the schema version: %s",
 		    sqlite3_errmsg(sq));
 	sqlite3_finalize(st);
 	return v;
@@ -351,7 +360,7 @@ migrate(sqlite3 *sq, char *err, size_t errsz)
 	for (;;) {
 		if (sqlite3_exec(sq, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
 		    SQLITE_OK) {
-			seterr(err, errsz, "%s%s", "migration: BEGIN: ",
+			seterr(err, errsz, "migration: BEGIN: %s",
 			    msg != NULL ? msg : sqlite3_errmsg(sq));
 			sqlite3_free(msg);
 			return -1;
@@ -359,11 +368,9 @@ migrate(sqlite3 *sq, char *err, size_t errsz)
 		if ((v = user_version(sq, err, errsz)) == -1)
 			goto fail;
 		if (v > DB_SCHEMA_VERSION) {
-			snprintf(what, sizeof(what), "%d (this program knows %d)",
-			    v, DB_SCHEMA_VERSION);
-			seterr(err, errsz, "%s%s",
-			    "schema is newer than this program: version ",
-			    what);
+			seterr(err, errsz, "schema is newer than this "
+			    "program: version %d, it knows %d", v,
+			    DB_SCHEMA_VERSION);
 			goto fail;
 		}
 		if (v == DB_SCHEMA_VERSION)
@@ -373,22 +380,20 @@ migrate(sqlite3 *sq, char *err, size_t errsz)
 		if (sqlite3_exec(sq, migrations[v], NULL, NULL, &msg) !=
 		    SQLITE_OK || sqlite3_exec(sq, what, NULL, NULL, &msg) !=
 		    SQLITE_OK) {
-			snprintf(what, sizeof(what), "migration %d -> %d: ",
-			    v, v + 1);
-			seterr(err, errsz, "%s%s", what,
+			seterr(err, errsz, "migration %d -> %d: %s", v, v + 1,
 			    msg != NULL ? msg : sqlite3_errmsg(sq));
 			sqlite3_free(msg);
 			goto fail;
 		}
 		if (sqlite3_exec(sq, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-			seterr(err, errsz, "%s%s", "migration: COMMIT: ",
+			seterr(err, errsz, "migration: COMMIT: %s",
 			    msg != NULL ? msg : sqlite3_errmsg(sq));
 			sqlite3_free(msg);
 			goto fail;
 		}
 	}
 	if (sqlite3_exec(sq, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-		seterr(err, errsz, "%s%s", "migration: COMMIT: ",
+		seterr(err, errsz, "migration: COMMIT: %s",
 		    msg != NULL ? msg : sqlite3_errmsg(sq));
 		sqlite3_free(msg);
 		goto fail;
@@ -420,7 +425,6 @@ db_open(const char *path, int flags, char *err, size_t errsz)
 {
 	struct db	*db;
 	char		*uri = NULL;
-	char		 what[64];
 	int		 rc, v;
 
 	if (err != NULL && errsz > 0)
@@ -438,9 +442,8 @@ db_open(const char *path, int flags, char *err, size_t errsz)
 		    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	free(uri);
 	if (rc != SQLITE_OK) {
-		seterr(err, errsz, "cannot open %s: %s", path,
-		    db->sq != NULL ? sqlite3_errmsg(db->sq) :
-		    sqlite3_errstr(rc));
+		seterr(err, errsz, "cannot open: %s", db->sq != NULL ?
+		    sqlite3_errmsg(db->sq) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_extended_result_codes(db->sq, 1);
@@ -448,7 +451,7 @@ db_open(const char *path, int flags, char *err, size_t errsz)
 	if (flags & DB_READONLY) {
 		if (sqlite3_busy_timeout(db->sq, DB_BUSY_MS_READONLY) !=
 		    SQLITE_OK) {
-			seterr(err, errsz, "%s%s", "busy_timeout: ",
+			seterr(err, errsz, "busy_timeout: %s",
 			    sqlite3_errmsg(db->sq));
 			goto fail;
 		}
@@ -457,29 +460,27 @@ db_open(const char *path, int flags, char *err, size_t errsz)
 		if ((v = user_version(db->sq, err, errsz)) == -1) {
 			rc = sqlite3_errcode(db->sq);
 			if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN)
-				seterr(err, errsz, "cannot read %s: the WAL "
-				    "index %s-shm is missing and cannot be "
-				    "created here (start the daemon, or run "
-				    "as a user who may write the directory)",
-				    path, path);
+				seterr(err, errsz, "cannot read: its WAL "
+				    "index (-shm file) is missing and this "
+				    "user cannot create it (start the daemon "
+				    "once, or run as a user who may write the "
+				    "directory)");
 			goto fail;
 		}
 		if (v != DB_SCHEMA_VERSION) {
-			snprintf(what, sizeof(what), "%d, expected %d", v,
-			    DB_SCHEMA_VERSION);
-			seterr(err, errsz, "%s: %s", v == 0 ?
-			    "not a teletrack database (no schema)" :
+			seterr(err, errsz, "%s: version %d, expected %d",
+			    v == 0 ? "not a teletrack database (no schema)" :
 			    v > DB_SCHEMA_VERSION ?
 			    "schema is newer than this program" :
 			    "schema is older: start the daemon to migrate it",
-			    what);
+			    v, DB_SCHEMA_VERSION);
 			goto fail;
 		}
 		return db;
 	}
 
 	if (sqlite3_busy_timeout(db->sq, DB_BUSY_MS) != SQLITE_OK) {
-		seterr(err, errsz, "%s%s", "busy_timeout: ",
+		seterr(err, errsz, "busy_timeout: %s",
 		    sqlite3_errmsg(db->sq));
 		goto fail;
 	}
@@ -497,7 +498,7 @@ db_open(const char *path, int flags, char *err, size_t errsz)
 
 		if (sqlite3_prepare_v2(db->sq, "PRAGMA journal_mode = WAL", -1,
 		    &st, NULL) != SQLITE_OK) {
-			seterr(err, errsz, "%s%s", "journal_mode: ",
+			seterr(err, errsz, "journal_mode: %s",
 			    sqlite3_errmsg(db->sq));
 			goto fail;
 		}
@@ -506,7 +507,7 @@ db_open(const char *path, int flags, char *err, size_t errsz)
 		    (const char *)sqlite3_column_text(st, 0) : NULL;
 		if (mode == NULL || (strcmp(mode, "wal") != 0 &&
 		    strcmp(mode, "memory") != 0)) {
-			seterr(err, errsz, "%s%s", "cannot enable WAL: ",
+			seterr(err, errsz, "cannot enable WAL: %s",
 			    mode != NULL ? mode : sqlite3_errmsg(db->sq));
 			sqlite3_finalize(st);
 			goto fail;
@@ -530,13 +531,20 @@ db_open(const char *path, int flags, char *err, size_t errsz)
 		rc = sqlite3_file_control(db->sq, "main",
 		    SQLITE_FCNTL_PERSIST_WAL, &one);
 		if (rc != SQLITE_OK && rc != SQLITE_NOTFOUND) {
-			seterr(err, errsz, "%s%s", "persistent WAL: ",
+			seterr(err, errsz, "persistent WAL: %s",
 			    sqlite3_errstr(rc));
 			goto fail;
 		}
 	}
 	return db;
 fail:
+	/* Every message above lacks the path: the caller may not know it. */
+	if (err != NULL && errsz > 0) {
+		char	*msg = xstrdup(err);
+
+		seterr(err, errsz, "%s: %s", path, msg);
+		free(msg);
+	}
 	db_close(db);
 	return NULL;
 }
