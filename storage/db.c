@@ -119,7 +119,7 @@ static const char migration_1[] =
 	" participant_role TEXT NOT NULL DEFAULT 'unknown',"
 	" participant_name TEXT,"
 	" nick TEXT,"
-	" user_id TEXT,"			/* the application's; not ours */
+	" user_id TEXT,"			/* set by the application */
 	" jid TEXT,"
 	" stats_id TEXT,"
 	" joined_at TEXT,"
@@ -862,7 +862,10 @@ db_close_stale_sessions(struct db *db, int64_t now_ms)
 	free(v);
 	return (int)n;
 fail_stmt:
-	/* A bind failure leaves no error on the connection: record it. */
+	/*
+	 * db_step_done() recorded its error; a failed bind has not yet
+	 * (SQLite left its error on the connection).
+	 */
 	if (st != NULL) {
 		if (db->errcode == 0)
 			db_record_error(db);

@@ -12,7 +12,7 @@
 
 #define DB_READONLY		0x01	/* reports: mode=ro, no migration */
 
-#define DB_SCHEMA_VERSION	1	/* PRAGMA user_version after migrating */
+#define DB_SCHEMA_VERSION	1	/* PRAGMA user_version, migrated */
 #define DB_BUSY_MS		200	/* daemon: never block the loop long */
 #define DB_BUSY_MS_READONLY	5000	/* reports may wait for a checkpoint */
 

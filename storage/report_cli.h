@@ -11,7 +11,7 @@
 struct report_rows;
 
 enum report_format {
-	REPORT_FMT_TEXT,	/* aligned columns, control characters escaped */
+	REPORT_FMT_TEXT,	/* aligned columns, controls escaped */
 	REPORT_FMT_CSV,		/* RFC 4180: quoted when needed, CRLF */
 	REPORT_FMT_JSON		/* an array of objects, numbers as numbers */
 };

@@ -60,7 +60,7 @@ struct ent {
 	const char		*key;
 	int64_t			 id;
 	int64_t			 sid;		/* participant: its session */
-	const struct qev	*latest;	/* snapshot to write at the end */
+	const struct qev	*latest;	/* to write at the end */
 	size_t			 pos;		/* its queue position */
 	int			 dirty;
 };
