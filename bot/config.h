@@ -71,4 +71,7 @@ void	config_free(struct config *c);
 /* Print the effective configuration, password masked, to fp. */
 void	config_dump(const struct config *c, FILE *fp);
 
+/* 1 when the key table is sorted (bsearch needs it); for the tests. */
+int	config_keys_sorted(void);
+
 #endif
