@@ -1,0 +1,304 @@
+/*
+ * make bench: throughput and memory figures for the hot paths, each stated
+ * against a baseline measured in the same run on the same machine, so the
+ * ratios mean something on a shared or slow box.  No assertions: a
+ * benchmark prints, tests check.
+ *
+ *   1. derivation: stanza text -> libstrophe stanza -> presence_parse ->
+ *      room_apply, against the baseline of building the stanza alone
+ *      (libstrophe + expat), which every XMPP client pays anyway;
+ *   2. storage: events through the batching writer into a WAL file, against
+ *      the baseline of bare prepared INSERTs of one row per event in
+ *      transactions of the same size;
+ *   3. memory: heap growth per occupant of a room holding N participants.
+ */
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <strophe.h>
+
+#include "db.h"
+#include "event.h"
+#include "log.h"
+#include "presence.h"
+#include "room.h"
+#include "writer.h"
+
+#define ROOM		"bench@conference.meet.jitsi"
+#define NPRES		40000
+#define NEVENTS		40000
+#define BATCH		500
+#define NOCC		1000
+
+static double
+now_s(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static size_t
+heap_used(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks;
+}
+
+static void
+null_emit(const struct event *ev, void *arg)
+{
+	(*(long *)arg) += ev->type;
+}
+
+/* A presence as lib-jitsi-meet sends it; i varies the mute state. */
+static void
+jitsi_presence(char *buf, size_t sz, int nick, int i)
+{
+	snprintf(buf, sz,
+	    "<presence xmlns='jabber:client' from='" ROOM "/p%04d' "
+	    "to='teletrack@hidden.meet.jitsi/x'>"
+	    "<stats-id>Zoey-%04d</stats-id>"
+	    "<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
+	    "node='https://jitsi.org/jitsi-meet' ver='Jm4YBk0q0c8m2b6bY1s3yQ='/>"
+	    "<features><feature var='https://jitsi.org/meet/e2ee'/></features>"
+	    "<jitsi_participant_codecList>av1,vp9,vp8"
+	    "</jitsi_participant_codecList>"
+	    "<jitsi_participant_region>eu-central</jitsi_participant_region>"
+	    "<SourceInfo>{\"p%04d-a0\":{\"muted\":%s},\"p%04d-v0\":"
+	    "{\"muted\":%s}}</SourceInfo>"
+	    "<nick xmlns='http://jabber.org/protocol/nick'>Person %d</nick>"
+	    "<x xmlns='http://jabber.org/protocol/muc#user'>"
+	    "<item affiliation='none' role='participant' "
+	    "jid='p%04d@meet.jitsi/abc'/></x></presence>",
+	    nick, nick, nick, (i & 1) ? "true" : "false", nick,
+	    (i & 2) ? "true" : "false", nick, nick);
+}
+
+static struct room *
+bench_room(void)
+{
+	struct room_opts	 o;
+
+	memset(&o, 0, sizeof(o));
+	o.self_nick = "teletrack";
+	o.hidden_domain = "hidden.meet.jitsi";
+	o.leave_grace_s = 10;
+	return room_new(ROOM, &o);
+}
+
+static void
+join_observer(struct room *r, const struct event_sink *sink)
+{
+	struct presence	 p;
+
+	memset(&p, 0, sizeof(p));
+	p.kind = PRESENCE_AVAILABLE;
+	p.room = (char *)ROOM;
+	p.nick = (char *)"teletrack";
+	p.codes[0] = 110;
+	p.ncodes = 1;
+	p.hand_raised = -1;
+	p.transcription = -1;
+	room_join_sent(r, 1);
+	room_apply(r, &p, 2, sink);
+	room_meeting_info(r, "m", 3, sink);
+}
+
+static void
+bench_derivation(void)
+{
+	xmpp_ctx_t		*ctx = xmpp_ctx_new(NULL, NULL);
+	static char		 text[50][2048];
+	struct presence		 p;
+	struct room		*r = bench_room();
+	long			 acc = 0;
+	struct event_sink	 sink = { null_emit, &acc };
+	double			 t0, base, full;
+	int			 i;
+
+	for (i = 0; i < 50; i++)
+		jitsi_presence(text[i], sizeof(text[i]), i, i / 7);
+	join_observer(r, &sink);
+
+	t0 = now_s();
+	for (i = 0; i < NPRES; i++) {
+		xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx,
+		    text[i % 50]);
+		xmpp_stanza_release(st);
+	}
+	base = now_s() - t0;
+
+	t0 = now_s();
+	for (i = 0; i < NPRES; i++) {
+		xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx,
+		    text[i % 50]);
+		if (presence_parse(st, NULL, &p, NULL) == 0) {
+			room_apply(r, &p, 1000 + i, &sink);
+			presence_clear(&p);
+		}
+		xmpp_stanza_release(st);
+	}
+	full = now_s() - t0;
+
+	printf("derivation: %d Jitsi presences (50 occupants)\n", NPRES);
+	printf("  baseline  stanza from text only      %9.0f /s\n",
+	    NPRES / base);
+	printf("  teletrack stanza + parse + room_apply %9.0f /s  "
+	    "(%.2fx the baseline's time)\n", NPRES / full, full / base);
+	room_free(r);
+	xmpp_ctx_free(ctx);
+}
+
+static void
+bench_storage(const char *dir)
+{
+	char			 path[512], err[256];
+	struct db		*db;
+	struct writer		*w;
+	struct session_rec	 s;
+	struct participant_rec	 pr;
+	struct event		 ev;
+	sqlite3			*raw;
+	sqlite3_stmt		*st;
+	double			 t0, base, full;
+	int			 i;
+
+	/* baseline: one bare INSERT per event, BATCH per transaction */
+	snprintf(path, sizeof(path), "%s/raw.db", dir);
+	if (sqlite3_open(path, &raw) != SQLITE_OK)
+		fatalx("sqlite3_open %s", path);
+	sqlite3_exec(raw, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	    "CREATE TABLE e(id INTEGER PRIMARY KEY, s INTEGER, p INTEGER, "
+	    "type TEXT, data TEXT, ts TEXT)", NULL, NULL, NULL);
+	sqlite3_prepare_v2(raw, "INSERT INTO e(s,p,type,data,ts) "
+	    "VALUES(1,?,?,?,?)", -1, &st, NULL);
+	t0 = now_s();
+	for (i = 0; i < NEVENTS; i++) {
+		if (i % BATCH == 0)
+			sqlite3_exec(raw, "BEGIN", NULL, NULL, NULL);
+		sqlite3_bind_int(st, 1, i % 20);
+		sqlite3_bind_text(st, 2, "audio_mute", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, "{\"nick\":\"p0001\"}", -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, "2026-01-01T09:00:00.000Z", -1,
+		    SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+		if (i % BATCH == BATCH - 1)
+			sqlite3_exec(raw, "COMMIT", NULL, NULL, NULL);
+	}
+	base = now_s() - t0;
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+
+	snprintf(path, sizeof(path), "%s/teletrack.db", dir);
+	if ((db = db_open(path, 0, err, sizeof(err))) == NULL)
+		fatalx("db_open: %s", err);
+	w = writer_new(db, 200, BATCH);
+	memset(&s, 0, sizeof(s));
+	s.uid = ROOM "/1";
+	s.room = "bench";
+	s.room_jid = ROOM;
+	s.start_ms = 1767258000000LL;
+	s.status = "active";
+	s.recording_status = "not_recorded";
+	memset(&pr, 0, sizeof(pr));
+	pr.nick = "p0001";
+	pr.name = "Person";
+	pr.role = "unknown";
+	pr.issues_json = "[]";
+	pr.connection_quality = "good";
+	pr.present = 1;
+	pr.join_count = 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.session = &s;
+	ev.participant = &pr;
+	ev.type = EVENT_AUDIO_MUTE;
+	ev.data = "{\"nick\":\"p0001\"}";
+	t0 = now_s();
+	for (i = 0; i < NEVENTS; i++) {
+		char	 key[32];
+
+		snprintf(key, sizeof(key), "sid:%d", i % 20);
+		pr.key = key;
+		ev.ts_ms = s.start_ms + i;
+		writer_emit(&ev, w);
+		if (writer_pending(w) >= BATCH)
+			writer_flush(w);
+	}
+	writer_flush(w);
+	full = now_s() - t0;
+	writer_free(w);
+	db_close(db);
+
+	printf("storage: %d events, transactions of %d, WAL, "
+	    "synchronous=NORMAL\n", NEVENTS, BATCH);
+	printf("  baseline  bare INSERT, one row/event  %9.0f /s\n",
+	    NEVENTS / base);
+	printf("  teletrack writer (event + session and participant upserts)"
+	    " %9.0f /s  (%.2fx the baseline's time)\n", NEVENTS / full,
+	    full / base);
+}
+
+static void
+bench_memory(void)
+{
+	xmpp_ctx_t		*ctx = xmpp_ctx_new(NULL, NULL);
+	struct room		*r = bench_room();
+	struct presence		 p;
+	long			 acc = 0;
+	struct event_sink	 sink = { null_emit, &acc };
+	char			 text[2048];
+	size_t			 before, after;
+	int			 i;
+
+	join_observer(r, &sink);
+	before = heap_used();
+	for (i = 0; i < NOCC; i++) {
+		xmpp_stanza_t *st;
+
+		jitsi_presence(text, sizeof(text), i, 0);
+		st = xmpp_stanza_new_from_string(ctx, text);
+		if (presence_parse(st, NULL, &p, NULL) == 0) {
+			room_apply(r, &p, 1000 + i, &sink);
+			presence_clear(&p);
+		}
+		xmpp_stanza_release(st);
+	}
+	after = heap_used();
+	printf("memory: room with %d participants\n", NOCC);
+	printf("  heap per participant (occupant + participant record) "
+	    "%zu bytes; stanza text was ~%zu bytes\n",
+	    (after - before) / NOCC, strlen(text));
+	room_free(r);
+	xmpp_ctx_free(ctx);
+}
+
+int
+main(void)
+{
+	char	 dir[] = "/tmp/teletrack-bench.XXXXXX";
+	char	 cmd[600];
+
+	log_init(0, "bench");
+	xmpp_initialize();
+	if (mkdtemp(dir) == NULL)
+		fatal("mkdtemp");
+	bench_derivation();
+	bench_storage(dir);
+	bench_memory();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		log_warnx("could not remove %s", dir);
+	xmpp_shutdown();
+	return 0;
+}
