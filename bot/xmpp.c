@@ -459,6 +459,9 @@ reply(struct bot *b, xmpp_stanza_t *st, const char *err_type,
 		r = xmpp_stanza_reply(st);
 	if (r == NULL)
 		return;
+	/* xmpp_stanza_reply() keeps the request's type: answer "result". */
+	if (condition == NULL)
+		xmpp_stanza_set_type(r, "result");
 	xmpp_send(b->conn, r);
 	xmpp_stanza_release(r);
 }
@@ -474,6 +477,7 @@ reply_disco(struct bot *b, xmpp_stanza_t *st)
 
 	if ((r = xmpp_stanza_reply(st)) == NULL)
 		return;
+	xmpp_stanza_set_type(r, "result");
 	q = xmpp_stanza_new(b->ctx);
 	xmpp_stanza_set_name(q, "query");
 	xmpp_stanza_set_ns(q, NS_DISCO_INFO);

@@ -1,0 +1,254 @@
+# Shared harness for the integration scenarios (POSIX sh, sourced).
+#
+# tt_setup makes a temp dir with a self-signed certificate, a Prosody
+# configured like a Jitsi deployment (anonymous main domain, auth domain
+# with the focus account, hidden domain with the observer, a conference MUC
+# that only focus may create rooms in) on a free loopback port, and an
+# observer config.  Everything started is stopped by tt_cleanup (trap).
+# Only 127.0.0.1 is used.  Every wait is bounded.
+
+: "${TELETRACK:?TELETRACK must point at the teletrack binary}"
+: "${JITSIM:?JITSIM must point at the jitsim binary}"
+
+TT_DIR=""
+TT_PORT=""
+TT_PROSODY_PID=""
+TT_OBSERVER_PID=""
+TT_PROXY_PID=""
+TT_FAILED=0
+TT_VALGRIND="${TT_VALGRIND:-}"
+TT_MODULES="${TT_MODULES:-}"		# extra modules on the MUC component
+TT_VHOST_MODULES="${TT_VHOST_MODULES:-}"	# extra global modules
+
+tt_log() { printf '%s\n' "$*" >&2; }
+
+tt_fail() {
+	tt_log "FAIL: $*"
+	TT_FAILED=1
+}
+
+# tt_eq EXPECTED ACTUAL WHAT
+tt_eq() {
+	if [ "$1" = "$2" ]; then
+		tt_log "ok: $3 = $2"
+	else
+		tt_fail "$3: expected [$1], got [$2]"
+	fi
+}
+
+tt_free_port() {
+	i=0
+	while [ $i -lt 50 ]; do
+		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
+		if ! ss -ltn 2>/dev/null | awk '{print $4}' | grep -q ":$p\$"; then
+			echo "$p"
+			return 0
+		fi
+		i=$((i + 1))
+	done
+	return 1
+}
+
+tt_wait_port() {
+	i=0
+	while [ $i -lt 100 ]; do
+		ss -ltn 2>/dev/null | awk '{print $4}' | grep -q ":$1\$" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+tt_setup() {
+	TT_DIR=$(mktemp -d /tmp/teletrack-it.XXXXXX)
+	mkdir -p "$TT_DIR/data" "$TT_DIR/certs"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+	    -nodes -days 30 -subj "/CN=meet.jitsi" \
+	    -addext "subjectAltName=DNS:meet.jitsi,DNS:*.meet.jitsi" \
+	    -keyout "$TT_DIR/certs/meet.jitsi.key" \
+	    -out "$TT_DIR/certs/meet.jitsi.crt" 2>/dev/null
+	for h in auth hidden conference; do
+		ln -s meet.jitsi.key "$TT_DIR/certs/$h.meet.jitsi.key"
+		ln -s meet.jitsi.crt "$TT_DIR/certs/$h.meet.jitsi.crt"
+	done
+	TT_PORT=$(tt_free_port)
+	TT_PLUGINS=$(cd "$(dirname "$0")/../../conf/prosody" && pwd)
+	root=""
+	[ "$(id -u)" -eq 0 ] && root="run_as_root = true"
+	cat > "$TT_DIR/prosody.cfg.lua" <<CFG
+$root
+pidfile = "$TT_DIR/prosody.pid"
+data_path = "$TT_DIR/data"
+certificates = "$TT_DIR/certs"
+admin_socket = "$TT_DIR/admin.sock"
+plugin_paths = { "$TT_PLUGINS" }
+interfaces = { "127.0.0.1" }
+c2s_ports = { $TT_PORT }
+s2s_ports = {}
+component_ports = {}
+http_ports = {}
+https_ports = {}
+modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "posix";
+    $TT_VHOST_MODULES }
+modules_disabled = { "s2s"; "offline" }
+log = { debug = "$TT_DIR/prosody.log" }
+c2s_require_encryption = false
+allow_unencrypted_plain_auth = true
+smacks_hibernation_time = 5
+teletrack_observers = { "teletrack@hidden.meet.jitsi" }
+teletrack_muc_component = "conference.meet.jitsi"
+VirtualHost "meet.jitsi"
+    authentication = "anonymous"
+VirtualHost "auth.meet.jitsi"
+    authentication = "internal_hashed"
+VirtualHost "hidden.meet.jitsi"
+    authentication = "internal_hashed"
+Component "conference.meet.jitsi" "muc"
+    admins = { "focus@auth.meet.jitsi" }
+    restrict_room_creation = true
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+    muc_tombstones = false
+    modules_enabled = { $TT_MODULES }
+CFG
+	pc="prosodyctl --config $TT_DIR/prosody.cfg.lua"
+	$pc register focus auth.meet.jitsi focuspw >/dev/null 2>&1
+	$pc register teletrack hidden.meet.jitsi observerpw >/dev/null 2>&1
+	$pc register recorder hidden.meet.jitsi recorderpw >/dev/null 2>&1
+	$pc register carol auth.meet.jitsi carolpw >/dev/null 2>&1
+	echo observerpw > "$TT_DIR/password"
+	chmod 600 "$TT_DIR/password"
+	trap tt_cleanup EXIT INT TERM
+}
+
+tt_prosody_start() {
+	prosody -F --config "$TT_DIR/prosody.cfg.lua" \
+	    >"$TT_DIR/prosody.out" 2>&1 &
+	TT_PROSODY_PID=$!
+	tt_wait_port "$TT_PORT" || { tt_fail "prosody did not start"; return 1; }
+}
+
+tt_prosody_stop() {
+	[ -n "$TT_PROSODY_PID" ] || return 0
+	kill "$TT_PROSODY_PID" 2>/dev/null
+	i=0
+	while kill -0 "$TT_PROSODY_PID" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	kill -9 "$TT_PROSODY_PID" 2>/dev/null
+	wait "$TT_PROSODY_PID" 2>/dev/null
+	TT_PROSODY_PID=""
+}
+
+# tt_observer_conf ROOMS [PORT] [extra INI lines...]
+tt_observer_conf() {
+	rooms=$1
+	oport=${2:-$TT_PORT}
+	shift; [ $# -gt 0 ] && shift
+	cat > "$TT_DIR/teletrack.conf" <<CFG
+[xmpp]
+jid = teletrack@hidden.meet.jitsi
+password_file = $TT_DIR/password
+server = 127.0.0.1
+port = $oport
+tls = required
+ca_file = $TT_DIR/certs/meet.jitsi.crt
+muc_domain = conference.meet.jitsi
+reconnect_min_s = 1
+reconnect_max_s = 2
+[rooms]
+join = $rooms
+leave_grace_s = 2
+retry_min_s = 1
+retry_max_s = 2
+[storage]
+database = $TT_DIR/teletrack.db
+flush_ms = 100
+[tracking]
+rollup_interval_s = 1
+CFG
+	for l in "$@"; do printf '%s\n' "$l" >> "$TT_DIR/teletrack.conf"; done
+}
+
+tt_observer_start() {
+	if [ -n "$TT_VALGRIND" ]; then
+		valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+		    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+		    "$TELETRACK" run -v -c "$TT_DIR/teletrack.conf" \
+		    >>"$TT_DIR/observer.log" 2>&1 &
+	else
+		"$TELETRACK" run -v -c "$TT_DIR/teletrack.conf" \
+		    >>"$TT_DIR/observer.log" 2>&1 &
+	fi
+	TT_OBSERVER_PID=$!
+}
+
+# Wait until the observer log shows PATTERN (bounded).
+tt_wait_log() {
+	i=0
+	lim=${2:-100}
+	while [ $i -lt "$lim" ]; do
+		grep -q -- "$1" "$TT_DIR/observer.log" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tt_fail "observer log never showed: $1"
+	return 1
+}
+
+tt_observer_stop() {
+	[ -n "$TT_OBSERVER_PID" ] || return 0
+	kill -TERM "$TT_OBSERVER_PID" 2>/dev/null
+	i=0
+	while kill -0 "$TT_OBSERVER_PID" 2>/dev/null && [ $i -lt 150 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	if kill -0 "$TT_OBSERVER_PID" 2>/dev/null; then
+		tt_fail "observer did not stop on SIGTERM"
+		kill -9 "$TT_OBSERVER_PID" 2>/dev/null
+	fi
+	wait "$TT_OBSERVER_PID"
+	rc=$?
+	TT_OBSERVER_PID=""
+	[ "$rc" -eq 0 ] || tt_fail "observer exited $rc"
+}
+
+tt_proxy_start() {
+	"$JITSIM" proxy "$1" "$TT_PORT" 2>>"$TT_DIR/proxy.log" &
+	TT_PROXY_PID=$!
+	tt_wait_port "$1" || tt_fail "proxy did not start"
+}
+
+tt_sim() {
+	timeout 120 "$JITSIM" -p "$TT_PORT" "$1" >>"$TT_DIR/jitsim.log" 2>&1 ||
+	    { tt_fail "jitsim script $1 failed: $(tail -n 3 "$TT_DIR/jitsim.log")"; return 1; }
+}
+
+tt_sql() {
+	sqlite3 -batch -noheader "$TT_DIR/teletrack.db" "$1"
+}
+
+tt_count() {
+	tt_sql "SELECT count(*) FROM teleconference_events WHERE event_type = '$1'"
+}
+
+tt_cleanup() {
+	[ -n "$TT_OBSERVER_PID" ] && kill -9 "$TT_OBSERVER_PID" 2>/dev/null
+	[ -n "$TT_PROXY_PID" ] && kill "$TT_PROXY_PID" 2>/dev/null
+	tt_prosody_stop
+	if [ "$TT_FAILED" -ne 0 ] && [ -n "$TT_DIR" ]; then
+		for f in observer.log jitsim.log proxy.log; do
+			[ -f "$TT_DIR/$f" ] || continue
+			tt_log "---- $f (last 60 lines)"
+			tail -n 60 "$TT_DIR/$f" >&2
+		done
+	fi
+	[ -n "$TT_DIR" ] && rm -rf "$TT_DIR"
+	TT_DIR=""
+}
+
+tt_done() {
+	trap - EXIT INT TERM
+	tt_cleanup
+	exit "$TT_FAILED"
+}
