@@ -10,7 +10,7 @@
 #include <strophe.h>
 
 #define PRESENCE_MAX_CODES	8
-#define PRESENCE_MAX_NICK	256	/* longer nicks are rejected */
+#define PRESENCE_MAX_NICK	1023	/* a JID resource's limit; longer: rejected */
 
 enum presence_kind {
 	PRESENCE_AVAILABLE,

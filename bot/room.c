@@ -851,7 +851,10 @@ occ_new(struct room *r, const struct presence *p, int64_t now)
 		o->hand = 0;
 	o->key = identity_key(p);
 	dom = jid_domain(p->jid);
-	if (strcmp(p->nick, r->focus_nick) == 0)
+	/* Jicofo: nick "focus", real JID focus@auth.<domain>/... */
+	if (strcmp(p->nick, r->focus_nick) == 0 || (p->jid != NULL &&
+	    strncmp(p->jid, r->focus_nick, strlen(r->focus_nick)) == 0 &&
+	    p->jid[strlen(r->focus_nick)] == '@'))
 		o->kind = OCC_FOCUS;
 	else if (dom != NULL && r->hidden_domain != NULL &&
 	    strcasecmp(dom, r->hidden_domain) == 0)

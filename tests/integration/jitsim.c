@@ -35,6 +35,9 @@
  *                                               expect a result
  *   jingle A NICK                               Jingle session-initiate,
  *                                               expect an IQ error
+ *   spoof A NICK                                a private message to
+ *                                               room/NICK that pretends to
+ *                                               be a teletrack notification
  * Exit 0 when every line ran, 1 with a message on the first failure.
  */
 #include <errno.h>
@@ -246,7 +249,7 @@ static xmpp_stanza_t *
 presence(struct actor *a, int join)
 {
 	xmpp_stanza_t	*p = xmpp_presence_new(ctx), *e, *u;
-	char		 to[1024], si[1024], ts[32];
+	char		 to[2048], si[1024], ts[32];
 	int		 is_focus = a->rec_status != NULL ||
 	    strcmp(a->nick, "focus") == 0;
 
@@ -520,7 +523,7 @@ static void
 do_iq(struct actor *a, const char *nick, int jingle)
 {
 	xmpp_stanza_t	*iq, *q;
-	char		 id[32], to[512];
+	char		 id[32], to[2048];
 	int		 answered = 0;
 	int64_t		 end;
 
@@ -622,7 +625,7 @@ run_line(char **w, int n)
 		send_presence(a, 0);
 	} else if (strcmp(w[0], "leave") == 0) {
 		xmpp_stanza_t	*p = xmpp_presence_new(ctx);
-		char		 to[1024];
+		char		 to[2048];
 
 		snprintf(to, sizeof(to), "%s/%s", a->room, a->nick);
 		xmpp_stanza_set_to(p, to);
@@ -669,6 +672,20 @@ run_line(char **w, int n)
 		do_iq(a, w[2], 0);
 	else if (strcmp(w[0], "jingle") == 0 && n >= 3)
 		do_iq(a, w[2], 1);
+	else if (strcmp(w[0], "spoof") == 0 && n >= 3) {
+		xmpp_stanza_t	*m, *c;
+		char		 to[2048];
+
+		snprintf(to, sizeof(to), "%s/%s", a->room, w[2]);
+		m = xmpp_message_new(ctx, "chat", to, "jitsim-spoof");
+		c = elem(m, "client", "urn:teletrack:1", NULL);
+		xmpp_stanza_set_attribute(c, "room", a->room);
+		xmpp_stanza_set_attribute(c, "nick", a->nick);
+		xmpp_stanza_set_attribute(c, "ip", "198.51.100.66");
+		xmpp_stanza_set_attribute(c, "ua", "Spoofed/1.0");
+		xmpp_send(a->conn, m);
+		xmpp_stanza_release(m);
+	}
 	else
 		die("unknown or incomplete command: %s", w[0]);
 }
