@@ -1,0 +1,91 @@
+#!/bin/sh
+# make demo: a throwaway Prosody on loopback configured like Jitsi, a short
+# simulated telehealth appointment (focus, a caregiver, a patient), the
+# observer recording it, and the reports printed.  Nothing outside a temp
+# dir is touched; everything started is stopped.
+. "$(dirname "$0")/lib.sh"
+say() { printf '\n== %s\n' "$*"; }
+
+tt_setup
+say "Prosody (Jitsi-like: meet.jitsi, auth., hidden., conference.) on 127.0.0.1:$TT_PORT"
+tt_prosody_start || exit 1
+tt_observer_conf appointment-42
+say "teletrack run -c $TT_DIR/teletrack.conf (log: $TT_DIR/observer.log)"
+tt_observer_start
+
+cat > "$TT_DIR/demo.jsim" <<'JSIM'
+# jicofo creates the room; the observer, retrying, joins it
+connect focus focus@auth.meet.jitsi focuspw
+join focus appointment-42 focus
+wait-presence focus teletrack 15000
+# the caregiver arrives first, with a JWT identity
+connect dr anon
+set dr stats-id Caregiver-7Qx
+set dr name Dr. Wilson
+set dr identity cg-17 caregiver Dr. Wilson Ndambuki
+audio dr on
+video dr on
+join dr appointment-42 3f9a1c2e
+sleep 1500
+connect pt anon
+set pt stats-id Patient-k3Q
+set pt name Jane
+set pt identity pt-30 patient Jane Doe
+join pt appointment-42 7b1d4c7e
+sleep 500
+recording focus pending file rec-1
+sleep 300
+recording focus on file rec-1
+audio pt on
+send pt
+video pt on
+send pt
+chat pt Hello doctor
+chat dr Hello Jane, can you see my screen?
+share dr on
+send dr
+sleep 2000
+share dr off
+send dr
+react pt 👍
+hand pt up
+send pt
+sleep 500
+hand pt down
+send pt
+# the patient's network drops; she comes back under a new nick
+drop pt
+wait-gone dr 7b1d4c7e
+sleep 1000
+connect pt2 anon
+set pt2 stats-id Patient-k3Q
+set pt2 name Jane
+set pt2 identity pt-30 patient Jane Doe
+audio pt2 on
+join pt2 appointment-42 c41e9a07
+sleep 2500
+recording focus off file rec-1
+sleep 500
+leave pt2
+sleep 1000
+leave dr
+sleep 300
+leave focus
+sleep 500
+JSIM
+say "Playing the appointment (about 15 s)"
+tt_sim "$TT_DIR/demo.jsim" || exit 1
+sleep 1
+tt_observer_stop
+DB="$TT_DIR/teletrack.db"
+say "teletrack report sessions"
+"$TELETRACK" report -d "$DB" sessions
+say "teletrack report participants -s 1"
+"$TELETRACK" report -d "$DB" participants -s 1
+say "teletrack report events -s 1"
+"$TELETRACK" report -d "$DB" events -s 1
+say "teletrack report billing"
+"$TELETRACK" report -d "$DB" billing
+say "Raw rows are in SQLite: sqlite3 \$DB 'SELECT * FROM teleconference_events'"
+[ "$TT_FAILED" -eq 0 ] && say "Demo done."
+tt_done
