@@ -1014,6 +1014,28 @@ test_hostile_nicks(void **state)
 }
 
 static void
+test_focus_by_real_jid(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 f2 = pres("focus2");
+
+	(void)state;
+	reset_capture();
+	/* a second jicofo session under another nick is focus, not a person */
+	f2.jid = (char *)"focus@auth.meet.jitsi/other";
+	apply(r, f2, T0 + 1000);
+	assert_int_equal(count(EVENT_JOIN), 0);
+	assert_int_equal(room_participants_present(r), 2);
+	/* "focusfan" is a person: only the JID node "focus" counts */
+	f2 = person("focusfan", "FF");
+	f2.jid = (char *)"focusfan@meet.jitsi/x";
+	apply(r, f2, T0 + 2000);
+	assert_int_equal(count(EVENT_JOIN), 1);
+	room_free(r);
+	reset_capture();
+}
+
+static void
 test_stray_presences(void **state)
 {
 	struct room	*r = mkroom();
@@ -1057,6 +1079,7 @@ main(void)
 		cmocka_unit_test(test_rollups_and_quality),
 		cmocka_unit_test(test_speakerstats_and_module),
 		cmocka_unit_test(test_hostile_nicks),
+		cmocka_unit_test(test_focus_by_real_jid),
 		cmocka_unit_test(test_stray_presences),
 	};
 
