@@ -137,14 +137,14 @@ names(char *buf, size_t sz)
 /* --- presence builders ------------------------------------------------ */
 
 static struct presence
-pres(const char *nick)
+pres(char *nick)
 {
 	struct presence	 p;
 
 	memset(&p, 0, sizeof(p));
 	p.kind = PRESENCE_AVAILABLE;
 	p.room = (char *)ROOM;
-	p.nick = (char *)nick;
+	p.nick = nick;
 	p.role = (char *)"participant";
 	p.affiliation = (char *)"none";
 	p.hand_raised = -1;
@@ -153,7 +153,7 @@ pres(const char *nick)
 }
 
 static struct presence
-person(const char *nick, const char *stats)
+person(char *nick, char *stats)
 {
 	struct presence	 p = pres(nick);
 	static char	 jid[8][128];
@@ -161,14 +161,14 @@ person(const char *nick, const char *stats)
 
 	snprintf(jid[n % 8], sizeof(jid[0]), "%s@meet.jitsi/res", nick);
 	p.jid = jid[n++ % 8];
-	p.stats_id = (char *)stats;
+	p.stats_id = stats;
 	p.media.known = 1;
 	p.media.audio_muted = 1;
 	return p;
 }
 
 static struct presence
-gone(const char *nick)
+gone(char *nick)
 {
 	struct presence	 p = pres(nick);
 
