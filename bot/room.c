@@ -67,6 +67,8 @@ struct occupant {
 	int			 feature_jibri;
 	int			 feature_transcriber;
 	int64_t			 snapshot_ms;	/* speakerstats; -1 none */
+	char			*pending_ip;	/* client note before attach */
+	char			*pending_ua;
 };
 
 struct participant {
@@ -139,6 +141,9 @@ struct room {
 };
 
 static void	session_close(struct room *, int64_t, const char *,
+		    const struct event_sink *);
+static void	client_info(struct room *, struct participant *,
+		    const char *, const char *, int64_t,
 		    const struct event_sink *);
 
 /* --- small helpers ----------------------------------------------------- */
@@ -418,6 +423,8 @@ occ_free(struct occupant *o)
 	free(o->identity_name);
 	free(o->identity_role);
 	free(o->stats_id);
+	free(o->pending_ip);
+	free(o->pending_ua);
 	free(o);
 }
 
@@ -663,6 +670,13 @@ occ_attach(struct room *r, struct occupant *o, int64_t ts, int already,
 	emit(r, reconnect ? EVENT_RECONNECT : EVENT_JOIN, p, ts, d, now,
 	    sink);
 	free(prev_nick);
+	/* Client facts the module sent before we knew the meeting. */
+	if (o->pending_ip != NULL || o->pending_ua != NULL) {
+		client_info(r, p, o->pending_ip, o->pending_ua, now, sink);
+		free(o->pending_ip);
+		free(o->pending_ua);
+		o->pending_ip = o->pending_ua = NULL;
+	}
 }
 
 /*
@@ -1428,6 +1442,30 @@ speaker_switch(struct room *r, struct participant *to, int64_t now)
 	}
 }
 
+/* Record client facts (ip already stored, hashed or NULL per ip_mode). */
+static void
+client_info(struct room *r, struct participant *p, const char *ip,
+    const char *ua, int64_t now, const struct event_sink *sink)
+{
+	json_t		*d = nick_obj(p->nick);
+	const char	*b, *os, *dev;
+
+	if (ip != NULL) {
+		set_str(&p->ip, ip);
+		json_object_set_new(d, "ip", jstr(ip));
+	}
+	if (ua != NULL) {
+		set_str(&p->ua, ua);
+		ua_classify(ua, &b, &os, &dev);
+		set_str(&p->browser, b);
+		set_str(&p->os, os);
+		set_str(&p->device, dev);
+		json_object_set_new(d, "user_agent", jstr(ua));
+	}
+	p->dirty = 1;
+	emit(r, EVENT_CLIENT_INFO, p, now, d, now, sink);
+}
+
 void
 room_module_note(struct room *r, const struct message *m,
     const char *ip_mode, int64_t now, const struct event_sink *sink)
@@ -1435,12 +1473,28 @@ room_module_note(struct room *r, const struct message *m,
 	struct occupant		*o;
 	struct participant	*p;
 	json_t			*d;
-	const char		*b, *os, *dev;
+	const char		*ip = NULL;
 	char			 hash[32];
 
-	if (m->note_nick == NULL)
+	if (m->note_nick == NULL || (o = occ_find(r, m->note_nick)) == NULL)
 		return;
-	if ((o = occ_find(r, m->note_nick)) == NULL || (p = o->part) == NULL)
+	if (m->note == NOTE_CLIENT) {
+		if (m->note_ip != NULL && streq(ip_mode, "store"))
+			ip = m->note_ip;
+		else if (m->note_ip != NULL && !streq(ip_mode, "none")) {
+			ip_hash(m->note_ip, hash, sizeof(hash));
+			ip = hash;
+		}
+		if (o->part != NULL)
+			client_info(r, o->part, ip, m->note_ua, now, sink);
+		else if (o->kind == OCC_PARTICIPANT) {
+			/* Not attached yet (we are still joining). */
+			set_str(&o->pending_ip, ip);
+			set_str(&o->pending_ua, m->note_ua);
+		}
+		return;
+	}
+	if ((p = o->part) == NULL)
 		return;
 	d = nick_obj(o->nick);
 	switch (m->note) {
@@ -1461,27 +1515,6 @@ room_module_note(struct room *r, const struct message *m,
 		    json_integer(m->note_ms));
 		p->dirty = 1;
 		emit(r, EVENT_CONNECTION_RESTORED, p, now, d, now, sink);
-		return;
-	case NOTE_CLIENT:
-		if (m->note_ip != NULL && !streq(ip_mode, "none")) {
-			if (streq(ip_mode, "store"))
-				set_str(&p->ip, m->note_ip);
-			else {
-				ip_hash(m->note_ip, hash, sizeof(hash));
-				set_str(&p->ip, hash);
-			}
-			json_object_set_new(d, "ip", jstr(p->ip));
-		}
-		if (m->note_ua != NULL) {
-			set_str(&p->ua, m->note_ua);
-			ua_classify(m->note_ua, &b, &os, &dev);
-			set_str(&p->browser, b);
-			set_str(&p->os, os);
-			set_str(&p->device, dev);
-			json_object_set_new(d, "user_agent", jstr(m->note_ua));
-		}
-		p->dirty = 1;
-		emit(r, EVENT_CLIENT_INFO, p, now, d, now, sink);
 		return;
 	default:
 		json_decref(d);

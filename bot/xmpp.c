@@ -314,7 +314,7 @@ presence_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 		presence_clear(&p);
 		return 1;
 	}
-	if (p.kind == PRESENCE_ERROR)
+	if (p.kind == PRESENCE_ERROR && room_state(w->room) == ROOM_JOINING)
 		log_info("room %s: join refused: %s", p.room,
 		    p.error_condition != NULL ? p.error_condition : "error");
 	act = room_apply(w->room, &p, now, &b->hooks->sink);

@@ -14,6 +14,9 @@
  *
  * Script: one command per line, words separated by blanks, '#' comments.
  *   connect A anon | connect A JID PASSWORD     log in (TLS, not verified)
+ *   connect-sm A JID PASSWORD                   the same, with XEP-0198
+ *   resume A                                    after drop: resume the
+ *                                               stream-management session
  *   set A stats-id V | set A name TEXT... | set A identity ID GROUP NAME...
  *   set A legacy on                             <audiomuted>/<videomuted>
  *   audio A on|off, video A on|off, share A on|off, hand A up|down
@@ -28,6 +31,7 @@
  *                                               unavailable, no TLS close
  *   disconnect A                                clean stream close
  *   sleep MS
+ *   wait-file PATH [MS]                         until the test creates PATH
  *   wait-presence A NICK [MS]                   A has seen NICK available
  *   wait-gone A NICK [MS]                       A has seen NICK leave
  *   expect-no-presence-from A NICK              A never got one from NICK
@@ -35,6 +39,9 @@
  *                                               expect a result
  *   jingle A NICK                               Jingle session-initiate,
  *                                               expect an IQ error
+ *   speak A [silence]                           dominant-speaker message to
+ *                                               speakerstats.DOMAIN, as
+ *                                               lib-jitsi-meet sends it
  *   spoof A NICK                                a private message to
  *                                               room/NICK that pretends to
  *                                               be a teletrack notification
@@ -426,12 +433,12 @@ conn_cb(xmpp_conn_t *c, xmpp_conn_event_t ev, int err,
 /* --- commands ---------------------------------------------------------- */
 
 static void
-do_connect(struct actor *a, char **w, int n)
+do_connect(struct actor *a, char **w, int n, int sm)
 {
 	a->conn = xmpp_conn_new(ctx);
-	/* A test client: TLS without verification, no stream management. */
+	/* A test client: TLS without verification; SM only when asked. */
 	xmpp_conn_set_flags(a->conn, XMPP_CONN_FLAG_TRUST_TLS |
-	    XMPP_CONN_FLAG_DISABLE_SM);
+	    (sm ? 0 : XMPP_CONN_FLAG_DISABLE_SM));
 	xmpp_conn_set_sockopt_callback(a->conn, sockopt_cb);
 	if (n >= 3 && strcmp(w[2], "anon") == 0)
 		xmpp_conn_set_jid(a->conn, domain);
@@ -445,6 +452,37 @@ do_connect(struct actor *a, char **w, int n)
 		die("%s: cannot connect", a->name);
 	if (run_until(&a->online, WAIT_MS) == -1)
 		die("%s: login failed", a->name);
+}
+
+/*
+ * Resume a dropped XEP-0198 session on a new connection: the room sees
+ * nothing, the server ends the hibernation.
+ */
+static void
+do_resume(struct actor *a)
+{
+	xmpp_sm_state_t	*sm;
+	xmpp_conn_t	*old = a->conn;
+	int64_t		 end = now_ms() + WAIT_MS;
+
+	while (a->online && now_ms() < end)
+		xmpp_run_once(ctx, 20);
+	if ((sm = xmpp_conn_get_sm_state(old)) == NULL)
+		die("%s: no stream-management state to resume", a->name);
+	a->conn = xmpp_conn_new(ctx);
+	xmpp_conn_set_flags(a->conn, XMPP_CONN_FLAG_TRUST_TLS);
+	xmpp_conn_set_sockopt_callback(a->conn, sockopt_cb);
+	xmpp_conn_set_jid(a->conn, xmpp_conn_get_jid(old));
+	xmpp_conn_set_pass(a->conn, xmpp_conn_get_pass(old));
+	if (xmpp_conn_set_sm_state(a->conn, sm) != XMPP_EOK)
+		die("%s: cannot set stream-management state", a->name);
+	xmpp_conn_release(old);
+	a->failed = 0;
+	if (xmpp_connect_client(a->conn, server, (unsigned short)port,
+	    conn_cb, a) != XMPP_EOK)
+		die("%s: cannot reconnect", a->name);
+	if (run_until(&a->online, WAIT_MS) == -1)
+		die("%s: resume failed", a->name);
 }
 
 static void
@@ -576,11 +614,36 @@ run_line(char **w, int n)
 		pump(n > 1 ? atoi(w[1]) : 100);
 		return;
 	}
+	if (strcmp(w[0], "wait-file") == 0 && n >= 2) {
+		end = now_ms() + (n > 2 ? atoi(w[2]) : WAIT_MS);
+		while (access(w[1], F_OK) != 0 && now_ms() < end)
+			xmpp_run_once(ctx, 20);
+		if (access(w[1], F_OK) != 0)
+			die("wait-file %s timed out", w[1]);
+		return;
+	}
 	if (n < 2)
 		die("%s needs an actor", w[0]);
-	a = actor(w[1], strcmp(w[0], "connect") == 0);
+	a = actor(w[1], strncmp(w[0], "connect", 7) == 0);
 	if (strcmp(w[0], "connect") == 0)
-		do_connect(a, w, n);
+		do_connect(a, w, n, 0);
+	else if (strcmp(w[0], "connect-sm") == 0)
+		do_connect(a, w, n, 1);
+	else if (strcmp(w[0], "resume") == 0)
+		do_resume(a);
+	else if (strcmp(w[0], "speak") == 0) {
+		xmpp_stanza_t	*m, *c;
+		char		 to[256];
+
+		snprintf(to, sizeof(to), "speakerstats.%s", domain);
+		m = xmpp_message_new(ctx, NULL, to, "jitsim-speak");
+		c = elem(m, "speakerstats", "http://jitsi.org/jitmeet", NULL);
+		xmpp_stanza_set_attribute(c, "room", a->room);
+		xmpp_stanza_set_attribute(c, "silence", n > 2 &&
+		    strcmp(w[2], "silence") == 0 ? "true" : "false");
+		xmpp_send(a->conn, m);
+		xmpp_stanza_release(m);
+	}
 	else if (strcmp(w[0], "set") == 0 && n >= 4) {
 		rest(w, n, 3, buf, sizeof(buf));
 		if (strcmp(w[2], "stats-id") == 0)

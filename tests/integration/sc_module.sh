@@ -1,0 +1,112 @@
+#!/bin/sh
+# The companion module (conf/prosody/mod_teletrack.lua) loaded from the
+# repo, on the MUC component and globally.  With TT_NO_MODULE=1 the same
+# meeting runs without it (sc_module_basic.sh) and basic mode must stay
+# correct, storing NULL where the module is the only source.
+#
+# Checked: the observer finds the module (disco) and, with join = all,
+# joins a room created after it started; no participant (nor focus) ever
+# receives the observer's presence; dominant-speaker messages become a
+# timeline and speaking times; a stream-management session cut and resumed
+# within the hibernation time is an interruption with its duration and no
+# leave; the client IP lands in the participant row.
+. "$(dirname "$0")/lib.sh"
+if [ -z "$TT_NO_MODULE" ]; then
+	TT_MODULES='"teletrack"'
+	TT_VHOST_MODULES='"smacks"; "teletrack"'
+	ROOMS=all
+else
+	TT_VHOST_MODULES='"smacks"'
+	ROOMS=room4
+fi
+tt_setup
+tt_prosody_start
+tt_observer_conf "$ROOMS" "" "" "[tracking]" "ip_mode = store"
+tt_observer_start
+if [ -z "$TT_NO_MODULE" ]; then
+	tt_wait_log "companion module found"
+else
+	tt_wait_log "basic mode"
+fi
+
+cat > "$TT_DIR/m.jsim" <<JSIM
+connect focus focus@auth.meet.jitsi focuspw
+join focus room4 focus
+connect alice anon
+set alice stats-id A-4
+join alice room4 alice04
+connect-sm carol carol@auth.meet.jitsi carolpw
+set carol stats-id C-4
+join carol room4 carol04
+wait-file $TT_DIR/go 20000
+speak alice
+sleep 1000
+speak carol
+sleep 1500
+speak carol silence
+sleep 300
+drop carol
+sleep 1500
+resume carol
+sleep 800
+leave alice
+leave carol
+sleep 300
+leave focus
+sleep 800
+JSIM
+if [ -z "$TT_NO_MODULE" ]; then
+	cat >> "$TT_DIR/m.jsim" <<'JSIM'
+expect-no-presence-from alice teletrack
+expect-no-presence-from carol teletrack
+expect-no-presence-from focus teletrack
+JSIM
+fi
+timeout 90 "$JITSIM" -p "$TT_PORT" "$TT_DIR/m.jsim" >>"$TT_DIR/jitsim.log" 2>&1 &
+SIM=$!
+i=0
+until [ "$(tt_sql "SELECT count(*) FROM teleconference_events
+    WHERE event_type = 'join'" 2>/dev/null)" = "2" ] || [ $i -ge 200 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+touch "$TT_DIR/go"
+wait "$SIM" || tt_fail "jitsim failed: $(tail -n 3 "$TT_DIR/jitsim.log")"
+sleep 1
+tt_observer_stop
+
+tt_eq 2 "$(tt_count join)" "joins"
+tt_eq 0 "$(tt_count disconnect)" "no disconnect for the resumed session"
+tt_eq 2 "$(tt_count leave)" "only the final leaves"
+tt_eq 1 "$(tt_sql "SELECT join_count FROM teleconference_participant_sessions
+    WHERE stats_id = 'C-4'")" "carol joined once"
+if [ -z "$TT_NO_MODULE" ]; then
+	tt_eq 3 "$(tt_count dominant_speaker)" "dominant_speaker events"
+	tt_eq "alice04,carol04,carol04" "$(tt_sql "SELECT group_concat(
+	    json_extract(event_data, '$.nick')) FROM (SELECT event_data
+	    FROM teleconference_events WHERE event_type = 'dominant_speaker'
+	    ORDER BY id)")" "speaker timeline"
+	tt_eq 1 "$(tt_sql "SELECT count(*) FROM teleconference_participant_sessions a,
+	    teleconference_participant_sessions c WHERE a.stats_id = 'A-4'
+	    AND c.stats_id = 'C-4' AND a.spoke_time_seconds > 0.5
+	    AND c.spoke_time_seconds > a.spoke_time_seconds
+	    AND c.spoke_time_seconds < 10")" "speaking times (carol > alice > 0)"
+	tt_eq 1 "$(tt_count connection_interrupted)" "interruption"
+	tt_eq 1 "$(tt_count connection_restored)" "restore"
+	tt_eq 1 "$(tt_sql "SELECT count(*) FROM teleconference_events
+	    WHERE event_type = 'connection_restored'
+	    AND json_extract(event_data, '$.duration_ms') >= 1000")" \
+	    "interruption duration recorded"
+	tt_eq "127.0.0.1|127.0.0.1" "$(tt_sql "SELECT group_concat(ip_address, '|')
+	    FROM teleconference_participant_sessions")" "client IPs"
+	tt_eq 1 "$(tt_sql "SELECT count(*) FROM teleconferencesessions
+	    WHERE jitsi_room_name = 'room4'")" "join = all found the new room"
+else
+	tt_eq 0 "$(tt_count dominant_speaker)" "no speaker events without module"
+	tt_eq 0 "$(tt_count connection_interrupted)" "no interruptions without module"
+	tt_eq "|" "$(tt_sql "SELECT group_concat(coalesce(ip_address, ''), '|')
+	    FROM teleconference_participant_sessions")" "no IPs without module"
+	tt_eq 0 "$(tt_sql "SELECT count(*) FROM teleconference_participant_sessions
+	    WHERE spoke_time_seconds IS NOT NULL")" "speaking time NULL"
+fi
+tt_eq 1 "$(tt_count session_end)" "session ended"
+tt_done
