@@ -39,6 +39,10 @@
  *                                               expect a result
  *   jingle A NICK                               Jingle session-initiate,
  *                                               expect an IQ error
+ *   admin A role NICK ROLE | admin A affiliation JID AFF
+ *                                               muc#admin change; expect
+ *                                               the room to refuse it
+ *   expect-no-message-from A NICK               A got no groupchat from NICK
  *   speak A [silence]                           dominant-speaker message to
  *                                               speakerstats.DOMAIN, as
  *                                               lib-jitsi-meet sends it
@@ -91,6 +95,8 @@ struct actor {
 	int		 never;
 	char		*iq_id;
 	char		*iq_type;	/* result / error when answered */
+	char		*said[MAX_SEEN];	/* nicks groupchat came from */
+	int		 nsaid;
 };
 
 static xmpp_ctx_t	*ctx;
@@ -402,6 +408,20 @@ iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 }
 
 static int
+message_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
+{
+	struct actor	*a = arg;
+	const char	*from = xmpp_stanza_get_from(st);
+	const char	*slash;
+
+	(void)c;
+	if (from != NULL && (slash = strchr(from, '/')) != NULL &&
+	    xmpp_stanza_get_child_by_name(st, "body") != NULL)
+		add(a->said, &a->nsaid, slash + 1);
+	return 1;
+}
+
+static int
 sockopt_cb(xmpp_conn_t *c, void *sock)
 {
 	int	 i;
@@ -424,6 +444,7 @@ conn_cb(xmpp_conn_t *c, xmpp_conn_event_t ev, int err,
 		a->online = 1;
 		xmpp_handler_add(c, presence_cb, NULL, "presence", NULL, a);
 		xmpp_handler_add(c, iq_cb, NULL, "iq", NULL, a);
+		xmpp_handler_add(c, message_cb, NULL, "message", NULL, a);
 		return;
 	}
 	a->online = 0;
@@ -731,6 +752,37 @@ run_line(char **w, int n)
 		pump(200);
 		if (has(a->ever, a->never, w[2]))
 			die("%s: received presence from %s", a->name, w[2]);
+	} else if (strcmp(w[0], "expect-no-message-from") == 0 && n >= 3) {
+		pump(200);
+		if (has(a->said, a->nsaid, w[2]))
+			die("%s: received groupchat from %s", a->name, w[2]);
+	} else if (strcmp(w[0], "admin") == 0 && n >= 5) {
+		xmpp_stanza_t	*iq, *q, *item;
+		char		 id[32];
+
+		snprintf(id, sizeof(id), "jitsim-admin-%u", ++idseq);
+		iq = xmpp_iq_new(ctx, "set", id);
+		xmpp_stanza_set_to(iq, a->room);
+		q = elem(iq, "query", "http://jabber.org/protocol/muc#admin",
+		    NULL);
+		item = elem(q, "item", NULL, NULL);
+		if (strcmp(w[2], "role") == 0) {
+			xmpp_stanza_set_attribute(item, "nick", w[3]);
+			xmpp_stanza_set_attribute(item, "role", w[4]);
+		} else {
+			xmpp_stanza_set_attribute(item, "jid", w[3]);
+			xmpp_stanza_set_attribute(item, "affiliation", w[4]);
+		}
+		set(&a->iq_id, id);
+		set(&a->iq_type, NULL);
+		xmpp_send(a->conn, iq);
+		xmpp_stanza_release(iq);
+		end = now_ms() + WAIT_MS;
+		while (a->iq_type == NULL && now_ms() < end)
+			xmpp_run_once(ctx, 20);
+		if (a->iq_type == NULL || strcmp(a->iq_type, "error") != 0)
+			die("%s: admin %s %s %s was %s", a->name, w[2], w[3],
+			    w[4], a->iq_type != NULL ? "accepted" : "unanswered");
 	} else if (strcmp(w[0], "disco") == 0 && n >= 3)
 		do_iq(a, w[2], 0);
 	else if (strcmp(w[0], "jingle") == 0 && n >= 3)
@@ -978,6 +1030,8 @@ main(int argc, char **argv)
 			free(a->gone[j]);
 		for (j = 0; j < a->never; j++)
 			free(a->ever[j]);
+		for (j = 0; j < a->nsaid; j++)
+			free(a->said[j]);
 		free(a->name);
 		free(a->room);
 		free(a->nick);

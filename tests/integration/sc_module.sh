@@ -39,6 +39,19 @@ connect-sm carol carol@auth.meet.jitsi carolpw
 set carol stats-id C-4
 join carol room4 carol04
 wait-file $TT_DIR/go 20000
+JSIM
+if [ -z "$TT_NO_MODULE" ]; then
+	# Focus (owner) tries to make the observer visible; a second session
+	# of the observer account joins and tries to speak in the room.
+	cat >> "$TT_DIR/m.jsim" <<'JSIM'
+admin focus role teletrack moderator
+admin focus affiliation teletrack@hidden.meet.jitsi owner
+connect spy teletrack@hidden.meet.jitsi observerpw
+join spy room4 spy01
+chat spy can you hear me
+JSIM
+fi
+cat >> "$TT_DIR/m.jsim" <<JSIM
 speak alice
 sleep 1000
 speak carol
@@ -60,6 +73,8 @@ if [ -z "$TT_NO_MODULE" ]; then
 expect-no-presence-from alice teletrack
 expect-no-presence-from carol teletrack
 expect-no-presence-from focus teletrack
+expect-no-presence-from alice spy01
+expect-no-message-from alice spy01
 JSIM
 fi
 timeout 90 "$JITSIM" -p "$TT_PORT" "$TT_DIR/m.jsim" >>"$TT_DIR/jitsim.log" 2>&1 &
@@ -100,6 +115,12 @@ if [ -z "$TT_NO_MODULE" ]; then
 	    FROM teleconference_participant_sessions")" "client IPs"
 	tt_eq 1 "$(tt_sql "SELECT count(*) FROM teleconferencesessions
 	    WHERE jitsi_room_name = 'room4'")" "join = all found the new room"
+	# The observer's own disco#info of the room: it is not counted.
+	grep -q 'roominfo_occupants"><value>3</value>' "$TT_DIR/observer.log" ||
+	    tt_fail "muc#roominfo_occupants should be 3 (focus, alice, carol)"
+	grep -q "Only hidden observers left" "$TT_DIR/observer.log" ||
+	    tt_fail "room not destroyed when only observers remained"
+	tt_eq 0 "$(tt_count hidden_join)" "the observer's 2nd session is not a member"
 else
 	tt_eq 0 "$(tt_count dominant_speaker)" "no speaker events without module"
 	tt_eq 0 "$(tt_count connection_interrupted)" "no interruptions without module"
