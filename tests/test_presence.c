@@ -1,0 +1,511 @@
+/*
+ * Unit tests of presence.c and message.c on real stanza fixtures
+ * (tests/fixtures/, one stanza per file, as Prosody delivers them), plus
+ * a table of SourceInfo cases.  Run from the repository root.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <strophe.h>
+
+#include "message.h"
+#include "presence.h"
+
+static xmpp_ctx_t	*ctx;
+
+/* Load tests/fixtures/name; NULL when it is not well-formed XML. */
+static xmpp_stanza_t *
+fixture(const char *name)
+{
+	char	 path[256], *buf;
+	FILE	*fp;
+	long	 n;
+	xmpp_stanza_t *st;
+
+	snprintf(path, sizeof(path), "tests/fixtures/%s", name);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	st = xmpp_stanza_new_from_string(ctx, buf);
+	free(buf);
+	return st;
+}
+
+static int
+parse(const char *name, struct presence *p)
+{
+	xmpp_stanza_t	*st = fixture(name);
+	int		 rc;
+
+	assert_non_null(st);
+	rc = presence_parse(st, NULL, p, NULL);
+	xmpp_stanza_release(st);
+	return rc;
+}
+
+static void
+test_join(void **state)
+{
+	struct presence	 p;
+
+	(void)state;
+	assert_int_equal(parse("join.xml", &p), 0);
+	assert_int_equal(p.kind, PRESENCE_AVAILABLE);
+	assert_string_equal(p.room, "standup@conference.meet.jitsi");
+	assert_string_equal(p.nick, "3f9a1c2e");
+	assert_string_equal(p.jid,
+	    "3f9a1c2e-5b7d-4c1e-9a35-0f1e2d3c4b5a@meet.jitsi/Xq3bYt2P");
+	assert_string_equal(p.role, "moderator");
+	assert_string_equal(p.affiliation, "owner");
+	assert_string_equal(p.stats_id, "Zoey-k3Q");
+	assert_string_equal(p.display_name, "Alice");
+	assert_int_equal(p.media.known, 1);
+	assert_int_equal(p.media.audio_muted, 0);
+	assert_int_equal(p.media.camera_on, 0);
+	assert_int_equal(p.media.sharing, 1);
+	assert_int_equal(p.hand_raised, 1);
+	assert_int_equal(p.ncodes, 0);
+	assert_null(p.identity_id);
+	assert_int_equal(p.has_recording, 0);
+	presence_clear(&p);
+}
+
+static void
+test_self_and_codes(void **state)
+{
+	struct presence	 p;
+
+	(void)state;
+	assert_int_equal(parse("self-110.xml", &p), 0);
+	assert_true(presence_has_code(&p, 110));
+	assert_true(presence_has_code(&p, 100));
+	assert_false(presence_has_code(&p, 201));
+	assert_int_equal(p.media.known, 0);	/* no media info: unknown */
+	assert_int_equal(p.hand_raised, -1);
+	presence_clear(&p);
+
+	assert_int_equal(parse("nick-303.xml", &p), 0);
+	assert_int_equal(p.kind, PRESENCE_UNAVAILABLE);
+	assert_true(presence_has_code(&p, 303));
+	assert_string_equal(p.new_nick, "newnick");
+	presence_clear(&p);
+
+	assert_int_equal(parse("kicked-307.xml", &p), 0);
+	assert_true(presence_has_code(&p, 307));
+	assert_string_equal(p.actor_nick, "3f9a1c2e");
+	assert_string_equal(p.reason, "Please rejoin with audio");
+	presence_clear(&p);
+
+	assert_int_equal(parse("disconnected.xml", &p), 0);
+	assert_string_equal(p.status_text,
+	    "Disconnected: Hibernating too long");
+	presence_clear(&p);
+
+	assert_int_equal(parse("kicked-333.xml", &p), 0);
+	assert_true(presence_has_code(&p, 333));
+	assert_string_equal(p.status_text, "Kicked: recipient unavailable");
+	presence_clear(&p);
+
+	assert_int_equal(parse("flip.xml", &p), 0);
+	assert_int_equal(p.flip_device, 1);
+	assert_true(presence_has_code(&p, 307));
+	presence_clear(&p);
+
+	assert_int_equal(parse("destroy.xml", &p), 0);
+	assert_int_equal(p.destroyed, 1);
+	assert_string_equal(p.destroy_reason,
+	    "The meeting has been terminated");
+	presence_clear(&p);
+
+	/* Several items (a two-session occupant): the first one counts. */
+	assert_int_equal(parse("multi-item.xml", &p), 0);
+	assert_string_equal(p.jid, "teletrack@hidden.meet.jitsi/a");
+	presence_clear(&p);
+}
+
+static void
+test_error_presence(void **state)
+{
+	struct presence	 p;
+
+	(void)state;
+	assert_int_equal(parse("not-allowed.xml", &p), 0);
+	assert_int_equal(p.kind, PRESENCE_ERROR);
+	assert_string_equal(p.room, "room1@conference.meet.jitsi");
+	assert_string_equal(p.error_condition, "not-allowed");
+	presence_clear(&p);
+}
+
+static void
+test_focus_recording(void **state)
+{
+	struct presence	 p;
+
+	(void)state;
+	assert_int_equal(parse("focus-recording-on.xml", &p), 0);
+	assert_string_equal(p.nick, "focus");
+	assert_int_equal(p.has_recording, 1);
+	assert_string_equal(p.rec_status, "on");
+	assert_string_equal(p.rec_mode, "file");
+	assert_string_equal(p.rec_session,
+	    "8e0c6d4e-2b4a-4f7e-9d55-3c1e0a2b7f10");
+	assert_string_equal(p.rec_initiator,
+	    "standup@conference.meet.jitsi/3f9a1c2e");
+	assert_null(p.rec_failure);
+	presence_clear(&p);
+
+	assert_int_equal(parse("recording-failed.xml", &p), 0);
+	assert_string_equal(p.rec_status, "off");
+	assert_string_equal(p.rec_failure, "busy");
+	presence_clear(&p);
+}
+
+static void
+test_hidden_members(void **state)
+{
+	struct presence	 p;
+
+	(void)state;
+	assert_int_equal(parse("jibri.xml", &p), 0);
+	assert_int_equal(p.feature_jibri, 1);
+	assert_int_equal(p.feature_transcriber, 0);
+	assert_string_equal(p.jid, "recorder@hidden.meet.jitsi/r1");
+	presence_clear(&p);
+
+	assert_int_equal(parse("transcriber.xml", &p), 0);
+	assert_int_equal(p.feature_transcriber, 1);
+	assert_int_equal(p.transcription, 1);
+	presence_clear(&p);
+}
+
+static void
+test_legacy_media(void **state)
+{
+	struct presence	 p;
+
+	(void)state;
+	assert_int_equal(parse("legacy-mute.xml", &p), 0);
+	assert_int_equal(p.media.known, 1);
+	assert_int_equal(p.media.audio_muted, 0);
+	assert_int_equal(p.media.sharing, 1);	/* videoType desktop */
+	assert_int_equal(p.media.camera_on, 0);
+	presence_clear(&p);
+
+	/* 2019 clients: namespaced elements, no videoType = camera */
+	assert_int_equal(parse("legacy-ns.xml", &p), 0);
+	assert_int_equal(p.media.known, 1);
+	assert_int_equal(p.media.audio_muted, 1);
+	assert_int_equal(p.media.camera_on, 1);
+	presence_clear(&p);
+}
+
+static void
+test_broken_sourceinfo(void **state)
+{
+	struct presence	 p;
+
+	(void)state;
+	assert_int_equal(parse("sourceinfo-broken.xml", &p), 0);
+	assert_int_equal(p.media.known, 0);	/* unknown, not "muted" */
+	assert_int_equal(p.hand_raised, 0);	/* empty element: lowered */
+	presence_clear(&p);
+}
+
+static void
+test_identity_and_role_field(void **state)
+{
+	struct presence	 p;
+	xmpp_stanza_t	*st;
+
+	(void)state;
+	assert_int_equal(parse("identity.xml", &p), 0);
+	assert_string_equal(p.identity_id, "cg-17");
+	assert_string_equal(p.identity_name, "Dr. Wilson Ndambuki");
+	assert_string_equal(p.identity_role, "caregiver");
+	assert_string_equal(p.room, "appointment-42@conference.meet.jitsi");
+	presence_clear(&p);
+
+	st = fixture("identity.xml");
+	assert_int_equal(presence_parse(st, "user/role", &p, NULL), 0);
+	assert_string_equal(p.identity_role, "doctor");
+	presence_clear(&p);
+	assert_int_equal(presence_parse(st, "user/missing", &p, NULL), 0);
+	assert_null(p.identity_role);
+	presence_clear(&p);
+	xmpp_stanza_release(st);
+}
+
+static void
+test_hostile_and_malformed(void **state)
+{
+	struct presence	 p;
+	const char	*err = NULL;
+	xmpp_stanza_t	*st;
+
+	(void)state;
+	assert_int_equal(parse("hostile-nick.xml", &p), 0);
+	assert_string_equal(p.nick,
+	    "x');DROP TABLE teleconference_events;--\ttab");
+	assert_string_equal(p.display_name, "<script>\n\"quoted\"");
+	/* non-numeric and out-of-range codes are ignored */
+	assert_int_equal(p.ncodes, 1);
+	assert_int_equal(p.codes[0], 100);
+	presence_clear(&p);
+
+	st = fixture("huge-nick.xml");
+	assert_non_null(st);
+	assert_int_equal(presence_parse(st, NULL, &p, &err), -1);
+	assert_string_equal(err, "nick too long");
+	xmpp_stanza_release(st);
+
+	assert_null(fixture("truncated.xml"));	/* not well-formed */
+
+	st = fixture("probe.xml");
+	assert_int_equal(presence_parse(st, NULL, &p, &err), -1);
+	xmpp_stanza_release(st);
+	st = fixture("no-resource.xml");
+	assert_int_equal(presence_parse(st, NULL, &p, &err), -1);
+	assert_non_null(err);
+	xmpp_stanza_release(st);
+	/* a message is not a presence */
+	st = fixture("groupchat.xml");
+	assert_int_equal(presence_parse(st, NULL, &p, NULL), -1);
+	xmpp_stanza_release(st);
+	assert_int_equal(presence_parse(NULL, NULL, &p, NULL), -1);
+}
+
+static const struct {
+	const char	*json;
+	int		 rc, audio_muted, camera_on, sharing;
+} si_cases[] = {
+	{ "{\"e-a0\":{\"muted\":false},\"e-v0\":{\"muted\":true}}",
+	    0, 0, 0, 0 },
+	{ "{\"e-a0\":{\"muted\":true},\"e-v0\":{\"muted\":false}}",
+	    0, 1, 1, 0 },
+	/* desktop on v0 (no camera track) and on v1: by videoType */
+	{ "{\"e-v0\":{\"muted\":false,\"videoType\":\"desktop\"}}",
+	    0, 1, 0, 1 },
+	{ "{\"e-v0\":{\"muted\":true},\"e-v1\":{\"muted\":false,"
+	    "\"videoType\":\"desktop\"}}", 0, 1, 0, 1 },
+	/* a stopped share stays as a muted desktop source */
+	{ "{\"e-v0\":{\"muted\":false},\"e-v1\":{\"muted\":true,"
+	    "\"videoType\":\"desktop\"}}", 0, 1, 1, 0 },
+	{ "{\"e-a0\":{}}", 0, 1, 0, 0 },	/* no "muted": muted */
+	{ "{\"e-a0.en\":{\"muted\":false}}", 0, 0, 0, 0 },	/* translated */
+	{ "{\"e-with-dash-a0\":{\"muted\":false}}", 0, 0, 0, 0 },
+	{ "{\"weird\":{\"muted\":false}}", 0, 1, 0, 0 },
+	{ "{\"e-a0\":\"muted\"}", 0, 1, 0, 0 },
+	{ "{\"e-a0\":{\"muted\":\"false\"}}", 0, 1, 0, 0 },	/* not bool */
+	{ "{}", 0, 1, 0, 0 },
+	{ "[]", -1, 0, 0, 0 },
+	{ "\"x\"", -1, 0, 0, 0 },
+	{ "3", -1, 0, 0, 0 },
+	{ "{\"e-a0\":{\"muted\":fals", -1, 0, 0, 0 },
+	{ "", -1, 0, 0, 0 },
+	{ "{\"e-a0\":{\"muted\":false},\"e-a0\":{\"muted\":true}}",
+	    -1, 0, 0, 0 },	/* duplicate keys: refused */
+	{ "{\"e-a0\":{\"muted\":false,\"x\":{\"y\":[1,2,{\"z\":null}]}}}",
+	    0, 0, 0, 0 },
+};
+
+static void
+test_sourceinfo_table(void **state)
+{
+	struct media_state	 m;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(si_cases) / sizeof(si_cases[0]); i++) {
+		memset(&m, 0x55, sizeof(m));
+		if (presence_parse_sourceinfo(si_cases[i].json, &m) !=
+		    si_cases[i].rc)
+			fail_msg("case %zu %s: rc", i, si_cases[i].json);
+		if (si_cases[i].rc != 0)
+			continue;
+		if (m.known != 1 || m.audio_muted != si_cases[i].audio_muted ||
+		    m.camera_on != si_cases[i].camera_on ||
+		    m.sharing != si_cases[i].sharing)
+			fail_msg("case %zu %s: expected a%d c%d s%d, got a%d "
+			    "c%d s%d", i, si_cases[i].json,
+			    si_cases[i].audio_muted, si_cases[i].camera_on,
+			    si_cases[i].sharing, m.audio_muted, m.camera_on,
+			    m.sharing);
+	}
+	assert_int_equal(presence_parse_sourceinfo(NULL, &m), -1);
+}
+
+static int
+mparse(const char *name, struct message *m)
+{
+	xmpp_stanza_t	*st = fixture(name);
+	int		 rc;
+
+	assert_non_null(st);
+	rc = message_parse(st, m, NULL);
+	xmpp_stanza_release(st);
+	return rc;
+}
+
+static void
+test_messages(void **state)
+{
+	struct message	 m;
+
+	(void)state;
+	assert_int_equal(mparse("groupchat.xml", &m), 0);
+	assert_int_equal(m.kind, MESSAGE_CHAT);
+	assert_string_equal(m.room, "standup@conference.meet.jitsi");
+	assert_string_equal(m.nick, "3f9a1c2e");
+	assert_int_equal(m.delayed, 0);
+	assert_int_equal(m.is_reply, 1);
+	message_clear(&m);
+
+	assert_int_equal(mparse("groupchat-delayed.xml", &m), 0);
+	assert_int_equal(m.kind, MESSAGE_CHAT);
+	assert_int_equal(m.delayed, 1);
+	message_clear(&m);
+
+	assert_int_equal(mparse("reaction.xml", &m), 0);
+	assert_int_equal(m.kind, MESSAGE_REACTION);
+	assert_int_equal(m.nreactions, 2);
+	message_clear(&m);
+
+	assert_int_equal(mparse("speakerstats.xml", &m), 0);
+	assert_int_equal(m.kind, MESSAGE_SPEAKERSTATS);
+	assert_string_equal(m.from, "speakerstats.meet.jitsi");
+	assert_null(m.nick);
+	assert_int_equal(m.nstats, 2);	/* "bad" has no number */
+	{
+		int	 i, seen = 0;
+
+		for (i = 0; i < m.nstats; i++) {
+			if (strcmp(m.stats[i].nick, "3f9a1c2e") == 0 &&
+			    m.stats[i].total_ms == 184230 &&
+			    m.stats[i].display_name == NULL)
+				seen |= 1;
+			if (strcmp(m.stats[i].nick, "7b1d4c7e") == 0 &&
+			    m.stats[i].total_ms == 52011 &&
+			    strcmp(m.stats[i].display_name, "Bob") == 0)
+				seen |= 2;
+		}
+		assert_int_equal(seen, 3);
+	}
+	message_clear(&m);
+
+	assert_int_equal(mparse("speakerstats-broken.xml", &m), -1);
+}
+
+static void
+test_module_notes(void **state)
+{
+	struct message	 m;
+
+	(void)state;
+	assert_int_equal(mparse("module-speaker.xml", &m), 0);
+	assert_int_equal(m.kind, MESSAGE_MODULE);
+	assert_int_equal(m.note, NOTE_SPEAKER);
+	assert_string_equal(m.from, "conference.meet.jitsi");
+	assert_string_equal(m.note_room, "standup@conference.meet.jitsi");
+	assert_string_equal(m.note_nick, "3f9a1c2e");
+	assert_int_equal(m.note_silence, 0);
+	message_clear(&m);
+
+	assert_int_equal(mparse("module-connection.xml", &m), 0);
+	assert_int_equal(m.note, NOTE_RESTORED);
+	assert_int_equal(m.note_ms, 4021);
+	message_clear(&m);
+
+	assert_int_equal(mparse("module-client.xml", &m), 0);
+	assert_int_equal(m.note, NOTE_CLIENT);
+	assert_string_equal(m.note_ip, "203.0.113.7");
+	assert_non_null(strstr(m.note_ua, "iPhone"));
+	message_clear(&m);
+
+	assert_int_equal(mparse("module-room.xml", &m), 0);
+	assert_int_equal(m.note, NOTE_ROOM_CREATED);
+	assert_string_equal(m.note_room, "new-room@conference.meet.jitsi");
+	message_clear(&m);
+
+	assert_int_equal(mparse("module-bad.xml", &m), -1);
+}
+
+static void
+test_chat_text_never_copied(void **state)
+{
+	struct message	 m;
+	xmpp_stanza_t	*st;
+
+	(void)state;
+	st = xmpp_stanza_new_from_string(ctx, "<message xmlns='jabber:client' "
+	    "from='r@conference.meet.jitsi/n' type='groupchat'>"
+	    "<body>SECRET-CHAT-TEXT</body></message>");
+	assert_int_equal(message_parse(st, &m, NULL), 0);
+	assert_int_equal(m.kind, MESSAGE_CHAT);
+	/* no field of struct message holds the body */
+	assert_null(strstr(m.from, "SECRET"));
+	assert_null(m.note_ua);
+	assert_null(m.note_ip);
+	message_clear(&m);
+	xmpp_stanza_release(st);
+
+	/* error messages are never counted nor answered */
+	st = xmpp_stanza_new_from_string(ctx, "<message xmlns='jabber:client' "
+	    "from='r@conference.meet.jitsi/n' type='error'><body>x</body>"
+	    "</message>");
+	assert_int_equal(message_parse(st, &m, NULL), 0);
+	assert_int_equal(m.kind, MESSAGE_OTHER);
+	message_clear(&m);
+	xmpp_stanza_release(st);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	xmpp_initialize();
+	ctx = xmpp_ctx_new(NULL, NULL);
+	return ctx == NULL;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	xmpp_ctx_free(ctx);
+	xmpp_shutdown();
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_join),
+		cmocka_unit_test(test_self_and_codes),
+		cmocka_unit_test(test_error_presence),
+		cmocka_unit_test(test_focus_recording),
+		cmocka_unit_test(test_hidden_members),
+		cmocka_unit_test(test_legacy_media),
+		cmocka_unit_test(test_broken_sourceinfo),
+		cmocka_unit_test(test_identity_and_role_field),
+		cmocka_unit_test(test_hostile_and_malformed),
+		cmocka_unit_test(test_sourceinfo_table),
+		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_module_notes),
+		cmocka_unit_test(test_chat_text_never_copied),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
