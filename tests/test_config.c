@@ -1,0 +1,300 @@
+/*
+ * Unit tests of config.c: defaults, every key, file:line errors (all of
+ * them, in one run), room lists, nick derivation, password sources, and
+ * that the password never reaches the log.  stderr is captured into a
+ * temp file around each load to check the messages.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "log.h"
+
+#define SECRET	"S3cr3t-XYZ"
+
+static char	 errbuf[16384];
+
+/* Load text into c with stderr captured into errbuf; returns the rc. */
+static int
+load(const char *text, struct config *c)
+{
+	FILE	*tmp = tmpfile();
+	int	 saved, rc;
+	size_t	 n;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(tmp), 2);
+	config_init(c);
+	rc = config_load_string(text, c);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	n = fread(errbuf, 1, sizeof(errbuf) - 1, tmp);
+	errbuf[n] = '\0';
+	fclose(tmp);
+	return rc;
+}
+
+#define MIN_OK	"[xmpp]\njid = teletrack@hidden.meet.jitsi\n" \
+	"password = " SECRET "\nmuc_domain = conference.meet.jitsi\n" \
+	"[rooms]\njoin = a\n"
+
+static void
+test_table_sorted(void **state)
+{
+	(void)state;
+	assert_int_equal(config_keys_sorted(), 1);
+}
+
+static void
+test_defaults_and_derived(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	assert_int_equal(load(MIN_OK, &c), 0);
+	assert_string_equal(c.server, "hidden.meet.jitsi");
+	assert_string_equal(c.hidden_domain, "hidden.meet.jitsi");
+	assert_string_equal(c.nick, "teletrack");
+	assert_int_equal(c.port, 5222);
+	assert_int_equal(c.tls, TLS_REQUIRED);
+	assert_string_equal(c.focus_nick, "focus");
+	assert_int_equal(c.leave_grace_s, 10);
+	assert_int_equal(c.flush_ms, 200);
+	assert_int_equal(c.flush_count, 500);
+	assert_string_equal(c.role_field, "group");
+	assert_string_equal(c.ip_mode, "hash");
+	assert_string_equal(c.database, "/var/lib/teletrack/teletrack.db");
+	assert_int_equal(c.nrooms, 1);
+	assert_string_equal(c.rooms[0], "a");
+	config_free(&c);
+}
+
+static void
+test_every_key(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	assert_int_equal(load(
+	    "[xmpp]\n"
+	    "jid = Obs.One@hidden.example.org/ignored\n"
+	    "password = " SECRET "\n"
+	    "server = 127.0.0.1\nport = 5223\ntls = optional\n"
+	    "ca_file = /etc/ca.pem\nmuc_domain = Conference.Example.Org\n"
+	    "nick = watcher_1\nhidden_domain = recorder.example.org\n"
+	    "focus_nick = jicofo\nreconnect_min_s = 2\nreconnect_max_s = 30\n"
+	    "[rooms]\njoin = A, b ,, a,c@conference.example.org, all\n"
+	    "leave_grace_s = 0\nretry_min_s = 3\nretry_max_s = 9\n"
+	    "[storage]\ndatabase = /tmp/x.db\nflush_ms = 250\n"
+	    "flush_count = 10\n"
+	    "[tracking]\nrole_field = user/role\nip_mode = store\n"
+	    "rollup_interval_s = 7\n", &c), 0);
+	assert_string_equal(c.jid, "Obs.One@hidden.example.org");
+	assert_string_equal(c.server, "127.0.0.1");
+	assert_int_equal(c.port, 5223);
+	assert_int_equal(c.tls, TLS_OPTIONAL);
+	assert_string_equal(c.ca_file, "/etc/ca.pem");
+	assert_string_equal(c.muc_domain, "conference.example.org");
+	assert_string_equal(c.nick, "watcher_1");
+	assert_string_equal(c.hidden_domain, "recorder.example.org");
+	assert_string_equal(c.focus_nick, "jicofo");
+	assert_int_equal(c.reconnect_min_s, 2);
+	assert_int_equal(c.reconnect_max_s, 30);
+	assert_int_equal(c.nrooms, 3);	/* lower-cased, deduplicated */
+	assert_string_equal(c.rooms[0], "a");
+	assert_string_equal(c.rooms[1], "b");
+	assert_string_equal(c.rooms[2], "c");	/* JID reduced to the node */
+	assert_int_equal(c.join_all, 1);
+	assert_int_equal(c.leave_grace_s, 0);
+	assert_int_equal(c.retry_min_s, 3);
+	assert_int_equal(c.retry_max_s, 9);
+	assert_string_equal(c.database, "/tmp/x.db");
+	assert_int_equal(c.flush_ms, 250);
+	assert_int_equal(c.flush_count, 10);
+	assert_string_equal(c.role_field, "user/role");
+	assert_string_equal(c.ip_mode, "store");
+	assert_int_equal(c.rollup_interval_s, 7);
+	config_free(&c);
+}
+
+static void
+test_all_errors_with_lines(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	assert_int_equal(load(
+	    "[xmpp]\n"				/* 1 */
+	    "jid = teletrack@hidden.meet.jitsi\n"	/* 2 */
+	    "password = " SECRET "\n"		/* 3 */
+	    "muc_domain = conference.meet.jitsi\n"	/* 4 */
+	    "port = 99999\n"			/* 5: range */
+	    "tls = maybe\n"			/* 6: enum */
+	    "colour = blue\n"			/* 7: unknown */
+	    "[storage]\n"			/* 8 */
+	    "flush_ms = 1000\n"			/* 9: > 250 */
+	    "flush_count = 12abc\n"		/* 10: not a number */
+	    "[rooms]\n"				/* 11 */
+	    "join = ok, bad room, x@elsewhere.org\n"	/* 12 */
+	    "[tracking]\nip_mode = all\n"		/* 13, 14 */
+	    "[nowhere]\nkey = v\n", &c), -1);	/* 15, 16 */
+	assert_non_null(strstr(errbuf, "(string):5: xmpp.port"));
+	assert_non_null(strstr(errbuf, "(string):6: xmpp.tls"));
+	assert_non_null(strstr(errbuf, "(string):7: unknown key \"xmpp.colour\""));
+	assert_non_null(strstr(errbuf, "(string):9: storage.flush_ms"));
+	assert_non_null(strstr(errbuf, "(string):10: storage.flush_count"));
+	assert_non_null(strstr(errbuf, "(string):12: rooms.join: bad room name"));
+	assert_non_null(strstr(errbuf, "x@elsewhere.org is not on"));
+	assert_non_null(strstr(errbuf, "(string):14: tracking.ip_mode"));
+	assert_non_null(strstr(errbuf, "(string):16: unknown key \"nowhere.key\""));
+	assert_null(strstr(errbuf, SECRET));
+	config_free(&c);
+}
+
+static void
+test_required_and_ranges(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	assert_int_equal(load("[xmpp]\npassword = " SECRET "\n", &c), -1);
+	assert_non_null(strstr(errbuf, "xmpp.jid is required"));
+	assert_non_null(strstr(errbuf, "xmpp.muc_domain is required"));
+	config_free(&c);
+
+	assert_int_equal(load("[xmpp]\njid = nodomain\npassword = p\n"
+	    "muc_domain = m\n", &c), -1);
+	assert_non_null(strstr(errbuf, "is not node@domain"));
+	config_free(&c);
+
+	assert_int_equal(load(MIN_OK "[xmpp]\nreconnect_min_s = 9\n"
+	    "reconnect_max_s = 3\n", &c), -1);
+	assert_non_null(strstr(errbuf, "reconnect_min_s exceeds"));
+	config_free(&c);
+
+	/* syntax error: a line that is neither section nor key = value */
+	assert_int_equal(load(MIN_OK "this line is wrong\n", &c), -1);
+	assert_non_null(strstr(errbuf, ":7: syntax error"));
+	config_free(&c);
+}
+
+static void
+test_nicks(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	assert_int_equal(load("[xmpp]\njid = tele-track.obs@h.example\n"
+	    "password = p\nmuc_domain = m.example\n[rooms]\njoin = r\n", &c), 0);
+	assert_string_equal(c.nick, "tele_track_obs");
+	config_free(&c);
+	assert_int_equal(load("[xmpp]\njid = _x@h.example\npassword = p\n"
+	    "muc_domain = m.example\n[rooms]\njoin = r\n", &c), 0);
+	assert_string_equal(c.nick, "t_x");
+	config_free(&c);
+	assert_int_equal(load(MIN_OK "[xmpp]\nnick = bad-nick\n", &c), -1);
+	assert_non_null(strstr(errbuf, "must match"));
+	config_free(&c);
+}
+
+static void
+test_password_sources(void **state)
+{
+	struct config	 c;
+	char		 path[] = "/tmp/tt-pw-XXXXXX", text[512];
+	int		 fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, SECRET "\n", strlen(SECRET) + 1),
+	    (ssize_t)strlen(SECRET) + 1);
+	close(fd);
+	snprintf(text, sizeof(text), "[xmpp]\njid = a@b.c\npassword_file = %s\n"
+	    "muc_domain = m.b.c\n[rooms]\njoin = r\n", path);
+	assert_int_equal(load(text, &c), 0);
+	assert_string_equal(c.password, SECRET);
+	config_free(&c);
+	unlink(path);
+	/* unreadable file: an error naming the file, not the password */
+	assert_int_equal(load(text, &c), -1);
+	assert_non_null(strstr(errbuf, path));
+	config_free(&c);
+
+	setenv("TELETRACK_XMPP_PASSWORD", "from-env", 1);
+	assert_int_equal(load("[xmpp]\njid = a@b.c\nmuc_domain = m.b.c\n"
+	    "[rooms]\njoin = r\n", &c), 0);
+	assert_string_equal(c.password, "from-env");
+	config_free(&c);
+	unsetenv("TELETRACK_XMPP_PASSWORD");
+
+	assert_int_equal(load("[xmpp]\njid = a@b.c\nmuc_domain = m.b.c\n"
+	    "[rooms]\njoin = r\n", &c), -1);
+	assert_non_null(strstr(errbuf, "no password"));
+	config_free(&c);
+}
+
+static void
+test_dump_masks_password(void **state)
+{
+	struct config	 c;
+	FILE		*tmp = tmpfile();
+	char		 out[4096];
+	size_t		 n;
+
+	(void)state;
+	assert_int_equal(load(MIN_OK, &c), 0);
+	config_dump(&c, tmp);
+	rewind(tmp);
+	n = fread(out, 1, sizeof(out) - 1, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	assert_null(strstr(out, SECRET));
+	assert_non_null(strstr(out, "password = ********"));
+	assert_non_null(strstr(out, "join = a"));
+	config_free(&c);
+}
+
+static void
+test_format_strings_are_data(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	/* % sequences in values and keys must be printed, not interpreted */
+	assert_int_equal(load(MIN_OK "[xmpp]\nport = %s%n%s%n\n"
+	    "%n%s = 1\n", &c), -1);
+	assert_non_null(strstr(errbuf, "\"%s%n%s%n\""));
+	config_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table_sorted),
+		cmocka_unit_test(test_defaults_and_derived),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_all_errors_with_lines),
+		cmocka_unit_test(test_required_and_ranges),
+		cmocka_unit_test(test_nicks),
+		cmocka_unit_test(test_password_sources),
+		cmocka_unit_test(test_dump_masks_password),
+		cmocka_unit_test(test_format_strings_are_data),
+	};
+
+	log_init(0, "test_config");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
