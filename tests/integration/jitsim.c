@@ -43,6 +43,8 @@
  *                                               muc#admin change; expect
  *                                               the room to refuse it
  *   expect-no-message-from A NICK               A got no groupchat from NICK
+ *   expect-occupants A N                        the room's disco#info says
+ *                                               muc#roominfo_occupants N
  *   speak A [silence]                           dominant-speaker message to
  *                                               speakerstats.DOMAIN, as
  *                                               lib-jitsi-meet sends it
@@ -95,6 +97,7 @@ struct actor {
 	int		 never;
 	char		*iq_id;
 	char		*iq_type;	/* result / error when answered */
+	int		 occupants;	/* from the last room disco#info */
 	char		*said[MAX_SEEN];	/* nicks groupchat came from */
 	int		 nsaid;
 };
@@ -394,8 +397,29 @@ iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	if (type == NULL || id == NULL)
 		return 1;
 	if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) {
-		if (a->iq_id != NULL && strcmp(a->iq_id, id) == 0)
-			set(&a->iq_type, type);
+		xmpp_stanza_t	*q, *x, *f, *v;
+		char		*t;
+
+		if (a->iq_id == NULL || strcmp(a->iq_id, id) != 0)
+			return 1;
+		if ((q = xmpp_stanza_get_child_by_name(st, "query")) != NULL &&
+		    (x = xmpp_stanza_get_child_by_name(q, "x")) != NULL)
+			for (f = xmpp_stanza_get_children(x); f != NULL;
+			    f = xmpp_stanza_get_next(f)) {
+				const char *var = xmpp_stanza_get_attribute(f,
+				    "var");
+
+				if (var == NULL || strcmp(var,
+				    "muc#roominfo_occupants") != 0 ||
+				    (v = xmpp_stanza_get_child_by_name(f,
+				    "value")) == NULL)
+					continue;
+				if ((t = xmpp_stanza_get_text(v)) != NULL) {
+					a->occupants = atoi(t);
+					xmpp_free(ctx, t);
+				}
+			}
+		set(&a->iq_type, type);
 		return 1;
 	}
 	/* We are a test client: refuse every request politely. */
@@ -752,6 +776,25 @@ run_line(char **w, int n)
 		pump(200);
 		if (has(a->ever, a->never, w[2]))
 			die("%s: received presence from %s", a->name, w[2]);
+	} else if (strcmp(w[0], "expect-occupants") == 0 && n >= 3) {
+		xmpp_stanza_t	*iq;
+		char		 id[32];
+
+		snprintf(id, sizeof(id), "jitsim-info-%u", ++idseq);
+		iq = xmpp_iq_new(ctx, "get", id);
+		xmpp_stanza_set_to(iq, a->room);
+		elem(iq, "query", "http://jabber.org/protocol/disco#info", NULL);
+		set(&a->iq_id, id);
+		set(&a->iq_type, NULL);
+		a->occupants = -1;
+		xmpp_send(a->conn, iq);
+		xmpp_stanza_release(iq);
+		end = now_ms() + WAIT_MS;
+		while (a->iq_type == NULL && now_ms() < end)
+			xmpp_run_once(ctx, 20);
+		if (a->occupants != atoi(w[2]))
+			die("%s: room reports %d occupants, expected %s",
+			    a->name, a->occupants, w[2]);
 	} else if (strcmp(w[0], "expect-no-message-from") == 0 && n >= 3) {
 		pump(200);
 		if (has(a->said, a->nsaid, w[2]))
