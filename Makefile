@@ -5,6 +5,7 @@
 #   make unit            unit tests only (no server)
 #   make demo            throwaway Prosody + simulated conference + report
 #   make bench           throughput and memory figures
+#   make fuzz            libFuzzer on the stanza parsers (needs clang)
 #   make SANITIZE=address,undefined test
 
 PKG_CONFIG ?= pkg-config
@@ -102,6 +103,16 @@ bench: deps
 $(BUILD)/tests/bench: $(call obj,tests/bench.c bot/room.c $(PARSE) $(STORE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
 
+# Coverage-guided fuzzing of the stanza parsers (clang's libFuzzer).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p build/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
+		-Ibot $(PC_CFLAGS) tests/fuzz_presence.c bot/presence.c \
+		bot/message.c bot/log.c bot/xmalloc.c $(PC_LIBS) -o build/fuzz/fuzz_presence
+	build/fuzz/fuzz_presence -max_total_time=$(FUZZ_SECONDS) \
+		build/fuzz/corpus tests/fixtures
+
 install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/teletrack/prosody
 	install -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/teletrack
@@ -115,7 +126,7 @@ uninstall:
 clean:
 	rm -rf build build-san teletrack
 
-.PHONY: all deps unit unit-run integration integration-run test demo bench \
+.PHONY: all deps unit unit-run integration integration-run test demo bench fuzz \
 	install uninstall clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
