@@ -556,6 +556,34 @@ set_present(struct room *r, int64_t now)
 		r->empty_since = 0;
 }
 
+/* Close p's running speaking interval, if any, at ts. */
+static void
+speak_stop(struct participant *p, int64_t ts)
+{
+	if (p->speak_since == 0)
+		return;
+	if (ts > p->speak_since)
+		p->spoke_ms += ts - p->speak_since;
+	p->speak_since = 0;
+	p->dirty = 1;
+}
+
+/*
+ * One of p's occupants is gone at ts.  When it was the last one, p stops
+ * being present: its time present is banked and its leave stamped.
+ */
+static void
+part_occupant_gone(struct participant *p, int64_t ts, const char *reason)
+{
+	if (--p->noccupants > 0)
+		return;
+	if (ts > p->present_since)
+		p->accum_ms += ts - p->present_since;
+	p->rec.left_ms = ts;
+	set_str(&p->left_reason, reason);
+	speak_stop(p, ts);
+}
+
 static void
 session_open(struct room *r, int64_t start, int64_t now,
     const struct event_sink *sink)
@@ -694,17 +722,7 @@ occ_detach(struct room *r, struct occupant *o, enum event_type t,
 		json_decref(d);
 		return;
 	}
-	if (--p->noccupants == 0) {
-		if (ts > p->present_since)
-			p->accum_ms += ts - p->present_since;
-		p->rec.left_ms = ts;
-		set_str(&p->left_reason, reason);
-		if (p->speak_since > 0) {
-			if (ts > p->speak_since)
-				p->spoke_ms += ts - p->speak_since;
-			p->speak_since = 0;
-		}
-	}
+	part_occupant_gone(p, ts, reason);
 	if (t == EVENT_DISCONNECT) {
 		p->rec.disconnection_count++;
 		add_issue(p, "disconnect", ts);
@@ -1140,20 +1158,8 @@ session_close(struct room *r, int64_t ts, const char *reason,
 	for (o = r->occupants; o != NULL; o = o->next) {
 		if ((p = o->part) == NULL)
 			continue;
-		if (--p->noccupants == 0) {
-			if (ts > p->present_since)
-				p->accum_ms += ts - p->present_since;
-			p->rec.left_ms = ts;
-			set_str(&p->left_reason, "session_end");
-		}
+		part_occupant_gone(p, ts, "session_end");
 		o->part = NULL;
-	}
-	for (p = r->parts; p != NULL; p = p->next) {
-		if (p->speak_since > 0) {
-			if (ts > p->speak_since)
-				p->spoke_ms += ts - p->speak_since;
-			p->speak_since = 0;
-		}
 	}
 	if (s->rec_on_since > 0) {
 		if (ts > s->rec_on_since)
@@ -1427,14 +1433,9 @@ speaker_switch(struct room *r, struct participant *to, int64_t now)
 {
 	struct participant	*p;
 
-	for (p = r->parts; p != NULL; p = p->next) {
-		if (p->speak_since > 0 && p != to) {
-			if (now > p->speak_since)
-				p->spoke_ms += now - p->speak_since;
-			p->speak_since = 0;
-			p->dirty = 1;
-		}
-	}
+	for (p = r->parts; p != NULL; p = p->next)
+		if (p != to)
+			speak_stop(p, now);
 	if (to != NULL && to->speak_since == 0 && to->noccupants > 0) {
 		to->speak_since = now;
 		to->rec.spoke_known = 1;
