@@ -18,6 +18,7 @@
  * Timestamps are UTC text "YYYY-MM-DDTHH:MM:SS.mmmZ", which sorts.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,9 +249,128 @@ static const char migration_1[] =
 	" AND p.participant_id IS NOT NULL"
 	" GROUP BY p.participant_id;";
 
+
+/*
+ * Migration 1 -> 2: scheduling, attendance and alerts (issue #4).
+ *
+ * A scheduled appointment is a teleconferencesessions row with
+ * session_status 'scheduled', scheduled_start and
+ * scheduled_duration_minutes, and its roster in
+ * teleconference_expected_participants.  The observer's meeting session
+ * for it is that same row (found by session_uid), so the booking and what
+ * happened sit side by side.  status_reason says why a session ended as
+ * it did (caregiver_no_show, ...); end_reason stays the technical end
+ * (focus_left, ...).  Minutes are REAL: fractions are allowed.
+ */
+static const char migration_2[] =
+	"ALTER TABLE teleconferencesessions ADD COLUMN scheduled_start TEXT;"
+	"ALTER TABLE teleconferencesessions ADD COLUMN"
+	" scheduled_duration_minutes REAL;"
+	"ALTER TABLE teleconferencesessions ADD COLUMN status_reason TEXT;"
+	"ALTER TABLE teleconferencesessions ADD COLUMN billable_seconds"
+	" INTEGER;"
+	"ALTER TABLE teleconferencesessions ADD COLUMN patient_wait_seconds"
+	" INTEGER;"
+	"CREATE INDEX idx_sessions_scheduled ON teleconferencesessions"
+	" (session_status, scheduled_start);"
+
+	"CREATE TABLE teleconference_expected_participants ("
+	" id INTEGER PRIMARY KEY,"
+	" teleconference_session_id INTEGER NOT NULL"
+	"  REFERENCES teleconferencesessions (id) ON DELETE CASCADE,"
+	" participant_id TEXT NOT NULL,"
+	" participant_role TEXT NOT NULL,"
+	" participant_name TEXT,"
+	" createdAt TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	" UNIQUE (teleconference_session_id, participant_id)"
+	");"
+
+	/*
+	 * expected: 1 on the roster, 0 not (an unexpected participant),
+	 * NULL when the session has no roster.  attendance: on_time | late.
+	 */
+	"ALTER TABLE teleconference_participant_sessions ADD COLUMN expected"
+	" INTEGER;"
+	"ALTER TABLE teleconference_participant_sessions ADD COLUMN"
+	" attendance TEXT;"
+	"ALTER TABLE teleconference_participant_sessions ADD COLUMN"
+	" late_minutes REAL;"
+	"ALTER TABLE teleconference_participant_sessions ADD COLUMN"
+	" left_early_minutes REAL;"
+	"ALTER TABLE teleconference_participant_sessions ADD COLUMN"
+	" overran_minutes REAL;"
+
+	/*
+	 * One row per alert: raised once, cleared when its condition stops
+	 * holding.  subject tells alerts of one rule apart (a participant
+	 * key, a roster id, or ''); at most one is open per (session, rule,
+	 * subject).
+	 */
+	"CREATE TABLE alerts ("
+	" id INTEGER PRIMARY KEY,"
+	" teleconference_session_id INTEGER NOT NULL"
+	"  REFERENCES teleconferencesessions (id) ON DELETE CASCADE,"
+	" participant_session_id INTEGER"
+	"  REFERENCES teleconference_participant_sessions (id)"
+	"  ON DELETE SET NULL,"
+	" appointment_id TEXT,"
+	" rule TEXT NOT NULL,"
+	" subject TEXT NOT NULL DEFAULT '',"
+	" severity TEXT NOT NULL CHECK"
+	" (severity IN ('info','warning','critical')),"
+	" raised_at TEXT NOT NULL,"
+	" cleared_at TEXT,"
+	" details TEXT,"			/* JSON object */
+	" createdAt TEXT NOT NULL DEFAULT (" NOW_SQL "),"
+	" updatedAt TEXT NOT NULL DEFAULT (" NOW_SQL ")"
+	");"
+	"CREATE UNIQUE INDEX idx_alerts_open ON alerts"
+	" (teleconference_session_id, rule, subject) WHERE cleared_at IS NULL;"
+	"CREATE INDEX idx_alerts_session ON alerts (teleconference_session_id);"
+	"CREATE INDEX idx_alerts_raised ON alerts (raised_at);"
+
+	"ALTER TABLE meeting_settings ADD COLUMN late_grace_minutes REAL"
+	" NOT NULL DEFAULT 5;"
+	"ALTER TABLE meeting_settings ADD COLUMN left_early_grace_minutes REAL"
+	" NOT NULL DEFAULT 5;"
+	"ALTER TABLE meeting_settings ADD COLUMN overrun_grace_minutes REAL"
+	" NOT NULL DEFAULT 5;"
+	"ALTER TABLE meeting_settings ADD COLUMN"
+	" alert_caregiver_absent_minutes REAL NOT NULL DEFAULT 5;"
+	"ALTER TABLE meeting_settings ADD COLUMN"
+	" alert_patient_waiting_minutes REAL NOT NULL DEFAULT 5;"
+	"ALTER TABLE meeting_settings ADD COLUMN alert_drop_minutes REAL"
+	" NOT NULL DEFAULT 2;"
+	"ALTER TABLE meeting_settings ADD COLUMN alert_disconnects INTEGER"
+	" NOT NULL DEFAULT 3;"
+	"ALTER TABLE meeting_settings ADD COLUMN"
+	" alert_disconnect_window_minutes REAL NOT NULL DEFAULT 15;"
+	"ALTER TABLE meeting_settings ADD COLUMN"
+	" alert_recording_missing_minutes REAL NOT NULL DEFAULT 5;"
+	"ALTER TABLE meeting_settings ADD COLUMN alert_rules TEXT NOT NULL"
+	" DEFAULT 'all';"
+	"ALTER TABLE meeting_settings ADD COLUMN alert_admin_jids TEXT NOT NULL"
+	" DEFAULT '';"
+	"ALTER TABLE meeting_settings ADD COLUMN caregiver_role TEXT NOT NULL"
+	" DEFAULT 'caregiver';"
+	"ALTER TABLE meeting_settings ADD COLUMN patient_role TEXT NOT NULL"
+	" DEFAULT 'patient';"
+
+	"CREATE VIEW attendance_report AS SELECT"
+	" s.id AS session_id, s.appointmentId, s.jitsi_room_name AS room,"
+	" s.scheduled_start, s.scheduled_duration_minutes, s.session_status,"
+	" s.status_reason, p.participant_id, p.participant_role,"
+	" p.participant_name, p.expected, p.attendance, p.late_minutes,"
+	" p.left_early_minutes, p.overran_minutes, p.joined_at, p.left_at,"
+	" p.session_duration_seconds, p.disconnection_count"
+	" FROM teleconference_participant_sessions p"
+	" JOIN teleconferencesessions s ON s.id = p.teleconference_session_id"
+	" WHERE s.scheduled_start IS NOT NULL;";
+
 /* migrations[i] takes the schema from user_version i to i + 1. */
 static const char *const migrations[DB_SCHEMA_VERSION] = {
 	migration_1,
+	migration_2,
 };
 
 #define DB_MAX_STMTS	32
@@ -651,6 +771,84 @@ db_exec(struct db *db, const char *sql)
 	return db_step_done(db, st);
 }
 
+#define SI(f)	'i', offsetof(struct db_settings, f), 0
+#define SR(f)	'r', offsetof(struct db_settings, f), 0
+#define ST(f)	't', offsetof(struct db_settings, f), \
+		    sizeof(((struct db_settings *)0)->f)
+
+const struct db_setting_col db_setting_cols[] = {
+	{ "default_duration", SR(default_duration),
+	    "minutes booked when a schedule entry gives none" },
+	{ "allow_early_join_minutes", SR(allow_early_join_minutes),
+	    "the observer joins this long before the start" },
+	{ "max_late_join_minutes", SR(max_late_join_minutes),
+	    "after start + this, a missing participant is a no-show" },
+	{ "max_meeting_duration", SR(max_meeting_duration),
+	    "minutes (informational)" },
+	{ "auto_end_after_minutes", SR(auto_end_after_minutes),
+	    "an empty appointment ends after this long" },
+	{ "record_meetings", SI(record_meetings),
+	    "1: a recording is expected" },
+	{ "require_moderator", SI(require_moderator), "(informational)" },
+	{ "enable_chat", SI(enable_chat), "0: chat use raises an alert" },
+	{ "enable_screen_share", SI(enable_screen_share),
+	    "0: screen sharing raises an alert" },
+	{ "enable_recording", SI(enable_recording),
+	    "0: a recording raises an alert" },
+	{ "enable_file_sharing", SI(enable_file_sharing), "(informational)" },
+	{ "enable_virtual_background", SI(enable_virtual_background),
+	    "(informational)" },
+	{ "video_quality", ST(video_quality), "(informational)" },
+	{ "max_participants", SI(max_participants), "(informational)" },
+	{ "quality_fair_per_hour", SR(quality_fair_per_hour),
+	    "connection incidents per hour for 'fair'" },
+	{ "quality_poor_per_hour", SR(quality_poor_per_hour),
+	    "connection incidents per hour for 'poor'" },
+	{ "leave_grace_seconds", SI(leave_grace_seconds),
+	    "(the config file's leave_grace wins)" },
+	{ "late_grace_minutes", SR(late_grace_minutes),
+	    "joining later than start + this is late" },
+	{ "left_early_grace_minutes", SR(left_early_grace_minutes),
+	    "leaving before end - this is leaving early" },
+	{ "overrun_grace_minutes", SR(overrun_grace_minutes),
+	    "staying past end + this is overrunning" },
+	{ "alert_caregiver_absent_minutes",
+	    SR(alert_caregiver_absent_minutes),
+	    "alert: no caregiver this long after the start" },
+	{ "alert_patient_waiting_minutes", SR(alert_patient_waiting_minutes),
+	    "alert: a patient alone this long" },
+	{ "alert_drop_minutes", SR(alert_drop_minutes),
+	    "alert: dropped and not back within this" },
+	{ "alert_disconnects", SI(alert_disconnects),
+	    "alert: this many disconnects within the window" },
+	{ "alert_disconnect_window_minutes",
+	    SR(alert_disconnect_window_minutes),
+	    "the window for alert_disconnects" },
+	{ "alert_recording_missing_minutes",
+	    SR(alert_recording_missing_minutes),
+	    "alert: expected recording not started this long into the "
+	    "meeting" },
+	{ "alert_rules", ST(alert_rules),
+	    "'all', or the rules to raise, comma-separated" },
+	{ "alert_admin_jids", ST(alert_admin_jids),
+	    "XMPP addresses alerts are sent to, comma-separated" },
+	{ "caregiver_role", ST(caregiver_role),
+	    "the participant role of caregivers" },
+	{ "patient_role", ST(patient_role), "the participant role of patients" },
+	{ NULL, 0, 0, 0, NULL }
+};
+
+const struct db_setting_col *
+db_setting_col(const char *name)
+{
+	const struct db_setting_col *c;
+
+	for (c = db_setting_cols; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
 void
 db_settings_defaults(struct db_settings *s)
 {
@@ -672,50 +870,70 @@ db_settings_defaults(struct db_settings *s)
 	s->quality_fair_per_hour = 2.0;
 	s->quality_poor_per_hour = 6.0;
 	s->leave_grace_seconds = 10;
+	s->late_grace_minutes = 5;
+	s->left_early_grace_minutes = 5;
+	s->overrun_grace_minutes = 5;
+	s->alert_caregiver_absent_minutes = 5;
+	s->alert_patient_waiting_minutes = 5;
+	s->alert_drop_minutes = 2;
+	s->alert_disconnects = 3;
+	s->alert_disconnect_window_minutes = 15;
+	s->alert_recording_missing_minutes = 5;
+	snprintf(s->alert_rules, sizeof(s->alert_rules), "all");
+	snprintf(s->caregiver_role, sizeof(s->caregiver_role), "caregiver");
+	snprintf(s->patient_role, sizeof(s->patient_role), "patient");
 }
 
-static const char settings_sql[] =
-	"SELECT default_duration, allow_early_join_minutes,"
-	" max_late_join_minutes, max_meeting_duration, auto_end_after_minutes,"
-	" record_meetings, require_moderator, enable_chat, enable_screen_share,"
-	" enable_recording, enable_file_sharing, enable_virtual_background,"
-	" max_participants, leave_grace_seconds,"
-	" quality_fair_per_hour, quality_poor_per_hour, video_quality"
-	" FROM meeting_settings WHERE id = 1";
+/* SELECT of every column in db_setting_cols, built once (static). */
+static const char *
+settings_sql(void)
+{
+	static char	 sql[2048];
+	const struct db_setting_col *c;
+	size_t		 o;
+
+	if (sql[0] != '\0')
+		return sql;
+	o = (size_t)snprintf(sql, sizeof(sql), "SELECT ");
+	for (c = db_setting_cols; c->name != NULL; c++)
+		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s",
+		    c == db_setting_cols ? "" : ", ", c->name);
+	snprintf(sql + o, sizeof(sql) - o, " FROM meeting_settings"
+	    " WHERE id = 1");
+	return sql;
+}
 
 int
 db_settings(struct db *db, struct db_settings *s)
 {
+	const struct db_setting_col *c;
 	sqlite3_stmt	*st;
-	int		*ints[] = {
-		&s->default_duration, &s->allow_early_join_minutes,
-		&s->max_late_join_minutes, &s->max_meeting_duration,
-		&s->auto_end_after_minutes, &s->record_meetings,
-		&s->require_moderator, &s->enable_chat,
-		&s->enable_screen_share, &s->enable_recording,
-		&s->enable_file_sharing, &s->enable_virtual_background,
-		&s->max_participants, &s->leave_grace_seconds
-	};
-	const int	 nints = (int)(sizeof(ints) / sizeof(ints[0]));
+	char		*base = (char *)s;
 	int		 i, rc;
 
 	db_settings_defaults(s);
-	if ((st = db_prepare(db, settings_sql)) == NULL)
+	if ((st = db_prepare(db, settings_sql())) == NULL)
 		goto fail;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		for (i = 0; i < nints; i++)
-			if (sqlite3_column_type(st, i) != SQLITE_NULL)
-				*ints[i] = sqlite3_column_int(st, i);
-		if (sqlite3_column_type(st, nints) != SQLITE_NULL)
-			s->quality_fair_per_hour =
-			    sqlite3_column_double(st, nints);
-		if (sqlite3_column_type(st, nints + 1) != SQLITE_NULL)
-			s->quality_poor_per_hour =
-			    sqlite3_column_double(st, nints + 1);
-		if (sqlite3_column_type(st, nints + 2) != SQLITE_NULL)
-			snprintf(s->video_quality, sizeof(s->video_quality),
-			    "%s", sqlite3_column_text(st, nints + 2));
+		for (i = 0, c = db_setting_cols; c->name != NULL; c++, i++) {
+			if (sqlite3_column_type(st, i) == SQLITE_NULL)
+				continue;
+			switch (c->type) {
+			case 'i':
+				*(int *)(base + c->off) =
+				    sqlite3_column_int(st, i);
+				break;
+			case 'r':
+				*(double *)(base + c->off) =
+				    sqlite3_column_double(st, i);
+				break;
+			default:
+				snprintf(base + c->off, c->size, "%s",
+				    (const char *)sqlite3_column_text(st, i));
+				break;
+			}
+		}
 	} else if (rc != SQLITE_DONE) {
 		db_record_error(db);
 		sqlite3_reset(st);

@@ -12,7 +12,7 @@
 
 #define DB_READONLY		0x01	/* reports: mode=ro, no migration */
 
-#define DB_SCHEMA_VERSION	1	/* PRAGMA user_version, migrated */
+#define DB_SCHEMA_VERSION	2	/* PRAGMA user_version, migrated */
 #define DB_BUSY_MS		200	/* daemon: never block the loop long */
 #define DB_BUSY_MS_READONLY	5000	/* reports may wait for a checkpoint */
 
@@ -20,18 +20,21 @@ struct db;
 struct sqlite3;
 struct sqlite3_stmt;
 
-/* The single row of meeting_settings (see the migration in db.c). */
+/*
+ * The single row of meeting_settings (see the migrations in db.c).
+ * Durations named *_minutes are REAL in SQL: fractions are allowed.
+ */
 struct db_settings {
-	int	 default_duration;		/* minutes */
-	int	 allow_early_join_minutes;
-	int	 max_late_join_minutes;
-	int	 max_meeting_duration;		/* minutes */
-	int	 auto_end_after_minutes;
-	int	 record_meetings;
+	double	 default_duration;		/* minutes */
+	double	 allow_early_join_minutes;
+	double	 max_late_join_minutes;
+	double	 max_meeting_duration;		/* minutes */
+	double	 auto_end_after_minutes;
+	int	 record_meetings;		/* recording expected */
 	int	 require_moderator;
 	int	 enable_chat;
 	int	 enable_screen_share;
-	int	 enable_recording;
+	int	 enable_recording;		/* recording allowed */
 	int	 enable_file_sharing;
 	int	 enable_virtual_background;
 	char	 video_quality[16];
@@ -39,7 +42,35 @@ struct db_settings {
 	double	 quality_fair_per_hour;	/* incidents per hour present */
 	double	 quality_poor_per_hour;
 	int	 leave_grace_seconds;
+	double	 late_grace_minutes;		/* later than this: late */
+	double	 left_early_grace_minutes;
+	double	 overrun_grace_minutes;
+	double	 alert_caregiver_absent_minutes;
+	double	 alert_patient_waiting_minutes;
+	double	 alert_drop_minutes;
+	int	 alert_disconnects;
+	double	 alert_disconnect_window_minutes;
+	double	 alert_recording_missing_minutes;
+	char	 alert_rules[512];		/* "all" or rule names */
+	char	 alert_admin_jids[1024];	/* comma-separated */
+	char	 caregiver_role[64];
+	char	 patient_role[64];
 };
+
+/* A column of meeting_settings: for db_settings() and the settings CLI. */
+struct db_setting_col {
+	const char	*name;
+	char		 type;		/* 'i' int, 'r' double, 't' text */
+	size_t		 off;		/* in struct db_settings */
+	size_t		 size;		/* text: buffer size */
+	const char	*help;
+};
+
+/* The columns, in table order, ended by a { NULL } entry. */
+extern const struct db_setting_col db_setting_cols[];
+
+/* The column named name, or NULL. */
+const struct db_setting_col *db_setting_col(const char *name);
 
 /*
  * Open the database at path (":memory:" works for tests).
