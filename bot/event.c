@@ -3,9 +3,11 @@
  * tiny sink helper.  The names are the contract with our users' queries.
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "event.h"
+#include "xmalloc.h"
 
 static const char *const names[EVENT__COUNT] = {
 	[EVENT_SESSION_START] = "session_start",
@@ -47,7 +49,63 @@ static const char *const names[EVENT__COUNT] = {
 	[EVENT_CONNECTION_RESTORED] = "connection_restored",
 	[EVENT_CLIENT_INFO] = "client_info",
 	[EVENT_ROLLUP] = "rollup",
+	[EVENT_APPOINTMENT_STATUS] = "appointment_status",
+	[EVENT_ATTENDANCE] = "attendance",
+	[EVENT_ALERT] = "alert",
+	[EVENT_APPOINTMENT_ROLLUP] = "appointment_rollup",
 };
+
+int
+event_type_is_rollup(enum event_type t)
+{
+	return t == EVENT_ROLLUP || t == EVENT_APPOINTMENT_ROLLUP;
+}
+
+#define SESSION_STRINGS	10
+
+static size_t
+session_strings(struct session_rec *s, const char ***f)
+{
+	f[0] = &s->uid;
+	f[1] = &s->room;
+	f[2] = &s->room_jid;
+	f[3] = &s->meeting_id;
+	f[4] = &s->appointment_id;
+	f[5] = &s->status;
+	f[6] = &s->end_reason;
+	f[7] = &s->recording_status;
+	f[8] = &s->connection_quality;
+	f[9] = &s->status_reason;
+	return SESSION_STRINGS;
+}
+
+struct session_rec *
+event_session_dup(const struct session_rec *src)
+{
+	struct session_rec	 tmp, *d;
+	const char		**f[SESSION_STRINGS];
+	size_t			 n, i, len = 0, o = sizeof(*d), sl;
+
+	if (src == NULL)
+		return NULL;
+	tmp = *src;
+	n = session_strings(&tmp, f);
+	for (i = 0; i < n; i++)
+		if (*f[i] != NULL)
+			len += strlen(*f[i]) + 1;
+	d = xmalloc(sizeof(*d) + len);
+	*d = *src;
+	n = session_strings(d, f);
+	for (i = 0; i < n; i++) {
+		if (*f[i] == NULL)
+			continue;
+		sl = strlen(*f[i]) + 1;
+		memcpy((char *)d + o, *f[i], sl);
+		*f[i] = (char *)d + o;
+		o += sl;
+	}
+	return d;
+}
 
 const char *
 event_type_name(enum event_type t)

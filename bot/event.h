@@ -54,6 +54,10 @@ enum event_type {
 	EVENT_CONNECTION_RESTORED,	/* companion module only */
 	EVENT_CLIENT_INFO,		/* companion module only */
 	EVENT_ROLLUP,			/* no event row: persist rollups */
+	EVENT_APPOINTMENT_STATUS,	/* scheduled -> active -> ... */
+	EVENT_ATTENDANCE,		/* a participant against the booking */
+	EVENT_ALERT,			/* raised or cleared; alerts row */
+	EVENT_APPOINTMENT_ROLLUP,	/* no event row: billable, wait */
 	EVENT__COUNT
 };
 
@@ -79,6 +83,12 @@ struct session_rec {
 					      recorded, failed */
 	int64_t		 recording_duration_s;
 	const char	*connection_quality; /* worst participant's; NULL if none */
+
+	/* Appointment figures (appt.c); room.c leaves them unset. */
+	const char	*status_reason;	/* NULL: keep what is stored */
+	int		 appt_figures;	/* 1: the two below are known */
+	int64_t		 billable_s;	/* caregiver and patient together */
+	int64_t		 patient_wait_s; /* a patient without a caregiver */
 };
 
 /*
@@ -131,6 +141,24 @@ struct event_sink {
 	void	(*emit)(const struct event *, void *arg);
 	void	 *arg;
 };
+
+/*
+ * EVENT_ATTENDANCE data: {"expected": true|false|null, "attendance":
+ * "on_time"|"late", "late_minutes": N, "left_early_minutes": N|null,
+ * "overran_minutes": N|null}; the writer copies it to the participant row.
+ *
+ * EVENT_ALERT data: {"rule", "severity", "state": "raised"|"cleared",
+ * "subject", "participant_key"?, "appointment_id"?, "details": {...}};
+ * the writer inserts or clears the alerts row.
+ */
+
+/* 1 for the types that update rows but are not timeline events. */
+int		 event_type_is_rollup(enum event_type);
+
+/*
+ * A deep copy of s in one allocation (free() frees it), or NULL for NULL.
+ */
+struct session_rec *event_session_dup(const struct session_rec *s);
 
 /* The stored name, e.g. "audio_mute"; "unknown" for an invalid type. */
 const char	*event_type_name(enum event_type);

@@ -110,9 +110,11 @@ static const char sql_session[] =
 	" roomId, jitsi_room_name, jitsi_meeting_id, startTime, endTime,"
 	" session_status, end_reason, total_duration_seconds,"
 	" participant_count, peak_participants, total_disconnections,"
-	" recording_status, recording_duration_seconds, connection_quality)"
+	" recording_status, recording_duration_seconds, connection_quality,"
+	" status_reason, billable_seconds, patient_wait_seconds)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'active'), ?9,"
-	" ?10, ?11, ?12, ?13, COALESCE(?14, 'not_recorded'), ?15, ?16)"
+	" ?10, ?11, ?12, ?13, COALESCE(?14, 'not_recorded'), ?15, ?16,"
+	" ?17, ?18, ?19)"
 	" ON CONFLICT (session_uid) DO UPDATE SET"
 	" appointmentId = COALESCE(excluded.appointmentId, appointmentId),"
 	" roomId = excluded.roomId,"
@@ -130,6 +132,11 @@ static const char sql_session[] =
 	" recording_status = excluded.recording_status,"
 	" recording_duration_seconds = excluded.recording_duration_seconds,"
 	" connection_quality = excluded.connection_quality,"
+	" status_reason = COALESCE(excluded.status_reason, status_reason),"
+	" billable_seconds = COALESCE(excluded.billable_seconds,"
+	"  billable_seconds),"
+	" patient_wait_seconds = COALESCE(excluded.patient_wait_seconds,"
+	"  patient_wait_seconds),"
 	" updatedAt = " NOW_SQL
 	" RETURNING id";
 
@@ -186,6 +193,41 @@ static const char sql_participant[] =
 	" updatedAt = " NOW_SQL
 	" RETURNING id";
 
+/*
+ * The side effects of appointment events (appt.c), from their JSON data.
+ * json_extract() turns JSON true/false into 1/0 and null into NULL.
+ */
+static const char sql_attendance[] =
+	"UPDATE teleconference_participant_sessions SET"
+	" expected = json_extract(?2, '$.expected'),"
+	" attendance = json_extract(?2, '$.attendance'),"
+	" late_minutes = json_extract(?2, '$.late_minutes'),"
+	" left_early_minutes = json_extract(?2, '$.left_early_minutes'),"
+	" overran_minutes = json_extract(?2, '$.overran_minutes'),"
+	" updatedAt = " NOW_SQL
+	" WHERE id = ?1";
+
+/* Raised once: an open alert of the same rule and subject stays. */
+static const char sql_alert_raise[] =
+	"INSERT INTO alerts (teleconference_session_id, participant_session_id,"
+	" appointment_id, rule, subject, severity, raised_at, details)"
+	" SELECT ?1, (SELECT id FROM teleconference_participant_sessions"
+	"  WHERE teleconference_session_id = ?1 AND participant_key ="
+	"  json_extract(?2, '$.participant_key')),"
+	" json_extract(?2, '$.appointment_id'), json_extract(?2, '$.rule'),"
+	" COALESCE(json_extract(?2, '$.subject'), ''),"
+	" json_extract(?2, '$.severity'), ?3, json_extract(?2, '$.details')"
+	" WHERE json_extract(?2, '$.state') = 'raised'"
+	" ON CONFLICT (teleconference_session_id, rule, subject)"
+	" WHERE cleared_at IS NULL DO NOTHING";
+
+static const char sql_alert_clear[] =
+	"UPDATE alerts SET cleared_at = ?3, updatedAt = " NOW_SQL
+	" WHERE json_extract(?2, '$.state') = 'cleared'"
+	" AND teleconference_session_id = ?1 AND cleared_at IS NULL"
+	" AND rule = json_extract(?2, '$.rule')"
+	" AND subject = COALESCE(json_extract(?2, '$.subject'), '')";
+
 static const char sql_event[] =
 	"INSERT INTO teleconference_events (teleconference_session_id,"
 	" participant_session_id, event_type, event_data, timestamp)"
@@ -211,6 +253,7 @@ string_fields(struct qev *e, const char ***f)
 	f[n++] = &e->s.end_reason;
 	f[n++] = &e->s.recording_status;
 	f[n++] = &e->s.connection_quality;
+	f[n++] = &e->s.status_reason;
 	if (e->ev.participant == NULL)
 		return n;
 	f[n++] = &e->p.key;
@@ -484,6 +527,14 @@ write_session(struct db *db, const struct session_rec *s, int64_t *id)
 	rc |= bind_str(st, 14, s->recording_status);
 	rc |= sqlite3_bind_int64(st, 15, s->recording_duration_s);
 	rc |= bind_str(st, 16, s->connection_quality);
+	rc |= bind_str(st, 17, s->status_reason);
+	if (s->appt_figures) {
+		rc |= sqlite3_bind_int64(st, 18, s->billable_s);
+		rc |= sqlite3_bind_int64(st, 19, s->patient_wait_s);
+	} else {
+		rc |= sqlite3_bind_null(st, 18);
+		rc |= sqlite3_bind_null(st, 19);
+	}
 	if (rc != SQLITE_OK)
 		return bind_failed(db, st);
 	return step_id(db, st, id);
@@ -562,6 +613,59 @@ write_event(struct db *db, const struct qev *e, int64_t sid, int64_t pid)
 	return db_step_done(db, st);
 }
 
+/*
+ * The row changes an appointment event makes besides its event row:
+ * attendance columns, or an alerts row.  Data that is not valid JSON
+ * makes json_extract() fail: a permanent error, so the event is dropped
+ * (logged) instead of blocking the queue.
+ */
+static int
+write_side_effect(struct db *db, const struct qev *e, int64_t sid,
+    int64_t pid)
+{
+	static const char *const alert_sql[] = {
+		sql_alert_raise, sql_alert_clear
+	};
+	sqlite3_stmt	*st;
+	char		 ts[32];
+	size_t		 i;
+	int		 rc = 0;
+
+	switch (e->ev.type) {
+	case EVENT_ATTENDANCE:
+		if (pid <= 0 || e->ev.data == NULL)
+			return 0;
+		if ((st = db_prepare(db, sql_attendance)) == NULL)
+			return -1;
+		rc |= sqlite3_bind_int64(st, 1, pid);
+		rc |= bind_str(st, 2, e->ev.data);
+		break;
+	case EVENT_ALERT:
+		/* Each statement acts only on its own "state". */
+		if (e->ev.data == NULL)
+			return 0;
+		event_iso8601(e->ev.ts_ms, ts, sizeof(ts));
+		for (i = 0; i < 2; i++) {
+			if ((st = db_prepare(db, alert_sql[i])) == NULL)
+				return -1;
+			rc = sqlite3_bind_int64(st, 1, sid);
+			rc |= bind_str(st, 2, e->ev.data);
+			rc |= sqlite3_bind_text(st, 3, ts, -1,
+			    SQLITE_TRANSIENT);
+			if (rc != SQLITE_OK)
+				return bind_failed(db, st);
+			if (db_step_done(db, st) == -1)
+				return -1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+	if (rc != SQLITE_OK)
+		return bind_failed(db, st);
+	return db_step_done(db, st);
+}
+
 /* A participant snapshot that can have a row (room.c always sets key). */
 static int
 has_participant(const struct qev *e)
@@ -620,11 +724,14 @@ flush_once(struct writer *w, const char **what, long *bad)
 			}
 			id = pe->id;
 		}
-		if (e->ev.type != EVENT_ROLLUP) {
+		if (!event_type_is_rollup(e->ev.type)) {
 			*what = "inserting the event row";
 			if (write_event(w->db, e, sid, id) == -1)
 				return -1;
 		}
+		*what = "applying the appointment event";
+		if (write_side_effect(w->db, e, sid, id) == -1)
+			return -1;
 	}
 	/* The latest snapshots, sessions first. */
 	for (i = 0; i < c->cap; i++) {
