@@ -6,7 +6,10 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "event.h"
+#include "log.h"
 #include "xmalloc.h"
 
 static const char *const names[EVENT__COUNT] = {
@@ -52,6 +55,8 @@ static const char *const names[EVENT__COUNT] = {
 	[EVENT_APPOINTMENT_STATUS] = "appointment_status",
 	[EVENT_ATTENDANCE] = "attendance",
 	[EVENT_ALERT] = "alert",
+	[EVENT_BILLABLE_START] = "billable_start",
+	[EVENT_BILLABLE_STOP] = "billable_stop",
 	[EVENT_APPOINTMENT_ROLLUP] = "appointment_rollup",
 };
 
@@ -138,4 +143,41 @@ event_iso8601(int64_t ms, char *buf, unsigned long bufsz)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, msec);
 	return buf;
+}
+
+/*
+ * A JSON string for untrusted text.  expat hands us valid UTF-8, but a
+ * fixture or a future source might not: jansson refuses invalid UTF-8, so
+ * fall back to a copy with every byte >= 0x80 replaced by '?'.
+ */
+json_t *
+event_jstr(const char *s)
+{
+	json_t	*j;
+	char	*copy, *p;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	copy = xstrdup(s);
+	for (p = copy; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j != NULL ? j : json_null();
+}
+
+/* Serialise and free obj; the caller frees the result. */
+char *
+event_jdump(json_t *obj)
+{
+	char	*s;
+
+	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(obj);
+	if (s == NULL)
+		fatalx("json_dumps: out of memory");
+	return s;
 }

@@ -57,6 +57,8 @@ enum event_type {
 	EVENT_APPOINTMENT_STATUS,	/* scheduled -> active -> ... */
 	EVENT_ATTENDANCE,		/* a participant against the booking */
 	EVENT_ALERT,			/* raised or cleared; alerts row */
+	EVENT_BILLABLE_START,		/* caregiver and patient together */
+	EVENT_BILLABLE_STOP,
 	EVENT_APPOINTMENT_ROLLUP,	/* no event row: billable, wait */
 	EVENT__COUNT
 };
@@ -159,6 +161,17 @@ int		 event_type_is_rollup(enum event_type);
  * A deep copy of s in one allocation (free() frees it), or NULL for NULL.
  */
 struct session_rec *event_session_dup(const struct session_rec *s);
+
+struct json_t;
+
+/*
+ * A JSON string for untrusted text (bytes >= 0x80 become '?' when the
+ * text is not valid UTF-8); JSON null for NULL.
+ */
+struct json_t	*event_jstr(const char *s);
+
+/* Serialise obj compactly and release it; the caller frees the result. */
+char		*event_jdump(struct json_t *obj);
 
 /* The stored name, e.g. "audio_mute"; "unknown" for an invalid type. */
 const char	*event_type_name(enum event_type);

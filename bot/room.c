@@ -165,43 +165,6 @@ set_str(char **dst, const char *src)
 	*dst = xstrdup_null(src);
 }
 
-/*
- * A JSON string for untrusted text.  expat hands us valid UTF-8, but a
- * fixture or a future source might not: jansson refuses invalid UTF-8, so
- * fall back to a copy with every byte >= 0x80 replaced by '?'.
- */
-static json_t *
-jstr(const char *s)
-{
-	json_t	*j;
-	char	*copy, *p;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	copy = xstrdup(s);
-	for (p = copy; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
-	j = json_string(copy);
-	free(copy);
-	return j != NULL ? j : json_null();
-}
-
-/* Serialise and free obj; the caller frees the result. */
-static char *
-jdump(json_t *obj)
-{
-	char	*s;
-
-	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	json_decref(obj);
-	if (s == NULL)
-		fatalx("json_dumps: out of memory");
-	return s;
-}
-
 static const char *
 jid_domain(const char *jid)
 {
@@ -359,7 +322,7 @@ emit(struct room *r, enum event_type type, struct participant *p,
 	}
 	sess_sync(r, now);
 	if (data != NULL)
-		text = jdump(data);
+		text = event_jdump(data);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = type;
 	ev.ts_ms = ts;
@@ -375,7 +338,7 @@ nick_obj(const char *nick)
 {
 	json_t	*o = json_object();
 
-	json_object_set_new(o, "nick", jstr(nick));
+	json_object_set_new(o, "nick", event_jstr(nick));
 	return o;
 }
 
@@ -601,12 +564,12 @@ session_open(struct room *r, int64_t start, int64_t now,
 	s->rec.recording_status = "not_recorded";
 
 	d = json_object();
-	json_object_set_new(d, "room", jstr(r->jid));
-	json_object_set_new(d, "meeting_id", jstr(r->meeting_id));
+	json_object_set_new(d, "room", event_jstr(r->jid));
+	json_object_set_new(d, "meeting_id", event_jstr(r->meeting_id));
 	emit(r, EVENT_SESSION_START, NULL, start, d, now, sink);
 
 	d = json_object();
-	json_object_set_new(d, "nick", jstr(r->self_nick));
+	json_object_set_new(d, "nick", event_jstr(r->self_nick));
 	json_object_set_new(d, "joined_at",
 	    json_string(event_iso8601(r->joined_ms, iso, sizeof(iso))));
 	emit(r, EVENT_OBSERVER_JOIN, NULL, start, d, now, sink);
@@ -616,8 +579,8 @@ session_open(struct room *r, int64_t start, int64_t now,
 		int stream = streq(r->rec_mode, "stream");
 
 		d = json_object();
-		json_object_set_new(d, "mode", jstr(r->rec_mode));
-		json_object_set_new(d, "session_id", jstr(r->rec_session));
+		json_object_set_new(d, "mode", event_jstr(r->rec_mode));
+		json_object_set_new(d, "session_id", event_jstr(r->rec_session));
 		json_object_set_new(d, "already_on", json_true());
 		if (stream)
 			s->stream_on_since = start;
@@ -684,11 +647,11 @@ occ_attach(struct room *r, struct occupant *o, int64_t ts, int already,
 	set_present(r, ts);
 
 	d = nick_obj(o->nick);
-	json_object_set_new(d, "name", jstr(best_name(o)));
-	json_object_set_new(d, "role", jstr(p->prole != NULL ? p->prole :
+	json_object_set_new(d, "name", event_jstr(best_name(o)));
+	json_object_set_new(d, "role", event_jstr(p->prole != NULL ? p->prole :
 	    "unknown"));
 	if (reconnect) {
-		json_object_set_new(d, "previous_nick", jstr(prev_nick));
+		json_object_set_new(d, "previous_nick", event_jstr(prev_nick));
 		json_object_set_new(d, "join_count",
 		    json_integer(p->rec.join_count));
 		add_issue(p, "reconnect", ts);
@@ -758,10 +721,10 @@ focus_recording(struct room *r, const struct presence *pr, int64_t now,
 	    "stream");
 
 	d = json_object();
-	json_object_set_new(d, "mode", jstr(pr->rec_mode));
-	json_object_set_new(d, "session_id", jstr(pr->rec_session));
+	json_object_set_new(d, "mode", event_jstr(pr->rec_mode));
+	json_object_set_new(d, "session_id", event_jstr(pr->rec_session));
 	if (pr->rec_initiator != NULL)
-		json_object_set_new(d, "initiator", jstr(pr->rec_initiator));
+		json_object_set_new(d, "initiator", event_jstr(pr->rec_initiator));
 
 	if (streq(pr->rec_status, "pending")) {
 		t = EVENT_RECORDING_PENDING;
@@ -779,7 +742,7 @@ focus_recording(struct room *r, const struct presence *pr, int64_t now,
 		if (pr->rec_failure != NULL && *pr->rec_failure != '\0') {
 			t = EVENT_RECORDING_FAILED;
 			json_object_set_new(d, "failure_reason",
-			    jstr(pr->rec_failure));
+			    event_jstr(pr->rec_failure));
 		} else if (was_on || was_pending)
 			t = stream ? EVENT_LIVESTREAM_STOP :
 			    EVENT_RECORDING_STOP;
@@ -935,18 +898,18 @@ occ_update(struct room *r, struct occupant *o, const struct presence *p,
 	if (strcmp(oldname, best_name(o)) != 0) {
 		set_str(&pt->name, best_name(o));
 		d = nick_obj(o->nick);
-		json_object_set_new(d, "old", jstr(oldname));
-		json_object_set_new(d, "new", jstr(best_name(o)));
+		json_object_set_new(d, "old", event_jstr(oldname));
+		json_object_set_new(d, "new", event_jstr(best_name(o)));
 		emit(r, EVENT_NICK_CHANGE, pt, now, d, now, sink);
 	}
 	if (!streq(oldrole, o->role) || !streq(oldaff, o->affiliation)) {
 		if (streq(o->role, "moderator"))
 			pt->rec.is_moderator = 1;
 		d = nick_obj(o->nick);
-		json_object_set_new(d, "old_role", jstr(oldrole));
-		json_object_set_new(d, "new_role", jstr(o->role));
-		json_object_set_new(d, "old_affiliation", jstr(oldaff));
-		json_object_set_new(d, "new_affiliation", jstr(o->affiliation));
+		json_object_set_new(d, "old_role", event_jstr(oldrole));
+		json_object_set_new(d, "new_role", event_jstr(o->role));
+		json_object_set_new(d, "old_affiliation", event_jstr(oldaff));
+		json_object_set_new(d, "new_affiliation", event_jstr(o->affiliation));
 		emit(r, EVENT_ROLE_CHANGE, pt, now, d, now, sink);
 	}
 	pt->dirty = 1;
@@ -978,8 +941,8 @@ occ_unavailable(struct room *r, struct occupant *o, const struct presence *p,
 	    occ_find(r, p->new_nick) == NULL) {
 		if (o->part != NULL) {
 			d = nick_obj(p->new_nick);
-			json_object_set_new(d, "old_nick", jstr(o->nick));
-			json_object_set_new(d, "new_nick", jstr(p->new_nick));
+			json_object_set_new(d, "old_nick", event_jstr(o->nick));
+			json_object_set_new(d, "new_nick", event_jstr(p->new_nick));
 			set_str(&o->part->nick, p->new_nick);
 			emit(r, EVENT_NICK_CHANGE, o->part, now, d, now, sink);
 		}
@@ -1003,7 +966,7 @@ occ_unavailable(struct room *r, struct occupant *o, const struct presence *p,
 
 	d = nick_obj(o->nick);
 	if (p->status_text != NULL)
-		json_object_set_new(d, "status", jstr(p->status_text));
+		json_object_set_new(d, "status", event_jstr(p->status_text));
 	if (p->ncodes > 0) {
 		json_t	*codes = json_array();
 		int	 i;
@@ -1019,9 +982,9 @@ occ_unavailable(struct room *r, struct occupant *o, const struct presence *p,
 		t = EVENT_KICKED;
 		reason = presence_has_code(p, 301) ? "banned" : "kicked";
 		if (p->actor_nick != NULL)
-			json_object_set_new(d, "actor", jstr(p->actor_nick));
+			json_object_set_new(d, "actor", event_jstr(p->actor_nick));
 		if (p->reason != NULL)
-			json_object_set_new(d, "reason", jstr(p->reason));
+			json_object_set_new(d, "reason", event_jstr(p->reason));
 	} else if (is_disconnect(p)) {
 		t = EVENT_DISCONNECT;
 		reason = "disconnect";
@@ -1128,7 +1091,7 @@ room_apply(struct room *r, const struct presence *p, int64_t now,
 	case OCC_HIDDEN:
 		d = nick_obj(o->nick);
 		json_object_set_new(d, "kind", json_string(hidden_kind(o)));
-		json_object_set_new(d, "jid", jstr(o->jid));
+		json_object_set_new(d, "jid", event_jstr(o->jid));
 		emit(r, EVENT_HIDDEN_JOIN, NULL, now, d, now, sink);
 		hidden_transcription(r, o, p->transcription, now, sink);
 		break;
@@ -1184,7 +1147,7 @@ session_close(struct room *r, int64_t ts, const char *reason,
 	for (p = r->parts; p != NULL; p = p->next)
 		emit(r, EVENT_ROLLUP, p, ts, NULL, ts, sink);
 	d = json_object();
-	json_object_set_new(d, "reason", jstr(reason));
+	json_object_set_new(d, "reason", event_jstr(reason));
 	json_object_set_new(d, "duration_s",
 	    json_integer(s->rec.duration_s));
 	json_object_set_new(d, "peak_participants",
@@ -1245,7 +1208,7 @@ room_meeting_info(struct room *r, const char *meeting_id, int64_t now,
 	    r->meeting_id != NULL) {
 		r->sess.meeting_id = xstrdup(r->meeting_id);
 		d = json_object();
-		json_object_set_new(d, "meeting_id", jstr(r->meeting_id));
+		json_object_set_new(d, "meeting_id", event_jstr(r->meeting_id));
 		emit(r, EVENT_MEETING_INFO, NULL, now, d, now, sink);
 	}
 	/*
@@ -1365,7 +1328,7 @@ room_speakerstats(struct room *r, const struct message *m, int64_t now,
 		emit(r, EVENT_SPEAKER_STATS, NULL, now, d, now, sink);
 	else {
 		free(r->pending_stats);
-		r->pending_stats = jdump(d);
+		r->pending_stats = event_jdump(d);
 	}
 }
 
@@ -1453,7 +1416,7 @@ client_info(struct room *r, struct participant *p, const char *ip,
 
 	if (ip != NULL) {
 		set_str(&p->ip, ip);
-		json_object_set_new(d, "ip", jstr(ip));
+		json_object_set_new(d, "ip", event_jstr(ip));
 	}
 	if (ua != NULL) {
 		set_str(&p->ua, ua);
@@ -1461,7 +1424,7 @@ client_info(struct room *r, struct participant *p, const char *ip,
 		set_str(&p->browser, b);
 		set_str(&p->os, os);
 		set_str(&p->device, dev);
-		json_object_set_new(d, "user_agent", jstr(ua));
+		json_object_set_new(d, "user_agent", event_jstr(ua));
 	}
 	p->dirty = 1;
 	emit(r, EVENT_CLIENT_INFO, p, now, d, now, sink);
