@@ -35,7 +35,7 @@ FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 COMMON = bot/log.c bot/xmalloc.c bot/event.c
 PARSE = bot/presence.c bot/message.c
 STORE = storage/db.c storage/writer.c storage/report.c
-SRCS = bot/main.c bot/config.c bot/xmpp.c bot/room.c $(PARSE) $(COMMON) \
+SRCS = bot/main.c bot/config.c bot/xmpp.c bot/room.c bot/appt.c $(PARSE) $(COMMON) \
 	$(STORE) storage/report_cli.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -46,7 +46,8 @@ PROG = $(BUILD)/teletrack
 endif
 
 UNIT_TESTS = $(BUILD)/tests/test_presence $(BUILD)/tests/test_room \
-	$(BUILD)/tests/test_config $(BUILD)/tests/test_storage
+	$(BUILD)/tests/test_config $(BUILD)/tests/test_storage \
+	$(BUILD)/tests/test_appt
 TOOLS = $(BUILD)/tests/integration/jitsim
 
 all: $(PROG)
@@ -65,6 +66,8 @@ $(BUILD)/tests/test_room: $(call obj,tests/test_room.c bot/room.c $(PARSE) $(COM
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c $(STORE) $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/integration/jitsim: $(call obj,tests/integration/jitsim.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)

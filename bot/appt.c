@@ -1,0 +1,1191 @@
+/*
+ * The appointment tracker: a booking against the events of its room.
+ *
+ * DESIGN
+ *
+ * Presence is kept per participant (room.c's key, so a reconnect under a
+ * new nick is the same person) as a list of intervals [join, leave).
+ * Billable time, the time a patient waited without a caregiver, and
+ * whether they are together now are computed by a sweep over those
+ * intervals, so an event stamped in the past (room.c reconciling an
+ * observer gap) cannot corrupt a running sum.
+ *
+ * Participants are matched to the roster by participant id, else by
+ * name; their role is the roster's, else the one room.c found in their
+ * identity.  Roles are compared with the policy's caregiver and patient
+ * role names.
+ *
+ * The appointment's session row is the booking's row (its uid).  The
+ * tracker keeps a copy of the latest snapshot room.c gave for that row
+ * and emits its own events with that copy, its status overridden by the
+ * lifecycle: the row says "scheduled" until somebody joins, "active"
+ * until the tracker ends it, whatever room.c's own end rule says.
+ *
+ * Alerts are conditions re-evaluated on every event and tick: raised
+ * when a condition starts holding, cleared when it stops, all cleared
+ * when the appointment ends.  One alert per (rule, subject).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "appt.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* Before deciding nobody came, the observer must have looked this long. */
+#define APPT_SETTLE_MS	10000
+
+enum cat { CAT_OTHER, CAT_CAREGIVER, CAT_PATIENT };
+
+struct ival {
+	int64_t		 start;
+	int64_t		 end;		/* 0: still present */
+};
+
+struct ap {
+	char		*key;
+	char		*pid;		/* participant id or NULL */
+	char		*name;
+	char		*role;		/* roster role, else observed */
+	int		 member;	/* roster index or -1 */
+	enum cat	 cat;
+	struct ival	*iv;
+	size_t		 niv;
+	int		 present;
+	int64_t		 first_join;
+	int64_t		 last_leave;
+	char		*left_reason;
+	int64_t		*disc;		/* disconnect times */
+	size_t		 ndisc;
+	int		 disc_seen;	/* room.c's count at the last event */
+	char		 quality[8];
+	int		 sharing;
+	int		 messages;
+	char		*attendance;	/* last attendance data emitted */
+};
+
+struct member {
+	char		*id;
+	char		*role;
+	char		*name;
+};
+
+struct alert {
+	char		*rule;
+	char		*subject;
+	int		 open;
+};
+
+struct appt {
+	char			*uid;
+	char			*appt_id;
+	char			*room;
+	char			*room_jid;
+	int64_t			 start;
+	int64_t			 dur;
+	struct member		*roster;
+	size_t			 nroster;
+	struct appt_policy	 pol;
+
+	enum appt_phase		 phase;
+	int64_t			 created;
+	int64_t			 open_since;	/* phase OPEN reached */
+	int64_t			 clock;		/* latest time seen */
+	struct ap		*aps;
+	size_t			 naps;
+	struct alert		*alerts;
+	size_t			 nalerts;
+	struct session_rec	*mirror;
+	char			 recording[16];
+	int			 together;
+	char			*overlap_end;	/* left_reason ending it */
+	int64_t			 emitted_billable_s;
+	int64_t			 emitted_wait_s;
+	const char		*final_status;
+	const char		*final_reason;
+	char			*cancel_reason;
+};
+
+const char *const appt_rules[] = {
+	"poor_connection", "repeated_disconnects", "participant_dropped",
+	"caregiver_absent", "patient_waiting", "no_show",
+	"recording_not_allowed", "recording_missing", "screenshare_disabled",
+	"chat_disabled", "unexpected_participant", NULL
+};
+
+#define MIN_MS(m)	((int64_t)((m) * 60000.0))
+
+void
+appt_policy_defaults(struct appt_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->early_join_ms = MIN_MS(15);
+	p->late_join_ms = MIN_MS(30);
+	p->auto_end_ms = MIN_MS(30);
+	p->late_grace_ms = MIN_MS(5);
+	p->left_early_grace_ms = MIN_MS(5);
+	p->overrun_grace_ms = MIN_MS(5);
+	p->caregiver_absent_ms = MIN_MS(5);
+	p->patient_wait_ms = MIN_MS(5);
+	p->drop_ms = MIN_MS(2);
+	p->disconnect_window_ms = MIN_MS(15);
+	p->recording_missing_ms = MIN_MS(5);
+	p->disconnects = 3;
+	p->enable_chat = 1;
+	p->enable_screen_share = 1;
+	p->enable_recording = 1;
+	snprintf(p->caregiver_role, sizeof(p->caregiver_role), "caregiver");
+	snprintf(p->patient_role, sizeof(p->patient_role), "patient");
+	snprintf(p->rules, sizeof(p->rules), "all");
+}
+
+static void
+set_str(char **dst, const char *src)
+{
+	if (*dst != NULL && src != NULL && strcmp(*dst, src) == 0)
+		return;
+	free(*dst);
+	*dst = xstrdup_null(src);
+}
+
+static int64_t
+end_ms(const struct appt *a)
+{
+	return a->start + a->dur;
+}
+
+/* --- roster and roles ---------------------------------------------- */
+
+static void
+roster_free(struct appt *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->nroster; i++) {
+		free(a->roster[i].id);
+		free(a->roster[i].role);
+		free(a->roster[i].name);
+	}
+	free(a->roster);
+	a->roster = NULL;
+	a->nroster = 0;
+}
+
+static void
+roster_copy(struct appt *a, const struct appt_booking *b)
+{
+	size_t	 i;
+
+	roster_free(a);
+	if (b->nroster == 0)
+		return;
+	a->roster = xcalloc(b->nroster, sizeof(*a->roster));
+	for (i = 0; i < b->nroster; i++) {
+		a->roster[i].id = xstrdup_null(b->roster[i].id);
+		a->roster[i].role = xstrdup_null(b->roster[i].role);
+		a->roster[i].name = xstrdup_null(b->roster[i].name);
+	}
+	a->nroster = b->nroster;
+}
+
+static enum cat
+role_cat(const struct appt *a, const char *role)
+{
+	if (role == NULL)
+		return CAT_OTHER;
+	if (strcasecmp(role, a->pol.caregiver_role) == 0)
+		return CAT_CAREGIVER;
+	if (strcasecmp(role, a->pol.patient_role) == 0)
+		return CAT_PATIENT;
+	return CAT_OTHER;
+}
+
+/* The roster entry for a participant: by id, else by name; or -1. */
+static int
+roster_match(const struct appt *a, const char *pid, const char *name)
+{
+	size_t	 i;
+
+	if (pid != NULL)
+		for (i = 0; i < a->nroster; i++)
+			if (a->roster[i].id != NULL &&
+			    strcmp(a->roster[i].id, pid) == 0)
+				return (int)i;
+	if (name != NULL)
+		for (i = 0; i < a->nroster; i++)
+			if (a->roster[i].name != NULL &&
+			    strcasecmp(a->roster[i].name, name) == 0)
+				return (int)i;
+	return -1;
+}
+
+/* Match ap to the roster and settle its role (observed is room.c's). */
+static void
+ap_classify(const struct appt *a, struct ap *p, const char *observed)
+{
+	p->member = roster_match(a, p->pid, p->name);
+	if (p->member >= 0 && a->roster[p->member].role != NULL)
+		set_str(&p->role, a->roster[p->member].role);
+	else if (observed != NULL)
+		set_str(&p->role, observed);
+	p->cat = role_cat(a, p->role);
+}
+
+/* --- participants ---------------------------------------------------- */
+
+static struct ap *
+ap_find(struct appt *a, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->naps; i++)
+		if (strcmp(a->aps[i].key, key) == 0)
+			return &a->aps[i];
+	return NULL;
+}
+
+static struct ap *
+ap_get(struct appt *a, const struct participant_rec *r)
+{
+	struct ap	*p;
+
+	if ((p = ap_find(a, r->key)) != NULL)
+		return p;
+	a->aps = xreallocarray(a->aps, a->naps + 1, sizeof(*a->aps));
+	p = &a->aps[a->naps++];
+	memset(p, 0, sizeof(*p));
+	p->key = xstrdup(r->key);
+	p->member = -1;
+	return p;
+}
+
+static void
+ap_clear(struct ap *p)
+{
+	free(p->key);
+	free(p->pid);
+	free(p->name);
+	free(p->role);
+	free(p->iv);
+	free(p->left_reason);
+	free(p->disc);
+	free(p->attendance);
+}
+
+static int
+ever_joined(const struct ap *p)
+{
+	return p->niv > 0;
+}
+
+/* --- the sweep --------------------------------------------------------- */
+
+struct pt {
+	int64_t		 t;
+	int		 dc;	/* caregivers present: +1 / -1 */
+	int		 dp;	/* patients */
+};
+
+static int
+pt_cmp(const void *x, const void *y)
+{
+	const struct pt	*a = x, *b = y;
+
+	return a->t < b->t ? -1 : a->t > b->t;
+}
+
+struct sweep {
+	int64_t		 billable;	/* ms together */
+	int64_t		 wait;		/* ms a patient without caregiver */
+	int64_t		 wait_since;	/* current wait began; 0: none */
+	int64_t		 first_together;	/* 0: never */
+	int64_t		 last_apart;	/* together ended last; 0: never */
+	int		 caregivers;	/* present at now */
+	int		 patients;
+};
+
+static void
+sweep(const struct appt *a, int64_t now, struct sweep *sw)
+{
+	struct pt	*v;
+	size_t		 n = 0, cap = 0, i, j;
+	int64_t		 prev = 0;
+	int		 c = 0, p = 0, waiting, was;
+
+	memset(sw, 0, sizeof(*sw));
+	for (i = 0; i < a->naps; i++)
+		if (a->aps[i].cat != CAT_OTHER)
+			cap += a->aps[i].niv * 2;
+	if (cap == 0)
+		return;
+	v = xreallocarray(NULL, cap, sizeof(*v));
+	for (i = 0; i < a->naps; i++) {
+		const struct ap *ap = &a->aps[i];
+
+		if (ap->cat == CAT_OTHER)
+			continue;
+		for (j = 0; j < ap->niv; j++) {
+			if (ap->iv[j].start > now)
+				continue;
+			v[n].t = ap->iv[j].start;
+			v[n].dc = ap->cat == CAT_CAREGIVER;
+			v[n].dp = ap->cat == CAT_PATIENT;
+			n++;
+			/* Still present at now: no end point. */
+			if (ap->iv[j].end == 0 || ap->iv[j].end > now)
+				continue;
+			v[n].t = ap->iv[j].end;
+			v[n].dc = -(ap->cat == CAT_CAREGIVER);
+			v[n].dp = -(ap->cat == CAT_PATIENT);
+			n++;
+		}
+	}
+	qsort(v, n, sizeof(*v), pt_cmp);
+	for (i = 0; i < n; ) {
+		/* The state between prev and this point counts. */
+		if (i > 0) {
+			if (c > 0 && p > 0)
+				sw->billable += v[i].t - prev;
+			else if (p > 0)
+				sw->wait += v[i].t - prev;
+		}
+		prev = v[i].t;
+		was = c > 0 && p > 0;
+		for (; i < n && v[i].t == prev; i++) {
+			c += v[i].dc;
+			p += v[i].dp;
+		}
+		if (c > 0 && p > 0 && sw->first_together == 0)
+			sw->first_together = prev;
+		if (was && !(c > 0 && p > 0))
+			sw->last_apart = prev;
+		waiting = p > 0 && c == 0;
+		if (waiting && sw->wait_since == 0)
+			sw->wait_since = prev;
+		else if (!waiting)
+			sw->wait_since = 0;
+	}
+	if (n > 0 && now > prev) {
+		if (c > 0 && p > 0)
+			sw->billable += now - prev;
+		else if (p > 0)
+			sw->wait += now - prev;
+	}
+	sw->caregivers = c;
+	sw->patients = p;
+	free(v);
+}
+
+/* --- emitting ---------------------------------------------------------- */
+
+static const char *
+phase_status(const struct appt *a)
+{
+	switch (a->phase) {
+	case APPT_PENDING:
+	case APPT_OPEN:
+		return "scheduled";
+	case APPT_ACTIVE:
+		return "active";
+	case APPT_DONE:
+		break;
+	}
+	return a->final_status;
+}
+
+/* The session row's snapshot with the tracker's status and figures. */
+static const struct session_rec *
+mirror(struct appt *a, int64_t now)
+{
+	struct session_rec	 s;
+	struct sweep		 sw;
+
+	if (a->mirror == NULL) {
+		memset(&s, 0, sizeof(s));
+		s.uid = a->uid;
+		s.room = a->room;
+		s.room_jid = a->room_jid;
+		s.appointment_id = a->appt_id;
+		s.recording_status = "not_recorded";
+		a->mirror = event_session_dup(&s);
+	}
+	sweep(a, now, &sw);
+	a->mirror->status = phase_status(a);
+	a->mirror->status_reason = a->phase == APPT_DONE ? a->final_reason :
+	    NULL;
+	a->mirror->appt_figures = 1;
+	a->mirror->billable_s = sw.billable / 1000;
+	a->mirror->patient_wait_s = sw.wait / 1000;
+	return a->mirror;
+}
+
+static void
+emit(struct appt *a, enum event_type type, int64_t ts,
+    const struct session_rec *s, const struct participant_rec *p,
+    json_t *data, const struct event_sink *sink)
+{
+	struct event	 ev;
+	char		*text = NULL;
+
+	if (data != NULL)
+		text = event_jdump(data);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.ts_ms = ts;
+	ev.session = s != NULL ? s : mirror(a, a->clock);
+	ev.participant = p;
+	ev.data = text;
+	event_emit(sink, &ev);
+	free(text);
+}
+
+static json_t *
+minutes(int64_t ms)
+{
+	return json_real((double)((ms + 3000) / 6000) / 10.0);
+}
+
+/* --- alerts ------------------------------------------------------------ */
+
+/* The policy's rules: "all", or a list of names ("all" may be one). */
+static int
+rule_enabled(const struct appt *a, const char *rule)
+{
+	const char	*p = a->pol.rules;
+	size_t		 len = strlen(rule), n;
+
+	for (;;) {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			return 0;
+		n = strcspn(p, ", \t");
+		if ((n == len && strncasecmp(p, rule, len) == 0) ||
+		    (n == 3 && strncasecmp(p, "all", 3) == 0))
+			return 1;
+		p += n;
+	}
+}
+
+static struct alert *
+alert_get(struct appt *a, const char *rule, const char *subject)
+{
+	struct alert	*al;
+	size_t		 i;
+
+	for (i = 0; i < a->nalerts; i++)
+		if (strcmp(a->alerts[i].rule, rule) == 0 &&
+		    strcmp(a->alerts[i].subject, subject) == 0)
+			return &a->alerts[i];
+	a->alerts = xreallocarray(a->alerts, a->nalerts + 1,
+	    sizeof(*a->alerts));
+	al = &a->alerts[a->nalerts++];
+	al->rule = xstrdup(rule);
+	al->subject = xstrdup(subject);
+	al->open = 0;
+	return al;
+}
+
+static const char *
+severity_of(const char *rule)
+{
+	static const char *const critical[] = {
+		"caregiver_absent", "no_show", "recording_not_allowed", NULL
+	};
+	size_t	 i;
+
+	for (i = 0; critical[i] != NULL; i++)
+		if (strcmp(rule, critical[i]) == 0)
+			return "critical";
+	if (strcmp(rule, "unexpected_participant") == 0)
+		return "info";
+	return "warning";
+}
+
+static void
+alert_emit(struct appt *a, struct alert *al, int raised, const char *pkey,
+    const char *message, json_t *details, int64_t now,
+    const struct event_sink *sink)
+{
+	json_t	*d;
+
+	al->open = raised;
+	d = json_object();
+	json_object_set_new(d, "rule", json_string(al->rule));
+	json_object_set_new(d, "severity", json_string(severity_of(al->rule)));
+	json_object_set_new(d, "state", json_string(raised ? "raised" :
+	    "cleared"));
+	json_object_set_new(d, "subject", event_jstr(al->subject));
+	if (pkey != NULL)
+		json_object_set_new(d, "participant_key", event_jstr(pkey));
+	json_object_set_new(d, "appointment_id", event_jstr(a->appt_id));
+	json_object_set_new(d, "room", event_jstr(a->room));
+	if (message != NULL)
+		json_object_set_new(d, "message", event_jstr(message));
+	json_object_set_new(d, "details", details != NULL ? details :
+	    json_object());
+	log_info("appointment %s: alert %s %s%s%s", a->appt_id, al->rule,
+	    raised ? "raised" : "cleared", message != NULL ? ": " : "",
+	    message != NULL ? message : "");
+	emit(a, EVENT_ALERT, now, NULL, NULL, d, sink);
+}
+
+/*
+ * Raise or clear the alert (rule, subject) as holds says.  details is
+ * consumed; message is a sentence for people.
+ */
+static void
+alert_set(struct appt *a, const char *rule, const char *subject,
+    const char *pkey, int holds, const char *message, json_t *details,
+    int64_t now, const struct event_sink *sink)
+{
+	struct alert	*al;
+
+	if (!rule_enabled(a, rule))
+		holds = 0;
+	al = alert_get(a, rule, subject);
+	if (holds == al->open) {
+		json_decref(details);
+		return;
+	}
+	alert_emit(a, al, holds, pkey, holds ? message : NULL, details, now,
+	    sink);
+}
+
+static void
+alerts_clear_all(struct appt *a, int64_t now, const struct event_sink *sink)
+{
+	json_t	*d;
+	size_t	 i;
+
+	for (i = 0; i < a->nalerts; i++) {
+		if (!a->alerts[i].open)
+			continue;
+		d = json_object();
+		json_object_set_new(d, "cleared_by", json_string(
+		    "appointment_ended"));
+		alert_emit(a, &a->alerts[i], 0, NULL, NULL, d, now, sink);
+	}
+}
+
+static json_t *
+who(const struct ap *p)
+{
+	json_t	*d = json_object();
+
+	json_object_set_new(d, "participant_id", event_jstr(p->pid));
+	json_object_set_new(d, "name", event_jstr(p->name));
+	json_object_set_new(d, "role", event_jstr(p->role));
+	return d;
+}
+
+static int
+disconnects_within(const struct ap *p, int64_t now, int64_t window)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < p->ndisc; i++)
+		if (p->disc[i] > now - window)
+			n++;
+	return n;
+}
+
+static void
+eval_participant(struct appt *a, struct ap *p, int64_t now,
+    const struct event_sink *sink)
+{
+	const char	*nm = p->name != NULL ? p->name : p->key;
+	char		 msg[512];
+	json_t		*d;
+	int		 n;
+
+	snprintf(msg, sizeof(msg), "%s has a poor connection", nm);
+	alert_set(a, "poor_connection", p->key, p->key,
+	    p->present && strcmp(p->quality, "poor") == 0, msg, who(p), now,
+	    sink);
+
+	n = disconnects_within(p, now, a->pol.disconnect_window_ms);
+	d = who(p);
+	json_object_set_new(d, "disconnects", json_integer(n));
+	json_object_set_new(d, "window_minutes",
+	    minutes(a->pol.disconnect_window_ms));
+	snprintf(msg, sizeof(msg), "%s disconnected %d times in %lld min",
+	    nm, n, (long long)(a->pol.disconnect_window_ms / 60000));
+	alert_set(a, "repeated_disconnects", p->key, p->key,
+	    a->pol.disconnects > 0 && n >= a->pol.disconnects, msg, d, now,
+	    sink);
+
+	d = who(p);
+	json_object_set_new(d, "dropped_at_ms", json_integer(p->last_leave));
+	snprintf(msg, sizeof(msg), "%s dropped and is not back after "
+	    "%lld min", nm, (long long)((now - p->last_leave) / 60000));
+	alert_set(a, "participant_dropped", p->key, p->key, !p->present &&
+	    ever_joined(p) && p->left_reason != NULL &&
+	    strcmp(p->left_reason, "disconnect") == 0 &&
+	    now - p->last_leave >= a->pol.drop_ms, msg, d, now, sink);
+
+	snprintf(msg, sizeof(msg), "%s shares the screen, which is "
+	    "disabled", nm);
+	alert_set(a, "screenshare_disabled", p->key, p->key,
+	    !a->pol.enable_screen_share && p->present && p->sharing, msg,
+	    who(p), now, sink);
+
+	snprintf(msg, sizeof(msg), "%s used the chat, which is disabled", nm);
+	alert_set(a, "chat_disabled", p->key, p->key, !a->pol.enable_chat &&
+	    p->messages > 0, msg, who(p), now, sink);
+
+	snprintf(msg, sizeof(msg), "%s joined and is not on the roster", nm);
+	alert_set(a, "unexpected_participant", p->key, p->key,
+	    a->nroster > 0 && p->member < 0 && p->present, msg, who(p), now,
+	    sink);
+}
+
+/* Has anybody matched to roster entry i, or of category c, joined? */
+static int
+member_seen(const struct appt *a, int i)
+{
+	size_t	 k;
+
+	for (k = 0; k < a->naps; k++)
+		if (a->aps[k].member == i && ever_joined(&a->aps[k]))
+			return 1;
+	return 0;
+}
+
+static int
+cat_seen(const struct appt *a, enum cat c)
+{
+	size_t	 k;
+
+	for (k = 0; k < a->naps; k++)
+		if (a->aps[k].cat == c && ever_joined(&a->aps[k]))
+			return 1;
+	return 0;
+}
+
+static int
+roster_has_cat(const struct appt *a, enum cat c)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->nroster; i++)
+		if (role_cat(a, a->roster[i].role) == c)
+			return 1;
+	return 0;
+}
+
+/* The no-show deadline has passed and the observer has looked. */
+static int
+no_show_due(const struct appt *a, int64_t now)
+{
+	return now >= a->start + a->pol.late_join_ms && a->open_since > 0 &&
+	    now - a->open_since >= APPT_SETTLE_MS;
+}
+
+static void
+eval_no_show(struct appt *a, int64_t now, const struct event_sink *sink)
+{
+	static const enum cat cats[] = { CAT_CAREGIVER, CAT_PATIENT };
+	const char	*role;
+	char		 subj[300], msg[512];
+	json_t		*d;
+	size_t		 i;
+	int		 due = no_show_due(a, now);
+
+	for (i = 0; i < a->nroster; i++) {
+		d = json_object();
+		json_object_set_new(d, "participant_id",
+		    event_jstr(a->roster[i].id));
+		json_object_set_new(d, "name", event_jstr(a->roster[i].name));
+		json_object_set_new(d, "role", event_jstr(a->roster[i].role));
+		snprintf(subj, sizeof(subj), "member:%s", a->roster[i].id);
+		snprintf(msg, sizeof(msg), "%s %s has not joined %lld min "
+		    "after the start", a->roster[i].role != NULL ?
+		    a->roster[i].role : "participant",
+		    a->roster[i].name != NULL ? a->roster[i].name :
+		    a->roster[i].id, (long long)((now - a->start) / 60000));
+		alert_set(a, "no_show", subj, NULL, due && !member_seen(a,
+		    (int)i), msg, d, now, sink);
+	}
+	/* Roles the roster does not name are still expected. */
+	for (i = 0; i < 2; i++) {
+		if (roster_has_cat(a, cats[i]))
+			continue;
+		role = cats[i] == CAT_CAREGIVER ? a->pol.caregiver_role :
+		    a->pol.patient_role;
+		d = json_object();
+		json_object_set_new(d, "role", event_jstr(role));
+		snprintf(subj, sizeof(subj), "role:%s", role);
+		snprintf(msg, sizeof(msg), "no %s has joined %lld min after "
+		    "the start", role, (long long)((now - a->start) / 60000));
+		alert_set(a, "no_show", subj, NULL, due && !cat_seen(a,
+		    cats[i]), msg, d, now, sink);
+	}
+}
+
+static void
+evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
+{
+	struct sweep	 sw;
+	char		 msg[256];
+	json_t		*d;
+	size_t		 i;
+	int		 anyone = 0;
+
+	if (a->phase != APPT_OPEN && a->phase != APPT_ACTIVE)
+		return;
+	sweep(a, now, &sw);
+	for (i = 0; i < a->naps; i++) {
+		anyone |= a->aps[i].present;
+		eval_participant(a, &a->aps[i], now, sink);
+	}
+
+	snprintf(msg, sizeof(msg), "no %s present %lld min after the start",
+	    a->pol.caregiver_role, (long long)((now - a->start) / 60000));
+	alert_set(a, "caregiver_absent", "", NULL,
+	    now >= a->start + a->pol.caregiver_absent_ms && now < end_ms(a) &&
+	    sw.caregivers == 0 && a->open_since > 0 &&
+	    now - a->open_since >= APPT_SETTLE_MS, msg, NULL, now, sink);
+
+	d = json_object();
+	json_object_set_new(d, "waiting_since_ms",
+	    json_integer(sw.wait_since));
+	snprintf(msg, sizeof(msg), "a %s has waited alone for %lld min",
+	    a->pol.patient_role, (long long)((now - sw.wait_since) / 60000));
+	alert_set(a, "patient_waiting", "", NULL, sw.wait_since > 0 &&
+	    now - sw.wait_since >= a->pol.patient_wait_ms, msg, d, now, sink);
+
+	eval_no_show(a, now, sink);
+
+	alert_set(a, "recording_not_allowed", "", NULL,
+	    !a->pol.enable_recording && strcmp(a->recording, "recording") == 0,
+	    "the meeting is being recorded, which is not allowed", NULL, now,
+	    sink);
+
+	alert_set(a, "recording_missing", "", NULL, a->pol.record_meetings &&
+	    anyone && sw.first_together > 0 &&
+	    now - sw.first_together >= a->pol.recording_missing_ms &&
+	    strcmp(a->recording, "recording") != 0,
+	    "the meeting should be recorded and is not", NULL, now, sink);
+}
+
+/* --- attendance -------------------------------------------------------- */
+
+static void
+attendance(struct appt *a, struct ap *p, const struct event *ev,
+    const struct event_sink *sink)
+{
+	json_t	*d;
+	char	*text;
+	int64_t	 late = p->first_join - a->start, end = end_ms(a);
+
+	if (!ever_joined(p))
+		return;
+	d = json_object();
+	json_object_set_new(d, "expected", a->nroster == 0 ? json_null() :
+	    json_boolean(p->member >= 0));
+	json_object_set_new(d, "role", event_jstr(p->role));
+	json_object_set_new(d, "attendance", json_string(
+	    late > a->pol.late_grace_ms ? "late" : "on_time"));
+	json_object_set_new(d, "late_minutes", minutes(late > 0 ? late : 0));
+	json_object_set_new(d, "left_early_minutes", !p->present &&
+	    p->last_leave < end - a->pol.left_early_grace_ms ?
+	    minutes(end - p->last_leave) : json_null());
+	json_object_set_new(d, "overran_minutes", !p->present &&
+	    p->last_leave > end + a->pol.overrun_grace_ms ?
+	    minutes(p->last_leave - end) : json_null());
+	text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (text != NULL && p->attendance != NULL &&
+	    strcmp(text, p->attendance) == 0) {
+		free(text);
+		json_decref(d);
+		return;
+	}
+	free(p->attendance);
+	p->attendance = text;
+	emit(a, EVENT_ATTENDANCE, ev->ts_ms, ev->session, ev->participant, d,
+	    sink);
+}
+
+/* --- lifecycle --------------------------------------------------------- */
+
+static void
+status_event(struct appt *a, const char *from, int64_t ts,
+    const struct event_sink *sink)
+{
+	const struct session_rec *s = mirror(a, ts);
+	json_t	*d = json_object();
+
+	json_object_set_new(d, "from", json_string(from));
+	json_object_set_new(d, "to", json_string(s->status));
+	if (s->status_reason != NULL)
+		json_object_set_new(d, "reason", json_string(s->status_reason));
+	json_object_set_new(d, "billable_seconds",
+	    json_integer(s->billable_s));
+	json_object_set_new(d, "patient_wait_seconds",
+	    json_integer(s->patient_wait_s));
+	log_info("appointment %s: %s -> %s%s%s%s", a->appt_id, from,
+	    s->status, s->status_reason != NULL ? " (" : "",
+	    s->status_reason != NULL ? s->status_reason : "",
+	    s->status_reason != NULL ? ")" : "");
+	emit(a, EVENT_APPOINTMENT_STATUS, ts, s, NULL, d, sink);
+}
+
+/* Why it ended as it did; sets final_status and final_reason. */
+static void
+decide(struct appt *a, int64_t now)
+{
+	struct sweep	 sw;
+	size_t		 i;
+	int		 anyone = 0, peak2;
+
+	sweep(a, now, &sw);
+	for (i = 0; i < a->naps; i++)
+		anyone |= ever_joined(&a->aps[i]);
+	a->final_status = "failed";
+	if (!anyone) {
+		a->final_reason = "nobody_came";
+		return;
+	}
+	if (!cat_seen(a, CAT_CAREGIVER) && !cat_seen(a, CAT_PATIENT)) {
+		/* Nobody we can tell apart: judge by the room alone. */
+		peak2 = a->mirror != NULL && a->mirror->peak_participants >= 2;
+		a->final_status = peak2 ? "completed" : "failed";
+		a->final_reason = "roles_unknown";
+		return;
+	}
+	if (!cat_seen(a, CAT_CAREGIVER)) {
+		a->final_reason = "caregiver_no_show";
+		return;
+	}
+	if (!cat_seen(a, CAT_PATIENT)) {
+		a->final_reason = "patient_no_show";
+		return;
+	}
+	if (sw.billable == 0) {
+		a->final_reason = "no_overlap";
+		return;
+	}
+	a->final_status = "completed";
+	a->final_reason = NULL;
+	/* They parted for good before the end: early, or broken. */
+	if (a->together ||
+	    sw.last_apart >= end_ms(a) - a->pol.left_early_grace_ms)
+		return;
+	if (a->overlap_end != NULL && strcmp(a->overlap_end, "disconnect") ==
+	    0) {
+		a->final_status = "failed";
+		a->final_reason = "technical_failure";
+	} else
+		a->final_reason = "ended_early";
+}
+
+static void
+finish(struct appt *a, int64_t now, const struct event_sink *sink)
+{
+	const char	*from = phase_status(a);
+
+	alerts_clear_all(a, now, sink);
+	a->phase = APPT_DONE;
+	status_event(a, from, now, sink);
+}
+
+/* Nobody present, and the appointment is over by the rules. */
+static int
+should_end(const struct appt *a, int64_t now)
+{
+	int64_t	 idle = 0;
+	size_t	 i;
+	int	 anyone = 0;
+
+	for (i = 0; i < a->naps; i++) {
+		if (a->aps[i].present)
+			return 0;
+		if (ever_joined(&a->aps[i])) {
+			anyone = 1;
+			if (a->aps[i].last_leave > idle)
+				idle = a->aps[i].last_leave;
+		}
+	}
+	if (!anyone)
+		return no_show_due(a, now);
+	if (now >= end_ms(a) && now - idle >= a->pol.drop_ms)
+		return 1;
+	return now - idle >= a->pol.auto_end_ms;
+}
+
+/* --- public ------------------------------------------------------------ */
+
+struct appt *
+appt_new(const struct appt_booking *b, const struct appt_policy *p,
+    int64_t now)
+{
+	struct appt	*a;
+
+	a = xcalloc(1, sizeof(*a));
+	a->uid = xstrdup(b->uid);
+	a->appt_id = xstrdup(b->appointment_id != NULL ? b->appointment_id :
+	    b->uid);
+	a->room = xstrdup(b->room);
+	a->room_jid = xstrdup(b->room_jid);
+	a->start = b->start_ms;
+	a->dur = b->duration_ms > 0 ? b->duration_ms : 0;
+	roster_copy(a, b);
+	a->pol = *p;
+	a->phase = APPT_PENDING;
+	a->created = now;
+	a->clock = now;
+	snprintf(a->recording, sizeof(a->recording), "not_recorded");
+	return a;
+}
+
+void
+appt_free(struct appt *a)
+{
+	size_t	 i;
+
+	if (a == NULL)
+		return;
+	for (i = 0; i < a->naps; i++)
+		ap_clear(&a->aps[i]);
+	free(a->aps);
+	for (i = 0; i < a->nalerts; i++) {
+		free(a->alerts[i].rule);
+		free(a->alerts[i].subject);
+	}
+	free(a->alerts);
+	roster_free(a);
+	free(a->mirror);
+	free(a->overlap_end);
+	free(a->cancel_reason);
+	free(a->uid);
+	free(a->appt_id);
+	free(a->room);
+	free(a->room_jid);
+	free(a);
+}
+
+void
+appt_update(struct appt *a, const struct appt_booking *b,
+    const struct appt_policy *p)
+{
+	size_t	 i;
+
+	a->pol = *p;
+	if (a->phase != APPT_DONE) {
+		a->start = b->start_ms;
+		a->dur = b->duration_ms > 0 ? b->duration_ms : 0;
+		roster_copy(a, b);
+	}
+	for (i = 0; i < a->naps; i++)
+		ap_classify(a, &a->aps[i], NULL);
+}
+
+const char *
+appt_uid(const struct appt *a)
+{
+	return a->uid;
+}
+
+const char *
+appt_id(const struct appt *a)
+{
+	return a->appt_id;
+}
+
+const char *
+appt_room(const struct appt *a)
+{
+	return a->room;
+}
+
+enum appt_phase
+appt_phase(const struct appt *a)
+{
+	return a->phase;
+}
+
+const struct session_rec *
+appt_session(const struct appt *a)
+{
+	return a->mirror;
+}
+
+int64_t
+appt_billable_ms(const struct appt *a, int64_t now)
+{
+	struct sweep	 sw;
+
+	sweep(a, now, &sw);
+	return sw.billable;
+}
+
+int64_t
+appt_patient_wait_ms(const struct appt *a, int64_t now)
+{
+	struct sweep	 sw;
+
+	sweep(a, now, &sw);
+	return sw.wait;
+}
+
+size_t
+appt_open_alerts(const struct appt *a)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < a->nalerts; i++)
+		n += a->alerts[i].open;
+	return n;
+}
+
+/* Follow a participant's presence from room.c's snapshot. */
+static void
+track(struct appt *a, struct ap *p, const struct event *ev)
+{
+	const struct participant_rec *r = ev->participant;
+	int64_t		 ts = ev->ts_ms;
+	struct ival	*last;
+
+	set_str(&p->pid, r->participant_id);
+	set_str(&p->name, r->name);
+	ap_classify(a, p, r->role);
+	if (r->connection_quality != NULL)
+		snprintf(p->quality, sizeof(p->quality), "%s",
+		    r->connection_quality);
+	p->messages = r->messages_sent;
+	if (ev->type == EVENT_SCREENSHARE_START)
+		p->sharing = 1;
+	else if (ev->type == EVENT_SCREENSHARE_STOP)
+		p->sharing = 0;
+	while (p->disc_seen < r->disconnection_count) {
+		p->disc = xreallocarray(p->disc, p->ndisc + 1,
+		    sizeof(*p->disc));
+		p->disc[p->ndisc++] = ts;
+		p->disc_seen++;
+	}
+	if (r->present && !p->present) {
+		p->iv = xreallocarray(p->iv, p->niv + 1, sizeof(*p->iv));
+		last = p->niv > 0 ? &p->iv[p->niv - 1] : NULL;
+		/* A leave stamped after this join (gap repair): no overlap. */
+		if (last != NULL && last->end > ts)
+			ts = last->end;
+		p->iv[p->niv].start = ts;
+		p->iv[p->niv].end = 0;
+		p->niv++;
+		if (p->first_join == 0)
+			p->first_join = ts;
+		p->present = 1;
+	} else if (!r->present && p->present) {
+		last = &p->iv[p->niv - 1];
+		last->end = ts > last->start ? ts : last->start;
+		p->last_leave = last->end;
+		p->present = 0;
+		p->sharing = 0;
+		set_str(&p->left_reason, r->left_reason);
+	}
+}
+
+void
+appt_event(struct appt *a, const struct event *ev,
+    const struct event_sink *sink)
+{
+	const struct session_rec *s = ev->session;
+	struct sweep	 sw;
+	struct ap	*p = NULL;
+	const char	*from;
+	int		 together;
+
+	if (a->phase == APPT_DONE)
+		return;
+	if (ev->ts_ms > a->clock)
+		a->clock = ev->ts_ms;
+	if (s->uid != NULL && strcmp(s->uid, a->uid) == 0) {
+		free(a->mirror);
+		a->mirror = event_session_dup(s);
+	}
+	if (s->recording_status != NULL)
+		snprintf(a->recording, sizeof(a->recording), "%s",
+		    s->recording_status);
+	if (ev->participant != NULL && ev->participant->key != NULL) {
+		p = ap_get(a, ev->participant);
+		track(a, p, ev);
+		if (p->present && a->phase < APPT_ACTIVE) {
+			from = phase_status(a);
+			if (a->open_since == 0)
+				a->open_since = ev->ts_ms;
+			a->phase = APPT_ACTIVE;
+			status_event(a, from, ev->ts_ms, sink);
+		}
+		attendance(a, p, ev, sink);
+	}
+	sweep(a, a->clock, &sw);
+	together = sw.caregivers > 0 && sw.patients > 0;
+	if (together != a->together) {
+		a->together = together;
+		if (!together && p != NULL)
+			set_str(&a->overlap_end, p->left_reason);
+		emit(a, together ? EVENT_BILLABLE_START : EVENT_BILLABLE_STOP,
+		    ev->ts_ms, NULL, NULL, NULL, sink);
+	}
+	evaluate(a, a->clock, sink);
+}
+
+int
+appt_tick(struct appt *a, int64_t now, const struct event_sink *sink)
+{
+	const struct session_rec *s;
+
+	if (now > a->clock)
+		a->clock = now;
+	if (a->phase == APPT_DONE)
+		return 0;
+	if (a->phase == APPT_PENDING) {
+		if (a->created > end_ms(a)) {
+			a->final_status = "failed";
+			a->final_reason = "not_observed";
+			log_warnx("appointment %s ended before the observer "
+			    "started: not observed", a->appt_id);
+			finish(a, now, sink);
+			return APPT_ACT_RELEASE;
+		}
+		if (now < a->start - a->pol.early_join_ms)
+			return 0;
+		a->phase = APPT_OPEN;
+		a->open_since = now;
+		log_info("appointment %s: window open, observing room %s",
+		    a->appt_id, a->room);
+	}
+	evaluate(a, now, sink);
+	if (should_end(a, now)) {
+		decide(a, now);
+		finish(a, now, sink);
+		return APPT_ACT_RELEASE;
+	}
+	s = mirror(a, now);
+	if (s->billable_s != a->emitted_billable_s ||
+	    s->patient_wait_s != a->emitted_wait_s) {
+		a->emitted_billable_s = s->billable_s;
+		a->emitted_wait_s = s->patient_wait_s;
+		emit(a, EVENT_APPOINTMENT_ROLLUP, now, s, NULL, NULL, sink);
+	}
+	return APPT_ACT_JOIN;
+}
+
+void
+appt_cancel(struct appt *a, int64_t now, const char *reason,
+    const struct event_sink *sink)
+{
+	if (a->phase == APPT_DONE)
+		return;
+	if (now > a->clock)
+		a->clock = now;
+	set_str(&a->cancel_reason, reason != NULL ? reason : "cancelled");
+	a->final_status = "cancelled";
+	a->final_reason = a->cancel_reason;
+	finish(a, now, sink);
+}

@@ -1,0 +1,131 @@
+/*
+ * One scheduled appointment against what happened in its room: the
+ * lifecycle (scheduled -> active -> completed | failed | cancelled, with
+ * a reason), attendance per participant against the booking, billable
+ * time (a caregiver and a patient present together), the time a patient
+ * waited alone, and the alert rules.
+ *
+ * Pure, like room.c: no I/O and no clock.  The caller feeds it the
+ * events room.c emits for the appointment's room sessions (appt_event)
+ * and the time (appt_tick); what it derives goes out as events to the
+ * sink given to each call.
+ */
+#ifndef TELETRACK_APPT_H
+#define TELETRACK_APPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct appt;
+
+/* One expected participant.  Strings are copied by appt_new(). */
+struct appt_member {
+	const char	*id;		/* participant id (JWT user id) */
+	const char	*role;		/* caregiver, patient, ... */
+	const char	*name;		/* display name or NULL */
+};
+
+/* A booking, as stored.  Strings are copied by appt_new(). */
+struct appt_booking {
+	const char		*uid;		/* its session_uid */
+	const char		*appointment_id;
+	const char		*room;		/* room name (node) */
+	const char		*room_jid;
+	int64_t			 start_ms;
+	int64_t			 duration_ms;
+	const struct appt_member *roster;
+	size_t			 nroster;
+};
+
+/* The policy from meeting_settings, in ms. */
+struct appt_policy {
+	int64_t		 early_join_ms;		/* join this early */
+	int64_t		 late_join_ms;		/* after start + this: no-show */
+	int64_t		 auto_end_ms;		/* empty this long: ended */
+	int64_t		 late_grace_ms;		/* later: "late" */
+	int64_t		 left_early_grace_ms;
+	int64_t		 overrun_grace_ms;
+	int64_t		 caregiver_absent_ms;
+	int64_t		 patient_wait_ms;
+	int64_t		 drop_ms;
+	int64_t		 disconnect_window_ms;
+	int64_t		 recording_missing_ms;
+	int		 disconnects;
+	int		 enable_chat;
+	int		 enable_screen_share;
+	int		 enable_recording;
+	int		 record_meetings;	/* a recording is expected */
+	char		 caregiver_role[64];
+	char		 patient_role[64];
+	char		 rules[512];		/* "all" or rule names */
+};
+
+enum appt_phase {
+	APPT_PENDING,	/* before the early-join window */
+	APPT_OPEN,	/* window open: the room is wanted, nobody yet */
+	APPT_ACTIVE,	/* somebody joined */
+	APPT_DONE	/* completed, failed or cancelled */
+};
+
+/* What the caller should do after appt_tick(); bit flags. */
+#define APPT_ACT_JOIN		0x01	/* be in the room */
+#define APPT_ACT_RELEASE	0x02	/* just ended: leave the room */
+
+/* The names of the alert rules, NULL-terminated (for docs and checks). */
+extern const char *const appt_rules[];
+
+/* Fill p with the defaults of meeting_settings. */
+void		 appt_policy_defaults(struct appt_policy *p);
+
+/*
+ * A tracker for booking b under policy p, created at now.  A booking
+ * whose end passed before the tracker existed was never observed: it is
+ * failed with reason "not_observed" at the first appt_tick().
+ */
+struct appt	*appt_new(const struct appt_booking *b,
+		    const struct appt_policy *p, int64_t now);
+void		 appt_free(struct appt *);	/* NULL is fine */
+
+/*
+ * The booking or policy changed (rescheduled, roster edited, settings
+ * changed).  Start, duration and roster apply until the appointment is
+ * done; the policy applies at once.
+ */
+void		 appt_update(struct appt *, const struct appt_booking *b,
+		    const struct appt_policy *p);
+
+const char	*appt_uid(const struct appt *);
+const char	*appt_id(const struct appt *);
+const char	*appt_room(const struct appt *);
+enum appt_phase	 appt_phase(const struct appt *);
+/* The appointment's session row as last emitted (status, figures). */
+const struct session_rec *appt_session(const struct appt *);
+
+/*
+ * An event room.c emitted for a session of this appointment's room while
+ * the appointment was attached (ev->session->appointment_id matches).
+ */
+void		 appt_event(struct appt *, const struct event *ev,
+		    const struct event_sink *);
+
+/* Time passes: windows open, rules fire, the appointment ends. */
+int		 appt_tick(struct appt *, int64_t now,
+		    const struct event_sink *);
+
+/*
+ * Cancelled from outside (the schedule says so): DONE with status
+ * "cancelled", open alerts cleared.  Nothing when already done.
+ */
+void		 appt_cancel(struct appt *, int64_t now, const char *reason,
+		    const struct event_sink *);
+
+/* Billable and patient-waiting time up to now, in ms. */
+int64_t		 appt_billable_ms(const struct appt *, int64_t now);
+int64_t		 appt_patient_wait_ms(const struct appt *, int64_t now);
+
+/* Number of alerts open now. */
+size_t		 appt_open_alerts(const struct appt *);
+
+#endif

@@ -1,0 +1,902 @@
+/*
+ * Unit tests for appt.c: the appointment lifecycle, attendance, billable
+ * and waiting time, and every alert rule, on an injected clock.  Room
+ * events are built by hand the way room.c emits them: a participant
+ * snapshot whose present flag, left_reason and counters tell the story.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "appt.h"
+#include "event.h"
+#include "log.h"
+
+#define MIN		60000LL
+#define T0		1767261600000LL	/* 2026-01-01T10:00:00Z: the start */
+
+struct cap {
+	enum event_type	 type;
+	int64_t		 ts;
+	char		*data;
+	char		 status[16];
+	char		 reason[32];
+	char		 pkey[32];
+	int64_t		 billable_s;
+	int64_t		 wait_s;
+};
+
+static struct cap	 caps[4096];
+static size_t		 ncaps;
+
+static void
+cap_emit(const struct event *ev, void *arg)
+{
+	struct cap	*c;
+
+	(void)arg;
+	assert_true(ncaps < sizeof(caps) / sizeof(caps[0]));
+	c = &caps[ncaps++];
+	memset(c, 0, sizeof(*c));
+	c->type = ev->type;
+	c->ts = ev->ts_ms;
+	c->data = ev->data != NULL ? strdup(ev->data) : NULL;
+	snprintf(c->status, sizeof(c->status), "%s",
+	    ev->session->status != NULL ? ev->session->status : "");
+	snprintf(c->reason, sizeof(c->reason), "%s",
+	    ev->session->status_reason != NULL ? ev->session->status_reason :
+	    "");
+	if (ev->participant != NULL)
+		snprintf(c->pkey, sizeof(c->pkey), "%s", ev->participant->key);
+	c->billable_s = ev->session->appt_figures ? ev->session->billable_s :
+	    -1;
+	c->wait_s = ev->session->appt_figures ? ev->session->patient_wait_s :
+	    -1;
+}
+
+static const struct event_sink sink = { cap_emit, NULL };
+
+static void
+caps_reset(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < ncaps; i++)
+		free(caps[i].data);
+	caps_reset();
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	caps_reset();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	caps_reset();
+	return 0;
+}
+
+/* --- the scripted room ------------------------------------------------- */
+
+static struct session_rec	 room_sess;
+
+static struct participant_rec
+person(const char *key, const char *id, const char *role, const char *name)
+{
+	struct participant_rec	 r;
+
+	memset(&r, 0, sizeof(r));
+	r.key = key;
+	r.participant_id = id;
+	r.role = role;
+	r.name = name;
+	r.nick = name;
+	r.connection_quality = "good";
+	return r;
+}
+
+static void
+pev(struct appt *a, enum event_type t, int64_t ts,
+    const struct participant_rec *p, const char *data)
+{
+	struct event	 ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = t;
+	ev.ts_ms = ts;
+	ev.session = &room_sess;
+	ev.participant = p;
+	ev.data = data;
+	appt_event(a, &ev, &sink);
+}
+
+static void
+join(struct appt *a, struct participant_rec *p, int64_t ts)
+{
+	int	 again = p->join_count > 0;
+
+	p->present = 1;
+	p->join_count++;
+	p->left_reason = NULL;
+	pev(a, again ? EVENT_RECONNECT : EVENT_JOIN, ts, p, NULL);
+}
+
+static void
+leave(struct appt *a, struct participant_rec *p, int64_t ts,
+    const char *reason)
+{
+	p->present = 0;
+	p->left_reason = reason;
+	if (strcmp(reason, "disconnect") == 0) {
+		p->disconnection_count++;
+		pev(a, EVENT_DISCONNECT, ts, p, NULL);
+	} else
+		pev(a, EVENT_LEAVE, ts, p, NULL);
+}
+
+static const struct appt_member roster2[] = {
+	{ "cg-1", "caregiver", "Dr Alice" },
+	{ "pt-1", "patient", "Bob" }
+};
+
+/* A 30-minute appointment at T0 with a caregiver and a patient. */
+static struct appt *
+booking(const struct appt_policy *pol, int64_t created, size_t nroster)
+{
+	struct appt_booking	 b;
+	struct appt_policy	 def;
+
+	memset(&room_sess, 0, sizeof(room_sess));
+	room_sess.uid = "appt:A1";
+	room_sess.room = "room1";
+	room_sess.room_jid = "room1@conference.meet.jitsi";
+	room_sess.appointment_id = "A1";
+	room_sess.status = "active";
+	room_sess.recording_status = "not_recorded";
+	memset(&b, 0, sizeof(b));
+	b.uid = "appt:A1";
+	b.appointment_id = "A1";
+	b.room = "room1";
+	b.room_jid = "room1@conference.meet.jitsi";
+	b.start_ms = T0;
+	b.duration_ms = 30 * MIN;
+	b.roster = roster2;
+	b.nroster = nroster;
+	if (pol == NULL) {
+		appt_policy_defaults(&def);
+		pol = &def;
+	}
+	return appt_new(&b, pol, created);
+}
+
+/* Tick every 10 s from *now to until; returns the OR of the actions. */
+static int
+run(struct appt *a, int64_t *now, int64_t until)
+{
+	int	 act = 0;
+
+	for (; *now <= until; *now += 10000)
+		act |= appt_tick(a, *now, &sink);
+	*now = until;
+	return act;
+}
+
+/* --- queries on what was emitted ---------------------------------------- */
+
+static size_t
+count(enum event_type t)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < ncaps; i++)
+		n += caps[i].type == t;
+	return n;
+}
+
+static const struct cap *
+last(enum event_type t)
+{
+	size_t	 i;
+
+	for (i = ncaps; i > 0; i--)
+		if (caps[i - 1].type == t)
+			return &caps[i - 1];
+	return NULL;
+}
+
+/* A string member of an event's JSON data; "" when absent, "null". */
+static void
+jget(const struct cap *c, const char *key, char *buf, size_t bufsz)
+{
+	json_t	*j, *v;
+
+	buf[0] = '\0';
+	if (c == NULL || c->data == NULL)
+		return;
+	j = json_loads(c->data, 0, NULL);
+	assert_non_null(j);
+	if ((v = json_object_get(j, key)) != NULL) {
+		if (json_is_string(v))
+			snprintf(buf, bufsz, "%s", json_string_value(v));
+		else if (json_is_null(v))
+			snprintf(buf, bufsz, "null");
+		else if (json_is_true(v))
+			snprintf(buf, bufsz, "true");
+		else if (json_is_false(v))
+			snprintf(buf, bufsz, "false");
+		else if (json_is_number(v))
+			snprintf(buf, bufsz, "%g", json_number_value(v));
+	}
+	json_decref(j);
+}
+
+/* Alert events for rule (and subject, unless NULL) in state. */
+static size_t
+alerts(const char *rule, const char *subject, const char *state)
+{
+	char	 r[64], s[128], st[16];
+	size_t	 i, n = 0;
+
+	for (i = 0; i < ncaps; i++) {
+		if (caps[i].type != EVENT_ALERT)
+			continue;
+		jget(&caps[i], "rule", r, sizeof(r));
+		jget(&caps[i], "subject", s, sizeof(s));
+		jget(&caps[i], "state", st, sizeof(st));
+		if (strcmp(r, rule) == 0 && strcmp(st, state) == 0 &&
+		    (subject == NULL || strcmp(s, subject) == 0))
+			n++;
+	}
+	return n;
+}
+
+/* The latest attendance data member for participant key. */
+static void
+att(const char *pkey, const char *member, char *buf, size_t bufsz)
+{
+	size_t	 i;
+
+	buf[0] = '\0';
+	for (i = ncaps; i > 0; i--)
+		if (caps[i - 1].type == EVENT_ATTENDANCE &&
+		    strcmp(caps[i - 1].pkey, pkey) == 0) {
+			jget(&caps[i - 1], member, buf, bufsz);
+			return;
+		}
+}
+
+static void
+assert_final(const char *status, const char *reason)
+{
+	const struct cap *c = last(EVENT_APPOINTMENT_STATUS);
+	char		 to[32];
+
+	assert_non_null(c);
+	jget(c, "to", to, sizeof(to));
+	assert_string_equal(to, status);
+	assert_string_equal(c->status, status);
+	assert_string_equal(c->reason, reason);
+}
+
+/* --- lifecycle ----------------------------------------------------------- */
+
+static void
+test_window_opens(void **state)
+{
+	struct appt	*a;
+	int64_t		 now = T0 - 60 * MIN;
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	/* 15 min early join window. */
+	assert_int_equal(run(a, &now, T0 - 15 * MIN - 10000), 0);
+	assert_int_equal(appt_phase(a), APPT_PENDING);
+	assert_int_equal(appt_tick(a, T0 - 15 * MIN, &sink), APPT_ACT_JOIN);
+	assert_int_equal(appt_phase(a), APPT_OPEN);
+	assert_int_equal(count(EVENT_APPOINTMENT_STATUS), 0);
+	appt_free(a);
+}
+
+static void
+test_completed_billable(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct appt	*a;
+	int64_t		 now = T0 - 10 * MIN;
+	char		 buf[32];
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	run(a, &now, T0 - 1 * MIN);
+	join(a, &cg, T0 - 1 * MIN);
+	assert_int_equal(appt_phase(a), APPT_ACTIVE);
+	assert_final("active", "");
+	join(a, &pt, T0 + 2 * MIN);
+	assert_int_equal(count(EVENT_BILLABLE_START), 1);
+	/* The patient's link drops for 2 minutes and comes back. */
+	leave(a, &pt, T0 + 10 * MIN, "disconnect");
+	assert_int_equal(count(EVENT_BILLABLE_STOP), 1);
+	join(a, &pt, T0 + 12 * MIN);
+	assert_int_equal(count(EVENT_BILLABLE_START), 2);
+	run(a, &now, T0 + 20 * MIN);
+	assert_int_equal(appt_billable_ms(a, now), 16 * MIN);
+	assert_true(count(EVENT_APPOINTMENT_ROLLUP) > 0);
+	assert_int_equal(last(EVENT_APPOINTMENT_ROLLUP)->billable_s, 16 * 60);
+	leave(a, &pt, T0 + 29 * MIN, "leave");
+	leave(a, &cg, T0 + 30 * MIN, "leave");
+	assert_int_equal(run(a, &now, T0 + 31 * MIN) & APPT_ACT_RELEASE, 0);
+	assert_int_equal(run(a, &now, T0 + 33 * MIN) & APPT_ACT_RELEASE,
+	    APPT_ACT_RELEASE);
+	assert_int_equal(appt_phase(a), APPT_DONE);
+	assert_final("completed", "");
+	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->billable_s,
+	    (8 + 17) * 60);
+	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->wait_s, 0);
+	assert_int_equal(appt_open_alerts(a), 0);
+	/* Attendance: the caregiver on time, the patient 2 min late (within
+	 * the 5 min grace), nobody left early or overran. */
+	att("id:cg-1", "attendance", buf, sizeof(buf));
+	assert_string_equal(buf, "on_time");
+	att("id:pt-1", "late_minutes", buf, sizeof(buf));
+	assert_string_equal(buf, "2");
+	att("id:pt-1", "expected", buf, sizeof(buf));
+	assert_string_equal(buf, "true");
+	att("id:pt-1", "left_early_minutes", buf, sizeof(buf));
+	assert_string_equal(buf, "null");
+	/* Nothing after the end. */
+	caps_reset();
+	join(a, &pt, T0 + 40 * MIN);
+	assert_int_equal(appt_tick(a, T0 + 41 * MIN, &sink), 0);
+	assert_int_equal(ncaps, 0);
+	appt_free(a);
+}
+
+static void
+test_patient_wait(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct appt	*a;
+	int64_t		 now = T0 - 20 * MIN;
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	run(a, &now, T0 - 2 * MIN);
+	join(a, &pt, T0 - 2 * MIN);
+	run(a, &now, T0 + 2 * MIN);
+	assert_int_equal(alerts("patient_waiting", NULL, "raised"), 0);
+	run(a, &now, T0 + 3 * MIN);
+	assert_int_equal(alerts("patient_waiting", NULL, "raised"), 1);
+	run(a, &now, T0 + 5 * MIN);
+	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 1);
+	run(a, &now, T0 + 6 * MIN);
+	/* Raised once, not repeated while it holds. */
+	assert_int_equal(alerts("patient_waiting", NULL, "raised"), 1);
+	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 1);
+	join(a, &cg, T0 + 6 * MIN);
+	assert_int_equal(alerts("patient_waiting", NULL, "cleared"), 1);
+	assert_int_equal(alerts("caregiver_absent", NULL, "cleared"), 1);
+	assert_int_equal(appt_patient_wait_ms(a, now), 8 * MIN);
+	/* The caregiver drops: the patient waits again. */
+	leave(a, &cg, T0 + 10 * MIN, "disconnect");
+	join(a, &cg, T0 + 11 * MIN);
+	assert_int_equal(appt_patient_wait_ms(a, T0 + 11 * MIN), 9 * MIN);
+	assert_int_equal(appt_billable_ms(a, T0 + 11 * MIN), 4 * MIN);
+	appt_free(a);
+}
+
+static void
+test_nobody_came(void **state)
+{
+	struct appt	*a;
+	int64_t		 now = T0 - 20 * MIN;
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	assert_int_equal(run(a, &now, T0 + 29 * MIN) & APPT_ACT_RELEASE, 0);
+	assert_int_equal(alerts("no_show", NULL, "raised"), 0);
+	assert_int_equal(run(a, &now, T0 + 31 * MIN) & APPT_ACT_RELEASE,
+	    APPT_ACT_RELEASE);
+	assert_final("failed", "nobody_came");
+	/* Both roster members flagged, then cleared with the end. */
+	assert_int_equal(alerts("no_show", "member:cg-1", "raised"), 1);
+	assert_int_equal(alerts("no_show", "member:pt-1", "raised"), 1);
+	assert_int_equal(alerts("no_show", NULL, "cleared"), 2);
+	assert_int_equal(appt_open_alerts(a), 0);
+	appt_free(a);
+}
+
+static void
+test_caregiver_no_show(void **state)
+{
+	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct appt	*a;
+	int64_t		 now = T0 - 5 * MIN;
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	run(a, &now, T0);
+	join(a, &pt, T0);
+	run(a, &now, T0 + 30 * MIN);
+	assert_int_equal(alerts("no_show", "member:cg-1", "raised"), 1);
+	assert_int_equal(alerts("no_show", "member:pt-1", "raised"), 0);
+	leave(a, &pt, T0 + 31 * MIN, "leave");
+	assert_int_equal(run(a, &now, T0 + 34 * MIN) & APPT_ACT_RELEASE,
+	    APPT_ACT_RELEASE);
+	assert_final("failed", "caregiver_no_show");
+	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->wait_s, 31 * 60);
+	appt_free(a);
+}
+
+static void
+test_patient_no_show(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct appt	*a;
+	int64_t		 now = T0 - 5 * MIN;
+
+	(void)state;
+	/* No roster: the roles are still expected. */
+	a = booking(NULL, now, 0);
+	run(a, &now, T0);
+	join(a, &cg, T0);
+	run(a, &now, T0 + 30 * MIN);
+	assert_int_equal(alerts("no_show", "role:patient", "raised"), 1);
+	assert_int_equal(alerts("no_show", "role:caregiver", "raised"), 0);
+	assert_int_equal(alerts("unexpected_participant", NULL, "raised"), 0);
+	leave(a, &cg, T0 + 30 * MIN, "leave");
+	run(a, &now, T0 + 33 * MIN);
+	assert_final("failed", "patient_no_show");
+	appt_free(a);
+}
+
+static void
+test_ended_early_and_overrun(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct appt_policy pol;
+	struct appt	*a;
+	int64_t		 now = T0;
+	char		 buf[32];
+
+	(void)state;
+	appt_policy_defaults(&pol);
+	pol.auto_end_ms = 10 * MIN;
+	a = booking(&pol, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0 + 7 * MIN);
+	join(a, &pt, T0 + 8 * MIN);
+	leave(a, &pt, T0 + 12 * MIN, "leave");
+	leave(a, &cg, T0 + 13 * MIN, "leave");
+	att("id:cg-1", "attendance", buf, sizeof(buf));
+	assert_string_equal(buf, "late");
+	att("id:cg-1", "late_minutes", buf, sizeof(buf));
+	assert_string_equal(buf, "7");
+	att("id:pt-1", "left_early_minutes", buf, sizeof(buf));
+	assert_string_equal(buf, "18");
+	/* Nobody back within auto_end_after_minutes (10): ended. */
+	assert_int_equal(run(a, &now, T0 + 22 * MIN) & APPT_ACT_RELEASE, 0);
+	assert_int_equal(run(a, &now, T0 + 23 * MIN) & APPT_ACT_RELEASE,
+	    APPT_ACT_RELEASE);
+	assert_final("completed", "ended_early");
+	appt_free(a);
+
+	caps_reset();
+	now = T0;
+	cg = person("id:cg-1", "cg-1", "caregiver", "Dr Alice");
+	pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	a = booking(NULL, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0);
+	join(a, &pt, T0);
+	run(a, &now, T0 + 45 * MIN);
+	assert_int_equal(appt_phase(a), APPT_ACTIVE);	/* overrunning */
+	leave(a, &pt, T0 + 45 * MIN, "leave");
+	leave(a, &cg, T0 + 46 * MIN, "leave");
+	att("id:cg-1", "overran_minutes", buf, sizeof(buf));
+	assert_string_equal(buf, "16");
+	run(a, &now, T0 + 49 * MIN);
+	assert_final("completed", "");
+	appt_free(a);
+}
+
+static void
+test_technical_failure(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct appt	*a;
+	int64_t		 now = T0;
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0);
+	join(a, &pt, T0 + MIN);
+	leave(a, &pt, T0 + 5 * MIN, "disconnect");
+	run(a, &now, T0 + 6 * MIN);
+	assert_int_equal(alerts("participant_dropped", "id:pt-1", "raised"), 0);
+	run(a, &now, T0 + 7 * MIN);
+	assert_int_equal(alerts("participant_dropped", "id:pt-1", "raised"), 1);
+	leave(a, &cg, T0 + 9 * MIN, "leave");
+	run(a, &now, T0 + 40 * MIN);
+	assert_final("failed", "technical_failure");
+	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->billable_s, 4 * 60);
+	assert_int_equal(alerts("participant_dropped", "id:pt-1", "cleared"),
+	    1);
+	appt_free(a);
+}
+
+static void
+test_no_overlap(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct appt	*a;
+	int64_t		 now = T0;
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &pt, T0);
+	leave(a, &pt, T0 + 4 * MIN, "leave");
+	join(a, &cg, T0 + 6 * MIN);
+	leave(a, &cg, T0 + 20 * MIN, "leave");
+	run(a, &now, T0 + 33 * MIN);
+	assert_final("failed", "no_overlap");
+	assert_int_equal(count(EVENT_BILLABLE_START), 0);
+	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->wait_s, 4 * 60);
+	appt_free(a);
+}
+
+static void
+test_cancel_and_not_observed(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct appt	*a;
+	int64_t		 now = T0 - MIN;
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0);
+	run(a, &now, T0 + 31 * MIN);
+	assert_int_equal(alerts("no_show", "member:pt-1", "raised"), 1);
+	appt_cancel(a, now, "patient called in sick", &sink);
+	assert_int_equal(appt_phase(a), APPT_DONE);
+	assert_final("cancelled", "patient called in sick");
+	assert_int_equal(alerts("no_show", "member:pt-1", "cleared"), 1);
+	appt_cancel(a, now, NULL, &sink);	/* once */
+	assert_int_equal(count(EVENT_APPOINTMENT_STATUS), 2);
+	appt_free(a);
+
+	/* Loaded after its end (the daemon was down): not observed. */
+	caps_reset();
+	now = T0 + 31 * MIN;
+	a = booking(NULL, now, 2);
+	assert_int_equal(appt_tick(a, now, &sink), APPT_ACT_RELEASE);
+	assert_final("failed", "not_observed");
+	assert_int_equal(count(EVENT_ALERT), 0);
+	appt_free(a);
+}
+
+static void
+test_roles_unknown(void **state)
+{
+	struct participant_rec x = person("nick:x", NULL, "unknown", "x");
+	struct participant_rec y = person("nick:y", NULL, "unknown", "y");
+	struct appt	*a;
+	int64_t		 now = T0;
+
+	(void)state;
+	a = booking(NULL, now, 0);
+	appt_tick(a, now, &sink);
+	room_sess.peak_participants = 2;
+	join(a, &x, T0);
+	join(a, &y, T0);
+	/* Not a caregiver: the caregiver is missing. */
+	run(a, &now, T0 + 6 * MIN);
+	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 1);
+	leave(a, &x, T0 + 30 * MIN, "leave");
+	leave(a, &y, T0 + 30 * MIN, "leave");
+	run(a, &now, T0 + 33 * MIN);
+	assert_final("completed", "roles_unknown");
+	appt_free(a);
+}
+
+/* Matching by name when the identity has no id; the roster role wins. */
+static void
+test_roster_match_and_unexpected(void **state)
+{
+	struct participant_rec cg = person("sid:1", NULL, "unknown",
+	    "dr alice");
+	struct participant_rec pt = person("id:pt-1", "pt-1", "guest", "B");
+	struct participant_rec st = person("id:zz", "zz", "caregiver",
+	    "Stranger");
+	struct appt	*a;
+	int64_t		 now = T0;
+	char		 buf[16];
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0);
+	join(a, &pt, T0);
+	assert_int_equal(count(EVENT_BILLABLE_START), 1);
+	join(a, &st, T0 + MIN);
+	assert_int_equal(alerts("unexpected_participant", "id:zz", "raised"),
+	    1);
+	att("id:zz", "expected", buf, sizeof(buf));
+	assert_string_equal(buf, "false");
+	att("sid:1", "expected", buf, sizeof(buf));
+	assert_string_equal(buf, "true");
+	leave(a, &st, T0 + 2 * MIN, "leave");
+	assert_int_equal(alerts("unexpected_participant", "id:zz", "cleared"),
+	    1);
+	appt_free(a);
+}
+
+/* --- rules ---------------------------------------------------------------- */
+
+static void
+test_connection_rules(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct appt_policy pol;
+	struct appt	*a;
+	int64_t		 now = T0;
+	int		 i;
+
+	(void)state;
+	appt_policy_defaults(&pol);
+	pol.disconnects = 3;
+	pol.disconnect_window_ms = 10 * MIN;
+	pol.drop_ms = 10 * MIN;
+	a = booking(&pol, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0);
+	for (i = 0; i < 3; i++) {
+		leave(a, &cg, T0 + (2 * i + 1) * MIN, "disconnect");
+		join(a, &cg, T0 + (2 * i + 1) * MIN + 20000);
+	}
+	assert_int_equal(alerts("repeated_disconnects", "id:cg-1", "raised"),
+	    1);
+	assert_int_equal(alerts("participant_dropped", NULL, "raised"), 0);
+	/* The first disconnect leaves the 10 min window at T0 + 11. */
+	run(a, &now, T0 + 10 * MIN);
+	assert_int_equal(alerts("repeated_disconnects", NULL, "cleared"), 0);
+	run(a, &now, T0 + 11 * MIN + 10000);
+	assert_int_equal(alerts("repeated_disconnects", NULL, "cleared"), 1);
+
+	cg.connection_quality = "poor";
+	pev(a, EVENT_ROLLUP, T0 + 12 * MIN, &cg, NULL);
+	assert_int_equal(alerts("poor_connection", "id:cg-1", "raised"), 1);
+	pev(a, EVENT_ROLLUP, T0 + 12 * MIN + 1000, &cg, NULL);
+	assert_int_equal(alerts("poor_connection", "id:cg-1", "raised"), 1);
+	cg.connection_quality = "fair";
+	pev(a, EVENT_ROLLUP, T0 + 13 * MIN, &cg, NULL);
+	assert_int_equal(alerts("poor_connection", "id:cg-1", "cleared"), 1);
+	appt_free(a);
+}
+
+static void
+test_feature_rules(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct appt_policy pol;
+	struct appt	*a;
+	int64_t		 now = T0;
+
+	(void)state;
+	appt_policy_defaults(&pol);
+	pol.enable_chat = 0;
+	pol.enable_screen_share = 0;
+	pol.enable_recording = 1;
+	pol.record_meetings = 1;
+	pol.recording_missing_ms = 2 * MIN;
+	a = booking(&pol, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0);
+	join(a, &pt, T0);
+	pev(a, EVENT_SCREENSHARE_START, T0 + MIN, &cg, NULL);
+	assert_int_equal(alerts("screenshare_disabled", "id:cg-1", "raised"),
+	    1);
+	pev(a, EVENT_SCREENSHARE_STOP, T0 + MIN + 5000, &cg, NULL);
+	assert_int_equal(alerts("screenshare_disabled", "id:cg-1", "cleared"),
+	    1);
+	pt.messages_sent = 1;
+	pev(a, EVENT_CHAT_MESSAGE, T0 + MIN, &pt, NULL);
+	pt.messages_sent = 2;
+	pev(a, EVENT_CHAT_MESSAGE, T0 + MIN + 1, &pt, NULL);
+	assert_int_equal(alerts("chat_disabled", "id:pt-1", "raised"), 1);
+	run(a, &now, T0 + 2 * MIN + 10000);
+	assert_int_equal(alerts("recording_missing", NULL, "raised"), 1);
+	room_sess.recording_status = "recording";
+	pev(a, EVENT_RECORDING_START, T0 + 3 * MIN, NULL, NULL);
+	assert_int_equal(alerts("recording_missing", NULL, "cleared"), 1);
+	assert_int_equal(alerts("recording_not_allowed", NULL, "raised"), 0);
+	appt_free(a);
+
+	/* Recording while not allowed; the rules list filters. */
+	caps_reset();
+	now = T0;
+	appt_policy_defaults(&pol);
+	pol.enable_recording = 0;
+	pol.enable_chat = 0;
+	snprintf(pol.rules, sizeof(pol.rules), "no_show, recording_not_allowed");
+	cg = person("id:cg-1", "cg-1", "caregiver", "Dr Alice");
+	a = booking(&pol, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0);
+	cg.messages_sent = 3;
+	pev(a, EVENT_CHAT_MESSAGE, T0 + MIN, &cg, NULL);
+	room_sess.recording_status = "recording";
+	pev(a, EVENT_RECORDING_START, T0 + MIN, NULL, NULL);
+	assert_int_equal(alerts("recording_not_allowed", NULL, "raised"), 1);
+	room_sess.recording_status = "recorded";
+	pev(a, EVENT_RECORDING_STOP, T0 + 2 * MIN, NULL, NULL);
+	assert_int_equal(alerts("recording_not_allowed", NULL, "cleared"), 1);
+	run(a, &now, T0 + 10 * MIN);
+	assert_int_equal(alerts("chat_disabled", NULL, "raised"), 0);
+	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 0);
+	appt_free(a);
+}
+
+/* A leave stamped before the previous join (observer gap repair). */
+static void
+test_out_of_order(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct appt	*a;
+	int64_t		 now = T0;
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0 + 5 * MIN);
+	join(a, &pt, T0 + 5 * MIN);
+	/* The observer learns at T0 + 9 that the patient left at T0 + 4. */
+	leave(a, &pt, T0 + 4 * MIN, "disconnect");
+	assert_true(appt_billable_ms(a, T0 + 9 * MIN) >= 0);
+	assert_int_equal(appt_billable_ms(a, T0 + 9 * MIN), 0);
+	join(a, &pt, T0 + 9 * MIN);
+	assert_int_equal(appt_billable_ms(a, T0 + 10 * MIN), MIN);
+	appt_free(a);
+}
+
+static void
+test_update(void **state)
+{
+	struct appt_booking	 b;
+	struct appt_policy	 pol;
+	struct appt		*a;
+	int64_t			 now = T0 - 60 * MIN;
+
+	(void)state;
+	appt_policy_defaults(&pol);
+	a = booking(&pol, now, 2);
+	assert_int_equal(appt_tick(a, T0 - 14 * MIN, &sink), APPT_ACT_JOIN);
+	appt_free(a);
+
+	caps_reset();
+	a = booking(&pol, now, 2);
+	memset(&b, 0, sizeof(b));
+	b.uid = "appt:A1";
+	b.appointment_id = "A1";
+	b.room = "room1";
+	b.room_jid = "room1@conference.meet.jitsi";
+	b.start_ms = T0 + 60 * MIN;		/* moved an hour later */
+	b.duration_ms = 30 * MIN;
+	b.roster = roster2;
+	b.nroster = 1;
+	pol.early_join_ms = 5 * MIN;
+	appt_update(a, &b, &pol);
+	assert_int_equal(appt_tick(a, T0 - 14 * MIN, &sink), 0);
+	assert_int_equal(appt_tick(a, T0 + 54 * MIN, &sink), 0);
+	assert_int_equal(appt_tick(a, T0 + 55 * MIN, &sink), APPT_ACT_JOIN);
+	assert_string_equal(appt_uid(a), "appt:A1");
+	assert_string_equal(appt_id(a), "A1");
+	assert_string_equal(appt_room(a), "room1");
+	appt_free(a);
+	appt_free(NULL);
+}
+
+/* Hostile names travel as JSON, never break it. */
+static void
+test_hostile_names(void **state)
+{
+	char		 nick[2048];
+	struct participant_rec cg;
+	struct appt	*a;
+	int64_t		 now = T0;
+	json_t		*j;
+	size_t		 i;
+
+	(void)state;
+	memset(nick, 'x', sizeof(nick) - 1);
+	nick[sizeof(nick) - 1] = '\0';
+	memcpy(nick, "\"}\xff\xfe'); --", 11);
+	cg = person("id:zz", "zz", "caregiver", nick);
+	a = booking(NULL, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0);
+	assert_true(alerts("unexpected_participant", NULL, "raised") == 1);
+	for (i = 0; i < ncaps; i++) {
+		if (caps[i].data == NULL)
+			continue;
+		j = json_loads(caps[i].data, 0, NULL);
+		assert_non_null(j);
+		json_decref(j);
+	}
+	appt_free(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_window_opens, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_completed_billable, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_patient_wait, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_nobody_came, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_caregiver_no_show, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_patient_no_show, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ended_early_and_overrun,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_technical_failure, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_no_overlap, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_and_not_observed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roles_unknown, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_roster_match_and_unexpected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_rules, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_feature_rules, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_names, setup,
+		    teardown),
+	};
+
+	log_init(0, "test_appt");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
