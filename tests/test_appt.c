@@ -70,7 +70,7 @@ caps_reset(void)
 
 	for (i = 0; i < ncaps; i++)
 		free(caps[i].data);
-	caps_reset();
+	ncaps = 0;
 }
 
 static int
