@@ -108,6 +108,7 @@ struct appt {
 	const char		*final_status;
 	const char		*final_reason;
 	char			*cancel_reason;
+	int			 ending;	/* decided; appt_end() next */
 };
 
 const char *const appt_rules[] = {
@@ -1108,6 +1109,9 @@ appt_event(struct appt *a, const struct event *ev,
 		free(a->mirror);
 		a->mirror = event_session_dup(s);
 	}
+	/* Decided: only the room's closing snapshot is still of use. */
+	if (a->ending)
+		return;
 	if (s->recording_status != NULL)
 		snprintf(a->recording, sizeof(a->recording), "%s",
 		    s->recording_status);
@@ -1144,14 +1148,16 @@ appt_tick(struct appt *a, int64_t now, const struct event_sink *sink)
 		a->clock = now;
 	if (a->phase == APPT_DONE)
 		return 0;
+	if (a->ending)
+		return APPT_ACT_END;
 	if (a->phase == APPT_PENDING) {
 		if (a->created > end_ms(a)) {
-			a->final_status = "failed";
-			a->final_reason = "not_observed";
 			log_warnx("appointment %s ended before the observer "
 			    "started: not observed", a->appt_id);
-			finish(a, now, sink);
-			return APPT_ACT_RELEASE;
+			a->final_status = "failed";
+			a->final_reason = "not_observed";
+			a->ending = 1;
+			return APPT_ACT_END;
 		}
 		if (now < a->start - a->pol.early_join_ms)
 			return 0;
@@ -1163,8 +1169,8 @@ appt_tick(struct appt *a, int64_t now, const struct event_sink *sink)
 	evaluate(a, now, sink);
 	if (should_end(a, now)) {
 		decide(a, now);
-		finish(a, now, sink);
-		return APPT_ACT_RELEASE;
+		a->ending = 1;
+		return APPT_ACT_END;
 	}
 	s = mirror(a, now);
 	if (s->billable_s != a->emitted_billable_s ||
@@ -1174,6 +1180,16 @@ appt_tick(struct appt *a, int64_t now, const struct event_sink *sink)
 		emit(a, EVENT_APPOINTMENT_ROLLUP, now, s, NULL, NULL, sink);
 	}
 	return APPT_ACT_JOIN;
+}
+
+void
+appt_end(struct appt *a, int64_t now, const struct event_sink *sink)
+{
+	if (a->phase == APPT_DONE || !a->ending)
+		return;
+	if (now > a->clock)
+		a->clock = now;
+	finish(a, now, sink);
 }
 
 void

@@ -71,7 +71,8 @@ enum appt_phase {
 
 /* What the caller should do after appt_tick(); bit flags. */
 #define APPT_ACT_JOIN		0x01	/* be in the room */
-#define APPT_ACT_RELEASE	0x02	/* just ended: leave the room */
+#define APPT_ACT_END		0x02	/* over: leave the room, then call
+					   appt_end() */
 
 /* The names of the alert rules, NULL-terminated (for docs and checks). */
 extern const char *const appt_rules[];
@@ -110,13 +111,24 @@ const struct session_rec *appt_session(const struct appt *);
 void		 appt_event(struct appt *, const struct event *ev,
 		    const struct event_sink *);
 
-/* Time passes: windows open, rules fire, the appointment ends. */
+/*
+ * Time passes: windows open, rules fire.  Returns APPT_ACT_JOIN while the
+ * room is wanted, APPT_ACT_END once the appointment is over by the rules
+ * (its outcome decided).  The caller then leaves the room, so room.c's
+ * closing snapshot of the session comes first, and calls appt_end(),
+ * which emits the outcome: the last word on the session row.
+ */
 int		 appt_tick(struct appt *, int64_t now,
+		    const struct event_sink *);
+
+/* After APPT_ACT_END: clear the alerts, emit the outcome; DONE. */
+void		 appt_end(struct appt *, int64_t now,
 		    const struct event_sink *);
 
 /*
  * Cancelled from outside (the schedule says so): DONE with status
- * "cancelled", open alerts cleared.  Nothing when already done.
+ * "cancelled", open alerts cleared.  Nothing when already done.  Leave
+ * the room first, as for appt_end().
  */
 void		 appt_cancel(struct appt *, int64_t now, const char *reason,
 		    const struct event_sink *);

@@ -103,6 +103,7 @@ struct session {
 	struct session_rec	 rec;
 	char			*uid;
 	char			*meeting_id;
+	char			*appointment_id;
 	char			*end_reason;
 	int			 open;
 	int			 present;	/* participants present now */
@@ -132,6 +133,9 @@ struct room {
 	int64_t			 empty_since;	/* 0: participants present */
 	char			*meeting_id;	/* last known meeting id */
 	char			*pending_stats;	/* speakerstats before open */
+	char			*appt_uid;	/* attached appointment */
+	char			*appt_id;
+	int			 appt_sessions;	/* sessions opened for it */
 
 	/* focus state, kept across sessions of the same room */
 	int			 have_rec;
@@ -286,6 +290,7 @@ sess_sync(struct room *r, int64_t now)
 	s->rec.room = r->name;
 	s->rec.room_jid = r->jid;
 	s->rec.meeting_id = s->meeting_id;
+	s->rec.appointment_id = s->appointment_id;
 	s->rec.end_reason = s->end_reason;
 	if (s->open)
 		s->rec.duration_s = (now - s->rec.start_ms) / 1000;
@@ -557,7 +562,18 @@ session_open(struct room *r, int64_t start, int64_t now,
 
 	memset(s, 0, sizeof(*s));
 	s->open = 1;
-	xasprintf(&s->uid, "%s/%lld", r->jid, (long long)start);
+	/*
+	 * The appointment's first meeting is its booked row; a later one
+	 * (the room was destroyed and re-created) gets a row of its own
+	 * with the same appointment id.
+	 */
+	if (r->appt_uid != NULL && r->appt_sessions++ == 0)
+		s->uid = xstrdup(r->appt_uid);
+	else if (r->appt_uid != NULL)
+		xasprintf(&s->uid, "%s/%lld", r->appt_uid, (long long)start);
+	else
+		xasprintf(&s->uid, "%s/%lld", r->jid, (long long)start);
+	s->appointment_id = xstrdup_null(r->appt_id);
 	s->meeting_id = xstrdup_null(r->meeting_id);
 	s->rec.start_ms = start;
 	s->rec.status = "active";
@@ -1159,6 +1175,7 @@ session_close(struct room *r, int64_t ts, const char *reason,
 	s->open = 0;
 	parts_clear(r);
 	free(s->uid);
+	free(s->appointment_id);
 	free(s->meeting_id);
 	free(s->end_reason);
 	memset(s, 0, sizeof(*s));
@@ -1520,6 +1537,9 @@ room_free(struct room *r)
 	occ_clear(r);
 	parts_clear(r);
 	free(r->sess.uid);
+	free(r->sess.appointment_id);
+	free(r->appt_uid);
+	free(r->appt_id);
 	free(r->sess.meeting_id);
 	free(r->sess.end_reason);
 	free(r->jid);
@@ -1633,4 +1653,30 @@ room_left(struct room *r, int64_t now, const char *reason,
 	r->gap_start = 0;
 	r->empty_since = 0;
 	r->state = ROOM_IDLE;
+}
+
+void
+room_set_appointment(struct room *r, const char *uid,
+    const char *appointment_id)
+{
+	if (uid != NULL && r->appt_uid != NULL && strcmp(uid, r->appt_uid) ==
+	    0)
+		return;
+	free(r->appt_uid);
+	free(r->appt_id);
+	r->appt_uid = xstrdup_null(uid);
+	r->appt_id = xstrdup_null(uid != NULL ? appointment_id : NULL);
+	r->appt_sessions = 0;
+	/* A meeting already under way belongs to it from now on. */
+	if (r->sess.open) {
+		free(r->sess.appointment_id);
+		r->sess.appointment_id = xstrdup_null(r->appt_id);
+		r->sess.rec.appointment_id = r->sess.appointment_id;
+	}
+}
+
+const char *
+room_appointment(const struct room *r)
+{
+	return r->appt_id;
 }

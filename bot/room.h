@@ -56,6 +56,17 @@ const struct session_rec *room_session(const struct room *);
 /* Number of participants (not focus, observer, hidden) present now. */
 int		 room_participants_present(const struct room *);
 
+/*
+ * Attach the room to a scheduled appointment (uid: its session_uid) or,
+ * with NULL, detach it.  The next session opened takes uid as its own
+ * (later ones "<uid>/<start>") and every session carries the appointment
+ * id; a session already open only gets the appointment id.
+ */
+void		 room_set_appointment(struct room *, const char *uid,
+		    const char *appointment_id);
+/* The attached appointment id, or NULL. */
+const char	*room_appointment(const struct room *);
+
 /* The caller sent a join presence: IDLE or LOST -> JOINING. */
 void		 room_join_sent(struct room *, int64_t now);
 

@@ -186,10 +186,14 @@ booking(const struct appt_policy *pol, int64_t created, size_t nroster)
 static int
 run(struct appt *a, int64_t *now, int64_t until)
 {
-	int	 act = 0;
+	int	 act = 0, r;
 
-	for (; *now <= until; *now += 10000)
-		act |= appt_tick(a, *now, &sink);
+	for (; *now <= until; *now += 10000) {
+		r = appt_tick(a, *now, &sink);
+		if (r & APPT_ACT_END)
+			appt_end(a, *now, &sink);
+		act |= r;
+	}
 	*now = until;
 	return act;
 }
@@ -339,9 +343,9 @@ test_completed_billable(void **state)
 	assert_int_equal(last(EVENT_APPOINTMENT_ROLLUP)->billable_s, 16 * 60);
 	leave(a, &pt, T0 + 29 * MIN, "leave");
 	leave(a, &cg, T0 + 30 * MIN, "leave");
-	assert_int_equal(run(a, &now, T0 + 31 * MIN) & APPT_ACT_RELEASE, 0);
-	assert_int_equal(run(a, &now, T0 + 33 * MIN) & APPT_ACT_RELEASE,
-	    APPT_ACT_RELEASE);
+	assert_int_equal(run(a, &now, T0 + 31 * MIN) & APPT_ACT_END, 0);
+	assert_int_equal(run(a, &now, T0 + 33 * MIN) & APPT_ACT_END,
+	    APPT_ACT_END);
 	assert_int_equal(appt_phase(a), APPT_DONE);
 	assert_final("completed", "");
 	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->billable_s,
@@ -409,10 +413,10 @@ test_nobody_came(void **state)
 
 	(void)state;
 	a = booking(NULL, now, 2);
-	assert_int_equal(run(a, &now, T0 + 29 * MIN) & APPT_ACT_RELEASE, 0);
+	assert_int_equal(run(a, &now, T0 + 29 * MIN) & APPT_ACT_END, 0);
 	assert_int_equal(alerts("no_show", NULL, "raised"), 0);
-	assert_int_equal(run(a, &now, T0 + 31 * MIN) & APPT_ACT_RELEASE,
-	    APPT_ACT_RELEASE);
+	assert_int_equal(run(a, &now, T0 + 31 * MIN) & APPT_ACT_END,
+	    APPT_ACT_END);
 	assert_final("failed", "nobody_came");
 	/* Both roster members flagged, then cleared with the end. */
 	assert_int_equal(alerts("no_show", "member:cg-1", "raised"), 1);
@@ -437,8 +441,8 @@ test_caregiver_no_show(void **state)
 	assert_int_equal(alerts("no_show", "member:cg-1", "raised"), 1);
 	assert_int_equal(alerts("no_show", "member:pt-1", "raised"), 0);
 	leave(a, &pt, T0 + 31 * MIN, "leave");
-	assert_int_equal(run(a, &now, T0 + 34 * MIN) & APPT_ACT_RELEASE,
-	    APPT_ACT_RELEASE);
+	assert_int_equal(run(a, &now, T0 + 34 * MIN) & APPT_ACT_END,
+	    APPT_ACT_END);
 	assert_final("failed", "caregiver_no_show");
 	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->wait_s, 31 * 60);
 	appt_free(a);
@@ -494,9 +498,9 @@ test_ended_early_and_overrun(void **state)
 	att("id:pt-1", "left_early_minutes", buf, sizeof(buf));
 	assert_string_equal(buf, "18");
 	/* Nobody back within auto_end_after_minutes (10): ended. */
-	assert_int_equal(run(a, &now, T0 + 22 * MIN) & APPT_ACT_RELEASE, 0);
-	assert_int_equal(run(a, &now, T0 + 23 * MIN) & APPT_ACT_RELEASE,
-	    APPT_ACT_RELEASE);
+	assert_int_equal(run(a, &now, T0 + 22 * MIN) & APPT_ACT_END, 0);
+	assert_int_equal(run(a, &now, T0 + 23 * MIN) & APPT_ACT_END,
+	    APPT_ACT_END);
 	assert_final("completed", "ended_early");
 	appt_free(a);
 
@@ -596,7 +600,9 @@ test_cancel_and_not_observed(void **state)
 	caps_reset();
 	now = T0 + 31 * MIN;
 	a = booking(NULL, now, 2);
-	assert_int_equal(appt_tick(a, now, &sink), APPT_ACT_RELEASE);
+	assert_int_equal(appt_tick(a, now, &sink), APPT_ACT_END);
+	assert_int_equal(count(EVENT_APPOINTMENT_STATUS), 0);
+	appt_end(a, now, &sink);
 	assert_final("failed", "not_observed");
 	assert_int_equal(count(EVENT_ALERT), 0);
 	appt_free(a);
