@@ -35,7 +35,8 @@ FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 COMMON = bot/log.c bot/xmalloc.c bot/event.c
 PARSE = bot/presence.c bot/message.c
 STORE = storage/db.c storage/writer.c storage/report.c
-SRCS = bot/main.c bot/config.c bot/xmpp.c bot/room.c bot/appt.c $(PARSE) $(COMMON) \
+SRCS = bot/main.c bot/config.c bot/xmpp.c bot/room.c bot/appt.c bot/notify.c \
+	$(PARSE) $(COMMON) storage/bookings.c \
 	$(STORE) storage/report_cli.c
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

@@ -48,10 +48,15 @@ struct key {
 
 /* Sorted by name: keys_sorted() checks it in the tests. */
 static const struct key keys[] = {
+	{ "alerts.admin_jids",		KEY_STR, OFF(alert_jids), 0, 0, 0 },
+	{ "alerts.command",		KEY_STR, OFF(alert_command), 0, 0, 0 },
+	{ "alerts.command_timeout_s",	KEY_INT, OFF(alert_timeout_s), 1, 3600, 0 },
 	{ "rooms.join",			KEY_ROOMS, OFF(rooms), 0, 0, 0 },
 	{ "rooms.leave_grace_s",	KEY_INT, OFF(leave_grace_s), 0, 86400, 0 },
 	{ "rooms.retry_max_s",		KEY_INT, OFF(retry_max_s), 1, 86400, 0 },
 	{ "rooms.retry_min_s",		KEY_INT, OFF(retry_min_s), 1, 86400, 0 },
+	{ "schedule.horizon_h",		KEY_INT, OFF(schedule_horizon_h), 1, 8784, 0 },
+	{ "schedule.poll_s",		KEY_INT, OFF(schedule_poll_s), 1, 3600, 0 },
 	{ "storage.database",		KEY_STR, OFF(database), 0, 0, 0 },
 	{ "storage.flush_count",	KEY_INT, OFF(flush_count), 1, 100000, 0 },
 	{ "storage.flush_ms",		KEY_INT, OFF(flush_ms), 10, 250, 0 },
@@ -327,6 +332,9 @@ config_init(struct config *c)
 	c->role_field = xstrdup("group");
 	c->ip_mode = xstrdup("hash");
 	c->rollup_interval_s = 5;
+	c->alert_timeout_s = 10;
+	c->schedule_poll_s = 5;
+	c->schedule_horizon_h = 48;
 }
 
 void
@@ -347,6 +355,8 @@ config_free(struct config *c)
 	free(c->database);
 	free(c->role_field);
 	free(c->ip_mode);
+	free(c->alert_jids);
+	free(c->alert_command);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -453,8 +463,8 @@ finish(struct parse *ps)
 		}
 	}
 	if (c->nrooms == 0 && !c->join_all)
-		log_warnx("%s: rooms.join lists no room: nothing to observe",
-		    ps->name);
+		log_info("%s: rooms.join lists no room: observing scheduled "
+		    "appointments only", ps->name);
 	if (c->reconnect_min_s > c->reconnect_max_s) {
 		log_warnx("%s: xmpp.reconnect_min_s exceeds reconnect_max_s",
 		    ps->name);
@@ -572,4 +582,11 @@ config_dump(const struct config *c, FILE *fp)
 	fprintf(fp, "[tracking]\nrole_field = %s\nip_mode = %s\n"
 	    "rollup_interval_s = %d\n", c->role_field, c->ip_mode,
 	    c->rollup_interval_s);
+	fprintf(fp, "[schedule]\npoll_s = %d\nhorizon_h = %d\n",
+	    c->schedule_poll_s, c->schedule_horizon_h);
+	fprintf(fp, "[alerts]\nadmin_jids = %s\ncommand = %s\n"
+	    "command_timeout_s = %d\n",
+	    c->alert_jids != NULL ? c->alert_jids : "",
+	    c->alert_command != NULL ? c->alert_command : "",
+	    c->alert_timeout_s);
 }

@@ -50,6 +50,16 @@ struct config {
 	char		*role_field;	/* "group": <identity><group> */
 	char		*ip_mode;	/* store | hash | none ("hash") */
 	int		 rollup_interval_s;	/* 5 */
+
+	/* [schedule] */
+	int		 schedule_poll_s;	/* 5: re-read the schedule */
+	int		 schedule_horizon_h;	/* 48: look this far ahead */
+
+	/* [alerts] */
+	char		*alert_jids;	/* comma-separated; with the ones in
+					   meeting_settings.alert_admin_jids */
+	char		*alert_command;	/* run with the alert JSON on stdin */
+	int		 alert_timeout_s;	/* 10: then it is killed */
 };
 
 /* Fill c with defaults; strings are owned (config_free). */

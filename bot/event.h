@@ -75,7 +75,9 @@ struct session_rec {
 	const char	*appointment_id; /* NULL until scheduling knows it */
 	int64_t		 start_ms;
 	int64_t		 end_ms;
-	const char	*status;	/* "active", "completed", "failed" */
+	const char	*status;	/* "active", "completed", "failed";
+					   NULL: keep the stored status (an
+					   appointment's row, see appt.c) */
 	const char	*end_reason;	/* NULL while active */
 	int64_t		 duration_s;
 	int		 participant_count;	/* distinct persons */

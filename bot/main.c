@@ -1,7 +1,8 @@
 /*
  * teletrack's entry point: the command table (run, check-config, report,
- * version), option parsing and signal flags.  Nothing else lives here:
- * run wires the config, the database writer and the XMPP loop together.
+ * schedule, settings, version), option parsing and signal flags.  Nothing
+ * else lives here: run wires the config, the database writer and the XMPP
+ * loop together.
  */
 #include <errno.h>
 #include <signal.h>
@@ -10,10 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bookings.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
 #include "report_cli.h"
+#include "schedule_cli.h"
 #include "writer.h"
 #include "xmpp.h"
 
@@ -36,6 +39,10 @@ usage(void)
 	    "       teletrack check-config -c FILE [-v]\n"
 	    "       teletrack report [-c FILE | -d DBFILE] [-f text|csv|json] "
 	    "REPORT [args]\n"
+	    "       teletrack schedule [-c FILE | -d DBFILE] "
+	    "add|list|cancel|import [args]\n"
+	    "       teletrack settings [-c FILE | -d DBFILE] "
+	    "[show [-f text|csv|json] | set KEY=VALUE...]\n"
 	    "       teletrack version\n"
 	    "Reports: teletrack report help\n");
 }
@@ -64,16 +71,35 @@ parse_common(int argc, char **argv, const char **conf, int *verbose)
 	return 0;
 }
 
+/* What the XMPP loop's hooks reach: the writer and the database. */
+struct daemon {
+	struct writer		*w;
+	struct db		*db;
+	const struct config	*cfg;
+};
+
 static int
 flush_due(void *arg, int64_t now)
 {
-	return writer_due(arg, now);
+	struct daemon	*d = arg;
+
+	return writer_due(d->w, now);
 }
 
 static int
 flush(void *arg)
 {
-	return writer_flush(arg);
+	struct daemon	*d = arg;
+
+	return writer_flush(d->w);
+}
+
+static int
+schedule(void *arg, int64_t now, int64_t horizon_ms, struct bookings *out)
+{
+	struct daemon	*d = arg;
+
+	return bookings_load(d->db, now, horizon_ms, d->cfg->muc_domain, out);
 }
 
 static int
@@ -84,6 +110,7 @@ cmd_run(int argc, char **argv)
 	struct db_settings	 set;
 	struct writer		*w;
 	struct bot_hooks	 hooks;
+	struct daemon		 dm;
 	struct sigaction	 sa;
 	const char		*conf = NULL;
 	char			 err[256];
@@ -115,7 +142,11 @@ cmd_run(int argc, char **argv)
 	hooks.sink.arg = w;
 	hooks.flush_due = flush_due;
 	hooks.flush = flush;
-	hooks.arg = w;
+	hooks.schedule = schedule;
+	dm.w = w;
+	dm.db = db;
+	dm.cfg = &cfg;
+	hooks.arg = &dm;
 	hooks.quality_fair_per_hour = set.quality_fair_per_hour;
 	hooks.quality_poor_per_hour = set.quality_poor_per_hour;
 
@@ -185,6 +216,44 @@ cmd_report(int argc, char **argv)
 	return report_cli_run(getenv("TELETRACK_DB"), argc, argv);
 }
 
+/*
+ * schedule and settings: the database as for report ("-c FILE" first,
+ * else -d DBFILE, which the command parses, else $TELETRACK_DB).
+ */
+static int
+with_database(int argc, char **argv,
+    int (*run)(FILE *, const char *, int, char **))
+{
+	struct config	 cfg;
+	int		 rc;
+
+	log_init(0, "teletrack");
+	if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
+		config_init(&cfg);
+		if (config_load_file(argv[2], &cfg) == -1) {
+			config_free(&cfg);
+			return 1;
+		}
+		argv[2] = argv[0];
+		rc = run(stdout, cfg.database, argc - 2, argv + 2);
+		config_free(&cfg);
+		return rc;
+	}
+	return run(stdout, getenv("TELETRACK_DB"), argc, argv);
+}
+
+static int
+cmd_schedule(int argc, char **argv)
+{
+	return with_database(argc, argv, schedule_cli_run);
+}
+
+static int
+cmd_settings(int argc, char **argv)
+{
+	return with_database(argc, argv, schedule_cli_settings);
+}
+
 static int
 cmd_version(int argc, char **argv)
 {
@@ -201,6 +270,8 @@ static const struct {
 	{ "check-config",	cmd_check_config },
 	{ "report",		cmd_report },
 	{ "run",		cmd_run },
+	{ "schedule",		cmd_schedule },
+	{ "settings",		cmd_settings },
 	{ "version",		cmd_version },
 };
 

@@ -576,7 +576,12 @@ session_open(struct room *r, int64_t start, int64_t now,
 	s->appointment_id = xstrdup_null(r->appt_id);
 	s->meeting_id = xstrdup_null(r->meeting_id);
 	s->rec.start_ms = start;
-	s->rec.status = "active";
+	/*
+	 * An appointment's booked row has its status from the appointment
+	 * (appt.c): NULL here means "keep what is stored".
+	 */
+	s->rec.status = s->uid != NULL && r->appt_uid != NULL &&
+	    strcmp(s->uid, r->appt_uid) == 0 ? NULL : "active";
 	s->rec.recording_status = "not_recorded";
 
 	d = json_object();
@@ -1154,7 +1159,9 @@ session_close(struct room *r, int64_t ts, const char *reason,
 	 * the room at the same time, so the appointment did not take place
 	 * (nobody came, or only one side did).
 	 */
-	s->rec.status = s->rec.peak_participants >= 2 ? "completed" : "failed";
+	if (s->rec.status != NULL)
+		s->rec.status = s->rec.peak_participants >= 2 ? "completed" :
+		    "failed";
 	set_str(&s->end_reason, reason);
 
 	/* Persist each participant's final figures, then the end. */

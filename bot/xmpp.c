@@ -33,12 +33,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <strophe.h>
 
+#include "appt.h"
+#include "bookings.h"
 #include "config.h"
 #include "event.h"
 #include "log.h"
 #include "message.h"
+#include "notify.h"
 #include "presence.h"
 #include "room.h"
 #include "xmalloc.h"
@@ -61,7 +65,21 @@ struct watched {
 	char		*info_id;	/* pending disco#info id */
 	int64_t		 info_deadline;
 	int64_t		 self_ms;	/* our self-presence arrived */
-	int		 dynamic;	/* added by join = all */
+	int		 dynamic;	/* ROOM_CONFIG, ROOM_ALL, ROOM_SCHEDULED */
+};
+
+#define ROOM_CONFIG	0	/* [rooms] join: observed always */
+#define ROOM_ALL	1	/* join = all: observed while it lives */
+#define ROOM_SCHEDULED	2	/* only while an appointment wants it */
+
+/* Retry a missing scheduled room at least this often: people are due. */
+#define APPT_RETRY_MAX_S	5
+#define APPT_KEEP_MS		3600000	/* forget an ended appointment */
+
+struct tracked {
+	struct appt	*a;
+	int		 seen;		/* in the latest schedule read */
+	int64_t		 done_at;	/* 0 while not done */
 };
 
 struct bot {
@@ -82,6 +100,14 @@ struct bot {
 	char			*modinfo_id;
 	char			*items_id;
 	int64_t			 last_tick;
+
+	struct event_sink	 room_sink;	/* rooms -> storage, appts */
+	struct event_sink	 appt_sink;	/* appts -> storage, alerts */
+	struct tracked		*appts;
+	size_t			 nappts;
+	int64_t			 next_poll;
+	char			*admin_jids;	/* from meeting_settings */
+	struct notify		*notify;
 };
 
 static void	join_room(struct bot *, struct watched *, int64_t);
@@ -165,6 +191,8 @@ add_room(struct bot *b, const char *name, int dynamic)
 	xasprintf(&jid, "%s@%s", name, b->cfg->muc_domain);
 	if ((w = find_room(b, jid)) != NULL) {
 		free(jid);
+		if (dynamic < w->dynamic)
+			w->dynamic = dynamic;
 		return w;
 	}
 	memset(&ro, 0, sizeof(ro));
@@ -249,7 +277,7 @@ leave_room(struct bot *b, struct watched *w, const char *reason,
 	if (b->online && room_state(w->room) != ROOM_IDLE &&
 	    room_state(w->room) != ROOM_LOST)
 		send_presence(b, room_jid(w->room), 1);
-	room_left(w->room, now, reason, &b->hooks->sink);
+	room_left(w->room, now, reason, &b->room_sink);
 	free(w->info_id);
 	w->info_id = NULL;
 }
@@ -269,12 +297,16 @@ room_act(struct bot *b, struct watched *w, int act, int64_t now)
 		w->next_try = now + 1000;
 	}
 	if (act & ROOM_ACT_RETRY) {
+		/* People are due in a scheduled room: look often. */
 		w->next_try = now + backoff_ms(w->attempts++,
-		    b->cfg->retry_min_s, b->cfg->retry_max_s);
+		    b->cfg->retry_min_s, room_appointment(w->room) != NULL &&
+		    b->cfg->retry_max_s > APPT_RETRY_MAX_S ? APPT_RETRY_MAX_S :
+		    b->cfg->retry_max_s);
 		log_info("room %s: not available, retry in %lld ms",
 		    room_jid(w->room), (long long)(w->next_try - now));
 	}
-	if (act & ROOM_ACT_LEAVE) {
+	/* An appointment keeps us in its room until it ends. */
+	if ((act & ROOM_ACT_LEAVE) && room_appointment(w->room) == NULL) {
 		log_info("room %s: no participant left, leaving",
 		    room_jid(w->room));
 		leave_room(b, w, "no_participants", now);
@@ -283,8 +315,299 @@ room_act(struct bot *b, struct watched *w, int act, int64_t now)
 		 * re-created for a new meeting.  Each visit that finds nobody
 		 * waits longer, so an idle room is not polled hard.
 		 */
-		w->next_try = now + backoff_ms(w->attempts++,
-		    b->cfg->retry_min_s, b->cfg->retry_max_s);
+		w->next_try = w->dynamic == ROOM_SCHEDULED ? 0 : now +
+		    backoff_ms(w->attempts++, b->cfg->retry_min_s,
+		    b->cfg->retry_max_s);
+	}
+}
+
+/* --- appointments ------------------------------------------------------ */
+
+static struct tracked *
+find_appt(struct bot *b, const char *uid)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->nappts; i++)
+		if (strcmp(appt_uid(b->appts[i].a), uid) == 0)
+			return &b->appts[i];
+	return NULL;
+}
+
+/* The live appointment a room event belongs to, or NULL. */
+static struct tracked *
+appt_of(struct bot *b, const struct session_rec *s)
+{
+	struct tracked	*t;
+	size_t		 i;
+
+	if (s->appointment_id == NULL || s->room == NULL)
+		return NULL;
+	for (i = 0; i < b->nappts; i++) {
+		t = &b->appts[i];
+		if (appt_phase(t->a) != APPT_DONE &&
+		    strcmp(appt_id(t->a), s->appointment_id) == 0 &&
+		    strcmp(appt_room(t->a), s->room) == 0)
+			return t;
+	}
+	return NULL;
+}
+
+static void
+room_emit(const struct event *ev, void *arg)
+{
+	struct bot	*b = arg;
+	struct tracked	*t;
+
+	event_emit(&b->hooks->sink, ev);
+	if ((t = appt_of(b, ev->session)) != NULL)
+		appt_event(t->a, ev, &b->appt_sink);
+}
+
+/*
+ * An admin address: never a room (the observer never speaks in one) and
+ * nothing that is not plainly an address.
+ */
+static int
+admin_jid_ok(struct bot *b, const char *jid)
+{
+	const char	*at = strchr(jid, '@'), *dom, *p;
+	size_t		 n;
+
+	if (*jid == '\0' || strlen(jid) > 1023)
+		return 0;
+	for (p = jid; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == '<' || *p == '>' ||
+		    *p == '"' || *p == '\'' || *p == '&')
+			return 0;
+	dom = at != NULL ? at + 1 : jid;
+	n = strcspn(dom, "/");
+	return !(n == strlen(b->cfg->muc_domain) &&
+	    strncasecmp(dom, b->cfg->muc_domain, n) == 0);
+}
+
+static void
+send_alert_to(struct bot *b, const char *jid, const char *body,
+    const char *json)
+{
+	xmpp_stanza_t	*msg, *j, *t;
+	char		*id = new_id(b, "alert");
+
+	msg = xmpp_message_new(b->ctx, "chat", jid, id);
+	xmpp_message_set_body(msg, body);
+	/* XEP-0335: the alert as data, for bots on the other side. */
+	j = xmpp_stanza_new(b->ctx);
+	xmpp_stanza_set_name(j, "json");
+	xmpp_stanza_set_ns(j, "urn:xmpp:json:0");
+	t = xmpp_stanza_new(b->ctx);
+	xmpp_stanza_set_text(t, json);
+	xmpp_stanza_add_child_ex(j, t, 0);
+	xmpp_stanza_add_child_ex(msg, j, 0);
+	xmpp_send(b->conn, msg);
+	xmpp_stanza_release(msg);
+	free(id);
+}
+
+/* A line for people: "[critical] no_show raised: ... (appointment A)". */
+static char *
+alert_text(const char *json)
+{
+	json_t		*d;
+	const char	*rule, *sev, *state, *msg, *appt, *room;
+	char		*text;
+
+	if ((d = json_loads(json, 0, NULL)) == NULL)
+		return xstrdup("teletrack alert (unreadable)");
+	rule = json_string_value(json_object_get(d, "rule"));
+	sev = json_string_value(json_object_get(d, "severity"));
+	state = json_string_value(json_object_get(d, "state"));
+	msg = json_string_value(json_object_get(d, "message"));
+	appt = json_string_value(json_object_get(d, "appointment_id"));
+	room = json_string_value(json_object_get(d, "room"));
+	xasprintf(&text, "teletrack alert [%s] %s %s%s%s (appointment %s, "
+	    "room %s)", sev != NULL ? sev : "?", rule != NULL ? rule : "?",
+	    state != NULL ? state : "?", msg != NULL ? ": " : "",
+	    msg != NULL ? msg : "", appt != NULL ? appt : "?",
+	    room != NULL ? room : "?");
+	json_decref(d);
+	return text;
+}
+
+static void
+deliver_xmpp(struct bot *b, const char *json)
+{
+	const char	*lists[2] = { b->cfg->alert_jids, b->admin_jids };
+	char		*copy, *tok, *save, *jid, *body = NULL, *end;
+	char		 esc[128];
+	size_t		 i;
+
+	for (i = 0; i < 2; i++) {
+		if (lists[i] == NULL || *lists[i] == '\0')
+			continue;
+		copy = xstrdup(lists[i]);
+		for (tok = strtok_r(copy, ",", &save); tok != NULL;
+		    tok = strtok_r(NULL, ",", &save)) {
+			while (*tok == ' ' || *tok == '\t')
+				tok++;
+			end = tok + strlen(tok);
+			while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+				*--end = '\0';
+			jid = tok;
+			if (*jid == '\0')
+				continue;
+			if (!admin_jid_ok(b, jid)) {
+				log_warnx("alert not sent to \"%s\": not an "
+				    "admin address (rooms never get alerts)",
+				    log_escape(esc, sizeof(esc), jid));
+				continue;
+			}
+			if (!b->online) {
+				log_warnx("alert not sent to %s: offline (it "
+				    "is in the alerts table)", jid);
+				continue;
+			}
+			if (body == NULL)
+				body = alert_text(json);
+			send_alert_to(b, jid, body, json);
+		}
+		free(copy);
+	}
+	free(body);
+}
+
+static void
+appt_emit(const struct event *ev, void *arg)
+{
+	struct bot	*b = arg;
+
+	event_emit(&b->hooks->sink, ev);
+	if (ev->type != EVENT_ALERT || ev->data == NULL)
+		return;
+	deliver_xmpp(b, ev->data);
+	if (b->notify != NULL)
+		notify_send(b->notify, ev->data, now_ms());
+}
+
+/* The appointment wants its room: attach it and make sure we go. */
+static void
+want_room(struct bot *b, struct tracked *t, int64_t now)
+{
+	struct watched	*w = add_room(b, appt_room(t->a), ROOM_SCHEDULED);
+	const char	*cur = room_appointment(w->room);
+
+	if (cur == NULL) {
+		room_set_appointment(w->room, appt_uid(t->a), appt_id(t->a));
+		w->attempts = 0;
+	} else if (strcmp(cur, appt_id(t->a)) != 0)
+		return;		/* the previous appointment is not done */
+	if ((room_state(w->room) == ROOM_IDLE ||
+	    room_state(w->room) == ROOM_LOST) && w->next_try == 0)
+		w->next_try = now;
+}
+
+/*
+ * The appointment is over: leave its room (room.c's closing snapshot
+ * reaches the appointment before its outcome), detach, and come back
+ * only if the room is observed for its own sake.
+ */
+static void
+release_room(struct bot *b, struct tracked *t, int64_t now)
+{
+	struct watched	*w;
+	char		*jid;
+	const char	*cur;
+
+	xasprintf(&jid, "%s@%s", appt_room(t->a), b->cfg->muc_domain);
+	w = find_room(b, jid);
+	free(jid);
+	if (w == NULL || (cur = room_appointment(w->room)) == NULL ||
+	    strcmp(cur, appt_id(t->a)) != 0)
+		return;
+	if (room_state(w->room) != ROOM_IDLE)
+		leave_room(b, w, "appointment_ended", now);
+	room_set_appointment(w->room, NULL, NULL);
+	w->next_try = w->dynamic == ROOM_SCHEDULED ? 0 : now + 1000;
+}
+
+static void
+appt_step(struct bot *b, struct tracked *t, int64_t now)
+{
+	int	 act;
+
+	if (appt_phase(t->a) == APPT_DONE)
+		return;
+	act = appt_tick(t->a, now, &b->appt_sink);
+	if (act & APPT_ACT_JOIN)
+		want_room(b, t, now);
+	if (act & APPT_ACT_END) {
+		release_room(b, t, now);
+		appt_end(t->a, now, &b->appt_sink);
+		t->done_at = now;
+	}
+}
+
+static void
+appt_remove(struct bot *b, size_t i)
+{
+	appt_free(b->appts[i].a);
+	b->appts[i] = b->appts[--b->nappts];
+}
+
+/* Re-read the schedule and the policy; follow what changed. */
+static void
+schedule_poll(struct bot *b, int64_t now)
+{
+	struct bookings	 bk;
+	struct booking	*r;
+	struct tracked	*t;
+	char		 iso[32];
+	size_t		 i;
+
+	if (b->hooks->schedule(b->hooks->arg, now,
+	    (int64_t)b->cfg->schedule_horizon_h * 3600000, &bk) == -1)
+		return;		/* logged; keep what we know */
+	free(b->admin_jids);
+	b->admin_jids = xstrdup(bk.admin_jids);
+	for (i = 0; i < b->nappts; i++)
+		b->appts[i].seen = 0;
+	for (i = 0; i < bk.n; i++) {
+		r = &bk.v[i];
+		if ((t = find_appt(b, r->b.uid)) == NULL) {
+			if (strcmp(r->status, "cancelled") == 0)
+				continue;
+			b->appts = xreallocarray(b->appts, b->nappts + 1,
+			    sizeof(*b->appts));
+			t = &b->appts[b->nappts++];
+			memset(t, 0, sizeof(*t));
+			t->a = appt_new(&r->b, &bk.pol, now);
+			log_info("appointment %s: room %s at %s for %lld min, "
+			    "%zu expected", appt_id(t->a), r->b.room,
+			    event_iso8601(r->b.start_ms, iso, sizeof(iso)),
+			    (long long)(r->b.duration_ms / 60000),
+			    r->b.nroster);
+		} else if (strcmp(r->status, "cancelled") == 0) {
+			if (appt_phase(t->a) != APPT_DONE) {
+				release_room(b, t, now);
+				appt_cancel(t->a, now, r->status_reason,
+				    &b->appt_sink);
+				t->done_at = now;
+			}
+		} else
+			appt_update(t->a, &r->b, &bk.pol);
+		t->seen = 1;
+	}
+	bookings_clear(&bk);
+	/* Gone from the schedule before it began, or long done: forget. */
+	for (i = 0; i < b->nappts; ) {
+		t = &b->appts[i];
+		if ((!t->seen && appt_phase(t->a) == APPT_PENDING) ||
+		    (t->done_at > 0 && now - t->done_at > APPT_KEEP_MS &&
+		    !t->seen)) {
+			log_debug("%s: forgetting appointment %s", __func__,
+			    appt_id(t->a));
+			appt_remove(b, i);
+		} else
+			i++;
 	}
 }
 
@@ -317,7 +640,7 @@ presence_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (p.kind == PRESENCE_ERROR && room_state(w->room) == ROOM_JOINING)
 		log_info("room %s: join refused: %s", p.room,
 		    p.error_condition != NULL ? p.error_condition : "error");
-	act = room_apply(w->room, &p, now, &b->hooks->sink);
+	act = room_apply(w->room, &p, now, &b->room_sink);
 	if (room_session(w->room) != NULL)
 		w->attempts = 0;
 	room_act(b, w, act, now);
@@ -437,7 +760,7 @@ iq_result_cb(struct bot *b, xmpp_stanza_t *st, const char *id)
 		w->info_id = NULL;
 		mid = strcmp(xmpp_stanza_get_type(st), "result") == 0 ?
 		    meeting_id_of(st) : NULL;
-		room_meeting_info(w->room, mid, now, &b->hooks->sink);
+		room_meeting_info(w->room, mid, now, &b->room_sink);
 		if (mid != NULL)
 			xmpp_free(b->ctx, mid);
 		if (room_session(w->room) != NULL)
@@ -578,7 +901,7 @@ module_note(struct bot *b, struct message *m, int64_t now)
 		name = strndup(m->note_room, (size_t)(at - m->note_room));
 		if (name == NULL)
 			fatal("strndup");
-		w = add_room(b, name, 1);
+		w = add_room(b, name, ROOM_ALL);
 		free(name);
 		if (room_state(w->room) == ROOM_IDLE)
 			w->next_try = now;
@@ -586,7 +909,7 @@ module_note(struct bot *b, struct message *m, int64_t now)
 	}
 	if ((w = find_room(b, m->note_room)) != NULL)
 		room_module_note(w->room, m, b->cfg->ip_mode, now,
-		    &b->hooks->sink);
+		    &b->room_sink);
 }
 
 static int
@@ -610,14 +933,14 @@ message_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	case MESSAGE_CHAT:
 	case MESSAGE_REACTION:
 		if ((w = find_room(b, m.room)) != NULL)
-			room_message(w->room, &m, now, &b->hooks->sink);
+			room_message(w->room, &m, now, &b->room_sink);
 		break;
 	case MESSAGE_SPEAKERSTATS:
 		/* Only a server component (a bare domain) sends these. */
 		if (m.from == NULL || strchr(m.from, '@') != NULL)
 			break;
 		if ((w = latest_joined(b, now)) != NULL)
-			room_speakerstats(w->room, &m, now, &b->hooks->sink);
+			room_speakerstats(w->room, &m, now, &b->room_sink);
 		break;
 	case MESSAGE_MODULE:
 		/*
@@ -792,6 +1115,15 @@ tick_cb(xmpp_ctx_t *ctx, void *arg)
 	    1000;
 	if (rollup)
 		b->last_tick = now;
+	/* Appointments first: a room wanted now is joined in this tick. */
+	if (b->hooks->schedule != NULL && now >= b->next_poll) {
+		b->next_poll = now + (int64_t)b->cfg->schedule_poll_s * 1000;
+		schedule_poll(b, now);
+	}
+	for (i = 0; i < b->nappts; i++)
+		appt_step(b, &b->appts[i], now);
+	if (b->notify != NULL)
+		notify_poll(b->notify, now);
 	for (i = 0; i < b->nrooms; i++) {
 		struct watched *w = &b->rooms[i];
 
@@ -801,12 +1133,12 @@ tick_cb(xmpp_ctx_t *ctx, void *arg)
 			free(w->info_id);
 			w->info_id = NULL;
 			room_meeting_info(w->room, NULL, now,
-			    &b->hooks->sink);
+			    &b->room_sink);
 		}
 		/* Rollups persist durations; events carry everything else. */
 		if (rollup)
 			room_act(b, w, room_tick(w->room, now,
-			    &b->hooks->sink), now);
+			    &b->room_sink), now);
 		if (b->online && w->next_try > 0 && now >= w->next_try &&
 		    (room_state(w->room) == ROOM_IDLE ||
 		    room_state(w->room) == ROOM_LOST))
@@ -835,8 +1167,15 @@ bot_run(const struct config *cfg, const struct bot_hooks *hooks,
 		return -1;
 	}
 	xmpp_ctx_set_timeout(b.ctx, 100);
+	b.room_sink.emit = room_emit;
+	b.room_sink.arg = &b;
+	b.appt_sink.emit = appt_emit;
+	b.appt_sink.arg = &b;
+	if (cfg->alert_command != NULL)
+		b.notify = notify_new(cfg->alert_command,
+		    (int64_t)cfg->alert_timeout_s * 1000);
 	for (i = 0; i < cfg->nrooms; i++)
-		add_room(&b, cfg->rooms[i], 0);
+		add_room(&b, cfg->rooms[i], ROOM_CONFIG);
 	log_info("observing %zu room(s)%s as %s/%s", cfg->nrooms,
 	    cfg->join_all ? " and every room (join = all)" : "",
 	    cfg->muc_domain, cfg->nick);
@@ -854,6 +1193,11 @@ bot_run(const struct config *cfg, const struct bot_hooks *hooks,
 		free(b.rooms[i].info_id);
 	}
 	free(b.rooms);
+	while (b.nappts > 0)
+		appt_remove(&b, b.nappts - 1);
+	free(b.appts);
+	free(b.admin_jids);
+	notify_free(b.notify, 2000);
 	free(b.modinfo_id);
 	free(b.items_id);
 	xmpp_global_timed_handler_delete(b.ctx, pulse_cb);

@@ -14,6 +14,8 @@
 #include "config.h"
 #include "event.h"
 
+struct bookings;
+
 struct bot_hooks {
 	struct event_sink sink;		/* where room events go */
 	/* 1 when the sink wants a flush now (batch age or size). */
@@ -21,6 +23,13 @@ struct bot_hooks {
 	/* Commit what is pending; 0 or -1 (the sink keeps the data). */
 	int	(*flush)(void *arg);
 	void	*arg;
+	/*
+	 * The appointments scheduled within [now - 1 day, now + horizon_ms]
+	 * and the policy, read every [schedule] poll_s; NULL: none.  0, or
+	 * -1 (logged) when it could not be read.
+	 */
+	int	(*schedule)(void *arg, int64_t now_ms, int64_t horizon_ms,
+		    struct bookings *out);
 	double	 quality_fair_per_hour;	/* from meeting_settings */
 	double	 quality_poor_per_hour;
 };

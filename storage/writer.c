@@ -123,7 +123,7 @@ static const char sql_session[] =
 	"  jitsi_meeting_id),"
 	" startTime = COALESCE(excluded.startTime, startTime),"
 	" endTime = excluded.endTime,"
-	" session_status = excluded.session_status,"
+	" session_status = COALESCE(?8, session_status),"
 	" end_reason = excluded.end_reason,"
 	" total_duration_seconds = excluded.total_duration_seconds,"
 	" participant_count = excluded.participant_count,"

@@ -35,6 +35,8 @@
  *   wait-presence A NICK [MS]                   A has seen NICK available
  *   wait-gone A NICK [MS]                       A has seen NICK leave
  *   expect-no-presence-from A NICK              A never got one from NICK
+ *   wait-message A WORD [MS]                    A got a chat message whose
+ *                                               body contains WORD
  *   disco A NICK                                disco#info to room/NICK,
  *                                               expect a result
  *   jingle A NICK                               Jingle session-initiate,
@@ -100,6 +102,8 @@ struct actor {
 	int		 occupants;	/* from the last room disco#info */
 	char		*said[MAX_SEEN];	/* nicks groupchat came from */
 	int		 nsaid;
+	char		*chats[MAX_SEEN];	/* bodies of direct messages */
+	int		 nchats;
 };
 
 static xmpp_ctx_t	*ctx;
@@ -438,7 +442,17 @@ message_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	const char	*from = xmpp_stanza_get_from(st);
 	const char	*slash;
 
+	const char	*type = xmpp_stanza_get_type(st);
+	char		*body;
+
 	(void)c;
+	if (type != NULL && strcmp(type, "chat") == 0 &&
+	    (body = xmpp_message_get_body(st)) != NULL) {
+		fprintf(stderr, "jitsim: %s got: %s\n", a->name, body);
+		add(a->chats, &a->nchats, body);
+		xmpp_free(ctx, body);
+		return 1;
+	}
 	if (from != NULL && (slash = strchr(from, '/')) != NULL &&
 	    xmpp_stanza_get_child_by_name(st, "body") != NULL)
 		add(a->said, &a->nsaid, slash + 1);
@@ -772,6 +786,21 @@ run_line(char **w, int n)
 		}
 		if (!ok)
 			die("%s: %s %s timed out", a->name, w[0], w[2]);
+	} else if (strcmp(w[0], "wait-message") == 0 && n >= 3) {
+		int	 k;
+
+		ms = n > 3 ? atoi(w[3]) : WAIT_MS;
+		end = now_ms() + ms;
+		for (ok = 0;;) {
+			for (k = 0; k < a->nchats && !ok; k++)
+				ok = strstr(a->chats[k], w[2]) != NULL;
+			if (ok || now_ms() >= end)
+				break;
+			xmpp_run_once(ctx, 20);
+		}
+		if (!ok)
+			die("%s: no message containing \"%s\" within %d ms",
+			    a->name, w[2], ms);
 	} else if (strcmp(w[0], "expect-no-presence-from") == 0 && n >= 3) {
 		pump(200);
 		if (has(a->ever, a->never, w[2]))
@@ -1075,6 +1104,8 @@ main(int argc, char **argv)
 			free(a->ever[j]);
 		for (j = 0; j < a->nsaid; j++)
 			free(a->said[j]);
+		for (j = 0; j < a->nchats; j++)
+			free(a->chats[j]);
 		free(a->name);
 		free(a->room);
 		free(a->nick);

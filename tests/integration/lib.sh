@@ -116,6 +116,7 @@ CFG
 	$pc register teletrack hidden.meet.jitsi observerpw >/dev/null 2>&1
 	$pc register recorder hidden.meet.jitsi recorderpw >/dev/null 2>&1
 	$pc register carol auth.meet.jitsi carolpw >/dev/null 2>&1
+	$pc register admin auth.meet.jitsi adminpw >/dev/null 2>&1
 	echo observerpw > "$TT_DIR/password"
 	chmod 600 "$TT_DIR/password"
 	trap tt_cleanup EXIT INT TERM

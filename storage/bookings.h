@@ -1,0 +1,51 @@
+/*
+ * The schedule as the daemon sees it: the appointments near now, read
+ * from teleconferencesessions and their rosters, and the policy from
+ * meeting_settings.  The daemon re-reads both every few seconds, so a
+ * booking written by `teletrack schedule` or straight by the scheduling
+ * app is picked up without a restart.
+ */
+#ifndef TELETRACK_BOOKINGS_H
+#define TELETRACK_BOOKINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "appt.h"
+
+struct db;
+struct db_settings;
+
+struct booking {
+	struct appt_booking	 b;	/* strings point into strs */
+	const char		*status;	/* scheduled, active,
+						   cancelled */
+	const char		*status_reason;
+	char			**own;		/* the strings, owned */
+	size_t			 nown;
+	struct appt_member	*roster;	/* owned */
+};
+
+struct bookings {
+	struct booking		*v;
+	size_t			 n;
+	struct appt_policy	 pol;
+	char			 admin_jids[1024];
+};
+
+/*
+ * Read the appointments whose scheduled start lies within [now - 1 day,
+ * now + horizon_ms] and whose status is scheduled, active or cancelled,
+ * ordered by start, and the policy.  Room JIDs are room@muc_domain.  A
+ * row without a duration gets meeting_settings.default_duration; a row
+ * whose start is not a time is skipped with a warning.  Returns 0, or -1
+ * (logged) with out empty.  bookings_clear() frees out.
+ */
+int	bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
+	    const char *muc_domain, struct bookings *out);
+void	bookings_clear(struct bookings *);
+
+/* The appointment policy of meeting_settings s. */
+void	bookings_policy(const struct db_settings *s, struct appt_policy *p);
+
+#endif
