@@ -66,7 +66,8 @@ $(BUILD)/tests/test_room: $(call obj,tests/test_room.c bot/room.c $(PARSE) $(COM
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c $(STORE) $(COMMON))
+$(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c $(STORE) \
+	    storage/bookings.c bot/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)

@@ -16,7 +16,8 @@
  * session and participant row is upserted when first seen (its id is
  * needed by the event rows) and once more at the end with the latest
  * snapshot if a later event carried one; the ones in between are not
- * written.  A burst of EVENT_ROLLUP costs two upserts per participant per
+ * written, except an appointment's (appt.c), whose status and figures a
+ * room snapshot does not carry.  A burst of EVENT_ROLLUP costs two upserts per participant per
  * batch, not one per event.  The ids found are cached only for the
  * batch: after a rollback a freshly inserted id no longer exists.
  *
@@ -35,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
 #include <sqlite3.h>
 
 #include "db.h"
@@ -616,8 +618,8 @@ write_event(struct db *db, const struct qev *e, int64_t sid, int64_t pid)
 /*
  * The row changes an appointment event makes besides its event row:
  * attendance columns, or an alerts row.  Data that is not valid JSON
- * makes json_extract() fail: a permanent error, so the event is dropped
- * (logged) instead of blocking the queue.
+ * would make json_extract() fail on every retry: the change is skipped
+ * (logged) and the event row kept.
  */
 static int
 write_side_effect(struct db *db, const struct qev *e, int64_t sid,
@@ -628,12 +630,22 @@ write_side_effect(struct db *db, const struct qev *e, int64_t sid,
 	};
 	sqlite3_stmt	*st;
 	char		 ts[32];
+	json_t		*j;
 	size_t		 i;
 	int		 rc = 0;
 
+	if (e->ev.type != EVENT_ATTENDANCE && e->ev.type != EVENT_ALERT)
+		return 0;
+	if (e->ev.data == NULL ||
+	    (j = json_loads(e->ev.data, 0, NULL)) == NULL) {
+		log_warnx("%s: %s event without JSON data: row not changed",
+		    db_path(db), event_type_name(e->ev.type));
+		return 0;
+	}
+	json_decref(j);
 	switch (e->ev.type) {
 	case EVENT_ATTENDANCE:
-		if (pid <= 0 || e->ev.data == NULL)
+		if (pid <= 0)
 			return 0;
 		if ((st = db_prepare(db, sql_attendance)) == NULL)
 			return -1;
@@ -702,6 +714,17 @@ flush_once(struct writer *w, const char **what, long *bad)
 				return -1;
 			se = cache_add(c, e->s.uid, NULL);
 			se->id = id;
+		} else if (e->s.appt_figures) {
+			/*
+			 * An appointment's snapshot carries what room
+			 * snapshots leave NULL (status, reason, figures):
+			 * written in order, never collapsed away.
+			 */
+			*what = "writing the session row";
+			if (write_session(w->db, &e->s, &id) == -1)
+				return -1;
+			se->latest = e;
+			se->dirty = 0;
 		} else {
 			se->latest = e;
 			se->pos = i;

@@ -23,6 +23,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "bookings.h"
 #include "db.h"
 #include "event.h"
 #include "log.h"
@@ -1465,6 +1466,170 @@ test_cli(void **state)
 	assert_int_equal(access(tmpfile_path("absent.db"), F_OK), -1);
 }
 
+/*
+ * Scheduling: the tracker's events and their side effects, and the
+ * schedule as the daemon reads it.
+ */
+
+static void
+test_appointment_rows(void **state)
+{
+	struct session_rec	 s, m;
+	struct participant_rec	 p;
+	struct writer		*w;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	assert_int_equal(sqlite3_exec(db_sqlite(db),
+	    "INSERT INTO teleconferencesessions (session_uid, appointmentId,"
+	    " jitsi_room_name, session_status, scheduled_start,"
+	    " scheduled_duration_minutes) VALUES ('appt:A', 'A', 'consult42',"
+	    " 'scheduled', '2023-11-14T22:15:00Z', 30)", NULL, NULL, NULL),
+	    SQLITE_OK);
+	w = writer_new(db, 1000, 1000);
+
+	/* room.c's snapshot of the booked row: status NULL, kept. */
+	session_init(&s, "appt:A", T0);
+	s.status = NULL;
+	s.appointment_id = "A";
+	participant_init(&p, "id:pt-1", "bob", T0);
+	p.participant_id = "pt-1";
+	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
+	emit(w, EVENT_ATTENDANCE, T0, &s, &p, "{\"expected\":true,"
+	    "\"attendance\":\"late\",\"late_minutes\":7.5,"
+	    "\"left_early_minutes\":null,\"overran_minutes\":null}");
+	assert_int_equal(writer_flush(w), 0);
+	assert_string_equal(q_text(db, "SELECT session_status FROM"
+	    " teleconferencesessions WHERE session_uid = 'appt:A'"),
+	    "scheduled");
+	assert_string_equal(q_text(db, "SELECT expected || attendance ||"
+	    " late_minutes || COALESCE(left_early_minutes, '-') FROM"
+	    " teleconference_participant_sessions"), "1late7.5-");
+
+	/* The tracker's copy: status, reason and figures. */
+	m = s;
+	m.status = "active";
+	m.appt_figures = 1;
+	m.billable_s = 42;
+	m.patient_wait_s = 7;
+	emit(w, EVENT_ALERT, T0 + 1000, &m, NULL, "{\"rule\":\"no_show\","
+	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":"
+	    "\"member:cg-1\",\"appointment_id\":\"A\",\"details\":{\"role\":"
+	    "\"caregiver\"}}");
+	/* Raised again while open: still one alert. */
+	emit(w, EVENT_ALERT, T0 + 2000, &m, NULL, "{\"rule\":\"no_show\","
+	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":"
+	    "\"member:cg-1\"}");
+	emit(w, EVENT_ALERT, T0 + 2000, &m, NULL, "{\"rule\":"
+	    "\"poor_connection\",\"severity\":\"warning\",\"state\":\"raised\","
+	    "\"subject\":\"id:pt-1\",\"participant_key\":\"id:pt-1\"}");
+	/* Not JSON: no alert row, logged; the event row is kept. */
+	emit(w, EVENT_ALERT, T0 + 2500, &m, NULL, "{not json");
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM alerts"), 2);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM alerts WHERE rule ="
+	    " 'poor_connection' AND participant_session_id IS NOT NULL"), 1);
+	assert_string_equal(q_text(db, "SELECT severity || '|' || raised_at ||"
+	    " '|' || json_extract(details, '$.role') || '|' || appointment_id"
+	    " FROM alerts WHERE rule = 'no_show'"),
+	    "critical|2023-11-14T22:13:21.000Z|caregiver|A");
+	assert_string_equal(q_text(db, "SELECT session_status || billable_seconds"
+	    " || patient_wait_seconds FROM teleconferencesessions"), "active427");
+	assert_int_equal(writer_dropped(w), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM teleconference_events"
+	    " WHERE event_type = 'alert'"), 4);
+
+	/* Cleared, then raised anew: a second row. */
+	emit(w, EVENT_ALERT, T0 + 3000, &m, NULL, "{\"rule\":\"no_show\","
+	    "\"severity\":\"critical\",\"state\":\"cleared\",\"subject\":"
+	    "\"member:cg-1\"}");
+	emit(w, EVENT_ALERT, T0 + 4000, &m, NULL, "{\"rule\":\"no_show\","
+	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":"
+	    "\"member:cg-1\"}");
+	/* A room snapshot without figures keeps them; the outcome last. */
+	emit(w, EVENT_ROLLUP, T0 + 5000, &s, NULL, NULL);
+	m.status = "failed";
+	m.status_reason = "caregiver_no_show";
+	emit(w, EVENT_APPOINTMENT_STATUS, T0 + 6000, &m, NULL,
+	    "{\"from\":\"active\",\"to\":\"failed\"}");
+	emit(w, EVENT_ROLLUP, T0 + 7000, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM alerts WHERE rule ="
+	    " 'no_show'"), 2);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM alerts WHERE rule ="
+	    " 'no_show' AND cleared_at IS NULL"), 1);
+	assert_string_equal(q_text(db, "SELECT session_status || '|' ||"
+	    " status_reason || '|' || billable_seconds FROM"
+	    " teleconferencesessions"), "failed|caregiver_no_show|42");
+	assert_int_equal(q_int(db, "SELECT count(*) FROM teleconference_events"
+	    " WHERE event_type = 'appointment_status'"), 1);
+	writer_free(w);
+	db_close(db);
+}
+
+static void
+test_bookings(void **state)
+{
+	struct bookings	 bk;
+	struct db	*db;
+	int64_t		 now = 1764496800000LL;	/* 2025-11-30T10:00:00Z */
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	assert_int_equal(sqlite3_exec(db_sqlite(db),
+	    "UPDATE meeting_settings SET alert_drop_minutes = 0.5,"
+	    " default_duration = 45, alert_rules = 'no_show',"
+	    " alert_admin_jids = 'a@x.org';"
+	    "INSERT INTO teleconferencesessions (session_uid, appointmentId,"
+	    " jitsi_room_name, roomId, session_status, scheduled_start,"
+	    " scheduled_duration_minutes) VALUES"
+	    " ('u1', 'A1', 'Consult1', NULL, 'scheduled',"
+	    "  '2025-11-30T10:30:00Z', 20),"
+	    " ('u2', 'A2', NULL, 'Room2@conference.x', 'scheduled',"
+	    "  '2025-11-30 11:00', NULL),"
+	    " ('u3', 'A3', 'bad room', NULL, 'scheduled',"
+	    "  '2025-11-30T10:40:00Z', 10),"
+	    " ('u4', 'A4', 'far', NULL, 'scheduled', '2025-12-09T10:00:00Z', 10),"
+	    " ('u5', 'A5', 'done', NULL, 'completed',"
+	    "  '2025-11-30T09:00:00Z', 10),"
+	    " ('u6', 'A6', 'gone', NULL, 'cancelled',"
+	    "  '2025-11-30T10:05:00+01:00', 10);"
+	    "INSERT INTO teleconference_expected_participants"
+	    " (teleconference_session_id, participant_id, participant_role,"
+	    " participant_name) SELECT id, 'cg-1', 'caregiver', 'Dr A'"
+	    " FROM teleconferencesessions WHERE session_uid = 'u1';"
+	    "INSERT INTO teleconference_expected_participants"
+	    " (teleconference_session_id, participant_id, participant_role)"
+	    " SELECT id, 'pt-1', 'patient' FROM teleconferencesessions"
+	    " WHERE session_uid = 'u1';", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(bookings_load(db, now, 48 * 3600000LL,
+	    "conference.x", &bk), 0);
+	/* u6 (09:05Z), u1, u2; not the bad room, the far one, the done one. */
+	assert_int_equal(bk.n, 3);
+	assert_string_equal(bk.v[0].b.uid, "u6");
+	assert_string_equal(bk.v[0].status, "cancelled");
+	assert_int_equal(bk.v[0].b.start_ms, now - 55 * 60000LL);
+	assert_string_equal(bk.v[1].b.room, "consult1");
+	assert_string_equal(bk.v[1].b.room_jid, "consult1@conference.x");
+	assert_int_equal(bk.v[1].b.start_ms, now + 30 * 60000LL);
+	assert_int_equal(bk.v[1].b.duration_ms, 20 * 60000LL);
+	assert_int_equal(bk.v[1].b.nroster, 2);
+	assert_string_equal(bk.v[1].b.roster[0].id, "cg-1");
+	assert_string_equal(bk.v[1].b.roster[0].name, "Dr A");
+	assert_null(bk.v[1].b.roster[1].name);
+	assert_string_equal(bk.v[2].b.room, "room2");
+	assert_int_equal(bk.v[2].b.start_ms, now + 60 * 60000LL);
+	assert_int_equal(bk.v[2].b.duration_ms, 45 * 60000LL);
+	assert_int_equal(bk.pol.drop_ms, 30000);
+	assert_string_equal(bk.pol.rules, "no_show");
+	assert_string_equal(bk.admin_jids, "a@x.org");
+	bookings_clear(&bk);
+	assert_int_equal(bk.n, 0);
+	bookings_clear(&bk);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -1491,6 +1656,8 @@ main(void)
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_appointment_rows),
+		cmocka_unit_test(test_bookings),
 	};
 
 	log_init(0, "test_storage");
