@@ -48,7 +48,7 @@ endif
 
 UNIT_TESTS = $(BUILD)/tests/test_presence $(BUILD)/tests/test_room \
 	$(BUILD)/tests/test_config $(BUILD)/tests/test_storage \
-	$(BUILD)/tests/test_appt
+	$(BUILD)/tests/test_appt $(BUILD)/tests/test_notify
 TOOLS = $(BUILD)/tests/integration/jitsim
 
 all: $(PROG)
@@ -68,6 +68,8 @@ $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c $(STORE) \
 	    storage/bookings.c bot/appt.c $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/test_notify: $(call obj,tests/test_notify.c bot/notify.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)

@@ -2,8 +2,9 @@
  * Alert delivery by command: each alert's JSON is written to the stdin
  * of `/bin/sh -c COMMAND`, run in its own process group, never waited for
  * by the event loop.  A command that outlives its timeout is killed; one
- * that fails is logged.  At most NOTIFY_MAX_RUNNING run at once and
- * NOTIFY_MAX_QUEUED wait; beyond that alerts are dropped (counted in the
+ * that fails is logged.  One runs at a time, so alerts arrive in the
+ * order they were raised (a "cleared" never overtakes its "raised");
+ * NOTIFY_MAX_QUEUED wait, beyond that alerts are dropped (counted in the
  * log), so a hanging command can never hold up recording.
  */
 #ifndef TELETRACK_NOTIFY_H
@@ -12,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NOTIFY_MAX_RUNNING	4
+#define NOTIFY_MAX_RUNNING	1
 #define NOTIFY_MAX_QUEUED	256
 #define NOTIFY_MAX_INPUT	65536	/* bytes of JSON per alert */
 
