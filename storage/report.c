@@ -85,6 +85,53 @@ static const char sql_caregivers[] =
 	"SELECT * FROM caregiver_performance"
 	" ORDER BY total_sessions DESC, participant_id LIMIT ?1";
 
+static const char sql_alerts[] =
+	"SELECT a.id AS alert_id, a.raised_at, a.cleared_at, a.severity,"
+	" a.rule, a.appointment_id, s.jitsi_room_name AS room,"
+	" p.participant_name AS participant, a.subject, a.details"
+	" FROM alerts a"
+	" JOIN teleconferencesessions s ON s.id = a.teleconference_session_id"
+	" LEFT JOIN teleconference_participant_sessions p"
+	"  ON p.id = a.participant_session_id"
+	" ORDER BY a.raised_at DESC, a.id DESC LIMIT ?1";
+
+/*
+ * One line per booked appointment: outcome, billable and waiting time,
+ * who came (role, punctuality), who did not.
+ */
+static const char sql_attendance[] =
+	"SELECT s.id AS session_id, s.appointmentId AS appointment,"
+	" s.jitsi_room_name AS room, s.scheduled_start,"
+	" s.scheduled_duration_minutes AS booked_minutes, s.session_status,"
+	" s.status_reason,"
+	" ROUND(COALESCE(s.billable_seconds, 0) / 60.0, 2)"
+	"  AS billable_minutes,"
+	" ROUND(COALESCE(s.patient_wait_seconds, 0) / 60.0, 2)"
+	"  AS patient_wait_minutes,"
+	" (SELECT group_concat(COALESCE(p.participant_name, p.nick) || ' ('"
+	"  || p.participant_role || ', ' || COALESCE(p.attendance, '?')"
+	"  || CASE WHEN p.late_minutes > 0 THEN ' ' || p.late_minutes"
+	"  || ' min' ELSE '' END"
+	"  || CASE WHEN p.left_early_minutes > 0 THEN ', left '"
+	"  || p.left_early_minutes || ' min early' ELSE '' END"
+	"  || CASE WHEN p.overran_minutes > 0 THEN ', overran '"
+	"  || p.overran_minutes || ' min' ELSE '' END"
+	"  || CASE WHEN p.expected = 0 THEN ', unexpected' ELSE '' END"
+	"  || ')', '; ')"
+	"  FROM teleconference_participant_sessions p"
+	"  WHERE p.teleconference_session_id = s.id) AS attended,"
+	" (SELECT group_concat(COALESCE(e.participant_name, e.participant_id)"
+	"  || ' (' || e.participant_role || ')', '; ')"
+	"  FROM teleconference_expected_participants e"
+	"  WHERE e.teleconference_session_id = s.id AND NOT EXISTS"
+	"  (SELECT 1 FROM teleconference_participant_sessions p"
+	"  WHERE p.teleconference_session_id = s.id"
+	"  AND p.participant_id = e.participant_id)) AS absent,"
+	" (SELECT count(*) FROM alerts a"
+	"  WHERE a.teleconference_session_id = s.id) AS alerts"
+	" FROM teleconferencesessions s WHERE s.scheduled_start IS NOT NULL"
+	" ORDER BY julianday(s.scheduled_start) DESC, s.id DESC LIMIT ?1";
+
 static const char sql_find_id[] =
 	"SELECT id FROM teleconferencesessions WHERE id = ?1";
 
@@ -328,4 +375,20 @@ report_caregivers(struct db *db, int limit)
 	int64_t	 p[] = { lim(limit) };
 
 	return query(db, "caregivers", sql_caregivers, p, 1);
+}
+
+struct report_rows *
+report_alerts(struct db *db, int limit)
+{
+	int64_t	 p[] = { lim(limit) };
+
+	return query(db, "alerts", sql_alerts, p, 1);
+}
+
+struct report_rows *
+report_attendance(struct db *db, int limit)
+{
+	int64_t	 p[] = { lim(limit) };
+
+	return query(db, "attendance", sql_attendance, p, 1);
 }

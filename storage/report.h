@@ -77,4 +77,10 @@ struct report_rows *report_problems(struct db *, int limit);
 /* The caregiver_performance view, most sessions first. */
 struct report_rows *report_caregivers(struct db *, int limit);
 
+/* Alerts, latest first: rule, severity, raised/cleared, who, details. */
+struct report_rows *report_alerts(struct db *, int limit);
+
+/* Booked appointments, latest first: outcome, billable, who came. */
+struct report_rows *report_attendance(struct db *, int limit);
+
 #endif

@@ -87,6 +87,18 @@ cmd_caregivers(struct db *db, const struct report_args *a)
 	return report_caregivers(db, a->limit);
 }
 
+static struct report_rows *
+cmd_alerts(struct db *db, const struct report_args *a)
+{
+	return report_alerts(db, a->limit);
+}
+
+static struct report_rows *
+cmd_attendance(struct db *db, const struct report_args *a)
+{
+	return report_attendance(db, a->limit);
+}
+
 static const struct report_cmd report_table[] = {
 	{ "sessions", "[-n LIMIT]", "latest sessions (20 without -n)", 0,
 	    cmd_sessions },
@@ -102,6 +114,9 @@ static const struct report_cmd report_table[] = {
 	    cmd_problems },
 	{ "caregivers", "[-n LIMIT]", "caregivers over completed sessions", 0,
 	    cmd_caregivers },
+	{ "attendance", "[-n LIMIT]", "appointments: outcome, billable, who "
+	    "came", 0, cmd_attendance },
+	{ "alerts", "[-n LIMIT]", "alerts, latest first", 0, cmd_alerts },
 };
 
 static void

@@ -1474,6 +1474,7 @@ test_cli(void **state)
 static void
 test_appointment_rows(void **state)
 {
+	struct report_rows	*r;
 	struct session_rec	 s, m;
 	struct participant_rec	 p;
 	struct writer		*w;
@@ -1564,6 +1565,26 @@ test_appointment_rows(void **state)
 	    " teleconferencesessions"), "failed|caregiver_no_show|42");
 	assert_int_equal(q_int(db, "SELECT count(*) FROM teleconference_events"
 	    " WHERE event_type = 'appointment_status'"), 1);
+
+	/* The two reports over it. */
+	r = report_alerts(db, 0);
+	assert_non_null(r);
+	assert_int_equal(r->nrows, 3);
+	assert_string_equal(report_cell(r, 0, (size_t)report_col(r, "rule"))->text,
+	    "no_show");
+	report_rows_free(r);
+	r = report_attendance(db, 0);
+	assert_non_null(r);
+	assert_int_equal(r->nrows, 1);
+	assert_string_equal(report_cell(r, 0,
+	    (size_t)report_col(r, "status_reason"))->text, "caregiver_no_show");
+	assert_string_equal(report_cell(r, 0,
+	    (size_t)report_col(r, "billable_minutes"))->text, "0.7");
+	assert_string_equal(report_cell(r, 0,
+	    (size_t)report_col(r, "attended"))->text, "bob (unknown, late 7.5 min)");
+	assert_string_equal(report_cell(r, 0, (size_t)report_col(r, "alerts"))->text,
+	    "3");
+	report_rows_free(r);
 	writer_free(w);
 	db_close(db);
 }
