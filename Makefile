@@ -16,7 +16,7 @@ DESTDIR ?=
 
 WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
-PCS = libstrophe sqlite3 inih jansson
+PCS = libstrophe sqlite3 inih jansson libical
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) 2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -39,6 +39,11 @@ SRCS = bot/main.c bot/config.c bot/xmpp.c bot/room.c bot/appt.c bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \
 	$(STORE) storage/report_cli.c
 
+# The schedule and settings commands; libcsv ships no .pc file.
+SCHED = storage/schedule.c storage/schedule_import.c storage/schedule_cli.c
+SRCS += $(SCHED)
+CSV_LIBS = -lcsv
+
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
 PROG = teletrack
@@ -54,7 +59,7 @@ TOOLS = $(BUILD)/tests/integration/jitsim
 all: $(PROG)
 
 $(PROG): $(call obj,$(SRCS))
-	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
