@@ -54,6 +54,7 @@ endif
 UNIT_TESTS = $(BUILD)/tests/test_presence $(BUILD)/tests/test_room \
 	$(BUILD)/tests/test_config $(BUILD)/tests/test_storage \
 	$(BUILD)/tests/test_appt $(BUILD)/tests/test_notify
+UNIT_TESTS += $(BUILD)/tests/test_schedule
 TOOLS = $(BUILD)/tests/integration/jitsim
 
 all: $(PROG)
@@ -78,6 +79,9 @@ $(BUILD)/tests/test_notify: $(call obj,tests/test_notify.c bot/notify.c $(COMMON
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c $(SCHED) \
+	storage/db.c storage/report.c storage/report_cli.c $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/integration/jitsim: $(call obj,tests/integration/jitsim.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
 

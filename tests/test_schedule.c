@@ -1,0 +1,1344 @@
+/*
+ * Unit tests for scheduling: value parsing, booking (add, update,
+ * refusal), cancelling, listing, meeting_settings, CSV and iCalendar
+ * imports on the fixtures in tests/fixtures/schedule/, hostile input,
+ * and the `schedule`/`settings` commands end to end.  The API runs on
+ * ":memory:"; the commands need a file (they refuse a missing one), so
+ * those tests use a temporary directory, as test_storage.c does.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "db.h"
+#include "event.h"
+#include "log.h"
+#include "report.h"
+#include "schedule.h"
+#include "schedule_cli.h"
+#include "schedule_import.h"
+#include "xmalloc.h"
+
+#define FIXTURES	"tests/fixtures/schedule/"
+#define NOW		1750000000000LL		/* 2025-06-15T15:06:40Z */
+
+static const struct schedule_roles roles = { "caregiver", "patient" };
+
+/* Parse a string literal as an import into b. */
+#define CSV(b, lit)	schedule_import_csv(b, lit, sizeof(lit) - 1, &roles)
+#define ICS(b, lit)	schedule_import_ics(b, lit, sizeof(lit) - 1, &roles)
+#define WRITE(path, lit)	write_file(path, lit, sizeof(lit) - 1)
+
+/*
+ * Helpers
+ */
+
+static char	 tmpdir[64];
+
+static int
+setup_tmp(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/teletrack-sched.XXXXXX");
+	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int
+teardown_tmp(void **state)
+{
+	char	 cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* name in the test directory; the result lives for 8 more calls. */
+static const char *
+tmp_path(const char *name)
+{
+	static char	 path[8][128];
+	static int	 i;
+
+	i = (i + 1) % 8;
+	snprintf(path[i], sizeof(path[i]), "%s/%s", tmpdir, name);
+	return path[i];
+}
+
+static struct db *
+open_ok(const char *path)
+{
+	struct db	*db;
+	char		 err[256];
+
+	if ((db = db_open(path, 0, err, sizeof(err))) == NULL)
+		fail_msg("db_open(%s): %s", path, err);
+	return db;
+}
+
+/* The single integer a constant query returns (-999 for no row). */
+static int64_t
+q_int(struct db *db, const char *sql)
+{
+	sqlite3_stmt	*st;
+	int64_t		 v = -999;
+
+	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st,
+	    NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The single text a query returns, in a static buffer; NULL for none. */
+static const char *
+q_text(struct db *db, const char *sql)
+{
+	static char	*buf;
+	sqlite3_stmt	*st;
+	const char	*t = NULL;
+
+	free(buf);
+	buf = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st,
+	    NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (t = (const char *)sqlite3_column_text(st, 0)) != NULL)
+		buf = xstrdup(t);
+	sqlite3_finalize(st);
+	return t != NULL ? buf : NULL;
+}
+
+static void
+exec_ok(struct db *db, const char *sql)
+{
+	assert_int_equal(sqlite3_exec(db_sqlite(db), sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+}
+
+static int64_t
+nsessions(struct db *db)
+{
+	return q_int(db, "SELECT COUNT(*) FROM teleconferencesessions");
+}
+
+/* The batch's errors, one per line, for messages and strstr(). */
+static char *
+errs_text(const struct schedule_batch *b)
+{
+	char	*s = xstrdup(""), *t;
+	size_t	 i;
+
+	for (i = 0; i < b->nerrs; i++) {
+		xasprintf(&t, "%s%s\n", s, b->errs[i].msg);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* Fail unless some error of b contains want. */
+static void
+assert_err(const struct schedule_batch *b, const char *want)
+{
+	char	*all = errs_text(b);
+
+	if (strstr(all, want) == NULL)
+		fail_msg("expected an error with \"%s\", got:\n%s", want, all);
+	free(all);
+}
+
+static void
+assert_no_errs(const struct schedule_batch *b)
+{
+	char	*all;
+
+	if (b->nerrs == 0)
+		return;
+	all = errs_text(b);
+	fail_msg("unexpected errors:\n%s", all);
+	free(all);
+}
+
+/* A one-appointment batch from the command line's point of view. */
+static struct schedule_appt *
+one(struct schedule_batch *b, const char *appt, const char *room,
+    const char *start)
+{
+	struct schedule_appt	*a;
+	char			 err[256];
+
+	schedule_batch_init(b, NULL);
+	a = schedule_batch_add(b, 0);
+	a->appt = xstrdup_null(appt);
+	a->room = xstrdup_null(room);
+	if (schedule_parse_time(start, &a->start_ms, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	return a;
+}
+
+/* Import a fixture (or any path) into b and apply it to db. */
+static int
+import(struct db *db, struct schedule_batch *b, const char *path)
+{
+	schedule_batch_init(b, path);
+	schedule_import_file(b, path, &roles);
+	return schedule_apply(db, b, NOW);
+}
+
+static void
+write_file(const char *path, const void *data, size_t len)
+{
+	FILE	*fp;
+
+	assert_non_null(fp = fopen(path, "wb"));
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/*
+ * Run a command (argv[0] "schedule" or "settings", then the rest, NULL
+ * ended) on dbpath; its output is returned in *out (caller frees).
+ */
+static int
+cli(const char *dbpath, char **out, ...)
+{
+	va_list		 ap;
+	char		*argv[32], *buf = NULL;
+	const char	*a;
+	size_t		 len = 0;
+	FILE		*fp;
+	int		 argc = 0, rc, i;
+
+	va_start(ap, out);
+	while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
+		argv[argc++] = xstrdup(a);
+	va_end(ap);
+	argv[argc] = NULL;
+	assert_non_null(fp = open_memstream(&buf, &len));
+	if (strcmp(argv[0], "settings") == 0)
+		rc = schedule_cli_settings(fp, dbpath, argc, argv);
+	else
+		rc = schedule_cli_run(fp, dbpath, argc, argv);
+	fclose(fp);
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	if (out != NULL)
+		*out = buf;
+	else
+		free(buf);
+	return rc;
+}
+
+/*
+ * Parsing values
+ */
+
+static void
+test_parse_time(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;		/* NULL: refused */
+	} cases[] = {
+		{ "2025-07-04T10:00:00Z", "2025-07-04T10:00:00.000Z" },
+		{ "2025-07-04t10:00:00z", "2025-07-04T10:00:00.000Z" },
+		{ "2025-07-04T10:00Z", "2025-07-04T10:00:00.000Z" },
+		{ "2025-07-04T10:00:00.123456Z", "2025-07-04T10:00:00.123Z" },
+		{ "2025-07-04T10:00:00+02:00", "2025-07-04T08:00:00.000Z" },
+		{ "2025-07-04T10:00:00+0200", "2025-07-04T08:00:00.000Z" },
+		{ "2025-07-04T10:00:00+02", "2025-07-04T08:00:00.000Z" },
+		{ "2025-07-04T01:00:00-05:30", "2025-07-04T06:30:00.000Z" },
+		{ "2025-01-01T00:30:00+01:00", "2024-12-31T23:30:00.000Z" },
+		{ "2025-07-04 10:00", "2025-07-04T10:00:00.000Z" },
+		{ "2025-07-04 10:00:59", "2025-07-04T10:00:59.000Z" },
+		{ "2024-02-29 12:00", "2024-02-29T12:00:00.000Z" },
+		{ "2025-07-04T10:00:00", NULL },	/* whose local time? */
+		{ "2025-02-29 12:00", NULL },
+		{ "2025-13-01 12:00", NULL },
+		{ "2025-07-04 24:00", NULL },
+		{ "2025-07-04 10:60", NULL },
+		{ "2025-07-04T10:00:00+25:00", NULL },
+		{ "2025-07-04T10:00:00Zjunk", NULL },
+		{ "2025-07-04", NULL },
+		{ "1969-12-31 23:59", NULL },
+		{ "tomorrow", NULL },
+		{ "", NULL },
+		{ "2025-07-04T10:00:00.Z", NULL },
+	};
+	char	 err[256], buf[32];
+	int64_t	 ms;
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (cases[i].want == NULL) {
+			if (schedule_parse_time(cases[i].in, &ms, err,
+			    sizeof(err)) != -1)
+				fail_msg("%s: accepted", cases[i].in);
+			assert_true(strlen(err) > 0);
+			continue;
+		}
+		if (schedule_parse_time(cases[i].in, &ms, err,
+		    sizeof(err)) == -1)
+			fail_msg("%s: %s", cases[i].in, err);
+		assert_string_equal(event_iso8601(ms, buf, sizeof(buf)),
+		    cases[i].want);
+	}
+}
+
+static void
+test_parse_minutes_member(void **state)
+{
+	struct schedule_batch	 b;
+	struct schedule_appt	*a;
+	char			 err[256];
+	double			 m;
+
+	(void)state;
+	assert_int_equal(schedule_parse_minutes("30", &m, err, sizeof(err)),
+	    0);
+	assert_true(m == 30);
+	assert_int_equal(schedule_parse_minutes("7.5", &m, err, sizeof(err)),
+	    0);
+	assert_true(m == 7.5);
+	assert_int_equal(schedule_parse_minutes("0", &m, err, sizeof(err)),
+	    -1);
+	assert_int_equal(schedule_parse_minutes("-5", &m, err, sizeof(err)),
+	    -1);
+	assert_int_equal(schedule_parse_minutes("1441", &m, err,
+	    sizeof(err)), -1);
+	assert_int_equal(schedule_parse_minutes("nan", &m, err, sizeof(err)),
+	    -1);
+	assert_int_equal(schedule_parse_minutes("0x10", &m, err,
+	    sizeof(err)), -1);
+	assert_int_equal(schedule_parse_minutes(" 5", &m, err, sizeof(err)),
+	    -1);
+	assert_int_equal(schedule_parse_minutes("5m", &m, err, sizeof(err)),
+	    -1);
+
+	schedule_batch_init(&b, NULL);
+	a = schedule_batch_add(&b, 0);
+	assert_int_equal(schedule_parse_member(a, "cg-1:caregiver", err,
+	    sizeof(err)), 0);
+	assert_int_equal(schedule_parse_member(a,
+	    "pt-1:patient:Bob: the Builder", err, sizeof(err)), 0);
+	assert_int_equal(schedule_parse_member(a, "x:y:", err, sizeof(err)),
+	    0);
+	assert_int_equal(schedule_parse_member(a, "nocolon", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "ID:ROLE"));
+	assert_int_equal(a->nmembers, 3);
+	assert_string_equal(a->members[0].id, "cg-1");
+	assert_string_equal(a->members[0].role, "caregiver");
+	assert_null(a->members[0].name);
+	assert_string_equal(a->members[1].name, "Bob: the Builder");
+	assert_null(a->members[2].name);
+	schedule_batch_free(&b);
+}
+
+/*
+ * Booking
+ */
+
+static void
+test_add_update_refuse(void **state)
+{
+	struct schedule_batch	 b;
+	struct schedule_appt	*a;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:");
+
+	/* Added: uid, lowercased room, UTC start, default duration. */
+	a = one(&b, "A1", "Clinic42", "2025-07-04T10:00:00+02:00");
+	schedule_appt_member(a, "cg-1", "caregiver", "Dr A");
+	schedule_appt_member(a, "pt-1", "patient", NULL);
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	assert_no_errs(&b);
+	assert_int_equal(b.added, 1);
+	assert_int_equal(b.updated, 0);
+	schedule_batch_free(&b);
+	assert_string_equal(q_text(db, "SELECT session_uid || '|' ||"
+	    " appointmentId || '|' || roomId || '|' || jitsi_room_name || '|'"
+	    " || session_status || '|' || scheduled_start || '|' ||"
+	    " scheduled_duration_minutes || '|' || updatedAt"
+	    " FROM teleconferencesessions"),
+	    "appt:A1|A1|clinic42|clinic42|scheduled|2025-07-04T08:00:00.000Z|"
+	    "60.0|2025-06-15T15:06:40.000Z");
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
+	    " teleconference_expected_participants"), 2);
+	assert_string_equal(q_text(db, "SELECT group_concat(participant_id ||"
+	    " ':' || participant_role || ':' || IFNULL(participant_name, '-'),"
+	    " ',') FROM teleconference_expected_participants"),
+	    "cg-1:caregiver:Dr A,pt-1:patient:-");
+
+	/* The default comes from meeting_settings. */
+	exec_ok(db, "UPDATE meeting_settings SET default_duration = 25");
+	one(&b, "A2", "r2", "2025-07-05 09:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	assert_int_equal(q_int(db, "SELECT scheduled_duration_minutes FROM"
+	    " teleconferencesessions WHERE appointmentId = 'A2'"), 25);
+
+	/* Updated while scheduled: everything replaced, one row still. */
+	a = one(&b, "A1", "other-room", "2025-07-04 12:00");
+	a->minutes = 30;
+	a->has_minutes = 1;
+	schedule_appt_member(a, "pt-2", "patient", "Carol");
+	assert_int_equal(schedule_apply(db, &b, NOW + 1000), 0);
+	assert_int_equal(b.added, 0);
+	assert_int_equal(b.updated, 1);
+	schedule_batch_free(&b);
+	assert_int_equal(nsessions(db), 2);
+	assert_string_equal(q_text(db, "SELECT roomId || '|' ||"
+	    " scheduled_start || '|' || scheduled_duration_minutes || '|' ||"
+	    " updatedAt FROM teleconferencesessions WHERE appointmentId ="
+	    " 'A1'"), "other-room|2025-07-04T12:00:00.000Z|30.0|"
+	    "2025-06-15T15:06:41.000Z");
+	assert_string_equal(q_text(db, "SELECT group_concat(participant_id)"
+	    " FROM teleconference_expected_participants e"
+	    " JOIN teleconferencesessions s ON s.id ="
+	    " e.teleconference_session_id WHERE s.appointmentId = 'A1'"),
+	    "pt-2");
+
+	/* Refused once the meeting started or ended: nothing changes. */
+	static const char *const ended[] = { "active", "completed", "failed",
+	    "cancelled" };
+	size_t	 i;
+	char	 sql[128], want[64];
+
+	for (i = 0; i < sizeof(ended) / sizeof(ended[0]); i++) {
+		snprintf(sql, sizeof(sql), "UPDATE teleconferencesessions SET"
+		    " session_status = '%s' WHERE appointmentId = 'A1'",
+		    ended[i]);
+		exec_ok(db, sql);
+		a = one(&b, "A1", "third", "2025-07-04 13:00");
+		assert_int_equal(schedule_apply(db, &b, NOW), -1);
+		snprintf(want, sizeof(want), "appointment A1 is %s", ended[i]);
+		assert_err(&b, want);
+		schedule_batch_free(&b);
+		assert_string_equal(q_text(db, "SELECT roomId FROM"
+		    " teleconferencesessions WHERE appointmentId = 'A1'"),
+		    "other-room");
+	}
+
+	/* A session the daemon recorded for the appointment counts too. */
+	exec_ok(db, "INSERT INTO teleconferencesessions (session_uid,"
+	    " appointmentId, session_status) VALUES ('r@m/1', 'A3',"
+	    " 'completed')");
+	one(&b, "A3", "r3", "2025-07-04 13:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), -1);
+	assert_err(&b, "appointment A3 is completed");
+	schedule_batch_free(&b);
+	assert_int_equal(nsessions(db), 3);
+	db_close(db);
+}
+
+static void
+test_validation(void **state)
+{
+	static const struct {
+		const char	*appt;
+		const char	*room;
+		const char	*err;
+	} cases[] = {
+		{ "A1", "user@host", "'@' cannot appear" },
+		{ "A1", "a/b", "'/' cannot appear" },
+		{ "A1", "two words", "white space" },
+		{ "A1", "tab\there", "control character" },
+		{ "A1", "nbsp\xc2\xa0room", "white space" },
+		{ "A1", "bad\xff" "utf8", "not valid UTF-8" },
+		{ "A1", "", "room: missing" },
+		{ "A1", NULL, "room: missing" },
+		{ NULL, "r", "appointment id: missing" },
+		{ "has space", "r", "appointment id: contains white space" },
+		{ "ctl\x1b[2J", "r", "control character" },
+	};
+	struct schedule_batch	 b;
+	struct schedule_appt	*a;
+	struct db		*db;
+	char			*big;
+	size_t			 i;
+
+	(void)state;
+	db = open_ok(":memory:");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		one(&b, cases[i].appt, cases[i].room, "2025-07-04 10:00");
+		assert_int_equal(schedule_apply(db, &b, NOW), -1);
+		assert_err(&b, cases[i].err);
+		schedule_batch_free(&b);
+	}
+
+	/* Every problem is reported, not only the first. */
+	a = one(&b, "A1", "r 1", "2025-07-04 10:00");
+	a->minutes = 0;
+	a->has_minutes = 1;
+	schedule_appt_member(a, "p1", "patient", NULL);
+	schedule_appt_member(a, "p1", "caregiver", NULL);
+	schedule_appt_member(a, "p 2", "patient", NULL);
+	schedule_appt_member(a, "p3", "", NULL);
+	schedule_appt_member(a, "p4", "patient", "ok name, with: all\x7f");
+	assert_int_equal(schedule_apply(db, &b, NOW), -1);
+	assert_err(&b, "room: contains white space");
+	assert_err(&b, "minutes: must be more than 0");
+	assert_err(&b, "participant p1 listed twice");
+	assert_err(&b, "participant id: contains white space");
+	assert_err(&b, "participant role: missing");
+	assert_err(&b, "participant name: contains a control character");
+	assert_int_equal(b.nerrs, 6);
+	schedule_batch_free(&b);
+
+	/* Long text: refused with its size, not stored. */
+	big = xmalloc(SCHEDULE_ROOM_MAX + 2);
+	memset(big, 'r', SCHEDULE_ROOM_MAX + 1);
+	big[SCHEDULE_ROOM_MAX + 1] = '\0';
+	one(&b, "A1", big, "2025-07-04 10:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), -1);
+	assert_err(&b, "room: too long (1024 bytes, at most 1023)");
+	schedule_batch_free(&b);
+	big[SCHEDULE_ROOM_MAX] = '\0';
+	one(&b, "A1", big, "2025-07-04 10:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	free(big);
+
+	/* The same appointment twice in one batch. */
+	schedule_batch_init(&b, "f.csv");
+	a = schedule_batch_add(&b, 2);
+	a->appt = xstrdup("D");
+	a->room = xstrdup("r");
+	a = schedule_batch_add(&b, 7);
+	a->appt = xstrdup("D");
+	a->room = xstrdup("r");
+	assert_int_equal(schedule_apply(db, &b, NOW), -1);
+	assert_err(&b, "f.csv:7: appointment D: also at line 2");
+	schedule_batch_free(&b);
+	assert_int_equal(nsessions(db), 1);
+	db_close(db);
+}
+
+static void
+test_cancel(void **state)
+{
+	struct schedule_batch	 b;
+	struct db		*db;
+	char			 err[256];
+
+	(void)state;
+	db = open_ok(":memory:");
+	one(&b, "C1", "r1", "2025-07-04 10:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	one(&b, "C2", "r2", "2025-07-04 11:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+
+	assert_int_equal(schedule_cancel(db, "C1", "patient ill", NOW + 5000,
+	    err, sizeof(err)), 0);
+	assert_string_equal(q_text(db, "SELECT session_status || '|' ||"
+	    " status_reason || '|' || updatedAt FROM teleconferencesessions"
+	    " WHERE appointmentId = 'C1'"),
+	    "cancelled|patient ill|2025-06-15T15:06:45.000Z");
+	/* Twice: refused, with the status. */
+	assert_int_equal(schedule_cancel(db, "C1", NULL, NOW, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "appointment C1 is cancelled"));
+	/* Unknown. */
+	assert_int_equal(schedule_cancel(db, "nope", NULL, NOW, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "no appointment nope"));
+	/* Active is allowed; the reason defaults. */
+	exec_ok(db, "UPDATE teleconferencesessions SET session_status ="
+	    " 'active' WHERE appointmentId = 'C2'");
+	assert_int_equal(schedule_cancel(db, "C2", NULL, NOW, err,
+	    sizeof(err)), 0);
+	assert_string_equal(q_text(db, "SELECT session_status || '|' ||"
+	    " status_reason FROM teleconferencesessions WHERE appointmentId ="
+	    " 'C2'"), "cancelled|cancelled");
+	/* Completed is not. */
+	exec_ok(db, "UPDATE teleconferencesessions SET session_status ="
+	    " 'completed' WHERE appointmentId = 'C2'");
+	assert_int_equal(schedule_cancel(db, "C2", NULL, NOW, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "is completed"));
+	/* A hostile reason never reaches the row. */
+	one(&b, "C3", "r3", "2025-07-04 12:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	assert_int_equal(schedule_cancel(db, "C3", "bye\n\x1b[1m", NOW, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "reason: contains a control character"));
+	assert_string_equal(q_text(db, "SELECT session_status FROM"
+	    " teleconferencesessions WHERE appointmentId = 'C3'"),
+	    "scheduled");
+	db_close(db);
+}
+
+/* Cell (row, column name) of r as text; "NULL" for NULL. */
+static const char *
+cell(const struct report_rows *r, size_t row, const char *col)
+{
+	int	 c = report_col(r, col);
+
+	assert_true(c >= 0);
+	assert_true(row < r->nrows);
+	return report_cell(r, row, (size_t)c)->text != NULL ?
+	    report_cell(r, row, (size_t)c)->text : "NULL";
+}
+
+static void
+test_list(void **state)
+{
+	struct schedule_batch	 b;
+	struct schedule_appt	*a;
+	struct report_rows	*r;
+	struct db		*db;
+	char			 err[256];
+
+	(void)state;
+	db = open_ok(":memory:");
+	a = one(&b, "L2", "r2", "2025-07-04 11:00");
+	schedule_appt_member(a, "cg-1", "caregiver", "Dr A");
+	schedule_appt_member(a, "pt-1", "patient", "Bob");
+	schedule_appt_member(a, "x", "observer", NULL);
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	one(&b, "L1", "r1", "2025-07-04 09:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	one(&b, "L3", "r3", "2025-07-04 13:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	one(&b, "L0", "r0", "2025-07-04 08:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	assert_int_equal(schedule_cancel(db, "L3", NULL, NOW, err,
+	    sizeof(err)), 0);
+	exec_ok(db, "UPDATE teleconferencesessions SET session_status ="
+	    " 'active' WHERE appointmentId = 'L1'");
+	exec_ok(db, "UPDATE teleconferencesessions SET session_status ="
+	    " 'completed', status_reason = 'ok' WHERE appointmentId = 'L0'");
+	/* A daemon session without a booking is not an appointment. */
+	exec_ok(db, "INSERT INTO teleconferencesessions (session_uid,"
+	    " roomId, session_status) VALUES ('r@m/1', 'adhoc', 'active')");
+
+	assert_non_null(r = schedule_list(db, 0, 0, err, sizeof(err)));
+	assert_int_equal(r->ncols, 7);
+	assert_int_equal(r->nrows, 2);
+	assert_string_equal(cell(r, 0, "appointment"), "L1");
+	assert_string_equal(cell(r, 0, "status"), "active");
+	assert_string_equal(cell(r, 1, "appointment"), "L2");
+	assert_string_equal(cell(r, 1, "room"), "r2");
+	assert_string_equal(cell(r, 1, "start"), "2025-07-04T11:00:00.000Z");
+	assert_string_equal(cell(r, 1, "minutes"), "60.0");
+	assert_string_equal(cell(r, 1, "reason"), "NULL");
+	assert_string_equal(cell(r, 1, "roster"),
+	    "cg-1:caregiver:Dr A; pt-1:patient:Bob; x:observer");
+	report_rows_free(r);
+
+	assert_non_null(r = schedule_list(db, 1, 0, err, sizeof(err)));
+	assert_int_equal(r->nrows, 4);
+	assert_string_equal(cell(r, 0, "appointment"), "L0");
+	assert_string_equal(cell(r, 0, "reason"), "ok");
+	assert_string_equal(cell(r, 3, "appointment"), "L3");
+	assert_string_equal(cell(r, 3, "status"), "cancelled");
+	assert_string_equal(cell(r, 3, "roster"), "NULL");
+	report_rows_free(r);
+
+	assert_non_null(r = schedule_list(db, 1, 3, err, sizeof(err)));
+	assert_int_equal(r->nrows, 3);
+	report_rows_free(r);
+
+	/* Many rows: the row array grows past its first capacities. */
+	{
+		char	 id[16];
+		int	 i;
+
+		for (i = 0; i < 40; i++) {
+			snprintf(id, sizeof(id), "M%02d", i);
+			one(&b, id, "m", "2026-01-01 10:00");
+			assert_int_equal(schedule_apply(db, &b, NOW), 0);
+			schedule_batch_free(&b);
+		}
+		assert_non_null(r = schedule_list(db, 0, 0, err, sizeof(err)));
+		assert_int_equal(r->nrows, 42);
+		assert_string_equal(cell(r, 41, "appointment"), "M39");
+		report_rows_free(r);
+	}
+	db_close(db);
+}
+
+/*
+ * Settings
+ */
+
+static void
+test_settings(void **state)
+{
+	const struct db_setting_col *c;
+	struct report_rows	*r;
+	struct db_settings	 s;
+	struct db		*db;
+	char			 err[256];
+	size_t			 n = 0;
+	char *ok[] = { "default_duration=42.5", "enable_chat=0",
+	    "video_quality=low", "alert_admin_jids=", "caregiver_role=doctor" };
+	char *bad[] = { "late_grace_minutes=3", "nope=1" };
+
+	(void)state;
+	db = open_ok(":memory:");
+	for (c = db_setting_cols; c->name != NULL; c++)
+		n++;
+	assert_non_null(r = schedule_settings(db, err, sizeof(err)));
+	assert_int_equal(r->nrows, n);
+	assert_string_equal(cell(r, 0, "setting"), "default_duration");
+	assert_string_equal(cell(r, 0, "type"), "real");
+	assert_string_equal(cell(r, 0, "value"), "60");
+	assert_int_equal(report_cell(r, 0, 2)->type, REPORT_REAL);
+	assert_string_equal(cell(r, 0, "help"), db_setting_cols[0].help);
+	report_rows_free(r);
+
+	/* Checks. */
+	assert_int_equal(schedule_setting_check("default_duration=15", err,
+	    sizeof(err)), 0);
+	assert_int_equal(schedule_setting_check("default_duration=-1", err,
+	    sizeof(err)), -1);
+	assert_int_equal(schedule_setting_check("default_duration=abc", err,
+	    sizeof(err)), -1);
+	assert_int_equal(schedule_setting_check("default_duration=inf", err,
+	    sizeof(err)), -1);
+	assert_int_equal(schedule_setting_check("default_duration=", err,
+	    sizeof(err)), -1);
+	assert_int_equal(schedule_setting_check("enable_chat=1.5", err,
+	    sizeof(err)), -1);
+	assert_int_equal(schedule_setting_check("enable_chat=-1", err,
+	    sizeof(err)), -1);
+	assert_int_equal(schedule_setting_check("enable_chat=99999999999",
+	    err, sizeof(err)), -1);
+	assert_int_equal(schedule_setting_check("video_quality="
+	    "abcdefghijklmnop", err, sizeof(err)), -1);	/* 16 > 15 */
+	assert_non_null(strstr(err, "too long"));
+	assert_int_equal(schedule_setting_check("video_quality=a\nb", err,
+	    sizeof(err)), -1);
+	assert_int_equal(schedule_setting_check("id=2", err, sizeof(err)),
+	    -1);
+	assert_int_equal(schedule_setting_check("updatedAt=x", err,
+	    sizeof(err)), -1);
+	assert_int_equal(schedule_setting_check("default_duration", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "KEY=VALUE"));
+	assert_int_equal(schedule_setting_check("x'; DROP TABLE"
+	    " meeting_settings; --=1", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no such setting"));
+
+	/* Set: all or nothing. */
+	assert_int_equal(schedule_settings_set(db, bad, 2, NOW, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "nope: no such setting"));
+	assert_int_equal(q_int(db, "SELECT late_grace_minutes FROM"
+	    " meeting_settings"), 5);
+	assert_int_equal(schedule_settings_set(db, ok, 5, NOW, err,
+	    sizeof(err)), 0);
+	assert_int_equal(db_settings(db, &s), 0);
+	assert_true(s.default_duration == 42.5);
+	assert_int_equal(s.enable_chat, 0);
+	assert_string_equal(s.video_quality, "low");
+	assert_string_equal(s.alert_admin_jids, "");
+	assert_string_equal(s.caregiver_role, "doctor");
+	assert_string_equal(q_text(db, "SELECT updatedAt FROM"
+	    " meeting_settings"), "2025-06-15T15:06:40.000Z");
+	assert_int_equal(q_int(db, "SELECT typeof(enable_chat) = 'integer'"
+	    " FROM meeting_settings"), 1);
+
+	/* A missing row is created rather than the update lost. */
+	exec_ok(db, "DELETE FROM meeting_settings");
+	assert_int_equal(schedule_settings_set(db, ok + 1, 1, NOW, err,
+	    sizeof(err)), 0);
+	assert_int_equal(q_int(db, "SELECT enable_chat FROM"
+	    " meeting_settings WHERE id = 1"), 0);
+	db_close(db);
+}
+
+/*
+ * CSV
+ */
+
+static void
+test_csv_good(void **state)
+{
+	struct schedule_batch	 b;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:");
+	assert_int_equal(import(db, &b, FIXTURES "good.csv"), 0);
+	assert_no_errs(&b);
+	assert_int_equal(b.added, 4);
+	schedule_batch_free(&b);
+	assert_string_equal(q_text(db, "SELECT group_concat(appointmentId ||"
+	    " '|' || roomId || '|' || scheduled_start || '|' ||"
+	    " scheduled_duration_minutes, '\n') FROM (SELECT * FROM"
+	    " teleconferencesessions ORDER BY id)"),
+	    "apt-100|clinic-7|2025-03-10T09:00:00.000Z|30.0\n"
+	    "apt-101|clinic-8|2025-03-10T10:30:00.000Z|60.0\n"
+	    "apt-102|clinic-9|2025-03-10T11:00:00.000Z|45.5\n"
+	    "apt-103|clinic-10|2025-03-10T18:30:00.000Z|20.0");
+	/* Quoted fields keep their commas. */
+	assert_string_equal(q_text(db, "SELECT participant_name FROM"
+	    " teleconference_expected_participants WHERE participant_id ="
+	    " 'cg-1'"), "Dr. Who, MD");
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
+	    " teleconference_expected_participants"), 4);
+
+	/* Importing again updates in place. */
+	assert_int_equal(import(db, &b, FIXTURES "good.csv"), 0);
+	assert_int_equal(b.added, 0);
+	assert_int_equal(b.updated, 4);
+	schedule_batch_free(&b);
+	assert_int_equal(nsessions(db), 4);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
+	    " teleconference_expected_participants"), 4);
+	db_close(db);
+}
+
+static void
+test_csv_shorthand(void **state)
+{
+	struct schedule_batch	 b;
+	struct schedule_roles	 doc = { "doctor", "client" };
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:");
+	schedule_batch_init(&b, FIXTURES "shorthand.csv");
+	schedule_import_file(&b, FIXTURES "shorthand.csv", &doc);
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	assert_string_equal(q_text(db, "SELECT group_concat(participant_id ||"
+	    " ':' || participant_role || ':' || IFNULL(participant_name, '-'),"
+	    " '; ') FROM (SELECT * FROM teleconference_expected_participants"
+	    " ORDER BY id)"),
+	    "cg-9:doctor:Nurse Joy, RN; pt-9:client:Ann; "
+	    "obs-1:observer:Interpreter; cg-9:doctor:-");
+
+	/* A name without its id. */
+	schedule_batch_init(&b, "x.csv");
+	CSV(&b, "appointment_id,room,start,patient_name\n"
+	    "z,r,2025-01-01 10:00,Zed\n");
+	assert_err(&b, "x.csv:2: patient_name without patient_id");
+	schedule_batch_free(&b);
+	db_close(db);
+}
+
+static void
+test_csv_bad(void **state)
+{
+	struct schedule_batch	 b;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:");
+
+	/* Every bad row, with its line; nothing written. */
+	assert_int_equal(import(db, &b, FIXTURES "bad-row.csv"), -1);
+	assert_err(&b, FIXTURES "bad-row.csv:3: start 2025-04-01T25:00:00Z:"
+	    " not a time");
+	assert_err(&b, FIXTURES "bad-row.csv:4: appointment b-3: room:"
+	    " contains white space");
+	assert_err(&b, FIXTURES "bad-row.csv:5: minutes -5");
+	assert_err(&b, FIXTURES "bad-row.csv:6: appointment b-1: also at"
+	    " line 2");
+	assert_int_equal(b.nerrs, 4);
+	schedule_batch_free(&b);
+	assert_int_equal(nsessions(db), 0);
+
+	assert_int_equal(import(db, &b, FIXTURES "malformed.csv"), -1);
+	assert_err(&b, FIXTURES "malformed.csv:3: malformed CSV");
+	schedule_batch_free(&b);
+	assert_int_equal(import(db, &b, FIXTURES "unterminated.csv"), -1);
+	assert_err(&b, FIXTURES "unterminated.csv:2: malformed CSV: a quoted"
+	    " field never ends");
+	schedule_batch_free(&b);
+	assert_int_equal(import(db, &b, FIXTURES "no-header.csv"), -1);
+	assert_err(&b, FIXTURES "no-header.csv:1: header: missing column(s)"
+	    " appointment_id, room, start");
+	assert_int_equal(b.nerrs, 1);
+	schedule_batch_free(&b);
+	assert_int_equal(nsessions(db), 0);
+
+	/* A row the database refuses fails the whole file. */
+	exec_ok(db, "INSERT INTO teleconferencesessions (session_uid,"
+	    " appointmentId, session_status) VALUES ('appt:apt-102',"
+	    " 'apt-102', 'completed')");
+	assert_int_equal(import(db, &b, FIXTURES "good.csv"), -1);
+	assert_err(&b, FIXTURES "good.csv:4: appointment apt-102 is"
+	    " completed");
+	assert_int_equal(b.added, 0);
+	schedule_batch_free(&b);
+	assert_int_equal(nsessions(db), 1);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
+	    " teleconference_expected_participants"), 0);
+
+	/* Other shapes: empty, header only, blank and empty rows. */
+	schedule_batch_init(&b, "e.csv");
+	CSV(&b, "");
+	assert_err(&b, "e.csv: empty");
+	schedule_batch_free(&b);
+	schedule_batch_init(&b, "h.csv");
+	CSV(&b, "start,ROOM,Appointment_ID\n\n,,\n");
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	assert_int_equal(b.nappts, 0);
+	schedule_batch_free(&b);
+	schedule_batch_init(&b, "d.csv");
+	CSV(&b, "room,room,appointment_id,start\n");
+	assert_err(&b, "d.csv:1: header: column room given twice");
+	schedule_batch_free(&b);
+	schedule_batch_init(&b, "x.csv");
+	CSV(&b, "appointment_id,room,start\n"
+	    "a,r,2025-01-01 10:00,extra\n");
+	assert_err(&b, "x.csv:2: more fields than the header's 3 columns");
+	schedule_batch_free(&b);
+	db_close(db);
+}
+
+/*
+ * iCalendar
+ */
+
+static void
+test_ics_berlin(void **state)
+{
+	struct schedule_batch	 b;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:");
+	assert_int_equal(import(db, &b, FIXTURES "berlin.ics"), 0);
+	assert_no_errs(&b);
+	assert_int_equal(b.added, 2);
+	/* CRLF lines are counted once: the events begin on 21 and 37. */
+	assert_int_equal(b.nappts, 2);
+	assert_int_equal(b.appts[0].line, 21);
+	assert_int_equal(b.appts[1].line, 37);
+	schedule_batch_free(&b);
+	/*
+	 * 10:00 in Berlin is 08:00Z in July (CEST, +2) and 09:00Z in
+	 * January (CET, +1): the VTIMEZONE's rules, not a fixed offset.
+	 * DURATION gives 45 minutes, DTEND - DTSTART 30.
+	 */
+	assert_string_equal(q_text(db, "SELECT group_concat(appointmentId ||"
+	    " '|' || roomId || '|' || scheduled_start || '|' ||"
+	    " scheduled_duration_minutes, '\n') FROM (SELECT * FROM"
+	    " teleconferencesessions ORDER BY id)"),
+	    "ics-1|clinic-berlin|2025-07-04T08:00:00.000Z|45.0\n"
+	    "ics-2|winterroom|2025-01-15T09:00:00.000Z|30.0");
+	/*
+	 * Attendees: X-TELETRACK-ID wins over the address, CHAIR is the
+	 * caregiver, X-TELETRACK-ROLE wins over ROLE, NON-PARTICIPANT is
+	 * left out; folded lines are whole again.
+	 */
+	assert_string_equal(q_text(db, "SELECT group_concat(participant_id ||"
+	    " ':' || participant_role || ':' || IFNULL(participant_name, '-'),"
+	    " '; ') FROM (SELECT * FROM teleconference_expected_participants"
+	    " ORDER BY id)"),
+	    "cg-1:caregiver:Dr. Anna Schmidt, MD; "
+	    "bob@example.com:patient:Bob Patient; "
+	    "ivan@example.com:interpreter:Ivan");
+	db_close(db);
+}
+
+static void
+test_ics_utc_cancel(void **state)
+{
+	struct schedule_batch	 b;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:");
+	assert_int_equal(import(db, &b, FIXTURES "utc.ics"), 0);
+	assert_no_errs(&b);
+	schedule_batch_free(&b);
+	/*
+	 * UTC with DTEND; a URL property when LOCATION is no URL; a
+	 * floating time as UTC with the default duration; a TZID without
+	 * VTIMEZONE from libical's built-in zones (09:00 EST = 14:00Z).
+	 */
+	assert_string_equal(q_text(db, "SELECT group_concat(appointmentId ||"
+	    " '|' || roomId || '|' || scheduled_start || '|' ||"
+	    " scheduled_duration_minutes, '\n') FROM (SELECT * FROM"
+	    " teleconferencesessions ORDER BY id)"),
+	    "ics-3|urlroom|2025-03-01T12:00:00.000Z|45.0\n"
+	    "ics-4|plainroom|2025-03-01T15:00:00.000Z|60.0\n"
+	    "ics-5|nyc|2025-03-01T14:00:00.000Z|90.0");
+	assert_string_equal(q_text(db, "SELECT participant_id || ':' ||"
+	    " participant_role FROM teleconference_expected_participants"),
+	    "carl@example.com:patient");
+
+	/* STATUS:CANCELLED cancels a scheduled booking, ignores others. */
+	assert_int_equal(import(db, &b, FIXTURES "berlin.ics"), 0);
+	schedule_batch_free(&b);
+	assert_int_equal(import(db, &b, FIXTURES "cancel.ics"), 0);
+	assert_int_equal(b.cancelled, 1);
+	assert_int_equal(b.added, 0);
+	schedule_batch_free(&b);
+	assert_string_equal(q_text(db, "SELECT session_status || '|' ||"
+	    " status_reason FROM teleconferencesessions WHERE appointmentId ="
+	    " 'ics-1'"), "cancelled|cancelled");
+	assert_int_equal(nsessions(db), 5);
+	/* Once more: nothing left to cancel, and no error. */
+	assert_int_equal(import(db, &b, FIXTURES "cancel.ics"), 0);
+	assert_int_equal(b.cancelled, 0);
+	schedule_batch_free(&b);
+	db_close(db);
+}
+
+static void
+test_ics_bad(void **state)
+{
+	struct schedule_batch	 b;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:");
+	assert_int_equal(import(db, &b, FIXTURES "bad.ics"), -1);
+	assert_err(&b, FIXTURES "bad.ics:4: VEVENT 1: DTSTART: unknown TZID"
+	    " Mars/Olympus_Mons");
+	assert_err(&b, FIXTURES "bad.ics:9: VEVENT 2: no DTSTART");
+	assert_err(&b, FIXTURES "bad.ics:13: VEVENT 3: recurring events are"
+	    " not supported");
+	assert_err(&b, FIXTURES "bad.ics:24: VEVENT 5: Can't parse as"
+	    " DURATION");
+	assert_int_equal(b.nerrs, 4);
+	schedule_batch_free(&b);
+	assert_int_equal(nsessions(db), 0);
+
+	/* No calendar at all; a calendar without events; all-day. */
+	schedule_batch_init(&b, "n.ics");
+	ICS(&b, "hello\n");
+	assert_int_equal(b.nerrs, 1);
+	schedule_batch_free(&b);
+	schedule_batch_init(&b, "n.ics");
+	ICS(&b, "BEGIN:VCALENDAR\nEND:VCALENDAR\n");
+	assert_err(&b, "n.ics: no VEVENT");
+	schedule_batch_free(&b);
+	{
+		static const char cal[] = "BEGIN:VCALENDAR\r\n"
+		    "BEGIN:VEVENT\r\nUID:d\r\n"
+		    "DTSTART;VALUE=DATE:20250301\r\nX-JITSI-ROOM:r\r\n"
+		    "END:VEVENT\r\nEND:VCALENDAR\r\n";
+
+		schedule_batch_init(&b, "d.ics");
+		schedule_import_ics(&b, cal, sizeof(cal) - 1, &roles);
+		assert_err(&b, "d.ics:2: VEVENT 1: DTSTART: a date without a"
+		    " time");
+		schedule_batch_free(&b);
+	}
+	db_close(db);
+}
+
+/*
+ * Hostile input: errors, never a crash (ASan and UBSan watch).
+ */
+
+static void
+test_hostile(void **state)
+{
+	static const char *const names[] = { "junk.csv", "junk.ics",
+	    "junk.dat" };
+	struct schedule_batch	 b;
+	struct db		*db;
+	unsigned char		*junk;
+	char			*s;
+	uint32_t		 x = 12345;
+	size_t			 i, n = 256 * 1024, o;
+
+	(void)state;
+	db = open_ok(":memory:");
+
+	/* Binary junk without NUL bytes, under every extension. */
+	junk = xmalloc(n);
+	for (i = 0; i < n; i++) {
+		x = x * 1103515245 + 12345;
+		junk[i] = (unsigned char)(1 + (x >> 16) % 255);
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		write_file(tmp_path(names[i]), junk, n);
+		assert_int_equal(import(db, &b, tmp_path(names[i])), -1);
+		assert_true(b.nerrs > 0);
+		schedule_batch_free(&b);
+	}
+	/* Junk after a good header: rows of junk, still no crash. */
+	memcpy(junk, "appointment_id,room,start\n", 26);
+	write_file(tmp_path("junk2.csv"), junk, n);
+	assert_int_equal(import(db, &b, tmp_path("junk2.csv")), -1);
+	schedule_batch_free(&b);
+	/* Junk inside a calendar. */
+	memcpy(junk, "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:", 33);
+	write_file(tmp_path("junk2.ics"), junk, n);
+	assert_int_equal(import(db, &b, tmp_path("junk2.ics")), -1);
+	schedule_batch_free(&b);
+	free(junk);
+	assert_int_equal(nsessions(db), 0);
+
+	/* A huge field. */
+	s = xmalloc(300 * 1024);
+	o = (size_t)sprintf(s, "appointment_id,room,start\nh1,");
+	memset(s + o, 'a', 200 * 1024);
+	o += 200 * 1024;
+	o += (size_t)sprintf(s + o, ",2025-01-01 10:00\n");
+	write_file(tmp_path("huge.csv"), s, o);
+	assert_int_equal(import(db, &b, tmp_path("huge.csv")), -1);
+	assert_err(&b, "huge.csv:2: field 2: longer than 65536 bytes");
+	schedule_batch_free(&b);
+	/* A huge UID. */
+	o = (size_t)sprintf(s, "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:");
+	memset(s + o, 'u', 100 * 1024);
+	o += 100 * 1024;
+	o += (size_t)sprintf(s + o, "\nDTSTART:20250101T100000Z\n"
+	    "X-JITSI-ROOM:r\nEND:VEVENT\nEND:VCALENDAR\n");
+	write_file(tmp_path("huge.ics"), s, o);
+	assert_int_equal(import(db, &b, tmp_path("huge.ics")), -1);
+	assert_err(&b, "appointment id: too long");
+	schedule_batch_free(&b);
+	/* Too many fields in a record. */
+	o = (size_t)sprintf(s, "appointment_id,room,start\n");
+	for (i = 0; i < 1000; i++)
+		s[o++] = ',';
+	s[o++] = '\n';
+	write_file(tmp_path("wide.csv"), s, o);
+	assert_int_equal(import(db, &b, tmp_path("wide.csv")), -1);
+	assert_err(&b, "wide.csv:2: more than 256 fields");
+	schedule_batch_free(&b);
+	/* Thousands of unterminated events. */
+	o = (size_t)sprintf(s, "BEGIN:VCALENDAR\n");
+	for (i = 0; i < 5000; i++)
+		o += (size_t)sprintf(s + o, "BEGIN:VEVENT\n");
+	write_file(tmp_path("deep.ics"), s, o);
+	assert_int_equal(import(db, &b, tmp_path("deep.ics")), -1);
+	schedule_batch_free(&b);
+	free(s);
+
+	/* NUL bytes, invalid UTF-8, a too large file, no file. */
+	WRITE(tmp_path("nul.csv"), "appointment_id,room,start\nx\0y,r,"
+	    "2025-01-01 10:00\n");
+	assert_int_equal(import(db, &b, tmp_path("nul.csv")), -1);
+	assert_err(&b, "contains NUL bytes");
+	schedule_batch_free(&b);
+	WRITE(tmp_path("utf.ics"), "BEGIN:VCALENDAR\nBEGIN:VEVENT\n"
+	    "UID:u\nDTSTART:20250101T100000Z\nX-JITSI-ROOM:r\n"
+	    "ATTENDEE;CN=\xc3\x28:mailto:a@b\nEND:VEVENT\nEND:VCALENDAR\n");
+	assert_int_equal(import(db, &b, tmp_path("utf.ics")), -1);
+	assert_err(&b, "participant name: not valid UTF-8");
+	schedule_batch_free(&b);
+	assert_int_equal(truncate(tmp_path("nul.csv"),
+	    SCHEDULE_IMPORT_MAX + 1), 0);
+	assert_int_equal(import(db, &b, tmp_path("nul.csv")), -1);
+	assert_err(&b, "larger than 16 MiB");
+	schedule_batch_free(&b);
+	assert_int_equal(import(db, &b, tmp_path("missing.csv")), -1);
+	assert_err(&b, "missing.csv: No such file or directory");
+	schedule_batch_free(&b);
+	assert_int_equal(nsessions(db), 0);
+	db_close(db);
+}
+
+/*
+ * The commands
+ */
+
+static void
+test_cli(void **state)
+{
+	const char	*path = tmp_path("cli.db");
+	struct db	*db;
+	sqlite3		*other;
+	char		*out;
+
+	(void)state;
+	/* The database must exist: a typo would book into a new file. */
+	assert_int_equal(cli(path, NULL, "schedule", "list", NULL), 1);
+	db_close(open_ok(path));
+
+	assert_int_equal(cli(path, &out, "schedule", "add", "-a", "X1", "-r",
+	    "Room1", "-s", "2025-07-04T10:00:00+02:00", "-m", "30", "-p",
+	    "cg-1:caregiver:Dr A: Smith", "-p", "pt-1:patient", NULL), 0);
+	assert_string_equal(out, "added appointment X1\n");
+	free(out);
+	assert_int_equal(cli(NULL, &out, "schedule", "-d", path, "add",
+	    "--appointment=X2", "--room=r2", "--start=2025-07-04 12:00",
+	    NULL), 0);
+	free(out);
+	assert_int_equal(cli(path, &out, "schedule", "list", "-f", "csv",
+	    NULL), 0);
+	assert_string_equal(out,
+	    "appointment,room,start,minutes,status,reason,roster\r\n"
+	    "X1,room1,2025-07-04T08:00:00.000Z,30.0,scheduled,,"
+	    "cg-1:caregiver:Dr A: Smith; pt-1:patient\r\n"
+	    "X2,r2,2025-07-04T12:00:00.000Z,60.0,scheduled,,\r\n");
+	free(out);
+	assert_int_equal(cli(path, &out, "schedule", "list", "-n", "1", "-f",
+	    "json", "-d", path, NULL), 0);
+	assert_non_null(strstr(out, "\"minutes\": 30.0"));
+	assert_null(strstr(out, "X2"));
+	free(out);
+
+	assert_int_equal(cli(path, &out, "schedule", "cancel", "X2",
+	    "--reason", "clinic closed", NULL), 0);
+	assert_string_equal(out, "cancelled appointment X2\n");
+	free(out);
+	assert_int_equal(cli(path, NULL, "schedule", "cancel", "X2", NULL), 1);
+	assert_int_equal(cli(path, NULL, "schedule", "cancel", "none", NULL),
+	    1);
+	assert_int_equal(cli(path, &out, "schedule", "list", "--all", NULL),
+	    0);
+	assert_non_null(strstr(out, "clinic closed"));
+	free(out);
+
+	assert_int_equal(cli(path, &out, "schedule", "import",
+	    FIXTURES "good.csv", NULL), 0);
+	assert_string_equal(out, "imported 4 appointment(s)\n");
+	free(out);
+	assert_int_equal(cli(path, &out, "schedule", "import",
+	    FIXTURES "good.csv", NULL), 0);
+	assert_string_equal(out, "imported 4 appointment(s), 4 of them "
+	    "updated\n");
+	free(out);
+	assert_int_equal(cli(path, NULL, "schedule", "import",
+	    FIXTURES "bad-row.csv", NULL), 1);
+
+	/* Bad values: 1; bad usage: 2. */
+	assert_int_equal(cli(path, NULL, "schedule", "add", "-a", "X3", "-r",
+	    "r@x", "-s", "2025-07-04 10:00", NULL), 1);
+	assert_int_equal(cli(path, NULL, "schedule", "add", "-a", "X3", "-r",
+	    "r", "-s", "soon", NULL), 1);
+	assert_int_equal(cli(path, NULL, "schedule", "add", "-a", "X3", "-r",
+	    "r", "-s", "2025-07-04 10:00", "-p", "nocolon", NULL), 1);
+	assert_int_equal(cli(path, NULL, "schedule", "add", "-a", "X3", "-r",
+	    "r", NULL), 2);
+	assert_int_equal(cli(path, NULL, "schedule", "add", "-a", "X3", "-r",
+	    "r", "-s", "2025-07-04 10:00", "extra", NULL), 2);
+	assert_int_equal(cli(NULL, NULL, "schedule", "add", "-a", "X3", "-r",
+	    "r", "-s", "2025-07-04 10:00", NULL), 2);
+	assert_int_equal(cli(path, NULL, "schedule", NULL), 2);
+	assert_int_equal(cli(path, NULL, "schedule", "frob", NULL), 2);
+	assert_int_equal(cli(path, NULL, "schedule", "list", "-f", "xml",
+	    NULL), 2);
+	assert_int_equal(cli(path, NULL, "schedule", "list", "-n", "0",
+	    NULL), 2);
+	assert_int_equal(cli(path, NULL, "schedule", "cancel", NULL), 2);
+	assert_int_equal(cli(path, NULL, "schedule", "import", NULL), 2);
+	assert_int_equal(cli(path, &out, "schedule", "-h", NULL), 0);
+	assert_non_null(strstr(out, "usage: teletrack schedule"));
+	free(out);
+
+	/* settings */
+	assert_int_equal(cli(path, &out, "settings", NULL), 0);
+	assert_non_null(strstr(out, "default_duration"));
+	assert_non_null(strstr(out, "minutes booked when"));
+	free(out);
+	assert_int_equal(cli(path, &out, "settings", "-f", "json", NULL), 0);
+	assert_non_null(strstr(out, "\"setting\": \"patient_role\""));
+	free(out);
+	assert_int_equal(cli(path, &out, "settings", "set",
+	    "default_duration=20", "patient_role=client", NULL), 0);
+	assert_string_equal(out, "set 2 setting(s)\n");
+	free(out);
+	assert_int_equal(cli(path, NULL, "settings", "set",
+	    "default_duration=30", "bogus=1", NULL), 1);
+	assert_int_equal(cli(path, &out, "settings", "-d", path, "show", "-f",
+	    "csv", NULL), 0);
+	assert_non_null(strstr(out, "default_duration,real,20,"));
+	assert_non_null(strstr(out, "patient_role,text,client,"));
+	free(out);
+	assert_int_equal(cli(path, NULL, "settings", "set", NULL), 2);
+	assert_int_equal(cli(path, NULL, "settings", "frob", NULL), 2);
+	/* The new default and role reach the next booking and import. */
+	assert_int_equal(cli(path, NULL, "schedule", "add", "-a", "X4", "-r",
+	    "r4", "-s", "2025-08-01 10:00", NULL), 0);
+	db = open_ok(path);
+	assert_int_equal(q_int(db, "SELECT scheduled_duration_minutes FROM"
+	    " teleconferencesessions WHERE appointmentId = 'X4'"), 20);
+	db_close(db);
+
+	/* A database another process holds: a clear error, exit 1. */
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(cli(path, NULL, "schedule", "add", "-a", "X5", "-r",
+	    "r5", "-s", "2025-08-01 10:00", NULL), 1);
+	assert_int_equal(cli(path, NULL, "settings", "set", "enable_chat=0",
+	    NULL), 1);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	db = open_ok(path);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
+	    " teleconferencesessions WHERE appointmentId = 'X5'"), 0);
+	assert_int_equal(q_int(db, "SELECT enable_chat FROM"
+	    " meeting_settings"), 1);
+	db_close(db);
+}
+
+/* Locked between open and write: the message says what to do. */
+static void
+test_locked(void **state)
+{
+	struct schedule_batch	 b;
+	struct db		*db;
+	sqlite3			*other;
+	const char		*path = tmp_path("locked.db");
+
+	(void)state;
+	db = open_ok(path);
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	one(&b, "K1", "r", "2025-07-04 10:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), -1);
+	assert_err(&b, "database is locked (another process");
+	schedule_batch_free(&b);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	one(&b, "K1", "r", "2025-07-04 10:00");
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	sqlite3_close(other);
+	db_close(db);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_parse_minutes_member),
+		cmocka_unit_test(test_add_update_refuse),
+		cmocka_unit_test(test_validation),
+		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_list),
+		cmocka_unit_test(test_settings),
+		cmocka_unit_test(test_csv_good),
+		cmocka_unit_test(test_csv_shorthand),
+		cmocka_unit_test(test_csv_bad),
+		cmocka_unit_test(test_ics_berlin),
+		cmocka_unit_test(test_ics_utc_cancel),
+		cmocka_unit_test(test_ics_bad),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_cli),
+		cmocka_unit_test(test_locked),
+	};
+
+	log_init(0, "test_schedule");
+	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+}
