@@ -15,8 +15,8 @@
  * time is a settings column name, and that comes from db_setting_cols,
  * never from the user.
  *
- * Nothing here prints or logs (db_settings() aside, which is not used
- * on a path that can fail quietly); messages go back to the caller.
+ * Nothing here prints or logs: messages go back to the caller, which
+ * knows whether they came from the command line or line 12 of a file.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -220,11 +220,13 @@ schedule_batch_error(struct schedule_batch *b, int line, const char *fmt,
 {
 	va_list	 ap;
 	char	*msg, *full;
+	int	 rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) == -1)
-		fatalx("%s: out of memory", __func__);
+	rc = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (rc == -1)
+		fatalx("%s: out of memory", __func__);
 	if (b->file == NULL)
 		full = msg;
 	else {

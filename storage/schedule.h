@@ -38,7 +38,7 @@ struct schedule_member {
 struct schedule_appt {
 	char			*appt;		/* appointmentId */
 	char			*room;		/* stored lowercased */
-	int64_t			 start_ms;	/* UTC */
+	int64_t			 start_ms;	/* UTC; set it: 0 is 1970 */
 	double			 minutes;	/* when has_minutes */
 	int			 has_minutes;	/* else default_duration */
 	int			 cancel;
@@ -121,8 +121,9 @@ int	 schedule_parse_minutes(const char *s, double *minutes, char *err,
  * an error.  cancel entries cancel a scheduled row and are otherwise
  * skipped.  Every problem found is appended to b->errs (validation of
  * every entry first, then the database's refusals), and then nothing is
- * written.  now_ms stamps createdAt/updatedAt.  Returns 0 when committed,
- * -1 otherwise (b->nerrs > 0).
+ * written; a batch that already holds errors (from parsing) is checked
+ * the same way and never written.  now_ms stamps createdAt/updatedAt.
+ * Returns 0 when committed, -1 otherwise (b->nerrs > 0).
  */
 int	 schedule_apply(struct db *, struct schedule_batch *b,
 	    int64_t now_ms);
