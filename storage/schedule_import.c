@@ -303,8 +303,11 @@ schedule_import_csv(struct schedule_batch *b, const char *buf, size_t len,
 	 */
 	if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0)
 		fatalx("%s: csv_init failed", __func__);
-	/* Line by line, so cs.line is the line a callback's data ends on. */
-	for (off = 0; off < len; off += n) {
+	/*
+	 * Line by line, so cs.line is the line a callback's data ends on.
+	 * Without a usable header no row means anything: stop there.
+	 */
+	for (off = 0; off < len && !cs.stop; off += n) {
 		nl = memchr(buf + off, '\n', len - off);
 		n = nl != NULL ? (size_t)(nl - (buf + off)) + 1 : len - off;
 		if (csv_parse(&p, buf + off, n, csv_field_cb, csv_record_cb,
@@ -320,7 +323,7 @@ schedule_import_csv(struct schedule_batch *b, const char *buf, size_t len,
 	 * A quoted field still open at the end: the record began after the
 	 * last one that ended (blank lines aside).
 	 */
-	if (csv_fini(&p, csv_field_cb, csv_record_cb, &cs) != 0)
+	if (!cs.stop && csv_fini(&p, csv_field_cb, csv_record_cb, &cs) != 0)
 		schedule_batch_error(b, cs.end_line + 1, "malformed CSV: a "
 		    "quoted field never ends");
 	if (!cs.have_header && b->nerrs == before)
