@@ -450,6 +450,19 @@ minutes(int64_t ms)
 	return json_real((double)((ms + 3000) / 6000) / 10.0);
 }
 
+/* "12 min" or, under a minute, "40 s": for the sentences in alerts. */
+static const char *
+dur_text(int64_t ms, char *buf, size_t bufsz)
+{
+	if (ms < 0)
+		ms = 0;
+	if (ms < 60000)
+		snprintf(buf, bufsz, "%lld s", (long long)(ms / 1000));
+	else
+		snprintf(buf, bufsz, "%lld min", (long long)(ms / 60000));
+	return buf;
+}
+
 /* --- alerts ------------------------------------------------------------ */
 
 /* The policy's rules: "all", or a list of names ("all" may be one). */
@@ -600,7 +613,7 @@ eval_participant(struct appt *a, struct ap *p, int64_t now,
     const struct event_sink *sink)
 {
 	const char	*nm = p->name != NULL ? p->name : p->key;
-	char		 msg[512];
+	char		 msg[512], t[32];
 	json_t		*d;
 	int		 n;
 
@@ -614,16 +627,16 @@ eval_participant(struct appt *a, struct ap *p, int64_t now,
 	json_object_set_new(d, "disconnects", json_integer(n));
 	json_object_set_new(d, "window_minutes",
 	    minutes(a->pol.disconnect_window_ms));
-	snprintf(msg, sizeof(msg), "%s disconnected %d times in %lld min",
-	    nm, n, (long long)(a->pol.disconnect_window_ms / 60000));
+	snprintf(msg, sizeof(msg), "%s disconnected %d times in %s", nm, n,
+	    dur_text(a->pol.disconnect_window_ms, t, sizeof(t)));
 	alert_set(a, "repeated_disconnects", p->key, p->key,
 	    a->pol.disconnects > 0 && n >= a->pol.disconnects, msg, d, now,
 	    sink);
 
 	d = who(p);
 	json_object_set_new(d, "dropped_at_ms", json_integer(p->last_leave));
-	snprintf(msg, sizeof(msg), "%s dropped and is not back after "
-	    "%lld min", nm, (long long)((now - p->last_leave) / 60000));
+	snprintf(msg, sizeof(msg), "%s dropped and is not back after %s",
+	    nm, dur_text(now - p->last_leave, t, sizeof(t)));
 	alert_set(a, "participant_dropped", p->key, p->key, !p->present &&
 	    ever_joined(p) && p->left_reason != NULL &&
 	    strcmp(p->left_reason, "disconnect") == 0 &&
@@ -692,7 +705,7 @@ eval_no_show(struct appt *a, int64_t now, const struct event_sink *sink)
 {
 	static const enum cat cats[] = { CAT_CAREGIVER, CAT_PATIENT };
 	const char	*role;
-	char		 subj[300], msg[512];
+	char		 subj[300], msg[512], t[32];
 	json_t		*d;
 	size_t		 i;
 	int		 due = no_show_due(a, now);
@@ -704,11 +717,11 @@ eval_no_show(struct appt *a, int64_t now, const struct event_sink *sink)
 		json_object_set_new(d, "name", event_jstr(a->roster[i].name));
 		json_object_set_new(d, "role", event_jstr(a->roster[i].role));
 		snprintf(subj, sizeof(subj), "member:%s", a->roster[i].id);
-		snprintf(msg, sizeof(msg), "%s %s has not joined %lld min "
-		    "after the start", a->roster[i].role != NULL ?
+		snprintf(msg, sizeof(msg), "%s %s has not joined %s after "
+		    "the start", a->roster[i].role != NULL ?
 		    a->roster[i].role : "participant",
 		    a->roster[i].name != NULL ? a->roster[i].name :
-		    a->roster[i].id, (long long)((now - a->start) / 60000));
+		    a->roster[i].id, dur_text(now - a->start, t, sizeof(t)));
 		alert_set(a, "no_show", subj, NULL, due && !member_seen(a,
 		    (int)i), msg, d, now, sink);
 	}
@@ -721,8 +734,8 @@ eval_no_show(struct appt *a, int64_t now, const struct event_sink *sink)
 		d = json_object();
 		json_object_set_new(d, "role", event_jstr(role));
 		snprintf(subj, sizeof(subj), "role:%s", role);
-		snprintf(msg, sizeof(msg), "no %s has joined %lld min after "
-		    "the start", role, (long long)((now - a->start) / 60000));
+		snprintf(msg, sizeof(msg), "no %s has joined %s after the "
+		    "start", role, dur_text(now - a->start, t, sizeof(t)));
 		alert_set(a, "no_show", subj, NULL, due && !cat_seen(a,
 		    cats[i]), msg, d, now, sink);
 	}
@@ -732,7 +745,7 @@ static void
 evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
 {
 	struct sweep	 sw;
-	char		 msg[256];
+	char		 msg[256], t[32];
 	json_t		*d;
 	size_t		 i;
 	int		 anyone = 0;
@@ -745,18 +758,24 @@ evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
 		eval_participant(a, &a->aps[i], now, sink);
 	}
 
-	snprintf(msg, sizeof(msg), "no %s present %lld min after the start",
-	    a->pol.caregiver_role, (long long)((now - a->start) / 60000));
+	/*
+	 * No caregiver while one is needed: none has come yet, or a patient
+	 * is there without one.  A caregiver who left when the patient was
+	 * gone too is an early end, not an absence.
+	 */
+	snprintf(msg, sizeof(msg), "no %s present %s after the start",
+	    a->pol.caregiver_role, dur_text(now - a->start, t, sizeof(t)));
 	alert_set(a, "caregiver_absent", "", NULL,
 	    now >= a->start + a->pol.caregiver_absent_ms && now < end_ms(a) &&
-	    sw.caregivers == 0 && a->open_since > 0 &&
+	    sw.caregivers == 0 && (sw.patients > 0 ||
+	    !cat_seen(a, CAT_CAREGIVER)) && a->open_since > 0 &&
 	    now - a->open_since >= APPT_SETTLE_MS, msg, NULL, now, sink);
 
 	d = json_object();
 	json_object_set_new(d, "waiting_since_ms",
 	    json_integer(sw.wait_since));
-	snprintf(msg, sizeof(msg), "a %s has waited alone for %lld min",
-	    a->pol.patient_role, (long long)((now - sw.wait_since) / 60000));
+	snprintf(msg, sizeof(msg), "a %s has waited alone for %s",
+	    a->pol.patient_role, dur_text(now - sw.wait_since, t, sizeof(t)));
 	alert_set(a, "patient_waiting", "", NULL, sw.wait_since > 0 &&
 	    now - sw.wait_since >= a->pol.patient_wait_ms, msg, d, now, sink);
 

@@ -397,8 +397,9 @@ test_patient_wait(void **state)
 	assert_int_equal(alerts("patient_waiting", NULL, "cleared"), 1);
 	assert_int_equal(alerts("caregiver_absent", NULL, "cleared"), 1);
 	assert_int_equal(appt_patient_wait_ms(a, now), 8 * MIN);
-	/* The caregiver drops: the patient waits again. */
+	/* The caregiver drops: the patient waits again, absent again. */
 	leave(a, &cg, T0 + 10 * MIN, "disconnect");
+	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 2);
 	join(a, &cg, T0 + 11 * MIN);
 	assert_int_equal(appt_patient_wait_ms(a, T0 + 11 * MIN), 9 * MIN);
 	assert_int_equal(appt_billable_ms(a, T0 + 11 * MIN), 4 * MIN);
@@ -502,6 +503,8 @@ test_ended_early_and_overrun(void **state)
 	assert_int_equal(run(a, &now, T0 + 23 * MIN) & APPT_ACT_END,
 	    APPT_ACT_END);
 	assert_final("completed", "ended_early");
+	/* The caregiver left after the patient: an early end, not absence. */
+	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 0);
 	appt_free(a);
 
 	caps_reset();

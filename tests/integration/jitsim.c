@@ -35,6 +35,8 @@
  *   wait-presence A NICK [MS]                   A has seen NICK available
  *   wait-gone A NICK [MS]                       A has seen NICK leave
  *   expect-no-presence-from A NICK              A never got one from NICK
+ *   available A                                 initial presence (a user
+ *                                               client, e.g. an admin)
  *   wait-message A WORD [MS]                    A got a chat message whose
  *                                               body contains WORD
  *   disco A NICK                                disco#info to room/NICK,
@@ -786,6 +788,13 @@ run_line(char **w, int n)
 		}
 		if (!ok)
 			die("%s: %s %s timed out", a->name, w[0], w[2]);
+	} else if (strcmp(w[0], "available") == 0) {
+		/* Initial presence: messages to the bare JID reach us. */
+		xmpp_stanza_t	*p = xmpp_presence_new(ctx);
+
+		xmpp_send(a->conn, p);
+		xmpp_stanza_release(p);
+		pump(200);
 	} else if (strcmp(w[0], "wait-message") == 0 && n >= 3) {
 		int	 k;
 

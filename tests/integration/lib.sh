@@ -237,6 +237,10 @@ tt_cleanup() {
 	[ -n "$TT_OBSERVER_PID" ] && kill -9 "$TT_OBSERVER_PID" 2>/dev/null
 	[ -n "$TT_PROXY_PID" ] && kill "$TT_PROXY_PID" 2>/dev/null
 	tt_prosody_stop
+	# TT_KEEP_LOGS=DIR keeps every log of the run there, for debugging.
+	if [ -n "${TT_KEEP_LOGS:-}" ] && [ -n "$TT_DIR" ]; then
+		mkdir -p "$TT_KEEP_LOGS" && cp "$TT_DIR"/*.log "$TT_KEEP_LOGS"/ 2>/dev/null
+	fi
 	if [ "$TT_FAILED" -ne 0 ] && [ -n "$TT_DIR" ]; then
 		for f in observer.log jitsim.log proxy.log; do
 			[ -f "$TT_DIR/$f" ] || continue
