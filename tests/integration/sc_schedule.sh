@@ -1,0 +1,176 @@
+#!/bin/sh
+# Scheduling end to end, with windows of seconds (meeting_settings takes
+# fractions of minutes): the observer is configured with no room at all.
+#
+#  appt-1 (room appt1, booked with `teletrack schedule add`): focus opens
+#  the room early; the observer must stay out until the early-join window
+#  opens (6 s before the start), then join.  The caregiver joins at the
+#  start, the patient 3 s later; the caregiver shares the screen, which
+#  meeting_settings disables (alert to the admin); the patient leaves at
+#  about +13 s, the caregiver a second later: billable time ~10 s, and the
+#  appointment ends early (completed, ended_early).
+#
+#  appt-2 (room appt2, a row written straight into the database as the
+#  scheduling app would): only the patient comes.  The caregiver is a
+#  no-show 15 s after the start: an alert reaches the admin's XMPP client
+#  and the alert command; the appointment ends failed, caregiver_no_show.
+#
+#  appt-3 is booked, then cancelled before its window: never joined.
+. "$(dirname "$0")/lib.sh"
+tt_setup
+tt_prosody_start
+tt_observer_conf "" "$TT_PORT" "[schedule]" "poll_s = 1" "[alerts]" \
+    "admin_jids = admin@auth.meet.jitsi, room@conference.meet.jitsi" \
+    "command = cat >> $TT_DIR/alerts.jsonl; echo >> $TT_DIR/alerts.jsonl"
+tt_observer_start
+tt_wait_log "connected as"
+
+db="$TT_DIR/teletrack.db"
+"$TELETRACK" settings -d "$db" set allow_early_join_minutes=0.1 \
+    max_late_join_minutes=0.25 auto_end_after_minutes=0.1 \
+    alert_drop_minutes=0.05 alert_caregiver_absent_minutes=0.1 \
+    alert_patient_waiting_minutes=0.05 late_grace_minutes=0.02 \
+    left_early_grace_minutes=0.05 enable_screen_share=0 \
+    >"$TT_DIR/settings.out" 2>&1 || tt_fail "settings set: $(cat "$TT_DIR/settings.out")"
+
+start_epoch=$(( $(date +%s) + 14 ))
+start=$(date -u -d "@$start_epoch" +%Y-%m-%dT%H:%M:%SZ)
+"$TELETRACK" schedule -d "$db" add -a appt-1 -r appt1 -s "$start" -m 0.5 \
+    -p "cg-1:caregiver:Dr Alice" -p "pt-1:patient:Bob" \
+    >"$TT_DIR/schedule.out" 2>&1 || tt_fail "schedule add: $(cat "$TT_DIR/schedule.out")"
+tt_sql "INSERT INTO teleconferencesessions (session_uid, appointmentId,
+    roomId, jitsi_room_name, session_status, scheduled_start,
+    scheduled_duration_minutes) VALUES ('app:2', 'appt-2', 'appt2', 'appt2',
+    'scheduled', '$start', 0.5);
+    INSERT INTO teleconference_expected_participants
+    (teleconference_session_id, participant_id, participant_role,
+    participant_name) SELECT id, 'cg-2', 'caregiver', 'Dr Carl'
+    FROM teleconferencesessions WHERE session_uid = 'app:2';
+    INSERT INTO teleconference_expected_participants
+    (teleconference_session_id, participant_id, participant_role,
+    participant_name) SELECT id, 'pt-2', 'patient', 'Pat'
+    FROM teleconferencesessions WHERE session_uid = 'app:2';"
+"$TELETRACK" schedule -d "$db" add -a appt-3 -r appt3 -s "$start" -m 1 \
+    >>"$TT_DIR/schedule.out" 2>&1 || tt_fail "schedule add appt-3"
+"$TELETRACK" schedule -d "$db" cancel appt-3 --reason "patient called" \
+    >>"$TT_DIR/schedule.out" 2>&1 || tt_fail "schedule cancel appt-3"
+
+cat > "$TT_DIR/meeting.jsim" <<JSIM
+connect admin admin@auth.meet.jitsi adminpw
+available admin
+connect focus focus@auth.meet.jitsi focuspw
+join focus appt1 focus
+connect focus2 focus@auth.meet.jitsi focuspw
+join focus2 appt2 focus
+connect focus3 focus@auth.meet.jitsi focuspw
+join focus3 appt3 focus
+wait-presence focus teletrack 30000
+wait-file $TT_DIR/go 30000
+connect alice anon
+set alice identity cg-1 caregiver Dr Alice
+join alice appt1 alice01
+connect pat anon
+set pat identity pt-2 patient Pat
+join pat appt2 pat01
+sleep 3000
+connect bob anon
+set bob identity pt-1 patient Bob
+join bob appt1 bob01
+sleep 2000
+share alice on
+send alice
+sleep 1500
+share alice off
+send alice
+wait-message admin screenshare_disabled 10000
+sleep 6500
+leave bob
+sleep 1000
+leave alice
+wait-message admin no_show 30000
+sleep 500
+leave pat
+sleep 12000
+leave focus
+leave focus2
+leave focus3
+JSIM
+"$JITSIM" -p "$TT_PORT" "$TT_DIR/meeting.jsim" >>"$TT_DIR/jitsim.log" 2>&1 &
+sim=$!
+
+# Not in appt1 before the window opens (start - 6 s); in it after.
+while [ "$(date +%s)" -lt $((start_epoch - 8)) ]; do sleep 0.2; done
+tt_eq 0 "$(grep -c 'joining appt1@' "$TT_DIR/observer.log")" \
+    "joins of appt1 before the window"
+tt_wait_log "appointment appt-1: window open" 100
+while [ "$(date +%s)" -lt "$start_epoch" ]; do sleep 0.1; done
+touch "$TT_DIR/go"
+wait $sim || tt_fail "jitsim: $(tail -n 3 "$TT_DIR/jitsim.log")"
+tt_wait_log "appointment appt-1: active -> completed" 150
+tt_wait_log "appointment appt-2: active -> failed" 150
+sleep 1
+tt_observer_stop
+
+w="session_uid = 'appt:appt-1'"
+tt_eq "completed|ended_early" "$(tt_sql "SELECT session_status,
+    status_reason FROM teleconferencesessions WHERE $w")" "appt-1 outcome"
+billable=$(tt_sql "SELECT billable_seconds FROM teleconferencesessions WHERE $w")
+# Scripted overlap: the patient in from +3 s to +13 s (plus script jitter).
+if [ "${billable:-0}" -ge 9 ] && [ "${billable:-0}" -le 12 ]; then
+	tt_log "ok: appt-1 billable_seconds = $billable (scripted ~10)"
+else
+	tt_fail "appt-1 billable_seconds: expected 9..12, got [$billable]"
+fi
+first=$(tt_sql "SELECT CAST(ROUND((julianday(json_extract(e.event_data,
+    '$.joined_at')) - julianday(s.scheduled_start)) * 86400) AS INTEGER)
+    FROM teleconference_events e JOIN teleconferencesessions s
+    ON s.id = e.teleconference_session_id
+    WHERE s.$w AND e.event_type = 'observer_join'")
+if [ -n "$first" ] && [ "$first" -ge -8 ] && [ "$first" -le -3 ]; then
+	tt_log "ok: observer joined appt1 $first s before the start"
+else
+	tt_fail "observer joined appt1 at [$first] s from the start, want -8..-3"
+fi
+# Late grace 1.2 s: the caregiver is on time, the patient (+3 s) late.
+tt_eq "1|on_time|1|late" "$(tt_sql "SELECT group_concat(x, '|') FROM
+    (SELECT expected || '|' || attendance AS x
+    FROM teleconference_participant_sessions p
+    JOIN teleconferencesessions s ON s.id = p.teleconference_session_id
+    WHERE s.$w ORDER BY p.participant_id)")" "attendance (caregiver, patient)"
+tt_eq "1" "$(tt_sql "SELECT left_early_minutes > 0
+    FROM teleconference_participant_sessions p JOIN teleconferencesessions s
+    ON s.id = p.teleconference_session_id
+    WHERE s.$w AND p.participant_id = 'pt-1'")" "the patient left early"
+tt_eq "1" "$(tt_sql "SELECT count(*) FROM alerts a JOIN
+    teleconferencesessions s ON s.id = a.teleconference_session_id
+    WHERE s.$w AND a.rule = 'screenshare_disabled' AND
+    a.participant_session_id IS NOT NULL AND a.cleared_at IS NOT NULL")" \
+    "screenshare_disabled alert raised and cleared"
+tt_eq "1" "$(tt_sql "SELECT count(*) FROM teleconference_events e JOIN
+    teleconferencesessions s ON s.id = e.teleconference_session_id
+    WHERE s.$w AND e.event_type = 'billable_start'")" "billable_start events"
+
+w="session_uid = 'app:2'"
+tt_eq "failed|caregiver_no_show" "$(tt_sql "SELECT session_status,
+    status_reason FROM teleconferencesessions WHERE $w")" "appt-2 outcome"
+tt_eq "1" "$(tt_sql "SELECT count(*) FROM alerts a JOIN
+    teleconferencesessions s ON s.id = a.teleconference_session_id
+    WHERE s.$w AND a.rule = 'no_show' AND a.subject = 'member:cg-2'")" \
+    "appt-2 no_show alert for the caregiver"
+tt_eq "0" "$(tt_sql "SELECT count(*) FROM alerts a JOIN
+    teleconferencesessions s ON s.id = a.teleconference_session_id
+    WHERE s.$w AND a.rule = 'no_show' AND a.subject = 'member:pt-2'")" \
+    "no no_show for the patient who came"
+tt_eq "0" "$(tt_sql "SELECT count(*) FROM alerts WHERE cleared_at IS NULL")" \
+    "alerts left open"
+grep -q '"rule":"no_show"' "$TT_DIR/alerts.jsonl" 2>/dev/null ||
+    tt_fail "the alert command did not get the no_show alert"
+grep -q "rooms never get alerts" "$TT_DIR/observer.log" ||
+    tt_fail "a room address in admin_jids was not refused"
+
+tt_eq "cancelled|patient called" "$(tt_sql "SELECT session_status,
+    status_reason FROM teleconferencesessions
+    WHERE appointmentId = 'appt-3'")" "appt-3 cancelled"
+tt_eq 0 "$(grep -c 'joining appt3@' "$TT_DIR/observer.log")" \
+    "joins of the cancelled appointment's room"
+exit $TT_FAILED
