@@ -1687,3 +1687,12 @@ room_appointment(const struct room *r)
 {
 	return r->appt_id;
 }
+
+void
+room_set_quality(struct room *r, double fair_per_hour, double poor_per_hour)
+{
+	if (fair_per_hour > 0)
+		r->fair_per_hour = fair_per_hour;
+	if (poor_per_hour > 0)
+		r->poor_per_hour = poor_per_hour;
+}

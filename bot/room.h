@@ -67,6 +67,10 @@ void		 room_set_appointment(struct room *, const char *uid,
 /* The attached appointment id, or NULL. */
 const char	*room_appointment(const struct room *);
 
+/* New quality thresholds (meeting_settings changed); <= 0 keeps one. */
+void		 room_set_quality(struct room *, double fair_per_hour,
+		    double poor_per_hour);
+
 /* The caller sent a join presence: IDLE or LOST -> JOINING. */
 void		 room_join_sent(struct room *, int64_t now);
 

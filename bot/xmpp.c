@@ -107,6 +107,8 @@ struct bot {
 	size_t			 nappts;
 	int64_t			 next_poll;
 	char			*admin_jids;	/* from meeting_settings */
+	double			 fair_per_hour;	/* quality thresholds, too */
+	double			 poor_per_hour;
 	struct notify		*notify;
 };
 
@@ -199,8 +201,8 @@ add_room(struct bot *b, const char *name, int dynamic)
 	ro.self_nick = b->cfg->nick;
 	ro.hidden_domain = b->cfg->hidden_domain;
 	ro.focus_nick = b->cfg->focus_nick;
-	ro.quality_fair_per_hour = b->hooks->quality_fair_per_hour;
-	ro.quality_poor_per_hour = b->hooks->quality_poor_per_hour;
+	ro.quality_fair_per_hour = b->fair_per_hour;
+	ro.quality_poor_per_hour = b->poor_per_hour;
 	ro.leave_grace_s = b->cfg->leave_grace_s;
 	b->rooms = xreallocarray(b->rooms, b->nrooms + 1, sizeof(*b->rooms));
 	w = &b->rooms[b->nrooms++];
@@ -568,6 +570,12 @@ schedule_poll(struct bot *b, int64_t now)
 		return;		/* logged; keep what we know */
 	free(b->admin_jids);
 	b->admin_jids = xstrdup(bk.admin_jids);
+	/* The policy of every room follows meeting_settings too. */
+	b->fair_per_hour = bk.quality_fair_per_hour;
+	b->poor_per_hour = bk.quality_poor_per_hour;
+	for (i = 0; i < b->nrooms; i++)
+		room_set_quality(b->rooms[i].room, b->fair_per_hour,
+		    b->poor_per_hour);
 	for (i = 0; i < b->nappts; i++)
 		b->appts[i].seen = 0;
 	for (i = 0; i < bk.n; i++) {
@@ -1167,6 +1175,8 @@ bot_run(const struct config *cfg, const struct bot_hooks *hooks,
 		return -1;
 	}
 	xmpp_ctx_set_timeout(b.ctx, 100);
+	b.fair_per_hour = hooks->quality_fair_per_hour;
+	b.poor_per_hour = hooks->quality_poor_per_hour;
 	b.room_sink.emit = room_emit;
 	b.room_sink.arg = &b;
 	b.appt_sink.emit = appt_emit;

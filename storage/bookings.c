@@ -177,6 +177,8 @@ bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
 	bookings_policy(&set, &out->pol);
 	snprintf(out->admin_jids, sizeof(out->admin_jids), "%s",
 	    set.alert_admin_jids);
+	out->quality_fair_per_hour = set.quality_fair_per_hour;
+	out->quality_poor_per_hour = set.quality_poor_per_hour;
 	if ((st = db_prepare(db, sql_bookings)) == NULL)
 		goto fail;
 	sqlite3_bind_double(st, 1, (double)(now_ms - DAY_MS) / DAY_MS +

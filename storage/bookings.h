@@ -31,6 +31,8 @@ struct bookings {
 	size_t			 n;
 	struct appt_policy	 pol;
 	char			 admin_jids[1024];
+	double			 quality_fair_per_hour;
+	double			 quality_poor_per_hour;
 };
 
 /*

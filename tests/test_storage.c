@@ -1600,6 +1600,7 @@ test_bookings(void **state)
 	db = open_ok(":memory:", 0);
 	assert_int_equal(sqlite3_exec(db_sqlite(db),
 	    "UPDATE meeting_settings SET alert_drop_minutes = 0.5,"
+	    " quality_poor_per_hour = 9,"
 	    " default_duration = 45, alert_rules = 'no_show',"
 	    " alert_admin_jids = 'a@x.org';"
 	    "INSERT INTO teleconferencesessions (session_uid, appointmentId,"
@@ -1645,6 +1646,8 @@ test_bookings(void **state)
 	assert_int_equal(bk.pol.drop_ms, 30000);
 	assert_string_equal(bk.pol.rules, "no_show");
 	assert_string_equal(bk.admin_jids, "a@x.org");
+	assert_true(bk.quality_poor_per_hour == 9.0);
+	assert_true(bk.quality_fair_per_hour == 2.0);
 	bookings_clear(&bk);
 	assert_int_equal(bk.n, 0);
 	bookings_clear(&bk);
