@@ -1,17 +1,33 @@
 #!/bin/sh
 # make demo: a throwaway Prosody on loopback configured like Jitsi, a short
-# simulated telehealth appointment (focus, a caregiver, a patient), the
-# observer recording it, and the reports printed.  Nothing outside a temp
-# dir is touched; everything started is stopped.
+# telehealth appointment booked with `teletrack schedule add` (windows of
+# seconds), simulated (focus, a caregiver, a patient whose network drops),
+# the observer joining when the booking's window opens and recording it,
+# and the reports printed.  Nothing outside a temp dir is touched;
+# everything started is stopped.
 . "$(dirname "$0")/lib.sh"
 say() { printf '\n== %s\n' "$*"; }
 
 tt_setup
 say "Prosody (Jitsi-like: meet.jitsi, auth., hidden., conference.) on 127.0.0.1:$TT_PORT"
 tt_prosody_start || exit 1
-tt_observer_conf appointment-42
+tt_observer_conf "" "$TT_PORT" "[schedule]" "poll_s = 1"
 say "teletrack run -c $TT_DIR/teletrack.conf (log: $TT_DIR/observer.log)"
 tt_observer_start
+tt_wait_log "connected as" || exit 1
+DB="$TT_DIR/teletrack.db"
+
+say "teletrack settings set ... (minutes as fractions: a demo of seconds)"
+"$TELETRACK" settings -d "$DB" set allow_early_join_minutes=0.1 \
+    auto_end_after_minutes=0.1 late_grace_minutes=0.05 \
+    left_early_grace_minutes=0.05 alert_patient_waiting_minutes=0.05 \
+    enable_screen_share=0 || exit 1
+start=$(date -u -d "+8 seconds" +%Y-%m-%dT%H:%M:%SZ)
+say "teletrack schedule add -a appointment-42 -r appointment-42 -s $start -m 0.5 ..."
+"$TELETRACK" schedule -d "$DB" add -a appointment-42 -r appointment-42 \
+    -s "$start" -m 0.5 -p "cg-17:caregiver:Dr. Wilson Ndambuki" \
+    -p "pt-30:patient:Jane Doe" || exit 1
+"$TELETRACK" schedule -d "$DB" list
 
 cat > "$TT_DIR/demo.jsim" <<'JSIM'
 # jicofo creates the room; the observer, retrying, joins it
@@ -73,11 +89,15 @@ sleep 300
 leave focus
 sleep 500
 JSIM
-say "Playing the appointment (about 15 s)"
+say "Playing the appointment (about 25 s)"
 tt_sim "$TT_DIR/demo.jsim" || exit 1
+tt_wait_log "appointment appointment-42: active -> " 150
 sleep 1
 tt_observer_stop
-DB="$TT_DIR/teletrack.db"
+say "teletrack report attendance"
+"$TELETRACK" report -d "$DB" attendance
+say "teletrack report alerts"
+"$TELETRACK" report -d "$DB" alerts
 say "teletrack report sessions"
 "$TELETRACK" report -d "$DB" sessions
 say "teletrack report participants -s 1"
