@@ -109,6 +109,9 @@ struct appt {
 	const char		*final_reason;
 	char			*cancel_reason;
 	int			 ending;	/* decided; appt_end() next */
+	int			 resumed;	/* after a daemon restart */
+	int64_t			 base_billable;	/* ms, from before it */
+	int64_t			 base_wait;
 };
 
 const char *const appt_rules[] = {
@@ -277,10 +280,11 @@ ap_clear(struct ap *p)
 	free(p->attendance);
 }
 
+/* Seen here, or by the run before a restart. */
 static int
 ever_joined(const struct ap *p)
 {
-	return p->niv > 0;
+	return p->first_join > 0;
 }
 
 /* --- the sweep --------------------------------------------------------- */
@@ -389,7 +393,7 @@ phase_status(const struct appt *a)
 	switch (a->phase) {
 	case APPT_PENDING:
 	case APPT_OPEN:
-		return "scheduled";
+		return a->resumed ? "active" : "scheduled";
 	case APPT_ACTIVE:
 		return "active";
 	case APPT_DONE:
@@ -419,8 +423,8 @@ mirror(struct appt *a, int64_t now)
 	a->mirror->status_reason = a->phase == APPT_DONE ? a->final_reason :
 	    NULL;
 	a->mirror->appt_figures = 1;
-	a->mirror->billable_s = sw.billable / 1000;
-	a->mirror->patient_wait_s = sw.wait / 1000;
+	a->mirror->billable_s = (a->base_billable + sw.billable) / 1000;
+	a->mirror->patient_wait_s = (a->base_wait + sw.wait) / 1000;
 	return a->mirror;
 }
 
@@ -886,14 +890,17 @@ decide(struct appt *a, int64_t now)
 		a->final_reason = "patient_no_show";
 		return;
 	}
-	if (sw.billable == 0) {
+	if (sw.billable == 0 && a->base_billable == 0) {
 		a->final_reason = "no_overlap";
 		return;
 	}
 	a->final_status = "completed";
 	a->final_reason = NULL;
-	/* They parted for good before the end: early, or broken. */
-	if (a->together ||
+	/*
+	 * They parted for good before the end: early, or broken.  Together
+	 * only before a restart (a base, no parting seen): no claim.
+	 */
+	if (a->together || sw.last_apart == 0 ||
 	    sw.last_apart >= end_ms(a) - a->pol.left_early_grace_ms)
 		return;
 	if (a->overlap_end != NULL && strcmp(a->overlap_end, "disconnect") ==
@@ -940,6 +947,37 @@ should_end(const struct appt *a, int64_t now)
 
 /* --- public ------------------------------------------------------------ */
 
+/*
+ * Go on from what a previous run recorded: its figures become a base,
+ * its participants are known to have come (at their first join) and are
+ * taken to have left at the restart until they are seen again.
+ */
+static void
+resume(struct appt *a, const struct appt_booking *b, int64_t now)
+{
+	const struct appt_seen	*sn;
+	struct ap		*p;
+	size_t			 i;
+
+	a->resumed = 1;
+	a->base_billable = b->base_billable_ms > 0 ? b->base_billable_ms : 0;
+	a->base_wait = b->base_wait_ms > 0 ? b->base_wait_ms : 0;
+	for (i = 0; i < b->nseen; i++) {
+		sn = &b->seen[i];
+		if (sn->key == NULL || ap_find(a, sn->key) != NULL)
+			continue;
+		a->aps = xreallocarray(a->aps, a->naps + 1, sizeof(*a->aps));
+		p = &a->aps[a->naps++];
+		memset(p, 0, sizeof(*p));
+		p->key = xstrdup(sn->key);
+		p->pid = xstrdup_null(sn->id);
+		p->name = xstrdup_null(sn->name);
+		p->first_join = sn->first_join_ms > 0 ? sn->first_join_ms : now;
+		p->last_leave = now;
+		ap_classify(a, p, sn->role);
+	}
+}
+
 struct appt *
 appt_new(const struct appt_booking *b, const struct appt_policy *p,
     int64_t now)
@@ -960,6 +998,8 @@ appt_new(const struct appt_booking *b, const struct appt_policy *p,
 	a->created = now;
 	a->clock = now;
 	snprintf(a->recording, sizeof(a->recording), "not_recorded");
+	if (b->resumed)
+		resume(a, b, now);
 	return a;
 }
 
@@ -1041,7 +1081,7 @@ appt_billable_ms(const struct appt *a, int64_t now)
 	struct sweep	 sw;
 
 	sweep(a, now, &sw);
-	return sw.billable;
+	return a->base_billable + sw.billable;
 }
 
 int64_t
@@ -1050,7 +1090,7 @@ appt_patient_wait_ms(const struct appt *a, int64_t now)
 	struct sweep	 sw;
 
 	sweep(a, now, &sw);
-	return sw.wait;
+	return a->base_wait + sw.wait;
 }
 
 size_t
@@ -1142,7 +1182,8 @@ appt_event(struct appt *a, const struct event *ev,
 			if (a->open_since == 0)
 				a->open_since = ev->ts_ms;
 			a->phase = APPT_ACTIVE;
-			status_event(a, from, ev->ts_ms, sink);
+			if (!a->resumed)
+				status_event(a, from, ev->ts_ms, sink);
 		}
 		attendance(a, p, ev, sink);
 	}
@@ -1170,7 +1211,7 @@ appt_tick(struct appt *a, int64_t now, const struct event_sink *sink)
 	if (a->ending)
 		return APPT_ACT_END;
 	if (a->phase == APPT_PENDING) {
-		if (a->created > end_ms(a)) {
+		if (a->created > end_ms(a) && !a->resumed) {
 			log_warnx("appointment %s ended before the observer "
 			    "started: not observed", a->appt_id);
 			a->final_status = "failed";

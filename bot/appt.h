@@ -27,6 +27,15 @@ struct appt_member {
 	const char	*name;		/* display name or NULL */
 };
 
+/* A participant a previous run saw (a resumed appointment). */
+struct appt_seen {
+	const char	*key;		/* room.c's participant key */
+	const char	*id;
+	const char	*name;
+	const char	*role;
+	int64_t		 first_join_ms;
+};
+
 /* A booking, as stored.  Strings are copied by appt_new(). */
 struct appt_booking {
 	const char		*uid;		/* its session_uid */
@@ -37,6 +46,16 @@ struct appt_booking {
 	int64_t			 duration_ms;
 	const struct appt_member *roster;
 	size_t			 nroster;
+
+	/*
+	 * Resumed after a daemon restart (stored status 'active'): the
+	 * figures and participants recorded so far, to go on from.
+	 */
+	int			 resumed;
+	int64_t			 base_billable_ms;
+	int64_t			 base_wait_ms;
+	const struct appt_seen	*seen;
+	size_t			 nseen;
 };
 
 /* The policy from meeting_settings, in ms. */

@@ -133,6 +133,9 @@ cmd_run(int argc, char **argv)
 	if ((n = db_close_stale_sessions(db, now_ms())) > 0)
 		log_info("closed %d session(s) left active by a previous run",
 		    n);
+	if ((n = db_resume_appointments(db, now_ms())) > 0)
+		log_info("resuming %d appointment(s) a previous run was "
+		    "observing", n);
 	if (db_settings(db, &set) == -1)
 		log_warnx("meeting_settings unreadable, using defaults");
 	w = writer_new(db, cfg.flush_ms, cfg.flush_count);

@@ -588,11 +588,11 @@ schedule_poll(struct bot *b, int64_t now)
 			t = &b->appts[b->nappts++];
 			memset(t, 0, sizeof(*t));
 			t->a = appt_new(&r->b, &bk.pol, now);
-			log_info("appointment %s: room %s at %s for %lld min, "
-			    "%zu expected", appt_id(t->a), r->b.room,
+			log_info("appointment %s: room %s at %s for %.1f min, "
+			    "%zu expected%s", appt_id(t->a), r->b.room,
 			    event_iso8601(r->b.start_ms, iso, sizeof(iso)),
-			    (long long)(r->b.duration_ms / 60000),
-			    r->b.nroster);
+			    (double)r->b.duration_ms / 60000, r->b.nroster,
+			    r->b.resumed ? " (resumed)" : "");
 		} else if (strcmp(r->status, "cancelled") == 0) {
 			if (appt_phase(t->a) != APPT_DONE) {
 				release_room(b, t, now);

@@ -26,12 +26,23 @@ static const char sql_bookings[] =
 	" COALESCE(jitsi_room_name, roomId),"
 	" CAST(ROUND((julianday(scheduled_start) - 2440587.5) * 86400000.0)"
 	"  AS INTEGER),"
-	" scheduled_duration_minutes, session_status, status_reason"
+	" scheduled_duration_minutes, session_status, status_reason,"
+	" billable_seconds, patient_wait_seconds"
 	" FROM teleconferencesessions"
 	" WHERE session_status IN ('scheduled', 'active', 'cancelled')"
 	" AND scheduled_start IS NOT NULL"
 	" AND julianday(scheduled_start) BETWEEN ?1 AND ?2"
 	" ORDER BY julianday(scheduled_start), id LIMIT ?3";
+
+/* Who a previous run saw in an appointment it was observing. */
+static const char sql_seen[] =
+	"SELECT participant_key, participant_id, participant_name,"
+	" participant_role,"
+	" CAST(ROUND((julianday(joined_at) - 2440587.5) * 86400000.0)"
+	"  AS INTEGER)"
+	" FROM teleconference_participant_sessions"
+	" WHERE teleconference_session_id = ?1 AND joined_at IS NOT NULL"
+	" ORDER BY id";
 
 static const char sql_roster[] =
 	"SELECT participant_id, participant_role, participant_name"
@@ -86,6 +97,7 @@ booking_clear(struct booking *bk)
 		free(bk->own[i]);
 	free(bk->own);
 	free(bk->roster);
+	free(bk->seen);
 	memset(bk, 0, sizeof(*bk));
 }
 
@@ -159,6 +171,34 @@ load_roster(struct db *db, int64_t id, struct booking *bk)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int
+load_seen(struct db *db, int64_t id, struct booking *bk)
+{
+	sqlite3_stmt	*st;
+	struct appt_seen *sn;
+	int		 rc;
+
+	if ((st = db_prepare(db, sql_seen)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		bk->seen = xreallocarray(bk->seen, bk->b.nseen + 1,
+		    sizeof(*bk->seen));
+		sn = &bk->seen[bk->b.nseen++];
+		sn->key = own(bk, sqlite3_column_text(st, 0));
+		sn->id = own(bk, sqlite3_column_text(st, 1));
+		sn->name = own(bk, sqlite3_column_text(st, 2));
+		sn->role = own(bk, sqlite3_column_text(st, 3));
+		sn->first_join_ms = sqlite3_column_int64(st, 4);
+	}
+	if (rc != SQLITE_DONE)
+		db_record_error(db);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	bk->b.seen = bk->seen;
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
     const char *muc_domain, struct bookings *out)
@@ -214,6 +254,17 @@ bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
 		if (load_roster(db, id, bk) == -1) {
 			sqlite3_reset(st);
 			goto fail;
+		}
+		/* Active: a previous run was observing it (see db.h). */
+		if (strcmp(bk->status, "active") == 0) {
+			bk->b.resumed = 1;
+			bk->b.base_billable_ms = sqlite3_column_int64(st, 8) *
+			    1000;
+			bk->b.base_wait_ms = sqlite3_column_int64(st, 9) * 1000;
+			if (load_seen(db, id, bk) == -1) {
+				sqlite3_reset(st);
+				goto fail;
+			}
 		}
 	}
 	if (rc != SQLITE_DONE)

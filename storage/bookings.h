@@ -24,6 +24,7 @@ struct booking {
 	char			**own;		/* the strings, owned */
 	size_t			 nown;
 	struct appt_member	*roster;	/* owned */
+	struct appt_seen	*seen;		/* owned; resumed only */
 };
 
 struct bookings {
@@ -41,7 +42,9 @@ struct bookings {
  * ordered by start, and the policy.  Room JIDs are room@muc_domain.  A
  * row without a duration gets meeting_settings.default_duration; a row
  * whose start is not a time is skipped with a warning.  Returns 0, or -1
- * (logged) with out empty.  bookings_clear() frees out.
+ * (logged) with out empty.  An 'active' row is one a previous run was
+ * observing: it comes with b.resumed, its billable and waiting time so
+ * far and the participants it saw.  bookings_clear() frees out.
  */
 int	bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
 	    const char *muc_domain, struct bookings *out);

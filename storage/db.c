@@ -949,6 +949,18 @@ fail:
 }
 
 /*
+ * A booked appointment still within its time (start + duration + the
+ * auto-end wait): the daemon picks it up again, so it is not closed.
+ * Needs ?1 = now as timestamp text.
+ */
+#define RESUMABLE \
+	"s.scheduled_start IS NOT NULL AND julianday(s.scheduled_start) +" \
+	" (COALESCE(s.scheduled_duration_minutes, (SELECT default_duration" \
+	"  FROM meeting_settings WHERE id = 1), 60) + COALESCE((SELECT" \
+	"  auto_end_after_minutes FROM meeting_settings WHERE id = 1), 30))" \
+	" / 1440.0 > julianday(?1)"
+
+/*
  * Stale sessions and the candidates for their end: the last event, the
  * start, and the start plus the last persisted duration.  All three are
  * in our sortable timestamp format, so the latest is a string compare.
@@ -960,6 +972,7 @@ static const char stale_sql[] =
 	" strftime('%Y-%m-%dT%H:%M:%fZ', s.startTime,"
 	"  '+' || s.total_duration_seconds || ' seconds')"
 	" FROM teleconferencesessions s WHERE s.session_status = 'active'"
+	" AND NOT (" RESUMABLE ")"
 	" ORDER BY s.id";
 
 static const char stale_session_sql[] =
@@ -1027,6 +1040,7 @@ db_close_stale_sessions(struct db *db, int64_t now_ms)
 	what = "finding stale sessions";
 	if ((st = db_prepare(db, stale_sql)) == NULL)
 		goto fail;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
@@ -1042,9 +1056,11 @@ db_close_stale_sessions(struct db *db, int64_t now_ms)
 	if (rc != SQLITE_DONE) {
 		db_record_error(db);
 		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
 		goto fail;
 	}
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 
 	for (i = 0; i < n; i++) {
 		what = "closing a stale session";
@@ -1096,5 +1112,87 @@ fail:
 	if (!sqlite3_get_autocommit(db->sq) && db_exec(db, sql_rollback) == -1)
 		log_warnx("%s: ROLLBACK: %s", db->path, db_errmsg(db));
 	free(v);
+	return -1;
+}
+
+static const char resume_sql[] =
+	"SELECT s.id, (SELECT MAX(e.timestamp) FROM teleconference_events e"
+	"  WHERE e.teleconference_session_id = s.id)"
+	" FROM teleconferencesessions s WHERE s.session_status = 'active'"
+	" AND " RESUMABLE " ORDER BY s.id";
+
+static const char resume_event_sql[] =
+	"INSERT INTO teleconference_events (teleconference_session_id,"
+	" participant_session_id, event_type, event_data, timestamp)"
+	" VALUES (?1, NULL, 'observer_gap', json_object('reason',"
+	" 'observer_restarted', 'since', ?2), ?3)";
+
+int
+db_resume_appointments(struct db *db, int64_t now_ms)
+{
+	sqlite3_stmt	*st, *up;
+	const char	*what = "BEGIN", *last;
+	char		 now[32], since[32];
+	int		 rc, n = 0;
+	int64_t		 id;
+
+	event_iso8601(now_ms, now, sizeof(now));
+	db_clear_error(db);
+	if (db_exec(db, sql_begin) == -1)
+		goto fail;
+	what = "finding appointments to resume";
+	if ((st = db_prepare(db, resume_sql)) == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		last = (const char *)sqlite3_column_text(st, 1);
+		snprintf(since, sizeof(since), "%s", last != NULL ? last : now);
+		/*
+		 * Nobody is known to be there any more: whoever is seen
+		 * again becomes present again; the gap is on record.
+		 */
+		what = "closing its participants";
+		if ((up = db_prepare(db, stale_participants_sql)) == NULL ||
+		    sqlite3_bind_int64(up, 1, id) != SQLITE_OK ||
+		    sqlite3_bind_text(up, 2, since, -1, SQLITE_TRANSIENT) !=
+		    SQLITE_OK ||
+		    sqlite3_bind_text(up, 3, now, -1, SQLITE_STATIC) !=
+		    SQLITE_OK || db_step_done(db, up) == -1)
+			goto fail_rows;
+		what = "recording the gap";
+		if ((up = db_prepare(db, resume_event_sql)) == NULL ||
+		    sqlite3_bind_int64(up, 1, id) != SQLITE_OK ||
+		    sqlite3_bind_text(up, 2, since, -1, SQLITE_TRANSIENT) !=
+		    SQLITE_OK ||
+		    sqlite3_bind_text(up, 3, now, -1, SQLITE_STATIC) !=
+		    SQLITE_OK || db_step_done(db, up) == -1)
+			goto fail_rows;
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		db_record_error(db);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	what = "COMMIT";
+	if (db_exec(db, sql_commit) == -1)
+		goto fail;
+	return n;
+fail_rows:
+	if (db->errcode == 0)
+		db_record_error(db);
+	if (up != NULL) {
+		sqlite3_reset(up);
+		sqlite3_clear_bindings(up);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+fail:
+	log_warnx("%s: resuming appointments: %s: %s", db->path, what,
+	    db_errmsg(db));
+	if (!sqlite3_get_autocommit(db->sq) && db_exec(db, sql_rollback) == -1)
+		log_warnx("%s: ROLLBACK: %s", db->path, db_errmsg(db));
 	return -1;
 }

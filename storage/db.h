@@ -113,7 +113,9 @@ int		 db_settings(struct db *, struct db_settings *s);
 
 /*
  * Close the sessions a previous run left 'active' (the daemon crashed or
- * was stopped mid-meeting: nobody will ever write their end).  For each:
+ * was stopped mid-meeting: nobody will ever write their end), except
+ * booked appointments still within their time (see
+ * db_resume_appointments()).  For each:
  * endTime = the latest of its last event's timestamp, its startTime, and
  * startTime + total_duration_seconds (the last persisted rollup), capped
  * at now_ms; end_reason 'observer_restarted'; session_status 'completed'
@@ -125,6 +127,18 @@ int		 db_settings(struct db *, struct db_settings *s);
  * Returns the number of sessions closed, or -1 (logged).
  */
 int		 db_close_stale_sessions(struct db *, int64_t now_ms);
+
+/*
+ * The exception to the above: a booked appointment left 'active' whose
+ * time is not over (start + duration + auto_end_after_minutes > now) is
+ * not closed, so the daemon's schedule read resumes it (bookings.c seeds
+ * its tracker with what was recorded).  Here its participants still
+ * 'present' become 'left' (observer_restarted) at its last event, and an
+ * observer_gap event marks the restart.  Call after
+ * db_close_stale_sessions(), before the writer.  Returns the number of
+ * appointments resumed, or -1 (logged).
+ */
+int		 db_resume_appointments(struct db *, int64_t now_ms);
 
 /*
  * For storage/ only (writer.c, report.c).

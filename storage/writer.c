@@ -104,8 +104,12 @@ static const char sql_rollback[] = "ROLLBACK";
 
 /*
  * Identifiers learned once (appointment, meeting id) are kept when a
- * snapshot lacks them, so a value set by the scheduler is not erased;
- * everything else is the snapshot's.
+ * snapshot lacks them, so a value set by the scheduler is not erased.
+ * Counters and "ever" flags only grow and the start only moves earlier:
+ * within one run that is what room.c reports anyway, and an appointment
+ * resumed after a daemon restart (its row observed again from zero)
+ * never loses what the previous run recorded.  The rest is the
+ * snapshot's.
  */
 static const char sql_session[] =
 	"INSERT INTO teleconferencesessions (session_uid, appointmentId,"
@@ -123,16 +127,23 @@ static const char sql_session[] =
 	" jitsi_room_name = excluded.jitsi_room_name,"
 	" jitsi_meeting_id = COALESCE(excluded.jitsi_meeting_id,"
 	"  jitsi_meeting_id),"
-	" startTime = COALESCE(excluded.startTime, startTime),"
+	" startTime = CASE WHEN startTime IS NULL"
+	"  OR excluded.startTime < startTime THEN excluded.startTime"
+	"  ELSE startTime END,"
 	" endTime = excluded.endTime,"
 	" session_status = COALESCE(?8, session_status),"
 	" end_reason = excluded.end_reason,"
-	" total_duration_seconds = excluded.total_duration_seconds,"
-	" participant_count = excluded.participant_count,"
-	" peak_participants = excluded.peak_participants,"
-	" total_disconnections = excluded.total_disconnections,"
+	" total_duration_seconds = MAX(total_duration_seconds,"
+	"  excluded.total_duration_seconds),"
+	" participant_count = MAX(participant_count,"
+	"  excluded.participant_count),"
+	" peak_participants = MAX(peak_participants,"
+	"  excluded.peak_participants),"
+	" total_disconnections = MAX(total_disconnections,"
+	"  excluded.total_disconnections),"
 	" recording_status = excluded.recording_status,"
-	" recording_duration_seconds = excluded.recording_duration_seconds,"
+	" recording_duration_seconds = MAX(recording_duration_seconds,"
+	"  excluded.recording_duration_seconds),"
 	" connection_quality = excluded.connection_quality,"
 	" status_reason = COALESCE(excluded.status_reason, status_reason),"
 	" billable_seconds = COALESCE(excluded.billable_seconds,"
@@ -169,12 +180,16 @@ static const char sql_participant[] =
 	" nick = excluded.nick,"
 	" jid = COALESCE(excluded.jid, jid),"
 	" stats_id = COALESCE(excluded.stats_id, stats_id),"
-	" joined_at = COALESCE(excluded.joined_at, joined_at),"
+	" joined_at = CASE WHEN joined_at IS NULL"
+	"  OR excluded.joined_at < joined_at THEN excluded.joined_at"
+	"  ELSE joined_at END,"
 	" left_at = excluded.left_at,"
 	" left_reason = excluded.left_reason,"
-	" session_duration_seconds = excluded.session_duration_seconds,"
-	" join_count = excluded.join_count,"
-	" disconnection_count = excluded.disconnection_count,"
+	" session_duration_seconds = MAX(session_duration_seconds,"
+	"  excluded.session_duration_seconds),"
+	" join_count = MAX(join_count, excluded.join_count),"
+	" disconnection_count = MAX(disconnection_count,"
+	"  excluded.disconnection_count),"
 	" connection_quality = excluded.connection_quality,"
 	" device_type = COALESCE(excluded.device_type, device_type),"
 	" browser = COALESCE(excluded.browser, browser),"
@@ -182,15 +197,16 @@ static const char sql_participant[] =
 	"  operating_system),"
 	" ip_address = COALESCE(excluded.ip_address, ip_address),"
 	" user_agent = COALESCE(excluded.user_agent, user_agent),"
-	" camera_enabled = excluded.camera_enabled,"
-	" microphone_enabled = excluded.microphone_enabled,"
-	" screen_shared = excluded.screen_shared,"
+	" camera_enabled = MAX(camera_enabled, excluded.camera_enabled),"
+	" microphone_enabled = MAX(microphone_enabled,"
+	"  excluded.microphone_enabled),"
+	" screen_shared = MAX(screen_shared, excluded.screen_shared),"
 	" spoke_time_seconds = COALESCE(excluded.spoke_time_seconds,"
 	"  spoke_time_seconds),"
-	" messages_sent = excluded.messages_sent,"
-	" reactions_sent = excluded.reactions_sent,"
+	" messages_sent = MAX(messages_sent, excluded.messages_sent),"
+	" reactions_sent = MAX(reactions_sent, excluded.reactions_sent),"
 	" issues_encountered = excluded.issues_encountered,"
-	" is_moderator = excluded.is_moderator,"
+	" is_moderator = MAX(is_moderator, excluded.is_moderator),"
 	" session_status = excluded.session_status,"
 	" updatedAt = " NOW_SQL
 	" RETURNING id";

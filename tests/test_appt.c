@@ -867,6 +867,77 @@ test_hostile_names(void **state)
 	appt_free(a);
 }
 
+/* A daemon restart mid-appointment: go on from what was recorded. */
+static void
+test_resume(void **state)
+{
+	static const struct appt_seen seen[] = {
+		{ "id:cg-1", "cg-1", "Dr Alice", "caregiver", T0 - MIN },
+		{ "id:pt-1", "pt-1", "Bob", "patient", T0 + 2 * MIN }
+	};
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct appt_booking	 b;
+	struct appt_policy	 pol;
+	struct appt		*a;
+	int64_t			 now = T0 + 10 * MIN;
+	char			 buf[32];
+
+	(void)state;
+	appt_policy_defaults(&pol);
+	memset(&room_sess, 0, sizeof(room_sess));
+	room_sess.uid = "appt:A1";
+	room_sess.room = "room1";
+	room_sess.appointment_id = "A1";
+	room_sess.recording_status = "not_recorded";
+	memset(&b, 0, sizeof(b));
+	b.uid = "appt:A1";
+	b.appointment_id = "A1";
+	b.room = "room1";
+	b.room_jid = "room1@conference.meet.jitsi";
+	b.start_ms = T0;
+	b.duration_ms = 30 * MIN;
+	b.roster = roster2;
+	b.nroster = 2;
+	b.resumed = 1;
+	b.base_billable_ms = 5 * MIN;
+	b.base_wait_ms = MIN;
+	b.seen = seen;
+	b.nseen = 2;
+	a = appt_new(&b, &pol, now);
+	assert_int_equal(appt_tick(a, now, &sink), APPT_ACT_JOIN);
+	assert_string_equal(appt_session(a)->status, "active");
+	join(a, &cg, T0 + 11 * MIN);
+	join(a, &pt, T0 + 11 * MIN);
+	/* Already active: no second scheduled -> active. */
+	assert_int_equal(count(EVENT_APPOINTMENT_STATUS), 0);
+	/* Punctuality from the first join the previous run saw. */
+	att("id:pt-1", "late_minutes", buf, sizeof(buf));
+	assert_string_equal(buf, "2");
+	run(a, &now, T0 + 31 * MIN);
+	assert_int_equal(alerts("no_show", NULL, "raised"), 0);
+	leave(a, &pt, T0 + 30 * MIN, "leave");
+	leave(a, &cg, T0 + 30 * MIN, "leave");
+	run(a, &now, T0 + 33 * MIN);
+	assert_final("completed", "");
+	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->billable_s,
+	    (5 + 19) * 60);
+	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->wait_s, 60);
+	appt_free(a);
+
+	/* Resumed after its end: not "not observed"; nobody back, it ends. */
+	caps_reset();
+	now = T0 + 40 * MIN;
+	a = appt_new(&b, &pol, now);
+	assert_int_equal(appt_tick(a, now, &sink), APPT_ACT_JOIN);
+	run(a, &now, T0 + 43 * MIN);
+	assert_int_equal(appt_phase(a), APPT_DONE);
+	assert_final("completed", "");
+	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->billable_s, 5 * 60);
+	appt_free(a);
+}
+
 int
 main(void)
 {
@@ -904,6 +975,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_names, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
 	};
 
 	log_init(0, "test_appt");

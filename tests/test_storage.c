@@ -1654,6 +1654,95 @@ test_bookings(void **state)
 	db_close(db);
 }
 
+/* A restart mid-appointment: the booked row is resumed, not closed. */
+static void
+test_resume_appointment(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	struct bookings		 bk;
+	struct writer		*w;
+	struct db		*db;
+	int64_t			 now = T0 + 20 * 60000LL;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	/* Booked at T0 for 30 min (in time), and one long over. */
+	assert_int_equal(sqlite3_exec(db_sqlite(db),
+	    "INSERT INTO teleconferencesessions (session_uid, appointmentId,"
+	    " jitsi_room_name, session_status, scheduled_start,"
+	    " scheduled_duration_minutes, billable_seconds,"
+	    " patient_wait_seconds, peak_participants) VALUES"
+	    " ('appt:R', 'R', 'consult42', 'active', '2023-11-14T22:13:20Z',"
+	    "  30, 300, 60, 2),"
+	    " ('appt:O', 'O', 'consult9', 'active', '2023-11-14T19:00:00Z',"
+	    "  30, 0, 0, 1)", NULL, NULL, NULL), SQLITE_OK);
+	w = writer_new(db, 1000, 1000);
+	session_init(&s, "appt:R", T0);
+	s.status = NULL;
+	s.appointment_id = "R";
+	s.duration_s = 600;
+	s.participant_count = 2;
+	participant_init(&p, "id:pt-1", "bob", T0 + 60000);
+	p.participant_id = "pt-1";
+	p.role = "patient";
+	p.duration_s = 500;
+	p.join_count = 2;
+	p.messages_sent = 4;
+	emit(w, EVENT_JOIN, T0 + 60000, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	writer_free(w);
+
+	assert_int_equal(db_close_stale_sessions(db, now), 1);
+	assert_string_equal(q_text(db, "SELECT session_status || end_reason"
+	    " FROM teleconferencesessions WHERE session_uid = 'appt:O'"),
+	    "failedobserver_restarted");
+	assert_int_equal(db_resume_appointments(db, now), 1);
+	assert_string_equal(q_text(db, "SELECT session_status FROM"
+	    " teleconferencesessions WHERE session_uid = 'appt:R'"), "active");
+	assert_string_equal(q_text(db, "SELECT session_status || left_reason"
+	    " FROM teleconference_participant_sessions"),
+	    "leftobserver_restarted");
+	assert_int_equal(q_int(db, "SELECT count(*) FROM teleconference_events"
+	    " WHERE event_type = 'observer_gap' AND"
+	    " json_extract(event_data, '$.reason') = 'observer_restarted'"), 1);
+
+	/* The schedule read hands the tracker what was recorded. */
+	assert_int_equal(bookings_load(db, now, 3600000, "conference.x",
+	    &bk), 0);
+	assert_int_equal(bk.n, 1);
+	assert_int_equal(bk.v[0].b.resumed, 1);
+	assert_int_equal(bk.v[0].b.base_billable_ms, 300000);
+	assert_int_equal(bk.v[0].b.base_wait_ms, 60000);
+	assert_int_equal(bk.v[0].b.nseen, 1);
+	assert_string_equal(bk.v[0].b.seen[0].key, "id:pt-1");
+	assert_string_equal(bk.v[0].b.seen[0].role, "patient");
+	assert_int_equal(bk.v[0].b.seen[0].first_join_ms, T0 + 60000);
+	bookings_clear(&bk);
+
+	/* Observed again from zero: nothing recorded goes backwards. */
+	w = writer_new(db, 1000, 1000);
+	session_init(&s, "appt:R", now);
+	s.status = NULL;
+	s.duration_s = 5;
+	s.participant_count = 1;
+	participant_init(&p, "id:pt-1", "bob", now);
+	p.duration_s = 3;
+	emit(w, EVENT_JOIN, now, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	writer_free(w);
+	assert_string_equal(q_text(db, "SELECT startTime || '|' ||"
+	    " total_duration_seconds || '|' || participant_count FROM"
+	    " teleconferencesessions WHERE session_uid = 'appt:R'"),
+	    "2023-11-14T22:13:20.000Z|600|2");
+	assert_string_equal(q_text(db, "SELECT session_status || '|' ||"
+	    " joined_at || '|' || session_duration_seconds || '|' ||"
+	    " join_count || '|' || messages_sent FROM"
+	    " teleconference_participant_sessions"),
+	    "present|2023-11-14T22:14:20.000Z|500|2|4");
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -1682,6 +1771,7 @@ main(void)
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_appointment_rows),
 		cmocka_unit_test(test_bookings),
+		cmocka_unit_test(test_resume_appointment),
 	};
 
 	log_init(0, "test_storage");

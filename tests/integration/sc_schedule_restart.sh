@@ -1,0 +1,86 @@
+#!/bin/sh
+# The daemon dies (SIGKILL) in the middle of a booked appointment and is
+# started again: the booked row is resumed, not closed; the observer goes
+# back into the room; billable time goes on from what was recorded (the
+# seconds it could not see are not billed); nobody is duplicated; the
+# restart is on record as an observer_gap.
+. "$(dirname "$0")/lib.sh"
+tt_setup
+tt_prosody_start
+tt_observer_conf "" "$TT_PORT" "[schedule]" "poll_s = 1"
+tt_observer_start
+tt_wait_log "connected as"
+db="$TT_DIR/teletrack.db"
+"$TELETRACK" settings -d "$db" set allow_early_join_minutes=0.1 \
+    auto_end_after_minutes=0.1 late_grace_minutes=0.05 \
+    left_early_grace_minutes=0.05 >/dev/null || tt_fail "settings set"
+start_epoch=$(( $(date +%s) + 8 ))
+start=$(date -u -d "@$start_epoch" +%Y-%m-%dT%H:%M:%SZ)
+"$TELETRACK" schedule -d "$db" add -a appt-r -r apptr -s "$start" -m 0.3 \
+    -p "cg-1:caregiver:Dr Alice" -p "pt-1:patient:Bob" >/dev/null ||
+    tt_fail "schedule add"
+
+cat > "$TT_DIR/meeting.jsim" <<JSIM
+connect focus focus@auth.meet.jitsi focuspw
+join focus apptr focus
+wait-presence focus teletrack 20000
+wait-file $TT_DIR/go 20000
+connect alice anon
+set alice identity cg-1 caregiver Dr Alice
+join alice apptr alice01
+sleep 1000
+connect bob anon
+set bob identity pt-1 patient Bob
+join bob apptr bob01
+wait-file $TT_DIR/restarted 20000
+wait-presence focus teletrack 20000
+sleep 4000
+leave bob
+sleep 500
+leave alice
+sleep 9000
+leave focus
+JSIM
+"$JITSIM" -p "$TT_PORT" "$TT_DIR/meeting.jsim" >>"$TT_DIR/jitsim.log" 2>&1 &
+sim=$!
+while [ "$(date +%s)" -lt "$start_epoch" ]; do sleep 0.1; done
+touch "$TT_DIR/go"
+sleep 4
+before=$(tt_sql "SELECT billable_seconds FROM teleconferencesessions
+    WHERE appointmentId = 'appt-r'")
+kill -9 "$TT_OBSERVER_PID"
+wait "$TT_OBSERVER_PID" 2>/dev/null
+TT_OBSERVER_PID=""
+tt_log "killed the observer; billable so far: $before s"
+sleep 1
+tt_observer_start
+tt_wait_log "resuming 1 appointment" 50
+touch "$TT_DIR/restarted"
+wait $sim || tt_fail "jitsim: $(tail -n 3 "$TT_DIR/jitsim.log")"
+tt_wait_log "appointment appt-r: active -> " 200
+sleep 1
+tt_observer_stop
+
+tt_eq "1" "$(tt_sql "SELECT count(*) FROM teleconferencesessions")" \
+    "session rows (the booked one, resumed)"
+tt_eq "completed" "$(tt_sql "SELECT session_status FROM
+    teleconferencesessions")" "outcome"
+tt_eq "2" "$(tt_sql "SELECT count(*) FROM
+    teleconference_participant_sessions")" "participant rows"
+tt_eq "1" "$(tt_sql "SELECT count(*) FROM teleconference_events WHERE
+    event_type = 'observer_gap' AND
+    json_extract(event_data, '$.reason') = 'observer_restarted'")" \
+    "restart on record"
+after=$(tt_sql "SELECT billable_seconds FROM teleconferencesessions")
+# ~2 s before the kill, ~4 s after the rejoin: more than before, less than
+# the ~7.5 s they were really together.
+if [ "${before:-0}" -ge 1 ] && [ "${after:-0}" -gt "${before:-0}" ] &&
+    [ "${after:-0}" -le 8 ]; then
+	tt_log "ok: billable went on from $before s to $after s"
+else
+	tt_fail "billable: before the kill [$before], at the end [$after]"
+fi
+tt_eq "1|1" "$(tt_sql "SELECT group_concat(attendance = 'on_time', '|')
+    FROM teleconference_participant_sessions")" \
+    "punctuality kept from before the restart"
+exit $TT_FAILED
