@@ -1021,6 +1021,29 @@ latest(sqlite3_stmt *st, const int *cols, int ncols, char *dst,
 	}
 }
 
+/*
+ * Run sql with ?1 = id, ?2 = a, ?3 = b to completion and reset it.
+ * Returns 0, or -1 with the error recorded.
+ */
+static int
+run_id2(struct db *db, const char *sql, int64_t id, const char *a,
+    const char *b)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = db_prepare(db, sql)) == NULL)
+		return -1;
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, a, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, b, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		db_record_error(db);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return -1;
+	}
+	return db_step_done(db, st);
+}
+
 int
 db_close_stale_sessions(struct db *db, int64_t now_ms)
 {
@@ -1074,21 +1097,12 @@ db_close_stale_sessions(struct db *db, int64_t now_ms)
 		    SQLITE_OK || db_step_done(db, st) == -1)
 			goto fail_stmt;
 		what = "closing its participants";
-		if ((st = db_prepare(db, stale_participants_sql)) == NULL ||
-		    sqlite3_bind_int64(st, 1, v[i].id) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 2, v[i].end, -1, SQLITE_STATIC) !=
-		    SQLITE_OK ||
-		    sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC) !=
-		    SQLITE_OK || db_step_done(db, st) == -1)
-			goto fail_stmt;
+		if (run_id2(db, stale_participants_sql, v[i].id, v[i].end,
+		    now) == -1)
+			goto fail;
 		what = "recording its end";
-		if ((st = db_prepare(db, stale_event_sql)) == NULL ||
-		    sqlite3_bind_int64(st, 1, v[i].id) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 2, data, -1, SQLITE_STATIC) !=
-		    SQLITE_OK ||
-		    sqlite3_bind_text(st, 3, v[i].end, -1, SQLITE_STATIC) !=
-		    SQLITE_OK || db_step_done(db, st) == -1)
-			goto fail_stmt;
+		if (run_id2(db, stale_event_sql, v[i].id, data, v[i].end) == -1)
+			goto fail;
 	}
 	what = "COMMIT";
 	if (db_exec(db, sql_commit) == -1)
@@ -1130,7 +1144,7 @@ static const char resume_event_sql[] =
 int
 db_resume_appointments(struct db *db, int64_t now_ms)
 {
-	sqlite3_stmt	*st, *up;
+	sqlite3_stmt	*st;
 	const char	*what = "BEGIN", *last;
 	char		 now[32], since[32];
 	int		 rc, n = 0;
@@ -1153,20 +1167,10 @@ db_resume_appointments(struct db *db, int64_t now_ms)
 		 * again becomes present again; the gap is on record.
 		 */
 		what = "closing its participants";
-		if ((up = db_prepare(db, stale_participants_sql)) == NULL ||
-		    sqlite3_bind_int64(up, 1, id) != SQLITE_OK ||
-		    sqlite3_bind_text(up, 2, since, -1, SQLITE_TRANSIENT) !=
-		    SQLITE_OK ||
-		    sqlite3_bind_text(up, 3, now, -1, SQLITE_STATIC) !=
-		    SQLITE_OK || db_step_done(db, up) == -1)
+		if (run_id2(db, stale_participants_sql, id, since, now) == -1)
 			goto fail_rows;
 		what = "recording the gap";
-		if ((up = db_prepare(db, resume_event_sql)) == NULL ||
-		    sqlite3_bind_int64(up, 1, id) != SQLITE_OK ||
-		    sqlite3_bind_text(up, 2, since, -1, SQLITE_TRANSIENT) !=
-		    SQLITE_OK ||
-		    sqlite3_bind_text(up, 3, now, -1, SQLITE_STATIC) !=
-		    SQLITE_OK || db_step_done(db, up) == -1)
+		if (run_id2(db, resume_event_sql, id, since, now) == -1)
 			goto fail_rows;
 		n++;
 	}
@@ -1181,12 +1185,6 @@ db_resume_appointments(struct db *db, int64_t now_ms)
 		goto fail;
 	return n;
 fail_rows:
-	if (db->errcode == 0)
-		db_record_error(db);
-	if (up != NULL) {
-		sqlite3_reset(up);
-		sqlite3_clear_bindings(up);
-	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 fail:
