@@ -37,7 +37,7 @@ PARSE = bot/presence.c bot/message.c
 STORE = storage/db.c storage/writer.c storage/report.c
 SRCS = bot/main.c bot/config.c bot/xmpp.c bot/room.c bot/appt.c bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \
-	$(STORE) storage/report_cli.c
+	$(STORE) storage/report_cli.c storage/textutil.c
 
 # The schedule and settings commands; libcsv ships no .pc file.
 SCHED = storage/schedule.c storage/schedule_import.c storage/schedule_cli.c
@@ -73,14 +73,15 @@ $(BUILD)/tests/test_room: $(call obj,tests/test_room.c bot/room.c $(PARSE) $(COM
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c $(STORE) \
-	    storage/bookings.c bot/appt.c $(COMMON))
+	    storage/bookings.c storage/textutil.c bot/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_notify: $(call obj,tests/test_notify.c bot/notify.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c $(SCHED) \
-	storage/db.c storage/report.c storage/report_cli.c $(COMMON))
+	storage/db.c storage/report.c storage/report_cli.c storage/textutil.c \
+	$(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/integration/jitsim: $(call obj,tests/integration/jitsim.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)

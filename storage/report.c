@@ -177,6 +177,30 @@ report_rows_free(struct report_rows *r)
  * Run sql (a static string: the statement is cached) with the int64
  * parameters p[0..np-1] bound as ?1..?np, and collect every row.
  */
+void
+report_cell_set(struct report_cell *c, sqlite3_stmt *st, int i)
+{
+	const char	*t;
+
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_NULL:
+		c->type = REPORT_NULL;
+		c->text = NULL;
+		return;
+	case SQLITE_INTEGER:
+		c->type = REPORT_INT;
+		break;
+	case SQLITE_FLOAT:
+		c->type = REPORT_REAL;
+		break;
+	default:	/* TEXT; a BLOB is shown as text */
+		c->type = REPORT_TEXT;
+		break;
+	}
+	t = (const char *)sqlite3_column_text(st, i);
+	c->text = xstrdup(t != NULL ? t : "");
+}
+
 static struct report_rows *
 query(struct db *db, const char *name, const char *sql, const int64_t *p,
     int np)
@@ -210,25 +234,8 @@ query(struct db *db, const char *name, const char *sql, const int64_t *p,
 			    sizeof(*r->cells));
 		}
 		c = &r->cells[r->nrows * r->ncols];
-		for (i = 0; i < r->ncols; i++, c++) {
-			switch (sqlite3_column_type(st, (int)i)) {
-			case SQLITE_NULL:
-				c->type = REPORT_NULL;
-				c->text = NULL;
-				continue;
-			case SQLITE_INTEGER:
-				c->type = REPORT_INT;
-				break;
-			case SQLITE_FLOAT:
-				c->type = REPORT_REAL;
-				break;
-			default:	/* TEXT; a BLOB is shown as text */
-				c->type = REPORT_TEXT;
-				break;
-			}
-			t = (const char *)sqlite3_column_text(st, (int)i);
-			c->text = xstrdup(t != NULL ? t : "");
-		}
+		for (i = 0; i < r->ncols; i++, c++)
+			report_cell_set(c, st, (int)i);
 		r->nrows++;
 	}
 	if (rc != SQLITE_DONE) {

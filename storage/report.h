@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct db;
+struct sqlite3_stmt;
 
 enum report_type {
 	REPORT_NULL,
@@ -38,6 +39,14 @@ const struct report_cell *report_cell(const struct report_rows *,
 
 /* Index of the column named name, or -1. */
 int		 report_col(const struct report_rows *, const char *name);
+
+/*
+ * Set c from column i of st's current row, keeping SQLite's type (a
+ * BLOB becomes text).  c->text is a copy that report_rows_free() frees.
+ * For storage code that builds its own rows (schedule_list()).
+ */
+void		 report_cell_set(struct report_cell *c,
+		    struct sqlite3_stmt *st, int i);
 
 /* Free rows and every string in them.  NULL is fine. */
 void		 report_rows_free(struct report_rows *);

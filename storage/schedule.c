@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@
 #include "log.h"
 #include "report.h"
 #include "schedule.h"
+#include "textutil.h"
 #include "xmalloc.h"
 
 #define MS_MAX		253402300800000LL	/* 10000-01-01T00:00:00Z */
@@ -181,17 +183,6 @@ grow(void *v, size_t n, size_t size)
 	return v;
 }
 
-/* The first n bytes of s as a string; the caller frees it. */
-static char *
-dupn(const char *s, size_t n)
-{
-	char	*d = xmalloc(n + 1);
-
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
-
 struct schedule_appt *
 schedule_batch_add(struct schedule_batch *b, int line)
 {
@@ -256,43 +247,9 @@ schedule_appt_member(struct schedule_appt *a, const char *id,
  * Checking text
  */
 
-/* Length of the valid UTF-8 sequence at s and its code point, or 0. */
-static size_t
-utf8_decode(const unsigned char *s, unsigned long *cp)
-{
-	unsigned long	 c;
-	size_t		 n, i;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		c = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		c = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		c = s[0] & 0x07;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;	/* also stops at the NUL */
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
-		return 0;
-	*cp = c;
-	return n;
-}
-
 /* Unicode white space (C0 and C1 controls are refused separately). */
 static int
-uspace(unsigned long c)
+uspace(uint32_t c)
 {
 	return c == ' ' || c == 0xa0 || c == 0x1680 ||
 	    (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
@@ -312,7 +269,7 @@ check_text(const char *what, const char *s, size_t max, int flags,
     char *err, size_t errsz)
 {
 	const unsigned char	*p;
-	unsigned long		 c;
+	uint32_t		 c;
 	size_t			 n, len;
 
 	if (s == NULL || (*s == '\0' && !(flags & TEXT_EMPTY))) {
@@ -526,8 +483,8 @@ schedule_parse_member(struct schedule_appt *a, const char *spec, char *err,
 		return -1;
 	}
 	c2 = strchr(c1 + 1, ':');
-	id = dupn(spec, (size_t)(c1 - spec));
-	role = c2 != NULL ? dupn(c1 + 1, (size_t)(c2 - c1 - 1)) :
+	id = text_dupn(spec, (size_t)(c1 - spec));
+	role = c2 != NULL ? text_dupn(c1 + 1, (size_t)(c2 - c1 - 1)) :
 	    xstrdup(c1 + 1);
 	schedule_appt_member(a, id, role, c2 != NULL && c2[1] != '\0' ?
 	    c2 + 1 : NULL);
@@ -957,31 +914,6 @@ rows_push(struct report_rows *r)
 	return c;
 }
 
-/* Set c from column i of st's current row, keeping SQLite's type. */
-static void
-cell_set(struct report_cell *c, sqlite3_stmt *st, int i)
-{
-	const char	*t;
-
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL:
-		c->type = REPORT_NULL;
-		c->text = NULL;
-		return;
-	case SQLITE_INTEGER:
-		c->type = REPORT_INT;
-		break;
-	case SQLITE_FLOAT:
-		c->type = REPORT_REAL;
-		break;
-	default:
-		c->type = REPORT_TEXT;
-		break;
-	}
-	t = (const char *)sqlite3_column_text(st, i);
-	c->text = xstrdup(t != NULL ? t : "");
-}
-
 struct report_rows *
 schedule_list(struct db *db, int all, int limit, char *err, size_t errsz)
 {
@@ -1002,7 +934,7 @@ schedule_list(struct db *db, int all, int limit, char *err, size_t errsz)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		c = rows_push(r);
 		for (i = 0; i < (int)r->ncols; i++)
-			cell_set(&c[i], st, i);
+			report_cell_set(&c[i], st, i);
 	}
 	if (stmt_end(db, st, rc) == -1) {
 		report_rows_free(r);
@@ -1058,7 +990,7 @@ schedule_settings(struct db *db, char *err, size_t errsz)
 		row[3].text = xstrdup(c->help != NULL ? c->help : "");
 		for (i = 0; rc == SQLITE_ROW && i < n; i++)
 			if (strcmp(sqlite3_column_name(st, i), c->name) == 0) {
-				cell_set(&row[2], st, i);
+				report_cell_set(&row[2], st, i);
 				break;
 			}
 		/*
@@ -1093,7 +1025,7 @@ setting_split(const char *kv, const char **value, char *err, size_t errsz)
 		seterr(err, errsz, "%s: expected KEY=VALUE", quote(q, kv));
 		return NULL;
 	}
-	key = dupn(kv, (size_t)(eq - kv));
+	key = text_dupn(kv, (size_t)(eq - kv));
 	c = db_setting_col(key);
 	if (c == NULL)
 		seterr(err, errsz, "%s: no such setting (see teletrack "

@@ -27,21 +27,11 @@
 #include "log.h"
 #include "schedule.h"
 #include "schedule_import.h"
+#include "textutil.h"
 #include "xmalloc.h"
 
 #define CSV_FIELD_MAX	(64 * 1024)
 #define CSV_FIELDS_MAX	256	/* per record */
-
-/* The first n bytes of s as a string; the caller frees it. */
-static char *
-dupn(const char *s, size_t n)
-{
-	char	*d = xmalloc(n + 1);
-
-	memcpy(d, s, n);
-	d[n] = '\0';
-	return d;
-}
 
 /* s without leading and trailing blanks, in place. */
 static char *
@@ -118,7 +108,7 @@ csv_field_cb(void *s, size_t len, void *arg)
 			cs->too_long = (int)cs->nf + 1;
 		len = 0;
 	}
-	cs->f[cs->nf++] = dupn(s != NULL ? s : "", len);
+	cs->f[cs->nf++] = text_dupn(s != NULL ? s : "", len);
 }
 
 /* Field c of the record, or NULL when absent or empty. */
@@ -702,7 +692,7 @@ schedule_import_ics(struct schedule_batch *b, const char *buf, size_t len,
 	}
 	/* Some builds abort on the first error unless told otherwise. */
 	icalerror_set_errors_are_fatal(0);
-	text = dupn(buf, len);
+	text = text_dupn(buf, len);
 	root = icalparser_parse_string(text);
 	free(text);
 	lines = vevent_lines(buf, len, &nlines);
