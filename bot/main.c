@@ -195,33 +195,10 @@ cmd_check_config(int argc, char **argv)
 }
 
 /*
- * report: "-c FILE" names the database through the configuration; any
- * other arguments belong to the report CLI.
- */
-static int
-cmd_report(int argc, char **argv)
-{
-	struct config	 cfg;
-	int		 rc;
-
-	log_init(0, "teletrack");
-	if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
-		config_init(&cfg);
-		if (config_load_file(argv[2], &cfg) == -1) {
-			config_free(&cfg);
-			return 1;
-		}
-		argv[2] = argv[0];
-		rc = report_cli_run(cfg.database, argc - 2, argv + 2);
-		config_free(&cfg);
-		return rc;
-	}
-	return report_cli_run(getenv("TELETRACK_DB"), argc, argv);
-}
-
-/*
- * schedule and settings: the database as for report ("-c FILE" first,
- * else -d DBFILE, which the command parses, else $TELETRACK_DB).
+ * report, schedule and settings find the database the same way: "-c
+ * FILE" first (the configuration's database), else -d DBFILE, which the
+ * command parses, else $TELETRACK_DB.  Any other arguments belong to
+ * the command.
  */
 static int
 with_database(int argc, char **argv,
@@ -243,6 +220,20 @@ with_database(int argc, char **argv,
 		return rc;
 	}
 	return run(stdout, getenv("TELETRACK_DB"), argc, argv);
+}
+
+/* report_cli_run() in with_database()'s shape. */
+static int
+report_run(FILE *fp, const char *dbpath, int argc, char **argv)
+{
+	(void)fp;	/* the report CLI prints to stdout itself */
+	return report_cli_run(dbpath, argc, argv);
+}
+
+static int
+cmd_report(int argc, char **argv)
+{
+	return with_database(argc, argv, report_run);
 }
 
 static int
