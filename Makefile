@@ -117,7 +117,7 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tests/bench
 	@$(BUILD)/tests/bench
 
-$(BUILD)/tests/bench: $(call obj,tests/bench.c bot/room.c $(PARSE) $(STORE) $(COMMON))
+$(BUILD)/tests/bench: $(call obj,tests/bench.c bot/room.c bot/appt.c $(PARSE) $(STORE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
 
 # Coverage-guided fuzzing of the stanza parsers (clang's libFuzzer).

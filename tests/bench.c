@@ -10,7 +10,11 @@
  *   2. storage: events through the batching writer into a WAL file, against
  *      the baseline of bare prepared INSERTs of one row per event in
  *      transactions of the same size;
- *   3. memory: heap growth per occupant of a room holding N participants.
+ *   3. memory: heap growth per occupant of a room holding N participants;
+ *   4. appointments: the derivation of 1. with an appointment tracker fed
+ *      every room event (attendance, billable sweep, rules), against 1.
+ *      without it; and a tracker's tick when its participants reconnected
+ *      thousands of times, against a tick with one interval each.
  */
 #include <malloc.h>
 #include <stdint.h>
@@ -23,6 +27,7 @@
 #include <sqlite3.h>
 #include <strophe.h>
 
+#include "appt.h"
 #include "db.h"
 #include "event.h"
 #include "log.h"
@@ -283,6 +288,169 @@ bench_memory(void)
 	xmpp_ctx_free(ctx);
 }
 
+struct chain {
+	struct appt		*a;
+	struct event_sink	 out;
+	long			 acc;
+};
+
+static void
+to_appt(const struct event *ev, void *arg)
+{
+	struct chain	*c = arg;
+
+	c->acc += ev->type;
+	appt_event(c->a, ev, &c->out);
+}
+
+static struct appt *
+bench_appt_new(int64_t created)
+{
+	static const struct appt_member roster[] = {
+		{ "cg-1", "caregiver", "Dr A" }, { "pt-1", "patient", "Bob" }
+	};
+	struct appt_booking	 b;
+	struct appt_policy	 pol;
+
+	memset(&b, 0, sizeof(b));
+	b.uid = "appt:bench";
+	b.appointment_id = "bench";
+	b.room = "bench";
+	b.room_jid = ROOM;
+	b.start_ms = 1;
+	b.duration_ms = 3600000;
+	b.roster = roster;
+	b.nroster = 2;
+	appt_policy_defaults(&pol);
+	return appt_new(&b, &pol, created);
+}
+
+/* n join/leave pairs for key (caregiver or patient) ending at *t. */
+static void
+churn(struct appt *a, const char *key, const char *role, int n, int64_t *t,
+    const struct event_sink *sink)
+{
+	struct participant_rec	 p;
+	struct session_rec	 s;
+	struct event		 ev;
+	int			 i;
+
+	memset(&s, 0, sizeof(s));
+	s.uid = "appt:bench";
+	s.room = "bench";
+	s.appointment_id = "bench";
+	memset(&p, 0, sizeof(p));
+	p.key = key;
+	p.participant_id = key + 3;	/* "id:cg-1" -> "cg-1" */
+	p.role = role;
+	p.name = key;
+	memset(&ev, 0, sizeof(ev));
+	ev.session = &s;
+	ev.participant = &p;
+	for (i = 0; i < n; i++) {
+		p.present = 1;
+		ev.type = EVENT_JOIN;
+		ev.ts_ms = (*t)++;
+		appt_event(a, &ev, sink);
+		p.present = 0;
+		p.left_reason = "leave";
+		ev.type = EVENT_LEAVE;
+		ev.ts_ms = (*t)++;
+		appt_event(a, &ev, sink);
+	}
+	p.present = 1;
+	ev.type = EVENT_JOIN;
+	ev.ts_ms = (*t)++;
+	appt_event(a, &ev, sink);
+}
+
+static double
+time_ticks(struct appt *a, int n, int64_t t, const struct event_sink *sink)
+{
+	double	 t0 = now_s();
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		appt_tick(a, t + i, sink);
+	return now_s() - t0;
+}
+
+static void
+bench_appt(void)
+{
+	xmpp_ctx_t		*ctx = xmpp_ctx_new(NULL, NULL);
+	static char		 text[50][2048];
+	struct presence		 p;
+	struct room		*r;
+	struct chain		 c;
+	long			 acc = 0;
+	struct event_sink	 null = { null_emit, &acc };
+	struct event_sink	 sink;
+	struct appt		*a;
+	double			 t0, base, full, shortt, longt;
+	int64_t			 t;
+	int			 i, pass;
+
+	for (i = 0; i < 50; i++)
+		jitsi_presence(text[i], sizeof(text[i]), i, i / 7);
+	/* Alternate, twice each, keep the best: warm-up and noise. */
+	base = full = 1e9;
+	for (pass = 0; pass < 4; pass++) {
+		r = bench_room();
+		memset(&c, 0, sizeof(c));
+		c.out = null;
+		c.a = pass % 2 ? bench_appt_new(0) : NULL;
+		sink.emit = pass % 2 ? to_appt : null_emit;
+		sink.arg = pass % 2 ? (void *)&c : (void *)&acc;
+		if (pass % 2)
+			room_set_appointment(r, "appt:bench", "bench");
+		join_observer(r, &sink);
+		t0 = now_s();
+		for (i = 0; i < NPRES; i++) {
+			xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx,
+			    text[i % 50]);
+			if (presence_parse(st, NULL, &p, NULL) == 0) {
+				room_apply(r, &p, 1000 + i, &sink);
+				presence_clear(&p);
+			}
+			xmpp_stanza_release(st);
+		}
+		t0 = now_s() - t0;
+		if (pass % 2 && t0 < full)
+			full = t0;
+		else if (!(pass % 2) && t0 < base)
+			base = t0;
+		room_free(r);
+		appt_free(c.a);
+	}
+	printf("appointments: %d Jitsi presences, tracker fed every event\n",
+	    NPRES);
+	printf("  baseline  derivation without a tracker %9.0f /s\n",
+	    NPRES / base);
+	printf("  teletrack with the appointment tracker %9.0f /s  "
+	    "(%.2fx the baseline's time)\n", NPRES / full, full / base);
+
+	/* A tick sweeps every presence interval: its cost with history. */
+	t = 10;
+	a = bench_appt_new(0);
+	churn(a, "id:cg-1", "caregiver", 0, &t, &null);
+	churn(a, "id:pt-1", "patient", 0, &t, &null);
+	shortt = time_ticks(a, 20000, t, &null);
+	appt_free(a);
+	t = 10;
+	a = bench_appt_new(0);
+	churn(a, "id:cg-1", "caregiver", 2000, &t, &null);
+	churn(a, "id:pt-1", "patient", 2000, &t, &null);
+	longt = time_ticks(a, 20000, t, &null);
+	appt_free(a);
+	printf("  tick, 1 interval per participant      %9.0f /s\n",
+	    20000 / shortt);
+	printf("  tick, 2001 intervals per participant  %9.0f /s  "
+	    "(%.1fx the time; ticks run once a second)\n", 20000 / longt,
+	    longt / shortt);
+	xmpp_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -296,6 +464,7 @@ main(void)
 	bench_derivation();
 	bench_storage(dir);
 	bench_memory();
+	bench_appt();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		log_warnx("could not remove %s", dir);
