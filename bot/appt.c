@@ -1103,6 +1103,20 @@ appt_open_alerts(const struct appt *a)
 	return n;
 }
 
+/* Record a disconnect, forgetting those older than the rule's window. */
+static void
+disc_add(const struct appt *a, struct ap *p, int64_t ts)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < p->ndisc; i++)
+		if (p->disc[i] > ts - a->pol.disconnect_window_ms)
+			p->disc[n++] = p->disc[i];
+	p->ndisc = n;
+	p->disc = xreallocarray(p->disc, p->ndisc + 1, sizeof(*p->disc));
+	p->disc[p->ndisc++] = ts;
+}
+
 /* Follow a participant's presence from room.c's snapshot. */
 static void
 track(struct appt *a, struct ap *p, const struct event *ev)
@@ -1117,15 +1131,18 @@ track(struct appt *a, struct ap *p, const struct event *ev)
 	if (r->connection_quality != NULL)
 		snprintf(p->quality, sizeof(p->quality), "%s",
 		    r->connection_quality);
-	p->messages = r->messages_sent;
+	/* "Used the chat" holds for the appointment, across its sessions. */
+	if (r->messages_sent > p->messages)
+		p->messages = r->messages_sent;
 	if (ev->type == EVENT_SCREENSHARE_START)
 		p->sharing = 1;
 	else if (ev->type == EVENT_SCREENSHARE_STOP)
 		p->sharing = 0;
+	/* room.c counts per session: a new session counts from zero. */
+	if (r->disconnection_count < p->disc_seen)
+		p->disc_seen = 0;
 	while (p->disc_seen < r->disconnection_count) {
-		p->disc = xreallocarray(p->disc, p->ndisc + 1,
-		    sizeof(*p->disc));
-		p->disc[p->ndisc++] = ts;
+		disc_add(a, p, ts);
 		p->disc_seen++;
 	}
 	if (r->present && !p->present) {

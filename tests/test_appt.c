@@ -938,6 +938,40 @@ test_resume(void **state)
 	appt_free(a);
 }
 
+/* The room re-created mid-appointment: room.c counts from zero again. */
+static void
+test_second_session(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct appt_policy pol;
+	struct appt	*a;
+	int64_t		 now = T0;
+
+	(void)state;
+	appt_policy_defaults(&pol);
+	pol.enable_chat = 0;
+	a = booking(&pol, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0);
+	cg.messages_sent = 2;
+	pev(a, EVENT_CHAT_MESSAGE, T0 + 1000, &cg, NULL);
+	leave(a, &cg, T0 + MIN, "disconnect");
+	join(a, &cg, T0 + MIN + 1000);
+	leave(a, &cg, T0 + 2 * MIN, "disconnect");
+	assert_int_equal(alerts("repeated_disconnects", NULL, "raised"), 0);
+	/* A new session: a fresh record, counters from zero. */
+	room_sess.uid = "appt:A1/2";
+	cg = person("id:cg-1", "cg-1", "caregiver", "Dr Alice");
+	join(a, &cg, T0 + 3 * MIN);
+	assert_int_equal(alerts("chat_disabled", NULL, "cleared"), 0);
+	leave(a, &cg, T0 + 4 * MIN, "disconnect");
+	/* Two disconnects before, one now: three in the window. */
+	assert_int_equal(alerts("repeated_disconnects", "id:cg-1", "raised"),
+	    1);
+	appt_free(a);
+}
+
 int
 main(void)
 {
@@ -976,6 +1010,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hostile_names, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_second_session, setup,
+		    teardown),
 	};
 
 	log_init(0, "test_appt");
