@@ -187,7 +187,7 @@ tt_observer_start() {
 # Wait until the observer log shows PATTERN (bounded).
 tt_wait_log() {
 	i=0
-	lim=${2:-100}
+	lim=${2:-300}	# 30 s: a valgrind start-up on a busy machine is slow
 	while [ $i -lt "$lim" ]; do
 		grep -q -- "$1" "$TT_DIR/observer.log" 2>/dev/null && return 0
 		sleep 0.1

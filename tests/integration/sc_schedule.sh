@@ -11,7 +11,8 @@
 #  appointment ends early (completed, ended_early).
 #
 #  appt-2 (room appt2, a row written straight into the database as the
-#  scheduling app would): only the patient comes.  The caregiver is a
+#  scheduling app would): its room is created only after the window opened,
+#  so the observer retries until it exists; only the patient comes.  The caregiver is a
 #  no-show 15 s after the start: an alert reaches the admin's XMPP client
 #  and the alert command; the appointment ends failed, caregiver_no_show.
 #
@@ -60,11 +61,15 @@ connect admin admin@auth.meet.jitsi adminpw
 available admin
 connect focus focus@auth.meet.jitsi focuspw
 join focus appt1 focus
-connect focus2 focus@auth.meet.jitsi focuspw
-join focus2 appt2 focus
 connect focus3 focus@auth.meet.jitsi focuspw
 join focus3 appt3 focus
 wait-presence focus teletrack 30000
+# appt2's room is created only now: the observer, its window open, has
+# been retrying (Jitsi answers not-allowed until focus creates a room).
+sleep 1500
+connect focus2 focus@auth.meet.jitsi focuspw
+join focus2 appt2 focus
+wait-presence focus2 teletrack 10000
 wait-file $TT_DIR/go 30000
 connect alice anon
 set alice identity cg-1 caregiver Dr Alice
@@ -150,6 +155,8 @@ tt_eq "1" "$(tt_sql "SELECT count(*) FROM teleconference_events e JOIN
     teleconferencesessions s ON s.id = e.teleconference_session_id
     WHERE s.$w AND e.event_type = 'billable_start'")" "billable_start events"
 
+grep -q "room appt2@conference.meet.jitsi: not available, retry" \
+    "$TT_DIR/observer.log" || tt_fail "no retry while appt2's room did not exist"
 w="session_uid = 'app:2'"
 tt_eq "failed|caregiver_no_show" "$(tt_sql "SELECT session_status,
     status_reason FROM teleconferencesessions WHERE $w")" "appt-2 outcome"

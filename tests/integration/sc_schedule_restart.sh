@@ -54,7 +54,7 @@ TT_OBSERVER_PID=""
 tt_log "killed the observer; billable so far: $before s"
 sleep 1
 tt_observer_start
-tt_wait_log "resuming 1 appointment" 50
+tt_wait_log "resuming 1 appointment" 300
 touch "$TT_DIR/restarted"
 wait $sim || tt_fail "jitsim: $(tail -n 3 "$TT_DIR/jitsim.log")"
 tt_wait_log "appointment appt-r: active -> " 200
