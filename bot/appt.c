@@ -5,10 +5,11 @@
  *
  * Presence is kept per participant (room.c's key, so a reconnect under a
  * new nick is the same person) as a list of intervals [join, leave).
- * Billable time, the time a patient waited without a caregiver, and
- * whether they are together now are computed by a sweep over those
- * intervals, so an event stamped in the past (room.c reconciling an
- * observer gap) cannot corrupt a running sum.
+ * Billable time and the time a patient waited without a caregiver are
+ * computed by a sweep over those intervals (on ticks and when the row is
+ * written), so an event stamped in the past (room.c reconciling an
+ * observer gap) cannot corrupt a running sum.  What the rules need about
+ * "now" (together, waiting since) is kept as events come.
  *
  * Participants are matched to the roster by participant id, else by
  * name; their role is the roster's, else the one room.c found in their
@@ -110,6 +111,8 @@ struct appt {
 	char			*cancel_reason;
 	int			 ending;	/* decided; appt_end() next */
 	int			 resumed;	/* after a daemon restart */
+	int64_t			 wait_since;	/* a patient alone since; 0 */
+	int64_t			 first_together;	/* 0: not yet */
 	int64_t			 base_billable;	/* ms, from before it */
 	int64_t			 base_wait;
 };
@@ -306,11 +309,7 @@ pt_cmp(const void *x, const void *y)
 struct sweep {
 	int64_t		 billable;	/* ms together */
 	int64_t		 wait;		/* ms a patient without caregiver */
-	int64_t		 wait_since;	/* current wait began; 0: none */
-	int64_t		 first_together;	/* 0: never */
 	int64_t		 last_apart;	/* together ended last; 0: never */
-	int		 caregivers;	/* present at now */
-	int		 patients;
 };
 
 static void
@@ -319,7 +318,7 @@ sweep(const struct appt *a, int64_t now, struct sweep *sw)
 	struct pt	*v;
 	size_t		 n = 0, cap = 0, i, j;
 	int64_t		 prev = 0;
-	int		 c = 0, p = 0, waiting, was;
+	int		 c = 0, p = 0, was;
 
 	memset(sw, 0, sizeof(*sw));
 	for (i = 0; i < a->naps; i++)
@@ -364,15 +363,8 @@ sweep(const struct appt *a, int64_t now, struct sweep *sw)
 			c += v[i].dc;
 			p += v[i].dp;
 		}
-		if (c > 0 && p > 0 && sw->first_together == 0)
-			sw->first_together = prev;
 		if (was && !(c > 0 && p > 0))
 			sw->last_apart = prev;
-		waiting = p > 0 && c == 0;
-		if (waiting && sw->wait_since == 0)
-			sw->wait_since = prev;
-		else if (!waiting)
-			sw->wait_since = 0;
 	}
 	if (n > 0 && now > prev) {
 		if (c > 0 && p > 0)
@@ -380,8 +372,6 @@ sweep(const struct appt *a, int64_t now, struct sweep *sw)
 		else if (p > 0)
 			sw->wait += now - prev;
 	}
-	sw->caregivers = c;
-	sw->patients = p;
 	free(v);
 }
 
@@ -488,16 +478,26 @@ rule_enabled(const struct appt *a, const char *rule)
 	}
 }
 
+/*
+ * The alert (rule, subject) when its state must change because the
+ * condition now holds (or no longer does, or the rule was switched off),
+ * else NULL.  Alerts that never held take no memory.
+ */
 static struct alert *
-alert_get(struct appt *a, const char *rule, const char *subject)
+alert_due(struct appt *a, const char *rule, const char *subject, int holds)
 {
 	struct alert	*al;
 	size_t		 i;
 
+	if (holds && !rule_enabled(a, rule))
+		holds = 0;
 	for (i = 0; i < a->nalerts; i++)
 		if (strcmp(a->alerts[i].rule, rule) == 0 &&
 		    strcmp(a->alerts[i].subject, subject) == 0)
-			return &a->alerts[i];
+			return a->alerts[i].open != holds ? &a->alerts[i] :
+			    NULL;
+	if (!holds)
+		return NULL;
 	a->alerts = xreallocarray(a->alerts, a->nalerts + 1,
 	    sizeof(*a->alerts));
 	al = &a->alerts[a->nalerts++];
@@ -551,25 +551,15 @@ alert_emit(struct appt *a, struct alert *al, int raised, const char *pkey,
 	emit(a, EVENT_ALERT, now, NULL, NULL, d, sink);
 }
 
-/*
- * Raise or clear the alert (rule, subject) as holds says.  details is
- * consumed; message is a sentence for people.
- */
+/* Raise (message, details) or clear the alert alert_due() returned. */
 static void
-alert_set(struct appt *a, const char *rule, const char *subject,
-    const char *pkey, int holds, const char *message, json_t *details,
-    int64_t now, const struct event_sink *sink)
+alert_flip(struct appt *a, struct alert *al, const char *pkey,
+    const char *message, json_t *details, int64_t now,
+    const struct event_sink *sink)
 {
-	struct alert	*al;
+	int	 raise = !al->open;
 
-	if (!rule_enabled(a, rule))
-		holds = 0;
-	al = alert_get(a, rule, subject);
-	if (holds == al->open) {
-		json_decref(details);
-		return;
-	}
-	alert_emit(a, al, holds, pkey, holds ? message : NULL, details, now,
+	alert_emit(a, al, raise, pkey, raise ? message : NULL, details, now,
 	    sink);
 }
 
@@ -617,49 +607,78 @@ eval_participant(struct appt *a, struct ap *p, int64_t now,
     const struct event_sink *sink)
 {
 	const char	*nm = p->name != NULL ? p->name : p->key;
+	struct alert	*al;
 	char		 msg[512], t[32];
 	json_t		*d;
 	int		 n;
 
-	snprintf(msg, sizeof(msg), "%s has a poor connection", nm);
-	alert_set(a, "poor_connection", p->key, p->key,
-	    p->present && strcmp(p->quality, "poor") == 0, msg, who(p), now,
-	    sink);
+	if ((al = alert_due(a, "poor_connection", p->key, p->present &&
+	    strcmp(p->quality, "poor") == 0)) != NULL) {
+		snprintf(msg, sizeof(msg), "%s has a poor connection", nm);
+		alert_flip(a, al, p->key, msg, who(p), now, sink);
+	}
 
 	n = disconnects_within(p, now, a->pol.disconnect_window_ms);
-	d = who(p);
-	json_object_set_new(d, "disconnects", json_integer(n));
-	json_object_set_new(d, "window_minutes",
-	    minutes(a->pol.disconnect_window_ms));
-	snprintf(msg, sizeof(msg), "%s disconnected %d times in %s", nm, n,
-	    dur_text(a->pol.disconnect_window_ms, t, sizeof(t)));
-	alert_set(a, "repeated_disconnects", p->key, p->key,
-	    a->pol.disconnects > 0 && n >= a->pol.disconnects, msg, d, now,
-	    sink);
+	if ((al = alert_due(a, "repeated_disconnects", p->key,
+	    a->pol.disconnects > 0 && n >= a->pol.disconnects)) != NULL) {
+		d = who(p);
+		json_object_set_new(d, "disconnects", json_integer(n));
+		json_object_set_new(d, "window_minutes",
+		    minutes(a->pol.disconnect_window_ms));
+		snprintf(msg, sizeof(msg), "%s disconnected %d times in %s",
+		    nm, n, dur_text(a->pol.disconnect_window_ms, t,
+		    sizeof(t)));
+		alert_flip(a, al, p->key, msg, d, now, sink);
+	}
 
-	d = who(p);
-	json_object_set_new(d, "dropped_at_ms", json_integer(p->last_leave));
-	snprintf(msg, sizeof(msg), "%s dropped and is not back after %s",
-	    nm, dur_text(now - p->last_leave, t, sizeof(t)));
-	alert_set(a, "participant_dropped", p->key, p->key, !p->present &&
+	if ((al = alert_due(a, "participant_dropped", p->key, !p->present &&
 	    ever_joined(p) && p->left_reason != NULL &&
 	    strcmp(p->left_reason, "disconnect") == 0 &&
-	    now - p->last_leave >= a->pol.drop_ms, msg, d, now, sink);
+	    now - p->last_leave >= a->pol.drop_ms)) != NULL) {
+		d = who(p);
+		json_object_set_new(d, "dropped_at_ms",
+		    json_integer(p->last_leave));
+		snprintf(msg, sizeof(msg), "%s dropped and is not back after "
+		    "%s", nm, dur_text(now - p->last_leave, t, sizeof(t)));
+		alert_flip(a, al, p->key, msg, d, now, sink);
+	}
 
-	snprintf(msg, sizeof(msg), "%s shares the screen, which is "
-	    "disabled", nm);
-	alert_set(a, "screenshare_disabled", p->key, p->key,
-	    !a->pol.enable_screen_share && p->present && p->sharing, msg,
-	    who(p), now, sink);
+	if ((al = alert_due(a, "screenshare_disabled", p->key,
+	    !a->pol.enable_screen_share && p->present && p->sharing)) !=
+	    NULL) {
+		snprintf(msg, sizeof(msg), "%s shares the screen, which is "
+		    "disabled", nm);
+		alert_flip(a, al, p->key, msg, who(p), now, sink);
+	}
 
-	snprintf(msg, sizeof(msg), "%s used the chat, which is disabled", nm);
-	alert_set(a, "chat_disabled", p->key, p->key, !a->pol.enable_chat &&
-	    p->messages > 0, msg, who(p), now, sink);
+	if ((al = alert_due(a, "chat_disabled", p->key, !a->pol.enable_chat &&
+	    p->messages > 0)) != NULL) {
+		snprintf(msg, sizeof(msg), "%s used the chat, which is "
+		    "disabled", nm);
+		alert_flip(a, al, p->key, msg, who(p), now, sink);
+	}
 
-	snprintf(msg, sizeof(msg), "%s joined and is not on the roster", nm);
-	alert_set(a, "unexpected_participant", p->key, p->key,
-	    a->nroster > 0 && p->member < 0 && p->present, msg, who(p), now,
-	    sink);
+	if ((al = alert_due(a, "unexpected_participant", p->key,
+	    a->nroster > 0 && p->member < 0 && p->present)) != NULL) {
+		snprintf(msg, sizeof(msg), "%s joined and is not on the "
+		    "roster", nm);
+		alert_flip(a, al, p->key, msg, who(p), now, sink);
+	}
+}
+
+/* Caregivers and patients present now. */
+static void
+present_counts(const struct appt *a, int *c, int *p)
+{
+	size_t	 i;
+
+	*c = *p = 0;
+	for (i = 0; i < a->naps; i++) {
+		if (!a->aps[i].present)
+			continue;
+		*c += a->aps[i].cat == CAT_CAREGIVER;
+		*p += a->aps[i].cat == CAT_PATIENT;
+	}
 }
 
 /* Has anybody matched to roster entry i, or of category c, joined? */
@@ -708,26 +727,29 @@ static void
 eval_no_show(struct appt *a, int64_t now, const struct event_sink *sink)
 {
 	static const enum cat cats[] = { CAT_CAREGIVER, CAT_PATIENT };
+	const struct member *m;
 	const char	*role;
+	struct alert	*al;
 	char		 subj[300], msg[512], t[32];
 	json_t		*d;
 	size_t		 i;
 	int		 due = no_show_due(a, now);
 
 	for (i = 0; i < a->nroster; i++) {
+		m = &a->roster[i];
+		snprintf(subj, sizeof(subj), "member:%s", m->id);
+		if ((al = alert_due(a, "no_show", subj, due &&
+		    !member_seen(a, (int)i))) == NULL)
+			continue;
 		d = json_object();
-		json_object_set_new(d, "participant_id",
-		    event_jstr(a->roster[i].id));
-		json_object_set_new(d, "name", event_jstr(a->roster[i].name));
-		json_object_set_new(d, "role", event_jstr(a->roster[i].role));
-		snprintf(subj, sizeof(subj), "member:%s", a->roster[i].id);
+		json_object_set_new(d, "participant_id", event_jstr(m->id));
+		json_object_set_new(d, "name", event_jstr(m->name));
+		json_object_set_new(d, "role", event_jstr(m->role));
 		snprintf(msg, sizeof(msg), "%s %s has not joined %s after "
-		    "the start", a->roster[i].role != NULL ?
-		    a->roster[i].role : "participant",
-		    a->roster[i].name != NULL ? a->roster[i].name :
-		    a->roster[i].id, dur_text(now - a->start, t, sizeof(t)));
-		alert_set(a, "no_show", subj, NULL, due && !member_seen(a,
-		    (int)i), msg, d, now, sink);
+		    "the start", m->role != NULL ? m->role : "participant",
+		    m->name != NULL ? m->name : m->id,
+		    dur_text(now - a->start, t, sizeof(t)));
+		alert_flip(a, al, NULL, msg, d, now, sink);
 	}
 	/* Roles the roster does not name are still expected. */
 	for (i = 0; i < 2; i++) {
@@ -735,28 +757,30 @@ eval_no_show(struct appt *a, int64_t now, const struct event_sink *sink)
 			continue;
 		role = cats[i] == CAT_CAREGIVER ? a->pol.caregiver_role :
 		    a->pol.patient_role;
+		snprintf(subj, sizeof(subj), "role:%s", role);
+		if ((al = alert_due(a, "no_show", subj, due &&
+		    !cat_seen(a, cats[i]))) == NULL)
+			continue;
 		d = json_object();
 		json_object_set_new(d, "role", event_jstr(role));
-		snprintf(subj, sizeof(subj), "role:%s", role);
 		snprintf(msg, sizeof(msg), "no %s has joined %s after the "
 		    "start", role, dur_text(now - a->start, t, sizeof(t)));
-		alert_set(a, "no_show", subj, NULL, due && !cat_seen(a,
-		    cats[i]), msg, d, now, sink);
+		alert_flip(a, al, NULL, msg, d, now, sink);
 	}
 }
 
 static void
 evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
 {
-	struct sweep	 sw;
+	struct alert	*al;
 	char		 msg[256], t[32];
 	json_t		*d;
 	size_t		 i;
-	int		 anyone = 0;
+	int		 anyone = 0, c = 0, p = 0;
 
 	if (a->phase != APPT_OPEN && a->phase != APPT_ACTIVE)
 		return;
-	sweep(a, now, &sw);
+	present_counts(a, &c, &p);
 	for (i = 0; i < a->naps; i++) {
 		anyone |= a->aps[i].present;
 		eval_participant(a, &a->aps[i], now, sink);
@@ -767,34 +791,42 @@ evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
 	 * is there without one.  A caregiver who left when the patient was
 	 * gone too is an early end, not an absence.
 	 */
-	snprintf(msg, sizeof(msg), "no %s present %s after the start",
-	    a->pol.caregiver_role, dur_text(now - a->start, t, sizeof(t)));
-	alert_set(a, "caregiver_absent", "", NULL,
+	if ((al = alert_due(a, "caregiver_absent", "",
 	    now >= a->start + a->pol.caregiver_absent_ms && now < end_ms(a) &&
-	    sw.caregivers == 0 && (sw.patients > 0 ||
-	    !cat_seen(a, CAT_CAREGIVER)) && a->open_since > 0 &&
-	    now - a->open_since >= APPT_SETTLE_MS, msg, NULL, now, sink);
+	    c == 0 && (p > 0 || !cat_seen(a, CAT_CAREGIVER)) &&
+	    a->open_since > 0 && now - a->open_since >= APPT_SETTLE_MS)) !=
+	    NULL) {
+		snprintf(msg, sizeof(msg), "no %s present %s after the start",
+		    a->pol.caregiver_role, dur_text(now - a->start, t,
+		    sizeof(t)));
+		alert_flip(a, al, NULL, msg, NULL, now, sink);
+	}
 
-	d = json_object();
-	json_object_set_new(d, "waiting_since_ms",
-	    json_integer(sw.wait_since));
-	snprintf(msg, sizeof(msg), "a %s has waited alone for %s",
-	    a->pol.patient_role, dur_text(now - sw.wait_since, t, sizeof(t)));
-	alert_set(a, "patient_waiting", "", NULL, sw.wait_since > 0 &&
-	    now - sw.wait_since >= a->pol.patient_wait_ms, msg, d, now, sink);
+	if ((al = alert_due(a, "patient_waiting", "", a->wait_since > 0 &&
+	    now - a->wait_since >= a->pol.patient_wait_ms)) != NULL) {
+		d = json_object();
+		json_object_set_new(d, "waiting_since_ms",
+		    json_integer(a->wait_since));
+		snprintf(msg, sizeof(msg), "a %s has waited alone for %s",
+		    a->pol.patient_role, dur_text(now - a->wait_since, t,
+		    sizeof(t)));
+		alert_flip(a, al, NULL, msg, d, now, sink);
+	}
 
 	eval_no_show(a, now, sink);
 
-	alert_set(a, "recording_not_allowed", "", NULL,
-	    !a->pol.enable_recording && strcmp(a->recording, "recording") == 0,
-	    "the meeting is being recorded, which is not allowed", NULL, now,
-	    sink);
+	if ((al = alert_due(a, "recording_not_allowed", "",
+	    !a->pol.enable_recording &&
+	    strcmp(a->recording, "recording") == 0)) != NULL)
+		alert_flip(a, al, NULL, "the meeting is being recorded, which "
+		    "is not allowed", NULL, now, sink);
 
-	alert_set(a, "recording_missing", "", NULL, a->pol.record_meetings &&
-	    anyone && sw.first_together > 0 &&
-	    now - sw.first_together >= a->pol.recording_missing_ms &&
-	    strcmp(a->recording, "recording") != 0,
-	    "the meeting should be recorded and is not", NULL, now, sink);
+	if ((al = alert_due(a, "recording_missing", "",
+	    a->pol.record_meetings && anyone && a->first_together > 0 &&
+	    now - a->first_together >= a->pol.recording_missing_ms &&
+	    strcmp(a->recording, "recording") != 0)) != NULL)
+		alert_flip(a, al, NULL, "the meeting should be recorded and is "
+		    "not", NULL, now, sink);
 }
 
 /* --- attendance -------------------------------------------------------- */
@@ -1172,10 +1204,9 @@ appt_event(struct appt *a, const struct event *ev,
     const struct event_sink *sink)
 {
 	const struct session_rec *s = ev->session;
-	struct sweep	 sw;
 	struct ap	*p = NULL;
 	const char	*from;
-	int		 together;
+	int		 together, c, np;
 
 	if (a->phase == APPT_DONE)
 		return;
@@ -1204,8 +1235,19 @@ appt_event(struct appt *a, const struct event *ev,
 		}
 		attendance(a, p, ev, sink);
 	}
-	sweep(a, a->clock, &sw);
-	together = sw.caregivers > 0 && sw.patients > 0;
+	/*
+	 * The state now, kept as events come (a sweep per event would cost
+	 * with every reconnect): together, a patient waiting since when.
+	 */
+	present_counts(a, &c, &np);
+	together = c > 0 && np > 0;
+	if (np > 0 && c == 0) {
+		if (a->wait_since == 0)
+			a->wait_since = ev->ts_ms;
+	} else
+		a->wait_since = 0;
+	if (together && a->first_together == 0)
+		a->first_together = ev->ts_ms;
 	if (together != a->together) {
 		a->together = together;
 		if (!together && p != NULL)

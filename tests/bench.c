@@ -11,10 +11,10 @@
  *      the baseline of bare prepared INSERTs of one row per event in
  *      transactions of the same size;
  *   3. memory: heap growth per occupant of a room holding N participants;
- *   4. appointments: the derivation of 1. with an appointment tracker fed
- *      every room event (attendance, billable sweep, rules), against 1.
- *      without it; and a tracker's tick when its participants reconnected
- *      thousands of times, against a tick with one interval each.
+ *   4. appointments: the tracker's cost per room event (attendance,
+ *      billable sweep, every rule) against deriving one presence in 1.;
+ *      and a tracker's tick when its participants reconnected thousands
+ *      of times, against a tick with one interval each.
  */
 #include <malloc.h>
 #include <stdint.h>
@@ -118,12 +118,32 @@ join_observer(struct room *r, const struct event_sink *sink)
 	room_meeting_info(r, "m", 3, sink);
 }
 
+/* NPRES presences from text through parse and room_apply; seconds. */
+static double
+derive(xmpp_ctx_t *ctx, char text[][2048], struct room *r,
+    const struct event_sink *sink)
+{
+	struct presence	 p;
+	double		 t0 = now_s();
+	int		 i;
+
+	for (i = 0; i < NPRES; i++) {
+		xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx,
+		    text[i % 50]);
+		if (presence_parse(st, NULL, &p, NULL) == 0) {
+			room_apply(r, &p, 1000 + i, sink);
+			presence_clear(&p);
+		}
+		xmpp_stanza_release(st);
+	}
+	return now_s() - t0;
+}
+
 static void
 bench_derivation(void)
 {
 	xmpp_ctx_t		*ctx = xmpp_ctx_new(NULL, NULL);
 	static char		 text[50][2048];
-	struct presence		 p;
 	struct room		*r = bench_room();
 	long			 acc = 0;
 	struct event_sink	 sink = { null_emit, &acc };
@@ -142,17 +162,7 @@ bench_derivation(void)
 	}
 	base = now_s() - t0;
 
-	t0 = now_s();
-	for (i = 0; i < NPRES; i++) {
-		xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx,
-		    text[i % 50]);
-		if (presence_parse(st, NULL, &p, NULL) == 0) {
-			room_apply(r, &p, 1000 + i, &sink);
-			presence_clear(&p);
-		}
-		xmpp_stanza_release(st);
-	}
-	full = now_s() - t0;
+	full = derive(ctx, text, r, &sink);
 
 	printf("derivation: %d Jitsi presences (50 occupants)\n", NPRES);
 	printf("  baseline  stanza from text only      %9.0f /s\n",
@@ -288,21 +298,6 @@ bench_memory(void)
 	xmpp_ctx_free(ctx);
 }
 
-struct chain {
-	struct appt		*a;
-	struct event_sink	 out;
-	long			 acc;
-};
-
-static void
-to_appt(const struct event *ev, void *arg)
-{
-	struct chain	*c = arg;
-
-	c->acc += ev->type;
-	appt_event(c->a, ev, &c->out);
-}
-
 static struct appt *
 bench_appt_new(int64_t created)
 {
@@ -375,60 +370,88 @@ time_ticks(struct appt *a, int n, int64_t t, const struct event_sink *sink)
 	return now_s() - t0;
 }
 
+#define NAPPT		200000
+
+/*
+ * NAPPT room events as a meeting brings them: four participants (two on
+ * the roster) muting and unmuting, one of them dropping and coming back
+ * every 100 events.  Seconds for all of them.
+ */
+static double
+feed(struct appt *a, const struct event_sink *sink)
+{
+	static const char *const keys[] = { "id:cg-1", "id:pt-1", "id:x",
+	    "id:y" };
+	static const char *const roles[] = { "caregiver", "patient", "guest",
+	    "guest" };
+	struct participant_rec	 p[4];
+	struct session_rec	 s;
+	struct event		 ev;
+	double			 t0;
+	int			 i, k;
+
+	memset(&s, 0, sizeof(s));
+	s.uid = "appt:bench";
+	s.room = "bench";
+	s.appointment_id = "bench";
+	s.recording_status = "not_recorded";
+	for (k = 0; k < 4; k++) {
+		memset(&p[k], 0, sizeof(p[k]));
+		p[k].key = keys[k];
+		p[k].participant_id = keys[k] + 3;
+		p[k].role = roles[k];
+		p[k].name = keys[k];
+		p[k].connection_quality = "good";
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.session = &s;
+	t0 = now_s();
+	for (i = 0; i < NAPPT; i++) {
+		k = i % 4;
+		ev.participant = &p[k];
+		ev.ts_ms = 1000 + i * 10;
+		if (!p[k].present || i % 100 == 3) {
+			p[k].present = !p[k].present;
+			p[k].left_reason = p[k].present ? NULL : "disconnect";
+			p[k].disconnection_count += !p[k].present;
+			ev.type = p[k].present ? EVENT_RECONNECT :
+			    EVENT_DISCONNECT;
+		} else
+			ev.type = i % 8 < 4 ? EVENT_AUDIO_MUTE :
+			    EVENT_AUDIO_UNMUTE;
+		appt_event(a, &ev, sink);
+	}
+	return now_s() - t0;
+}
+
 static void
 bench_appt(void)
 {
 	xmpp_ctx_t		*ctx = xmpp_ctx_new(NULL, NULL);
 	static char		 text[50][2048];
-	struct presence		 p;
-	struct room		*r;
-	struct chain		 c;
+	struct room		*r = bench_room();
 	long			 acc = 0;
 	struct event_sink	 null = { null_emit, &acc };
-	struct event_sink	 sink;
 	struct appt		*a;
-	double			 t0, base, full, shortt, longt;
+	double			 base, full, shortt, longt;
 	int64_t			 t;
-	int			 i, pass;
+	int			 i;
 
+	/* Baseline: deriving one presence (as in 1.), this run. */
 	for (i = 0; i < 50; i++)
 		jitsi_presence(text[i], sizeof(text[i]), i, i / 7);
-	/* Alternate, twice each, keep the best: warm-up and noise. */
-	base = full = 1e9;
-	for (pass = 0; pass < 4; pass++) {
-		r = bench_room();
-		memset(&c, 0, sizeof(c));
-		c.out = null;
-		c.a = pass % 2 ? bench_appt_new(0) : NULL;
-		sink.emit = pass % 2 ? to_appt : null_emit;
-		sink.arg = pass % 2 ? (void *)&c : (void *)&acc;
-		if (pass % 2)
-			room_set_appointment(r, "appt:bench", "bench");
-		join_observer(r, &sink);
-		t0 = now_s();
-		for (i = 0; i < NPRES; i++) {
-			xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx,
-			    text[i % 50]);
-			if (presence_parse(st, NULL, &p, NULL) == 0) {
-				room_apply(r, &p, 1000 + i, &sink);
-				presence_clear(&p);
-			}
-			xmpp_stanza_release(st);
-		}
-		t0 = now_s() - t0;
-		if (pass % 2 && t0 < full)
-			full = t0;
-		else if (!(pass % 2) && t0 < base)
-			base = t0;
-		room_free(r);
-		appt_free(c.a);
-	}
-	printf("appointments: %d Jitsi presences, tracker fed every event\n",
-	    NPRES);
-	printf("  baseline  derivation without a tracker %9.0f /s\n",
-	    NPRES / base);
-	printf("  teletrack with the appointment tracker %9.0f /s  "
-	    "(%.2fx the baseline's time)\n", NPRES / full, full / base);
+	join_observer(r, &null);
+	base = derive(ctx, text, r, &null) / NPRES;
+	room_free(r);
+	a = bench_appt_new(0);
+	full = feed(a, &null) / NAPPT;
+	appt_free(a);
+	printf("appointments: the tracker on %d meeting events (4 people, "
+	    "drops and returns)\n", NAPPT);
+	printf("  baseline  deriving one presence        %9.2f us\n",
+	    base * 1e6);
+	printf("  teletrack tracker, per event           %9.2f us  "
+	    "(%.2fx a presence's derivation)\n", full * 1e6, full / base);
 
 	/* A tick sweeps every presence interval: its cost with history. */
 	t = 10;
