@@ -67,7 +67,8 @@ capture(const struct event *e, void *arg)
 		c->prole = strdup(e->participant->role);
 	}
 	c->s = *e->session;
-	c->sstatus = strdup(e->session->status);
+	c->sstatus = e->session->status != NULL ? strdup(e->session->status) :
+	    NULL;
 	c->srecording = strdup(e->session->recording_status);
 	c->suid = strdup(e->session->uid);
 }
@@ -1052,6 +1053,60 @@ test_stray_presences(void **state)
 	room_free(NULL);
 }
 
+/* A room attached to a booked appointment records on the booked row. */
+static void
+test_appointment_sessions(void **state)
+{
+	struct room	*r = mkroom();
+	struct presence	 f = gone("focus");
+	struct captured	*c;
+
+	(void)state;
+	room_set_appointment(r, "appt:A1", "A1");
+	assert_string_equal(room_appointment(r), "A1");
+	room_join_sent(r, T0);
+	apply(r, focus(), T0 + 10);
+	apply(r, person("alice", "A"), T0 + 11);
+	apply(r, self(), T0 + 13);
+	room_meeting_info(r, "m-1", T0 + 20, &sink);
+	c = last(EVENT_SESSION_START, NULL);
+	assert_non_null(c);
+	/* The booked row, its status left to the appointment. */
+	assert_string_equal(c->suid, "appt:A1");
+	assert_null(c->sstatus);
+	assert_string_equal(c->s.appointment_id, "A1");
+	assert_int_equal(room_apply(r, &f, T0 + 60000, &sink),
+	    ROOM_ACT_LEAVE);
+	assert_null(last(EVENT_SESSION_END, NULL)->sstatus);
+	room_left(r, T0 + 60001, "no_participants", &sink);
+
+	/* The room re-created within the appointment: a row of its own. */
+	reset_capture();
+	room_join_sent(r, T0 + 70000);
+	apply(r, focus(), T0 + 70010);
+	apply(r, person("carol", "C"), T0 + 70011);
+	apply(r, self(), T0 + 70013);
+	room_meeting_info(r, "m-2", T0 + 70020, &sink);
+	c = last(EVENT_SESSION_START, NULL);
+	assert_non_null(c);
+	assert_non_null(strstr(c->suid, "appt:A1/"));
+	assert_string_equal(c->sstatus, "active");
+	assert_string_equal(c->s.appointment_id, "A1");
+
+	/* Attached while a meeting is open: it carries the id from then. */
+	room_set_appointment(r, NULL, NULL);
+	assert_null(room_appointment(r));
+	room_set_appointment(r, "appt:B2", "B2");
+	reset_capture();
+	apply(r, person("bob", "B"), T0 + 80000);
+	c = last(EVENT_JOIN, "sid:B");
+	assert_non_null(c);
+	assert_string_equal(c->s.appointment_id, "B2");
+	assert_non_null(strstr(c->suid, "appt:A1/"));
+	room_free(r);
+	reset_capture();
+}
+
 int
 main(void)
 {
@@ -1081,6 +1136,7 @@ main(void)
 		cmocka_unit_test(test_hostile_nicks),
 		cmocka_unit_test(test_focus_by_real_jid),
 		cmocka_unit_test(test_stray_presences),
+		cmocka_unit_test(test_appointment_sessions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
