@@ -600,6 +600,17 @@ schedule_poll(struct bot *b, int64_t now)
 				    &b->appt_sink);
 				t->done_at = now;
 			}
+		} else if (strcmp(appt_room(t->a), r->b.room) != 0) {
+			/* Moved to another room: fine until its window opens. */
+			if (appt_phase(t->a) == APPT_PENDING) {
+				log_info("appointment %s: moved to room %s",
+				    appt_id(t->a), r->b.room);
+				appt_free(t->a);
+				t->a = appt_new(&r->b, &bk.pol, now);
+			} else if (t->done_at == 0)
+				log_debug("%s: appointment %s already in room "
+				    "%s: its move to %s is ignored", __func__,
+				    appt_id(t->a), appt_room(t->a), r->b.room);
 		} else
 			appt_update(t->a, &r->b, &bk.pol);
 		t->seen = 1;

@@ -5,9 +5,9 @@
 #  appt-1 (room appt1, booked with `teletrack schedule add`): focus opens
 #  the room early; the observer must stay out until the early-join window
 #  opens (6 s before the start), then join.  The caregiver joins at the
-#  start, the patient 3 s later; the caregiver shares the screen, which
+#  start, the patient 4 s later; the caregiver shares the screen, which
 #  meeting_settings disables (alert to the admin); the patient leaves at
-#  about +13 s, the caregiver a second later: billable time ~10 s, and the
+#  about +14 s, the caregiver a second later: billable time ~10 s, and the
 #  appointment ends early (completed, ended_early).
 #
 #  appt-2 (room appt2, a row written straight into the database as the
@@ -17,6 +17,7 @@
 #  and the alert command; the appointment ends failed, caregiver_no_show.
 #
 #  appt-3 is booked, then cancelled before its window: never joined.
+#  appt-4 is moved to another room before its window; nobody comes.
 . "$(dirname "$0")/lib.sh"
 tt_setup
 tt_prosody_start
@@ -30,7 +31,7 @@ db="$TT_DIR/teletrack.db"
 "$TELETRACK" settings -d "$db" set allow_early_join_minutes=0.1 \
     max_late_join_minutes=0.25 auto_end_after_minutes=0.1 \
     alert_drop_minutes=0.05 alert_caregiver_absent_minutes=0.1 \
-    alert_patient_waiting_minutes=0.05 late_grace_minutes=0.02 \
+    alert_patient_waiting_minutes=0.05 late_grace_minutes=0.05 \
     left_early_grace_minutes=0.05 enable_screen_share=0 \
     >"$TT_DIR/settings.out" 2>&1 || tt_fail "settings set: $(cat "$TT_DIR/settings.out")"
 
@@ -51,6 +52,15 @@ tt_sql "INSERT INTO teleconferencesessions (session_uid, appointmentId,
     (teleconference_session_id, participant_id, participant_role,
     participant_name) SELECT id, 'pt-2', 'patient', 'Pat'
     FROM teleconferencesessions WHERE session_uid = 'app:2';"
+# appt-4 is booked in appt4a, then moved to appt4b before its window:
+# the observer must look for appt4b only; nobody ever comes.
+"$TELETRACK" schedule -d "$db" add -a appt-4 -r appt4a -s "$start" -m 0.5 \
+    -p "cg-4:caregiver:Dr D" >>"$TT_DIR/schedule.out" 2>&1 ||
+    tt_fail "schedule add appt-4"
+sleep 1.5
+"$TELETRACK" schedule -d "$db" add -a appt-4 -r appt4b -s "$start" -m 0.5 \
+    -p "cg-4:caregiver:Dr D" >>"$TT_DIR/schedule.out" 2>&1 ||
+    tt_fail "schedule add appt-4 again (moved)"
 "$TELETRACK" schedule -d "$db" add -a appt-3 -r appt3 -s "$start" -m 1 \
     >>"$TT_DIR/schedule.out" 2>&1 || tt_fail "schedule add appt-3"
 "$TELETRACK" schedule -d "$db" cancel appt-3 --reason "patient called" \
@@ -80,7 +90,7 @@ set bob identity pt-1 patient Bob
 wait-file $TT_DIR/go 30000
 join alice appt1 alice01
 join pat appt2 pat01
-sleep 3000
+sleep 4000
 join bob appt1 bob01
 sleep 2000
 share alice on
@@ -144,7 +154,8 @@ if [ -n "$first" ] && [ "$first" -ge -8 ] && [ "$first" -le -1 ]; then
 else
 	tt_fail "observer joined appt1 at [$first] s from the start, want -8..-1"
 fi
-# Late grace 1.2 s: the caregiver is on time, the patient (+3 s) late.
+# Late grace 3 s: the caregiver is on time, the patient (4 s after her)
+# late.
 tt_eq "1|on_time|1|late" "$(tt_sql "SELECT group_concat(x, '|') FROM
     (SELECT expected || '|' || attendance AS x
     FROM teleconference_participant_sessions p
@@ -182,6 +193,14 @@ grep -q '"rule":"no_show"' "$TT_DIR/alerts.jsonl" 2>/dev/null ||
     tt_fail "the alert command did not get the no_show alert"
 grep -q "rooms never get alerts" "$TT_DIR/observer.log" ||
     tt_fail "a room address in admin_jids was not refused"
+
+tt_eq "failed|nobody_came" "$(tt_sql "SELECT session_status, status_reason
+    FROM teleconferencesessions WHERE appointmentId = 'appt-4'")" \
+    "appt-4 outcome"
+tt_eq 0 "$(grep -c 'joining appt4a@' "$TT_DIR/observer.log")" \
+    "joins of appt-4's old room"
+grep -q 'joining appt4b@' "$TT_DIR/observer.log" ||
+    tt_fail "the observer never looked for appt-4's new room"
 
 tt_eq "cancelled|patient called" "$(tt_sql "SELECT session_status,
     status_reason FROM teleconferencesessions
