@@ -34,10 +34,10 @@ FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 COMMON = bot/log.c bot/xmalloc.c bot/event.c
 PARSE = bot/presence.c bot/message.c
-STORE = storage/db.c storage/writer.c storage/report.c
+STORE = storage/db.c storage/writer.c storage/report.c storage/textutil.c
 SRCS = bot/main.c bot/config.c bot/xmpp.c bot/room.c bot/appt.c bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \
-	$(STORE) storage/report_cli.c storage/textutil.c
+	$(STORE) storage/report_cli.c
 
 # The schedule and settings commands; libcsv ships no .pc file.
 SCHED = storage/schedule.c storage/schedule_import.c storage/schedule_cli.c
@@ -73,7 +73,7 @@ $(BUILD)/tests/test_room: $(call obj,tests/test_room.c bot/room.c $(PARSE) $(COM
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c $(STORE) \
-	    storage/bookings.c storage/textutil.c bot/appt.c $(COMMON))
+	    storage/bookings.c bot/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_notify: $(call obj,tests/test_notify.c bot/notify.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)

@@ -28,6 +28,7 @@
 #include "db.h"
 #include "event.h"
 #include "log.h"
+#include "textutil.h"
 #include "xmalloc.h"
 
 #define NOW_SQL	"strftime('%Y-%m-%dT%H:%M:%fZ','now')"
@@ -389,22 +390,6 @@ struct db {
 	int		 errcode;
 	char		 errmsg[256];
 };
-
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-/* Fill the caller's err buffer (Redis anet.c style); never logs. */
-static void
-seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * "file:" URI for path with the characters URIs give a meaning escaped,

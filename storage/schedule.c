@@ -112,22 +112,6 @@ static const char sql_settings_row[] =
 static const char sql_settings_all[] =
 	"SELECT * FROM meeting_settings WHERE id = 1";
 
-static void	seterr(char *, size_t, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-/* Fill the caller's err buffer; never logs. */
-static void
-seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	if (err == NULL || errsz == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 /* User text quoted for a message: escaped and cut; buf has QUOTE_MAX. */
 static const char *
 quote(char *buf, const char *s)

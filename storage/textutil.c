@@ -2,6 +2,8 @@
  * Text helpers shared by report_cli.c, schedule.c and schedule_import.c.
  * Plain functions: no SQLite, no printing.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -50,4 +52,16 @@ text_dupn(const char *s, size_t n)
 	memcpy(d, s, n);
 	d[n] = '\0';
 	return d;
+}
+
+void
+seterr(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (err == NULL || errsz == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
 }

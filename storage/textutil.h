@@ -2,7 +2,8 @@
  * Small text helpers shared by the storage modules: the report command
  * decodes UTF-8 to escape stored strings, scheduling decodes it to check
  * what a user typed, and both cut strings out of buffers.  One copy of
- * each so the two sides agree on what valid UTF-8 is.
+ * each so the two sides agree on what valid UTF-8 is; and the one filler
+ * of the error buffers their open functions hand back.
  */
 #ifndef TELETRACK_TEXTUTIL_H
 #define TELETRACK_TEXTUTIL_H
@@ -22,5 +23,12 @@ size_t	 utf8_decode(const unsigned char *s, uint32_t *cp);
  * when they hold a NUL.  Out of memory is fatal; the caller frees it.
  */
 char	*text_dupn(const char *s, size_t n);
+
+/*
+ * printf fmt into the caller's error buffer err (errsz bytes; nothing
+ * when err is NULL or errsz 0).  Never logs: the caller knows the context.
+ */
+void	 seterr(char *err, size_t errsz, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 #endif
