@@ -27,6 +27,8 @@
 #include "schedule_import.h"
 #include "xmalloc.h"
 
+#include "testdb.h"
+
 #define FIXTURES	"tests/fixtures/schedule/"
 #define NOW		1750000000000LL		/* 2025-06-15T15:06:40Z */
 
@@ -38,85 +40,8 @@ static const struct schedule_roles roles = { "caregiver", "patient" };
 #define WRITE(path, lit)	write_file(path, lit, sizeof(lit) - 1)
 
 /*
- * Helpers
+ * Helpers (the shared ones are in testdb.h)
  */
-
-static char	 tmpdir[64];
-
-static int
-setup_tmp(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/teletrack-sched.XXXXXX");
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
-}
-
-static int
-teardown_tmp(void **state)
-{
-	char	 cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* name in the test directory; the result lives for 8 more calls. */
-static const char *
-tmp_path(const char *name)
-{
-	static char	 path[8][128];
-	static int	 i;
-
-	i = (i + 1) % 8;
-	snprintf(path[i], sizeof(path[i]), "%s/%s", tmpdir, name);
-	return path[i];
-}
-
-static struct db *
-open_ok(const char *path)
-{
-	struct db	*db;
-	char		 err[256];
-
-	if ((db = db_open(path, 0, err, sizeof(err))) == NULL)
-		fail_msg("db_open(%s): %s", path, err);
-	return db;
-}
-
-/* The single integer a constant query returns (-999 for no row). */
-static int64_t
-q_int(struct db *db, const char *sql)
-{
-	sqlite3_stmt	*st;
-	int64_t		 v = -999;
-
-	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st,
-	    NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* The single text a query returns, in a static buffer; NULL for none. */
-static const char *
-q_text(struct db *db, const char *sql)
-{
-	static char	*buf;
-	sqlite3_stmt	*st;
-	const char	*t = NULL;
-
-	free(buf);
-	buf = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st,
-	    NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (t = (const char *)sqlite3_column_text(st, 0)) != NULL)
-		buf = xstrdup(t);
-	sqlite3_finalize(st);
-	return t != NULL ? buf : NULL;
-}
 
 static void
 exec_ok(struct db *db, const char *sql)
@@ -358,7 +283,7 @@ test_add_update_refuse(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 
 	/* Added: uid, lowercased room, UTC start, default duration. */
 	a = one(&b, "A1", "Clinic42", "2025-07-04T10:00:00+02:00");
@@ -472,7 +397,7 @@ test_validation(void **state)
 	size_t			 i;
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		one(&b, cases[i].appt, cases[i].room, "2025-07-04 10:00");
 		assert_int_equal(schedule_apply(db, &b, NOW), -1);
@@ -536,7 +461,7 @@ test_cancel(void **state)
 	char			 err[256];
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 	one(&b, "C1", "r1", "2025-07-04 10:00");
 	assert_int_equal(schedule_apply(db, &b, NOW), 0);
 	schedule_batch_free(&b);
@@ -607,7 +532,7 @@ test_list(void **state)
 	char			 err[256];
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 	a = one(&b, "L2", "r2", "2025-07-04 11:00");
 	schedule_appt_member(a, "cg-1", "caregiver", "Dr A");
 	schedule_appt_member(a, "pt-1", "patient", "Bob");
@@ -697,7 +622,7 @@ test_settings(void **state)
 	char *bad[] = { "late_grace_minutes=3", "nope=1" };
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 	for (c = db_setting_cols; c->name != NULL; c++)
 		n++;
 	assert_non_null(r = schedule_settings(db, err, sizeof(err)));
@@ -781,7 +706,7 @@ test_csv_good(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 	assert_int_equal(import(db, &b, FIXTURES "good.csv"), 0);
 	assert_no_errs(&b);
 	assert_int_equal(b.added, 4);
@@ -820,7 +745,7 @@ test_csv_shorthand(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 	schedule_batch_init(&b, FIXTURES "shorthand.csv");
 	schedule_import_file(&b, FIXTURES "shorthand.csv", &doc);
 	assert_int_equal(schedule_apply(db, &b, NOW), 0);
@@ -848,7 +773,7 @@ test_csv_bad(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 
 	/* Every bad row, with its line; nothing written. */
 	assert_int_equal(import(db, &b, FIXTURES "bad-row.csv"), -1);
@@ -923,7 +848,7 @@ test_ics_berlin(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 	assert_int_equal(import(db, &b, FIXTURES "berlin.ics"), 0);
 	assert_no_errs(&b);
 	assert_int_equal(b.added, 2);
@@ -965,7 +890,7 @@ test_ics_utc_cancel(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 	assert_int_equal(import(db, &b, FIXTURES "utc.ics"), 0);
 	assert_no_errs(&b);
 	schedule_batch_free(&b);
@@ -1010,7 +935,7 @@ test_ics_bad(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 	assert_int_equal(import(db, &b, FIXTURES "bad.ics"), -1);
 	assert_err(&b, FIXTURES "bad.ics:4: VEVENT 1: DTSTART: unknown TZID"
 	    " Mars/Olympus_Mons");
@@ -1064,7 +989,7 @@ test_hostile(void **state)
 	size_t			 i, n = 256 * 1024, o;
 
 	(void)state;
-	db = open_ok(":memory:");
+	db = open_ok(":memory:", 0);
 
 	/* Binary junk without NUL bytes, under every extension. */
 	junk = xmalloc(n);
@@ -1073,20 +998,20 @@ test_hostile(void **state)
 		junk[i] = (unsigned char)(1 + (x >> 16) % 255);
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		write_file(tmp_path(names[i]), junk, n);
-		assert_int_equal(import(db, &b, tmp_path(names[i])), -1);
+		write_file(tmpfile_path(names[i]), junk, n);
+		assert_int_equal(import(db, &b, tmpfile_path(names[i])), -1);
 		assert_true(b.nerrs > 0);
 		schedule_batch_free(&b);
 	}
 	/* Junk after a good header: rows of junk, still no crash. */
 	memcpy(junk, "appointment_id,room,start\n", 26);
-	write_file(tmp_path("junk2.csv"), junk, n);
-	assert_int_equal(import(db, &b, tmp_path("junk2.csv")), -1);
+	write_file(tmpfile_path("junk2.csv"), junk, n);
+	assert_int_equal(import(db, &b, tmpfile_path("junk2.csv")), -1);
 	schedule_batch_free(&b);
 	/* Junk inside a calendar. */
 	memcpy(junk, "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:", 33);
-	write_file(tmp_path("junk2.ics"), junk, n);
-	assert_int_equal(import(db, &b, tmp_path("junk2.ics")), -1);
+	write_file(tmpfile_path("junk2.ics"), junk, n);
+	assert_int_equal(import(db, &b, tmpfile_path("junk2.ics")), -1);
 	schedule_batch_free(&b);
 	free(junk);
 	assert_int_equal(nsessions(db), 0);
@@ -1097,8 +1022,8 @@ test_hostile(void **state)
 	memset(s + o, 'a', 200 * 1024);
 	o += 200 * 1024;
 	o += (size_t)sprintf(s + o, ",2025-01-01 10:00\n");
-	write_file(tmp_path("huge.csv"), s, o);
-	assert_int_equal(import(db, &b, tmp_path("huge.csv")), -1);
+	write_file(tmpfile_path("huge.csv"), s, o);
+	assert_int_equal(import(db, &b, tmpfile_path("huge.csv")), -1);
 	assert_err(&b, "huge.csv:2: field 2: longer than 65536 bytes");
 	schedule_batch_free(&b);
 	/* A huge UID. */
@@ -1107,8 +1032,8 @@ test_hostile(void **state)
 	o += 100 * 1024;
 	o += (size_t)sprintf(s + o, "\nDTSTART:20250101T100000Z\n"
 	    "X-JITSI-ROOM:r\nEND:VEVENT\nEND:VCALENDAR\n");
-	write_file(tmp_path("huge.ics"), s, o);
-	assert_int_equal(import(db, &b, tmp_path("huge.ics")), -1);
+	write_file(tmpfile_path("huge.ics"), s, o);
+	assert_int_equal(import(db, &b, tmpfile_path("huge.ics")), -1);
 	assert_err(&b, "appointment id: too long");
 	schedule_batch_free(&b);
 	/* Too many fields in a record. */
@@ -1116,37 +1041,37 @@ test_hostile(void **state)
 	for (i = 0; i < 1000; i++)
 		s[o++] = ',';
 	s[o++] = '\n';
-	write_file(tmp_path("wide.csv"), s, o);
-	assert_int_equal(import(db, &b, tmp_path("wide.csv")), -1);
+	write_file(tmpfile_path("wide.csv"), s, o);
+	assert_int_equal(import(db, &b, tmpfile_path("wide.csv")), -1);
 	assert_err(&b, "wide.csv:2: more than 256 fields");
 	schedule_batch_free(&b);
 	/* Thousands of unterminated events. */
 	o = (size_t)sprintf(s, "BEGIN:VCALENDAR\n");
 	for (i = 0; i < 5000; i++)
 		o += (size_t)sprintf(s + o, "BEGIN:VEVENT\n");
-	write_file(tmp_path("deep.ics"), s, o);
-	assert_int_equal(import(db, &b, tmp_path("deep.ics")), -1);
+	write_file(tmpfile_path("deep.ics"), s, o);
+	assert_int_equal(import(db, &b, tmpfile_path("deep.ics")), -1);
 	schedule_batch_free(&b);
 	free(s);
 
 	/* NUL bytes, invalid UTF-8, a too large file, no file. */
-	WRITE(tmp_path("nul.csv"), "appointment_id,room,start\nx\0y,r,"
+	WRITE(tmpfile_path("nul.csv"), "appointment_id,room,start\nx\0y,r,"
 	    "2025-01-01 10:00\n");
-	assert_int_equal(import(db, &b, tmp_path("nul.csv")), -1);
+	assert_int_equal(import(db, &b, tmpfile_path("nul.csv")), -1);
 	assert_err(&b, "contains NUL bytes");
 	schedule_batch_free(&b);
-	WRITE(tmp_path("utf.ics"), "BEGIN:VCALENDAR\nBEGIN:VEVENT\n"
+	WRITE(tmpfile_path("utf.ics"), "BEGIN:VCALENDAR\nBEGIN:VEVENT\n"
 	    "UID:u\nDTSTART:20250101T100000Z\nX-JITSI-ROOM:r\n"
 	    "ATTENDEE;CN=\xc3\x28:mailto:a@b\nEND:VEVENT\nEND:VCALENDAR\n");
-	assert_int_equal(import(db, &b, tmp_path("utf.ics")), -1);
+	assert_int_equal(import(db, &b, tmpfile_path("utf.ics")), -1);
 	assert_err(&b, "participant name: not valid UTF-8");
 	schedule_batch_free(&b);
-	assert_int_equal(truncate(tmp_path("nul.csv"),
+	assert_int_equal(truncate(tmpfile_path("nul.csv"),
 	    SCHEDULE_IMPORT_MAX + 1), 0);
-	assert_int_equal(import(db, &b, tmp_path("nul.csv")), -1);
+	assert_int_equal(import(db, &b, tmpfile_path("nul.csv")), -1);
 	assert_err(&b, "larger than 16 MiB");
 	schedule_batch_free(&b);
-	assert_int_equal(import(db, &b, tmp_path("missing.csv")), -1);
+	assert_int_equal(import(db, &b, tmpfile_path("missing.csv")), -1);
 	assert_err(&b, "missing.csv: No such file or directory");
 	schedule_batch_free(&b);
 	assert_int_equal(nsessions(db), 0);
@@ -1160,7 +1085,7 @@ test_hostile(void **state)
 static void
 test_cli(void **state)
 {
-	const char	*path = tmp_path("cli.db");
+	const char	*path = tmpfile_path("cli.db");
 	struct db	*db;
 	sqlite3		*other;
 	char		*out;
@@ -1168,7 +1093,7 @@ test_cli(void **state)
 	(void)state;
 	/* The database must exist: a typo would book into a new file. */
 	assert_int_equal(cli(path, NULL, "schedule", "list", NULL), 1);
-	db_close(open_ok(path));
+	db_close(open_ok(path, 0));
 
 	assert_int_equal(cli(path, &out, "schedule", "add", "-a", "X1", "-r",
 	    "Room1", "-s", "2025-07-04T10:00:00+02:00", "-m", "30", "-p",
@@ -1266,7 +1191,7 @@ test_cli(void **state)
 	/* The new default and role reach the next booking and import. */
 	assert_int_equal(cli(path, NULL, "schedule", "add", "-a", "X4", "-r",
 	    "r4", "-s", "2025-08-01 10:00", NULL), 0);
-	db = open_ok(path);
+	db = open_ok(path, 0);
 	assert_int_equal(q_int(db, "SELECT scheduled_duration_minutes FROM"
 	    " teleconferencesessions WHERE appointmentId = 'X4'"), 20);
 	db_close(db);
@@ -1282,7 +1207,7 @@ test_cli(void **state)
 	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
 	    SQLITE_OK);
 	sqlite3_close(other);
-	db = open_ok(path);
+	db = open_ok(path, 0);
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
 	    " teleconferencesessions WHERE appointmentId = 'X5'"), 0);
 	assert_int_equal(q_int(db, "SELECT enable_chat FROM"
@@ -1297,10 +1222,10 @@ test_locked(void **state)
 	struct schedule_batch	 b;
 	struct db		*db;
 	sqlite3			*other;
-	const char		*path = tmp_path("locked.db");
+	const char		*path = tmpfile_path("locked.db");
 
 	(void)state;
-	db = open_ok(path);
+	db = open_ok(path, 0);
 	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL), SQLITE_OK);

@@ -31,93 +31,15 @@
 #include "writer.h"
 #include "xmalloc.h"
 
+#include "testdb.h"
+
 #include "report_cli.c"
 
 #define T0	1700000000000LL		/* 2023-11-14T22:13:20.000Z */
 
 /*
- * Helpers
+ * Helpers (the shared ones are in testdb.h)
  */
-
-static char	 tmpdir[64];
-
-static int
-setup_tmp(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/teletrack-test.XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
-		return -1;
-	return 0;
-}
-
-static int
-teardown_tmp(void **state)
-{
-	char	 cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* name in the test directory; the result lives for 8 more calls. */
-static const char *
-tmpfile_path(const char *name)
-{
-	static char	 path[8][128];
-	static int	 i;
-
-	i = (i + 1) % 8;
-	snprintf(path[i], sizeof(path[i]), "%s/%s", tmpdir, name);
-	return path[i];
-}
-
-static struct db *
-open_ok(const char *path, int flags)
-{
-	struct db	*db;
-	char		 err[256];
-
-	db = db_open(path, flags, err, sizeof(err));
-	if (db == NULL)
-		fail_msg("db_open(%s): %s", path, err);
-	return db;
-}
-
-/* The single integer a constant query returns (-999 for no row). */
-static int64_t
-q_int(struct db *db, const char *sql)
-{
-	sqlite3_stmt	*st;
-	int64_t		 v = -999;
-
-	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st,
-	    NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-/* The single text a query returns, copied into a static buffer; NULL. */
-static const char *
-q_text(struct db *db, const char *sql)
-{
-	static char	*buf;
-	sqlite3_stmt	*st;
-	const char	*t = NULL;
-
-	free(buf);
-	buf = NULL;
-	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st,
-	    NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (t = (const char *)sqlite3_column_text(st, 0)) != NULL)
-		buf = xstrdup(t);
-	sqlite3_finalize(st);
-	return t != NULL ? buf : NULL;
-}
 
 static void
 session_init(struct session_rec *s, const char *uid, int64_t start)
