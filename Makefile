@@ -16,7 +16,7 @@ DESTDIR ?=
 
 WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
-PCS = libstrophe sqlite3 inih jansson libical
+PCS = libstrophe sqlite3 inih jansson libical libcrypto
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) 2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -34,8 +34,10 @@ FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
+ROOM = bot/derive/room.c bot/derive/session.c bot/derive/client.c
+DERIVE = $(ROOM) bot/derive/appt.c
 STORE = storage/db.c storage/writer.c storage/report.c storage/textutil.c
-SRCS = bot/main.c bot/config.c bot/xmpp/xmpp.c bot/derive/room.c bot/derive/appt.c bot/notify.c \
+SRCS = bot/main.c bot/config.c bot/ipkey.c bot/xmpp/xmpp.c $(DERIVE) bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \
 	$(STORE) bot/cmd/report_cli.c
 
@@ -68,7 +70,7 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/test_presence: $(call obj,tests/test_presence.c $(PARSE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_room: $(call obj,tests/test_room.c bot/derive/room.c $(PARSE) $(COMMON))
+$(BUILD)/tests/test_room: $(call obj,tests/test_room.c $(ROOM) $(PARSE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
@@ -117,7 +119,7 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tests/bench
 	@$(BUILD)/tests/bench
 
-$(BUILD)/tests/bench: $(call obj,tests/bench.c bot/derive/room.c bot/derive/appt.c $(PARSE) $(STORE) $(COMMON))
+$(BUILD)/tests/bench: $(call obj,tests/bench.c $(DERIVE) $(PARSE) $(STORE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
 
 # Coverage-guided fuzzing of the stanza parsers (clang's libFuzzer).

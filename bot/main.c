@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "bookings.h"
+#include "client.h"
 #include "config.h"
+#include "ipkey.h"
 #include "db.h"
 #include "log.h"
 #include "report_cli.h"
@@ -113,7 +115,8 @@ cmd_run(int argc, char **argv)
 	struct daemon		 dm;
 	struct sigaction	 sa;
 	const char		*conf = NULL;
-	char			 err[256];
+	unsigned char		 ipkey[CLIENT_KEY_LEN];
+	char			 err[256], *keyfile;
 	int			 verbose = 0, n, rc;
 
 	if (parse_common(argc, argv, &conf, &verbose) == -1) {
@@ -152,6 +155,15 @@ cmd_run(int argc, char **argv)
 	hooks.arg = &dm;
 	hooks.quality_fair_per_hour = set.quality_fair_per_hour;
 	hooks.quality_poor_per_hour = set.quality_poor_per_hour;
+	if (strcmp(cfg.ip_mode, "hash") == 0) {
+		keyfile = ipkey_path(cfg.database);
+		if (ipkey_load(keyfile, ipkey, sizeof(ipkey), err,
+		    sizeof(err)) == -1)
+			fatalx("IP pseudonym key: %s", err);
+		free(keyfile);
+		hooks.ip_key = ipkey;
+		hooks.ip_key_len = sizeof(ipkey);
+	}
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = sighdlr;

@@ -1,8 +1,12 @@
 /*
- * Event type names (the vocabulary stored in teleconference_events) and the
- * tiny sink helper.  The names are the contract with our users' queries.
+ * Event type names (the vocabulary stored in teleconference_events), the
+ * detail builder the derivation fills, and the one place events become
+ * JSON: event_json() renders what the writer stores in event_data and what
+ * alert delivery sends.  The names are the contract with our users'
+ * queries.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -145,13 +149,108 @@ event_iso8601(int64_t ms, char *buf, unsigned long bufsz)
 	return buf;
 }
 
+/* --- details ----------------------------------------------------------- */
+
+static struct event_field *
+ef_add(struct event_fields *f, const char *key, enum event_vtype type)
+{
+	struct event_field	*v;
+
+	if (f->n >= EVENT_FIELDS_MAX) {
+		log_warnx("event detail %s dropped: more than %d details",
+		    key != NULL ? key : "(end)", EVENT_FIELDS_MAX);
+		return NULL;
+	}
+	v = &f->v[f->n++];
+	memset(v, 0, sizeof(*v));
+	v->key = key;
+	v->type = type;
+	return v;
+}
+
+void
+ef_str(struct event_fields *f, const char *key, const char *s)
+{
+	struct event_field	*v = ef_add(f, key, EV_STR);
+
+	if (v != NULL)
+		v->s = s;
+}
+
+void
+ef_int(struct event_fields *f, const char *key, int64_t i)
+{
+	struct event_field	*v = ef_add(f, key, EV_INT);
+
+	if (v != NULL)
+		v->i = i;
+}
+
+void
+ef_bool(struct event_fields *f, const char *key, int b)
+{
+	struct event_field	*v = ef_add(f, key, EV_BOOL);
+
+	if (v != NULL)
+		v->i = b != 0;
+}
+
+void
+ef_null(struct event_fields *f, const char *key)
+{
+	ef_add(f, key, EV_NULL);
+}
+
+void
+ef_time(struct event_fields *f, const char *key, int64_t ms)
+{
+	struct event_field	*v = ef_add(f, key, EV_TIME);
+
+	if (v != NULL)
+		v->i = ms;
+}
+
+void
+ef_minutes(struct event_fields *f, const char *key, int64_t ms)
+{
+	struct event_field	*v = ef_add(f, key, EV_MINUTES);
+
+	if (v != NULL)
+		v->i = ms;
+}
+
+void
+ef_ints(struct event_fields *f, const char *key, const int *ints, size_t n)
+{
+	struct event_field	*v = ef_add(f, key, EV_INTS);
+
+	if (v != NULL) {
+		v->ints = ints;
+		v->i = (int64_t)n;
+	}
+}
+
+void
+ef_object(struct event_fields *f, const char *key)
+{
+	ef_add(f, key, EV_OBJECT);
+}
+
+void
+ef_end(struct event_fields *f)
+{
+	ef_add(f, NULL, EV_END);
+}
+
+/* --- rendering ---------------------------------------------------------- */
+
 /*
  * A JSON string for untrusted text.  expat hands us valid UTF-8, but a
  * fixture or a future source might not: jansson refuses invalid UTF-8, so
  * fall back to a copy with every byte >= 0x80 replaced by '?'.
  */
-json_t *
-event_jstr(const char *s)
+static json_t *
+jstr(const char *s)
 {
 	json_t	*j;
 	char	*copy, *p;
@@ -169,9 +268,76 @@ event_jstr(const char *s)
 	return j != NULL ? j : json_null();
 }
 
-/* Serialise and free obj; the caller frees the result. */
-char *
-event_jdump(json_t *obj)
+/* A duration as minutes with one decimal, rounded: 90 s -> 1.5. */
+static json_t *
+jminutes(int64_t ms)
+{
+	return json_real((double)((ms + 3000) / 6000) / 10.0);
+}
+
+static json_t *
+jvalue(const struct event_field *v)
+{
+	char	 iso[32];
+	json_t	*a;
+	int64_t	 k;
+
+	switch (v->type) {
+	case EV_STR:
+		return jstr(v->s);
+	case EV_INT:
+		return json_integer(v->i);
+	case EV_BOOL:
+		return json_boolean(v->i);
+	case EV_TIME:
+		return json_string(event_iso8601(v->i, iso, sizeof(iso)));
+	case EV_MINUTES:
+		return jminutes(v->i);
+	case EV_INTS:
+		a = json_array();
+		for (k = 0; k < v->i; k++)
+			json_array_append_new(a, json_integer(v->ints[k]));
+		return a;
+	default:
+		return json_null();
+	}
+}
+
+/* Add fields f[*i ..] to obj up to the EV_END that closes it. */
+static void
+jfields(json_t *obj, const struct event_field *f, size_t n, size_t *i)
+{
+	json_t	*sub;
+
+	while (*i < n) {
+		const struct event_field *v = &f[(*i)++];
+
+		if (v->type == EV_END)
+			return;
+		if (v->key == NULL)
+			continue;
+		if (v->type == EV_OBJECT) {
+			sub = json_object();
+			jfields(sub, f, n, i);
+			json_object_set_new(obj, v->key, sub);
+		} else
+			json_object_set_new(obj, v->key, jvalue(v));
+	}
+}
+
+static json_t *
+jobject(const struct event_field *f, size_t n)
+{
+	json_t	*obj = json_object();
+	size_t	 i = 0;
+
+	while (i < n)
+		jfields(obj, f, n, &i);
+	return obj;
+}
+
+static char *
+jdump(json_t *obj)
 {
 	char	*s;
 
@@ -180,4 +346,77 @@ event_jdump(json_t *obj)
 	if (s == NULL)
 		fatalx("json_dumps: out of memory");
 	return s;
+}
+
+char *
+event_fields_json(const struct event_field *f, size_t n)
+{
+	return jdump(jobject(f, n));
+}
+
+char *
+event_issues_json(const struct issue *v, size_t n)
+{
+	json_t	*a = json_array();
+	char	 buf[64];
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s-at-%llds", v[i].what,
+		    (long long)v[i].at_s);
+		json_array_append_new(a, json_string(buf));
+	}
+	return jdump(a);
+}
+
+static json_t *
+jalert(const struct alert_rec *al, const struct event_field *f, size_t n)
+{
+	json_t	*d = json_object();
+
+	json_object_set_new(d, "rule", jstr(al->rule));
+	json_object_set_new(d, "severity", jstr(al->severity));
+	json_object_set_new(d, "state", json_string(al->raised ? "raised" :
+	    "cleared"));
+	json_object_set_new(d, "subject", jstr(al->subject));
+	if (al->participant_key != NULL)
+		json_object_set_new(d, "participant_key",
+		    jstr(al->participant_key));
+	json_object_set_new(d, "appointment_id", jstr(al->appointment_id));
+	json_object_set_new(d, "room", jstr(al->room));
+	if (al->message != NULL)
+		json_object_set_new(d, "message", jstr(al->message));
+	json_object_set_new(d, "details", jobject(f, n));
+	return d;
+}
+
+static json_t *
+jattendance(const struct attendance_rec *at)
+{
+	json_t	*d = json_object();
+
+	json_object_set_new(d, "expected", at->expected < 0 ? json_null() :
+	    json_boolean(at->expected));
+	json_object_set_new(d, "role", jstr(at->role));
+	json_object_set_new(d, "attendance", jstr(at->attendance));
+	json_object_set_new(d, "late_minutes", jminutes(at->late_ms));
+	json_object_set_new(d, "left_early_minutes", at->left_early_ms < 0 ?
+	    json_null() : jminutes(at->left_early_ms));
+	json_object_set_new(d, "overran_minutes", at->overran_ms < 0 ?
+	    json_null() : jminutes(at->overran_ms));
+	return d;
+}
+
+char *
+event_json(const struct event *ev)
+{
+	if (event_type_is_rollup(ev->type))
+		return NULL;
+	if (ev->type == EVENT_ALERT && ev->alert != NULL)
+		return jdump(jalert(ev->alert, ev->fields, ev->nfields));
+	if (ev->type == EVENT_ATTENDANCE && ev->attendance != NULL)
+		return jdump(jattendance(ev->attendance));
+	if (ev->nfields == 0)
+		return NULL;
+	return jdump(jobject(ev->fields, ev->nfields));
 }

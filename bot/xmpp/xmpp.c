@@ -33,7 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <strophe.h>
 
 #include "appt.h"
@@ -204,6 +203,9 @@ add_room(struct bot *b, const char *name, int dynamic)
 	ro.quality_fair_per_hour = b->fair_per_hour;
 	ro.quality_poor_per_hour = b->poor_per_hour;
 	ro.leave_grace_s = b->cfg->leave_grace_s;
+	ro.ip_mode = b->cfg->ip_mode;
+	ro.ip_key = b->hooks->ip_key;
+	ro.ip_key_len = b->hooks->ip_key_len;
 	b->rooms = xreallocarray(b->rooms, b->nrooms + 1, sizeof(*b->rooms));
 	w = &b->rooms[b->nrooms++];
 	memset(w, 0, sizeof(*w));
@@ -412,31 +414,22 @@ send_alert_to(struct bot *b, const char *jid, const char *body,
 
 /* A line for people: "[critical] no_show raised: ... (appointment A)". */
 static char *
-alert_text(const char *json)
+alert_text(const struct alert_rec *al)
 {
-	json_t		*d;
-	const char	*rule, *sev, *state, *msg, *appt, *room;
-	char		*text;
+	char	*text;
 
-	if ((d = json_loads(json, 0, NULL)) == NULL)
-		return xstrdup("teletrack alert (unreadable)");
-	rule = json_string_value(json_object_get(d, "rule"));
-	sev = json_string_value(json_object_get(d, "severity"));
-	state = json_string_value(json_object_get(d, "state"));
-	msg = json_string_value(json_object_get(d, "message"));
-	appt = json_string_value(json_object_get(d, "appointment_id"));
-	room = json_string_value(json_object_get(d, "room"));
 	xasprintf(&text, "teletrack alert [%s] %s %s%s%s (appointment %s, "
-	    "room %s)", sev != NULL ? sev : "?", rule != NULL ? rule : "?",
-	    state != NULL ? state : "?", msg != NULL ? ": " : "",
-	    msg != NULL ? msg : "", appt != NULL ? appt : "?",
-	    room != NULL ? room : "?");
-	json_decref(d);
+	    "room %s)", al->severity != NULL ? al->severity : "?",
+	    al->rule != NULL ? al->rule : "?", al->raised ? "raised" :
+	    "cleared", al->message != NULL ? ": " : "",
+	    al->message != NULL ? al->message : "",
+	    al->appointment_id != NULL ? al->appointment_id : "?",
+	    al->room != NULL ? al->room : "?");
 	return text;
 }
 
 static void
-deliver_xmpp(struct bot *b, const char *json)
+deliver_xmpp(struct bot *b, const struct alert_rec *al, const char *json)
 {
 	const char	*lists[2] = { b->cfg->alert_jids, b->admin_jids };
 	char		*copy, *tok, *save, *jid, *body = NULL, *end;
@@ -469,7 +462,7 @@ deliver_xmpp(struct bot *b, const char *json)
 				continue;
 			}
 			if (body == NULL)
-				body = alert_text(json);
+				body = alert_text(al);
 			send_alert_to(b, jid, body, json);
 		}
 		free(copy);
@@ -481,13 +474,16 @@ static void
 appt_emit(const struct event *ev, void *arg)
 {
 	struct bot	*b = arg;
+	char		*json;
 
 	event_emit(&b->hooks->sink, ev);
-	if (ev->type != EVENT_ALERT || ev->data == NULL)
+	if (ev->type != EVENT_ALERT || ev->alert == NULL)
 		return;
-	deliver_xmpp(b, ev->data);
+	json = event_json(ev);
+	deliver_xmpp(b, ev->alert, json);
 	if (b->notify != NULL)
-		notify_send(b->notify, ev->data, now_ms());
+		notify_send(b->notify, json, now_ms());
+	free(json);
 }
 
 /* The appointment wants its room: attach it and make sure we go. */
@@ -927,8 +923,7 @@ module_note(struct bot *b, struct message *m, int64_t now)
 		return;
 	}
 	if ((w = find_room(b, m->note_room)) != NULL)
-		room_module_note(w->room, m, b->cfg->ip_mode, now,
-		    &b->room_sink);
+		room_module_note(w->room, m, now, &b->room_sink);
 }
 
 static int

@@ -32,6 +32,8 @@ struct bot_hooks {
 		    struct bookings *out);
 	double	 quality_fair_per_hour;	/* from meeting_settings */
 	double	 quality_poor_per_hour;
+	const unsigned char *ip_key;	/* IP pseudonym key (ipkey.c) */
+	size_t	 ip_key_len;
 };
 
 /*
