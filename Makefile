@@ -16,7 +16,7 @@ DESTDIR ?=
 
 WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
-PCS = libstrophe sqlite3 inih jansson libical libcrypto
+PCS = libstrophe sqlite3 inih jansson libical libcrypto libsystemd
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) 2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -37,7 +37,8 @@ PARSE = bot/xmpp/presence.c bot/xmpp/message.c
 ROOM = bot/derive/room.c bot/derive/session.c bot/derive/client.c
 DERIVE = $(ROOM) bot/derive/appt.c
 STORE = storage/db.c storage/writer.c storage/report.c storage/textutil.c
-SRCS = bot/main.c bot/config.c bot/ipkey.c bot/xmpp/xmpp.c $(DERIVE) bot/notify.c \
+SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/alert.c \
+	bot/status.c bot/cmd/run.c bot/xmpp/transport.c $(DERIVE) bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \
 	$(STORE) bot/cmd/report_cli.c
 

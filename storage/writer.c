@@ -98,6 +98,7 @@ struct writer {
 	int64_t			 retry_at;
 	uint64_t		 dropped;
 	uint64_t		 dropped_failing; /* since the failure began */
+	int64_t			 last_commit;	/* ms, 0: none yet */
 };
 
 #define WRITER_FREE_TRIES	10	/* flushes tried by writer_free() */
@@ -921,6 +922,7 @@ writer_flush(struct writer *w)
 	w->fail_code = 0;
 	w->backoff_ms = 0;
 	w->dropped_failing = 0;
+	w->last_commit = w->now;
 	while (w->count > 0)
 		queue_drop_oldest(w);
 	return 0;
@@ -1008,6 +1010,16 @@ uint64_t
 writer_dropped(const struct writer *w)
 {
 	return w->dropped;
+}
+
+void
+writer_counts(const struct writer *w, size_t *queued, size_t *held,
+    uint64_t *dropped, int64_t *last_commit_ms)
+{
+	*queued = w->count;
+	*held = w->failing ? w->count : 0;
+	*dropped = w->dropped;
+	*last_commit_ms = w->last_commit;
 }
 
 void
