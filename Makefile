@@ -38,7 +38,8 @@ ROOM = bot/derive/room.c bot/derive/session.c bot/derive/client.c
 DERIVE = $(ROOM) bot/derive/appt.c
 STORE = storage/db.c storage/writer.c storage/report.c storage/textutil.c
 SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/alert.c \
-	bot/status.c bot/cmd/run.c bot/xmpp/transport.c $(DERIVE) bot/notify.c \
+	bot/status.c bot/cmd/run.c bot/xmpp/transport.c bot/xmpp/recvtext.c \
+	$(DERIVE) bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \
 	$(STORE) bot/cmd/report_cli.c
 
