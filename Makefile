@@ -32,7 +32,7 @@ FINAL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN) -MMD -MP \
 	-Ibot -Ibot/core -Ibot/xmpp -Ibot/derive -Ibot/cmd -Istorage $(PC_CFLAGS)
 FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 
-COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c
+COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
 STORE = storage/db.c storage/writer.c storage/report.c storage/textutil.c
 SRCS = bot/main.c bot/config.c bot/xmpp/xmpp.c bot/derive/room.c bot/derive/appt.c bot/notify.c \
