@@ -34,7 +34,10 @@ FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
-STORE = storage/db.c storage/writer.c storage/report.c storage/textutil.c
+STORE = storage/db.c storage/db_repair.c storage/writer.c storage/report.c \
+	storage/textutil.c
+# The schema: migrations in order, embedded by embed.awk (schema.h).
+SCHEMA = storage/schema/001_schema.sql storage/schema/002_scheduling.sql
 SRCS = bot/main.c bot/config.c bot/xmpp/xmpp.c bot/derive/room.c bot/derive/appt.c bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \
 	$(STORE) bot/cmd/report_cli.c
@@ -45,6 +48,7 @@ SRCS += $(SCHED)
 CSV_LIBS = -lcsv
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+SCHEMA_OBJ = $(BUILD)/storage/schema_sql.o
 
 PROG = teletrack
 ifneq ($(SANITIZE),)
@@ -59,11 +63,17 @@ TOOLS = $(BUILD)/tests/integration/jitsim
 
 all: $(PROG)
 
-$(PROG): $(call obj,$(SRCS))
+$(PROG): $(call obj,$(SRCS)) $(SCHEMA_OBJ)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
+	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/storage/schema_sql.c: $(SCHEMA) storage/schema/embed.awk
+	@mkdir -p $(dir $@)
+	awk -f storage/schema/embed.awk $(SCHEMA) > $@.tmp && mv $@.tmp $@
+$(SCHEMA_OBJ): $(BUILD)/storage/schema_sql.c
 	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/test_presence: $(call obj,tests/test_presence.c $(PARSE) $(COMMON))
@@ -73,7 +83,7 @@ $(BUILD)/tests/test_room: $(call obj,tests/test_room.c bot/derive/room.c $(PARSE
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c $(STORE) \
-	    storage/bookings.c bot/derive/appt.c $(COMMON))
+	    storage/bookings.c bot/derive/appt.c $(COMMON)) $(SCHEMA_OBJ)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_notify: $(call obj,tests/test_notify.c bot/notify.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
@@ -81,7 +91,7 @@ $(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/derive/appt.c $(COMMO
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c $(SCHED) \
 	storage/db.c storage/report.c bot/cmd/report_cli.c storage/textutil.c \
-	$(COMMON))
+	$(COMMON)) $(SCHEMA_OBJ)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/integration/jitsim: $(call obj,tests/integration/jitsim.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
@@ -117,7 +127,8 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tests/bench
 	@$(BUILD)/tests/bench
 
-$(BUILD)/tests/bench: $(call obj,tests/bench.c bot/derive/room.c bot/derive/appt.c $(PARSE) $(STORE) $(COMMON))
+$(BUILD)/tests/bench: $(call obj,tests/bench.c bot/derive/room.c bot/derive/appt.c $(PARSE) $(STORE) $(COMMON)) \
+	    $(SCHEMA_OBJ)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
 
 # Coverage-guided fuzzing of the stanza parsers (clang's libFuzzer).

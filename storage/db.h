@@ -1,7 +1,8 @@
 /*
- * The SQLite database: opening, PRAGMAs, schema migrations, the statement
- * cache, and the few whole-database operations (settings, stale-session
- * repair).  Only storage/ includes this header; struct db is opaque and
+ * The SQLite database: opening, PRAGMAs, schema migrations (the .sql
+ * files in storage/schema/), the statement cache, reading
+ * meeting_settings, and the lifecycle repair at daemon start
+ * (db_repair.c).  Only storage/ includes this header; struct db is opaque and
  * owns the sqlite3 handle and every prepared statement.
  */
 #ifndef TELETRACK_DB_H
@@ -12,7 +13,8 @@
 
 #define DB_READONLY		0x01	/* reports: mode=ro, no migration */
 
-#define DB_SCHEMA_VERSION	2	/* PRAGMA user_version, migrated */
+/* PRAGMA user_version: the number of storage/schema/NNN_name.sql files */
+#define DB_SCHEMA_VERSION	2
 #define DB_BUSY_MS		200	/* daemon: never block the loop long */
 #define DB_BUSY_MS_READONLY	5000	/* reports may wait for a checkpoint */
 
@@ -112,6 +114,8 @@ void		 db_settings_defaults(struct db_settings *s);
 int		 db_settings(struct db *, struct db_settings *s);
 
 /*
+ * Lifecycle repair at daemon start (db_repair.c).
+ *
  * Close the sessions a previous run left 'active' (the daemon crashed or
  * was stopped mid-meeting: nobody will ever write their end), except
  * booked appointments still within their time (see
