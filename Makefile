@@ -32,18 +32,20 @@ FINAL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN) -MMD -MP \
 	-Ibot -Ibot/core -Ibot/xmpp -Ibot/derive -Ibot/cmd -Istorage $(PC_CFLAGS)
 FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 
-COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c
+COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c \
+	bot/core/text.c bot/core/settings.c
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
-STORE = storage/db.c storage/db_repair.c storage/writer.c storage/report.c \
-	storage/textutil.c
+STORE = storage/db.c storage/db_repair.c storage/writer.c storage/report.c
 # The schema: migrations in order, embedded by embed.awk (schema.h).
-SCHEMA = storage/schema/001_schema.sql storage/schema/002_scheduling.sql
+SCHEMA = storage/schema/001_schema.sql storage/schema/002_scheduling.sql \
+	storage/schema/003_unused_settings.sql
 SRCS = bot/main.c bot/config.c bot/xmpp/xmpp.c bot/derive/room.c bot/derive/appt.c bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \
 	$(STORE) bot/cmd/report_cli.c
 
 # The schedule and settings commands; libcsv ships no .pc file.
-SCHED = storage/schedule.c bot/cmd/schedule_import.c bot/cmd/schedule_cli.c
+SCHED = bot/core/schedule_batch.c storage/schedule.c bot/cmd/schedule_import.c \
+	bot/cmd/schedule_cli.c
 SRCS += $(SCHED)
 CSV_LIBS = -lcsv
 
@@ -83,14 +85,14 @@ $(BUILD)/tests/test_room: $(call obj,tests/test_room.c bot/derive/room.c $(PARSE
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c $(STORE) \
-	    storage/bookings.c bot/derive/appt.c $(COMMON)) $(SCHEMA_OBJ)
-	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
+	    storage/bookings.c $(COMMON)) $(SCHEMA_OBJ)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_notify: $(call obj,tests/test_notify.c bot/notify.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/derive/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c $(SCHED) \
-	storage/db.c storage/report.c bot/cmd/report_cli.c storage/textutil.c \
+	storage/db.c storage/report.c bot/cmd/report_cli.c \
 	$(COMMON)) $(SCHEMA_OBJ)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/integration/jitsim: $(call obj,tests/integration/jitsim.c $(COMMON))
@@ -137,7 +139,8 @@ fuzz:
 	@mkdir -p build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
 		-Ibot/core -Ibot/xmpp $(PC_CFLAGS) tests/fuzz_presence.c bot/xmpp/presence.c \
-		bot/xmpp/message.c bot/core/log.c bot/core/xmalloc.c $(PC_LIBS) -o build/fuzz/fuzz_presence
+		bot/xmpp/message.c bot/core/log.c bot/core/xmalloc.c bot/core/text.c \
+		$(PC_LIBS) -o build/fuzz/fuzz_presence
 	build/fuzz/fuzz_presence -max_total_time=$(FUZZ_SECONDS) \
 		build/fuzz/corpus tests/fixtures
 

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "report_cli.h"
 #include "schedule_cli.h"
+#include "settings.h"
 #include "writer.h"
 #include "xmpp.h"
 
@@ -107,7 +108,7 @@ cmd_run(int argc, char **argv)
 {
 	struct config		 cfg;
 	struct db		*db;
-	struct db_settings	 set;
+	struct settings		 set;
 	struct writer		*w;
 	struct bot_hooks	 hooks;
 	struct daemon		 dm;

@@ -30,7 +30,8 @@
 #include "db.h"
 #include "log.h"
 #include "schema.h"
-#include "textutil.h"
+#include "settings.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define DB_MAX_STMTS	32
@@ -422,160 +423,47 @@ db_exec(struct db *db, const char *sql)
 	return db_step_done(db, st);
 }
 
-#define SI(f)	'i', offsetof(struct db_settings, f), 0
-#define SR(f)	'r', offsetof(struct db_settings, f), 0
-#define ST(f)	't', offsetof(struct db_settings, f), \
-		    sizeof(((struct db_settings *)0)->f)
-
-const struct db_setting_col db_setting_cols[] = {
-	{ "default_duration", SR(default_duration),
-	    "minutes booked when a schedule entry gives none" },
-	{ "allow_early_join_minutes", SR(allow_early_join_minutes),
-	    "the observer joins this long before the start" },
-	{ "max_late_join_minutes", SR(max_late_join_minutes),
-	    "after start + this, a missing participant is a no-show" },
-	{ "max_meeting_duration", SR(max_meeting_duration),
-	    "minutes (informational)" },
-	{ "auto_end_after_minutes", SR(auto_end_after_minutes),
-	    "an empty appointment ends after this long" },
-	{ "record_meetings", SI(record_meetings),
-	    "1: a recording is expected" },
-	{ "require_moderator", SI(require_moderator), "(informational)" },
-	{ "enable_chat", SI(enable_chat), "0: chat use raises an alert" },
-	{ "enable_screen_share", SI(enable_screen_share),
-	    "0: screen sharing raises an alert" },
-	{ "enable_recording", SI(enable_recording),
-	    "0: a recording raises an alert" },
-	{ "enable_file_sharing", SI(enable_file_sharing), "(informational)" },
-	{ "enable_virtual_background", SI(enable_virtual_background),
-	    "(informational)" },
-	{ "video_quality", ST(video_quality), "(informational)" },
-	{ "max_participants", SI(max_participants), "(informational)" },
-	{ "quality_fair_per_hour", SR(quality_fair_per_hour),
-	    "connection incidents per hour for 'fair'" },
-	{ "quality_poor_per_hour", SR(quality_poor_per_hour),
-	    "connection incidents per hour for 'poor'" },
-	{ "leave_grace_seconds", SI(leave_grace_seconds),
-	    "(the config file's leave_grace wins)" },
-	{ "late_grace_minutes", SR(late_grace_minutes),
-	    "joining later than start + this is late" },
-	{ "left_early_grace_minutes", SR(left_early_grace_minutes),
-	    "leaving before end - this is leaving early" },
-	{ "overrun_grace_minutes", SR(overrun_grace_minutes),
-	    "staying past end + this is overrunning" },
-	{ "alert_caregiver_absent_minutes",
-	    SR(alert_caregiver_absent_minutes),
-	    "alert: no caregiver this long after the start" },
-	{ "alert_patient_waiting_minutes", SR(alert_patient_waiting_minutes),
-	    "alert: a patient alone this long" },
-	{ "alert_drop_minutes", SR(alert_drop_minutes),
-	    "alert: dropped and not back within this" },
-	{ "alert_disconnects", SI(alert_disconnects),
-	    "alert: this many disconnects within the window" },
-	{ "alert_disconnect_window_minutes",
-	    SR(alert_disconnect_window_minutes),
-	    "the window for alert_disconnects" },
-	{ "alert_recording_missing_minutes",
-	    SR(alert_recording_missing_minutes),
-	    "alert: expected recording not started this long into the "
-	    "meeting" },
-	{ "alert_rules", ST(alert_rules),
-	    "'all', or the rules to raise, comma-separated" },
-	{ "alert_admin_jids", ST(alert_admin_jids),
-	    "XMPP addresses alerts are sent to, comma-separated" },
-	{ "caregiver_role", ST(caregiver_role),
-	    "the participant role of caregivers" },
-	{ "patient_role", ST(patient_role), "the participant role of patients" },
-	{ NULL, 0, 0, 0, NULL }
-};
-
-const struct db_setting_col *
-db_setting_col(const char *name)
-{
-	const struct db_setting_col *c;
-
-	for (c = db_setting_cols; c->name != NULL; c++)
-		if (strcmp(c->name, name) == 0)
-			return c;
-	return NULL;
-}
-
-void
-db_settings_defaults(struct db_settings *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->default_duration = 60;
-	s->allow_early_join_minutes = 15;
-	s->max_late_join_minutes = 30;
-	s->max_meeting_duration = 180;
-	s->auto_end_after_minutes = 30;
-	s->record_meetings = 0;
-	s->require_moderator = 1;
-	s->enable_chat = 1;
-	s->enable_screen_share = 1;
-	s->enable_recording = 1;
-	s->enable_file_sharing = 0;
-	s->enable_virtual_background = 1;
-	snprintf(s->video_quality, sizeof(s->video_quality), "high");
-	s->max_participants = 2;
-	s->quality_fair_per_hour = 2.0;
-	s->quality_poor_per_hour = 6.0;
-	s->leave_grace_seconds = 10;
-	s->late_grace_minutes = 5;
-	s->left_early_grace_minutes = 5;
-	s->overrun_grace_minutes = 5;
-	s->alert_caregiver_absent_minutes = 5;
-	s->alert_patient_waiting_minutes = 5;
-	s->alert_drop_minutes = 2;
-	s->alert_disconnects = 3;
-	s->alert_disconnect_window_minutes = 15;
-	s->alert_recording_missing_minutes = 5;
-	snprintf(s->alert_rules, sizeof(s->alert_rules), "all");
-	snprintf(s->caregiver_role, sizeof(s->caregiver_role), "caregiver");
-	snprintf(s->patient_role, sizeof(s->patient_role), "patient");
-}
-
-/* SELECT of every column in db_setting_cols, built once (static). */
+/* SELECT of every column in settings_table, built once (static). */
 static const char *
 settings_sql(void)
 {
 	static char	 sql[2048];
-	const struct db_setting_col *c;
+	const struct setting *c;
 	size_t		 o;
 
 	if (sql[0] != '\0')
 		return sql;
 	o = (size_t)snprintf(sql, sizeof(sql), "SELECT ");
-	for (c = db_setting_cols; c->name != NULL; c++)
+	for (c = settings_table; c->name != NULL; c++)
 		o += (size_t)snprintf(sql + o, sizeof(sql) - o, "%s%s",
-		    c == db_setting_cols ? "" : ", ", c->name);
+		    c == settings_table ? "" : ", ", c->name);
 	snprintf(sql + o, sizeof(sql) - o, " FROM meeting_settings"
 	    " WHERE id = 1");
 	return sql;
 }
 
 int
-db_settings(struct db *db, struct db_settings *s)
+db_settings(struct db *db, struct settings *s)
 {
-	const struct db_setting_col *c;
+	const struct setting *c;
 	sqlite3_stmt	*st;
 	char		*base = (char *)s;
 	int		 i, rc;
 
-	db_settings_defaults(s);
+	settings_defaults(s);
 	if ((st = db_prepare(db, settings_sql())) == NULL)
 		goto fail;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		for (i = 0, c = db_setting_cols; c->name != NULL; c++, i++) {
+		for (i = 0, c = settings_table; c->name != NULL; c++, i++) {
 			if (sqlite3_column_type(st, i) == SQLITE_NULL)
 				continue;
 			switch (c->type) {
-			case 'i':
+			case SETTING_INT:
 				*(int *)(base + c->off) =
 				    sqlite3_column_int(st, i);
 				break;
-			case 'r':
+			case SETTING_REAL:
 				*(double *)(base + c->off) =
 				    sqlite3_column_double(st, i);
 				break;
@@ -588,7 +476,7 @@ db_settings(struct db *db, struct db_settings *s)
 	} else if (rc != SQLITE_DONE) {
 		db_record_error(db);
 		sqlite3_reset(st);
-		db_settings_defaults(s);
+		settings_defaults(s);
 		goto fail;
 	}
 	sqlite3_reset(st);

@@ -21,13 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <csv.h>
 #include <jansson.h>
 
 #include "db.h"
 #include "log.h"
 #include "report.h"
 #include "report_cli.h"
-#include "textutil.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define TEXT_MAX_WIDTH	60	/* longer cells are cut with "..." */
@@ -140,59 +141,14 @@ usage(FILE *fp)
  * Text output
  */
 
-/* Code points a terminal acts on or that reorder the line. */
-static int
-unsafe(uint32_t c)
-{
-	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x200e ||
-	    c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
-	    (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
-}
-
-/*
- * s made safe for a terminal: unsafe code points become \xNN or \uNNNN,
- * invalid bytes \xNN, a backslash "\\" (so escapes are unambiguous).
- * *width is its length in code points.  The caller frees the result.
- */
+/* text_escape() into a new string; the caller frees it. */
 static char *
-text_escape(const char *s, size_t *width)
+escaped(const char *s, size_t *width)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	char			*out;
-	size_t			 o = 0, n;
-	uint32_t		 c;
+	size_t	 n = strlen(s) * 6 + 1;
+	char	*out = xmalloc(n);
 
-	out = xmalloc(strlen(s) * 6 + 1);
-	*width = 0;
-	while (*p != '\0') {
-		if ((n = utf8_decode(p, &c)) == 0) {
-			o += (size_t)sprintf(out + o, "\\x%02x", *p);
-			*width += 4;
-			p++;
-			continue;
-		}
-		if (c == '\\') {
-			memcpy(out + o, "\\\\", 2);
-			o += 2;
-			*width += 2;
-		} else if (unsafe(c)) {
-			if (c < 0x100) {
-				o += (size_t)sprintf(out + o, "\\x%02x",
-				    (unsigned)c);
-				*width += 4;
-			} else {
-				o += (size_t)sprintf(out + o, "\\u%04x",
-				    (unsigned)c);
-				*width += 6;
-			}
-		} else {
-			memcpy(out + o, p, n);
-			o += n;
-			(*width)++;
-		}
-		p += n;
-	}
-	out[o] = '\0';
+	text_escape(out, n, s, width);
 	return out;
 }
 
@@ -249,11 +205,11 @@ print_text(FILE *fp, const struct report_rows *r)
 	w = xcalloc(r->ncols, sizeof(*w));
 	right = xcalloc(r->ncols, sizeof(*right));
 	for (j = 0; j < r->ncols; j++)
-		t[j].s = text_escape(r->cols[j], &t[j].width);
+		t[j].s = escaped(r->cols[j], &t[j].width);
 	for (i = 0; i < r->nrows; i++)
 		for (j = 0; j < r->ncols; j++) {
 			rc = report_cell(r, i, j);
-			t[(i + 1) * r->ncols + j].s = text_escape(rc->text !=
+			t[(i + 1) * r->ncols + j].s = escaped(rc->text !=
 			    NULL ? rc->text : "-",
 			    &t[(i + 1) * r->ncols + j].width);
 			if (rc->type == REPORT_TEXT)
@@ -286,25 +242,19 @@ print_text(FILE *fp, const struct report_rows *r)
 
 /*
  * CSV (RFC 4180): a field is quoted when it holds a comma, a quote, CR
- * or LF, quotes doubled; records end with CRLF.  NULL is an empty field,
- * the empty string a quoted "" so the two stay apart.
+ * or LF, quotes doubled (libcsv's csv_fwrite); records end with CRLF.
+ * NULL is an empty field, the empty string a quoted "" so the two stay
+ * apart.
  */
 static void
 csv_field(FILE *fp, const char *s)
 {
 	if (s == NULL)
 		return;
-	if (*s != '\0' && strpbrk(s, ",\"\r\n") == NULL) {
+	if (*s != '\0' && strpbrk(s, ",\"\r\n") == NULL)
 		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
+	else
+		csv_fwrite(fp, s, strlen(s));
 }
 
 static void
@@ -332,30 +282,6 @@ print_csv(FILE *fp, const struct report_rows *r)
  * JSON
  */
 
-/* s with each invalid UTF-8 byte replaced by U+FFFD; caller frees. */
-static char *
-utf8_repair(const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	char			*out = xmalloc(strlen(s) * 3 + 1);
-	size_t			 o = 0, n;
-	uint32_t		 c;
-
-	while (*p != '\0') {
-		if ((n = utf8_decode(p, &c)) == 0) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			p++;
-		} else {
-			memcpy(out + o, p, n);
-			o += n;
-			p += n;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static json_t *
 json_cell(const struct report_cell *c)
 {
@@ -374,7 +300,7 @@ json_cell(const struct report_cell *c)
 	case REPORT_TEXT:
 		/* SQLite keeps whatever bytes it was given. */
 		if ((v = json_string(c->text)) == NULL) {
-			fixed = utf8_repair(c->text);
+			fixed = text_utf8_repair(c->text);
 			v = json_string(fixed);
 			free(fixed);
 		}

@@ -33,8 +33,10 @@
 #include "report.h"
 #include "report_cli.h"
 #include "schedule.h"
+#include "schedule_batch.h"
 #include "schedule_cli.h"
 #include "schedule_import.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 #define CLI_BUSY_MS	2000	/* wait out one daemon commit, not more */
@@ -61,7 +63,7 @@ static const struct cli_cmd schedule_table[] = {
 	{ "import", "FILE.csv|FILE.ics", cmd_import },
 };
 
-static const struct cli_cmd settings_table[] = {
+static const struct cli_cmd settings_cmds[] = {
 	{ "show", "[-f text|csv|json]", cmd_show },
 	{ "set", "KEY=VALUE...", cmd_set },
 };
@@ -88,8 +90,8 @@ schedule_usage(FILE *fp)
 static void
 settings_usage(FILE *fp)
 {
-	usage_table(fp, "settings", settings_table,
-	    sizeof(settings_table) / sizeof(settings_table[0]));
+	usage_table(fp, "settings", settings_cmds,
+	    sizeof(settings_cmds) / sizeof(settings_cmds[0]));
 }
 
 /*
@@ -402,7 +404,7 @@ cmd_import(FILE *out, const char *dbpath, int argc, char **argv)
 	};
 	struct schedule_batch	 b;
 	struct schedule_roles	 roles;
-	struct db_settings	 set;
+	struct settings		 set;
 	struct db		*db;
 	int			 ch, status = 1;
 
@@ -523,7 +525,7 @@ cmd_set(FILE *out, const char *dbpath, int argc, char **argv)
 		goto usage;
 	/* Every pair is checked, so one run shows every mistake. */
 	for (i = optind; i < argc; i++)
-		if (schedule_setting_check(argv[i], err, sizeof(err)) == -1) {
+		if (settings_check(argv[i], err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			bad = 1;
 		}
@@ -620,7 +622,7 @@ schedule_cli_run(FILE *out, const char *dbpath, int argc, char **argv)
 int
 schedule_cli_settings(FILE *out, const char *dbpath, int argc, char **argv)
 {
-	return dispatch(out, dbpath, argc, argv, settings_table,
-	    sizeof(settings_table) / sizeof(settings_table[0]), "show",
+	return dispatch(out, dbpath, argc, argv, settings_cmds,
+	    sizeof(settings_cmds) / sizeof(settings_cmds[0]), "show",
 	    settings_usage);
 }

@@ -35,6 +35,7 @@
 
 #include "appt.h"
 #include "log.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 /* Before deciding nobody came, the observer must have looked this long. */
@@ -129,25 +130,10 @@ const char *const appt_rules[] = {
 void
 appt_policy_defaults(struct appt_policy *p)
 {
-	memset(p, 0, sizeof(*p));
-	p->early_join_ms = MIN_MS(15);
-	p->late_join_ms = MIN_MS(30);
-	p->auto_end_ms = MIN_MS(30);
-	p->late_grace_ms = MIN_MS(5);
-	p->left_early_grace_ms = MIN_MS(5);
-	p->overrun_grace_ms = MIN_MS(5);
-	p->caregiver_absent_ms = MIN_MS(5);
-	p->patient_wait_ms = MIN_MS(5);
-	p->drop_ms = MIN_MS(2);
-	p->disconnect_window_ms = MIN_MS(15);
-	p->recording_missing_ms = MIN_MS(5);
-	p->disconnects = 3;
-	p->enable_chat = 1;
-	p->enable_screen_share = 1;
-	p->enable_recording = 1;
-	snprintf(p->caregiver_role, sizeof(p->caregiver_role), "caregiver");
-	snprintf(p->patient_role, sizeof(p->patient_role), "patient");
-	snprintf(p->rules, sizeof(p->rules), "all");
+	struct settings	 def;
+
+	settings_defaults(&def);
+	settings_policy(&def, p);
 }
 
 static void

@@ -34,6 +34,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "settings.h"
 #include "room.h"
 #include "xmalloc.h"
 
@@ -1516,8 +1517,10 @@ struct room *
 room_new(const char *jid, const struct room_opts *opts)
 {
 	struct room	*r = xcalloc(1, sizeof(*r));
+	struct settings	 def;
 	const char	*at;
 
+	settings_defaults(&def);
 	r->jid = xstrdup(jid);
 	at = strchr(jid, '@');
 	r->name = at != NULL ? strndup(jid, (size_t)(at - jid)) : xstrdup(jid);
@@ -1528,9 +1531,9 @@ room_new(const char *jid, const struct room_opts *opts)
 	r->focus_nick = xstrdup(opts->focus_nick != NULL ? opts->focus_nick :
 	    "focus");
 	r->fair_per_hour = opts->quality_fair_per_hour > 0 ?
-	    opts->quality_fair_per_hour : 2.0;
+	    opts->quality_fair_per_hour : def.quality_fair_per_hour;
 	r->poor_per_hour = opts->quality_poor_per_hour > 0 ?
-	    opts->quality_poor_per_hour : 6.0;
+	    opts->quality_poor_per_hour : def.quality_poor_per_hour;
 	r->leave_grace_s = opts->leave_grace_s;
 	r->state = ROOM_IDLE;
 	return r;
