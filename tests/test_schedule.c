@@ -25,6 +25,9 @@
 #include "schedule.h"
 #include "schedule_batch.h"
 #include "schedule_cli.h"
+
+/* main.c (built as cli_main.o): the whole command line. */
+int	cmd_main(FILE *, const char *, int, char **);
 #include "schedule_import.h"
 #include "settings.h"
 #include "xmalloc.h"
@@ -152,10 +155,7 @@ cli(const char *dbpath, char **out, ...)
 	va_end(ap);
 	argv[argc] = NULL;
 	assert_non_null(fp = open_memstream(&buf, &len));
-	if (strcmp(argv[0], "settings") == 0)
-		rc = schedule_cli_settings(fp, dbpath, argc, argv);
-	else
-		rc = schedule_cli_run(fp, dbpath, argc, argv);
+	rc = cmd_main(fp, dbpath, argc, argv);
 	fclose(fp);
 	for (i = 0; i < argc; i++)
 		free(argv[i]);
@@ -1197,6 +1197,28 @@ test_cli(void **state)
 	assert_int_equal(cli(path, &out, "schedule", "-h", NULL), 0);
 	assert_non_null(strstr(out, "usage: teletrack schedule"));
 	free(out);
+
+	/* The one command table: help, shared options anywhere. */
+	assert_int_equal(cli(NULL, &out, "help", "schedule", "add", NULL), 0);
+	assert_non_null(strstr(out, "usage: teletrack schedule add "
+	    "[-c FILE | -d DBFILE] -a APPT -r ROOM -s START"));
+	free(out);
+	assert_int_equal(cli(NULL, &out, "help", NULL), 0);
+	assert_non_null(strstr(out, "teletrack run -c FILE [-v]"));
+	assert_non_null(strstr(out, "teletrack report sessions"));
+	assert_non_null(strstr(out, "teletrack settings show"));
+	free(out);
+	assert_int_equal(cli(NULL, NULL, "help", "frob", NULL), 2);
+	assert_int_equal(cli(NULL, NULL, "frob", NULL), 2);
+	assert_int_equal(cli(NULL, &out, "schedule", "list", "-d", path,
+	    "-f", "csv", NULL), 0);
+	assert_true(strncmp(out, "appointment,room,start,", 23) == 0);
+	free(out);
+	assert_int_equal(cli(NULL, &out, "schedule", "-f", "csv", "add", NULL),
+	    2);				/* add takes no -f */
+	free(out);
+	assert_int_equal(cli(NULL, NULL, "schedule", "add", "-a", "X3", "-r",
+	    "r", "-s", "2025-07-04 10:00", "-f", "csv", "-d", path, NULL), 2);
 
 	/* settings */
 	assert_int_equal(cli(path, &out, "settings", NULL), 0);

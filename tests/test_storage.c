@@ -35,7 +35,10 @@
 
 #include "testdb.h"
 
-#include "report_cli.c"
+#include "report_cli.h"
+
+/* main.c (built as cli_main.o): the whole command line. */
+int	cmd_main(FILE *, const char *, int, char **);
 
 #define T0	1700000000000LL		/* 2023-11-14T22:13:20.000Z */
 
@@ -1394,7 +1397,7 @@ cli(const char *dbpath, char **outp, ...)
 	argv[argc] = NULL;
 	fp = open_memstream(&buf, &len);
 	assert_non_null(fp);
-	rc = run(fp, dbpath, argc, argv);
+	rc = cmd_main(fp, dbpath, argc, argv);
 	fclose(fp);
 	if (outp != NULL)
 		*outp = buf;
