@@ -34,11 +34,14 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include <search.h>
+
 #include <ini.h>
 
 #include "config.h"
 #include "jid.h"
 #include "log.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define CONFIG_LINE_MAX	(1024 * 1024)	/* bytes of one line */
@@ -99,7 +102,6 @@ struct listed {
 	char		*name;		/* lower case; node, or a room JID */
 	const char	*file;		/* borrowed: the config's or join_file */
 	int		 line;
-	size_t		 order;		/* position in the list */
 };
 
 struct parse {
@@ -198,11 +200,7 @@ trim(char *s)
 static void
 rooms_free(struct config *c)
 {
-	size_t	 i;
-
-	for (i = 0; i < c->nrooms; i++)
-		free(c->rooms[i]);
-	free(c->rooms);
+	freev(c->rooms, c->nrooms);
 	c->rooms = NULL;
 	c->nrooms = 0;
 }
@@ -215,13 +213,10 @@ rooms_free(struct config *c)
 static void
 room_add(struct parse *ps, char *name, const char *file, int line)
 {
-	char	*p;
-
 	name = trim(name);
 	if (*name == '\0')
 		return;
-	for (p = name; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+	text_lower(name);
 	if (strcmp(name, "all") == 0) {
 		ps->c->join_all = 1;
 		return;
@@ -231,7 +226,6 @@ room_add(struct parse *ps, char *name, const char *file, int line)
 	ps->rooms[ps->nrooms].name = xstrdup(name);
 	ps->rooms[ps->nrooms].file = file;
 	ps->rooms[ps->nrooms].line = line;
-	ps->rooms[ps->nrooms].order = ps->nrooms;
 	ps->nrooms++;
 }
 
@@ -282,8 +276,7 @@ handler(void *user, const char *section, const char *name,
 	void		*field;
 
 	snprintf(full, sizeof(full), "%s.%s", section, name);
-	for (end = full; *end != '\0'; end++)
-		*end = (char)tolower((unsigned char)*end);
+	text_lower(full);
 	k = bsearch(full, keys, sizeof(keys) / sizeof(keys[0]),
 	    sizeof(keys[0]), key_cmp);
 	if (k == NULL) {
@@ -424,24 +417,15 @@ config_init(struct config *c)
 void
 config_free(struct config *c)
 {
+	size_t	 i;
+
 	if (c->password != NULL)
 		explicit_bzero(c->password, strlen(c->password));
-	free(c->jid);
-	free(c->password);
-	free(c->password_file);
-	free(c->server);
-	free(c->ca_file);
-	free(c->muc_domain);
-	free(c->nick);
-	free(c->hidden_domain);
-	free(c->focus_nick);
+	/* Every string of struct config is a key's. */
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].type == KEY_STR || keys[i].type == KEY_IPMODE)
+			free(*(char **)((char *)c + keys[i].off));
 	rooms_free(c);
-	free(c->join_file);
-	free(c->database);
-	free(c->role_field);
-	free(c->ip_mode);
-	free(c->alert_jids);
-	free(c->alert_command);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -514,47 +498,30 @@ read_join_file(struct parse *ps, const char *path)
 	fclose(fp);
 }
 
-static int
-listed_cmp(const void *a, const void *b)
-{
-	const struct listed *x = a, *y = b;
-	int	 c;
-
-	if ((c = strcmp(x->name, y->name)) != 0)
-		return c;
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
-static int
-listed_order(const void *a, const void *b)
-{
-	const struct listed *x = a, *y = b;
-
-	return x->order < y->order ? -1 : x->order > y->order;
-}
-
 /*
  * The listed rooms into c->rooms: a room JID must be on muc_domain and
  * is reduced to its node; every name must be a valid node.  A room
  * listed twice (by name and by JID, in join and in join_file) is one
- * room, kept where it was first listed.  Sorting makes this n log n for
- * the thousands of rooms a join_file may hold.
+ * room, kept where it was first listed; a hash table keeps this linear
+ * for the thousands of rooms a join_file may hold.
  */
 static void
 finish_rooms(struct parse *ps)
 {
 	struct config	*c = ps->c;
+	struct hsearch_data seen;
 	struct listed	*r;
+	ENTRY		 item, *hit;
 	char		*node, *domain, *res;
-	size_t		 i, n = 0;
+	size_t		 i;
 
 	for (i = 0; i < ps->nrooms; i++) {
 		r = &ps->rooms[i];
 		if (strchr(r->name, '@') != NULL || strchr(r->name, '/') !=
 		    NULL) {
-			node = jid_node(r->name);
-			domain = jid_domain(r->name);
-			res = jid_resource(r->name);
+			node = jid_part(r->name, JID_NODE);
+			domain = jid_part(r->name, JID_DOMAIN);
+			res = jid_part(r->name, JID_RESOURCE);
 			free(res);
 			if (node == NULL || domain == NULL || res != NULL ||
 			    strchr(domain, '@') != NULL) {
@@ -581,24 +548,25 @@ finish_rooms(struct parse *ps)
 			r->name = NULL;
 		}
 	}
-	for (i = 0; i < ps->nrooms; i++)
-		if (ps->rooms[i].name != NULL)
-			ps->rooms[n++] = ps->rooms[i];
-	if (n > 0)	/* qsort(NULL, 0, ...) is undefined */
-		qsort(ps->rooms, n, sizeof(*ps->rooms), listed_cmp);
-	for (i = 1; i < n; i++)
-		if (strcmp(ps->rooms[i].name, ps->rooms[i - 1].name) == 0) {
-			free(ps->rooms[i - 1].name);
-			ps->rooms[i].order = ps->rooms[i - 1].order;
-			ps->rooms[i - 1].name = NULL;
-		}
-	if (n > 0)
-		qsort(ps->rooms, n, sizeof(*ps->rooms), listed_order);
+	/* A room listed again is dropped: glibc's hash table finds it. */
+	memset(&seen, 0, sizeof(seen));
+	if (hcreate_r(ps->nrooms * 2 + 1, &seen) == 0)
+		fatal("hcreate_r");
 	rooms_free(c);
-	c->rooms = xreallocarray(NULL, n + 1, sizeof(*c->rooms));
-	for (i = 0; i < n; i++)
-		if (ps->rooms[i].name != NULL)
-			c->rooms[c->nrooms++] = ps->rooms[i].name;
+	c->rooms = xreallocarray(NULL, ps->nrooms + 1, sizeof(*c->rooms));
+	for (i = 0; i < ps->nrooms; i++) {
+		if ((item.key = ps->rooms[i].name) == NULL)
+			continue;
+		item.data = NULL;
+		if (hsearch_r(item, FIND, &hit, &seen) != 0) {
+			free(ps->rooms[i].name);
+			continue;
+		}
+		if (hsearch_r(item, ENTER, &hit, &seen) == 0)
+			fatal("hsearch_r");
+		c->rooms[c->nrooms++] = ps->rooms[i].name;
+	}
+	hdestroy_r(&seen);
 	free(ps->rooms);
 	ps->rooms = NULL;
 	ps->nrooms = 0;
@@ -618,8 +586,8 @@ finish(struct parse *ps)
 		ps->errors++;
 	} else {
 		/* A resource is our business (one per connection). */
-		node = jid_node(c->jid);
-		domain = jid_domain(c->jid);
+		node = jid_part(c->jid, JID_NODE);
+		domain = jid_part(c->jid, JID_DOMAIN);
 		if (node == NULL || *node == '\0' || domain == NULL ||
 		    *domain == '\0' || strchr(domain, '@') != NULL) {
 			log_warnx("%s: xmpp.jid \"%s\" is not node@domain",
@@ -627,7 +595,7 @@ finish(struct parse *ps)
 			ps->errors++;
 		} else {
 			p = c->jid;
-			c->jid = jid_bare(p);
+			c->jid = jid_part(p, JID_BARE);
 			free(p);
 			if (c->server == NULL)
 				c->server = xstrdup(domain);
@@ -657,8 +625,7 @@ finish(struct parse *ps)
 		log_warnx("%s: xmpp.muc_domain is required", ps->name);
 		ps->errors++;
 	} else
-		for (p = c->muc_domain; *p != '\0'; p++)
-			*p = (char)tolower((unsigned char)*p);
+		text_lower(c->muc_domain);
 	if (c->join_file != NULL)
 		read_join_file(ps, c->join_file);
 	finish_rooms(ps);

@@ -15,6 +15,7 @@
 
 #include "bookings.h"
 #include "db.h"
+#include "jid.h"
 #include "log.h"
 #include "settings.h"
 #include "xmalloc.h"
@@ -63,11 +64,7 @@ own(struct booking *bk, const unsigned char *s)
 static void
 booking_clear(struct booking *bk)
 {
-	size_t	 i;
-
-	for (i = 0; i < bk->nown; i++)
-		free(bk->own[i]);
-	free(bk->own);
+	freev(bk->own, bk->nown);
 	free(bk->roster);
 	free(bk->seen);
 	memset(bk, 0, sizeof(*bk));
@@ -92,13 +89,14 @@ bookings_clear(struct bookings *out)
 static char *
 room_name(const unsigned char *s)
 {
-	char	*name, *at, *p;
+	char	*name, *p;
 
 	if (s == NULL)
 		return NULL;
-	name = xstrdup((const char *)s);
-	if ((at = strchr(name, '@')) != NULL)
-		*at = '\0';
+	if (strchr((const char *)s, '@') != NULL)
+		name = jid_part((const char *)s, JID_NODE);
+	else
+		name = xstrdup((const char *)s);
 	for (p = name; *p != '\0'; p++) {
 		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p) ||
 		    *p == '/' || *p == '"' || *p == '&' || *p == '\'' ||

@@ -207,6 +207,24 @@ rollback(struct db *db)
 		(void)db_exec(db, sql_rollback);
 }
 
+/*
+ * End the open transaction: COMMIT after ok == 0, else (or when COMMIT
+ * fails) ROLLBACK with the recorded error described in err as being in
+ * what.  Returns 0 when committed, -1 otherwise.
+ */
+static int
+end_tx(struct db *db, int ok, const char *what, char *err, size_t errsz)
+{
+	if (ok == 0) {
+		if (db_exec(db, sql_commit) == 0)
+			return 0;
+		what = "COMMIT";
+	}
+	dberr(db, what, err, errsz);
+	rollback(db);
+	return -1;
+}
+
 static const char sql_limits[] =
 	"SELECT default_duration, max_meeting_duration FROM meeting_settings"
 	" WHERE id = 1";
@@ -349,14 +367,13 @@ schedule_apply(struct db *db, struct schedule_batch *b, int64_t now_ms)
 		b->added = b->updated = b->cancelled = 0;
 		return -1;
 	}
-	what = "COMMIT";
-	if (db_exec(db, sql_commit) == -1)
-		goto fail;
-	return 0;
+	if (end_tx(db, 0, NULL, err, sizeof(err)) == 0)
+		return 0;
+	goto failed;
 fail:
-	dberr(db, what, err, sizeof(err));
+	end_tx(db, -1, what, err, sizeof(err));
+failed:
 	schedule_batch_error(b, 0, "%s", err);
-	rollback(db);
 	b->added = b->updated = b->cancelled = 0;
 	return -1;
 }
@@ -401,14 +418,9 @@ schedule_cancel(struct db *db, const char *appt, const char *reason,
 		rollback(db);
 		return -1;
 	}
-	what = "COMMIT";
-	if (db_exec(db, sql_commit) == -1)
-		goto fail;
-	return 0;
+	return end_tx(db, 0, NULL, err, errsz);
 fail:
-	dberr(db, what, err, errsz);
-	rollback(db);
-	return -1;
+	return end_tx(db, -1, what, err, errsz);
 }
 
 /*
@@ -605,13 +617,8 @@ schedule_settings_set(struct db *db, char *const *kv, size_t n,
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	what = "COMMIT";
-	if (db_exec(db, sql_commit) == -1)
-		goto fail;
-	return 0;
+	return end_tx(db, 0, NULL, err, errsz);
 fail:
-	dberr(db, what, err, errsz);
 	sqlite3_finalize(st);
-	rollback(db);
-	return -1;
+	return end_tx(db, -1, what, err, errsz);
 }

@@ -11,7 +11,9 @@
  * entry does not take is then a usage error.  Exit status 2 for usage
  * errors, 1 for everything else that fails, each message logged once.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "report.h"
 #include "xmalloc.h"
 
 #define SHARED_LONGS	4	/* entries of shared_longopts[] */
@@ -124,6 +127,24 @@ optstring(char *buf, size_t bufsz, int flags, const char *own, int posix)
 	    flags & CMD_VERBOSE ? "v" : "", own != NULL ? own : "");
 }
 
+/* Append to v (NULL-ended, LONGS_MAX) the options of own it lacks. */
+static void
+add_longs(struct option *v, const struct option *own)
+{
+	size_t	 n, i;
+
+	for (n = 0; v[n].name != NULL; n++)
+		;
+	for (; own != NULL && own->name != NULL && n + 1 < LONGS_MAX; own++) {
+		for (i = 0; i < n; i++)
+			if (strcmp(v[i].name, own->name) == 0)
+				break;
+		if (i == n)
+			v[n++] = *own;
+	}
+	memset(&v[n], 0, sizeof(v[n]));
+}
+
 /* Long options for flags plus own (NULL-ended) into v (LONGS_MAX). */
 static void
 longopts(struct option *v, int flags, const struct option *own)
@@ -138,14 +159,25 @@ longopts(struct option *v, int flags, const struct option *own)
 			continue;
 		v[n++] = shared_longopts[i];
 	}
-	for (; own != NULL && own->name != NULL && n + 1 < LONGS_MAX; own++) {
-		for (i = 0; i < n; i++)
-			if (strcmp(v[i].name, own->name) == 0)
-				break;
-		if (i == n)
-			v[n++] = *own;
-	}
 	memset(&v[n], 0, sizeof(v[n]));
+	add_longs(v, own);
+}
+
+/* -f NAME: text, csv or json (enum report_format's order). */
+static int
+format(const char *name, enum report_format *fmt)
+{
+	static const char *const names[] = { "text", "csv", "json" };
+	char	 esc[64];
+	size_t	 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0) {
+			*fmt = (enum report_format)i;
+			return 0;
+		}
+	log_warnx("unknown format %s", log_escape(esc, sizeof(esc), name));
+	return -1;
 }
 
 /*
@@ -173,19 +205,8 @@ scan(struct cmd *c, int argc, char **argv, const char *opts,
 			break;
 		case 'f':
 			*given |= CMD_FORMAT;
-			if (strcmp(optarg, "text") == 0)
-				c->fmt = REPORT_FMT_TEXT;
-			else if (strcmp(optarg, "csv") == 0)
-				c->fmt = REPORT_FMT_CSV;
-			else if (strcmp(optarg, "json") == 0)
-				c->fmt = REPORT_FMT_JSON;
-			else {
-				char	 esc[64];
-
-				log_warnx("unknown format %s", log_escape(esc,
-				    sizeof(esc), optarg));
+			if (format(optarg, &c->fmt) == -1)
 				return -1;
-			}
 			break;
 		case 'v':
 			c->verbose++;
@@ -298,24 +319,9 @@ cmd_dispatch(const struct cmd_entry *table, FILE *out, const char *dbpath,
 		optstring(opts, sizeof(opts), flags, own, 1);
 		/* The union of the subcommands' long options. */
 		longopts(longs, flags, NULL);
-		for (e = table; e->name != NULL; e++) {
-			const struct option *o;
-			size_t	 n, k;
-
-			if (!is_of(e, argv[0]) || e->longopts == NULL)
-				continue;
-			for (n = 0; longs[n].name != NULL; n++)
-				;
-			for (o = e->longopts; o->name != NULL &&
-			    n + 1 < LONGS_MAX; o++) {
-				for (k = 0; k < n; k++)
-					if (strcmp(longs[k].name, o->name) == 0)
-						break;
-				if (k == n)
-					longs[n++] = *o;
-			}
-			memset(&longs[n], 0, sizeof(longs[n]));
-		}
+		for (e = table; e->name != NULL; e++)
+			if (is_of(e, argv[0]))
+				add_longs(longs, e->longopts);
 		c.entry = def != NULL ? def : table;
 		for (e = table; e->name != NULL; e++)
 			if (is_of(e, argv[0])) {
@@ -397,4 +403,37 @@ cmd_dispatch(const struct cmd_entry *table, FILE *out, const char *dbpath,
 	rc = found->exec(&c);
 	free(owned);
 	return rc;
+}
+
+int
+cmd_limit(const char *arg, int *limit)
+{
+	char	 esc[64], *end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || end == arg || n < 1 ||
+	    n > INT32_MAX) {
+		log_warnx("-n: not a positive number: %s",
+		    log_escape(esc, sizeof(esc), arg));
+		return -1;
+	}
+	*limit = (int)n;
+	return 0;
+}
+
+int
+cmd_print(struct cmd *c, struct report_rows *rows, const char *err)
+{
+	int	 status = 1;
+
+	if (rows == NULL)
+		log_warnx("%s", err);
+	else if (report_cli_print(c->out, rows, c->fmt) == -1)
+		log_warn("writing the output");
+	else
+		status = 0;
+	report_rows_free(rows);
+	return status;
 }

@@ -80,6 +80,15 @@ int	 cmd_usage(const struct cmd *);
  */
 int	 cmd_help(const struct cmd_entry *table, FILE *fp, const char *name);
 
+/* -n LIMIT: a whole number from 1; -1 (logged) otherwise. */
+int	 cmd_limit(const char *arg, int *limit);
+
+/*
+ * Print rows in c's format and free them; NULL rows: err says why (a
+ * database error), logged.  Returns the exit status, 0 or 1.
+ */
+int	 cmd_print(struct cmd *c, struct report_rows *rows, const char *err);
+
 /* report_cli.c: one function a report. */
 int	 cmd_report_sessions(struct cmd *);
 int	 cmd_report_participants(struct cmd *);

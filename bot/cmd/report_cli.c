@@ -332,25 +332,14 @@ run(struct cmd *c, struct report_rows *(*fn)(struct db *,
 	struct report_rows	*rows = NULL;
 	struct db		*db = NULL;
 	const char		*session = NULL, *name = c->entry->name + 7;
-	char			 err[512], esc[128], *end;
-	long			 n;
+	char			 err[512], esc[128];
 	int			 i, status = 1;
 
-	for (i = 0; i < c->nopts; i++) {
-		if (c->opts[i].ch == 's') {
+	for (i = 0; i < c->nopts; i++)
+		if (c->opts[i].ch == 's')
 			session = c->opts[i].arg;
-			continue;
-		}
-		errno = 0;
-		n = strtol(c->opts[i].arg, &end, 10);
-		if (errno != 0 || *end != '\0' || end == c->opts[i].arg ||
-		    n < 1 || n > INT32_MAX) {
-			log_warnx("-n: not a positive number: %s",
-			    log_escape(esc, sizeof(esc), c->opts[i].arg));
+		else if (cmd_limit(c->opts[i].arg, &a.limit) == -1)
 			return cmd_usage(c);
-		}
-		a.limit = (int)n;
-	}
 	if (needs_session && session == NULL) {
 		log_warnx("report %s needs --session ID", name);
 		return cmd_usage(c);

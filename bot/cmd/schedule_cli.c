@@ -138,7 +138,8 @@ cmd_schedule_add(struct cmd *c)
 	struct schedule_batch	 b;
 	struct schedule_appt	*a;
 	struct db		*db = NULL;
-	const char		*start = NULL, *minutes = NULL;
+	const char		*start = NULL, *minutes = NULL, *appt = NULL;
+	const char		*room = NULL;
 	char			 err[256];
 	int			 i, status = 1;
 
@@ -149,8 +150,7 @@ cmd_schedule_add(struct cmd *c)
 
 		switch (c->opts[i].ch) {
 		case 'a':
-			free(a->appt);
-			a->appt = xstrdup(arg);
+			appt = arg;
 			break;
 		case 'm':
 			minutes = arg;
@@ -161,14 +161,15 @@ cmd_schedule_add(struct cmd *c)
 				schedule_batch_error(&b, 0, "-p: %s", err);
 			break;
 		case 'r':
-			free(a->room);
-			a->room = xstrdup(arg);
+			room = arg;
 			break;
 		case 's':
 			start = arg;
 			break;
 		}
 	}
+	a->appt = xstrdup_null(appt);
+	a->room = xstrdup_null(room);
 	if (a->appt == NULL || a->room == NULL || start == NULL) {
 		schedule_batch_free(&b);
 		return cmd_usage(c);
@@ -200,36 +201,19 @@ out:
 int
 cmd_schedule_list(struct cmd *c)
 {
-	struct report_rows	*rows = NULL;
-	struct db		*db;
-	char			 err[512], esc[64], *end;
-	long			 n;
-	int			 i, all = 0, limit = 0, status = 1;
+	struct db	*db;
+	char		 err[512];
+	int		 i, all = 0, limit = 0, status;
 
-	for (i = 0; i < c->nopts; i++) {
-		if (c->opts[i].ch == 'a') {
+	for (i = 0; i < c->nopts; i++)
+		if (c->opts[i].ch == 'a')
 			all = 1;
-			continue;
-		}
-		errno = 0;
-		n = strtol(c->opts[i].arg, &end, 10);
-		if (errno != 0 || *end != '\0' || end == c->opts[i].arg ||
-		    n < 1 || n > INT32_MAX) {
-			log_warnx("-n: not a positive number: %s",
-			    log_escape(esc, sizeof(esc), c->opts[i].arg));
+		else if (cmd_limit(c->opts[i].arg, &limit) == -1)
 			return cmd_usage(c);
-		}
-		limit = (int)n;
-	}
 	if ((db = open_db(c->dbpath)) == NULL)
 		return 1;
-	if ((rows = schedule_list(db, all, limit, err, sizeof(err))) == NULL)
-		log_warnx("%s", err);
-	else if (report_cli_print(c->out, rows, c->fmt) == -1)
-		log_warn("writing the list");
-	else
-		status = 0;
-	report_rows_free(rows);
+	status = cmd_print(c, schedule_list(db, all, limit, err, sizeof(err)),
+	    err);
 	db_close(db);
 	return status;
 }
@@ -302,20 +286,13 @@ cmd_schedule_import(struct cmd *c)
 int
 cmd_settings_show(struct cmd *c)
 {
-	struct report_rows	*rows;
-	struct db		*db;
-	char			 err[512];
-	int			 status = 1;
+	struct db	*db;
+	char		 err[512];
+	int		 status;
 
 	if ((db = open_db(c->dbpath)) == NULL)
 		return 1;
-	if ((rows = schedule_settings(db, err, sizeof(err))) == NULL)
-		log_warnx("%s", err);
-	else if (report_cli_print(c->out, rows, c->fmt) == -1)
-		log_warn("writing the settings");
-	else
-		status = 0;
-	report_rows_free(rows);
+	status = cmd_print(c, schedule_settings(db, err, sizeof(err)), err);
 	db_close(db);
 	return status;
 }

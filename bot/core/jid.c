@@ -24,39 +24,18 @@ ctx(void)
 	return c;
 }
 
-/* Move a libstrophe string to our heap; NULL stays NULL. */
-static char *
-ours(char *s)
+char *
+jid_part(const char *jid, enum jid_part part)
 {
-	char	*copy;
+	static char *(*const fn[])(xmpp_ctx_t *, const char *) = {
+		xmpp_jid_node, xmpp_jid_domain, xmpp_jid_resource,
+		xmpp_jid_bare
+	};
+	char	*s, *copy;
 
-	if (s == NULL)
+	if ((s = fn[part](ctx(), jid)) == NULL)
 		return NULL;
-	copy = xstrdup(s);
+	copy = xstrdup(s);	/* ours: free(), not xmpp_free() */
 	xmpp_free(ctx(), s);
 	return copy;
-}
-
-char *
-jid_node(const char *jid)
-{
-	return ours(xmpp_jid_node(ctx(), jid));
-}
-
-char *
-jid_domain(const char *jid)
-{
-	return ours(xmpp_jid_domain(ctx(), jid));
-}
-
-char *
-jid_resource(const char *jid)
-{
-	return ours(xmpp_jid_resource(ctx(), jid));
-}
-
-char *
-jid_bare(const char *jid)
-{
-	return ours(xmpp_jid_bare(ctx(), jid));
 }

@@ -7,13 +7,17 @@
 #ifndef TELETRACK_JID_H
 #define TELETRACK_JID_H
 
+enum jid_part {
+	JID_NODE,
+	JID_DOMAIN,
+	JID_RESOURCE,
+	JID_BARE	/* node@domain, or domain */
+};
+
 /*
- * The part of jid, or NULL when it has none ("room" has no node, "a@b"
+ * That part of jid, or NULL when it has none ("room" has no node, "a@b"
  * no resource).  The caller frees the result with free().
  */
-char	*jid_node(const char *jid);
-char	*jid_domain(const char *jid);
-char	*jid_resource(const char *jid);
-char	*jid_bare(const char *jid);
+char	*jid_part(const char *jid, enum jid_part);
 
 #endif

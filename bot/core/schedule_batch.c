@@ -304,8 +304,7 @@ room_normalize(char *room, char *err, size_t errsz)
 		    "room name", *p);
 		return -1;
 	}
-	for (p = room; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+	text_lower(room);
 	return 0;
 }
 

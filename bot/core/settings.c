@@ -136,27 +136,24 @@ settings_parse(const struct setting *c, const char *value,
     struct settings *s, char *err, size_t errsz)
 {
 	char	*base = (char *)s, q[QUOTE_MAX];
-	double	 v;
+	double	 v, max;
+	int	 integer;
 
 	switch (c->type) {
 	case SETTING_INT:
-		if (number(value, 1, &v) == -1 || v > INT32_MAX) {
-			seterr(err, errsz, "%s: %s: not a whole number from 0 "
-			    "to %d", c->name, log_escape(q, sizeof(q), value),
-			    INT32_MAX);
-			return -1;
-		}
-		if (s != NULL)
-			*(int *)(base + c->off) = (int)v;
-		break;
 	case SETTING_REAL:
-		if (number(value, 0, &v) == -1 || v > REAL_MAX) {
-			seterr(err, errsz, "%s: %s: not a number from 0 to "
-			    "%g", c->name, log_escape(q, sizeof(q), value),
-			    REAL_MAX);
+		integer = c->type == SETTING_INT;
+		max = integer ? INT32_MAX : REAL_MAX;
+		if (number(value, integer, &v) == -1 || v > max) {
+			seterr(err, errsz, integer ? "%s: %s: not a whole "
+			    "number from 0 to %.0f" : "%s: %s: not a number "
+			    "from 0 to %g", c->name, log_escape(q, sizeof(q),
+			    value), max);
 			return -1;
 		}
-		if (s != NULL)
+		if (s != NULL && integer)
+			*(int *)(base + c->off) = (int)v;
+		else if (s != NULL)
 			*(double *)(base + c->off) = v;
 		break;
 	case SETTING_TEXT:

@@ -4,6 +4,7 @@
  * the commands (report output, schedule input), storage (error buffers),
  * the settings table and log.c.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -188,4 +189,14 @@ text_utf8_repair(const char *s)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+char *
+text_lower(char *s)
+{
+	char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
 }

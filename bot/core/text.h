@@ -53,6 +53,9 @@ int	 text_check(const char *what, const char *s, size_t max, int flags,
  */
 size_t	 text_escape(char *dst, size_t dstsz, const char *s, size_t *width);
 
+/* s with ASCII letters lowercased in place (Jitsi's room names); s. */
+char	*text_lower(char *s);
+
 /* s with each invalid UTF-8 byte replaced by U+FFFD; the caller frees. */
 char	*text_utf8_repair(const char *s);
 
