@@ -226,12 +226,6 @@ static const struct cmd_entry cmd_table[] = {
 	{ NULL, NULL, NULL, 0, NULL, NULL, 0, 0, NULL }
 };
 
-/*
- * The command line without the program name, output to out, dbpath the
- * database when the command line names none.  main(), and the tests.
- */
-int	cmd_main(FILE *out, const char *dbpath, int argc, char **argv);
-
 int
 cmd_main(FILE *out, const char *dbpath, int argc, char **argv)
 {

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "cmd.h"
 #include "db.h"
 #include "event.h"
 #include "log.h"
@@ -25,9 +26,6 @@
 #include "schedule.h"
 #include "schedule_batch.h"
 #include "schedule_cli.h"
-
-/* main.c (built as cli_main.o): the whole command line. */
-int	cmd_main(FILE *, const char *, int, char **);
 #include "schedule_import.h"
 #include "settings.h"
 #include "xmalloc.h"

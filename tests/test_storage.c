@@ -24,6 +24,7 @@
 #include <sqlite3.h>
 
 #include "bookings.h"
+#include "cmd.h"
 #include "db.h"
 #include "event.h"
 #include "log.h"
@@ -36,9 +37,6 @@
 #include "testdb.h"
 
 #include "report_cli.h"
-
-/* main.c (built as cli_main.o): the whole command line. */
-int	cmd_main(FILE *, const char *, int, char **);
 
 #define T0	1700000000000LL		/* 2023-11-14T22:13:20.000Z */
 

@@ -70,6 +70,13 @@ struct cmd {
 int	 cmd_dispatch(const struct cmd_entry *table, FILE *out,
 	    const char *dbpath, int argc, char **argv);
 
+/*
+ * main.c: cmd_dispatch() on the program's table.  main() calls it with
+ * stdout and $TELETRACK_DB; the tests with a buffer (main.c is built
+ * for them with main renamed).
+ */
+int	 cmd_main(FILE *out, const char *dbpath, int argc, char **argv);
+
 /* Print the entry's usage to stderr; returns 2, the usage status. */
 int	 cmd_usage(const struct cmd *);
 
