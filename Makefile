@@ -135,8 +135,15 @@ demo: deps
 		sh tests/integration/demo.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/tests/bench
+	@$(MAKE) --no-print-directory $(BUILD)/tests/bench \
+		$(BUILD)/tests/bench_e2e
 	@$(BUILD)/tests/bench
+	@$(BUILD)/tests/bench_e2e
+
+# The daemon's pipeline end to end: every object of teletrack but main.
+$(BUILD)/tests/bench_e2e: $(call obj,tests/bench_e2e.c) \
+	    $(filter-out $(BUILD)/bot/main.o,$(call obj,$(SRCS))) $(SCHEMA_OBJ)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) -ldl
 
 $(BUILD)/tests/bench: $(call obj,tests/bench.c $(DERIVE) $(PARSE) $(STORE) $(COMMON)) \
 	    $(SCHEMA_OBJ)

@@ -13,13 +13,13 @@
  * persist-sqlite commits on its tick).
  *
  * Rollups are snapshots: the latest one wins.  So within a batch each
- * session and participant row is upserted when first seen (its id is
- * needed by the event rows) and once more at the end with the latest
- * snapshot if a later event carried one; the ones in between are not
- * written, except an appointment's (appt.c), whose status and figures a
- * room snapshot does not carry.  A burst of EVENT_ROLLUP costs two upserts per participant per
- * batch, not one per event.  The ids found are cached only for the
- * batch: after a rollback a freshly inserted id no longer exists.
+ * session and participant row is upserted once, with the latest
+ * snapshot the batch holds for it, before the event rows that need its
+ * id; the snapshots in between are not written, except an appointment's
+ * (appt.c), whose status and figures a room snapshot does not carry.  A
+ * burst of events costs one upsert per participant per batch, not one
+ * per event.  The ids found are cached only for the batch: after a
+ * rollback a freshly inserted id no longer exists.
  *
  * Failures: another process holding the write lock (SQLITE_BUSY after
  * busy_timeout), a read-only file, a full disk.  The transaction is
@@ -32,6 +32,7 @@
  * WAL with synchronous=NORMAL keeps the file consistent after a crash (the
  * last commits may be lost on power failure, never half of one).
  */
+#include <search.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,7 @@
  * the struct) the participant's issues and every string.
  */
 struct qev {
+	int			 refs;		/* the queue's, the rows' */
 	struct event		 ev;
 	struct session_rec	 s;
 	struct participant_rec	 p;
@@ -68,9 +70,23 @@ struct ent {
 	const char		*key;
 	int64_t			 id;
 	int64_t			 sid;		/* participant: its session */
-	const struct qev	*latest;	/* to write at the end */
+	struct qev		*latest;	/* the snapshot to write */
 	size_t			 pos;		/* its queue position */
-	int			 dirty;
+	int			 rollup;	/* a rollup in the batch */
+	int			 written;	/* upserted in this batch */
+};
+
+/*
+ * A row as last committed: its id and the snapshot written (a queued
+ * event kept alive by reference).  Between batches these say which rows
+ * an event would change: a mute changes nothing on the participant's row
+ * but its time present, which rollups write.  uid and key point into q.
+ */
+struct row {
+	const char		*uid;		/* first: the tree's key */
+	const char		*key;		/* NULL: the session row */
+	int64_t			 id;
+	struct qev		*q;
 };
 
 struct cache {
@@ -99,6 +115,8 @@ struct writer {
 	uint64_t		 dropped;
 	uint64_t		 dropped_failing; /* since the failure began */
 	int64_t			 last_commit;	/* ms, 0: none yet */
+	char			 stamp[32];	/* updatedAt of this flush */
+	void			*rows;		/* struct row, committed */
 };
 
 #define WRITER_FREE_TRIES	10	/* flushes tried by writer_free() */
@@ -157,7 +175,7 @@ static const char sql_session[] =
 	"  billable_seconds),"
 	" patient_wait_seconds = COALESCE(excluded.patient_wait_seconds,"
 	"  patient_wait_seconds),"
-	" updatedAt = " NOW_SQL
+	" updatedAt = ?20"
 	" RETURNING id";
 
 /*
@@ -215,7 +233,7 @@ static const char sql_participant[] =
 	" issues_encountered = excluded.issues_encountered,"
 	" is_moderator = MAX(is_moderator, excluded.is_moderator),"
 	" session_status = excluded.session_status,"
-	" updatedAt = " NOW_SQL
+	" updatedAt = ?31"
 	" RETURNING id";
 
 /* The side effects of appointment events (appt.c), bound typed. */
@@ -362,7 +380,15 @@ qev_new(const struct event *ev)
 	e->ev.attendance = ev->attendance != NULL ? &e->at : NULL;
 	e->ev.fields = NULL;
 	e->ev.nfields = 0;
+	e->refs = 1;
 	return e;
+}
+
+static void
+qev_unref(struct qev *e)
+{
+	if (e != NULL && --e->refs == 0)
+		free(e);
 }
 
 static struct qev *
@@ -374,7 +400,7 @@ queue_at(const struct writer *w, size_t i)
 static void
 queue_drop_oldest(struct writer *w)
 {
-	free(w->q[w->head]);
+	qev_unref(w->q[w->head]);
 	w->head = (w->head + 1) % w->cap;
 	w->count--;
 }
@@ -383,7 +409,7 @@ queue_drop_oldest(struct writer *w)
 static void
 queue_remove(struct writer *w, size_t i)
 {
-	free(queue_at(w, i));
+	qev_unref(queue_at(w, i));
 	for (; i + 1 < w->count; i++)
 		w->q[(w->head + i) % w->cap] = queue_at(w, i + 1);
 	w->count--;
@@ -502,6 +528,180 @@ cache_add(struct cache *c, const char *uid, const char *key)
 }
 
 /*
+ * Rows as committed
+ */
+
+static void	rows_forget(struct writer *, const char *);
+
+static int
+row_cmp(const void *a, const void *b)
+{
+	const struct row	*x = a, *y = b;
+	int			 c = strcmp(x->uid, y->uid);
+
+	if (c != 0)
+		return c;
+	if (x->key == NULL || y->key == NULL)
+		return (x->key != NULL) - (y->key != NULL);
+	return strcmp(x->key, y->key);
+}
+
+static struct row *
+row_find(struct writer *w, const char *uid, const char *key)
+{
+	struct row	 k;
+	void		*n;
+
+	k.uid = uid;
+	k.key = key;
+	n = tfind(&k, &w->rows, row_cmp);
+	return n != NULL ? *(struct row **)n : NULL;
+}
+
+static int
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* The session row would not change, but for the durations rollups write. */
+static int
+same_session(const struct session_rec *a, const struct session_rec *b)
+{
+	return a->start_ms == b->start_ms && a->end_ms == b->end_ms &&
+	    same(a->room, b->room) && same(a->room_jid, b->room_jid) &&
+	    same(a->meeting_id, b->meeting_id) &&
+	    same(a->appointment_id, b->appointment_id) &&
+	    same(a->status, b->status) && same(a->end_reason, b->end_reason) &&
+	    a->participant_count == b->participant_count &&
+	    a->peak_participants == b->peak_participants &&
+	    a->total_disconnections == b->total_disconnections &&
+	    same(a->recording_status, b->recording_status) &&
+	    same(a->connection_quality, b->connection_quality) &&
+	    same(a->status_reason, b->status_reason) &&
+	    a->appt_figures == b->appt_figures &&
+	    a->billable_s == b->billable_s &&
+	    a->patient_wait_s == b->patient_wait_s;
+}
+
+/* The same for a participant row (time present and spoken aside). */
+static int
+same_participant(const struct participant_rec *a,
+    const struct participant_rec *b)
+{
+	return same(a->nick, b->nick) && same(a->name, b->name) &&
+	    same(a->participant_id, b->participant_id) &&
+	    same(a->role, b->role) && same(a->jid, b->jid) &&
+	    same(a->stats_id, b->stats_id) && a->joined_ms == b->joined_ms &&
+	    a->left_ms == b->left_ms && a->present == b->present &&
+	    a->join_count == b->join_count &&
+	    a->disconnection_count == b->disconnection_count &&
+	    a->camera_enabled == b->camera_enabled &&
+	    a->microphone_enabled == b->microphone_enabled &&
+	    a->screen_shared == b->screen_shared &&
+	    a->is_moderator == b->is_moderator &&
+	    a->messages_sent == b->messages_sent &&
+	    a->reactions_sent == b->reactions_sent &&
+	    a->spoke_known == b->spoke_known &&
+	    a->nissues == b->nissues &&
+	    (a->nissues == 0 || memcmp(a->issues, b->issues,
+	    a->nissues * sizeof(*a->issues)) == 0) &&
+	    same(a->connection_quality, b->connection_quality) &&
+	    same(a->left_reason, b->left_reason) &&
+	    same(a->ip_address, b->ip_address) &&
+	    same(a->user_agent, b->user_agent) &&
+	    same(a->browser, b->browser) &&
+	    same(a->operating_system, b->operating_system) &&
+	    same(a->device_type, b->device_type);
+}
+
+struct forget {
+	const char	*uid;
+	struct row	**v;
+	size_t		 n;
+};
+
+static void
+collect(const void *node, VISIT which, void *arg)
+{
+	struct row	*r = *(struct row *const *)node;
+	struct forget	*f = arg;
+
+	if ((which == postorder || which == leaf) &&
+	    strcmp(r->uid, f->uid) == 0) {
+		f->v = xreallocarray(f->v, f->n + 1, sizeof(*f->v));
+		f->v[f->n++] = r;
+	}
+}
+
+/* Forget the rows of the session uid (it ended). */
+static void
+rows_forget(struct writer *w, const char *uid)
+{
+	struct forget	 f;
+	char		*copy = xstrdup(uid);
+	size_t		 i;
+
+	memset(&f, 0, sizeof(f));
+	f.uid = copy;
+	twalk_r(w->rows, collect, &f);
+	for (i = 0; i < f.n; i++) {
+		tdelete(f.v[i], &w->rows, row_cmp);
+		qev_unref(f.v[i]->q);
+		free(f.v[i]);
+	}
+	free(f.v);
+	free(copy);
+}
+
+static void
+row_free(void *p)
+{
+	struct row	*r = p;
+
+	qev_unref(r->q);
+	free(r);
+}
+
+/*
+ * After a commit: the rows written are as their latest snapshots say;
+ * the rows of sessions that ended are forgotten.
+ */
+static void
+rows_commit(struct writer *w)
+{
+	struct cache	*c = &w->cache;
+	struct ent	*e;
+	struct row	*r;
+	size_t		 i;
+
+	for (i = 0; i < c->cap; i++) {
+		e = &c->v[i];
+		if (e->uid == NULL || !e->written)
+			continue;
+		if ((r = row_find(w, e->uid, e->key)) == NULL) {
+			r = xcalloc(1, sizeof(*r));
+			r->uid = e->latest->s.uid;
+			r->key = e->key != NULL ? e->latest->p.key : NULL;
+			if (tsearch(r, &w->rows, row_cmp) == NULL)
+				fatal("tsearch");
+		}
+		/* The same strings, now in the kept snapshot. */
+		e->latest->refs++;
+		qev_unref(r->q);
+		r->q = e->latest;
+		r->uid = r->q->s.uid;
+		r->key = e->key != NULL ? r->q->p.key : NULL;
+		r->id = e->id;
+	}
+	for (i = 0; i < w->count; i++)
+		if (queue_at(w, i)->ev.type == EVENT_SESSION_END)
+			rows_forget(w, queue_at(w, i)->s.uid);
+}
+
+/*
  * Writing
  */
 
@@ -558,8 +758,9 @@ bind_failed(struct db *db, sqlite3_stmt *st)
 }
 
 static int
-write_session(struct db *db, const struct session_rec *s, int64_t *id)
+write_session(struct writer *w, const struct session_rec *s, int64_t *id)
 {
+	struct db	*db = w->db;
 	sqlite3_stmt	*st;
 	int		 rc = 0;
 
@@ -589,15 +790,17 @@ write_session(struct db *db, const struct session_rec *s, int64_t *id)
 		rc |= sqlite3_bind_null(st, 18);
 		rc |= sqlite3_bind_null(st, 19);
 	}
+	rc |= bind_str(st, 20, w->stamp);
 	if (rc != SQLITE_OK)
 		return bind_failed(db, st);
 	return step_id(db, st, id);
 }
 
 static int
-write_participant(struct db *db, const struct qev *e, int64_t sid,
+write_participant(struct writer *w, const struct qev *e, int64_t sid,
     int64_t *id)
 {
+	struct db			*db = w->db;
 	const struct participant_rec	*p = &e->p;
 	sqlite3_stmt			*st;
 	char				*issues;
@@ -640,6 +843,7 @@ write_participant(struct db *db, const struct qev *e, int64_t sid,
 	rc |= sqlite3_bind_text(st, 28, issues, -1, free);
 	rc |= sqlite3_bind_int(st, 29, p->is_moderator != 0);
 	rc |= bind_str(st, 30, p->present ? "present" : "left");
+	rc |= bind_str(st, 31, w->stamp);
 	if (rc != SQLITE_OK)
 		return bind_failed(db, st);
 	return step_id(db, st, id);
@@ -742,93 +946,100 @@ has_participant(const struct qev *e)
 }
 
 /*
- * One attempt at writing the queue in one transaction.  On failure,
- * returns -1 with *what naming the step and *bad the queue position of
- * the event whose row failed (or -1: BEGIN, COMMIT); the transaction is
- * still open and the caller rolls it back.
+ * One attempt at writing the queue in one transaction, in three passes
+ * so that every row is written once per batch:
+ *   1. each session row with its latest snapshot (an appointment's
+ *      snapshots, which carry what room snapshots leave NULL, in order);
+ *   2. each participant row with its latest snapshot;
+ *   3. the event rows and their side effects, in queue order.
+ * On failure, returns -1 with *what naming the step and *bad the queue
+ * position of the event whose row failed (or -1: BEGIN, COMMIT); the
+ * transaction is still open and the caller rolls it back.
  */
 static int
 flush_once(struct writer *w, const char **what, long *bad)
 {
 	struct cache	*c = &w->cache;
 	struct ent	*se, *pe;
+	struct row	*r;
 	struct qev	*e;
 	size_t		 i;
-	int64_t		 id, sid;
+	int64_t		 id;
 
 	*bad = -1;
 	*what = "BEGIN";
 	cache_clear(c);
+	event_iso8601(w->now, w->stamp, sizeof(w->stamp));
 	if (db_exec(w->db, sql_begin) == -1)
 		return -1;
+	/* Which rows the batch touches, and their latest snapshots. */
+	for (i = 0; i < w->count; i++) {
+		e = queue_at(w, i);
+		if ((se = cache_get(c, e->s.uid, NULL)) == NULL)
+			se = cache_add(c, e->s.uid, NULL);
+		se->latest = e;
+		se->pos = i;
+		se->rollup |= event_type_is_rollup(e->ev.type);
+		if (has_participant(e)) {
+			if ((pe = cache_get(c, e->s.uid, e->p.key)) == NULL)
+				pe = cache_add(c, e->s.uid, e->p.key);
+			pe->latest = e;
+			pe->pos = i;
+			pe->rollup |= event_type_is_rollup(e->ev.type);
+		}
+	}
+	*what = "writing the session row";
+	for (i = 0; i < w->count; i++) {
+		e = queue_at(w, i);
+		se = cache_get(c, e->s.uid, NULL);
+		if (se->latest != e && !e->s.appt_figures)
+			continue;
+		/* Nothing but durations changed, and no rollup asks for them. */
+		if (!e->s.appt_figures && !se->rollup &&
+		    (r = row_find(w, e->s.uid, NULL)) != NULL &&
+		    same_session(&r->q->s, &e->s)) {
+			se->id = r->id;
+			continue;
+		}
+		*bad = (long)i;
+		if (write_session(w, &e->s, &id) == -1)
+			return -1;
+		se->id = id;
+		se->written = 1;
+	}
+	/* In the order they first appear: new rows get ids in that order. */
+	*what = "writing the participant row";
+	for (i = 0; i < w->count; i++) {
+		e = queue_at(w, i);
+		if (!has_participant(e) ||
+		    (pe = cache_get(c, e->s.uid, e->p.key))->id != 0)
+			continue;
+		pe->sid = cache_get(c, e->s.uid, NULL)->id;
+		if (!pe->rollup &&
+		    (r = row_find(w, e->s.uid, e->p.key)) != NULL &&
+		    same_participant(&r->q->p, &pe->latest->p)) {
+			pe->id = r->id;
+			continue;
+		}
+		*bad = (long)pe->pos;
+		if (write_participant(w, pe->latest, pe->sid, &pe->id) == -1)
+			return -1;
+		pe->written = 1;
+	}
 	for (i = 0; i < w->count; i++) {
 		e = queue_at(w, i);
 		*bad = (long)i;
-		if ((se = cache_get(c, e->s.uid, NULL)) == NULL) {
-			*what = "writing the session row";
-			if (write_session(w->db, &e->s, &id) == -1)
-				return -1;
-			se = cache_add(c, e->s.uid, NULL);
-			se->id = id;
-		} else if (e->s.appt_figures) {
-			/*
-			 * An appointment's snapshot carries what room
-			 * snapshots leave NULL (status, reason, figures):
-			 * written in order, never collapsed away.
-			 */
-			*what = "writing the session row";
-			if (write_session(w->db, &e->s, &id) == -1)
-				return -1;
-			se->latest = e;
-			se->dirty = 0;
-		} else {
-			se->latest = e;
-			se->pos = i;
-			se->dirty = 1;
-		}
-		sid = se->id;	/* cache_add() below may move se */
-		id = 0;
-		if (has_participant(e)) {
-			if ((pe = cache_get(c, e->s.uid, e->p.key)) == NULL) {
-				*what = "writing the participant row";
-				if (write_participant(w->db, e, sid, &id) == -1)
-					return -1;
-				pe = cache_add(c, e->s.uid, e->p.key);
-				pe->id = id;
-				pe->sid = sid;
-			} else {
-				pe->latest = e;
-				pe->pos = i;
-				pe->dirty = 1;
-			}
-			id = pe->id;
-		}
+		se = cache_get(c, e->s.uid, NULL);
+		pe = has_participant(e) ? cache_get(c, e->s.uid, e->p.key) :
+		    NULL;
+		id = pe != NULL ? pe->id : 0;
 		if (!event_type_is_rollup(e->ev.type)) {
 			*what = "inserting the event row";
-			if (write_event(w->db, e, sid, id) == -1)
+			if (write_event(w->db, e, se->id, id) == -1)
 				return -1;
 		}
 		*what = "applying the appointment event";
-		if (write_side_effect(w->db, e, sid, id) == -1)
-			return -1;
-	}
-	/* The latest snapshots, sessions first. */
-	for (i = 0; i < c->cap; i++) {
-		se = &c->v[i];
-		if (se->uid == NULL || se->key != NULL || !se->dirty)
-			continue;
-		*bad = (long)se->pos;
-		*what = "updating the session row";
-		if (write_session(w->db, &se->latest->s, &id) == -1)
-			return -1;
-	}
-	for (i = 0; i < c->cap; i++) {
-		pe = &c->v[i];
-		if (pe->uid == NULL || pe->key == NULL || !pe->dirty)
-			continue;
-		*bad = (long)pe->pos;
-		*what = "updating the participant row";
-		if (write_participant(w->db, pe->latest, pe->sid, &id) == -1)
+		if (write_side_effect(w->db, e, se->id, id) == -1)
 			return -1;
 	}
 	*bad = -1;
@@ -918,6 +1129,7 @@ writer_flush(struct writer *w)
 			    "not", db_path(w->db),
 			    (unsigned long long)w->dropped_failing);
 	}
+	rows_commit(w);
 	w->failing = 0;
 	w->fail_code = 0;
 	w->backoff_ms = 0;
@@ -938,6 +1150,15 @@ writer_new(struct db *db, int flush_ms, int flush_count)
 	struct writer	*w;
 
 	w = xcalloc(1, sizeof(*w));
+	/*
+	 * Every id the writer binds comes from an upsert in the same
+	 * IMMEDIATE transaction, so the foreign keys always hold; checking
+	 * them costs two index probes per event row.  The setting is per
+	 * connection: readers and the CLI keep theirs on.
+	 */
+	if (db_exec(db, "PRAGMA foreign_keys = OFF") == -1)
+		log_warnx("%s: PRAGMA foreign_keys = OFF: %s", db_path(db),
+		    db_errmsg(db));
 	w->db = db;
 	w->flush_ms = flush_ms < 1 ? 1 : flush_ms;
 	w->flush_count = flush_count < 1 ? 1 : (size_t)flush_count;
@@ -967,6 +1188,7 @@ writer_free(struct writer *w)
 		queue_drop_oldest(w);
 	free(w->q);
 	free(w->cache.v);
+	tdestroy(w->rows, row_free);
 	free(w);
 }
 

@@ -521,6 +521,66 @@ test_writer_roundtrip(void **state)
 	db_close(db);
 }
 
+/*
+ * Across batches a row is written only when it would change: a mute
+ * leaves the participant's row alone (its time present is a rollup's
+ * job), a rollup writes it, and the event rows still point at it.
+ */
+static void
+test_writer_skips_unchanged_rows(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	struct writer		*w;
+	struct db		*db;
+	int64_t			 pid;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	session_init(&s, "room@muc/9", T0);
+	participant_init(&p, "sid:A", "alice", T0);
+	p.duration_s = 1;
+	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	pid = q_int(db, "SELECT id FROM teleconference_participant_sessions");
+
+	p.duration_s = 30;
+	s.duration_s = 30;
+	emit(w, EVENT_AUDIO_MUTE, T0 + 30000, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(q_int(db, "SELECT session_duration_seconds FROM "
+	    "teleconference_participant_sessions"), 1);
+	assert_int_equal(q_int(db, "SELECT participant_session_id FROM "
+	    "teleconference_events WHERE event_type = 'audio_mute'"), pid);
+
+	/* A change the row holds is written at once. */
+	p.microphone_enabled = 1;
+	emit(w, EVENT_AUDIO_UNMUTE, T0 + 31000, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(q_int(db, "SELECT microphone_enabled FROM "
+	    "teleconference_participant_sessions"), 1);
+
+	/* The rollup writes the durations. */
+	p.duration_s = 40;
+	emit(w, EVENT_ROLLUP, T0 + 40000, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(q_int(db, "SELECT session_duration_seconds FROM "
+	    "teleconference_participant_sessions"), 40);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+	    "teleconference_participant_sessions"), 1);
+
+	/* The end forgets the rows; nothing else changes. */
+	s.end_ms = T0 + 50000;
+	s.end_reason = "focus_left";
+	emit(w, EVENT_SESSION_END, T0 + 50000, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_string_equal(q_text(db, "SELECT end_reason FROM "
+	    "teleconferencesessions"), "focus_left");
+	writer_free(w);
+	db_close(db);
+}
+
 /* The writer copies: the caller's strings may change after emit(). */
 static void
 test_writer_deep_copy(void **state)
@@ -1857,6 +1917,7 @@ main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_writer_roundtrip),
 		cmocka_unit_test(test_writer_deep_copy),
+		cmocka_unit_test(test_writer_skips_unchanged_rows),
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_rollup_collapse),
 		cmocka_unit_test(test_writer_many),
