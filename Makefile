@@ -16,8 +16,11 @@ DESTDIR ?=
 
 WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
-PCS = libstrophe sqlite3 inih jansson libical libcrypto libsystemd
-PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) 2>/dev/null)
+PCS = libstrophe sqlite3 inih jansson libcrypto
+# Headers only: schedule_import.c opens libical when a calendar is read,
+# status.c libsystemd when systemd asks for notifications.
+PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) libical libsystemd \
+	2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 

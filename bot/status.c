@@ -10,9 +10,12 @@
  *
  * Under systemd (Type=notify) the daemon says READY=1 once it is logged
  * in and its rooms were tried, pings the watchdog from the event loop,
- * and says STOPPING=1 when it leaves its rooms.  Outside systemd these
- * calls do nothing.
+ * and says STOPPING=1 when it leaves its rooms.  libsystemd is opened
+ * only when the service manager asked for notifications ($NOTIFY_SOCKET):
+ * outside systemd these calls do nothing and cost nothing (linked, it
+ * brings its own libraries into every process).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -115,20 +118,39 @@ status_remove(const char *path)
 		log_warn("%s", path);
 }
 
+static void
+notify(const char *state)
+{
+	static __typeof__(sd_notify)	*fn;
+	static int			 tried;
+	void				*lib;
+
+	if (!tried) {
+		tried = 1;
+		if (getenv("NOTIFY_SOCKET") == NULL)
+			return;
+		if ((lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL)) ==
+		    NULL || (*(void **)&fn = dlsym(lib, "sd_notify")) == NULL)
+			log_warnx("systemd notifications off: %s", dlerror());
+	}
+	if (fn != NULL)
+		fn(0, state);
+}
+
 void
 status_ready(void)
 {
-	sd_notify(0, "READY=1\nSTATUS=observing");
+	notify("READY=1\nSTATUS=observing");
 }
 
 void
 status_watchdog(void)
 {
-	sd_notify(0, "WATCHDOG=1");
+	notify("WATCHDOG=1");
 }
 
 void
 status_stopping(void)
 {
-	sd_notify(0, "STOPPING=1");
+	notify("STOPPING=1");
 }

@@ -681,7 +681,20 @@ rows_commit(struct writer *w)
 		e = &c->v[i];
 		if (e->uid == NULL || !e->written)
 			continue;
-		if ((r = row_find(w, e->uid, e->key)) == NULL) {
+		r = row_find(w, e->uid, e->key);
+		/*
+		 * Someone who left is written when they come back: keeping
+		 * the snapshot of everyone who ever left would grow with the
+		 * meeting's history.
+		 */
+		if (e->key != NULL && !e->latest->p.present) {
+			if (r != NULL) {
+				tdelete(r, &w->rows, row_cmp);
+				row_free(r);
+			}
+			continue;
+		}
+		if (r == NULL) {
 			r = xcalloc(1, sizeof(*r));
 			r->uid = e->latest->s.uid;
 			r->key = e->key != NULL ? e->latest->p.key : NULL;

@@ -72,7 +72,7 @@ test_defaults_and_derived(void **state)
 	assert_string_equal(c.focus_nick, "focus");
 	assert_int_equal(c.leave_grace_s, 10);
 	assert_int_equal(c.flush_ms, 200);
-	assert_int_equal(c.flush_count, 2000);
+	assert_int_equal(c.flush_count, 1000);
 	assert_string_equal(c.role_field, "group");
 	assert_string_equal(c.ip_mode, "hash");
 	assert_string_equal(c.database, "/var/lib/teletrack/teletrack.db");

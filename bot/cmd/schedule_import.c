@@ -14,6 +14,7 @@
  * SCHEDULE_IMPORT_MAX bytes are refused rather than stored.
  */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +30,74 @@
 #include "schedule_import.h"
 #include "text.h"
 #include "xmalloc.h"
+
+/*
+ * libical is opened when a calendar is read, not linked: it brings ICU
+ * and libstdc++ (3 MB resident) into every process that links it, the
+ * daemon included, which never reads a calendar.  Each function it needs
+ * is looked up once; the prototypes stay libical's (__typeof__).
+ */
+#define ICAL_FUNCS(X) \
+	X(icalcomponent_free) \
+	X(icalcomponent_get_first_component) \
+	X(icalcomponent_get_first_property) \
+	X(icalcomponent_get_location) \
+	X(icalcomponent_get_next_component) \
+	X(icalcomponent_get_next_property) \
+	X(icalcomponent_get_status) \
+	X(icalcomponent_get_uid) \
+	X(icalcomponent_isa) \
+	X(icaldurationtype_as_int) \
+	X(icaldurationtype_is_bad_duration) \
+	X(icalerror_set_errors_are_fatal) \
+	X(icalparameter_get_cn) \
+	X(icalparameter_get_role) \
+	X(icalparameter_get_tzid) \
+	X(icalparameter_get_xname) \
+	X(icalparameter_get_xvalue) \
+	X(icalparser_parse_string) \
+	X(icalproperty_get_attendee) \
+	X(icalproperty_get_datetime_with_component) \
+	X(icalproperty_get_duration) \
+	X(icalproperty_get_first_parameter) \
+	X(icalproperty_get_next_parameter) \
+	X(icalproperty_get_url) \
+	X(icalproperty_get_x) \
+	X(icalproperty_get_x_name) \
+	X(icalproperty_get_xlicerror) \
+	X(icaltime_as_timet_with_zone) \
+	X(icaltime_is_null_time) \
+	X(icaltime_is_valid_time) \
+	X(icaltimezone_free_builtin_timezones)
+
+#define ICAL(f)		(*ical_##f)
+#define ICAL_PTR(f)	static __typeof__(f) *ical_##f;
+ICAL_FUNCS(ICAL_PTR)
+
+/* 0 with every function found, or -1 (why, in err). */
+static int
+ical_open(char *err, size_t errsz)
+{
+	static void	*lib;
+
+	if (lib != NULL)
+		return 0;
+	if ((lib = dlopen("libical.so.3", RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errsz, "iCalendar import needs libical "
+		    "(Debian package libical3): %s", dlerror());
+		return -1;
+	}
+#define ICAL_SYM(f)							\
+	if ((*(void **)&ical_##f = dlsym(lib, #f)) == NULL) {		\
+		snprintf(err, errsz, "libical: no %s", #f);		\
+		dlclose(lib);						\
+		lib = NULL;						\
+		return -1;						\
+	}
+	ICAL_FUNCS(ICAL_SYM)
+#undef ICAL_SYM
+	return 0;
+}
 
 #define CSV_FIELD_MAX	(64 * 1024)
 #define CSV_FIELDS_MAX	256	/* per record */
@@ -375,11 +444,11 @@ ics_lic_errors(struct schedule_batch *b, icalcomponent *comp, int line,
 	const char	*msg;
 	char		 esc[256];
 
-	for (p = icalcomponent_get_first_property(comp,
+	for (p = ICAL(icalcomponent_get_first_property)(comp,
 	    ICAL_XLICERROR_PROPERTY); p != NULL;
-	    p = icalcomponent_get_next_property(comp,
+	    p = ICAL(icalcomponent_get_next_property)(comp,
 	    ICAL_XLICERROR_PROPERTY)) {
-		msg = icalproperty_get_xlicerror(p);
+		msg = ICAL(icalproperty_get_xlicerror)(p);
 		schedule_batch_error(b, line, "%s%s", where,
 		    log_escape(esc, sizeof(esc), msg != NULL ? msg : "?"));
 	}
@@ -392,12 +461,12 @@ ics_x_property(icalcomponent *ev, const char *name)
 	icalproperty	*p;
 	const char	*x;
 
-	for (p = icalcomponent_get_first_property(ev, ICAL_X_PROPERTY);
-	    p != NULL; p = icalcomponent_get_next_property(ev,
+	for (p = ICAL(icalcomponent_get_first_property)(ev, ICAL_X_PROPERTY);
+	    p != NULL; p = ICAL(icalcomponent_get_next_property)(ev,
 	    ICAL_X_PROPERTY))
-		if ((x = icalproperty_get_x_name(p)) != NULL &&
+		if ((x = ICAL(icalproperty_get_x_name)(p)) != NULL &&
 		    strcasecmp(x, name) == 0)
-			return icalproperty_get_x(p);
+			return ICAL(icalproperty_get_x)(p);
 	return NULL;
 }
 
@@ -408,12 +477,12 @@ ics_x_param(icalproperty *p, const char *name)
 	icalparameter	*par;
 	const char	*x;
 
-	for (par = icalproperty_get_first_parameter(p, ICAL_X_PARAMETER);
-	    par != NULL; par = icalproperty_get_next_parameter(p,
+	for (par = ICAL(icalproperty_get_first_parameter)(p, ICAL_X_PARAMETER);
+	    par != NULL; par = ICAL(icalproperty_get_next_parameter)(p,
 	    ICAL_X_PARAMETER))
-		if ((x = icalparameter_get_xname(par)) != NULL &&
+		if ((x = ICAL(icalparameter_get_xname)(par)) != NULL &&
 		    strcasecmp(x, name) == 0)
-			return icalparameter_get_xvalue(par);
+			return ICAL(icalparameter_get_xvalue)(par);
 	return NULL;
 }
 
@@ -488,8 +557,8 @@ ics_time(icalproperty *p, icalcomponent *ev, const char *what,
 	icalparameter		*tzid;
 	char			 esc[64];
 
-	tt = icalproperty_get_datetime_with_component(p, ev);
-	if (icaltime_is_null_time(tt) || !icaltime_is_valid_time(tt)) {
+	tt = ICAL(icalproperty_get_datetime_with_component)(p, ev);
+	if (ICAL(icaltime_is_null_time)(tt) || !ICAL(icaltime_is_valid_time)(tt)) {
 		snprintf(err, errsz, "%s: not a date-time", what);
 		return -1;
 	}
@@ -498,15 +567,15 @@ ics_time(icalproperty *p, icalcomponent *ev, const char *what,
 		    "event has no start)", what);
 		return -1;
 	}
-	tzid = icalproperty_get_first_parameter(p, ICAL_TZID_PARAMETER);
+	tzid = ICAL(icalproperty_get_first_parameter)(p, ICAL_TZID_PARAMETER);
 	if (tzid != NULL && tt.zone == NULL) {
 		snprintf(err, errsz, "%s: unknown TZID %s (no VTIMEZONE for "
 		    "it in the file)", what, log_escape(esc, sizeof(esc),
-		    icalparameter_get_tzid(tzid)));
+		    ICAL(icalparameter_get_tzid)(tzid)));
 		return -1;
 	}
 	/* The zone argument is tt's own zone: convert from it to UTC. */
-	*t = (int64_t)icaltime_as_timet_with_zone(tt, tt.zone);
+	*t = (int64_t)ICAL(icaltime_as_timet_with_zone)(tt, tt.zone);
 	return 0;
 }
 
@@ -519,7 +588,7 @@ ics_attendee(struct schedule_batch *b, struct schedule_appt *a,
 	icalparameter	*par;
 	const char	*id, *role, *name = NULL, *v;
 
-	v = icalproperty_get_attendee(p);
+	v = ICAL(icalproperty_get_attendee)(p);
 	if ((id = ics_x_param(p, "X-TELETRACK-ID")) == NULL) {
 		if (v == NULL) {
 			schedule_batch_error(b, line, "VEVENT %d: an ATTENDEE "
@@ -528,13 +597,13 @@ ics_attendee(struct schedule_batch *b, struct schedule_appt *a,
 		}
 		id = strncasecmp(v, "mailto:", 7) == 0 ? v + 7 : v;
 	}
-	if ((par = icalproperty_get_first_parameter(p, ICAL_CN_PARAMETER)) !=
+	if ((par = ICAL(icalproperty_get_first_parameter)(p, ICAL_CN_PARAMETER)) !=
 	    NULL)
-		name = icalparameter_get_cn(par);
+		name = ICAL(icalparameter_get_cn)(par);
 	if ((role = ics_x_param(p, "X-TELETRACK-ROLE")) == NULL) {
-		par = icalproperty_get_first_parameter(p, ICAL_ROLE_PARAMETER);
+		par = ICAL(icalproperty_get_first_parameter)(p, ICAL_ROLE_PARAMETER);
 		/* RFC 5545: ROLE defaults to REQ-PARTICIPANT. */
-		switch (par != NULL ? icalparameter_get_role(par) :
+		switch (par != NULL ? ICAL(icalparameter_get_role)(par) :
 		    ICAL_ROLE_REQPARTICIPANT) {
 		case ICAL_ROLE_CHAIR:
 			role = roles->caregiver;
@@ -573,14 +642,14 @@ ics_event(struct schedule_batch *b, icalcomponent *ev, int ev_n, int line,
 
 	snprintf(where, sizeof(where), "VEVENT %d: ", ev_n);
 	ics_lic_errors(b, ev, line, where);
-	if ((uid = icalcomponent_get_uid(ev)) == NULL || *uid == '\0') {
+	if ((uid = ICAL(icalcomponent_get_uid)(ev)) == NULL || *uid == '\0') {
 		schedule_batch_error(b, line, "%sno UID (the appointment id)",
 		    where);
 		return;
 	}
-	if (icalcomponent_get_first_property(ev, ICAL_RRULE_PROPERTY) !=
-	    NULL || icalcomponent_get_first_property(ev,
-	    ICAL_RDATE_PROPERTY) != NULL || icalcomponent_get_first_property(ev,
+	if (ICAL(icalcomponent_get_first_property)(ev, ICAL_RRULE_PROPERTY) !=
+	    NULL || ICAL(icalcomponent_get_first_property)(ev,
+	    ICAL_RDATE_PROPERTY) != NULL || ICAL(icalcomponent_get_first_property)(ev,
 	    ICAL_RECURRENCEID_PROPERTY) != NULL) {
 		/* Occurrences share the UID, and the UID is the booking. */
 		schedule_batch_error(b, line, "%srecurring events are not "
@@ -590,12 +659,12 @@ ics_event(struct schedule_batch *b, icalcomponent *ev, int ev_n, int line,
 	}
 	a = schedule_batch_add(b, line);
 	a->appt = xstrdup(uid);
-	if (icalcomponent_get_status(ev) == ICAL_STATUS_CANCELLED) {
+	if (ICAL(icalcomponent_get_status)(ev) == ICAL_STATUS_CANCELLED) {
 		a->cancel = 1;
 		return;
 	}
 
-	if ((p = icalcomponent_get_first_property(ev, ICAL_DTSTART_PROPERTY)) ==
+	if ((p = ICAL(icalcomponent_get_first_property)(ev, ICAL_DTSTART_PROPERTY)) ==
 	    NULL) {
 		schedule_batch_error(b, line, "%sno DTSTART", where);
 		ok = 0;
@@ -609,18 +678,18 @@ ics_event(struct schedule_batch *b, icalcomponent *ev, int ev_n, int line,
 	} else
 		a->start_ms = start * 1000;
 
-	pend = icalcomponent_get_first_property(ev, ICAL_DTEND_PROPERTY);
-	pdur = icalcomponent_get_first_property(ev, ICAL_DURATION_PROPERTY);
+	pend = ICAL(icalcomponent_get_first_property)(ev, ICAL_DTEND_PROPERTY);
+	pdur = ICAL(icalcomponent_get_first_property)(ev, ICAL_DURATION_PROPERTY);
 	if (pend != NULL && pdur != NULL)
 		schedule_batch_error(b, line, "%sboth DTEND and DURATION",
 		    where);
 	else if (pdur != NULL) {
-		dur = icalproperty_get_duration(pdur);
-		if (dur.is_neg || icaldurationtype_is_bad_duration(dur))
+		dur = ICAL(icalproperty_get_duration)(pdur);
+		if (dur.is_neg || ICAL(icaldurationtype_is_bad_duration)(dur))
 			schedule_batch_error(b, line, "%sDURATION: not a "
 			    "positive duration", where);
 		else {
-			a->minutes = icaldurationtype_as_int(dur) / 60.0;
+			a->minutes = ICAL(icaldurationtype_as_int)(dur) / 60.0;
 			a->has_minutes = 1;
 		}
 	} else if (pend != NULL && ok) {
@@ -633,20 +702,20 @@ ics_event(struct schedule_batch *b, icalcomponent *ev, int ev_n, int line,
 	}
 
 	/* Room: X-JITSI-ROOM, a meeting URL, else the plain LOCATION. */
-	loc = icalcomponent_get_location(ev);
+	loc = ICAL(icalcomponent_get_location)(ev);
 	if ((x = ics_x_property(ev, "X-JITSI-ROOM")) != NULL)
 		a->room = xstrdup(x);
 	else if (loc != NULL && url_room(loc, &a->room))
 		;
-	else if ((p = icalcomponent_get_first_property(ev,
-	    ICAL_URL_PROPERTY)) != NULL && (x = icalproperty_get_url(p)) !=
+	else if ((p = ICAL(icalcomponent_get_first_property)(ev,
+	    ICAL_URL_PROPERTY)) != NULL && (x = ICAL(icalproperty_get_url)(p)) !=
 	    NULL && url_room(x, &a->room))
 		;
 	else if (loc != NULL)
 		a->room = xstrdup(loc);
 
-	for (p = icalcomponent_get_first_property(ev, ICAL_ATTENDEE_PROPERTY);
-	    p != NULL; p = icalcomponent_get_next_property(ev,
+	for (p = ICAL(icalcomponent_get_first_property)(ev, ICAL_ATTENDEE_PROPERTY);
+	    p != NULL; p = ICAL(icalcomponent_get_next_property)(ev,
 	    ICAL_ATTENDEE_PROPERTY))
 		ics_attendee(b, a, p, roles, line, ev_n);
 }
@@ -660,14 +729,14 @@ ics_calendar(struct schedule_batch *b, icalcomponent *cal,
 	icalcomponent	*c;
 
 	ics_lic_errors(b, cal, 0, "");
-	for (c = icalcomponent_get_first_component(cal,
+	for (c = ICAL(icalcomponent_get_first_component)(cal,
 	    ICAL_VTIMEZONE_COMPONENT); c != NULL;
-	    c = icalcomponent_get_next_component(cal,
+	    c = ICAL(icalcomponent_get_next_component)(cal,
 	    ICAL_VTIMEZONE_COMPONENT))
 		ics_lic_errors(b, c, 0, "VTIMEZONE: ");
-	for (c = icalcomponent_get_first_component(cal,
+	for (c = ICAL(icalcomponent_get_first_component)(cal,
 	    ICAL_VEVENT_COMPONENT); c != NULL;
-	    c = icalcomponent_get_next_component(cal,
+	    c = ICAL(icalcomponent_get_next_component)(cal,
 	    ICAL_VEVENT_COMPONENT)) {
 		(*ev_n)++;
 		ics_event(b, c, *ev_n, (size_t)*ev_n <= nlines ?
@@ -684,27 +753,32 @@ schedule_import_ics(struct schedule_batch *b, const char *buf, size_t len,
 	int		*lines;
 	size_t		 nlines;
 	int		 ev_n = 0;
+	char		 err[512];
 
 	if (memchr(buf, '\0', len) != NULL) {
 		schedule_batch_error(b, 0, "contains NUL bytes: not a text "
 		    "file");
 		return;
 	}
+	if (ical_open(err, sizeof(err)) == -1) {
+		schedule_batch_error(b, 0, "%s", err);
+		return;
+	}
 	/* Some builds abort on the first error unless told otherwise. */
-	icalerror_set_errors_are_fatal(0);
+	ICAL(icalerror_set_errors_are_fatal)(0);
 	text = text_dupn(buf, len);
-	root = icalparser_parse_string(text);
+	root = ICAL(icalparser_parse_string)(text);
 	free(text);
 	lines = vevent_lines(buf, len, &nlines);
 	if (root == NULL)
 		schedule_batch_error(b, 0, "not an iCalendar file (no "
 		    "BEGIN:VCALENDAR ... END:VCALENDAR)");
-	else if (icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT)
+	else if (ICAL(icalcomponent_isa)(root) == ICAL_VCALENDAR_COMPONENT)
 		ics_calendar(b, root, lines, nlines, &ev_n, roles);
-	else if (icalcomponent_isa(root) == ICAL_XROOT_COMPONENT)
-		for (c = icalcomponent_get_first_component(root,
+	else if (ICAL(icalcomponent_isa)(root) == ICAL_XROOT_COMPONENT)
+		for (c = ICAL(icalcomponent_get_first_component)(root,
 		    ICAL_VCALENDAR_COMPONENT); c != NULL;
-		    c = icalcomponent_get_next_component(root,
+		    c = ICAL(icalcomponent_get_next_component)(root,
 		    ICAL_VCALENDAR_COMPONENT))
 			ics_calendar(b, c, lines, nlines, &ev_n, roles);
 	else
@@ -721,9 +795,9 @@ schedule_import_ics(struct schedule_batch *b, const char *buf, size_t len,
 		schedule_batch_error(b, 0, "(line numbers above may be off: "
 		    "the file has %zu BEGIN:VEVENT lines, %d events parsed)",
 		    nlines, ev_n);
-	icalcomponent_free(root);
+	ICAL(icalcomponent_free)(root);
 	/* Built-in zones are cached globally; free them with the run. */
-	icaltimezone_free_builtin_timezones();
+	ICAL(icaltimezone_free_builtin_timezones)();
 	free(lines);
 }
 
