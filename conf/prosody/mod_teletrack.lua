@@ -293,6 +293,26 @@ local function nick_of(occupant_jid)
 	return occupant_jid and select(3, jid.split(occupant_jid));
 end
 
+-- The nick under which real_jid (a full JID) is in room: its own
+-- occupant, else an occupant of the same account (a moderator acting from
+-- a second device or tab).
+local function nick_in(room, real_jid)
+	if not room or not real_jid then
+		return nil;
+	end
+	local occupant_jid = room:get_occupant_jid(real_jid);
+	if occupant_jid then
+		return nick_of(occupant_jid);
+	end
+	local bare = jid.bare(real_jid);
+	for _, o in room:each_occupant() do
+		if o.bare_jid == bare then
+			return nick_of(o.nick);
+		end
+	end
+	return nil;
+end
+
 local function ms(t)
 	return string.format("%d", math.floor(t * 1000));
 end
@@ -747,7 +767,7 @@ local function set_up_main(muc, host_module)
 			event = "admitted";
 			nick = nick_of(waiting.nick);
 			jid = invitee;
-			by = nick_of(actor and room:get_occupant_jid(actor));
+			by = nick_in(room, actor);
 		});
 	end, 10);
 end
@@ -797,13 +817,26 @@ local function set_up_lobby(muc, host_module)
 		return get_room(main_jid);
 	end
 
-	-- Moderators watching the lobby are in the meeting already.
+	-- Moderators watching the lobby (owners, in the meeting already,
+	-- maybe from another device) are not knocking.
 	local function in_meeting(main, real_jid)
-		if main:get_occupant_by_real_jid(real_jid) then
+		local bare = jid.bare(real_jid);
+		if main:get_affiliation(bare) == "owner" then
+			return true;
+		end
+		local function present(room)
+			for _, o in room:each_occupant() do
+				if o.bare_jid == bare then
+					return true;
+				end
+			end
+			return false;
+		end
+		if present(main) then
 			return true;
 		end
 		for _, b in each_breakout(main) do
-			if b:get_occupant_by_real_jid(real_jid) then
+			if present(b) then
 				return true;
 			end
 		end
@@ -860,7 +893,7 @@ local function set_up_lobby(muc, host_module)
 			event = "denied";
 			nick = nick_of(occupant.nick);
 			jid = lobby.teletrack_knocks[occupant.nick];
-			by = event.actor and nick_of(main:get_occupant_jid(event.actor));
+			by = nick_in(main, event.actor);
 		});
 	end);
 
@@ -965,34 +998,6 @@ local function census_wrap(event)
 	end
 end
 
-if module.host == main_host then
-	process_muc(muc_domain, set_up_main);
-	if breakout_domain then
-		process_muc(breakout_domain, set_up_breakout);
-		filters.add_filter_hook(filter_session);
-	end
-	if lobby_domain then
-		process_muc(lobby_domain, set_up_lobby);
-	end
-	local census_path = (module:get_option("http_paths", {}).muc_census or "/")
-	    :gsub("/*$", "") .. "/room-census";
-	module:hook_object_event(require "net.http.server",
-	    "GET " .. main_host .. census_path, census_wrap, 10);
-	module:log("info", "observing %s%s%s for %s (Jitsi util.lib %s)",
-	    muc_domain, lobby_domain and ", lobby " .. lobby_domain or "",
-	    breakout_domain and ", breakout " .. breakout_domain or "",
-	    tostring(observers), jitsi and "found" or "absent");
-end
-
-function module.unload()
-	for _, restore in ipairs(restorers) do
-		restore();
-	end
-	if breakout_domain then
-		filters.remove_filter_hook(filter_session);
-	end
-end
-
 -- --------------------------------------------------------------------
 -- The participants' side: what their sessions do on this host.
 -- --------------------------------------------------------------------
@@ -1016,6 +1021,32 @@ local function each_occupancy(full_jid, f)
 	end
 end
 
+-- A moderator ending the meeting for everyone (lib-jitsi-meet's
+-- <end_conference/> to Jitsi's end_conference component, which destroys
+-- the room with a fixed reason and no actor): remember who, for the
+-- room's destruction that follows.
+local function end_requested(event)
+	local stanza, session = event.stanza, event.origin;
+	local room;
+	if session and session.jitsi_web_query_room and jitsi and
+	    jitsi.get_room_by_name_and_subdomain then
+		room = jitsi.get_room_by_name_and_subdomain(
+		    session.jitsi_web_query_room, session.jitsi_web_query_prefix);
+	end
+	if not room then
+		each_occupancy(stanza.attr.from, function (r)
+			if not room and jid.host(r.jid) == muc_domain then
+				room = r;
+			end
+		end);
+	end
+	local occupant = room and room:get_occupant_by_real_jid(stanza.attr.from);
+	if occupant and occupant.role == "moderator" then
+		room.teletrack_ending = { nick = nick_of(occupant.nick),
+		    jid = stanza.attr.from, at = now() };
+	end
+end
+
 -- A client that becomes dominant speaker tells the speakerstats
 -- component (never the room).  pre-message/host fires on the sender's
 -- host whether or not that component exists.
@@ -1033,29 +1064,8 @@ module:hook("pre-message/host", function (event)
 		end
 		return;
 	end
-	-- A moderator ending the meeting for everyone (lib-jitsi-meet's
-	-- <end_conference/> to Jitsi's end_conference component): remember
-	-- who, for the room's destruction that follows.
 	if stanza:get_child("end_conference") then
-		local session = event.origin;
-		local room;
-		if session and session.jitsi_web_query_room and jitsi and
-		    jitsi.get_room_by_name_and_subdomain then
-			room = jitsi.get_room_by_name_and_subdomain(
-			    session.jitsi_web_query_room, session.jitsi_web_query_prefix);
-		end
-		if not room then
-			each_occupancy(stanza.attr.from, function (r)
-				if not room and jid.host(r.jid) == muc_domain then
-					room = r;
-				end
-			end);
-		end
-		local occupant = room and room:get_occupant_by_real_jid(stanza.attr.from);
-		if occupant and occupant.role == "moderator" then
-			room.teletrack_ending = { nick = nick_of(occupant.nick),
-			    jid = stanza.attr.from, at = now() };
-		end
+		end_requested(event);
 	end
 end, 10);
 
@@ -1078,3 +1088,45 @@ module:hook("smacks-hibernation-end", function (event)
 		    state = "restored", duration_ms = tostring(duration) });
 	end);
 end);
+
+-- --------------------------------------------------------------------
+-- Setting up: the MUC side once, by the main host's instance.
+-- --------------------------------------------------------------------
+if module.host == main_host then
+	process_muc(muc_domain, set_up_main);
+	if breakout_domain then
+		process_muc(breakout_domain, set_up_breakout);
+		filters.add_filter_hook(filter_session);
+	end
+	if lobby_domain then
+		process_muc(lobby_domain, set_up_lobby);
+	end
+	-- The request also reaches the end_conference component, from
+	-- participants of any VirtualHost.
+	process_host_module(module:get_option_string(
+	    "teletrack_end_conference_component", "endconference." .. main_host),
+	    function (host_module)
+		host_module:hook("message/host", function (event)
+			if event.stanza:get_child("end_conference") then
+				end_requested(event);
+			end
+		end, 10);
+	end);
+	local census_path = (module:get_option("http_paths", {}).muc_census or "/")
+	    :gsub("/*$", "") .. "/room-census";
+	module:hook_object_event(require "net.http.server",
+	    "GET " .. main_host .. census_path, census_wrap, 10);
+	module:log("info", "observing %s%s%s for %s (Jitsi util.lib %s)",
+	    muc_domain, lobby_domain and ", lobby " .. lobby_domain or "",
+	    breakout_domain and ", breakout " .. breakout_domain or "",
+	    tostring(observers), jitsi and "found" or "absent");
+end
+
+function module.unload()
+	for _, restore in ipairs(restorers) do
+		restore();
+	end
+	if breakout_domain then
+		filters.remove_filter_hook(filter_session);
+	end
+end
