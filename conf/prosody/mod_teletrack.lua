@@ -175,7 +175,7 @@ local function main_room_of(room)
 	if not muc then
 		return nil;
 	end
-	for r in muc.each_room() do
+	for r in muc.live_rooms() do
 		if r._data.breakout_rooms and r._data.breakout_rooms[room.jid] then
 			room.teletrack_main_jid = r.jid;
 			return r;

@@ -689,7 +689,8 @@ onoff(const char *v)
  *   kick A NICK                  muc#admin role none, must not fail
  *   knock A NICK                 join the lobby room named by A's last 407
  *   invite A ACTOR               mediated invite of ACTOR's full JID into
- *                                A's room (Lobby.approveAccess)
+ *                                A's room (Lobby.approveAccess); ACTOR may
+ *                                be seen:B:NICK, the JID B saw for NICK
  *   wait-invite A [MS]           A received an invite
  *   wait-kicked A [MS]           A was kicked (307) from its room
  *   wait-destroyed A [MS]        A's room was destroyed under it
@@ -949,12 +950,33 @@ ext_iq(struct actor *a, xmpp_stanza_t *iq)
 	return a->iq_type;
 }
 
-/* The bare or full JID an actor name or a literal JID stands for. */
+/*
+ * The bare or full JID an actor name, "seen:ACTOR:NICK" (the real JID
+ * ACTOR saw in NICK's presence) or a literal JID stands for.
+ */
 static void
 ext_jid(const char *who, int full, char *buf, size_t sz)
 {
-	const char	*j;
+	const char	*j, *colon;
 	int		 i;
+
+	if (strncmp(who, "seen:", 5) == 0 &&
+	    (colon = strchr(who + 5, ':')) != NULL) {
+		char			 name[64];
+		struct actor_ext	*e;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - who - 5),
+		    who + 5);
+		e = ext_of(actor(name, 0));
+		for (i = 0; i < e->njids; i++)
+			if (strcmp(e->nicks[i], colon + 1) == 0) {
+				snprintf(buf, sz, "%s", e->jids[i]);
+				if (!full && strchr(buf, '/') != NULL)
+					*strchr(buf, '/') = '\0';
+				return;
+			}
+		die("%s has not seen %s", name, colon + 1);
+	}
 
 	for (i = 0; i < nactors; i++)
 		if (strcmp(actors[i].name, who) == 0 && actors[i].conn != NULL &&
