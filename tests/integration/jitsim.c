@@ -701,6 +701,8 @@ onoff(const char *v)
  *   switch A NAME|main NICK      leave with status switch_room and join
  *                                the breakout room NAME (or the main room)
  *   end-conference A             <end_conference/> to endconference.DOMAIN
+ *   av-moderation A on|off MEDIA  <av_moderation enable mediaType/> to
+ *                                avmoderation.DOMAIN
  *   wait-text A WORD [MS]        a json-message or teletrack notification
  *                                A received contains WORD
  *   expect-text A WORD | expect-no-text A WORD
@@ -1241,6 +1243,12 @@ ext_command(struct actor *a, char **w, int n)
 		xmpp_stanza_release(p);
 		pump(100);
 		do_join(a, to, w[3], NULL);
+	} else if (strcmp(w[0], "av-moderation") == 0 && n >= 4) {
+		p = elem(NULL, "av_moderation", NULL, NULL);
+		xmpp_stanza_set_attribute(p, "enable", onoff(w[2]) ?
+		    "true" : "false");
+		xmpp_stanza_set_attribute(p, "mediaType", w[3]);
+		ext_component(a, "avmoderation", p);
 	} else if (strcmp(w[0], "end-conference") == 0)
 		ext_component(a, "endconference",
 		    elem(NULL, "end_conference", NULL, NULL));
