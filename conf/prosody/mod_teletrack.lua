@@ -18,6 +18,7 @@
 --   teletrack_lobby_component = "lobby.meet.jitsi"      -- default: lobby_muc
 --   teletrack_breakout_component = "breakout.meet.jitsi"
 --                                          -- default: breakout_rooms_muc
+--   teletrack_end_conference_component = "endconference.meet.jitsi"
 --   teletrack_notify_ip = true              -- false: never send IPs
 -- Where participants log in on several VirtualHosts (a guest domain),
 -- load it on each (or globally): dominant-speaker and stream-management
