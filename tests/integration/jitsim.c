@@ -22,6 +22,7 @@
  *   audio A on|off, video A on|off, share A on|off, hand A up|down
  *                                               change state (not sent)
  *   join A ROOM NICK                            join, wait for self-presence
+ *                                               (ROOM with '@': any MUC)
  *   join-fail A ROOM NICK CONDITION             join, expect that error
  *   send A                                      send the current presence
  *   chat A TEXT...     react A EMOJI            groupchat body / reaction
@@ -55,6 +56,7 @@
  *   spoof A NICK                                a private message to
  *                                               room/NICK that pretends to
  *                                               be a teletrack notification
+ *   (lobby, breakout rooms, end for all: see "Jitsi features" below)
  * Exit 0 when every line ran, 1 with a message on the first failure.
  */
 #include <errno.h>
@@ -70,6 +72,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <strophe.h>
 
 #define MAX_ACTORS	32
@@ -117,6 +120,10 @@ static int		 port;
 static int		 verbose;
 static int		 lineno;
 static unsigned		 idseq;
+
+static void	ext_attach(xmpp_conn_t *, struct actor *);
+static int	ext_command(struct actor *, char **, int);
+static void	ext_free(struct actor *);
 
 static void die(const char *, ...)
     __attribute__((format(printf, 1, 2), noreturn));
@@ -485,6 +492,7 @@ conn_cb(xmpp_conn_t *c, xmpp_conn_event_t ev, int err,
 		xmpp_handler_add(c, presence_cb, NULL, "presence", NULL, a);
 		xmpp_handler_add(c, iq_cb, NULL, "iq", NULL, a);
 		xmpp_handler_add(c, message_cb, NULL, "message", NULL, a);
+		ext_attach(c, a);
 		return;
 	}
 	a->online = 0;
@@ -567,7 +575,10 @@ do_join(struct actor *a, const char *room, const char *nick,
 
 	if (!a->online)
 		die("%s: not connected", a->name);
-	snprintf(jid, sizeof(jid), "%s@conference.%s", room, domain);
+	if (strchr(room, '@') != NULL)		/* a full room JID */
+		snprintf(jid, sizeof(jid), "%s", room);
+	else
+		snprintf(jid, sizeof(jid), "%s@conference.%s", room, domain);
 	set(&a->room, jid);
 	set(&a->nick, nick);
 	a->joined = 0;
@@ -661,6 +672,654 @@ onoff(const char *v)
 	if (v != NULL && (strcmp(v, "off") == 0 || strcmp(v, "down") == 0))
 		return 0;
 	die("expected on/off or up/down");
+}
+
+/*
+ * --- Jitsi features: lobby, breakout rooms, ending for all ------------------
+ *
+ * Commands that drive Jitsi's server modules the way lib-jitsi-meet does
+ * (mod_muc_lobby_rooms, mod_muc_breakout_rooms, mod_end_conference, or a
+ * test module reproducing them), and look at what comes back.  Their state
+ * lives in ext[], parallel to actors[], so the actor struct stays as is.
+ *
+ *   members-only A on|off        as ChatRoom.setMembersOnly: grant member
+ *                                to every occupant A has seen, then submit
+ *                                muc#roomconfig_membersonly
+ *   grant A ACTOR|JID AFF        muc#admin affiliation change, must succeed
+ *   kick A NICK                  muc#admin role none, must not fail
+ *   knock A NICK                 join the lobby room named by A's last 407
+ *   invite A ACTOR               mediated invite of ACTOR's full JID into
+ *                                A's room (Lobby.approveAccess); ACTOR may
+ *                                be seen:B:NICK, the JID B saw for NICK
+ *   wait-invite A [MS]           A received an invite
+ *   wait-kicked A [MS]           A was kicked (307) from its room
+ *   wait-destroyed A [MS]        A's room was destroyed under it
+ *   breakout-add A NAME          ask the breakout component for a room
+ *   breakout-remove A NAME       close a breakout room
+ *   wait-breakout A NAME [MS]    A knows breakout room NAME (update JSON)
+ *   join-breakout A NAME NICK    join breakout room NAME (as jicofo does)
+ *   switch A NAME|main NICK      leave with status switch_room and join
+ *                                the breakout room NAME (or the main room)
+ *   end-conference A             <end_conference/> to endconference.DOMAIN
+ *   av-moderation A on|off MEDIA  <av_moderation enable mediaType/> to
+ *                                avmoderation.DOMAIN
+ *   wait-text A WORD [MS]        a json-message or teletrack notification
+ *                                A received contains WORD
+ *   expect-text A WORD | expect-no-text A WORD
+ *   expect-status A NICK CODE    A saw status CODE on NICK's presence
+ *   expect-no-status A CODE      A never saw status CODE on any presence
+ *   record A FILE                append every stanza A receives to FILE
+ *   join-async A ROOM NICK       send the join, do not wait (a join held
+ *                                in a server queue); wait-joined A [MS]
+ *   learn A B                    A takes B's list of breakout rooms
+ *   expect-roominfo A VAR VALUE  the room's disco#info field
+ *                                muc#roominfo_VAR is VALUE
+ *                                ("-": absent or empty, "*": not empty)
+ */
+
+#define EXT_TEXTS	512
+
+struct actor_ext {
+	char	*jids[MAX_SEEN];	/* real JIDs of nicks[] */
+	char	*nicks[MAX_SEEN];
+	int	 njids;
+	char	*lobbyroom;		/* from the last 407 */
+	char	*main_room;		/* the room before the first switch */
+	char	*texts[EXT_TEXTS];	/* json-message bodies, notes */
+	int	 ntexts;
+	char	*bnames[MAX_SEEN];	/* breakout room names ... */
+	char	*bjids[MAX_SEEN];	/* ... and JIDs */
+	int	 nbreakout;
+	char	*codes[MAX_SEEN];	/* "nick code" seen */
+	int	 ncodes;
+	int	 invited, kicked, destroyed;
+	FILE	*record;
+	char	*info_var, *info_value;	/* expect-roominfo */
+	int	 info_done;
+};
+
+static struct actor_ext	 ext[MAX_ACTORS];
+
+static struct actor_ext *
+ext_of(struct actor *a)
+{
+	return &ext[a - actors];
+}
+
+static void
+ext_text(struct actor_ext *e, const char *s)
+{
+	if (e->ntexts < EXT_TEXTS)
+		e->texts[e->ntexts++] = sdup(s);
+}
+
+static void
+ext_breakout_json(struct actor_ext *e, const char *text)
+{
+	json_t		*root, *rooms, *r, *name, *jid;
+	const char	*key;
+	int		 i;
+
+	if ((root = json_loads(text, 0, NULL)) == NULL)
+		return;
+	if ((rooms = json_object_get(root, "rooms")) != NULL &&
+	    json_is_object(rooms)) {
+		for (i = 0; i < e->nbreakout; i++) {
+			free(e->bnames[i]);
+			free(e->bjids[i]);
+		}
+		e->nbreakout = 0;
+		json_object_foreach(rooms, key, r) {
+			name = json_object_get(r, "name");
+			jid = json_object_get(r, "jid");
+			if (!json_is_string(name) || !json_is_string(jid) ||
+			    json_object_get(r, "isMainRoom") != NULL ||
+			    e->nbreakout == MAX_SEEN)
+				continue;
+			e->bnames[e->nbreakout] = sdup(json_string_value(name));
+			e->bjids[e->nbreakout++] = sdup(json_string_value(jid));
+		}
+	}
+	json_decref(root);
+}
+
+static int
+ext_presence_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
+{
+	struct actor		*a = arg;
+	struct actor_ext	*e = ext_of(a);
+	const char		*from = xmpp_stanza_get_from(st);
+	const char		*type = xmpp_stanza_get_type(st);
+	const char		*slash, *code, *rj;
+	xmpp_stanza_t		*x, *s, *err, *lr;
+	char			 buf[512];
+	int			 self = 0;
+
+	(void)c;
+	if (from == NULL || (slash = strchr(from, '/')) == NULL)
+		return 1;
+	if (type != NULL && strcmp(type, "error") == 0) {
+		if ((err = xmpp_stanza_get_child_by_name(st, "error")) != NULL &&
+		    (lr = xmpp_stanza_get_child_by_name_and_ns(err, "lobbyroom",
+		    "http://jitsi.org/jitmeet")) != NULL) {
+			char	*t = xmpp_stanza_get_text(lr);
+
+			free(e->lobbyroom);
+			e->lobbyroom = sdup(t);
+			xmpp_free(ctx, t);
+		}
+		return 1;
+	}
+	if ((x = xmpp_stanza_get_child_by_name_and_ns(st, "x",
+	    "http://jabber.org/protocol/muc#user")) == NULL)
+		return 1;
+	for (s = xmpp_stanza_get_children(x); s != NULL;
+	    s = xmpp_stanza_get_next(s)) {
+		const char *name = xmpp_stanza_get_name(s);
+
+		if (name == NULL)
+			continue;
+		if (strcmp(name, "status") == 0 &&
+		    (code = xmpp_stanza_get_attribute(s, "code")) != NULL) {
+			if (strcmp(code, "110") == 0)
+				self = 1;
+			snprintf(buf, sizeof(buf), "%s %s", slash + 1, code);
+			add(e->codes, &e->ncodes, buf);
+		}
+		if (strcmp(name, "item") == 0 &&
+		    (rj = xmpp_stanza_get_attribute(s, "jid")) != NULL &&
+		    !has(e->nicks, e->njids, slash + 1) && e->njids < MAX_SEEN) {
+			e->nicks[e->njids] = sdup(slash + 1);
+			e->jids[e->njids++] = sdup(rj);
+		}
+		if (strcmp(name, "destroy") == 0 && type != NULL)
+			e->destroyed = 1;
+	}
+	if (self && type != NULL && strcmp(type, "unavailable") == 0) {
+		for (s = xmpp_stanza_get_children(x); s != NULL;
+		    s = xmpp_stanza_get_next(s))
+			if (xmpp_stanza_get_attribute(s, "code") != NULL &&
+			    strcmp(xmpp_stanza_get_attribute(s, "code"),
+			    "307") == 0)
+				e->kicked = 1;
+	}
+	return 1;
+}
+
+static int
+ext_message_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
+{
+	struct actor		*a = arg;
+	struct actor_ext	*e = ext_of(a);
+	xmpp_stanza_t		*ch, *x;
+	const char		*ns;
+	char			*t;
+	size_t			 n;
+
+	(void)c;
+	for (ch = xmpp_stanza_get_children(st); ch != NULL;
+	    ch = xmpp_stanza_get_next(ch)) {
+		if (!xmpp_stanza_is_tag(ch))
+			continue;
+		ns = xmpp_stanza_get_ns(ch);
+		if (strcmp(xmpp_stanza_get_name(ch), "json-message") == 0) {
+			if ((t = xmpp_stanza_get_text(ch)) == NULL)
+				continue;
+			ext_text(e, t);
+			if (strstr(t, "\"breakout_rooms\"") != NULL &&
+			    strstr(t, "breakout-rooms/update") != NULL)
+				ext_breakout_json(e, t);
+			xmpp_free(ctx, t);
+		} else if (ns != NULL && strcmp(ns, "urn:teletrack:1") == 0 &&
+		    xmpp_stanza_to_text(ch, &t, &n) == 0) {
+			ext_text(e, t);
+			xmpp_free(ctx, t);
+		}
+	}
+	if ((x = xmpp_stanza_get_child_by_name_and_ns(st, "x",
+	    "http://jabber.org/protocol/muc#user")) != NULL &&
+	    xmpp_stanza_get_child_by_name(x, "invite") != NULL)
+		e->invited = 1;
+	return 1;
+}
+
+static int
+ext_record_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
+{
+	struct actor_ext	*e = ext_of(arg);
+	char			*t;
+	size_t			 n;
+
+	(void)c;
+	if (e->record != NULL && xmpp_stanza_to_text(st, &t, &n) == 0) {
+		fprintf(e->record, "%lld %s\n", (long long)now_ms(), t);
+		fflush(e->record);
+		xmpp_free(ctx, t);
+	}
+	return 1;
+}
+
+static void
+ext_attach(xmpp_conn_t *c, struct actor *a)
+{
+	xmpp_handler_add(c, ext_presence_cb, NULL, "presence", NULL, a);
+	xmpp_handler_add(c, ext_message_cb, NULL, "message", NULL, a);
+	xmpp_handler_add(c, ext_record_cb, NULL, NULL, NULL, a);
+}
+
+static void
+ext_free(struct actor *a)
+{
+	struct actor_ext	*e = ext_of(a);
+	int			 i;
+
+	for (i = 0; i < e->njids; i++) {
+		free(e->jids[i]);
+		free(e->nicks[i]);
+	}
+	for (i = 0; i < e->ntexts; i++)
+		free(e->texts[i]);
+	for (i = 0; i < e->nbreakout; i++) {
+		free(e->bnames[i]);
+		free(e->bjids[i]);
+	}
+	for (i = 0; i < e->ncodes; i++)
+		free(e->codes[i]);
+	free(e->lobbyroom);
+	free(e->main_room);
+	free(e->info_var);
+	free(e->info_value);
+	if (e->record != NULL)
+		fclose(e->record);
+}
+
+/* Send iq, wait for its answer; returns "result", "error" or NULL. */
+static const char *
+ext_iq(struct actor *a, xmpp_stanza_t *iq)
+{
+	char	 id[32];
+	int64_t	 end;
+
+	snprintf(id, sizeof(id), "jitsim-ext-%u", ++idseq);
+	xmpp_stanza_set_id(iq, id);
+	set(&a->iq_id, id);
+	set(&a->iq_type, NULL);
+	xmpp_send(a->conn, iq);
+	xmpp_stanza_release(iq);
+	end = now_ms() + WAIT_MS;
+	while (a->iq_type == NULL && now_ms() < end)
+		xmpp_run_once(ctx, 20);
+	return a->iq_type;
+}
+
+/*
+ * The bare or full JID an actor name, "seen:ACTOR:NICK" (the real JID
+ * ACTOR saw in NICK's presence) or a literal JID stands for.
+ */
+static void
+ext_jid(const char *who, int full, char *buf, size_t sz)
+{
+	const char	*j, *colon;
+	int		 i;
+
+	if (strncmp(who, "seen:", 5) == 0 &&
+	    (colon = strchr(who + 5, ':')) != NULL) {
+		char			 name[64];
+		struct actor_ext	*e;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(colon - who - 5),
+		    who + 5);
+		e = ext_of(actor(name, 0));
+		for (i = 0; i < e->njids; i++)
+			if (strcmp(e->nicks[i], colon + 1) == 0) {
+				snprintf(buf, sz, "%s", e->jids[i]);
+				if (!full && strchr(buf, '/') != NULL)
+					*strchr(buf, '/') = '\0';
+				return;
+			}
+		die("%s has not seen %s", name, colon + 1);
+	}
+
+	for (i = 0; i < nactors; i++)
+		if (strcmp(actors[i].name, who) == 0 && actors[i].conn != NULL &&
+		    (j = xmpp_conn_get_bound_jid(actors[i].conn)) != NULL) {
+			snprintf(buf, sz, "%s", j);
+			if (!full && strchr(buf, '/') != NULL)
+				*strchr(buf, '/') = '\0';
+			return;
+		}
+	snprintf(buf, sz, "%s", who);
+}
+
+/*
+ * A muc#admin set that must not fail.  An unanswered one passes when
+ * quiet_ok: Jitsi's lobby module filters every IQ result the lobby
+ * component sends to clients, kicks included.
+ */
+static void
+ext_admin(struct actor *a, const char *attr1, const char *v1,
+    const char *attr2, const char *v2, int quiet_ok)
+{
+	xmpp_stanza_t	*iq, *q, *item;
+	const char	*r;
+
+	iq = xmpp_iq_new(ctx, "set", "x");
+	xmpp_stanza_set_to(iq, a->room);
+	q = elem(iq, "query", "http://jabber.org/protocol/muc#admin", NULL);
+	item = elem(q, "item", NULL, NULL);
+	xmpp_stanza_set_attribute(item, attr1, v1);
+	xmpp_stanza_set_attribute(item, attr2, v2);
+	if (((r = ext_iq(a, iq)) == NULL && !quiet_ok) ||
+	    (r != NULL && strcmp(r, "result") != 0))
+		die("%s: muc#admin %s=%s %s=%s: %s", a->name, attr1, v1, attr2,
+		    v2, r != NULL ? r : "no answer");
+}
+
+static void
+ext_members_only(struct actor *a, int on)
+{
+	struct actor_ext	*e = ext_of(a);
+	xmpp_stanza_t		*iq, *q, *item, *x, *f;
+	const char		*r;
+	char			 bare[512];
+	int			 i, items = 0;
+
+	if (on) {
+		/* The occupants this client can see: focus and hidden ones
+		 * are not among them. */
+		iq = xmpp_iq_new(ctx, "set", "x");
+		xmpp_stanza_set_to(iq, a->room);
+		q = elem(iq, "query", "http://jabber.org/protocol/muc#admin",
+		    NULL);
+		for (i = 0; i < e->njids; i++) {
+			if (!has(a->seen, a->nseen, e->nicks[i]) ||
+			    strcmp(e->nicks[i], "focus") == 0 ||
+			    strcmp(e->nicks[i], a->nick) == 0)
+				continue;
+			snprintf(bare, sizeof(bare), "%s", e->jids[i]);
+			if (strchr(bare, '/') != NULL)
+				*strchr(bare, '/') = '\0';
+			item = elem(q, "item", NULL, NULL);
+			xmpp_stanza_set_attribute(item, "affiliation", "member");
+			xmpp_stanza_set_attribute(item, "jid", bare);
+			items++;
+		}
+		if (items > 0)
+			(void)ext_iq(a, iq);
+		else
+			xmpp_stanza_release(iq);
+	}
+	iq = xmpp_iq_new(ctx, "set", "x");
+	xmpp_stanza_set_to(iq, a->room);
+	q = elem(iq, "query", "http://jabber.org/protocol/muc#owner", NULL);
+	x = elem(q, "x", "jabber:x:data", NULL);
+	xmpp_stanza_set_type(x, "submit");
+	f = elem(x, "field", NULL, NULL);
+	xmpp_stanza_set_attribute(f, "var", "FORM_TYPE");
+	elem(f, "value", NULL, "http://jabber.org/protocol/muc#roomconfig");
+	f = elem(x, "field", NULL, NULL);
+	xmpp_stanza_set_attribute(f, "var", "muc#roomconfig_membersonly");
+	elem(f, "value", NULL, on ? "true" : "false");
+	if ((r = ext_iq(a, iq)) == NULL || strcmp(r, "result") != 0)
+		die("%s: members-only %s: %s", a->name, on ? "on" : "off",
+		    r != NULL ? r : "no answer");
+}
+
+static void
+ext_component(struct actor *a, const char *component, xmpp_stanza_t *payload)
+{
+	xmpp_stanza_t	*m;
+	char		 to[256], id[32];
+
+	snprintf(to, sizeof(to), "%s.%s", component, domain);
+	snprintf(id, sizeof(id), "jitsim-ext-%u", ++idseq);
+	m = xmpp_message_new(ctx, NULL, to, id);
+	xmpp_stanza_add_child_ex(m, payload, 0);
+	xmpp_send(a->conn, m);
+	xmpp_stanza_release(m);
+}
+
+static const char *
+ext_breakout_jid(struct actor *a, const char *name)
+{
+	struct actor_ext	*e = ext_of(a);
+	int			 i;
+
+	for (i = 0; i < e->nbreakout; i++)
+		if (strcmp(e->bnames[i], name) == 0)
+			return e->bjids[i];
+	return NULL;
+}
+
+static int
+ext_wait_flag(int *flag, char **w, int n, int at)
+{
+	return run_until(flag, n > at ? atoi(w[at]) : WAIT_MS);
+}
+
+static int
+ext_has_text(struct actor_ext *e, const char *word)
+{
+	int	 i;
+
+	for (i = 0; i < e->ntexts; i++)
+		if (strstr(e->texts[i], word) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+ext_info_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
+{
+	struct actor_ext	*e = ext_of(arg);
+	xmpp_stanza_t		*q, *x, *f, *v;
+	const char		*var;
+	char			*t;
+
+	(void)c;
+	if ((q = xmpp_stanza_get_child_by_name(st, "query")) != NULL &&
+	    (x = xmpp_stanza_get_child_by_name(q, "x")) != NULL)
+		for (f = xmpp_stanza_get_children(x); f != NULL;
+		    f = xmpp_stanza_get_next(f)) {
+			var = xmpp_stanza_get_attribute(f, "var");
+			if (var == NULL || strcmp(var, e->info_var) != 0 ||
+			    (v = xmpp_stanza_get_child_by_name(f, "value")) ==
+			    NULL)
+				continue;
+			t = xmpp_stanza_get_text(v);
+			set(&e->info_value, t);
+			xmpp_free(ctx, t);
+		}
+	e->info_done = 1;
+	return 0;
+}
+
+static void
+ext_roominfo(struct actor *a, const char *var, const char *want)
+{
+	struct actor_ext	*e = ext_of(a);
+	xmpp_stanza_t		*iq;
+	char			 id[32];
+	const char		*got;
+
+	snprintf(id, sizeof(id), "jitsim-info-%u", ++idseq);
+	iq = xmpp_iq_new(ctx, "get", id);
+	xmpp_stanza_set_to(iq, a->room);
+	elem(iq, "query", "http://jabber.org/protocol/disco#info", NULL);
+	set(&e->info_var, var);
+	set(&e->info_value, NULL);
+	e->info_done = 0;
+	xmpp_id_handler_add(a->conn, ext_info_cb, id, a);
+	xmpp_send(a->conn, iq);
+	xmpp_stanza_release(iq);
+	if (run_until(&e->info_done, WAIT_MS) == -1)
+		die("%s: no disco#info answer", a->name);
+	got = e->info_value != NULL ? e->info_value : "";
+	if (strcmp(want, "-") == 0 ? *got != '\0' : strcmp(want, "*") == 0 ?
+	    *got == '\0' : strcmp(got, want) != 0)
+		die("%s: %s is [%s], expected %s", a->name, var, got, want);
+}
+
+/* Run a Jitsi feature command; 0 when w[0] is not one of them. */
+static int
+ext_command(struct actor *a, char **w, int n)
+{
+	struct actor_ext	*e = ext_of(a);
+	xmpp_stanza_t		*p, *m, *x, *inv;
+	const char		*bj;
+	char			 buf[1024], to[1024];
+	int			 ok;
+	int64_t			 end;
+
+	if (strcmp(w[0], "members-only") == 0 && n >= 3)
+		ext_members_only(a, onoff(w[2]));
+	else if (strcmp(w[0], "grant") == 0 && n >= 4) {
+		ext_jid(w[2], 0, buf, sizeof(buf));
+		ext_admin(a, "jid", buf, "affiliation", w[3], 0);
+	} else if (strcmp(w[0], "kick") == 0 && n >= 3)
+		ext_admin(a, "nick", w[2], "role", "none", 1);
+	else if (strcmp(w[0], "knock") == 0 && n >= 3) {
+		if (e->lobbyroom == NULL)
+			die("%s: no lobby room known (no 407 yet)", a->name);
+		snprintf(buf, sizeof(buf), "%s", e->lobbyroom);
+		do_join(a, buf, w[2], NULL);
+	} else if (strcmp(w[0], "invite") == 0 && n >= 3) {
+		ext_jid(w[2], 1, buf, sizeof(buf));
+		m = xmpp_message_new(ctx, NULL, a->room, "jitsim-invite");
+		x = elem(m, "x", "http://jabber.org/protocol/muc#user", NULL);
+		inv = elem(x, "invite", NULL, NULL);
+		xmpp_stanza_set_attribute(inv, "to", buf);
+		xmpp_send(a->conn, m);
+		xmpp_stanza_release(m);
+	} else if (strcmp(w[0], "wait-invite") == 0) {
+		if (ext_wait_flag(&e->invited, w, n, 2) == -1)
+			die("%s: no invite", a->name);
+	} else if (strcmp(w[0], "wait-kicked") == 0) {
+		if (ext_wait_flag(&e->kicked, w, n, 2) == -1)
+			die("%s: not kicked", a->name);
+	} else if (strcmp(w[0], "wait-destroyed") == 0) {
+		if (ext_wait_flag(&e->destroyed, w, n, 2) == -1)
+			die("%s: room not destroyed", a->name);
+	} else if (strcmp(w[0], "breakout-add") == 0 && n >= 3) {
+		p = elem(NULL, "breakout_rooms", NULL, NULL);
+		xmpp_stanza_set_attribute(p, "type",
+		    "features/breakout-rooms/add");
+		xmpp_stanza_set_attribute(p, "subject", w[2]);
+		ext_component(a, "breakout", p);
+	} else if (strcmp(w[0], "breakout-remove") == 0 && n >= 3) {
+		if ((bj = ext_breakout_jid(a, w[2])) == NULL)
+			die("%s: no breakout room %s", a->name, w[2]);
+		p = elem(NULL, "breakout_rooms", NULL, NULL);
+		xmpp_stanza_set_attribute(p, "type",
+		    "features/breakout-rooms/remove");
+		xmpp_stanza_set_attribute(p, "breakoutRoomJid", bj);
+		ext_component(a, "breakout", p);
+	} else if (strcmp(w[0], "wait-breakout") == 0 && n >= 3) {
+		end = now_ms() + (n > 3 ? atoi(w[3]) : WAIT_MS);
+		while (ext_breakout_jid(a, w[2]) == NULL && now_ms() < end)
+			xmpp_run_once(ctx, 20);
+		if (ext_breakout_jid(a, w[2]) == NULL)
+			die("%s: breakout room %s never listed", a->name, w[2]);
+	} else if (strcmp(w[0], "join-breakout") == 0 && n >= 4) {
+		if ((bj = ext_breakout_jid(a, w[2])) == NULL)
+			die("%s: no breakout room %s", a->name, w[2]);
+		snprintf(to, sizeof(to), "%s", bj);
+		do_join(a, to, w[3], NULL);
+	} else if (strcmp(w[0], "switch") == 0 && n >= 4) {
+		if (e->main_room == NULL)
+			e->main_room = sdup(a->room);
+		if (strcmp(w[2], "main") == 0)
+			snprintf(to, sizeof(to), "%s", e->main_room);
+		else if ((bj = ext_breakout_jid(a, w[2])) != NULL)
+			snprintf(to, sizeof(to), "%s", bj);
+		else
+			die("%s: no breakout room %s", a->name, w[2]);
+		p = xmpp_presence_new(ctx);
+		snprintf(buf, sizeof(buf), "%s/%s", a->room, a->nick);
+		xmpp_stanza_set_to(p, buf);
+		xmpp_stanza_set_type(p, "unavailable");
+		elem(p, "status", NULL, "switch_room");
+		xmpp_send(a->conn, p);
+		xmpp_stanza_release(p);
+		pump(100);
+		do_join(a, to, w[3], NULL);
+	} else if (strcmp(w[0], "av-moderation") == 0 && n >= 4) {
+		p = elem(NULL, "av_moderation", NULL, NULL);
+		xmpp_stanza_set_attribute(p, "enable", onoff(w[2]) ?
+		    "true" : "false");
+		xmpp_stanza_set_attribute(p, "mediaType", w[3]);
+		ext_component(a, "avmoderation", p);
+	} else if (strcmp(w[0], "end-conference") == 0)
+		ext_component(a, "endconference",
+		    elem(NULL, "end_conference", NULL, NULL));
+	else if (strcmp(w[0], "wait-text") == 0 && n >= 3) {
+		end = now_ms() + (n > 3 ? atoi(w[3]) : WAIT_MS);
+		while (!(ok = ext_has_text(e, w[2])) && now_ms() < end)
+			xmpp_run_once(ctx, 20);
+		if (!ok)
+			die("%s: nothing received containing %s", a->name, w[2]);
+	} else if (strcmp(w[0], "expect-text") == 0 && n >= 3) {
+		pump(200);
+		if (!ext_has_text(e, w[2]))
+			die("%s: nothing received containing %s", a->name, w[2]);
+	} else if (strcmp(w[0], "expect-no-text") == 0 && n >= 3) {
+		pump(200);
+		if (ext_has_text(e, w[2]))
+			die("%s: received something containing %s", a->name,
+			    w[2]);
+	} else if (strcmp(w[0], "expect-status") == 0 && n >= 4) {
+		pump(200);
+		snprintf(buf, sizeof(buf), "%s %s", w[2], w[3]);
+		if (!has(e->codes, e->ncodes, buf))
+			die("%s: no status %s from %s", a->name, w[3], w[2]);
+	} else if (strcmp(w[0], "expect-no-status") == 0 && n >= 3) {
+		int	 i;
+		size_t	 k = strlen(w[2]);
+
+		pump(200);
+		for (i = 0; i < e->ncodes; i++) {
+			size_t	 l = strlen(e->codes[i]);
+
+			if (l > k && e->codes[i][l - k - 1] == ' ' &&
+			    strcmp(e->codes[i] + l - k, w[2]) == 0)
+				die("%s: status %s seen (%s)", a->name, w[2],
+				    e->codes[i]);
+		}
+	} else if (strcmp(w[0], "join-async") == 0 && n >= 4) {
+		if (strchr(w[2], '@') != NULL)
+			snprintf(buf, sizeof(buf), "%s", w[2]);
+		else
+			snprintf(buf, sizeof(buf), "%s@conference.%s", w[2],
+			    domain);
+		set(&a->room, buf);
+		set(&a->nick, w[3]);
+		a->joined = 0;
+		set(&a->join_error, NULL);
+		send_presence(a, 1);
+	} else if (strcmp(w[0], "wait-joined") == 0) {
+		if (ext_wait_flag(&a->joined, w, n, 2) == -1)
+			die("%s: join of %s not answered", a->name, a->room);
+	} else if (strcmp(w[0], "learn") == 0 && n >= 3) {
+		struct actor_ext	*b = ext_of(actor(w[2], 0));
+		int			 i;
+
+		for (i = 0; i < b->nbreakout && e->nbreakout < MAX_SEEN; i++) {
+			e->bnames[e->nbreakout] = sdup(b->bnames[i]);
+			e->bjids[e->nbreakout++] = sdup(b->bjids[i]);
+		}
+	} else if (strcmp(w[0], "expect-roominfo") == 0 && n >= 4) {
+		/* '#' starts a comment: the muc#roominfo_ prefix is implied */
+		snprintf(buf, sizeof(buf), "muc#roominfo_%s", w[2]);
+		ext_roominfo(a, buf, w[3]);
+	}
+	else if (strcmp(w[0], "record") == 0 && n >= 3) {
+		if (e->record != NULL)
+			fclose(e->record);
+		if ((e->record = fopen(w[2], "a")) == NULL)
+			die("%s: %s: %s", a->name, w[2], strerror(errno));
+	} else
+		return 0;
+	return 1;
 }
 
 static void
@@ -882,7 +1541,7 @@ run_line(char **w, int n)
 		xmpp_send(a->conn, m);
 		xmpp_stanza_release(m);
 	}
-	else
+	else if (!ext_command(a, w, n))
 		die("unknown or incomplete command: %s", w[0]);
 }
 
@@ -1130,6 +1789,7 @@ main(int argc, char **argv)
 		free(a->rec_failure);
 		free(a->iq_id);
 		free(a->iq_type);
+		ext_free(a);
 	}
 	xmpp_ctx_free(ctx);
 	xmpp_shutdown();

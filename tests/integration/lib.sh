@@ -19,6 +19,8 @@ TT_FAILED=0
 TT_VALGRIND="${TT_VALGRIND:-}"
 TT_MODULES="${TT_MODULES:-}"		# extra modules on the MUC component
 TT_VHOST_MODULES="${TT_VHOST_MODULES:-}"	# extra global modules
+TT_EXTRA_CFG="${TT_EXTRA_CFG:-}"	# global options and components,
+					# placed before the first VirtualHost
 
 tt_log() { printf '%s\n' "$*" >&2; }
 
@@ -73,6 +75,7 @@ tt_setup() {
 	done
 	TT_PORT=$(tt_free_port)
 	TT_PLUGINS=$(cd "$(dirname "$0")/../../conf/prosody" && pwd)
+	TT_TESTMODS=$(cd "$(dirname "$0")/prosody" && pwd)
 	root=""
 	[ "$(id -u)" -eq 0 ] && root="run_as_root = true"
 	cat > "$TT_DIR/prosody.cfg.lua" <<CFG
@@ -81,7 +84,7 @@ pidfile = "$TT_DIR/prosody.pid"
 data_path = "$TT_DIR/data"
 certificates = "$TT_DIR/certs"
 admin_socket = "$TT_DIR/admin.sock"
-plugin_paths = { "$TT_PLUGINS" }
+plugin_paths = { "$TT_PLUGINS", "$TT_TESTMODS" }
 interfaces = { "127.0.0.1" }
 c2s_ports = { $TT_PORT }
 s2s_ports = {}
@@ -97,6 +100,7 @@ allow_unencrypted_plain_auth = true
 smacks_hibernation_time = 5
 teletrack_observers = { "teletrack@hidden.meet.jitsi" }
 teletrack_muc_component = "conference.meet.jitsi"
+$TT_EXTRA_CFG
 VirtualHost "meet.jitsi"
     authentication = "anonymous"
 VirtualHost "auth.meet.jitsi"
@@ -257,3 +261,8 @@ tt_done() {
 	tt_cleanup
 	exit "$TT_FAILED"
 }
+
+# TT_RIG=FILE: a shell file sourced last, which may replace tt_setup -- to
+# run the same scenarios against another Prosody configuration, e.g. one
+# with Jitsi's real plugins (kept outside the repository).
+[ -n "${TT_RIG:-}" ] && . "$TT_RIG"

@@ -1,0 +1,94 @@
+#!/bin/sh
+# The daemon through a lobby turned on mid-meeting (Jitsi's lobby played
+# by tests/integration/prosody/mod_jitsi_fake.lua): lib-jitsi-meet grants
+# member to everyone its client sees and sets members-only; the hidden
+# observer must stay, so the session goes on and the admitted patient is
+# recorded in it.  A second knock is denied.  Same checks passed against
+# Jitsi's real mod_muc_lobby_rooms (TT_RIG).
+. "$(dirname "$0")/lib.sh"
+TT_VHOST_MODULES='"teletrack"; "jitsi_fake"'
+TT_EXTRA_CFG='main_muc = "conference.meet.jitsi"
+lobby_muc = "lobby.meet.jitsi"
+breakout_rooms_muc = "breakout.meet.jitsi"
+Component "lobby.meet.jitsi" "muc"
+    restrict_room_creation = true
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+    muc_tombstones = false
+Component "breakout.meet.jitsi" "muc"
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+    muc_tombstones = false'
+tt_setup
+tt_prosody_start
+tt_observer_conf room1
+tt_observer_start
+tt_wait_log "companion module found"
+cat > "$TT_DIR/m.jsim" <<JSIM
+connect focus focus@auth.meet.jitsi focuspw
+join focus room1 focus
+connect mod admin@auth.meet.jitsi adminpw
+set mod name Doctor_Who
+set mod stats-id M-1
+join mod room1 mod01
+grant focus mod owner
+wait-file $TT_DIR/go 20000
+connect bob anon
+set bob name Bob
+set bob stats-id B-1
+join bob room1 bob01
+members-only mod on
+sleep 1500
+connect modl admin@auth.meet.jitsi adminpw
+join modl room1@lobby.meet.jitsi modl01
+connect pat anon
+set pat name Patient_Pat
+set pat stats-id P-1
+join-fail pat room1 pat01 registration-required
+knock pat pat01
+sleep 1000
+invite mod pat
+wait-invite pat
+leave pat
+join pat room1 pat01
+connect dave anon
+set dave name Dave
+join-fail dave room1 dave01 registration-required
+knock dave dave01
+wait-presence modl dave01
+kick modl dave01
+wait-kicked dave
+sleep 1500
+leave pat
+leave bob
+leave modl
+leave mod
+sleep 500
+leave focus
+sleep 1000
+JSIM
+timeout 120 "$JITSIM" -p "$TT_PORT" "$TT_DIR/m.jsim" >>"$TT_DIR/jitsim.log" 2>&1 &
+SIM=$!
+i=0
+until [ "$(tt_sql "SELECT count(*) FROM teleconference_events
+    WHERE event_type = 'join'" 2>/dev/null)" = 1 ] || [ $i -ge 200 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+touch "$TT_DIR/go"
+wait "$SIM" || tt_fail "jitsim failed: $(tail -n 3 "$TT_DIR/jitsim.log")"
+i=0
+until [ "$(tt_sql "SELECT count(*) FROM teleconferencesessions
+    WHERE endTime IS NOT NULL")" = 1 ] || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+tt_observer_stop
+tt_eq 1 "$(tt_sql "SELECT count(*) FROM teleconferencesessions")" "one session"
+tt_eq 0 "$(tt_sql "SELECT count(*) FROM teleconferencesessions
+    WHERE end_reason = 'ended_during_gap'")" "not ended during a gap"
+tt_eq 0 "$(tt_count observer_gap)" "no observer gap"
+tt_eq "B-1,M-1,P-1" "$(tt_sql "SELECT group_concat(stats_id) FROM (SELECT
+    stats_id FROM teleconference_participant_sessions WHERE stats_id IS NOT
+    NULL ORDER BY stats_id)")" "the admitted patient is in the session"
+grep "join refused" "$TT_DIR/observer.log" | grep -v item-not-found >&2 &&
+    tt_fail "the observer was refused a join"
+tt_done
