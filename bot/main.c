@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bookings.h"
+#include "cmd_status.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -43,6 +44,8 @@ usage(void)
 	    "add|list|cancel|import [args]\n"
 	    "       teletrack settings [-c FILE | -d DBFILE] "
 	    "[show [-f text|csv|json] | set KEY=VALUE...]\n"
+	    "       teletrack status [-c FILE | -s STATUSFILE] [-f text|json] "
+	    "[-q]\n"
 	    "       teletrack version\n"
 	    "Reports: teletrack report help\n");
 }
@@ -126,6 +129,7 @@ cmd_run(int argc, char **argv)
 		config_free(&cfg);
 		fatalx("%s: configuration has errors", conf);
 	}
+	log_configure(cfg.log_level, cfg.log_syslog);
 	if ((db = db_open(cfg.database, 0, err, sizeof(err))) == NULL) {
 		config_free(&cfg);
 		fatalx("cannot open database: %s", err);
@@ -266,6 +270,7 @@ static const struct {
 	{ "run",		cmd_run },
 	{ "schedule",		cmd_schedule },
 	{ "settings",		cmd_settings },
+	{ "status",		cmd_status },
 	{ "version",		cmd_version },
 };
 
