@@ -8,7 +8,9 @@
 #    bookworm-slim is made the same way, by debuerreotype from a
 #    debootstrap minbase); it is cached in podman's store between runs;
 #  - podman builds the unchanged Dockerfile (both stages, every RUN step)
-#    with DEBIAN_IMAGE pointing at that base.  It runs with runc (crun
+#    with DEBIAN_IMAGE pointing at that base, keeping no intermediate
+#    layers (several of us share the machine's image store; the image,
+#    tagged by our pid, is removed at the end).  It runs with runc (crun
 #    refuses this machine's hybrid cgroups), explicit ulimits (podman's
 #    defaults exceed the hard limits here) and the host network (RUN steps
 #    reach the mirror; the container reaches the test Prosody on
@@ -25,7 +27,7 @@ for t in podman runc debootstrap; do
 	command -v $t >/dev/null || td_skip "no $t (sh tests/install-deps.sh container)"
 done
 
-IMG=localhost/teletrack:test
+IMG=localhost/teletrack:test-$$
 BASE=localhost/teletrack-base:bookworm
 MIRROR=${TELETRACK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 NAME=teletrack-test-$$
@@ -37,6 +39,7 @@ W=$(mktemp -d /tmp/teletrack-container.XXXXXX)
 cleanup() {
 	podman rm -f -t 2 "$NAME" >/dev/null 2>&1
 	podman volume rm -f "$VOL" >/dev/null 2>&1
+	podman rmi -f "$IMG" >/dev/null 2>&1
 	rm -rf "$W"
 	tt_cleanup
 }
@@ -55,7 +58,9 @@ else
 fi
 
 # 2. The Dockerfile as it is, both stages.
+trap cleanup EXIT INT TERM
 if podman build $RUNC --network host $LIMITS --format docker --pull=never \
+    --layers=false \
     --build-arg DEBIAN_IMAGE="$BASE" -t "$IMG" "$TOP" >"$W/build.log" 2>&1
 then
 	td_ok "podman build: $(grep -c 'STEP' "$W/build.log") steps"
@@ -191,7 +196,4 @@ clog | grep -q observerpw && td_fail "the password reached the log"
 
 trap - EXIT INT TERM
 cleanup
-# Drop the build's intermediate layers (hundreds of MB a run); the base
-# image stays cached.
-podman image prune -f >/dev/null 2>&1
 td_exit

@@ -27,7 +27,7 @@ td_grep .ci/run 'install-deps\.sh build runtime test container'
 td_grep Makefile 'sh tests/install-deps\.sh'
 td_grep Dockerfile 'install-deps\.sh build$'
 td_grep Dockerfile 'install-deps\.sh runtime '
-td_grep README.md 'install-deps\.sh --list runtime'
+td_grep README.md 'install-deps\.sh --list build runtime'
 td_grep README.md 'conf/debian-packages'
 for f in .ci/run Makefile Dockerfile docker-compose.yml README.md \
     conf/docker/entrypoint.sh; do
