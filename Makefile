@@ -24,7 +24,7 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
-PCS = libstrophe sqlite3 inih jansson libical
+PCS = libstrophe sqlite3 inih jansson libical libcrypto libsystemd
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) 2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
@@ -37,21 +37,24 @@ BUILD ?= build
 endif
 
 FINAL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN) -MMD -MP \
-	-Ibot -Istorage $(PC_CFLAGS)
+	-Ibot -Ibot/core -Ibot/xmpp -Ibot/derive -Ibot/cmd -Istorage $(PC_CFLAGS)
 FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 
-COMMON = bot/log.c bot/xmalloc.c bot/event.c
-PARSE = bot/presence.c bot/message.c
+COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c
+PARSE = bot/xmpp/presence.c bot/xmpp/message.c
+ROOM = bot/derive/room.c bot/derive/session.c bot/derive/client.c
+DERIVE = $(ROOM) bot/derive/appt.c
 STORE = storage/db.c storage/writer.c storage/report.c storage/textutil.c
-SRCS = bot/main.c bot/config.c bot/xmpp.c bot/room.c bot/appt.c bot/notify.c \
+SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/alert.c \
+	bot/status.c bot/cmd/run.c bot/xmpp/transport.c $(DERIVE) bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \
-	$(STORE) storage/report_cli.c
+	$(STORE) bot/cmd/report_cli.c
 
 # The schedule and settings commands; libcsv ships no .pc file.
-SCHED = storage/schedule.c storage/schedule_import.c storage/schedule_cli.c
+SCHED = storage/schedule.c bot/cmd/schedule_import.c bot/cmd/schedule_cli.c
 SRCS += $(SCHED)
 # teletrack status: reads the daemon's status file.
-SRCS += bot/cmd_status.c
+SRCS += bot/cmd/status_cli.c
 CSV_LIBS = -lcsv
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -79,23 +82,23 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/test_presence: $(call obj,tests/test_presence.c $(PARSE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_room: $(call obj,tests/test_room.c bot/room.c $(PARSE) $(COMMON))
+$(BUILD)/tests/test_room: $(call obj,tests/test_room.c $(ROOM) $(PARSE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c $(STORE) \
-	    storage/bookings.c bot/appt.c $(COMMON))
+	    storage/bookings.c bot/derive/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_notify: $(call obj,tests/test_notify.c bot/notify.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/appt.c $(COMMON))
+$(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/derive/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c $(SCHED) \
-	storage/db.c storage/report.c storage/report_cli.c storage/textutil.c \
+	storage/db.c storage/report.c bot/cmd/report_cli.c storage/textutil.c \
 	$(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_status: $(call obj,tests/test_status.c bot/cmd_status.c \
-	bot/config.c $(COMMON))
+$(BUILD)/tests/test_status: $(call obj,tests/test_status.c \
+	bot/cmd/status_cli.c bot/status.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/integration/jitsim: $(call obj,tests/integration/jitsim.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
@@ -147,7 +150,7 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tests/bench
 	@$(BUILD)/tests/bench
 
-$(BUILD)/tests/bench: $(call obj,tests/bench.c bot/room.c bot/appt.c $(PARSE) $(STORE) $(COMMON))
+$(BUILD)/tests/bench: $(call obj,tests/bench.c $(DERIVE) $(PARSE) $(STORE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
 
 # Coverage-guided fuzzing of the stanza parsers (clang's libFuzzer).
@@ -155,8 +158,8 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	@mkdir -p build/fuzz/corpus
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
-		-Ibot $(PC_CFLAGS) tests/fuzz_presence.c bot/presence.c \
-		bot/message.c bot/log.c bot/xmalloc.c $(PC_LIBS) -o build/fuzz/fuzz_presence
+		-Ibot/core -Ibot/xmpp $(PC_CFLAGS) tests/fuzz_presence.c bot/xmpp/presence.c \
+		bot/xmpp/message.c bot/core/log.c bot/core/xmalloc.c $(PC_LIBS) -o build/fuzz/fuzz_presence
 	build/fuzz/fuzz_presence -max_total_time=$(FUZZ_SECONDS) \
 		build/fuzz/corpus tests/fixtures
 

@@ -36,7 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
 #include <sqlite3.h>
 
 #include "db.h"
@@ -45,12 +44,19 @@
 #include "writer.h"
 #include "xmalloc.h"
 
-/* One queued event, its snapshots, and their strings (in buf). */
+/*
+ * One queued event: its snapshots, its typed parts, its details rendered
+ * as the JSON stored in event_data, then (in the same allocation, after
+ * the struct) the participant's issues and every string.
+ */
 struct qev {
 	struct event		 ev;
 	struct session_rec	 s;
 	struct participant_rec	 p;
-	char			 buf[];
+	struct alert_rec	 al;
+	struct attendance_rec	 at;
+	const char		*data;		/* event_data JSON or NULL */
+	const char		*details;	/* alert details JSON */
 };
 
 /*
@@ -92,6 +98,7 @@ struct writer {
 	int64_t			 retry_at;
 	uint64_t		 dropped;
 	uint64_t		 dropped_failing; /* since the failure began */
+	int64_t			 last_commit;	/* ms, 0: none yet */
 };
 
 #define WRITER_FREE_TRIES	10	/* flushes tried by writer_free() */
@@ -211,17 +218,11 @@ static const char sql_participant[] =
 	" updatedAt = " NOW_SQL
 	" RETURNING id";
 
-/*
- * The side effects of appointment events (appt.c), from their JSON data.
- * json_extract() turns JSON true/false into 1/0 and null into NULL.
- */
+/* The side effects of appointment events (appt.c), bound typed. */
 static const char sql_attendance[] =
 	"UPDATE teleconference_participant_sessions SET"
-	" expected = json_extract(?2, '$.expected'),"
-	" attendance = json_extract(?2, '$.attendance'),"
-	" late_minutes = json_extract(?2, '$.late_minutes'),"
-	" left_early_minutes = json_extract(?2, '$.left_early_minutes'),"
-	" overran_minutes = json_extract(?2, '$.overran_minutes'),"
+	" expected = ?2, attendance = ?3, late_minutes = ?4,"
+	" left_early_minutes = ?5, overran_minutes = ?6,"
 	" updatedAt = " NOW_SQL
 	" WHERE id = ?1";
 
@@ -229,22 +230,16 @@ static const char sql_attendance[] =
 static const char sql_alert_raise[] =
 	"INSERT INTO alerts (teleconference_session_id, participant_session_id,"
 	" appointment_id, rule, subject, severity, raised_at, details)"
-	" SELECT ?1, (SELECT id FROM teleconference_participant_sessions"
-	"  WHERE teleconference_session_id = ?1 AND participant_key ="
-	"  json_extract(?2, '$.participant_key')),"
-	" json_extract(?2, '$.appointment_id'), json_extract(?2, '$.rule'),"
-	" COALESCE(json_extract(?2, '$.subject'), ''),"
-	" json_extract(?2, '$.severity'), ?3, json_extract(?2, '$.details')"
-	" WHERE json_extract(?2, '$.state') = 'raised'"
+	" VALUES (?1, (SELECT id FROM teleconference_participant_sessions"
+	"  WHERE teleconference_session_id = ?1 AND participant_key = ?2),"
+	" ?3, ?4, COALESCE(?5, ''), ?6, ?7, ?8)"
 	" ON CONFLICT (teleconference_session_id, rule, subject)"
 	" WHERE cleared_at IS NULL DO NOTHING";
 
 static const char sql_alert_clear[] =
 	"UPDATE alerts SET cleared_at = ?3, updatedAt = " NOW_SQL
-	" WHERE json_extract(?2, '$.state') = 'cleared'"
-	" AND teleconference_session_id = ?1 AND cleared_at IS NULL"
-	" AND rule = json_extract(?2, '$.rule')"
-	" AND subject = COALESCE(json_extract(?2, '$.subject'), '')";
+	" WHERE teleconference_session_id = ?1 AND cleared_at IS NULL"
+	" AND rule = ?2 AND subject = COALESCE(?4, '')";
 
 static const char sql_event[] =
 	"INSERT INTO teleconference_events (teleconference_session_id,"
@@ -255,13 +250,14 @@ static const char sql_event[] =
  * Queue
  */
 
-/* The string fields of a snapshot pair, for copying and repointing. */
+/* The string fields of a queued event, for copying and repointing. */
 static size_t
 string_fields(struct qev *e, const char ***f)
 {
 	size_t	 n = 0;
 
-	f[n++] = &e->ev.data;
+	f[n++] = &e->data;
+	f[n++] = &e->details;
 	f[n++] = &e->s.uid;
 	f[n++] = &e->s.room;
 	f[n++] = &e->s.room_jid;
@@ -272,6 +268,19 @@ string_fields(struct qev *e, const char ***f)
 	f[n++] = &e->s.recording_status;
 	f[n++] = &e->s.connection_quality;
 	f[n++] = &e->s.status_reason;
+	if (e->ev.alert != NULL) {
+		f[n++] = &e->al.rule;
+		f[n++] = &e->al.severity;
+		f[n++] = &e->al.subject;
+		f[n++] = &e->al.participant_key;
+		f[n++] = &e->al.appointment_id;
+		f[n++] = &e->al.room;
+		f[n++] = &e->al.message;
+	}
+	if (e->ev.attendance != NULL) {
+		f[n++] = &e->at.role;
+		f[n++] = &e->at.attendance;
+	}
 	if (e->ev.participant == NULL)
 		return n;
 	f[n++] = &e->p.key;
@@ -281,7 +290,6 @@ string_fields(struct qev *e, const char ***f)
 	f[n++] = &e->p.role;
 	f[n++] = &e->p.jid;
 	f[n++] = &e->p.stats_id;
-	f[n++] = &e->p.issues_json;
 	f[n++] = &e->p.connection_quality;
 	f[n++] = &e->p.left_reason;
 	f[n++] = &e->p.ip_address;
@@ -292,40 +300,68 @@ string_fields(struct qev *e, const char ***f)
 	return n;
 }
 
-#define MAX_FIELDS	32
+#define MAX_FIELDS	48
 
-/* A deep copy of ev in one allocation; free() frees it. */
+/*
+ * A deep copy of ev in one allocation (free() frees it), with its
+ * details rendered: this is where an event becomes the JSON it is
+ * stored as, once.
+ */
 static struct qev *
 qev_new(const struct event *ev)
 {
 	struct qev	 tmp, *e;
 	const char	**f[MAX_FIELDS];
-	size_t		 n, i, len = 0, o = 0, sl;
+	char		*data = NULL, *details = NULL, *o;
+	size_t		 n, i, len = 0, ilen = 0, sl;
 
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.ev = *ev;
 	tmp.s = *ev->session;
-	if (ev->participant != NULL)
+	if (ev->participant != NULL) {
 		tmp.p = *ev->participant;
+		ilen = tmp.p.nissues * sizeof(*tmp.p.issues);
+	}
+	if (ev->alert != NULL) {
+		tmp.al = *ev->alert;
+		details = event_fields_json(ev->fields, ev->nfields);
+	}
+	if (ev->attendance != NULL)
+		tmp.at = *ev->attendance;
+	tmp.data = data = event_json(ev);
+	tmp.details = details;
 	n = string_fields(&tmp, f);
 	for (i = 0; i < n; i++)
 		if (*f[i] != NULL)
 			len += strlen(*f[i]) + 1;
 
-	e = xmalloc(sizeof(*e) + len);
+	/* sizeof(*e) keeps the issues after it aligned. */
+	e = xmalloc(sizeof(*e) + ilen + len);
 	memcpy(e, &tmp, sizeof(tmp));
+	if (ilen > 0) {
+		memcpy(e + 1, tmp.p.issues, ilen);
+		e->p.issues = (const struct issue *)(e + 1);
+	} else
+		e->p.issues = NULL;
+	o = (char *)(e + 1) + ilen;
 	n = string_fields(e, f);
 	for (i = 0; i < n; i++) {
 		if (*f[i] == NULL)
 			continue;
 		sl = strlen(*f[i]) + 1;
-		memcpy(e->buf + o, *f[i], sl);
-		*f[i] = e->buf + o;
+		memcpy(o, *f[i], sl);
+		*f[i] = o;
 		o += sl;
 	}
+	free(data);
+	free(details);
 	/* The copies own nothing outside e. */
 	e->ev.session = &e->s;
 	e->ev.participant = ev->participant != NULL ? &e->p : NULL;
+	e->ev.alert = ev->alert != NULL ? &e->al : NULL;
+	e->ev.attendance = ev->attendance != NULL ? &e->at : NULL;
+	e->ev.fields = NULL;
+	e->ev.nfields = 0;
 	return e;
 }
 
@@ -564,10 +600,12 @@ write_participant(struct db *db, const struct qev *e, int64_t sid,
 {
 	const struct participant_rec	*p = &e->p;
 	sqlite3_stmt			*st;
+	char				*issues;
 	int				 rc = 0;
 
 	if ((st = db_prepare(db, sql_participant)) == NULL)
 		return -1;
+	issues = event_issues_json(p->issues, p->nissues);
 	rc |= sqlite3_bind_int64(st, 1, sid);
 	rc |= bind_str(st, 2, p->key);
 	rc |= bind_str(st, 3, e->s.appointment_id);
@@ -599,7 +637,7 @@ write_participant(struct db *db, const struct qev *e, int64_t sid,
 		rc |= sqlite3_bind_null(st, 25);
 	rc |= sqlite3_bind_int(st, 26, p->messages_sent);
 	rc |= sqlite3_bind_int(st, 27, p->reactions_sent);
-	rc |= bind_str(st, 28, p->issues_json);
+	rc |= sqlite3_bind_text(st, 28, issues, -1, free);
 	rc |= sqlite3_bind_int(st, 29, p->is_moderator != 0);
 	rc |= bind_str(st, 30, p->present ? "present" : "left");
 	if (rc != SQLITE_OK)
@@ -622,7 +660,7 @@ write_event(struct db *db, const struct qev *e, int64_t sid, int64_t pid)
 	else
 		rc |= sqlite3_bind_null(st, 2);
 	rc |= bind_str(st, 3, event_type_name(e->ev.type));
-	rc |= bind_str(st, 4, e->ev.data);
+	rc |= bind_str(st, 4, e->data);
 	/* A zero time is room.c's bug, yet the event is worth keeping. */
 	rc |= sqlite3_bind_text(st, 5, event_iso8601(e->ev.ts_ms, ts,
 	    sizeof(ts)), -1, SQLITE_STATIC);
@@ -631,64 +669,66 @@ write_event(struct db *db, const struct qev *e, int64_t sid, int64_t pid)
 	return db_step_done(db, st);
 }
 
+/* Minutes with one decimal, as the JSON of the event says them. */
+static int
+bind_minutes(sqlite3_stmt *st, int i, int64_t ms)
+{
+	if (ms < 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_double(st, i, (double)((ms + 3000) / 6000) / 10.0);
+}
+
 /*
  * The row changes an appointment event makes besides its event row:
- * attendance columns, or an alerts row.  Data that is not valid JSON
- * would make json_extract() fail on every retry: the change is skipped
- * (logged) and the event row kept.
+ * attendance columns, or an alerts row.
  */
 static int
 write_side_effect(struct db *db, const struct qev *e, int64_t sid,
     int64_t pid)
 {
-	static const char *const alert_sql[] = {
-		sql_alert_raise, sql_alert_clear
-	};
-	sqlite3_stmt	*st;
-	char		 ts[32];
-	json_t		*j;
-	size_t		 i;
-	int		 rc = 0;
+	const struct attendance_rec	*at = e->ev.attendance;
+	const struct alert_rec		*al = e->ev.alert;
+	sqlite3_stmt			*st;
+	char				 ts[32];
+	int				 rc = 0;
 
-	if (e->ev.type != EVENT_ATTENDANCE && e->ev.type != EVENT_ALERT)
-		return 0;
-	if (e->ev.data == NULL ||
-	    (j = json_loads(e->ev.data, 0, NULL)) == NULL) {
-		log_warnx("%s: %s event without JSON data: row not changed",
-		    db_path(db), event_type_name(e->ev.type));
-		return 0;
-	}
-	json_decref(j);
-	switch (e->ev.type) {
-	case EVENT_ATTENDANCE:
+	if (at != NULL && e->ev.type == EVENT_ATTENDANCE) {
 		if (pid <= 0)
 			return 0;
 		if ((st = db_prepare(db, sql_attendance)) == NULL)
 			return -1;
 		rc |= sqlite3_bind_int64(st, 1, pid);
-		rc |= bind_str(st, 2, e->ev.data);
-		break;
-	case EVENT_ALERT:
-		/* Each statement acts only on its own "state". */
-		if (e->ev.data == NULL)
-			return 0;
+		if (at->expected < 0)
+			rc |= sqlite3_bind_null(st, 2);
+		else
+			rc |= sqlite3_bind_int(st, 2, at->expected != 0);
+		rc |= bind_str(st, 3, at->attendance);
+		rc |= bind_minutes(st, 4, at->late_ms);
+		rc |= bind_minutes(st, 5, at->left_early_ms);
+		rc |= bind_minutes(st, 6, at->overran_ms);
+	} else if (al != NULL && e->ev.type == EVENT_ALERT) {
 		event_iso8601(e->ev.ts_ms, ts, sizeof(ts));
-		for (i = 0; i < 2; i++) {
-			if ((st = db_prepare(db, alert_sql[i])) == NULL)
+		if (al->raised) {
+			if ((st = db_prepare(db, sql_alert_raise)) == NULL)
 				return -1;
-			rc = sqlite3_bind_int64(st, 1, sid);
-			rc |= bind_str(st, 2, e->ev.data);
-			rc |= sqlite3_bind_text(st, 3, ts, -1,
-			    SQLITE_TRANSIENT);
-			if (rc != SQLITE_OK)
-				return bind_failed(db, st);
-			if (db_step_done(db, st) == -1)
+			rc |= sqlite3_bind_int64(st, 1, sid);
+			rc |= bind_str(st, 2, al->participant_key);
+			rc |= bind_str(st, 3, al->appointment_id);
+			rc |= bind_str(st, 4, al->rule);
+			rc |= bind_str(st, 5, al->subject);
+			rc |= bind_str(st, 6, al->severity);
+			rc |= sqlite3_bind_text(st, 7, ts, -1, SQLITE_TRANSIENT);
+			rc |= bind_str(st, 8, e->details);
+		} else {
+			if ((st = db_prepare(db, sql_alert_clear)) == NULL)
 				return -1;
+			rc |= sqlite3_bind_int64(st, 1, sid);
+			rc |= bind_str(st, 2, al->rule);
+			rc |= sqlite3_bind_text(st, 3, ts, -1, SQLITE_TRANSIENT);
+			rc |= bind_str(st, 4, al->subject);
 		}
+	} else
 		return 0;
-	default:
-		return 0;
-	}
 	if (rc != SQLITE_OK)
 		return bind_failed(db, st);
 	return db_step_done(db, st);
@@ -882,6 +922,7 @@ writer_flush(struct writer *w)
 	w->fail_code = 0;
 	w->backoff_ms = 0;
 	w->dropped_failing = 0;
+	w->last_commit = w->now;
 	while (w->count > 0)
 		queue_drop_oldest(w);
 	return 0;
@@ -969,6 +1010,16 @@ uint64_t
 writer_dropped(const struct writer *w)
 {
 	return w->dropped;
+}
+
+void
+writer_counts(const struct writer *w, size_t *queued, size_t *held,
+    uint64_t *dropped, int64_t *last_commit_ms)
+{
+	*queued = w->count;
+	*held = w->failing ? w->count : 0;
+	*dropped = w->dropped;
+	*last_commit_ms = w->last_commit;
 }
 
 void

@@ -74,6 +74,14 @@ size_t		 writer_pending(const struct writer *);
 /* Number of events dropped since writer_new() (queue full, rejected). */
 uint64_t	 writer_dropped(const struct writer *);
 
+/*
+ * For the status file: events queued, held (queued while the database
+ * refuses them), dropped since writer_new(), and the time of the last
+ * commit (ms; 0 before the first).
+ */
+void		 writer_counts(const struct writer *, size_t *queued,
+		    size_t *held, uint64_t *dropped, int64_t *last_commit_ms);
+
 /* Change the queue bound (default WRITER_MAX_QUEUE; values < 1 mean 1). */
 void		 writer_set_max_queue(struct writer *, size_t max);
 

@@ -182,6 +182,7 @@ bench_storage(const char *dir)
 	struct session_rec	 s;
 	struct participant_rec	 pr;
 	struct event		 ev;
+	struct event_fields	 fl = { .n = 0 };
 	sqlite3			*raw;
 	sqlite3_stmt		*st;
 	double			 t0, base, full;
@@ -230,7 +231,6 @@ bench_storage(const char *dir)
 	pr.nick = "p0001";
 	pr.name = "Person";
 	pr.role = "unknown";
-	pr.issues_json = "[]";
 	pr.connection_quality = "good";
 	pr.present = 1;
 	pr.join_count = 1;
@@ -238,7 +238,9 @@ bench_storage(const char *dir)
 	ev.session = &s;
 	ev.participant = &pr;
 	ev.type = EVENT_AUDIO_MUTE;
-	ev.data = "{\"nick\":\"p0001\"}";
+	ef_str(&fl, "nick", "p0001");
+	ev.fields = fl.v;
+	ev.nfields = fl.n;
 	t0 = now_s();
 	for (i = 0; i < NEVENTS; i++) {
 		char	 key[32];

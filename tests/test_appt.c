@@ -47,7 +47,7 @@ cap_emit(const struct event *ev, void *arg)
 	memset(c, 0, sizeof(*c));
 	c->type = ev->type;
 	c->ts = ev->ts_ms;
-	c->data = ev->data != NULL ? strdup(ev->data) : NULL;
+	c->data = event_json(ev);
 	snprintf(c->status, sizeof(c->status), "%s",
 	    ev->session->status != NULL ? ev->session->status : "");
 	snprintf(c->reason, sizeof(c->reason), "%s",
@@ -119,7 +119,7 @@ pev(struct appt *a, enum event_type t, int64_t ts,
 	ev.ts_ms = ts;
 	ev.session = &room_sess;
 	ev.participant = p;
-	ev.data = data;
+	assert_null(data);	/* room events the tracker reads carry none */
 	appt_event(a, &ev, &sink);
 }
 

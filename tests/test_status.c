@@ -1,5 +1,5 @@
 /*
- * Unit tests for the status command's pure half (bot/cmd_status.c):
+ * Unit tests for the status command's pure half (bot/cmd/status_cli.c):
  * fixture status files from tests/fixtures/status/ are parsed and judged
  * at a fixed clock, one table row per file.
  */
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "cmd_status.h"
+#include "status_cli.h"
 #include "log.h"
 
 #define FIXTURES	"tests/fixtures/status/"
@@ -52,6 +52,7 @@ static const struct {
 	{ "held-long.json",	1, 1, "5 event(s) held" },
 	{ "old-daemon.json",	1, 0, "" },
 	{ "hostile-mode.json",	1, 0, "" },
+	{ "by-type.json",	1, 0, "" },	/* what status.c writes */
 	{ "torn.json",		0, 1, "" },
 	{ "array.json",		0, 1, "" },
 };
@@ -121,6 +122,15 @@ test_fields(void **state)
 	assert_int_equal(st.last_commit, -1);
 	assert_int_equal(st.events_dropped, -1);
 	assert_string_equal(st.mode, "unknown");
+
+	/* Only per-type counts (status.c's "events_by_type"): summed. */
+	text = fixture("by-type.json");
+	assert_int_equal(status_info_parse(text, &st, err, sizeof(err)), 0);
+	free(text);
+	assert_int_equal(st.events_written, 6);
+	assert_int_equal(st.started, -1);
+	assert_int_equal(st.last_commit, -1);
+	assert_string_equal(st.mode, "basic");
 
 	/* A mode we do not know is not echoed. */
 	text = fixture("hostile-mode.json");

@@ -4,9 +4,11 @@
  * ms since the epoch), events go to the sink given to each call.
  *
  * A room outlives meetings: the observer joins, a meeting session opens
- * once the meeting id is known (or known to be unknowable), the session
- * ends when focus leaves, the room is destroyed, or the observer leaves a
- * room with no participant.  The next join opens a new session.
+ * with its first participant (from the observer's self-presence on), the
+ * session ends when focus leaves, the room is destroyed, or the observer
+ * leaves a room with no participant.  The next join opens a new session.
+ * The Jitsi meeting id arrives later (disco#info) and is added to the
+ * open session; nothing waits for it.
  */
 #ifndef TELETRACK_ROOM_H
 #define TELETRACK_ROOM_H
@@ -27,12 +29,17 @@ struct room_opts {
 	double		 quality_poor_per_hour;	/* incidents/h for "poor" */
 	int		 leave_grace_s;	/* leave this long after the last
 					   participant left */
+	const char	*ip_mode;	/* "store", "hash" (default), "none" */
+	const unsigned char *ip_key;	/* HMAC key for "hash" (copied) */
+	size_t		 ip_key_len;
 };
 
 enum room_state {
 	ROOM_IDLE,	/* not in the room; a join may be sent */
 	ROOM_JOINING,	/* join sent; occupant list arriving */
-	ROOM_INFO,	/* self-presence seen; waiting for the meeting id */
+	ROOM_INFO,	/* rejoined after a gap in which no known occupant
+			   stayed: the meeting id tells whether it is the
+			   same meeting (newcomers wait for it) */
 	ROOM_JOINED,	/* observing */
 	ROOM_LOST	/* our connection or occupancy was lost while the
 			   meeting went on; occupants kept to reconcile */
@@ -67,6 +74,10 @@ void		 room_set_appointment(struct room *, const char *uid,
 /* The attached appointment id, or NULL. */
 const char	*room_appointment(const struct room *);
 
+/* How client IPs are kept from now on (see room_opts; key copied). */
+void		 room_set_ip(struct room *, const char *ip_mode,
+		    const unsigned char *key, size_t keylen);
+
 /* New quality thresholds (meeting_settings changed); <= 0 keeps one. */
 void		 room_set_quality(struct room *, double fair_per_hour,
 		    double poor_per_hour);
@@ -76,21 +87,23 @@ void		 room_join_sent(struct room *, int64_t now);
 
 /*
  * Apply a presence from this room (p->room equals room_jid()).  Returns
- * ROOM_ACT_* flags.  A join error (PRESENCE_ERROR) returns ROOM_ACT_RETRY;
- * the observer's own unavailable presence ends the session (room
- * destroyed) or returns ROOM_ACT_REJOIN (removed while the meeting goes
- * on, e.g. 333 after its connection hibernated).
+ * ROOM_ACT_* flags.  The observer's self-presence makes the room JOINED
+ * (the occupants listed before it are attached, or reconciled after a
+ * gap) and asks for disco#info.  A join error (PRESENCE_ERROR) returns
+ * ROOM_ACT_RETRY; the observer's own unavailable presence ends the
+ * session (room destroyed) or returns ROOM_ACT_REJOIN (removed while the
+ * meeting goes on, e.g. 333 after its connection hibernated).
  */
 int		 room_apply(struct room *, const struct presence *p,
 		    int64_t now, const struct event_sink *);
 
 /*
  * The room's disco#info answered (meeting_id may be NULL when the answer
- * had none or the query failed).  INFO -> JOINED: opens a session, or,
- * after a gap, reconciles with the session that was open: occupants not
- * seen again left during the gap, and an observer_gap event is emitted.
- * A different meeting id after a gap ends the old session at the gap's
- * start and opens a new one.
+ * had none or the query failed).  Adds the meeting id to the open session
+ * (a meeting_info event).  In ROOM_INFO (after a gap nobody known
+ * survived) it settles the gap: the same meeting goes on with the
+ * newcomers attached; a different meeting id ends the old session at the
+ * gap's start and opens a new one.
  */
 void		 room_meeting_info(struct room *, const char *meeting_id,
 		    int64_t now, const struct event_sink *);
@@ -105,11 +118,10 @@ void		 room_speakerstats(struct room *, const struct message *m,
 
 /*
  * A trusted companion-module notification about this room (speaker,
- * interrupted, restored, client).  ip_mode is "store", "hash" or "none".
+ * interrupted, restored, client); the IP is kept as room_opts says.
  */
 void		 room_module_note(struct room *, const struct message *m,
-		    const char *ip_mode, int64_t now,
-		    const struct event_sink *);
+		    int64_t now, const struct event_sink *);
 
 /* Our XMPP connection dropped: JOINING/INFO/JOINED -> LOST (gap start). */
 void		 room_connection_lost(struct room *, int64_t now);

@@ -1,8 +1,8 @@
 /*
  * `teletrack status`: is the daemon healthy?  A command at the end of
  * the flow, like `report`, but it reads no database: the daemon rewrites
- * a small JSON status file (atomically, about once a second and at every
- * connection change) next to its database, and this reads it.  The file's
+ * a small JSON status file (status.c: atomically, about once a second and
+ * at every connection change) next to its database, and this reads it.  The file's
  * keys are listed in teletrack(8), STATUS FILE.
  *
  * Healthy means: the file was rewritten in the last STATUS_STALE_MS (else
@@ -26,9 +26,10 @@
 
 #include <jansson.h>
 
-#include "cmd_status.h"
 #include "config.h"
 #include "log.h"
+#include "status.h"
+#include "status_cli.h"
 #include "xmalloc.h"
 
 #define STATUS_DEFAULT	"/var/lib/teletrack/teletrack.status"
@@ -76,6 +77,28 @@ get_time(json_t *o, const char *key)
 	return json_is_string(v) ? parse_time(json_string_value(v)) : -1;
 }
 
+/*
+ * A daemon that writes only the per-type counts ("events_by_type", or
+ * "events_written_by_type" as the contract first named them): their sum,
+ * or -1.
+ */
+static long long
+sum_counts(json_t *o)
+{
+	json_t		*types, *v;
+	const char	*key;
+	long long	 sum = 0;
+
+	if ((types = json_object_get(o, "events_by_type")) == NULL)
+		types = json_object_get(o, "events_written_by_type");
+	if (!json_is_object(types))
+		return -1;
+	json_object_foreach(types, key, v)
+		if (json_is_integer(v))
+			sum += (long long)json_integer_value(v);
+	return sum;
+}
+
 int
 status_info_parse(const char *text, struct status_info *st, char *err,
     size_t errsz)
@@ -115,6 +138,8 @@ status_info_parse(const char *text, struct status_info *st, char *err,
 	st->events_held = get_int(o, "events_held");
 	st->events_dropped = get_int(o, "events_dropped");
 	st->events_written = get_int(o, "events_written");
+	if (st->events_written < 0)
+		st->events_written = sum_counts(o);
 	st->last_commit = get_time(o, "last_commit");
 	st->alerts_open = get_int(o, "alerts_open");
 	json_decref(o);
@@ -246,23 +271,6 @@ status_info_print(FILE *fp, const struct status_info *st, int64_t now)
 	fprintf(fp, "  alerts open    %s\n", num(a, sizeof(a), st->alerts_open));
 }
 
-/*
- * Where the daemon keeps its status file: teletrack.status in the
- * directory of [storage] database.  The caller frees the result.
- */
-static char *
-status_path_of(const struct config *cfg)
-{
-	const char	*slash = strrchr(cfg->database, '/');
-	char		*p;
-
-	if (slash == NULL)
-		return xstrdup("teletrack.status");
-	xasprintf(&p, "%.*s/teletrack.status",
-	    (int)(slash - cfg->database), cfg->database);
-	return p;
-}
-
 /* The whole file as a string, or NULL with errno set.  Caller frees. */
 static char *
 slurp(const char *path)
@@ -352,7 +360,7 @@ cmd_status(int argc, char **argv)
 		config_init(&cfg);
 		rc = config_load_file(conf, &cfg);
 		if (rc == 0)
-			path = owned = status_path_of(&cfg);
+			path = owned = status_path(cfg.database);
 		config_free(&cfg);
 		if (rc == -1) {
 			log_warnx("%s: configuration has errors", conf);

@@ -1,17 +1,20 @@
 /*
- * Events: what room.c derives and what every sink (the SQLite writer, a
- * logger, a test capture) receives.
+ * Events: what the derivation (room.c, appt.c) produces and what every
+ * sink (the storage writer, alert delivery, a test capture) receives.
  *
- * An event carries its type, its time (ms since the epoch, UTC), a JSON
- * object with the details, and pointers to the current rollups of the
- * meeting session and, for participant events, of the participant.  The
- * pointers are borrowed: a sink is done with them when emit() returns and
- * copies what it keeps.  EVENT_ROLLUP carries no event row: it only says
- * "the rollups changed, persist them" (durations grow with the clock).
+ * An event carries its type, its time (ms since the epoch, UTC), pointers
+ * to the current rollups of the meeting session and, for participant
+ * events, of the participant, and its details as typed fields.  Nothing
+ * in the derivation builds JSON: event_json() renders the details once,
+ * where they are stored or sent.  Everything an event points to is
+ * borrowed: a sink is done with it when its emit() returns and copies
+ * what it keeps.  EVENT_ROLLUP and EVENT_APPOINTMENT_ROLLUP carry no event
+ * row: they only say "the rollups changed, persist them".
  */
 #ifndef TELETRACK_EVENT_H
 #define TELETRACK_EVENT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum event_type {
@@ -95,6 +98,13 @@ struct session_rec {
 	int64_t		 patient_wait_s; /* a patient without a caregiver */
 };
 
+/* Something that went wrong for a participant, for issues_encountered. */
+struct issue {
+	const char	*what;		/* static: "reconnect", "disconnect",
+					   "kicked", "interrupted" */
+	int64_t		 at_s;		/* seconds after the first join */
+};
+
 /*
  * One person in one meeting: one row of teleconference_participant_sessions,
  * keyed by (session uid, key).  Owned by room.c.
@@ -123,7 +133,9 @@ struct participant_rec {
 	int		 reactions_sent;
 	double		 spoke_time_s;	/* NULL in SQL when spoke_known == 0 */
 	int		 spoke_known;
-	const char	*issues_json;	/* JSON array text, "[]" when none */
+	const struct issue *issues;	/* rendered as a JSON array of
+					   "<what>-at-<N>s" */
+	size_t		 nissues;
 	const char	*connection_quality; /* good, fair, poor */
 	const char	*left_reason;	/* leave, disconnect, kicked, ... */
 	const char	*ip_address;	/* companion module only, else NULL */
@@ -133,12 +145,59 @@ struct participant_rec {
 	const char	*device_type;
 };
 
+/* The type of an event detail. */
+enum event_vtype {
+	EV_STR,		/* s (NULL: null) */
+	EV_INT,		/* i */
+	EV_BOOL,	/* i != 0 */
+	EV_NULL,
+	EV_TIME,	/* i: ms since the epoch, as ISO 8601 text */
+	EV_MINUTES,	/* i: a duration in ms, as minutes (one decimal) */
+	EV_INTS,	/* ints[0 .. i): an array of numbers */
+	EV_OBJECT,	/* opens an object named key; EV_END closes it */
+	EV_END
+};
+
+/* One detail: a typed value under a key.  Strings are borrowed. */
+struct event_field {
+	const char	*key;
+	enum event_vtype type;
+	const char	*s;
+	int64_t		 i;
+	const int	*ints;
+};
+
+/* EVENT_ALERT: the alert a rule raised or cleared. */
+struct alert_rec {
+	const char	*rule;
+	const char	*severity;	/* critical, warning, info */
+	int		 raised;	/* 1 raised, 0 cleared */
+	const char	*subject;	/* participant key, "member:ID", ... */
+	const char	*participant_key; /* NULL: not about one person */
+	const char	*appointment_id;
+	const char	*room;
+	const char	*message;	/* a sentence for people, or NULL */
+};
+
+/* EVENT_ATTENDANCE: a participant against the booking. */
+struct attendance_rec {
+	int		 expected;	/* 1 on the roster, 0 not, -1 no roster */
+	const char	*role;
+	const char	*attendance;	/* "on_time", "late" */
+	int64_t		 late_ms;
+	int64_t		 left_early_ms;	/* -1: did not leave early */
+	int64_t		 overran_ms;	/* -1: did not overrun */
+};
+
 struct event {
 	enum event_type			 type;
 	int64_t				 ts_ms;
 	const struct session_rec	*session;	/* never NULL */
 	const struct participant_rec	*participant;	/* NULL: session level */
-	const char			*data;		/* JSON object or NULL */
+	const struct event_field	*fields;	/* the details */
+	size_t				 nfields;
+	const struct alert_rec		*alert;		/* EVENT_ALERT */
+	const struct attendance_rec	*attendance;	/* EVENT_ATTENDANCE */
 };
 
 struct event_sink {
@@ -147,33 +206,48 @@ struct event_sink {
 };
 
 /*
- * EVENT_ATTENDANCE data: {"expected": true|false|null, "attendance":
- * "on_time"|"late", "late_minutes": N, "left_early_minutes": N|null,
- * "overran_minutes": N|null}; the writer copies it to the participant row.
- *
- * EVENT_ALERT data: {"rule", "severity", "state": "raised"|"cleared",
- * "subject", "participant_key"?, "appointment_id"?, "details": {...}};
- * the writer inserts or clears the alerts row.
+ * A small builder for an event's details, on the stack of the code that
+ * emits: EVENT_FIELDS_MAX fields at most (more are dropped, logged).
  */
+#define EVENT_FIELDS_MAX	24
+struct event_fields {
+	struct event_field	 v[EVENT_FIELDS_MAX];
+	size_t			 n;
+};
+
+void	ef_str(struct event_fields *, const char *key, const char *s);
+void	ef_int(struct event_fields *, const char *key, int64_t i);
+void	ef_bool(struct event_fields *, const char *key, int b);
+void	ef_null(struct event_fields *, const char *key);
+void	ef_time(struct event_fields *, const char *key, int64_t ms);
+void	ef_minutes(struct event_fields *, const char *key, int64_t ms);
+void	ef_ints(struct event_fields *, const char *key, const int *v,
+	    size_t n);
+void	ef_object(struct event_fields *, const char *key);
+void	ef_end(struct event_fields *);
 
 /* 1 for the types that update rows but are not timeline events. */
 int		 event_type_is_rollup(enum event_type);
 
 /*
+ * The stored JSON of ev (event_data): its details as an object; for
+ * EVENT_ALERT the alert with the details under "details", for
+ * EVENT_ATTENDANCE the attendance figures.  NULL for rollups.  Strings
+ * that are not valid UTF-8 get '?' for every byte >= 0x80.  The caller
+ * frees the result.
+ */
+char		*event_json(const struct event *ev);
+
+/* The details alone as a JSON object ("{}" when none); caller frees. */
+char		*event_fields_json(const struct event_field *f, size_t n);
+
+/* issues as the JSON array stored in issues_encountered; caller frees. */
+char		*event_issues_json(const struct issue *v, size_t n);
+
+/*
  * A deep copy of s in one allocation (free() frees it), or NULL for NULL.
  */
 struct session_rec *event_session_dup(const struct session_rec *s);
-
-struct json_t;
-
-/*
- * A JSON string for untrusted text (bytes >= 0x80 become '?' when the
- * text is not valid UTF-8); JSON null for NULL.
- */
-struct json_t	*event_jstr(const char *s);
-
-/* Serialise obj compactly and release it; the caller frees the result. */
-char		*event_jdump(struct json_t *obj);
 
 /* The stored name, e.g. "audio_mute"; "unknown" for an invalid type. */
 const char	*event_type_name(enum event_type);

@@ -31,8 +31,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
 #include "appt.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -66,7 +64,9 @@ struct ap {
 	char		 quality[8];
 	int		 sharing;
 	int		 messages;
-	char		*attendance;	/* last attendance data emitted */
+	struct attendance_rec att;	/* last attendance emitted */
+	char		*att_role;	/* its role */
+	int		 att_sent;	/* att is set */
 };
 
 struct member {
@@ -280,7 +280,7 @@ ap_clear(struct ap *p)
 	free(p->iv);
 	free(p->left_reason);
 	free(p->disc);
-	free(p->attendance);
+	free(p->att_role);
 }
 
 /* Seen here, or by the run before a restart. */
@@ -421,27 +421,20 @@ mirror(struct appt *a, int64_t now)
 static void
 emit(struct appt *a, enum event_type type, int64_t ts,
     const struct session_rec *s, const struct participant_rec *p,
-    json_t *data, const struct event_sink *sink)
+    const struct event_fields *f, const struct event_sink *sink)
 {
 	struct event	 ev;
-	char		*text = NULL;
 
-	if (data != NULL)
-		text = event_jdump(data);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = type;
 	ev.ts_ms = ts;
 	ev.session = s != NULL ? s : mirror(a, a->clock);
 	ev.participant = p;
-	ev.data = text;
+	if (f != NULL) {
+		ev.fields = f->v;
+		ev.nfields = f->n;
+	}
 	event_emit(sink, &ev);
-	free(text);
-}
-
-static json_t *
-minutes(int64_t ms)
-{
-	return json_real((double)((ms + 3000) / 6000) / 10.0);
 }
 
 /* "12 min" or, under a minute, "40 s": for the sentences in alerts. */
@@ -525,36 +518,41 @@ severity_of(const char *rule)
 
 static void
 alert_emit(struct appt *a, struct alert *al, int raised, const char *pkey,
-    const char *message, json_t *details, int64_t now,
+    const char *message, const struct event_fields *details, int64_t now,
     const struct event_sink *sink)
 {
-	json_t	*d;
+	struct alert_rec	 rec;
+	struct event		 ev;
 
 	al->open = raised;
-	d = json_object();
-	json_object_set_new(d, "rule", json_string(al->rule));
-	json_object_set_new(d, "severity", json_string(severity_of(al->rule)));
-	json_object_set_new(d, "state", json_string(raised ? "raised" :
-	    "cleared"));
-	json_object_set_new(d, "subject", event_jstr(al->subject));
-	if (pkey != NULL)
-		json_object_set_new(d, "participant_key", event_jstr(pkey));
-	json_object_set_new(d, "appointment_id", event_jstr(a->appt_id));
-	json_object_set_new(d, "room", event_jstr(a->room));
-	if (message != NULL)
-		json_object_set_new(d, "message", event_jstr(message));
-	json_object_set_new(d, "details", details != NULL ? details :
-	    json_object());
+	memset(&rec, 0, sizeof(rec));
+	rec.rule = al->rule;
+	rec.severity = severity_of(al->rule);
+	rec.raised = raised;
+	rec.subject = al->subject;
+	rec.participant_key = pkey;
+	rec.appointment_id = a->appt_id;
+	rec.room = a->room;
+	rec.message = message;
 	log_info("appointment %s: alert %s %s%s%s", a->appt_id, al->rule,
 	    raised ? "raised" : "cleared", message != NULL ? ": " : "",
 	    message != NULL ? message : "");
-	emit(a, EVENT_ALERT, now, NULL, NULL, d, sink);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EVENT_ALERT;
+	ev.ts_ms = now;
+	ev.session = mirror(a, a->clock);
+	ev.alert = &rec;
+	if (details != NULL) {
+		ev.fields = details->v;
+		ev.nfields = details->n;
+	}
+	event_emit(sink, &ev);
 }
 
 /* Raise (message, details) or clear the alert alert_due() returned. */
 static void
 alert_flip(struct appt *a, struct alert *al, const char *pkey,
-    const char *message, json_t *details, int64_t now,
+    const char *message, const struct event_fields *details, int64_t now,
     const struct event_sink *sink)
 {
 	int	 raise = !al->open;
@@ -566,28 +564,24 @@ alert_flip(struct appt *a, struct alert *al, const char *pkey,
 static void
 alerts_clear_all(struct appt *a, int64_t now, const struct event_sink *sink)
 {
-	json_t	*d;
-	size_t	 i;
+	struct event_fields	 f = { .n = 0 };
+	size_t			 i;
 
-	for (i = 0; i < a->nalerts; i++) {
-		if (!a->alerts[i].open)
-			continue;
-		d = json_object();
-		json_object_set_new(d, "cleared_by", json_string(
-		    "appointment_ended"));
-		alert_emit(a, &a->alerts[i], 0, NULL, NULL, d, now, sink);
-	}
+	ef_str(&f, "cleared_by", "appointment_ended");
+	for (i = 0; i < a->nalerts; i++)
+		if (a->alerts[i].open)
+			alert_emit(a, &a->alerts[i], 0, NULL, NULL, &f, now,
+			    sink);
 }
 
-static json_t *
-who(const struct ap *p)
+/* Who an alert is about, as its details. */
+static void
+who(struct event_fields *f, const struct ap *p)
 {
-	json_t	*d = json_object();
-
-	json_object_set_new(d, "participant_id", event_jstr(p->pid));
-	json_object_set_new(d, "name", event_jstr(p->name));
-	json_object_set_new(d, "role", event_jstr(p->role));
-	return d;
+	f->n = 0;
+	ef_str(f, "participant_id", p->pid);
+	ef_str(f, "name", p->name);
+	ef_str(f, "role", p->role);
 }
 
 static int
@@ -609,38 +603,37 @@ eval_participant(struct appt *a, struct ap *p, int64_t now,
 	const char	*nm = p->name != NULL ? p->name : p->key;
 	struct alert	*al;
 	char		 msg[512], t[32];
-	json_t		*d;
+	struct event_fields d;
 	int		 n;
 
 	if ((al = alert_due(a, "poor_connection", p->key, p->present &&
 	    strcmp(p->quality, "poor") == 0)) != NULL) {
 		snprintf(msg, sizeof(msg), "%s has a poor connection", nm);
-		alert_flip(a, al, p->key, msg, who(p), now, sink);
+		who(&d, p);
+		alert_flip(a, al, p->key, msg, &d, now, sink);
 	}
 
 	n = disconnects_within(p, now, a->pol.disconnect_window_ms);
 	if ((al = alert_due(a, "repeated_disconnects", p->key,
 	    a->pol.disconnects > 0 && n >= a->pol.disconnects)) != NULL) {
-		d = who(p);
-		json_object_set_new(d, "disconnects", json_integer(n));
-		json_object_set_new(d, "window_minutes",
-		    minutes(a->pol.disconnect_window_ms));
+		who(&d, p);
+		ef_int(&d, "disconnects", n);
+		ef_minutes(&d, "window_minutes", a->pol.disconnect_window_ms);
 		snprintf(msg, sizeof(msg), "%s disconnected %d times in %s",
 		    nm, n, dur_text(a->pol.disconnect_window_ms, t,
 		    sizeof(t)));
-		alert_flip(a, al, p->key, msg, d, now, sink);
+		alert_flip(a, al, p->key, msg, &d, now, sink);
 	}
 
 	if ((al = alert_due(a, "participant_dropped", p->key, !p->present &&
 	    ever_joined(p) && p->left_reason != NULL &&
 	    strcmp(p->left_reason, "disconnect") == 0 &&
 	    now - p->last_leave >= a->pol.drop_ms)) != NULL) {
-		d = who(p);
-		json_object_set_new(d, "dropped_at_ms",
-		    json_integer(p->last_leave));
+		who(&d, p);
+		ef_int(&d, "dropped_at_ms", p->last_leave);
 		snprintf(msg, sizeof(msg), "%s dropped and is not back after "
 		    "%s", nm, dur_text(now - p->last_leave, t, sizeof(t)));
-		alert_flip(a, al, p->key, msg, d, now, sink);
+		alert_flip(a, al, p->key, msg, &d, now, sink);
 	}
 
 	if ((al = alert_due(a, "screenshare_disabled", p->key,
@@ -648,21 +641,24 @@ eval_participant(struct appt *a, struct ap *p, int64_t now,
 	    NULL) {
 		snprintf(msg, sizeof(msg), "%s shares the screen, which is "
 		    "disabled", nm);
-		alert_flip(a, al, p->key, msg, who(p), now, sink);
+		who(&d, p);
+		alert_flip(a, al, p->key, msg, &d, now, sink);
 	}
 
 	if ((al = alert_due(a, "chat_disabled", p->key, !a->pol.enable_chat &&
 	    p->messages > 0)) != NULL) {
 		snprintf(msg, sizeof(msg), "%s used the chat, which is "
 		    "disabled", nm);
-		alert_flip(a, al, p->key, msg, who(p), now, sink);
+		who(&d, p);
+		alert_flip(a, al, p->key, msg, &d, now, sink);
 	}
 
 	if ((al = alert_due(a, "unexpected_participant", p->key,
 	    a->nroster > 0 && p->member < 0 && p->present)) != NULL) {
 		snprintf(msg, sizeof(msg), "%s joined and is not on the "
 		    "roster", nm);
-		alert_flip(a, al, p->key, msg, who(p), now, sink);
+		who(&d, p);
+		alert_flip(a, al, p->key, msg, &d, now, sink);
 	}
 }
 
@@ -731,7 +727,7 @@ eval_no_show(struct appt *a, int64_t now, const struct event_sink *sink)
 	const char	*role;
 	struct alert	*al;
 	char		 subj[300], msg[512], t[32];
-	json_t		*d;
+	struct event_fields d;
 	size_t		 i;
 	int		 due = no_show_due(a, now);
 
@@ -741,15 +737,15 @@ eval_no_show(struct appt *a, int64_t now, const struct event_sink *sink)
 		if ((al = alert_due(a, "no_show", subj, due &&
 		    !member_seen(a, (int)i))) == NULL)
 			continue;
-		d = json_object();
-		json_object_set_new(d, "participant_id", event_jstr(m->id));
-		json_object_set_new(d, "name", event_jstr(m->name));
-		json_object_set_new(d, "role", event_jstr(m->role));
+		d.n = 0;
+		ef_str(&d, "participant_id", m->id);
+		ef_str(&d, "name", m->name);
+		ef_str(&d, "role", m->role);
 		snprintf(msg, sizeof(msg), "%s %s has not joined %s after "
 		    "the start", m->role != NULL ? m->role : "participant",
 		    m->name != NULL ? m->name : m->id,
 		    dur_text(now - a->start, t, sizeof(t)));
-		alert_flip(a, al, NULL, msg, d, now, sink);
+		alert_flip(a, al, NULL, msg, &d, now, sink);
 	}
 	/* Roles the roster does not name are still expected. */
 	for (i = 0; i < 2; i++) {
@@ -761,11 +757,11 @@ eval_no_show(struct appt *a, int64_t now, const struct event_sink *sink)
 		if ((al = alert_due(a, "no_show", subj, due &&
 		    !cat_seen(a, cats[i]))) == NULL)
 			continue;
-		d = json_object();
-		json_object_set_new(d, "role", event_jstr(role));
+		d.n = 0;
+		ef_str(&d, "role", role);
 		snprintf(msg, sizeof(msg), "no %s has joined %s after the "
 		    "start", role, dur_text(now - a->start, t, sizeof(t)));
-		alert_flip(a, al, NULL, msg, d, now, sink);
+		alert_flip(a, al, NULL, msg, &d, now, sink);
 	}
 }
 
@@ -774,7 +770,7 @@ evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
 {
 	struct alert	*al;
 	char		 msg[256], t[32];
-	json_t		*d;
+	struct event_fields d = { .n = 0 };
 	size_t		 i;
 	int		 anyone = 0, c = 0, p = 0;
 
@@ -804,13 +800,11 @@ evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
 
 	if ((al = alert_due(a, "patient_waiting", "", a->wait_since > 0 &&
 	    now - a->wait_since >= a->pol.patient_wait_ms)) != NULL) {
-		d = json_object();
-		json_object_set_new(d, "waiting_since_ms",
-		    json_integer(a->wait_since));
+		ef_int(&d, "waiting_since_ms", a->wait_since);
 		snprintf(msg, sizeof(msg), "a %s has waited alone for %s",
 		    a->pol.patient_role, dur_text(now - a->wait_since, t,
 		    sizeof(t)));
-		alert_flip(a, al, NULL, msg, d, now, sink);
+		alert_flip(a, al, NULL, msg, &d, now, sink);
 	}
 
 	eval_no_show(a, now, sink);
@@ -831,40 +825,54 @@ evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
 
 /* --- attendance -------------------------------------------------------- */
 
+/* Minutes with one decimal, as stored: changes below that are none. */
+static int64_t
+tenths(int64_t ms)
+{
+	return ms < 0 ? -1 : (ms + 3000) / 6000;
+}
+
 static void
 attendance(struct appt *a, struct ap *p, const struct event *ev,
     const struct event_sink *sink)
 {
-	json_t	*d;
-	char	*text;
-	int64_t	 late = p->first_join - a->start, end = end_ms(a);
+	struct attendance_rec	 at;
+	struct event		 out;
+	int64_t			 late = p->first_join - a->start;
+	int64_t			 end = end_ms(a);
 
 	if (!ever_joined(p))
 		return;
-	d = json_object();
-	json_object_set_new(d, "expected", a->nroster == 0 ? json_null() :
-	    json_boolean(p->member >= 0));
-	json_object_set_new(d, "role", event_jstr(p->role));
-	json_object_set_new(d, "attendance", json_string(
-	    late > a->pol.late_grace_ms ? "late" : "on_time"));
-	json_object_set_new(d, "late_minutes", minutes(late > 0 ? late : 0));
-	json_object_set_new(d, "left_early_minutes", !p->present &&
+	memset(&at, 0, sizeof(at));
+	at.expected = a->nroster == 0 ? -1 : p->member >= 0;
+	at.role = p->role;
+	at.attendance = late > a->pol.late_grace_ms ? "late" : "on_time";
+	at.late_ms = late > 0 ? late : 0;
+	at.left_early_ms = !p->present &&
 	    p->last_leave < end - a->pol.left_early_grace_ms ?
-	    minutes(end - p->last_leave) : json_null());
-	json_object_set_new(d, "overran_minutes", !p->present &&
+	    end - p->last_leave : -1;
+	at.overran_ms = !p->present &&
 	    p->last_leave > end + a->pol.overrun_grace_ms ?
-	    minutes(p->last_leave - end) : json_null());
-	text = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (text != NULL && p->attendance != NULL &&
-	    strcmp(text, p->attendance) == 0) {
-		free(text);
-		json_decref(d);
+	    p->last_leave - end : -1;
+	if (p->att_sent && p->att.expected == at.expected &&
+	    strcmp(p->att.attendance, at.attendance) == 0 &&
+	    tenths(p->att.late_ms) == tenths(at.late_ms) &&
+	    tenths(p->att.left_early_ms) == tenths(at.left_early_ms) &&
+	    tenths(p->att.overran_ms) == tenths(at.overran_ms) &&
+	    (p->att_role == NULL ? at.role == NULL : at.role != NULL &&
+	    strcmp(p->att_role, at.role) == 0))
 		return;
-	}
-	free(p->attendance);
-	p->attendance = text;
-	emit(a, EVENT_ATTENDANCE, ev->ts_ms, ev->session, ev->participant, d,
-	    sink);
+	p->att = at;		/* attendance is a static string */
+	p->att_sent = 1;
+	set_str(&p->att_role, at.role);
+	p->att.role = NULL;
+	memset(&out, 0, sizeof(out));
+	out.type = EVENT_ATTENDANCE;
+	out.ts_ms = ev->ts_ms;
+	out.session = ev->session;
+	out.participant = ev->participant;
+	out.attendance = &at;
+	event_emit(sink, &out);
 }
 
 /* --- lifecycle --------------------------------------------------------- */
@@ -874,21 +882,19 @@ status_event(struct appt *a, const char *from, int64_t ts,
     const struct event_sink *sink)
 {
 	const struct session_rec *s = mirror(a, ts);
-	json_t	*d = json_object();
+	struct event_fields	 d = { .n = 0 };
 
-	json_object_set_new(d, "from", json_string(from));
-	json_object_set_new(d, "to", json_string(s->status));
+	ef_str(&d, "from", from);
+	ef_str(&d, "to", s->status);
 	if (s->status_reason != NULL)
-		json_object_set_new(d, "reason", json_string(s->status_reason));
-	json_object_set_new(d, "billable_seconds",
-	    json_integer(s->billable_s));
-	json_object_set_new(d, "patient_wait_seconds",
-	    json_integer(s->patient_wait_s));
+		ef_str(&d, "reason", s->status_reason);
+	ef_int(&d, "billable_seconds", s->billable_s);
+	ef_int(&d, "patient_wait_seconds", s->patient_wait_s);
 	log_info("appointment %s: %s -> %s%s%s%s", a->appt_id, from,
 	    s->status, s->status_reason != NULL ? " (" : "",
 	    s->status_reason != NULL ? s->status_reason : "",
 	    s->status_reason != NULL ? ")" : "");
-	emit(a, EVENT_APPOINTMENT_STATUS, ts, s, NULL, d, sink);
+	emit(a, EVENT_APPOINTMENT_STATUS, ts, s, NULL, &d, sink);
 }
 
 /* Why it ended as it did; sets final_status and final_reason. */

@@ -5,8 +5,8 @@
  * Parsing and judging are pure (the clock is an argument) so the tests
  * feed fixture files; `serve` may use them for /metrics.
  */
-#ifndef TELETRACK_CMD_STATUS_H
-#define TELETRACK_CMD_STATUS_H
+#ifndef TELETRACK_STATUS_CLI_H
+#define TELETRACK_STATUS_CLI_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,234 @@
+/*
+ * `teletrack run`: the daemon.  Wires the pieces of the flow together
+ * and owns what lives as long as the process: the configuration, the
+ * database and its writer, the IP pseudonym key, the transport and the
+ * observer, and the signal flags (SIGTERM/SIGINT stop, SIGHUP reloads
+ * the configuration without dropping the XMPP session).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bookings.h"
+#include "client.h"
+#include "config.h"
+#include "db.h"
+#include "ipkey.h"
+#include "log.h"
+#include "observer.h"
+#include "run.h"
+#include "transport.h"
+#include "writer.h"
+#include "xmalloc.h"
+
+static volatile sig_atomic_t	stop_flag;
+static volatile sig_atomic_t	reload_flag;
+
+static void
+sighdlr(int sig)
+{
+	if (sig == SIGHUP)
+		reload_flag = 1;
+	else
+		stop_flag = 1;
+}
+
+/* What the observer's store hooks reach. */
+struct daemon {
+	const char		*path;	/* the config file */
+	struct config		*orig;	/* the transport's, kept to the end */
+	struct config		*cur;	/* the observer's */
+	struct writer		*w;
+	struct db		*db;
+	struct observer		*obs;
+};
+
+static int
+flush_due(void *arg, int64_t now)
+{
+	struct daemon	*d = arg;
+
+	return writer_due(d->w, now);
+}
+
+static int
+flush(void *arg)
+{
+	struct daemon	*d = arg;
+
+	return writer_flush(d->w);
+}
+
+static void
+counts(void *arg, size_t *queued, size_t *held, uint64_t *dropped,
+    int64_t *last_commit)
+{
+	struct daemon	*d = arg;
+
+	writer_counts(d->w, queued, held, dropped, last_commit);
+}
+
+static int
+schedule(void *arg, int64_t now, int64_t horizon_ms, struct bookings *out)
+{
+	struct daemon	*d = arg;
+
+	return bookings_load(d->db, now, horizon_ms, d->cur->muc_domain, out);
+}
+
+/* A setting the running daemon cannot change: keep it, say so. */
+static void
+keep(char **now, const char *running, const char *key)
+{
+	if ((*now == NULL) == (running == NULL) &&
+	    (running == NULL || strcmp(*now, running) == 0))
+		return;
+	log_warnx("reload: %s changes only with a restart", key);
+	free(*now);
+	*now = xstrdup_null(running);
+}
+
+/*
+ * SIGHUP: read the file again.  A file that no longer parses is refused
+ * (its errors logged with file:line) and the running configuration
+ * stays; the database and the XMPP account stay whatever the file says
+ * (both need a restart).
+ */
+static void
+reload(void *arg, int64_t now)
+{
+	struct daemon	*d = arg;
+	struct config	*c = xcalloc(1, sizeof(*c));
+
+	log_info("reloading %s", d->path);
+	config_init(c);
+	if (config_load_file(d->path, c) == -1) {
+		log_warnx("%s: not reloaded: the configuration has errors; "
+		    "the running one stays", d->path);
+		config_free(c);
+		free(c);
+		return;
+	}
+	log_configure(c->log_level, c->log_syslog);
+	/* The session and the database stay as they are. */
+	keep(&c->jid, d->orig->jid, "xmpp.jid");
+	keep(&c->password, d->orig->password, "xmpp.password");
+	keep(&c->server, d->orig->server, "xmpp.server");
+	keep(&c->muc_domain, d->orig->muc_domain, "xmpp.muc_domain");
+	keep(&c->nick, d->orig->nick, "xmpp.nick");
+	keep(&c->database, d->orig->database, "storage.database");
+	observer_reload(d->obs, c, now);
+	if (d->cur != d->orig) {
+		config_free(d->cur);
+		free(d->cur);
+	}
+	d->cur = c;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	struct config		 cfg;
+	struct db		*db;
+	struct db_settings	 set;
+	struct observer_store	 store;
+	struct transport	*t;
+	struct daemon		 dm;
+	struct sigaction	 sa;
+	const char		*conf = NULL;
+	unsigned char		 ipkey[CLIENT_KEY_LEN];
+	char			 err[256], *keyfile;
+	int			 ch, verbose = 0, n;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "c:v")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (conf == NULL || optind != argc)
+		goto usage;
+	log_init(verbose, "teletrack");
+	config_init(&cfg);
+	if (config_load_file(conf, &cfg) == -1) {
+		config_free(&cfg);
+		fatalx("%s: configuration has errors", conf);
+	}
+	log_configure(cfg.log_level, cfg.log_syslog);
+	if ((db = db_open(cfg.database, 0, err, sizeof(err))) == NULL) {
+		config_free(&cfg);
+		fatalx("cannot open database: %s", err);
+	}
+	if ((n = db_close_stale_sessions(db, now_ms())) > 0)
+		log_info("closed %d session(s) left active by a previous run",
+		    n);
+	if ((n = db_resume_appointments(db, now_ms())) > 0)
+		log_info("resuming %d appointment(s) a previous run was "
+		    "observing", n);
+	if (db_settings(db, &set) == -1)
+		log_warnx("meeting_settings unreadable, using defaults");
+
+	memset(&dm, 0, sizeof(dm));
+	dm.path = conf;
+	dm.orig = dm.cur = &cfg;
+	dm.db = db;
+	dm.w = writer_new(db, cfg.flush_ms, cfg.flush_count);
+	memset(&store, 0, sizeof(store));
+	store.sink.emit = writer_emit;
+	store.sink.arg = dm.w;
+	store.flush_due = flush_due;
+	store.flush = flush;
+	store.counts = counts;
+	store.schedule = schedule;
+	store.arg = &dm;
+	store.quality_fair_per_hour = set.quality_fair_per_hour;
+	store.quality_poor_per_hour = set.quality_poor_per_hour;
+	if (strcmp(cfg.ip_mode, "hash") == 0) {
+		keyfile = ipkey_path(cfg.database);
+		if (ipkey_load(keyfile, ipkey, sizeof(ipkey), err,
+		    sizeof(err)) == -1)
+			fatalx("IP pseudonym key: %s", err);
+		free(keyfile);
+		store.ip_key = ipkey;
+		store.ip_key_len = sizeof(ipkey);
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = sighdlr;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	log_info("teletrack %s starting, database %s", TELETRACK_VERSION,
+	    cfg.database);
+	if ((t = transport_new(&cfg)) == NULL)
+		fatalx("cannot start the XMPP library");
+	dm.obs = observer_new(&cfg, transport_io(t), &store, now_ms());
+	transport_run(t, dm.obs, &stop_flag, &reload_flag, reload, &dm);
+	observer_free(dm.obs);
+	transport_free(t);
+	writer_free(dm.w);	/* flushes what is left */
+	db_close(db);
+	if (dm.cur != dm.orig) {
+		config_free(dm.cur);
+		free(dm.cur);
+	}
+	config_free(&cfg);
+	log_info("stopped");
+	return 0;
+usage:
+	fprintf(stderr, "usage: teletrack run -c FILE [-v]\n");
+	return 2;
+}

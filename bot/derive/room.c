@@ -1,0 +1,909 @@
+/*
+ * Room state and event derivation: what arrives in an observed room.
+ *
+ * The observer hands every presence and message of a room to this module
+ * together with the time it arrived.  The room keeps the occupants (by
+ * MUC nick, with their last parsed state), compares each presence with
+ * the stored state and tells session.c what happened: a participant
+ * arrived, changed or left.  Nothing here does I/O or reads the clock.
+ *
+ * Lifecycle.  A join goes IDLE -> JOINING; the occupant list arrives, then
+ * our self-presence, and from there on everything is live: the occupants
+ * listed are attached to participants (the session opens with the first)
+ * and every later presence is an event.  The meeting id (disco#info) is
+ * added to the session when it comes; nothing waits for it, because a
+ * busy Prosody answers behind everything already queued to us.
+ *
+ * Gaps.  When our connection drops (or we are removed from the room while
+ * the meeting goes on) the room goes LOST and keeps its occupants.  At the
+ * self-presence of the rejoin, occupants not listed again left during the
+ * gap (at the gap's start, the conservative time for billing), new ones
+ * joined, and an observer_gap event records the blind interval.  Only one
+ * case waits for the meeting id: nobody known was listed again, so the
+ * room may have been destroyed and re-created meanwhile (ROOM_INFO); the
+ * newcomers are attached to the old or a new session once the id says
+ * which.  Nobody is duplicated because occupants and participants keep
+ * their identity.
+ */
+#include <search.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "event.h"
+#include "log.h"
+#include "room_int.h"
+#include "xmalloc.h"
+
+/* --- occupants --------------------------------------------------------- */
+
+/* Tree order: the nick, the first member of struct occupant. */
+static int
+occ_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static struct occupant *
+occ_find(struct room *r, const char *nick)
+{
+	void	*n;
+
+	if (nick == NULL)
+		return NULL;
+	n = tfind(&nick, &r->occ_tree, occ_cmp);
+	return n != NULL ? *(struct occupant **)n : NULL;
+}
+
+static void
+occ_free(struct occupant *o)
+{
+	free(o->nick);
+	free(o->jid);
+	free(o->role);
+	free(o->affiliation);
+	free(o->display_name);
+	free(o->key);
+	free(o->identity_id);
+	free(o->identity_name);
+	free(o->identity_role);
+	free(o->stats_id);
+	free(o->pending_ip);
+	free(o->pending_ua);
+	free(o);
+}
+
+static void
+occ_remove(struct room *r, struct occupant *o)
+{
+	tdelete(o, &r->occ_tree, occ_cmp);
+	TAILQ_REMOVE(&r->occupants, o, entry);
+	occ_free(o);
+}
+
+static void
+occ_clear(struct room *r)
+{
+	struct occupant	*o;
+
+	while ((o = TAILQ_FIRST(&r->occupants)) != NULL)
+		occ_remove(r, o);
+}
+
+static char *
+identity_key(const struct presence *p)
+{
+	char	*k;
+
+	if (p->identity_id != NULL && *p->identity_id != '\0')
+		xasprintf(&k, "id:%s", p->identity_id);
+	else if (p->stats_id != NULL && *p->stats_id != '\0')
+		xasprintf(&k, "sid:%s", p->stats_id);
+	else
+		xasprintf(&k, "nick:%s", p->nick);
+	return k;
+}
+
+/* The domain of a real JID, compared without a copy. */
+static int
+jid_on_domain(const char *jid, const char *domain)
+{
+	const char	*at, *slash;
+	size_t		 n;
+
+	if (jid == NULL || domain == NULL)
+		return 0;
+	at = strchr(jid, '@');
+	at = at != NULL ? at + 1 : jid;
+	slash = strchr(at, '/');
+	n = slash != NULL ? (size_t)(slash - at) : strlen(at);
+	return n == strlen(domain) && strncasecmp(at, domain, n) == 0;
+}
+
+static void
+occ_fill(struct occupant *o, const struct presence *p)
+{
+	set_str(&o->jid, p->jid != NULL ? p->jid : o->jid);
+	set_str(&o->role, p->role);
+	set_str(&o->affiliation, p->affiliation);
+	set_str(&o->display_name, p->display_name);
+	if (p->identity_id != NULL)
+		set_str(&o->identity_id, p->identity_id);
+	if (p->identity_name != NULL)
+		set_str(&o->identity_name, p->identity_name);
+	if (p->identity_role != NULL)
+		set_str(&o->identity_role, p->identity_role);
+	if (p->stats_id != NULL)
+		set_str(&o->stats_id, p->stats_id);
+	if (p->media.known)
+		o->media = p->media;
+	if (p->hand_raised >= 0)
+		o->hand = p->hand_raised;
+	o->feature_jibri |= p->feature_jibri;
+	o->feature_transcriber |= p->feature_transcriber;
+}
+
+static struct occupant *
+occ_new(struct room *r, const struct presence *p, int64_t now)
+{
+	struct occupant	*o = xcalloc(1, sizeof(*o));
+	size_t		 fl = strlen(r->focus_nick);
+
+	o->nick = xstrdup(p->nick);
+	o->hand = -1;
+	o->transcription = -1;
+	o->snapshot_ms = -1;
+	o->arrived_ms = now;
+	occ_fill(o, p);
+	/* lib-jitsi-meet adds raisedHand only once a hand went up. */
+	if (o->hand < 0)
+		o->hand = 0;
+	o->key = identity_key(p);
+	/* Jicofo: nick "focus", real JID focus@auth.<domain>/... */
+	if (strcmp(p->nick, r->focus_nick) == 0 || (p->jid != NULL &&
+	    strncmp(p->jid, r->focus_nick, fl) == 0 && p->jid[fl] == '@'))
+		o->kind = OCC_FOCUS;
+	else if (jid_on_domain(p->jid, r->hidden_domain))
+		o->kind = OCC_HIDDEN;
+	else
+		o->kind = OCC_PARTICIPANT;
+	TAILQ_INSERT_TAIL(&r->occupants, o, entry);
+	if (tsearch(o, &r->occ_tree, occ_cmp) == NULL)
+		fatal("tsearch");
+	return o;
+}
+
+/* --- focus, hidden members --------------------------------------------- */
+
+static const char *
+hidden_kind(const struct occupant *o)
+{
+	if (o->feature_transcriber)
+		return "transcriber";
+	if (o->feature_jibri)
+		return "recorder";
+	return "hidden";
+}
+
+static void
+hidden_transcription(struct room *r, struct occupant *o, int state,
+    int64_t now, const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+
+	if (state < 0 || state == o->transcription)
+		return;
+	ef_str(&f, "nick", o->nick);
+	if (state == 1 || o->transcription == 1)
+		emit(r, state == 1 ? EVENT_TRANSCRIPTION_START :
+		    EVENT_TRANSCRIPTION_STOP, NULL, now, &f, now, sink);
+	o->transcription = state;
+}
+
+static void
+hidden_leave(struct room *r, struct occupant *o, int during_gap,
+    int64_t now, const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+
+	hidden_transcription(r, o, 0, now, sink);
+	ef_str(&f, "nick", o->nick);
+	ef_str(&f, "kind", hidden_kind(o));
+	if (during_gap)
+		ef_bool(&f, "during_gap", 1);
+	emit(r, EVENT_HIDDEN_LEAVE, NULL, now, &f, now, sink);
+}
+
+/* --- presence ---------------------------------------------------------- */
+
+/* Compare old occupant state with a new presence; emit transitions. */
+static void
+occ_update(struct room *r, struct occupant *o, const struct presence *p,
+    int64_t now, const struct event_sink *sink)
+{
+	struct participant	*pt = o->part;
+	struct media_state	 old = o->media;
+	struct event_fields	 f = { .n = 0 };
+	int			 oldhand = o->hand;
+	char			*oldname = xstrdup(best_name(o));
+	char			*oldrole = xstrdup_null(o->role);
+	char			*oldaff = xstrdup_null(o->affiliation);
+
+	occ_fill(o, p);
+	if (pt == NULL)
+		goto done;
+	ef_str(&f, "nick", o->nick);
+	if (old.known && o->media.known) {
+		if (old.audio_muted != o->media.audio_muted)
+			emit(r, o->media.audio_muted ? EVENT_AUDIO_MUTE :
+			    EVENT_AUDIO_UNMUTE, pt, now, &f, now, sink);
+		if (old.camera_on != o->media.camera_on)
+			emit(r, o->media.camera_on ? EVENT_VIDEO_UNMUTE :
+			    EVENT_VIDEO_MUTE, pt, now, &f, now, sink);
+		if (old.sharing != o->media.sharing)
+			emit(r, o->media.sharing ? EVENT_SCREENSHARE_START :
+			    EVENT_SCREENSHARE_STOP, pt, now, &f, now, sink);
+	}
+	part_media(pt, o);
+	if (oldhand >= 0 && o->hand >= 0 && oldhand != o->hand)
+		emit(r, o->hand ? EVENT_HAND_RAISE : EVENT_HAND_LOWER, pt,
+		    now, &f, now, sink);
+	if (strcmp(oldname, best_name(o)) != 0) {
+		set_str(&pt->name, best_name(o));
+		f.n = 1;
+		ef_str(&f, "old", oldname);
+		ef_str(&f, "new", best_name(o));
+		emit(r, EVENT_NICK_CHANGE, pt, now, &f, now, sink);
+	}
+	if (!streq(oldrole, o->role) || !streq(oldaff, o->affiliation)) {
+		if (streq(o->role, "moderator"))
+			pt->rec.is_moderator = 1;
+		f.n = 1;
+		ef_str(&f, "old_role", oldrole);
+		ef_str(&f, "new_role", o->role);
+		ef_str(&f, "old_affiliation", oldaff);
+		ef_str(&f, "new_affiliation", o->affiliation);
+		emit(r, EVENT_ROLE_CHANGE, pt, now, &f, now, sink);
+	}
+	pt->dirty = 1;
+done:
+	free(oldname);
+	free(oldrole);
+	free(oldaff);
+}
+
+static int
+is_disconnect(const struct presence *p)
+{
+	if (presence_has_code(p, 333))
+		return 1;
+	return p->status_text != NULL &&
+	    strncmp(p->status_text, "Disconnected:", 13) == 0;
+}
+
+static void
+occ_unavailable(struct room *r, struct occupant *o, const struct presence *p,
+    int64_t now, const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+	enum event_type		 t;
+	const char		*reason;
+
+	/* 303: the occupant changed its MUC nick; the same person stays. */
+	if (presence_has_code(p, 303) && p->new_nick != NULL &&
+	    occ_find(r, p->new_nick) == NULL) {
+		if (o->part != NULL) {
+			ef_str(&f, "nick", p->new_nick);
+			ef_str(&f, "old_nick", o->nick);
+			ef_str(&f, "new_nick", p->new_nick);
+			set_str(&o->part->nick, p->new_nick);
+			emit(r, EVENT_NICK_CHANGE, o->part, now, &f, now,
+			    sink);
+		}
+		tdelete(o, &r->occ_tree, occ_cmp);
+		set_str(&o->nick, p->new_nick);
+		if (tsearch(o, &r->occ_tree, occ_cmp) == NULL)
+			fatal("tsearch");
+		return;
+	}
+
+	if (o->kind == OCC_FOCUS) {
+		occ_remove(r, o);
+		session_close(r, now, "focus_left", sink);
+		return;
+	}
+	if (o->kind == OCC_HIDDEN) {
+		hidden_leave(r, o, 0, now, sink);
+		occ_remove(r, o);
+		return;
+	}
+
+	ef_str(&f, "nick", o->nick);
+	if (p->status_text != NULL)
+		ef_str(&f, "status", p->status_text);
+	if (p->ncodes > 0)
+		ef_ints(&f, "codes", p->codes, (size_t)p->ncodes);
+	if (p->flip_device && presence_has_code(p, 307)) {
+		t = EVENT_DEVICE_SWITCH;
+		reason = "device_switch";
+	} else if (presence_has_code(p, 307) || presence_has_code(p, 301)) {
+		t = EVENT_KICKED;
+		reason = presence_has_code(p, 301) ? "banned" : "kicked";
+		if (p->actor_nick != NULL)
+			ef_str(&f, "actor", p->actor_nick);
+		if (p->reason != NULL)
+			ef_str(&f, "reason", p->reason);
+	} else if (is_disconnect(p)) {
+		t = EVENT_DISCONNECT;
+		reason = "disconnect";
+	} else {
+		t = EVENT_LEAVE;
+		reason = "leave";
+	}
+	part_detach(r, o, t, reason, &f, now, now, sink);
+	occ_remove(r, o);
+}
+
+/*
+ * Attach the occupants not attached yet, in the order they arrived.  A
+ * room with nobody in it is empty from now on (room_tick leaves it).
+ */
+static int
+attach_newcomers(struct room *r, int already, int64_t now,
+    const struct event_sink *sink)
+{
+	struct occupant	*o;
+	int		 n = 0;
+
+	TAILQ_FOREACH(o, &r->occupants, entry) {
+		if (o->kind != OCC_PARTICIPANT || o->part != NULL)
+			continue;
+		part_attach(r, o, o->arrived_ms, already, now, sink);
+		n++;
+	}
+	if (r->sess.present == 0 && r->empty_since == 0)
+		r->empty_since = now;
+	return n;
+}
+
+/*
+ * Settle a gap: occupants the rejoin did not list again left while we
+ * could not see them, the newcomers joined, and an observer_gap event
+ * records the blind interval.  Ends in JOINED.
+ */
+static void
+reconcile(struct room *r, int64_t now, const struct event_sink *sink)
+{
+	struct occupant		*o, *next;
+	struct event_fields	 f;
+	int			 left = 0, joined;
+	int64_t			 gap = r->gap_start;
+
+	for (o = TAILQ_FIRST(&r->occupants); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o->seen)
+			continue;
+		f.n = 0;
+		if (o->kind == OCC_PARTICIPANT && o->part != NULL) {
+			ef_str(&f, "nick", o->nick);
+			ef_bool(&f, "during_gap", 1);
+			part_detach(r, o, EVENT_LEAVE, "left_during_gap", &f,
+			    gap, now, sink);
+			left++;
+		} else if (o->kind == OCC_HIDDEN)
+			hidden_leave(r, o, 1, now, sink);
+		else if (o->kind == OCC_FOCUS) {
+			occ_remove(r, o);
+			session_close(r, gap, "focus_left", sink);
+			continue;
+		}
+		occ_remove(r, o);
+	}
+	joined = attach_newcomers(r, 0, now, sink);
+	if (r->sess.open) {
+		f.n = 0;
+		ef_time(&f, "from", gap);
+		ef_time(&f, "to", now);
+		ef_int(&f, "seconds", (now - gap) / 1000);
+		ef_int(&f, "left_during_gap", left);
+		ef_int(&f, "joined_during_gap", joined);
+		emit(r, EVENT_OBSERVER_GAP, NULL, now, &f, now, sink);
+	}
+	r->gap_start = 0;
+	r->state = ROOM_JOINED;
+}
+
+static int
+self_presence(struct room *r, const struct presence *p, int64_t now,
+    const struct event_sink *sink)
+{
+	struct occupant	*o;
+	int		 survivor = 0;
+
+	if (p->kind == PRESENCE_AVAILABLE) {
+		if (r->state != ROOM_JOINING)
+			return 0;
+		if (r->gap_start == 0) {
+			/* A fresh join: everyone listed was already here. */
+			r->state = ROOM_JOINED;
+			attach_newcomers(r, 1, now, sink);
+					return ROOM_ACT_QUERY_INFO;
+		}
+		TAILQ_FOREACH(o, &r->occupants, entry)
+			if (o->seen && o->part != NULL)
+				survivor = 1;
+		/*
+		 * Somebody we knew is still here, so the room (and its
+		 * meeting) survived the gap; or there is no meeting id to
+		 * tell meetings apart by.  Otherwise wait for the id.
+		 */
+		if (survivor || !r->sess.open || r->sess.meeting_id == NULL)
+			reconcile(r, now, sink);
+		else
+			r->state = ROOM_INFO;
+		return ROOM_ACT_QUERY_INFO;
+	}
+	/* Our own unavailable presence. */
+	if (p->destroyed) {
+		log_info("room %s: destroyed", r->jid);
+		session_close(r, now, "room_destroyed", sink);
+		occ_clear(r);
+		r->state = ROOM_IDLE;
+		return ROOM_ACT_RETRY;
+	}
+	/*
+	 * Removed while the meeting goes on: 333 after our connection
+	 * hibernated with stanzas queued, a kick, a ban.  Keep the state and
+	 * rejoin; the gap is reconciled like a reconnect.
+	 */
+	log_warnx("room %s: observer removed (code %d), rejoining", r->jid,
+	    p->ncodes > 0 ? p->codes[0] : 0);
+	if (r->state != ROOM_LOST) {
+		r->state = ROOM_LOST;
+		if (r->gap_start == 0)
+			r->gap_start = now;
+	}
+	return ROOM_ACT_REJOIN;
+}
+
+int
+room_apply(struct room *r, const struct presence *p, int64_t now,
+    const struct event_sink *sink)
+{
+	struct occupant		*o;
+	struct event_fields	 f = { .n = 0 };
+
+	if (p->kind == PRESENCE_ERROR) {
+		if (r->state != ROOM_JOINING)
+			return 0;
+		/*
+		 * The room is gone or refuses us ("Room creation is
+		 * restricted" before focus created it).  After a gap this
+		 * means the meeting ended while we could not see it.
+		 */
+		if (r->sess.open)
+			session_close(r, r->gap_start > 0 ? r->gap_start : now,
+			    "ended_during_gap", sink);
+		occ_clear(r);
+		r->gap_start = 0;
+		r->state = ROOM_IDLE;
+		return ROOM_ACT_RETRY;
+	}
+	if (r->state == ROOM_IDLE || r->state == ROOM_LOST)
+		return 0;	/* stray presence while not in the room */
+
+	if (strcmp(p->nick, r->self_nick) == 0 || presence_has_code(p, 110))
+		return self_presence(r, p, now, sink);
+
+	o = occ_find(r, p->nick);
+	if (p->kind == PRESENCE_UNAVAILABLE) {
+		if (o == NULL)
+			return 0;
+		/* Jicofo left: the conference is over; clients leave too. */
+		if (o->kind == OCC_FOCUS && !presence_has_code(p, 303)) {
+			occ_unavailable(r, o, p, now, sink);
+			return ROOM_ACT_LEAVE;
+		}
+		occ_unavailable(r, o, p, now, sink);
+		return 0;
+	}
+
+	if (o != NULL) {
+		o->seen = 1;
+		if (o->kind == OCC_FOCUS)
+			session_recording(r, p, now, sink);
+		else if (o->kind == OCC_HIDDEN)
+			hidden_transcription(r, o, p->transcription, now, sink);
+		else
+			occ_update(r, o, p, now, sink);
+		return 0;
+	}
+
+	o = occ_new(r, p, now);
+	o->seen = 1;
+	switch (o->kind) {
+	case OCC_FOCUS:
+		session_recording(r, p, now, sink);
+		break;
+	case OCC_HIDDEN:
+		ef_str(&f, "nick", o->nick);
+		ef_str(&f, "kind", hidden_kind(o));
+		ef_str(&f, "jid", o->jid);
+		emit(r, EVENT_HIDDEN_JOIN, NULL, now, &f, now, sink);
+		hidden_transcription(r, o, p->transcription, now, sink);
+		break;
+	case OCC_PARTICIPANT:
+		/* While joining (or settling a gap), attach later. */
+		if (r->state == ROOM_JOINED)
+			part_attach(r, o, now, 0, now, sink);
+		break;
+	}
+	return 0;
+}
+
+void
+room_meeting_info(struct room *r, const char *meeting_id, int64_t now,
+    const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+	struct occupant		*o, *next;
+	int			 changed;
+
+	if (r->state == ROOM_INFO) {
+		changed = meeting_id != NULL && r->meeting_id != NULL &&
+		    strcmp(meeting_id, r->meeting_id) != 0;
+		if (changed) {
+			/* The room was re-created while we were away. */
+			session_close(r, r->gap_start, "ended_during_gap",
+			    sink);
+			r->gap_start = 0;
+		}
+		if (meeting_id != NULL)
+			set_str(&r->meeting_id, meeting_id);
+		if (changed) {
+			/* Who was not listed again left with the old one. */
+			for (o = TAILQ_FIRST(&r->occupants); o != NULL;
+			    o = next) {
+				next = TAILQ_NEXT(o, entry);
+				if (!o->seen)
+					occ_remove(r, o);
+			}
+			r->state = ROOM_JOINED;
+			attach_newcomers(r, 1, now, sink);
+		} else
+			reconcile(r, now, sink);
+	} else if (r->state == ROOM_JOINED && meeting_id != NULL)
+		set_str(&r->meeting_id, meeting_id);
+	else
+		return;
+	if (r->sess.open && r->sess.meeting_id == NULL &&
+	    r->meeting_id != NULL) {
+		r->sess.meeting_id = xstrdup(r->meeting_id);
+		ef_str(&f, "meeting_id", r->meeting_id);
+		emit(r, EVENT_MEETING_INFO, NULL, now, &f, now, sink);
+	}
+}
+
+/* --- messages ---------------------------------------------------------- */
+
+void
+room_message(struct room *r, const struct message *m, int64_t now,
+    const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+	struct occupant		*o;
+
+	if (m->nick == NULL || m->delayed)
+		return;		/* room-level message, or history replay */
+	if ((o = occ_find(r, m->nick)) == NULL || o->part == NULL)
+		return;		/* focus, observer, hidden, or unknown */
+	ef_str(&f, "nick", o->nick);
+	if (m->kind == MESSAGE_CHAT) {
+		o->part->rec.messages_sent++;
+		ef_bool(&f, "reply", m->is_reply);
+		emit(r, EVENT_CHAT_MESSAGE, o->part, now, &f, now, sink);
+	} else if (m->kind == MESSAGE_REACTION && m->nreactions > 0) {
+		o->part->rec.reactions_sent += m->nreactions;
+		ef_int(&f, "count", m->nreactions);
+		emit(r, EVENT_REACTION, o->part, now, &f, now, sink);
+	} else
+		return;
+	o->part->dirty = 1;
+}
+
+void
+room_speakerstats(struct room *r, const struct message *m, int64_t now,
+    const struct event_sink *sink)
+{
+	struct event_field	*f;
+	struct occupant		*o;
+	size_t			 n = 0, len = sizeof("users");
+	char			*text;
+	int			 i;
+
+	/* One block: the fields, then the keys they point to. */
+	for (i = 0; i < m->nstats; i++)
+		len += strlen(m->stats[i].nick) + 1;
+	f = xcalloc(1, ((size_t)m->nstats + 2) * sizeof(*f) + len);
+	text = (char *)(f + m->nstats + 2);
+	memcpy(text, "users", sizeof("users"));
+	f[n].key = text;
+	f[n++].type = EV_OBJECT;
+	text += sizeof("users");
+	for (i = 0; i < m->nstats; i++) {
+		const struct speaker_stat *st = &m->stats[i];
+
+		len = strlen(st->nick) + 1;
+		memcpy(text, st->nick, len);
+		f[n].key = text;
+		f[n].type = EV_INT;
+		f[n++].i = st->total_ms;
+		text += len;
+		if ((o = occ_find(r, st->nick)) == NULL)
+			continue;
+		o->snapshot_ms = st->total_ms;
+		if (o->part != NULL) {
+			o->part->spoke_base_ms = st->total_ms;
+			o->part->rec.spoke_known = 1;
+			o->part->dirty = 1;
+		}
+	}
+	f[n++].type = EV_END;
+	/* Kept until the session opens, when it has not yet. */
+	free(r->pending_stats);
+	r->pending_stats = f;
+	r->npending_stats = n;
+	session_stats(r, now, sink);
+}
+
+void
+room_module_note(struct room *r, const struct message *m, int64_t now,
+    const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+	struct occupant		*o;
+	struct participant	*p;
+	const char		*ip = NULL;
+	char			 hash[CLIENT_PSEUDONYM_LEN];
+
+	if (m->note_nick == NULL || (o = occ_find(r, m->note_nick)) == NULL)
+		return;
+	if (m->note == NOTE_CLIENT) {
+		if (m->note_ip != NULL && streq(r->ip_mode, "store"))
+			ip = m->note_ip;
+		else if (m->note_ip != NULL && !streq(r->ip_mode, "none"))
+			ip = client_ip_pseudonym(r->ip_key, r->ip_key_len,
+			    m->note_ip, hash, sizeof(hash));
+		if (o->part != NULL)
+			part_client(r, o->part, ip, m->note_ua, now, sink);
+		else if (o->kind == OCC_PARTICIPANT) {
+			/* Not attached yet (we are still joining). */
+			set_str(&o->pending_ip, ip);
+			set_str(&o->pending_ua, m->note_ua);
+		}
+		return;
+	}
+	if ((p = o->part) == NULL)
+		return;
+	ef_str(&f, "nick", o->nick);
+	switch (m->note) {
+	case NOTE_SPEAKER:
+		part_speaker(r, m->note_silence ? NULL : p, now);
+		ef_bool(&f, "silence", m->note_silence);
+		emit(r, EVENT_DOMINANT_SPEAKER, p, now, &f, now, sink);
+		return;
+	case NOTE_INTERRUPTED:
+		p->interruptions++;
+		part_issue(r, p, "interrupted", now, now);
+		emit(r, EVENT_CONNECTION_INTERRUPTED, p, now, &f, now, sink);
+		return;
+	case NOTE_RESTORED:
+		ef_int(&f, "duration_ms", m->note_ms);
+		p->dirty = 1;
+		emit(r, EVENT_CONNECTION_RESTORED, p, now, &f, now, sink);
+		return;
+	default:
+		return;
+	}
+}
+
+/* --- lifecycle --------------------------------------------------------- */
+
+struct room *
+room_new(const char *jid, const struct room_opts *opts)
+{
+	struct room	*r = xcalloc(1, sizeof(*r));
+	const char	*at;
+
+	r->jid = xstrdup(jid);
+	at = strchr(jid, '@');
+	r->name = at != NULL ? strndup(jid, (size_t)(at - jid)) : xstrdup(jid);
+	if (r->name == NULL)
+		fatal("strndup");
+	r->self_nick = xstrdup(opts->self_nick);
+	r->hidden_domain = xstrdup_null(opts->hidden_domain);
+	r->focus_nick = xstrdup(opts->focus_nick != NULL ? opts->focus_nick :
+	    "focus");
+	r->fair_per_hour = opts->quality_fair_per_hour > 0 ?
+	    opts->quality_fair_per_hour : 2.0;
+	r->poor_per_hour = opts->quality_poor_per_hour > 0 ?
+	    opts->quality_poor_per_hour : 6.0;
+	r->leave_grace_s = opts->leave_grace_s;
+	room_set_ip(r, opts->ip_mode, opts->ip_key, opts->ip_key_len);
+	TAILQ_INIT(&r->occupants);
+	TAILQ_INIT(&r->parts);
+	r->state = ROOM_IDLE;
+	return r;
+}
+
+void
+room_free(struct room *r)
+{
+	if (r == NULL)
+		return;
+	occ_clear(r);
+	parts_clear(r);
+	free(r->sess.uid);
+	free(r->sess.appointment_id);
+	free(r->sess.meeting_id);
+	free(r->sess.end_reason);
+	free(r->appt_uid);
+	free(r->appt_id);
+	free(r->jid);
+	free(r->name);
+	free(r->self_nick);
+	free(r->hidden_domain);
+	free(r->focus_nick);
+	free(r->ip_mode);
+	free(r->meeting_id);
+	free(r->pending_stats);
+	free(r->rec_status);
+	free(r->rec_mode);
+	free(r->rec_session);
+	free(r);
+}
+
+const char *
+room_jid(const struct room *r)
+{
+	return r->jid;
+}
+
+enum room_state
+room_state(const struct room *r)
+{
+	return r->state;
+}
+
+const struct session_rec *
+room_session(const struct room *r)
+{
+	return r->sess.open ? &r->sess.rec : NULL;
+}
+
+int
+room_participants_present(const struct room *r)
+{
+	return r->sess.open ? r->sess.present : 0;
+}
+
+void
+room_join_sent(struct room *r, int64_t now)
+{
+	struct occupant	*o;
+
+	if (r->state == ROOM_LOST) {
+		TAILQ_FOREACH(o, &r->occupants, entry)
+			o->seen = 0;
+	} else if (r->state == ROOM_IDLE) {
+		occ_clear(r);
+		r->gap_start = 0;
+		r->empty_since = 0;
+		/* A new visit may find a new meeting in the same room. */
+		free(r->meeting_id);
+		r->meeting_id = NULL;
+	} else
+		return;
+	r->joined_ms = now;
+	r->state = ROOM_JOINING;
+}
+
+void
+room_connection_lost(struct room *r, int64_t now)
+{
+	switch (r->state) {
+	case ROOM_JOINING:
+	case ROOM_INFO:
+		/* A gap that started earlier still counts from its start. */
+		if (r->gap_start == 0) {
+			if (!r->sess.open) {
+				occ_clear(r);
+				r->state = ROOM_IDLE;
+				return;
+			}
+			r->gap_start = now;
+		}
+		r->state = ROOM_LOST;
+		break;
+	case ROOM_JOINED:
+		r->gap_start = now;
+		r->state = ROOM_LOST;
+		break;
+	default:
+		break;
+	}
+}
+
+int
+room_tick(struct room *r, int64_t now, const struct event_sink *sink)
+{
+	session_rollup(r, now, sink);
+	if (r->state == ROOM_JOINED && r->empty_since > 0 &&
+	    now - r->empty_since >= (int64_t)r->leave_grace_s * 1000)
+		return ROOM_ACT_LEAVE;
+	return 0;
+}
+
+void
+room_left(struct room *r, int64_t now, const char *reason,
+    const struct event_sink *sink)
+{
+	session_close(r, now, reason, sink);
+	occ_clear(r);
+	r->gap_start = 0;
+	r->empty_since = 0;
+	r->state = ROOM_IDLE;
+}
+
+void
+room_set_appointment(struct room *r, const char *uid,
+    const char *appointment_id)
+{
+	if (uid != NULL && r->appt_uid != NULL && strcmp(uid, r->appt_uid) ==
+	    0)
+		return;
+	free(r->appt_uid);
+	free(r->appt_id);
+	r->appt_uid = xstrdup_null(uid);
+	r->appt_id = xstrdup_null(uid != NULL ? appointment_id : NULL);
+	r->appt_sessions = 0;
+	/* A meeting already under way belongs to it from now on. */
+	if (r->sess.open) {
+		free(r->sess.appointment_id);
+		r->sess.appointment_id = xstrdup_null(r->appt_id);
+		r->sess.rec.appointment_id = r->sess.appointment_id;
+	}
+}
+
+const char *
+room_appointment(const struct room *r)
+{
+	return r->appt_id;
+}
+
+void
+room_set_ip(struct room *r, const char *ip_mode, const unsigned char *key,
+    size_t keylen)
+{
+	set_str(&r->ip_mode, ip_mode != NULL ? ip_mode : "hash");
+	if (keylen > sizeof(r->ip_key))
+		keylen = sizeof(r->ip_key);
+	if (key != NULL)
+		memcpy(r->ip_key, key, keylen);
+	r->ip_key_len = key != NULL ? keylen : 0;
+}
+
+void
+room_set_quality(struct room *r, double fair_per_hour, double poor_per_hour)
+{
+	if (fair_per_hour > 0 && fair_per_hour != r->fair_per_hour) {
+		r->fair_per_hour = fair_per_hour;
+		r->requality = 1;
+	}
+	if (poor_per_hour > 0 && poor_per_hour != r->poor_per_hour) {
+		r->poor_per_hour = poor_per_hour;
+		r->requality = 1;
+	}
+}

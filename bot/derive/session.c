@@ -1,0 +1,711 @@
+/*
+ * The meeting session and its participants: what gets recorded.
+ *
+ * room.c decides which occupant arrived, changed or left; this file turns
+ * that into the session's participants (one per person, across
+ * reconnects), their figures and the events that carry them to the sinks.
+ * Pure: no I/O, no clock (times are passed in).
+ *
+ * Rollups are kept incrementally.  Every figure of the session row
+ * (participants, peak, disconnections, worst quality, recording time) is
+ * updated where the thing it counts happens, and an event refreshes only
+ * the snapshot of the session and of its own participant: an event costs
+ * the same in the first minute of a meeting and after ten thousand
+ * stints.  Only the periodic rollup (session_rollup) visits the
+ * participants, to persist the durations that grow with the clock.
+ */
+#include <search.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "log.h"
+#include "room_int.h"
+#include "xmalloc.h"
+
+static const char *const quality_names[Q__COUNT] = {
+	[Q_NONE] = NULL, [Q_GOOD] = "good", [Q_FAIR] = "fair",
+	[Q_POOR] = "poor"
+};
+
+int
+streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+void
+set_str(char **dst, const char *src)
+{
+	if (streq(*dst, src))
+		return;
+	free(*dst);
+	*dst = xstrdup_null(src);
+}
+
+const char *
+best_name(const struct occupant *o)
+{
+	if (o->identity_name != NULL && *o->identity_name != '\0')
+		return o->identity_name;
+	if (o->display_name != NULL && *o->display_name != '\0')
+		return o->display_name;
+	return o->nick;
+}
+
+/* --- figures ----------------------------------------------------------- */
+
+static int64_t
+part_duration_ms(const struct participant *p, int64_t now)
+{
+	int64_t	 d = p->accum_ms;
+
+	if (p->noccupants > 0 && now > p->present_since)
+		d += now - p->present_since;
+	return d;
+}
+
+static int64_t
+part_spoke_ms(const struct participant *p, int64_t now)
+{
+	int64_t	 d = p->spoke_base_ms + p->spoke_ms;
+
+	if (p->speak_since > 0 && now > p->speak_since)
+		d += now - p->speak_since;
+	return d;
+}
+
+static enum quality
+quality_of(const struct room *r, const struct participant *p, int64_t dur_ms)
+{
+	double	 rate;
+	int	 incidents;
+
+	incidents = p->rec.disconnection_count + (p->rec.join_count - 1) +
+	    p->interruptions;
+	if (incidents <= 0)
+		return Q_GOOD;
+	/*
+	 * Rate per hour of presence, with presence floored at 10 minutes: a
+	 * single reconnect in a 30 s stint is not "120 per hour".
+	 */
+	if (dur_ms < 600000)
+		dur_ms = 600000;
+	rate = incidents / ((double)dur_ms / 3600000.0);
+	if (rate >= r->poor_per_hour)
+		return Q_POOR;
+	if (rate >= r->fair_per_hour)
+		return Q_FAIR;
+	return Q_GOOD;
+}
+
+/* Re-rate p at now and keep the session's count per quality. */
+static void
+requality(struct room *r, struct participant *p, int64_t now)
+{
+	enum quality	 q = quality_of(r, p, part_duration_ms(p, now));
+
+	if (q == p->quality)
+		return;
+	if (p->quality != Q_NONE)
+		r->sess.nquality[p->quality]--;
+	r->sess.nquality[q]++;
+	p->quality = q;
+}
+
+/* Refresh p->rec from the owned fields and the clock. */
+static void
+part_sync(struct participant *p, int64_t now)
+{
+	p->rec.key = p->key;
+	p->rec.nick = p->nick;
+	p->rec.name = p->name != NULL ? p->name : p->nick;
+	p->rec.participant_id = p->pid;
+	p->rec.role = p->prole != NULL ? p->prole : "unknown";
+	p->rec.jid = p->jid;
+	p->rec.stats_id = p->stats_id;
+	p->rec.duration_s = part_duration_ms(p, now) / 1000;
+	p->rec.present = p->noccupants > 0;
+	p->rec.issues = p->issues;
+	p->rec.nissues = p->nissues;
+	p->rec.left_reason = p->noccupants > 0 ? NULL : p->left_reason;
+	p->rec.left_ms = p->noccupants > 0 ? 0 : p->rec.left_ms;
+	p->rec.ip_address = p->ip;
+	p->rec.user_agent = p->ua;
+	p->rec.browser = p->browser;
+	p->rec.operating_system = p->os;
+	p->rec.device_type = p->device;
+	if (p->rec.spoke_known)
+		p->rec.spoke_time_s = (double)part_spoke_ms(p, now) / 1000.0;
+	p->rec.connection_quality = quality_names[p->quality];
+}
+
+static void
+sess_sync(struct room *r, int64_t now)
+{
+	struct session	*s = &r->sess;
+	int64_t		 rec_ms;
+	int		 q;
+
+	s->rec.uid = s->uid;
+	s->rec.room = r->name;
+	s->rec.room_jid = r->jid;
+	s->rec.meeting_id = s->meeting_id;
+	s->rec.appointment_id = s->appointment_id;
+	s->rec.end_reason = s->end_reason;
+	if (s->open)
+		s->rec.duration_s = (now - s->rec.start_ms) / 1000;
+	s->rec.connection_quality = NULL;
+	for (q = Q_POOR; q > Q_NONE; q--)
+		if (s->nquality[q] > 0) {
+			s->rec.connection_quality = quality_names[q];
+			break;
+		}
+	rec_ms = s->rec_accum_ms;
+	if (s->rec_on_since > 0 && now > s->rec_on_since)
+		rec_ms += now - s->rec_on_since;
+	s->rec.recording_duration_s = rec_ms / 1000;
+}
+
+/* --- emitting ---------------------------------------------------------- */
+
+void
+emitv(struct room *r, enum event_type type, struct participant *p,
+    int64_t ts, const struct event_field *f, size_t n, int64_t now,
+    const struct event_sink *sink)
+{
+	struct event	 ev;
+
+	if (!r->sess.open)
+		return;
+	if (p != NULL) {
+		requality(r, p, now);
+		part_sync(p, now);
+	}
+	sess_sync(r, now);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.ts_ms = ts;
+	ev.session = &r->sess.rec;
+	ev.participant = p != NULL ? &p->rec : NULL;
+	ev.fields = f;
+	ev.nfields = n;
+	event_emit(sink, &ev);
+}
+
+void
+emit(struct room *r, enum event_type type, struct participant *p,
+    int64_t ts, const struct event_fields *f, int64_t now,
+    const struct event_sink *sink)
+{
+	emitv(r, type, p, ts, f != NULL ? f->v : NULL, f != NULL ? f->n : 0,
+	    now, sink);
+}
+
+/* --- participants ------------------------------------------------------ */
+
+/* Tree order: the key, the first member of struct participant. */
+static int
+part_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static struct participant *
+part_find(struct room *r, const char *key)
+{
+	void	*n;
+
+	n = tfind(&key, &r->part_tree, part_cmp);
+	return n != NULL ? *(struct participant **)n : NULL;
+}
+
+static void
+part_free(struct participant *p)
+{
+	free(p->key);
+	free(p->nick);
+	free(p->name);
+	free(p->pid);
+	free(p->prole);
+	free(p->jid);
+	free(p->stats_id);
+	free(p->left_reason);
+	free(p->ip);
+	free(p->ua);
+	free(p->issues);
+	free(p);
+}
+
+static void
+no_free(void *p)
+{
+	(void)p;
+}
+
+void
+parts_clear(struct room *r)
+{
+	struct participant	*p;
+	struct occupant		*o;
+
+	tdestroy(r->part_tree, no_free);
+	r->part_tree = NULL;
+	while ((p = TAILQ_FIRST(&r->parts)) != NULL) {
+		TAILQ_REMOVE(&r->parts, p, entry);
+		part_free(p);
+	}
+	TAILQ_FOREACH(o, &r->occupants, entry)
+		o->part = NULL;
+	r->speaker = NULL;
+}
+
+/* The number of participants present changed at ts. */
+static void
+present_changed(struct room *r, int delta, int64_t ts)
+{
+	struct session	*s = &r->sess;
+
+	s->present += delta;
+	if (s->present > s->rec.peak_participants)
+		s->rec.peak_participants = s->present;
+	if (s->present == 0) {
+		if (r->empty_since == 0)
+			r->empty_since = ts;
+	} else
+		r->empty_since = 0;
+}
+
+void
+part_media(struct participant *p, const struct occupant *o)
+{
+	if (!o->media.known)
+		return;
+	if (!o->media.audio_muted)
+		p->rec.microphone_enabled = 1;
+	if (o->media.camera_on)
+		p->rec.camera_enabled = 1;
+	if (o->media.sharing)
+		p->rec.screen_shared = 1;
+	p->dirty = 1;
+}
+
+void
+part_issue(struct room *r, struct participant *p, const char *what,
+    int64_t ts, int64_t now)
+{
+	int64_t	 at = (ts - p->rec.joined_ms) / 1000;
+
+	p->issues = xreallocarray(p->issues, p->nissues + 1,
+	    sizeof(*p->issues));
+	p->issues[p->nissues].what = what;
+	p->issues[p->nissues].at_s = at < 0 ? 0 : at;
+	p->nissues++;
+	p->dirty = 1;
+	requality(r, p, now);
+}
+
+/* Close p's running speaking interval, if any, at ts. */
+static void
+speak_stop(struct room *r, struct participant *p, int64_t ts)
+{
+	if (p->speak_since == 0)
+		return;
+	if (ts > p->speak_since)
+		p->spoke_ms += ts - p->speak_since;
+	p->speak_since = 0;
+	p->dirty = 1;
+	if (r->speaker == p)
+		r->speaker = NULL;
+}
+
+void
+part_speaker(struct room *r, struct participant *to, int64_t now)
+{
+	if (r->speaker != NULL && r->speaker != to)
+		speak_stop(r, r->speaker, now);
+	if (to != NULL && to->speak_since == 0 && to->noccupants > 0) {
+		to->speak_since = now;
+		to->rec.spoke_known = 1;
+		to->dirty = 1;
+		r->speaker = to;
+	}
+}
+
+/*
+ * One of p's occupants is gone at ts.  When it was the last one, p stops
+ * being present: its time present is banked and its leave stamped.
+ */
+static void
+part_gone(struct room *r, struct participant *p, int64_t ts,
+    const char *reason)
+{
+	if (--p->noccupants > 0)
+		return;
+	if (ts > p->present_since)
+		p->accum_ms += ts - p->present_since;
+	p->rec.left_ms = ts;
+	set_str(&p->left_reason, reason);
+	speak_stop(r, p, ts);
+	present_changed(r, -1, ts);
+}
+
+/*
+ * Attach occupant o to the participant with its identity: a new one
+ * (join) or an existing one (reconnect, also when the old nick is still
+ * here because its delayed leave has not arrived).  Opens the session when
+ * this is its first participant.
+ */
+void
+part_attach(struct room *r, struct occupant *o, int64_t ts, int already,
+    int64_t now, const struct event_sink *sink)
+{
+	struct participant	*p;
+	struct event_fields	 f = { .n = 0 };
+	int			 reconnect;
+	char			*prev_nick = NULL;
+
+	if (!r->sess.open)
+		session_open(r, ts, now, sink);
+	if ((p = part_find(r, o->key)) == NULL) {
+		p = xcalloc(1, sizeof(*p));
+		p->key = xstrdup(o->key);
+		p->rec.joined_ms = ts;
+		TAILQ_INSERT_TAIL(&r->parts, p, entry);
+		if (tsearch(p, &r->part_tree, part_cmp) == NULL)
+			fatal("tsearch");
+		r->sess.rec.participant_count++;
+		reconnect = 0;
+	} else {
+		reconnect = 1;
+		prev_nick = xstrdup_null(p->nick);
+	}
+	o->part = p;
+	p->rec.join_count++;
+	if (p->noccupants++ == 0) {
+		p->present_since = ts;
+		present_changed(r, 1, ts);
+	}
+	set_str(&p->nick, o->nick);
+	set_str(&p->name, best_name(o));
+	if (o->identity_id != NULL)
+		set_str(&p->pid, o->identity_id);
+	if (o->identity_role != NULL && *o->identity_role != '\0')
+		set_str(&p->prole, o->identity_role);
+	if (o->jid != NULL)
+		set_str(&p->jid, o->jid);
+	if (o->stats_id != NULL)
+		set_str(&p->stats_id, o->stats_id);
+	if (streq(o->role, "moderator"))
+		p->rec.is_moderator = 1;
+	part_media(p, o);
+	if (o->snapshot_ms >= 0) {
+		p->spoke_base_ms = o->snapshot_ms;
+		p->rec.spoke_known = 1;
+	}
+	p->dirty = 1;
+	if (reconnect)
+		part_issue(r, p, "reconnect", ts, now);
+
+	ef_str(&f, "nick", o->nick);
+	ef_str(&f, "name", best_name(o));
+	ef_str(&f, "role", p->prole != NULL ? p->prole : "unknown");
+	if (reconnect) {
+		ef_str(&f, "previous_nick", prev_nick);
+		ef_int(&f, "join_count", p->rec.join_count);
+	}
+	if (already)
+		ef_bool(&f, "already_present", 1);
+	emit(r, reconnect ? EVENT_RECONNECT : EVENT_JOIN, p, ts, &f, now,
+	    sink);
+	free(prev_nick);
+	/* Client facts the module sent before the occupant was attached. */
+	if (o->pending_ip != NULL || o->pending_ua != NULL) {
+		part_client(r, p, o->pending_ip, o->pending_ua, now, sink);
+		free(o->pending_ip);
+		free(o->pending_ua);
+		o->pending_ip = o->pending_ua = NULL;
+	}
+}
+
+/*
+ * Occupant o leaves at ts with event type t.  The participant stays
+ * present when another of its occupants is still here.
+ */
+void
+part_detach(struct room *r, struct occupant *o, enum event_type t,
+    const char *reason, const struct event_fields *f, int64_t ts,
+    int64_t now, const struct event_sink *sink)
+{
+	struct participant	*p = o->part;
+
+	if (p == NULL)
+		return;
+	part_gone(r, p, ts, reason);
+	if (t == EVENT_DISCONNECT) {
+		p->rec.disconnection_count++;
+		r->sess.rec.total_disconnections++;
+		part_issue(r, p, "disconnect", ts, now);
+	} else if (t == EVENT_KICKED)
+		part_issue(r, p, "kicked", ts, now);
+	o->part = NULL;
+	p->dirty = 1;
+	emit(r, t, p, ts, f, now, sink);
+}
+
+/* Record client facts (ip already stored, hashed or NULL per ip_mode). */
+void
+part_client(struct room *r, struct participant *p, const char *ip,
+    const char *ua, int64_t now, const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+
+	ef_str(&f, "nick", p->nick);
+	if (ip != NULL) {
+		set_str(&p->ip, ip);
+		ef_str(&f, "ip", ip);
+	}
+	if (ua != NULL) {
+		set_str(&p->ua, ua);
+		client_classify(ua, &p->browser, &p->os, &p->device);
+		ef_str(&f, "user_agent", ua);
+	}
+	p->dirty = 1;
+	emit(r, EVENT_CLIENT_INFO, p, now, &f, now, sink);
+}
+
+/* --- the session ------------------------------------------------------- */
+
+void
+session_stats(struct room *r, int64_t now, const struct event_sink *sink)
+{
+	if (r->pending_stats == NULL || !r->sess.open)
+		return;
+	emitv(r, EVENT_SPEAKER_STATS, NULL, now, r->pending_stats,
+	    r->npending_stats, now, sink);
+	free(r->pending_stats);
+	r->pending_stats = NULL;
+	r->npending_stats = 0;
+}
+
+void
+session_open(struct room *r, int64_t start, int64_t now,
+    const struct event_sink *sink)
+{
+	struct session		*s = &r->sess;
+	struct event_fields	 f = { .n = 0 };
+
+	memset(s, 0, sizeof(*s));
+	s->open = 1;
+	/*
+	 * The appointment's first meeting is its booked row; a later one
+	 * (the room was destroyed and re-created) gets a row of its own
+	 * with the same appointment id.
+	 */
+	if (r->appt_uid != NULL && r->appt_sessions++ == 0)
+		s->uid = xstrdup(r->appt_uid);
+	else if (r->appt_uid != NULL)
+		xasprintf(&s->uid, "%s/%lld", r->appt_uid, (long long)start);
+	else
+		xasprintf(&s->uid, "%s/%lld", r->jid, (long long)start);
+	s->appointment_id = xstrdup_null(r->appt_id);
+	s->meeting_id = xstrdup_null(r->meeting_id);
+	s->rec.start_ms = start;
+	/*
+	 * An appointment's booked row has its status from the appointment
+	 * (appt.c): NULL here means "keep what is stored".
+	 */
+	s->rec.status = s->uid != NULL && r->appt_uid != NULL &&
+	    strcmp(s->uid, r->appt_uid) == 0 ? NULL : "active";
+	s->rec.recording_status = "not_recorded";
+
+	ef_str(&f, "room", r->jid);
+	ef_str(&f, "meeting_id", r->meeting_id);
+	emit(r, EVENT_SESSION_START, NULL, start, &f, now, sink);
+
+	f.n = 0;
+	ef_str(&f, "nick", r->self_nick);
+	ef_time(&f, "joined_at", r->joined_ms);
+	emit(r, EVENT_OBSERVER_JOIN, NULL, start, &f, now, sink);
+
+	/* Recording that was already running when we arrived. */
+	if (r->have_rec && streq(r->rec_status, "on")) {
+		int stream = streq(r->rec_mode, "stream");
+
+		f.n = 0;
+		ef_str(&f, "mode", r->rec_mode);
+		ef_str(&f, "session_id", r->rec_session);
+		ef_bool(&f, "already_on", 1);
+		if (stream)
+			s->stream_on_since = start;
+		else {
+			s->rec_on_since = start;
+			s->rec.recording_status = "recording";
+		}
+		emit(r, stream ? EVENT_LIVESTREAM_START : EVENT_RECORDING_START,
+		    NULL, start, &f, now, sink);
+	} else if (r->have_rec && streq(r->rec_status, "pending"))
+		s->rec.recording_status = "pending";
+	/* The speakerstats snapshot that came before the session. */
+	session_stats(r, now, sink);
+}
+
+void
+session_close(struct room *r, int64_t ts, const char *reason,
+    const struct event_sink *sink)
+{
+	struct session		*s = &r->sess;
+	struct participant	*p;
+	struct occupant		*o;
+	struct event_fields	 f = { .n = 0 };
+
+	if (!s->open)
+		return;
+	/* Everyone still attached leaves with the session. */
+	TAILQ_FOREACH(o, &r->occupants, entry) {
+		if ((p = o->part) == NULL)
+			continue;
+		part_gone(r, p, ts, "session_end");
+		o->part = NULL;
+	}
+	if (s->rec_on_since > 0) {
+		if (ts > s->rec_on_since)
+			s->rec_accum_ms += ts - s->rec_on_since;
+		s->rec_on_since = 0;
+		s->rec.recording_status = "recorded";
+	}
+	s->rec.end_ms = ts;
+	/*
+	 * The rule for "failed": the meeting never had two participants in
+	 * the room at the same time, so the appointment did not take place
+	 * (nobody came, or only one side did).
+	 */
+	if (s->rec.status != NULL)
+		s->rec.status = s->rec.peak_participants >= 2 ? "completed" :
+		    "failed";
+	set_str(&s->end_reason, reason);
+
+	/* Persist each participant's final figures, then the end. */
+	TAILQ_FOREACH(p, &r->parts, entry)
+		emit(r, EVENT_ROLLUP, p, ts, NULL, ts, sink);
+	s->rec.duration_s = (ts - s->rec.start_ms) / 1000;
+	ef_str(&f, "reason", reason);
+	ef_int(&f, "duration_s", s->rec.duration_s);
+	ef_int(&f, "peak_participants", s->rec.peak_participants);
+	ef_int(&f, "participant_count", s->rec.participant_count);
+	emit(r, EVENT_SESSION_END, NULL, ts, &f, ts, sink);
+	s->open = 0;
+	parts_clear(r);
+	free(s->uid);
+	free(s->appointment_id);
+	free(s->meeting_id);
+	free(s->end_reason);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * Persist what grows with the clock: every participant that is present,
+ * speaking or changed since the last rollup, then the session.  Thresholds
+ * changed since: every participant is rated again.
+ */
+void
+session_rollup(struct room *r, int64_t now, const struct event_sink *sink)
+{
+	struct participant	*p;
+	int			 all = r->requality;
+
+	r->requality = 0;
+	if (!r->sess.open)
+		return;
+	TAILQ_FOREACH(p, &r->parts, entry) {
+		if (!p->dirty && p->noccupants == 0 && p->speak_since == 0 &&
+		    !all)
+			continue;
+		if (all)
+			requality(r, p, now);
+		p->dirty = 0;
+		emit(r, EVENT_ROLLUP, p, now, NULL, now, sink);
+	}
+	emit(r, EVENT_ROLLUP, NULL, now, NULL, now, sink);
+}
+
+/* Focus presence: <jibri-recording-status> changes. */
+void
+session_recording(struct room *r, const struct presence *pr, int64_t now,
+    const struct event_sink *sink)
+{
+	struct session		*s = &r->sess;
+	struct event_fields	 f = { .n = 0 };
+	enum event_type		 t;
+	int			 stream, was_on, was_pending;
+
+	if (!pr->has_recording || pr->rec_status == NULL)
+		return;
+	if (r->have_rec && streq(r->rec_status, pr->rec_status) &&
+	    streq(r->rec_mode, pr->rec_mode) &&
+	    streq(r->rec_session, pr->rec_session))
+		return;
+	was_on = r->have_rec && streq(r->rec_status, "on");
+	was_pending = r->have_rec && streq(r->rec_status, "pending");
+	/* "off" names the mode that stopped; fall back to the running one. */
+	stream = streq(pr->rec_mode != NULL ? pr->rec_mode : r->rec_mode,
+	    "stream");
+
+	ef_str(&f, "mode", pr->rec_mode);
+	ef_str(&f, "session_id", pr->rec_session);
+	if (pr->rec_initiator != NULL)
+		ef_str(&f, "initiator", pr->rec_initiator);
+
+	if (streq(pr->rec_status, "pending")) {
+		t = EVENT_RECORDING_PENDING;
+		if (s->open && !stream)
+			s->rec.recording_status = "pending";
+	} else if (streq(pr->rec_status, "on")) {
+		t = stream ? EVENT_LIVESTREAM_START : EVENT_RECORDING_START;
+		if (s->open && stream)
+			s->stream_on_since = now;
+		else if (s->open) {
+			s->rec_on_since = now;
+			s->rec.recording_status = "recording";
+		}
+	} else if (streq(pr->rec_status, "off")) {
+		if (pr->rec_failure != NULL && *pr->rec_failure != '\0') {
+			t = EVENT_RECORDING_FAILED;
+			ef_str(&f, "failure_reason", pr->rec_failure);
+		} else if (was_on || was_pending)
+			t = stream ? EVENT_LIVESTREAM_STOP :
+			    EVENT_RECORDING_STOP;
+		else
+			t = EVENT__COUNT;	/* off -> off: nothing happened */
+		if (s->open && stream && s->stream_on_since > 0) {
+			ef_int(&f, "duration_s",
+			    (now - s->stream_on_since) / 1000);
+			s->stream_on_since = 0;
+		} else if (s->open && !stream) {
+			if (s->rec_on_since > 0) {
+				s->rec_accum_ms += now - s->rec_on_since;
+				ef_int(&f, "duration_s",
+				    (now - s->rec_on_since) / 1000);
+				s->rec_on_since = 0;
+			}
+			if (t == EVENT_RECORDING_FAILED)
+				s->rec.recording_status = "failed";
+			else if (s->rec_accum_ms > 0 || was_on)
+				s->rec.recording_status = "recorded";
+			else
+				s->rec.recording_status = "not_recorded";
+		}
+	} else
+		t = EVENT__COUNT;
+
+	r->have_rec = 1;
+	set_str(&r->rec_status, pr->rec_status);
+	set_str(&r->rec_mode, pr->rec_mode);
+	set_str(&r->rec_session, pr->rec_session);
+	if (t != EVENT__COUNT)
+		emit(r, t, NULL, now, &f, now, sink);
+}

@@ -1,0 +1,936 @@
+/*
+ * The observer: which rooms to be in, which appointment each serves, and
+ * the one fan-out of events.
+ *
+ * DESIGN
+ *
+ * The transport (bot/xmpp/transport.c) parses what arrives and calls in
+ * here with the time; this file finds the room (a search tree by room
+ * JID, never a walk over every room), lets the derivation work
+ * (bot/derive/room.c) and acts on the ROOM_ACT_* flags it returns: join,
+ * rejoin, retry with backoff, leave.  What must go on the wire goes back
+ * out through struct observer_io.
+ *
+ * Rooms come from three places: [rooms] join (kept always), join = all
+ * (every room the companion module announces, kept while it lives), and
+ * booked appointments (kept while the appointment wants the room).  An
+ * appointment (bot/derive/appt.c) is attached to its room's entry, so a
+ * room event reaches its tracker without a lookup.
+ *
+ * Every event leaves through fan(): the storage sink, the room's
+ * appointment, alert delivery (alert.c) and the counters of the status
+ * file.  Nothing downstream calls back up.
+ */
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alert.h"
+#include "appt.h"
+#include "bookings.h"
+#include "log.h"
+#include "observer.h"
+#include "room.h"
+#include "status.h"
+#include "xmalloc.h"
+
+#define NS_DISCO_INFO	"http://jabber.org/protocol/disco#info"
+#define NS_DISCO_ITEMS	"http://jabber.org/protocol/disco#items"
+#define INFO_TIMEOUT_MS	5000
+
+/* Retry a missing scheduled room at least this often: people are due. */
+#define APPT_RETRY_MAX_S	5
+#define APPT_KEEP_MS		3600000	/* forget an ended appointment */
+#define HEALTH_CHECK		"__jicofo-health-check"
+
+enum origin {
+	ROOM_CONFIG,		/* [rooms] join: observed always */
+	ROOM_ALL,		/* join = all: observed while it lives */
+	ROOM_SCHEDULED		/* only while an appointment wants it */
+};
+
+struct tracked;
+struct watched;
+
+/* A room's pending disco#info, found by its IQ id. */
+struct inquiry {
+	char			*id;		/* first: the tree's key */
+	struct watched		*w;
+};
+
+struct watched {
+	char			*jid;		/* first: the tree's key */
+	struct observer		*obs;
+	struct room		*room;
+	char			*name;		/* room node */
+	enum origin		 origin;
+	int64_t			 next_try;	/* when to (re)join; 0: not */
+	int			 attempts;	/* failed or empty joins */
+	struct inquiry		*info;		/* pending disco#info */
+	int64_t			 info_deadline;
+	int64_t			 self_ms;	/* our self-presence came */
+	struct tracked		*appt;		/* the appointment it serves */
+	struct event_sink	 sink;		/* room events -> fan() */
+};
+
+struct tracked {
+	char			*uid;		/* first: the tree's key */
+	struct observer		*obs;
+	struct appt		*a;
+	struct watched		*w;		/* its room, once wanted */
+	int			 seen;		/* in the latest read */
+	int64_t			 done_at;	/* 0 while not done */
+	struct event_sink	 sink;		/* appt events -> fan() */
+};
+
+struct observer {
+	const struct config	*cfg;
+	struct observer_io	 io;
+	struct observer_store	 store;
+	struct alerter		*alerter;
+
+	int			 online;
+	int64_t			 online_since;
+	int64_t			 offline_since;
+	int			 module;	/* -1 unknown, 0 no, 1 yes */
+	char			*modinfo_id;
+	char			*items_id;
+	int			 ready;
+
+	struct watched		**rooms;
+	size_t			 nrooms;
+	void			*room_tree;
+	struct tracked		**appts;
+	size_t			 nappts;
+	void			*appt_tree;
+	void			*info_tree;	/* struct inquiry by id */
+
+	int64_t			 last_rollup;
+	int64_t			 next_poll;
+	double			 fair_per_hour;
+	double			 poor_per_hour;
+
+	char			*status_path;
+	int64_t			 next_status;
+	uint64_t		 events[EVENT__COUNT];
+	uint64_t		 alerts_open;
+};
+
+/* Tree order of rooms and appointments: their first member, a string. */
+static int
+key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Forget w's pending disco#info (answered, timed out, or moot). */
+static void
+info_drop(struct observer *o, struct watched *w)
+{
+	if (w->info == NULL)
+		return;
+	tdelete(w->info, &o->info_tree, key_cmp);
+	free(w->info->id);
+	free(w->info);
+	w->info = NULL;
+}
+
+/* Ask the room for its disco#info; the answer is found by its id. */
+static void
+info_query(struct observer *o, struct watched *w, int64_t now)
+{
+	char	*id;
+
+	info_drop(o, w);
+	if ((id = o->io.query(o->io.arg, w->jid, NS_DISCO_INFO)) == NULL)
+		return;
+	w->info = xcalloc(1, sizeof(*w->info));
+	w->info->id = id;
+	w->info->w = w;
+	if (tsearch(w->info, &o->info_tree, key_cmp) == NULL)
+		fatal("tsearch");
+	w->info_deadline = now + INFO_TIMEOUT_MS;
+}
+
+/* Exponential backoff between min_s and max_s, with +-50% jitter. */
+static int64_t
+backoff_ms(int attempts, int min_s, int max_s)
+{
+	double	 d = min_s;
+	int	 i;
+
+	for (i = 0; i < attempts && d < max_s; i++)
+		d *= 2;
+	if (d > max_s)
+		d = max_s;
+	d *= 0.5 + (double)random() / RAND_MAX;
+	return (int64_t)(d * 1000);
+}
+
+/* --- fan-out ----------------------------------------------------------- */
+
+static void
+fan(struct observer *o, const struct event *ev, int64_t now)
+{
+	event_emit(&o->store.sink, ev);
+	if (ev->type >= 0 && ev->type < EVENT__COUNT)
+		o->events[ev->type]++;
+	if (ev->type == EVENT_ALERT && ev->alert != NULL) {
+		if (ev->alert->raised)
+			o->alerts_open++;
+		else if (o->alerts_open > 0)
+			o->alerts_open--;
+		alerter_deliver(o->alerter, ev, o->online, now);
+	}
+}
+
+/* Events of an appointment tracker. */
+static void
+appt_sink(const struct event *ev, void *arg)
+{
+	struct tracked	*t = arg;
+
+	fan(t->obs, ev, ev->ts_ms);
+}
+
+/* Events of a room: stored, and followed by the room's appointment. */
+static void
+room_sink(const struct event *ev, void *arg)
+{
+	struct watched	*w = arg;
+	struct tracked	*t = w->appt;
+
+	fan(w->obs, ev, ev->ts_ms);
+	if (t != NULL && appt_phase(t->a) != APPT_DONE &&
+	    ev->session->appointment_id != NULL &&
+	    strcmp(ev->session->appointment_id, appt_id(t->a)) == 0)
+		appt_event(t->a, ev, &t->sink);
+}
+
+/* --- rooms ------------------------------------------------------------- */
+
+static struct watched *
+find_room(struct observer *o, const char *jid)
+{
+	void	*n;
+
+	if (jid == NULL)
+		return NULL;
+	n = tfind(&jid, &o->room_tree, key_cmp);
+	return n != NULL ? *(struct watched **)n : NULL;
+}
+
+static struct watched *
+add_room(struct observer *o, const char *name, enum origin origin,
+    int64_t now)
+{
+	struct room_opts	 ro;
+	struct watched		*w;
+	char			*jid;
+
+	xasprintf(&jid, "%s@%s", name, o->cfg->muc_domain);
+	if ((w = find_room(o, jid)) != NULL) {
+		free(jid);
+		if (origin < w->origin)
+			w->origin = origin;
+		return w;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.self_nick = o->cfg->nick;
+	ro.hidden_domain = o->cfg->hidden_domain;
+	ro.focus_nick = o->cfg->focus_nick;
+	ro.quality_fair_per_hour = o->fair_per_hour;
+	ro.quality_poor_per_hour = o->poor_per_hour;
+	ro.leave_grace_s = o->cfg->leave_grace_s;
+	ro.ip_mode = o->cfg->ip_mode;
+	ro.ip_key = o->store.ip_key;
+	ro.ip_key_len = o->store.ip_key_len;
+	w = xcalloc(1, sizeof(*w));
+	w->jid = jid;
+	w->obs = o;
+	w->room = room_new(jid, &ro);
+	w->name = xstrdup(name);
+	w->origin = origin;
+	w->next_try = o->online ? now : 0;
+	w->sink.emit = room_sink;
+	w->sink.arg = w;
+	o->rooms = xreallocarray(o->rooms, o->nrooms + 1, sizeof(*o->rooms));
+	o->rooms[o->nrooms++] = w;
+	if (tsearch(w, &o->room_tree, key_cmp) == NULL)
+		fatal("tsearch");
+	return w;
+}
+
+static void
+room_forget(struct observer *o, size_t i)
+{
+	struct watched	*w = o->rooms[i];
+
+	tdelete(w, &o->room_tree, key_cmp);
+	o->rooms[i] = o->rooms[--o->nrooms];
+	if (w->appt != NULL)
+		w->appt->w = NULL;
+	info_drop(o, w);
+	room_free(w->room);
+	free(w->jid);
+	free(w->name);
+	free(w);
+}
+
+static void
+join_room(struct observer *o, struct watched *w, int64_t now)
+{
+	if (!o->online)
+		return;
+	log_debug("%s: joining %s", __func__, w->jid);
+	room_join_sent(w->room, now);
+	o->io.presence(o->io.arg, w->jid, 0);
+	w->next_try = 0;
+}
+
+static void
+leave_room(struct observer *o, struct watched *w, const char *reason,
+    int64_t now)
+{
+	if (o->online && room_state(w->room) != ROOM_IDLE &&
+	    room_state(w->room) != ROOM_LOST)
+		o->io.presence(o->io.arg, w->jid, 1);
+	room_left(w->room, now, reason, &w->sink);
+	info_drop(o, w);
+}
+
+/* Act on what room.c asked for. */
+static void
+room_act(struct observer *o, struct watched *w, int act, int64_t now)
+{
+	int	 max;
+
+	if (act & ROOM_ACT_QUERY_INFO) {
+		info_query(o, w, now);
+		w->self_ms = now;
+	}
+	if (act & ROOM_ACT_REJOIN) {
+		/* A short pause: an immediate rejoin can race the removal. */
+		w->next_try = now + 1000;
+	}
+	if (act & ROOM_ACT_RETRY) {
+		/* People are due in a scheduled room: look often. */
+		max = o->cfg->retry_max_s;
+		if (w->appt != NULL && max > APPT_RETRY_MAX_S)
+			max = APPT_RETRY_MAX_S;
+		w->next_try = now + backoff_ms(w->attempts++,
+		    o->cfg->retry_min_s, max);
+		log_info("room %s: not available, retry in %lld ms", w->jid,
+		    (long long)(w->next_try - now));
+	}
+	/* An appointment keeps us in its room until it ends. */
+	if ((act & ROOM_ACT_LEAVE) && w->appt == NULL) {
+		log_info("room %s: no participant left, leaving", w->jid);
+		leave_room(o, w, "no_participants", now);
+		/*
+		 * Come back later: the room may get participants again or be
+		 * re-created for a new meeting.  Each visit that finds nobody
+		 * waits longer, so an idle room is not polled hard.
+		 */
+		w->next_try = w->origin == ROOM_SCHEDULED ? 0 : now +
+		    backoff_ms(w->attempts++, o->cfg->retry_min_s,
+		    o->cfg->retry_max_s);
+	}
+}
+
+/* --- appointments ------------------------------------------------------ */
+
+static struct tracked *
+find_appt(struct observer *o, const char *uid)
+{
+	void	*n;
+
+	n = tfind(&uid, &o->appt_tree, key_cmp);
+	return n != NULL ? *(struct tracked **)n : NULL;
+}
+
+static struct tracked *
+appt_add(struct observer *o, const struct booking *r,
+    const struct appt_policy *pol, int64_t now)
+{
+	struct tracked	*t = xcalloc(1, sizeof(*t));
+
+	t->uid = xstrdup(r->b.uid);
+	t->obs = o;
+	t->a = appt_new(&r->b, pol, now);
+	t->sink.emit = appt_sink;
+	t->sink.arg = t;
+	o->appts = xreallocarray(o->appts, o->nappts + 1, sizeof(*o->appts));
+	o->appts[o->nappts++] = t;
+	if (tsearch(t, &o->appt_tree, key_cmp) == NULL)
+		fatal("tsearch");
+	return t;
+}
+
+static void
+appt_remove(struct observer *o, size_t i)
+{
+	struct tracked	*t = o->appts[i];
+
+	tdelete(t, &o->appt_tree, key_cmp);
+	o->appts[i] = o->appts[--o->nappts];
+	if (t->w != NULL && t->w->appt == t)
+		t->w->appt = NULL;
+	appt_free(t->a);
+	free(t->uid);
+	free(t);
+}
+
+/* The appointment wants its room: attach it and make sure we go. */
+static void
+want_room(struct observer *o, struct tracked *t, int64_t now)
+{
+	struct watched	*w;
+
+	if (t->w == NULL) {
+		w = add_room(o, appt_room(t->a), ROOM_SCHEDULED, now);
+		if (w->appt != NULL && w->appt != t)
+			return;		/* the previous one is not done */
+		w->appt = t;
+		t->w = w;
+		room_set_appointment(w->room, appt_uid(t->a), appt_id(t->a));
+		w->attempts = 0;
+	}
+	w = t->w;
+	if ((room_state(w->room) == ROOM_IDLE ||
+	    room_state(w->room) == ROOM_LOST) && w->next_try == 0)
+		w->next_try = now;
+}
+
+/*
+ * The appointment is over: leave its room (room.c's closing snapshot
+ * reaches the appointment before its outcome), detach, and come back
+ * only if the room is observed for its own sake.
+ */
+static void
+release_room(struct observer *o, struct tracked *t, int64_t now)
+{
+	struct watched	*w = t->w;
+
+	if (w == NULL || w->appt != t)
+		return;
+	if (room_state(w->room) != ROOM_IDLE)
+		leave_room(o, w, "appointment_ended", now);
+	room_set_appointment(w->room, NULL, NULL);
+	w->appt = NULL;
+	t->w = NULL;
+	w->next_try = w->origin == ROOM_SCHEDULED ? 0 : now + 1000;
+}
+
+static void
+appt_step(struct observer *o, struct tracked *t, int64_t now)
+{
+	int	 act;
+
+	if (appt_phase(t->a) == APPT_DONE)
+		return;
+	act = appt_tick(t->a, now, &t->sink);
+	if (act & APPT_ACT_JOIN)
+		want_room(o, t, now);
+	if (act & APPT_ACT_END) {
+		release_room(o, t, now);
+		appt_end(t->a, now, &t->sink);
+		t->done_at = now;
+	}
+}
+
+/* Re-read the schedule and the policy; follow what changed. */
+static void
+schedule_poll(struct observer *o, int64_t now)
+{
+	struct bookings	 bk;
+	struct booking	*r;
+	struct tracked	*t;
+	char		 iso[32];
+	size_t		 i;
+
+	if (o->store.schedule(o->store.arg, now,
+	    (int64_t)o->cfg->schedule_horizon_h * 3600000, &bk) == -1)
+		return;		/* logged; keep what we know */
+	alerter_set_admins(o->alerter, bk.admin_jids);
+	/* The policy of every room follows meeting_settings too. */
+	o->fair_per_hour = bk.quality_fair_per_hour;
+	o->poor_per_hour = bk.quality_poor_per_hour;
+	for (i = 0; i < o->nrooms; i++)
+		room_set_quality(o->rooms[i]->room, o->fair_per_hour,
+		    o->poor_per_hour);
+	for (i = 0; i < o->nappts; i++)
+		o->appts[i]->seen = 0;
+	for (i = 0; i < bk.n; i++) {
+		r = &bk.v[i];
+		if ((t = find_appt(o, r->b.uid)) == NULL) {
+			if (strcmp(r->status, "cancelled") == 0)
+				continue;
+			t = appt_add(o, r, &bk.pol, now);
+			log_info("appointment %s: room %s at %s for %.1f min, "
+			    "%zu expected%s", appt_id(t->a), r->b.room,
+			    event_iso8601(r->b.start_ms, iso, sizeof(iso)),
+			    (double)r->b.duration_ms / 60000, r->b.nroster,
+			    r->b.resumed ? " (resumed)" : "");
+		} else if (strcmp(r->status, "cancelled") == 0) {
+			if (appt_phase(t->a) != APPT_DONE) {
+				release_room(o, t, now);
+				appt_cancel(t->a, now, r->status_reason,
+				    &t->sink);
+				t->done_at = now;
+			}
+		} else if (strcmp(appt_room(t->a), r->b.room) != 0) {
+			/* Moved to another room: fine until its window opens. */
+			if (appt_phase(t->a) == APPT_PENDING) {
+				log_info("appointment %s: moved to room %s",
+				    appt_id(t->a), r->b.room);
+				release_room(o, t, now);
+				appt_free(t->a);
+				t->a = appt_new(&r->b, &bk.pol, now);
+			} else if (t->done_at == 0)
+				log_debug("%s: appointment %s already in room "
+				    "%s: its move to %s is ignored", __func__,
+				    appt_id(t->a), appt_room(t->a), r->b.room);
+		} else
+			appt_update(t->a, &r->b, &bk.pol);
+		t->seen = 1;
+	}
+	bookings_clear(&bk);
+	/* Gone from the schedule before it began, or long done: forget. */
+	for (i = 0; i < o->nappts; ) {
+		t = o->appts[i];
+		if ((!t->seen && appt_phase(t->a) == APPT_PENDING) ||
+		    (t->done_at > 0 && now - t->done_at > APPT_KEEP_MS &&
+		    !t->seen)) {
+			log_debug("%s: forgetting appointment %s", __func__,
+			    appt_id(t->a));
+			appt_remove(o, i);
+		} else
+			i++;
+	}
+}
+
+/* --- what the transport reports ---------------------------------------- */
+
+void
+observer_online(struct observer *o, const char *bound_jid, int64_t now)
+{
+	size_t	 i;
+
+	log_info("connected as %s", bound_jid != NULL ? bound_jid : "?");
+	o->online = 1;
+	o->online_since = now;
+	o->offline_since = 0;
+	free(o->modinfo_id);
+	o->modinfo_id = o->io.query(o->io.arg, o->cfg->muc_domain,
+	    NS_DISCO_INFO);
+	if (o->cfg->join_all) {
+		free(o->items_id);
+		o->items_id = o->io.query(o->io.arg, o->cfg->muc_domain,
+		    NS_DISCO_ITEMS);
+	}
+	for (i = 0; i < o->nrooms; i++)
+		o->rooms[i]->next_try = now;
+	observer_status(o, now);
+}
+
+void
+observer_offline(struct observer *o, int64_t now)
+{
+	size_t	 i;
+
+	o->online = 0;
+	o->ready = 0;
+	o->offline_since = now;
+	for (i = 0; i < o->nrooms; i++) {
+		room_connection_lost(o->rooms[i]->room, now);
+		info_drop(o, o->rooms[i]);
+	}
+	observer_status(o, now);
+}
+
+void
+observer_presence(struct observer *o, const struct presence *p, int64_t now)
+{
+	struct watched	*w;
+	char		 esc[128];
+	int		 act;
+
+	if ((w = find_room(o, p->room)) == NULL) {
+		log_debug("%s: presence for a room not observed: %s",
+		    __func__, log_escape(esc, sizeof(esc), p->room));
+		return;
+	}
+	if (p->kind == PRESENCE_ERROR && room_state(w->room) == ROOM_JOINING)
+		log_info("room %s: join refused: %s", p->room,
+		    p->error_condition != NULL ? p->error_condition : "error");
+	act = room_apply(w->room, p, now, &w->sink);
+	if (room_session(w->room) != NULL)
+		w->attempts = 0;
+	room_act(o, w, act, now);
+}
+
+/* A speakerstats snapshot names no room: it belongs to our latest join. */
+static struct watched *
+latest_joined(struct observer *o, int64_t now)
+{
+	struct watched	*best = NULL, *w;
+	size_t		 i;
+
+	for (i = 0; i < o->nrooms; i++) {
+		w = o->rooms[i];
+		if (w->self_ms > 0 && now - w->self_ms < 10000 &&
+		    (best == NULL || w->self_ms > best->self_ms))
+			best = w;
+	}
+	return best;
+}
+
+static int
+health_check_room(const char *jid)
+{
+	return strncmp(jid, HEALTH_CHECK, sizeof(HEALTH_CHECK) - 1) == 0;
+}
+
+/* A room of our MUC domain, by its JID: the node, or NULL. */
+static char *
+room_node(struct observer *o, const char *jid)
+{
+	const char	*at;
+	char		*name;
+
+	if (jid == NULL || (at = strchr(jid, '@')) == NULL || at == jid ||
+	    strcasecmp(at + 1, o->cfg->muc_domain) != 0 ||
+	    health_check_room(jid))
+		return NULL;
+	if ((name = strndup(jid, (size_t)(at - jid))) == NULL)
+		fatal("strndup");
+	return name;
+}
+
+static void
+module_note(struct observer *o, const struct message *m, int64_t now)
+{
+	struct watched	*w;
+	char		*name;
+
+	if (m->note == NOTE_ROOM_CREATED || m->note == NOTE_ROOM_DESTROYED) {
+		log_debug("%s: room %s %s", __func__, m->note_room,
+		    m->note == NOTE_ROOM_CREATED ? "created" : "destroyed");
+		if (m->note != NOTE_ROOM_CREATED || !o->cfg->join_all ||
+		    (name = room_node(o, m->note_room)) == NULL)
+			return;
+		w = add_room(o, name, ROOM_ALL, now);
+		free(name);
+		if (room_state(w->room) == ROOM_IDLE)
+			w->next_try = now;
+		return;
+	}
+	if ((w = find_room(o, m->note_room)) != NULL)
+		room_module_note(w->room, m, now, &w->sink);
+}
+
+void
+observer_message(struct observer *o, const struct message *m, int64_t now)
+{
+	struct watched	*w;
+	char		 esc[128];
+
+	switch (m->kind) {
+	case MESSAGE_CHAT:
+	case MESSAGE_REACTION:
+		if ((w = find_room(o, m->room)) != NULL)
+			room_message(w->room, m, now, &w->sink);
+		break;
+	case MESSAGE_SPEAKERSTATS:
+		/* Only a server component (a bare domain) sends these. */
+		if (m->from == NULL || strchr(m->from, '@') != NULL)
+			break;
+		if ((w = latest_joined(o, now)) != NULL)
+			room_speakerstats(w->room, m, now, &w->sink);
+		break;
+	case MESSAGE_MODULE:
+		/*
+		 * Trusted only from the MUC component's own address: an
+		 * occupant's messages always carry room@domain/nick, a user's
+		 * node@domain/resource, and Prosody stamps the from of
+		 * everything a client sends.
+		 */
+		if (m->from == NULL || strcasecmp(m->from,
+		    o->cfg->muc_domain) != 0) {
+			log_warnx("ignoring teletrack notification from "
+			    "untrusted sender %s",
+			    log_escape(esc, sizeof(esc), m->from));
+			break;
+		}
+		module_note(o, m, now);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+module_found(struct observer *o, const struct disco_result *d)
+{
+	o->module = d->ok && d->teletrack;
+	if (o->module)
+		log_info("companion module found on %s: full mode "
+		    "(speaker, interruptions, client info, room notices)",
+		    o->cfg->muc_domain);
+	else
+		log_info("no companion module on %s: basic mode "
+		    "(presence and messages only)", o->cfg->muc_domain);
+	if (o->cfg->join_all && !o->module)
+		log_warnx("join = all: without the companion module only rooms "
+		    "listed by disco#items are found");
+}
+
+void
+observer_disco(struct observer *o, const struct disco_result *d, int64_t now)
+{
+	struct watched	*w;
+	char		*name;
+	void		*n;
+	size_t		 i;
+
+	if (o->modinfo_id != NULL && strcmp(d->id, o->modinfo_id) == 0) {
+		free(o->modinfo_id);
+		o->modinfo_id = NULL;
+		module_found(o, d);
+		return;
+	}
+	if (o->items_id != NULL && strcmp(d->id, o->items_id) == 0) {
+		free(o->items_id);
+		o->items_id = NULL;
+		for (i = 0; d->ok && i < d->nitems; i++)
+			if ((name = room_node(o, d->items[i])) != NULL) {
+				add_room(o, name, ROOM_ALL, now);
+				free(name);
+			}
+		return;
+	}
+	if ((n = tfind(&d->id, &o->info_tree, key_cmp)) == NULL)
+		return;
+	w = (*(struct inquiry **)n)->w;
+	info_drop(o, w);
+	room_meeting_info(w->room, d->ok ? d->meeting_id : NULL, now,
+	    &w->sink);
+	if (room_session(w->room) != NULL)
+		w->attempts = 0;
+}
+
+/* --- periodic ---------------------------------------------------------- */
+
+void
+observer_pulse(struct observer *o, int64_t now)
+{
+	if (o->store.flush_due != NULL && o->store.flush_due(o->store.arg,
+	    now))
+		o->store.flush(o->store.arg);
+}
+
+void
+observer_tick(struct observer *o, int64_t now)
+{
+	struct watched	*w;
+	size_t		 i;
+	int		 rollup, pending = 0;
+
+	rollup = now - o->last_rollup >=
+	    (int64_t)o->cfg->rollup_interval_s * 1000;
+	if (rollup)
+		o->last_rollup = now;
+	/* Appointments first: a room wanted now is joined in this tick. */
+	if (o->store.schedule != NULL && now >= o->next_poll) {
+		o->next_poll = now + (int64_t)o->cfg->schedule_poll_s * 1000;
+		schedule_poll(o, now);
+	}
+	for (i = 0; i < o->nappts; i++)
+		appt_step(o, o->appts[i], now);
+	alerter_poll(o->alerter, now);
+	for (i = 0; i < o->nrooms; i++) {
+		w = o->rooms[i];
+		if (w->info != NULL && now >= w->info_deadline) {
+			log_warnx("room %s: no disco#info answer, meeting id "
+			    "unknown", w->jid);
+			info_drop(o, w);
+			room_meeting_info(w->room, NULL, now, &w->sink);
+		}
+		/* Rollups persist durations; events carry everything else. */
+		if (rollup)
+			room_act(o, w, room_tick(w->room, now, &w->sink), now);
+		if (o->online && w->next_try > 0 && now >= w->next_try &&
+		    (room_state(w->room) == ROOM_IDLE ||
+		    room_state(w->room) == ROOM_LOST))
+			join_room(o, w, now);
+		if (room_state(w->room) == ROOM_JOINING)
+			pending++;
+	}
+	if (o->online && !o->ready && pending == 0 && o->modinfo_id == NULL) {
+		o->ready = 1;
+		log_info("observing %zu room(s)", o->nrooms);
+		status_ready();
+	}
+	if (now >= o->next_status)
+		observer_status(o, now);
+	status_watchdog();
+}
+
+void
+observer_stop(struct observer *o, int64_t now)
+{
+	size_t	 i;
+
+	log_info("stopping: leaving rooms, flushing");
+	status_stopping();
+	for (i = 0; i < o->nrooms; i++)
+		leave_room(o, o->rooms[i], "observer_stopped", now);
+	if (o->store.flush != NULL)
+		o->store.flush(o->store.arg);
+}
+
+int
+observer_ready(const struct observer *o)
+{
+	return o->ready;
+}
+
+void
+observer_reload(struct observer *o, const struct config *cfg, int64_t now)
+{
+	struct watched	*w;
+	size_t		 i, k;
+	int		 keep;
+
+	if (strcmp(cfg->jid, o->cfg->jid) != 0 ||
+	    strcmp(cfg->muc_domain, o->cfg->muc_domain) != 0 ||
+	    strcmp(cfg->nick, o->cfg->nick) != 0)
+		log_warnx("reload: the XMPP account, MUC domain and nick "
+		    "change only with a restart");
+	o->cfg = cfg;
+	alerter_reload(o->alerter, cfg);
+	/* Rooms no longer configured are left, unless still wanted. */
+	for (i = 0; i < o->nrooms; ) {
+		w = o->rooms[i];
+		keep = w->origin != ROOM_CONFIG;
+		for (k = 0; !keep && k < cfg->nrooms; k++)
+			keep = strcmp(cfg->rooms[k], w->name) == 0;
+		if (w->origin == ROOM_ALL && !cfg->join_all && w->appt == NULL)
+			keep = 0;
+		if (keep) {
+			room_set_ip(w->room, cfg->ip_mode, o->store.ip_key,
+			    o->store.ip_key_len);
+			i++;
+			continue;
+		}
+		if (w->appt != NULL) {
+			w->origin = ROOM_SCHEDULED;	/* until it ends */
+			i++;
+			continue;
+		}
+		log_info("reload: leaving room %s", w->jid);
+		leave_room(o, w, "observer_stopped", now);
+		room_forget(o, i);
+	}
+	for (k = 0; k < cfg->nrooms; k++) {
+		w = add_room(o, cfg->rooms[k], ROOM_CONFIG, now);
+		if (room_state(w->room) == ROOM_IDLE && w->next_try == 0)
+			w->next_try = now;
+	}
+	log_info("configuration reloaded: %zu room(s)", o->nrooms);
+	observer_status(o, now);
+}
+
+/* --- status ------------------------------------------------------------ */
+
+void
+observer_status(struct observer *o, int64_t now)
+{
+	struct status	 st;
+	size_t		 i;
+
+	o->next_status = now + 1000;
+	if (o->status_path == NULL)
+		return;
+	memset(&st, 0, sizeof(st));
+	st.now = now;
+	st.connected = o->online;
+	st.connected_since = o->online_since;
+	st.disconnected_since = o->offline_since;
+	st.mode = o->module < 0 ? "unknown" : o->module ? "full" : "basic";
+	st.rooms_watched = o->nrooms;
+	for (i = 0; i < o->nrooms; i++) {
+		enum room_state rs = room_state(o->rooms[i]->room);
+
+		if (rs == ROOM_JOINED || rs == ROOM_INFO)
+			st.rooms_joined++;
+		if (room_session(o->rooms[i]->room) != NULL) {
+			st.sessions_open++;
+			st.participants_present += (size_t)
+			    room_participants_present(o->rooms[i]->room);
+		}
+	}
+	if (o->store.counts != NULL)
+		o->store.counts(o->store.arg, &st.queued, &st.held,
+		    &st.dropped, &st.last_commit);
+	st.events = o->events;
+	st.alerts_open = o->alerts_open;
+	status_write(o->status_path, &st);
+}
+
+/* --- lifecycle --------------------------------------------------------- */
+
+struct observer *
+observer_new(const struct config *cfg, const struct observer_io *io,
+    const struct observer_store *store, int64_t now)
+{
+	struct observer	*o = xcalloc(1, sizeof(*o));
+	size_t		 i;
+
+	o->cfg = cfg;
+	o->io = *io;
+	o->store = *store;
+	o->module = -1;
+	o->fair_per_hour = store->quality_fair_per_hour;
+	o->poor_per_hour = store->quality_poor_per_hour;
+	o->alerter = alerter_new(cfg, &o->io);
+	o->last_rollup = now;
+	o->status_path = status_path(cfg->database);
+	for (i = 0; i < cfg->nrooms; i++)
+		add_room(o, cfg->rooms[i], ROOM_CONFIG, now);
+	log_info("observing %zu room(s)%s as %s/%s", cfg->nrooms,
+	    cfg->join_all ? " and every room (join = all)" : "",
+	    cfg->muc_domain, cfg->nick);
+	return o;
+}
+
+static void
+no_free(void *p)
+{
+	(void)p;
+}
+
+void
+observer_free(struct observer *o)
+{
+	if (o == NULL)
+		return;
+	while (o->nappts > 0)
+		appt_remove(o, o->nappts - 1);
+	free(o->appts);
+	tdestroy(o->appt_tree, no_free);
+	while (o->nrooms > 0)
+		room_forget(o, o->nrooms - 1);
+	free(o->rooms);
+	tdestroy(o->room_tree, no_free);
+	alerter_free(o->alerter);
+	free(o->modinfo_id);
+	free(o->items_id);
+	if (o->status_path != NULL)
+		status_remove(o->status_path);
+	free(o->status_path);
+	free(o);
+}

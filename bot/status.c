@@ -1,0 +1,134 @@
+/*
+ * The daemon's status, for people and service managers.
+ *
+ * Once a second the observer writes a small JSON file beside the
+ * database (teletrack.status): connected or not and since when, the mode,
+ * rooms, sessions, the writer's queue and the events handed to storage.
+ * `teletrack status` and the dashboard's /metrics read it; its "updated"
+ * time says whether the daemon is alive.  It is written to a temporary
+ * file and renamed, so a reader never sees half of it.
+ *
+ * Under systemd (Type=notify) the daemon says READY=1 once it is logged
+ * in and its rooms were tried, pings the watchdog from the event loop,
+ * and says STOPPING=1 when it leaves its rooms.  Outside systemd these
+ * calls do nothing.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "status.h"
+#include "xmalloc.h"
+
+static int	 write_failing;
+
+char *
+status_path(const char *dbpath)
+{
+	char	*copy, *path;
+
+	if (dbpath == NULL || strcmp(dbpath, ":memory:") == 0)
+		return NULL;
+	copy = xstrdup(dbpath);
+	xasprintf(&path, "%s/teletrack.status", dirname(copy));
+	free(copy);
+	return path;
+}
+
+static json_t *
+jtime(int64_t ms)
+{
+	char	 buf[32];
+
+	if (ms <= 0)
+		return json_null();
+	return json_string(event_iso8601(ms, buf, sizeof(buf)));
+}
+
+void
+status_write(const char *path, const struct status *st)
+{
+	json_t	*j, *types;
+	char	*tmp;
+	int	 i, rc;
+
+	j = json_object();
+	json_object_set_new(j, "version", json_integer(STATUS_VERSION));
+	json_object_set_new(j, "pid", json_integer(getpid()));
+	json_object_set_new(j, "updated", jtime(st->now));
+	json_object_set_new(j, "connected", json_boolean(st->connected));
+	json_object_set_new(j, "connected_since", st->connected ?
+	    jtime(st->connected_since) : json_null());
+	json_object_set_new(j, "disconnected_since", st->connected ?
+	    json_null() : jtime(st->disconnected_since));
+	json_object_set_new(j, "mode", json_string(st->mode));
+	json_object_set_new(j, "rooms_watched",
+	    json_integer((json_int_t)st->rooms_watched));
+	json_object_set_new(j, "rooms_joined",
+	    json_integer((json_int_t)st->rooms_joined));
+	json_object_set_new(j, "sessions_open",
+	    json_integer((json_int_t)st->sessions_open));
+	json_object_set_new(j, "participants_present",
+	    json_integer((json_int_t)st->participants_present));
+	json_object_set_new(j, "writer_queue",
+	    json_integer((json_int_t)st->queued));
+	json_object_set_new(j, "events_held",
+	    json_integer((json_int_t)st->held));
+	json_object_set_new(j, "events_dropped",
+	    json_integer((json_int_t)st->dropped));
+	json_object_set_new(j, "last_commit", jtime(st->last_commit));
+	json_object_set_new(j, "alerts_open",
+	    json_integer((json_int_t)st->alerts_open));
+	types = json_object();
+	for (i = 0; st->events != NULL && i < EVENT__COUNT; i++)
+		if (st->events[i] > 0 && !event_type_is_rollup(i))
+			json_object_set_new(types, event_type_name(i),
+			    json_integer((json_int_t)st->events[i]));
+	json_object_set_new(j, "events_by_type", types);
+
+	xasprintf(&tmp, "%s.tmp", path);
+	rc = json_dump_file(j, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	json_decref(j);
+	if (rc == 0 && rename(tmp, path) == -1)
+		rc = -1;
+	if (rc == -1) {
+		if (!write_failing)
+			log_warn("cannot write the status file %s", path);
+		unlink(tmp);
+	} else if (write_failing)
+		log_info("status file %s written again", path);
+	write_failing = rc == -1;
+	free(tmp);
+}
+
+void
+status_remove(const char *path)
+{
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("%s", path);
+}
+
+void
+status_ready(void)
+{
+	sd_notify(0, "READY=1\nSTATUS=observing");
+}
+
+void
+status_watchdog(void)
+{
+	sd_notify(0, "WATCHDOG=1");
+}
+
+void
+status_stopping(void)
+{
+	sd_notify(0, "STOPPING=1");
+}
