@@ -81,7 +81,10 @@ td_eq 600 "$(stat -c %a "$W/r.conf")" "rendered file mode"
 cp "$W/a.conf" "$W/mounted.conf"
 out=$(TELETRACK_CONF=$W/mounted.conf sh "$EP" run -v 2>/dev/null)
 td_eq "RUN run -c $W/mounted.conf -v" "$out" "a mounted config is used as is"
-td_eq "teletrack 0.1.0" "$(sh "$EP" version)" "other commands reach teletrack"
+case $(sh "$EP" version) in
+"teletrack "[0-9]*) td_ok "other commands reach teletrack" ;;
+*)	td_fail "entrypoint version: $(sh "$EP" version 2>&1)" ;;
+esac
 
 # install-prosody-module
 mkdir -p "$W/share/prosody" "$W/plugins"
