@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "alert.h"
+#include "jid.h"
 #include "log.h"
 #include "notify.h"
 #include "observer.h"
@@ -93,8 +94,9 @@ alerter_set_admins(struct alerter *a, const char *jids)
 static int
 admin_jid_ok(const struct alerter *a, const char *jid)
 {
-	const char	*at = strchr(jid, '@'), *dom, *p;
-	size_t		 n;
+	const char	*p;
+	char		*dom;
+	int		 ok;
 
 	if (*jid == '\0' || strlen(jid) > 1023)
 		return 0;
@@ -102,10 +104,11 @@ admin_jid_ok(const struct alerter *a, const char *jid)
 		if ((unsigned char)*p <= 0x20 || *p == '<' || *p == '>' ||
 		    *p == '"' || *p == '\'' || *p == '&')
 			return 0;
-	dom = at != NULL ? at + 1 : jid;
-	n = strcspn(dom, "/");
-	return !(n == strlen(a->muc_domain) &&
-	    strncasecmp(dom, a->muc_domain, n) == 0);
+	if ((dom = jid_part(jid, JID_DOMAIN)) == NULL)
+		return 0;
+	ok = strcasecmp(dom, a->muc_domain) != 0;
+	free(dom);
+	return ok;
 }
 
 /* A line for people: "[critical] no_show raised: ... (appointment A)". */

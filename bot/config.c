@@ -8,6 +8,18 @@
  * reports the line of each value through the reader callback we give it
  * (ini_parse_stream), which counts the lines it hands out.
  *
+ * Line length: inih's compiled-in limit is 200 bytes, which cuts a long
+ * [rooms] join list (issue 10).  Debian builds libinih with its
+ * maintainer's run-time options patch (upstream inih PR #101, not merged
+ * there), so ini_use_stack, ini_allow_realloc and ini_max_line are
+ * variables we set around each parse: a heap line buffer that grows up to
+ * CONFIG_LINE_MAX.  Our reader refuses longer lines with an error.
+ *
+ * Room lists: rooms.join takes any number of rooms, on indented
+ * continuation lines (the INI way, inih calls us again with the same key)
+ * and from join_file (one room a line, # comments).  All are appended,
+ * then reduced to one entry per room.
+ *
  * The password may come from the file itself, from password_file (first
  * line) or from $TELETRACK_XMPP_PASSWORD.  Its value is never logged.
  */
@@ -23,11 +35,17 @@
 #include <sys/stat.h>
 #include <syslog.h>
 
+#include <search.h>
+
 #include <ini.h>
 
 #include "config.h"
+#include "jid.h"
 #include "log.h"
+#include "text.h"
 #include "xmalloc.h"
+
+#define CONFIG_LINE_MAX	(1024 * 1024)	/* bytes of one line */
 
 enum key_type {
 	KEY_STR,
@@ -57,6 +75,7 @@ static const struct key keys[] = {
 	{ "log.level",			KEY_LOGLEVEL, OFF(log_level), 0, 0, 0 },
 	{ "log.syslog",			KEY_BOOL, OFF(log_syslog), 0, 0, 0 },
 	{ "rooms.join",			KEY_ROOMS, OFF(rooms), 0, 0, 0 },
+	{ "rooms.join_file",		KEY_STR, OFF(join_file), 0, 0, 0 },
 	{ "rooms.leave_grace_s",	KEY_INT, OFF(leave_grace_s), 0, 86400, 0 },
 	{ "rooms.retry_max_s",		KEY_INT, OFF(retry_max_s), 1, 86400, 0 },
 	{ "rooms.retry_min_s",		KEY_INT, OFF(retry_min_s), 1, 86400, 0 },
@@ -83,6 +102,13 @@ static const struct key keys[] = {
 	{ "xmpp.tls",			KEY_TLS, OFF(tls), 0, 0, 0 },
 };
 
+/* A room as listed, with where: messages after the whole file is read. */
+struct listed {
+	char		*name;		/* lower case; node, or a room JID */
+	const char	*file;		/* borrowed: the config's or join_file */
+	int		 line;
+};
+
 struct parse {
 	struct config	*c;
 	const char	*name;
@@ -90,8 +116,13 @@ struct parse {
 	const char	*text;	/* config_load_string */
 	size_t		 pos;
 	int		 line;	/* lines handed to inih so far */
+	size_t		 linelen;	/* bytes of it so far */
+	int		 bol;	/* the next read starts a line */
+	int		 indented;	/* this line starts with a blank */
 	int		 errors;
-	int		 password_line;
+	int		 join_line;	/* where rooms.join was first set */
+	struct listed	*rooms;
+	size_t		 nrooms;
 };
 
 int
@@ -111,11 +142,12 @@ key_cmp(const void *a, const void *b)
 	return strcmp(a, ((const struct key *)b)->name);
 }
 
-static void perr(struct parse *, const char *, ...)
-    __attribute__((format(printf, 2, 3)));
+static void perr_at(struct parse *, const char *, int, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
 
+/* An error at file:line (line 0: the file as a whole). */
 static void
-perr(struct parse *ps, const char *fmt, ...)
+perr_at(struct parse *ps, const char *file, int line, const char *fmt, ...)
 {
 	char	 msg[512];
 	va_list	 ap;
@@ -123,9 +155,14 @@ perr(struct parse *ps, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	log_warnx("%s:%d: %s", ps->name, ps->line, msg);
+	if (line > 0)
+		log_warnx("%s:%d: %s", file, line, msg);
+	else
+		log_warnx("%s: %s", file, msg);
 	ps->errors++;
 }
+
+#define perr(ps, ...)	perr_at((ps), (ps)->name, (ps)->line, __VA_ARGS__)
 
 /* A JID node: no spaces, @ / " ' < > & : or control characters. */
 static int
@@ -168,60 +205,68 @@ trim(char *s)
 static void
 rooms_free(struct config *c)
 {
-	size_t	 i;
-
-	for (i = 0; i < c->nrooms; i++)
-		free(c->rooms[i]);
-	free(c->rooms);
+	freev(c->rooms, c->nrooms);
 	c->rooms = NULL;
 	c->nrooms = 0;
 }
 
+/*
+ * Append one room name (trimmed, lowercased) as listed at file:line;
+ * "all" sets join_all.  Names are checked once the file is read, when
+ * muc_domain is known.
+ */
+static void
+room_add(struct parse *ps, char *name, const char *file, int line)
+{
+	name = trim(name);
+	if (*name == '\0')
+		return;
+	text_lower(name);
+	if (strcmp(name, "all") == 0) {
+		ps->c->join_all = 1;
+		return;
+	}
+	ps->rooms = xreallocarray(ps->rooms, ps->nrooms + 1,
+	    sizeof(*ps->rooms));
+	ps->rooms[ps->nrooms].name = xstrdup(name);
+	ps->rooms[ps->nrooms].file = file;
+	ps->rooms[ps->nrooms].line = line;
+	ps->nrooms++;
+}
+
+/*
+ * rooms.join: a comma-separated list.  An indented line after it goes on
+ * with the list (inih hands it to us under the same key); a second
+ * "join =" line would replace it in inih's eyes, so it is an error rather
+ * than a silent loss of the first list.
+ */
 static void
 parse_rooms(struct parse *ps, const char *value)
 {
-	struct config	*c = ps->c;
-	char		*copy = xstrdup(value), *tok, *save = NULL, *name, *at;
-	size_t		 i;
-	int		 dup;
+	char	*copy, *tok, *save = NULL;
 
-	rooms_free(c);
-	c->join_all = 0;
-	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		name = trim(tok);
-		if (*name == '\0')
-			continue;
-		for (i = 0; name[i] != '\0'; i++)
-			name[i] = (char)tolower((unsigned char)name[i]);
-		if (strcmp(name, "all") == 0) {
-			c->join_all = 1;
-			continue;
+	if (!ps->indented) {
+		if (ps->join_line > 0) {
+			perr(ps, "rooms.join: set again (first at line %d): "
+			    "continue a long list on indented lines",
+			    ps->join_line);
+			return;
 		}
-		/*
-		 * A full room JID is accepted; its domain is checked against
-		 * muc_domain once the whole file is read.
-		 */
-		if ((at = strchr(name, '@')) != NULL) {
-			if (strchr(at + 1, '@') != NULL ||
-			    strchr(at + 1, '/') != NULL) {
-				perr(ps, "rooms.join: bad room JID \"%s\"",
-				    name);
-				continue;
-			}
-		} else if (!valid_node(name)) {
-			perr(ps, "rooms.join: bad room name \"%s\"", name);
-			continue;
-		}
-		for (dup = 0, i = 0; i < c->nrooms; i++)
-			if (strcmp(c->rooms[i], name) == 0)
-				dup = 1;
-		if (dup)
-			continue;
-		c->rooms = xreallocarray(c->rooms, c->nrooms + 1,
-		    sizeof(*c->rooms));
-		c->rooms[c->nrooms++] = xstrdup(name);
+		ps->join_line = ps->line;
 	}
+	copy = xstrdup(value);
+	/*
+	 * inih 55 strips an inline comment (" ; ...") from a "key = value"
+	 * line but not from a continuation line: do it here.
+	 */
+	for (tok = copy; (tok = strchr(tok, ';')) != NULL; tok++)
+		if (tok > copy && isspace((unsigned char)tok[-1])) {
+			*tok = '\0';
+			break;
+		}
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save))
+		room_add(ps, tok, ps->name, ps->line);
 	free(copy);
 }
 
@@ -236,12 +281,17 @@ handler(void *user, const char *section, const char *name,
 	void		*field;
 
 	snprintf(full, sizeof(full), "%s.%s", section, name);
-	for (end = full; *end != '\0'; end++)
-		*end = (char)tolower((unsigned char)*end);
+	text_lower(full);
 	k = bsearch(full, keys, sizeof(keys) / sizeof(keys[0]),
 	    sizeof(keys[0]), key_cmp);
 	if (k == NULL) {
-		perr(ps, "unknown key \"%s\"", full);
+		if (!ps->indented)
+			perr(ps, "unknown key \"%s\"", full);
+		return 1;
+	}
+	if (ps->indented && k->type != KEY_ROOMS) {
+		perr(ps, "%s: an indented line continues the value before "
+		    "it; only rooms.join takes several lines", k->name);
 		return 1;
 	}
 	field = (char *)ps->c + k->off;
@@ -253,8 +303,6 @@ handler(void *user, const char *section, const char *name,
 		}
 		free(*(char **)field);
 		*(char **)field = xstrdup(value);
-		if (k->secret)
-			ps->password_line = ps->line;
 		break;
 	case KEY_INT:
 		errno = 0;
@@ -319,27 +367,56 @@ handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
-/* inih reader: hands out one line at a time and counts them. */
+/* The next byte of the input, or EOF. */
+static int
+next_byte(struct parse *ps)
+{
+	if (ps->fp != NULL)
+		return getc(ps->fp);
+	if (ps->text[ps->pos] == '\0')
+		return EOF;
+	return (unsigned char)ps->text[ps->pos++];
+}
+
+/*
+ * inih's reader: like fgets(), it hands out at most size - 1 bytes,
+ * stopping after a newline.  inih grows its buffer and calls again for
+ * the rest of a long line, so lines are counted where one starts.  A
+ * line reaching CONFIG_LINE_MAX bytes is an error: the rest of it is
+ * skipped and the part read is ended with a newline, so inih neither
+ * reads on into the next line nor takes the tail for a line of its own.
+ */
 static char *
 reader(char *buf, int size, void *stream)
 {
 	struct parse	*ps = stream;
-	size_t		 n = 0;
+	size_t		 n = 0, base;
+	int		 ch;
 
-	if (ps->fp != NULL) {
-		if (fgets(buf, size, ps->fp) == NULL)
-			return NULL;
-	} else {
-		if (ps->text[ps->pos] == '\0')
-			return NULL;
-		while (ps->text[ps->pos] != '\0' && n + 1 < (size_t)size) {
-			buf[n++] = ps->text[ps->pos++];
-			if (buf[n - 1] == '\n')
-				break;
+	base = ps->bol ? 0 : ps->linelen;
+	while (n + 1 < (size_t)size && (ch = next_byte(ps)) != EOF) {
+		if (base + n + 1 >= CONFIG_LINE_MAX && ch != '\n') {
+			perr_at(ps, ps->name, ps->line + ps->bol, "line "
+			    "longer than %d bytes: the rest is ignored",
+			    CONFIG_LINE_MAX);
+			while ((ch = next_byte(ps)) != EOF && ch != '\n')
+				;
+			ch = '\n';
 		}
-		buf[n] = '\0';
+		buf[n++] = (char)ch;
+		if (ch == '\n')
+			break;
 	}
-	ps->line++;
+	if (n == 0)
+		return NULL;
+	buf[n] = '\0';
+	if (ps->bol) {
+		ps->line++;
+		ps->linelen = 0;
+		ps->indented = buf[0] == ' ' || buf[0] == '\t';
+	}
+	ps->linelen += n;
+	ps->bol = buf[n - 1] == '\n';
 	return buf;
 }
 
@@ -370,23 +447,15 @@ config_init(struct config *c)
 void
 config_free(struct config *c)
 {
+	size_t	 i;
+
 	if (c->password != NULL)
 		explicit_bzero(c->password, strlen(c->password));
-	free(c->jid);
-	free(c->password);
-	free(c->password_file);
-	free(c->server);
-	free(c->ca_file);
-	free(c->muc_domain);
-	free(c->nick);
-	free(c->hidden_domain);
-	free(c->focus_nick);
+	/* Every string of struct config is a key's. */
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].type == KEY_STR || keys[i].type == KEY_IPMODE)
+			free(*(char **)((char *)c + keys[i].off));
 	rooms_free(c);
-	free(c->database);
-	free(c->role_field);
-	free(c->ip_mode);
-	free(c->alert_jids);
-	free(c->alert_command);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -394,7 +463,7 @@ static char *
 read_password_file(struct parse *ps, const char *path)
 {
 	FILE	*fp;
-	char	 buf[1024];
+	char	 buf[1024], *p;
 	size_t	 n;
 
 	if ((fp = fopen(path, "r")) == NULL) {
@@ -413,12 +482,124 @@ read_password_file(struct parse *ps, const char *path)
 		explicit_bzero(buf, sizeof(buf));
 		return NULL;
 	}
-	{
-		char *p = xstrdup(buf);
+	p = xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return p;
+}
 
-		explicit_bzero(buf, sizeof(buf));
-		return p;
+/*
+ * rooms.join_file: one room a line; blank lines and everything from a
+ * '#' on are ignored (a Jitsi room name cannot hold '#': it would be the
+ * URL's fragment).  Errors name the file and its line.
+ */
+static void
+read_join_file(struct parse *ps, const char *path)
+{
+	FILE	*fp;
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 len;
+	int	 lineno = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		log_warn("%s: rooms.join_file %s", ps->name, path);
+		ps->errors++;
+		return;
 	}
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if ((size_t)len != strlen(line)) {
+			perr_at(ps, path, lineno, "a NUL byte in a room name");
+			continue;
+		}
+		line[strcspn(line, "#")] = '\0';
+		if (strchr(line, ',') != NULL) {
+			perr_at(ps, path, lineno, "one room a line, without "
+			    "commas");
+			continue;
+		}
+		room_add(ps, line, path, lineno);
+	}
+	if (ferror(fp)) {
+		log_warn("%s: reading %s", ps->name, path);
+		ps->errors++;
+	}
+	free(line);
+	fclose(fp);
+}
+
+/*
+ * The listed rooms into c->rooms: a room JID must be on muc_domain and
+ * is reduced to its node; every name must be a valid node.  A room
+ * listed twice (by name and by JID, in join and in join_file) is one
+ * room, kept where it was first listed; a hash table keeps this linear
+ * for the thousands of rooms a join_file may hold.
+ */
+static void
+finish_rooms(struct parse *ps)
+{
+	struct config	*c = ps->c;
+	struct hsearch_data seen;
+	struct listed	*r;
+	ENTRY		 item, *hit;
+	char		*node, *domain, *res;
+	size_t		 i;
+
+	for (i = 0; i < ps->nrooms; i++) {
+		r = &ps->rooms[i];
+		if (strchr(r->name, '@') != NULL || strchr(r->name, '/') !=
+		    NULL) {
+			node = jid_part(r->name, JID_NODE);
+			domain = jid_part(r->name, JID_DOMAIN);
+			res = jid_part(r->name, JID_RESOURCE);
+			free(res);
+			if (node == NULL || domain == NULL || res != NULL ||
+			    strchr(domain, '@') != NULL) {
+				perr_at(ps, r->file, r->line, "rooms.join: bad "
+				    "room JID \"%s\"", r->name);
+				free(node);
+				free(domain);
+				free(r->name);
+				r->name = NULL;
+				continue;
+			}
+			if (c->muc_domain != NULL &&
+			    strcmp(domain, c->muc_domain) != 0)
+				perr_at(ps, r->file, r->line, "rooms.join: %s "
+				    "is not on %s", r->name, c->muc_domain);
+			free(domain);
+			free(r->name);
+			r->name = node;
+		}
+		if (!valid_node(r->name)) {
+			perr_at(ps, r->file, r->line, "rooms.join: bad room "
+			    "name \"%s\"", r->name);
+			free(r->name);
+			r->name = NULL;
+		}
+	}
+	/* A room listed again is dropped: glibc's hash table finds it. */
+	memset(&seen, 0, sizeof(seen));
+	if (hcreate_r(ps->nrooms * 2 + 1, &seen) == 0)
+		fatal("hcreate_r");
+	rooms_free(c);
+	c->rooms = xreallocarray(NULL, ps->nrooms + 1, sizeof(*c->rooms));
+	for (i = 0; i < ps->nrooms; i++) {
+		if ((item.key = ps->rooms[i].name) == NULL)
+			continue;
+		item.data = NULL;
+		if (hsearch_r(item, FIND, &hit, &seen) != 0) {
+			free(ps->rooms[i].name);
+			continue;
+		}
+		if (hsearch_r(item, ENTER, &hit, &seen) == 0)
+			fatal("hsearch_r");
+		c->rooms[c->nrooms++] = ps->rooms[i].name;
+	}
+	hdestroy_r(&seen);
+	free(ps->rooms);
+	ps->rooms = NULL;
+	ps->nrooms = 0;
 }
 
 /* Checks and derived defaults once every line was read. */
@@ -426,9 +607,8 @@ static void
 finish(struct parse *ps)
 {
 	struct config	*c = ps->c;
-	const char	*at, *slash, *env;
-	size_t		 i;
-	char		*p;
+	const char	*env;
+	char		*node, *domain, *p;
 
 	ps->line = 0;
 	if (c->jid == NULL) {
@@ -436,23 +616,23 @@ finish(struct parse *ps)
 		ps->errors++;
 	} else {
 		/* A resource is our business (one per connection). */
-		if ((slash = strchr(c->jid, '/')) != NULL)
-			c->jid[slash - c->jid] = '\0';
-		at = strchr(c->jid, '@');
-		if (at == NULL || at == c->jid || at[1] == '\0' ||
-		    strchr(at + 1, '@') != NULL) {
+		node = jid_part(c->jid, JID_NODE);
+		domain = jid_part(c->jid, JID_DOMAIN);
+		if (node == NULL || *node == '\0' || domain == NULL ||
+		    *domain == '\0' || strchr(domain, '@') != NULL) {
 			log_warnx("%s: xmpp.jid \"%s\" is not node@domain",
 			    ps->name, c->jid);
 			ps->errors++;
 		} else {
+			p = c->jid;
+			c->jid = jid_part(p, JID_BARE);
+			free(p);
 			if (c->server == NULL)
-				c->server = xstrdup(at + 1);
+				c->server = xstrdup(domain);
 			if (c->hidden_domain == NULL)
-				c->hidden_domain = xstrdup(at + 1);
+				c->hidden_domain = xstrdup(domain);
 			if (c->nick == NULL) {
-				c->nick = strndup(c->jid, (size_t)(at - c->jid));
-				if (c->nick == NULL)
-					fatal("strndup");
+				c->nick = xstrdup(node);
 				for (p = c->nick; *p != '\0'; p++)
 					if (!isalnum((unsigned char)*p))
 						*p = '_';
@@ -463,6 +643,8 @@ finish(struct parse *ps)
 				}
 			}
 		}
+		free(node);
+		free(domain);
 	}
 	if (c->nick != NULL && !valid_nick(c->nick)) {
 		log_warnx("%s: xmpp.nick \"%s\" must match "
@@ -472,26 +654,11 @@ finish(struct parse *ps)
 	if (c->muc_domain == NULL) {
 		log_warnx("%s: xmpp.muc_domain is required", ps->name);
 		ps->errors++;
-	} else {
-		for (p = c->muc_domain; *p != '\0'; p++)
-			*p = (char)tolower((unsigned char)*p);
-		for (i = 0; i < c->nrooms; i++) {
-			if ((p = strchr(c->rooms[i], '@')) == NULL)
-				continue;
-			if (strcmp(p + 1, c->muc_domain) != 0) {
-				log_warnx("%s: rooms.join: %s is not on %s",
-				    ps->name, c->rooms[i], c->muc_domain);
-				ps->errors++;
-				continue;
-			}
-			*p = '\0';
-			if (!valid_node(c->rooms[i])) {
-				log_warnx("%s: rooms.join: bad room name "
-				    "\"%s\"", ps->name, c->rooms[i]);
-				ps->errors++;
-			}
-		}
-	}
+	} else
+		text_lower(c->muc_domain);
+	if (c->join_file != NULL)
+		read_join_file(ps, c->join_file);
+	finish_rooms(ps);
 	if (c->nrooms == 0 && !c->join_all)
 		log_info("%s: rooms.join lists no room: observing scheduled "
 		    "appointments only", ps->name);
@@ -517,27 +684,63 @@ finish(struct parse *ps)
 	}
 }
 
+/*
+ * Run inih over ps's input with a line buffer that grows to
+ * CONFIG_LINE_MAX (see the top of this file), then check what was read.
+ * inih's options are process-wide variables: set for this parse and put
+ * back, so nothing else that may use inih is surprised.
+ */
+static int
+parse(struct parse *ps)
+{
+	bool	 use_stack = ini_use_stack, allow_realloc = ini_allow_realloc;
+	bool	 multiline = ini_allow_multiline;
+	int	 max_line = ini_max_line, rc;
+
+	ps->bol = 1;
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_allow_multiline = true;
+	ini_max_line = CONFIG_LINE_MAX + 3;	/* "\r\n\0": we stop first */
+	rc = ini_parse_stream(reader, ps, handler, ps);
+	ini_use_stack = use_stack;
+	ini_allow_realloc = allow_realloc;
+	ini_allow_multiline = multiline;
+	ini_max_line = max_line;
+	if (rc > 0) {
+		/* inih's own syntax error (a line without '=' or ']') */
+		log_warnx("%s:%d: syntax error", ps->name, rc);
+		ps->errors++;
+	} else if (rc < 0) {
+		log_warnx("%s: cannot parse (inih error %d)", ps->name, rc);
+		ps->errors++;
+	}
+	finish(ps);
+	return ps->errors > 0 ? -1 : 0;
+}
+
 int
 config_load(FILE *fp, const char *name, struct config *c)
 {
 	struct parse	 ps;
-	int		 rc;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.c = c;
 	ps.name = name;
 	ps.fp = fp;
-	rc = ini_parse_stream(reader, &ps, handler, &ps);
-	if (rc > 0) {
-		/* inih's own syntax error (a line without '=' or ']') */
-		log_warnx("%s:%d: syntax error", name, rc);
-		ps.errors++;
-	} else if (rc < 0) {
-		log_warnx("%s: cannot parse (inih error %d)", name, rc);
-		ps.errors++;
-	}
-	finish(&ps);
-	return ps.errors > 0 ? -1 : 0;
+	return parse(&ps);
+}
+
+int
+config_load_string(const char *text, struct config *c)
+{
+	struct parse	 ps;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.c = c;
+	ps.name = "(string)";
+	ps.text = text;
+	return parse(&ps);
 }
 
 int
@@ -563,22 +766,14 @@ config_load_file(const char *path, struct config *c)
 }
 
 int
-config_load_string(const char *text, struct config *c)
+config_reload(const char *path, struct config *fresh)
 {
-	struct parse	 ps;
-	int		 rc;
-
-	memset(&ps, 0, sizeof(ps));
-	ps.c = c;
-	ps.name = "(string)";
-	ps.text = text;
-	rc = ini_parse_stream(reader, &ps, handler, &ps);
-	if (rc > 0) {
-		log_warnx("%s:%d: syntax error", ps.name, rc);
-		ps.errors++;
+	config_init(fresh);
+	if (config_load_file(path, fresh) == -1) {
+		config_free(fresh);
+		return -1;
 	}
-	finish(&ps);
-	return ps.errors > 0 ? -1 : 0;
+	return 0;
 }
 
 void
@@ -599,11 +794,16 @@ config_dump(const struct config *c, FILE *fp)
 	    "focus_nick = %s\nreconnect_min_s = %d\nreconnect_max_s = %d\n",
 	    c->muc_domain, c->nick, c->hidden_domain, c->focus_nick,
 	    c->reconnect_min_s, c->reconnect_max_s);
+	/* Ten rooms a line, the rest on continuation lines. */
 	fprintf(fp, "[rooms]\njoin = ");
 	for (i = 0; i < c->nrooms; i++)
-		fprintf(fp, "%s%s", i > 0 ? ", " : "", c->rooms[i]);
+		fprintf(fp, "%s%s", i == 0 ? "" : i % 10 == 0 ? ",\n    " :
+		    ", ", c->rooms[i]);
 	if (c->join_all)
 		fprintf(fp, "%sall", c->nrooms > 0 ? ", " : "");
+	if (c->join_file != NULL)
+		fprintf(fp, "\n; join_file = %s (its rooms are listed above)",
+		    c->join_file);
 	fprintf(fp, "\nleave_grace_s = %d\nretry_min_s = %d\n"
 	    "retry_max_s = %d\n", c->leave_grace_s, c->retry_min_s,
 	    c->retry_max_s);

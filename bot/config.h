@@ -34,8 +34,10 @@ struct config {
 	int		 reconnect_max_s;	/* 60 */
 
 	/* [rooms] */
-	char		**rooms;	/* room names (node only), lower case */
+	char		**rooms;	/* room names (node only), lower case,
+					   each once: join and join_file */
 	size_t		 nrooms;
+	char		*join_file;	/* one room a line, # comments */
 	int		 join_all;	/* join = all (companion module) */
 	int		 leave_grace_s;	/* 10 */
 	int		 retry_min_s;	/* 2: room missing -> retry */
@@ -71,14 +73,24 @@ void	config_init(struct config *c);
 
 /*
  * Parse an INI text from fp (name is used in messages) into c, which
- * config_init() prepared.  Every error is logged as "name:line: msg".
- * Returns 0 or -1 (after parsing everything).  Also checks required keys
- * and derives defaults (server, nick, hidden_domain), and reads
+ * config_init() prepared.  Every error is logged as "name:line: msg"
+ * (rooms from join_file: "join_file:line: msg").  Returns 0 or -1 (after
+ * parsing everything).  Also checks required keys and derives defaults
+ * (server, nick, hidden_domain), reads rooms.join_file, and reads
  * password_file or $TELETRACK_XMPP_PASSWORD when password is unset.
+ * Lines may be up to 1 MiB long; rooms.join goes on over indented lines.
  */
 int	config_load(FILE *fp, const char *name, struct config *c);
 int	config_load_file(const char *path, struct config *c);
 int	config_load_string(const char *text, struct config *c);
+
+/*
+ * Read path again into fresh (not initialised by the caller), e.g. on
+ * SIGHUP: the daemon keeps its running config until this returns 0, and
+ * then swaps and config_free()s the old one.  On -1 the errors are
+ * logged and fresh is already freed (zeroed).
+ */
+int	config_reload(const char *path, struct config *fresh);
 
 void	config_free(struct config *c);
 

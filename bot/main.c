@@ -1,8 +1,8 @@
 /*
- * teletrack's entry point: the command table (run, check-config, report,
- * schedule, settings, status, version), option parsing and signal flags.
- * Nothing else lives here: run wires the config, the database writer and
- * the XMPP loop together.
+ * teletrack's entry point and its one command table: every command and
+ * subcommand is a line of cmd_table[] (tmux's cmd_table), dispatched by
+ * cmd.c, which parses the shared options -c, -d, -f and -v once.  The
+ * commands themselves live in bot/cmd/ (run.c is the daemon).
  */
 #include <errno.h>
 #include <signal.h>
@@ -11,166 +11,128 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "config.h"
 #include "log.h"
-#include "report_cli.h"
 #include "run.h"
-#include "schedule_cli.h"
 #include "status_cli.h"
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: teletrack run -c FILE [-v]\n"
-	    "       teletrack check-config -c FILE [-v]\n"
-	    "       teletrack report [-c FILE | -d DBFILE] [-f text|csv|json] "
-	    "REPORT [args]\n"
-	    "       teletrack schedule [-c FILE | -d DBFILE] "
-	    "add|list|cancel|import [args]\n"
-	    "       teletrack settings [-c FILE | -d DBFILE] "
-	    "[show [-f text|csv|json] | set KEY=VALUE...]\n"
-	    "       teletrack status [-c FILE | -s STATUSFILE] [-f text|json] "
-	    "[-q]\n"
-	    "       teletrack version\n"
-	    "Reports: teletrack report help\n");
-}
-
-/* Parse "-c FILE [-v]" for run and check-config. */
 static int
-parse_common(int argc, char **argv, const char **conf, int *verbose)
-{
-	int	 ch;
-
-	optind = 1;
-	while ((ch = getopt(argc, argv, "c:v")) != -1) {
-		switch (ch) {
-		case 'c':
-			*conf = optarg;
-			break;
-		case 'v':
-			(*verbose)++;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (*conf == NULL || optind != argc)
-		return -1;
-	return 0;
-}
-
-static int
-cmd_check_config(int argc, char **argv)
+cmd_check_config(struct cmd *c)
 {
 	struct config	 cfg;
-	const char	*conf = NULL;
-	int		 verbose = 0, rc;
+	int		 rc;
 
-	if (parse_common(argc, argv, &conf, &verbose) == -1) {
-		usage();
-		return 2;
-	}
-	log_init(verbose, "teletrack");
 	config_init(&cfg);
-	rc = config_load_file(conf, &cfg);
+	rc = config_load_file(c->conf, &cfg);
 	if (rc == 0) {
-		if (verbose)
-			config_dump(&cfg, stdout);
-		printf("%s: configuration OK\n", conf);
+		if (c->verbose)
+			config_dump(&cfg, c->out);
+		fprintf(c->out, "%s: configuration OK\n", c->conf);
 	}
 	config_free(&cfg);
 	return rc == 0 ? 0 : 1;
 }
 
-/*
- * report, schedule and settings find the database the same way: "-c
- * FILE" first (the configuration's database), else -d DBFILE, which the
- * command parses, else $TELETRACK_DB.  Any other arguments belong to
- * the command.
- */
 static int
-with_database(int argc, char **argv,
-    int (*run)(FILE *, const char *, int, char **))
+cmd_version(struct cmd *c)
 {
-	struct config	 cfg;
-	int		 rc;
-
-	log_init(0, "teletrack");
-	if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
-		config_init(&cfg);
-		if (config_load_file(argv[2], &cfg) == -1) {
-			config_free(&cfg);
-			return 1;
-		}
-		argv[2] = argv[0];
-		rc = run(stdout, cfg.database, argc - 2, argv + 2);
-		config_free(&cfg);
-		return rc;
-	}
-	return run(stdout, getenv("TELETRACK_DB"), argc, argv);
-}
-
-/* report_cli_run() in with_database()'s shape. */
-static int
-report_run(FILE *fp, const char *dbpath, int argc, char **argv)
-{
-	(void)fp;	/* the report CLI prints to stdout itself */
-	return report_cli_run(dbpath, argc, argv);
-}
-
-static int
-cmd_report(int argc, char **argv)
-{
-	return with_database(argc, argv, report_run);
-}
-
-static int
-cmd_schedule(int argc, char **argv)
-{
-	return with_database(argc, argv, schedule_cli_run);
-}
-
-static int
-cmd_settings(int argc, char **argv)
-{
-	return with_database(argc, argv, schedule_cli_settings);
-}
-
-static int
-cmd_version(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	printf("teletrack %s\n", TELETRACK_VERSION);
+	fprintf(c->out, "teletrack %s\n", TELETRACK_VERSION);
 	return 0;
 }
 
-static const struct {
-	const char	*name;
-	int		(*run)(int, char **);
-} commands[] = {
-	{ "check-config",	cmd_check_config },
-	{ "report",		cmd_report },
-	{ "run",		cmd_run },
-	{ "schedule",		cmd_schedule },
-	{ "settings",		cmd_settings },
-	{ "status",		cmd_status },
-	{ "version",		cmd_version },
+static const struct option long_add[] = {
+	{ "appointment", required_argument, NULL, 'a' },
+	{ "minutes", required_argument, NULL, 'm' },
+	{ "participant", required_argument, NULL, 'p' },
+	{ "room", required_argument, NULL, 'r' },
+	{ "start", required_argument, NULL, 's' },
+	{ NULL, 0, NULL, 0 }
 };
+
+static const struct option long_list[] = {
+	{ "all", no_argument, NULL, 'a' },
+	{ "limit", required_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option long_status[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "status-file", required_argument, NULL, 's' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option long_cancel[] = {
+	{ "reason", required_argument, NULL, 'R' },
+	{ NULL, 0, NULL, 0 }
+};
+
+#define REPORT	CMD_DB | CMD_FORMAT, "n:s:", cmd_long_report, 0, 0
+
+/*
+ * Every command: name, its own arguments, help, shared options, its own
+ * options, the number of other arguments, and its function.  Sorted by
+ * name; `teletrack help` lists them in this order.
+ */
+static const struct cmd_entry cmd_table[] = {
+	{ "check-config", "", "check the configuration; -v prints it",
+	    CMD_CONFIG | CMD_VERBOSE, NULL, NULL, 0, 0, cmd_check_config },
+	{ "report alerts", "[-n LIMIT]", "alerts, latest first", REPORT,
+	    cmd_report_alerts },
+	{ "report attendance", "[-n LIMIT]", "appointments: outcome, "
+	    "billable, who came", REPORT, cmd_report_attendance },
+	{ "report billing", "[-n LIMIT]", "per session: duration, quality "
+	    "score", REPORT, cmd_report_billing },
+	{ "report caregivers", "[-n LIMIT]", "caregivers over completed "
+	    "sessions", REPORT, cmd_report_caregivers },
+	{ "report events", "-s ID [-n LIMIT]", "the timeline of a session "
+	    "(ID: its id, session_uid or meeting id)", REPORT,
+	    cmd_report_events },
+	{ "report participants", "-s ID", "the participants of a session",
+	    REPORT, cmd_report_participants },
+	{ "report problems", "[-n LIMIT]", "failed, poor, disconnected or "
+	    "kicked", REPORT, cmd_report_problems },
+	{ "report sessions", "[-n LIMIT]", "latest sessions (20 without -n)",
+	    REPORT, cmd_report_sessions },
+	{ "report summary", "-s ID", "one session, field by field", REPORT,
+	    cmd_report_summary },
+	{ "run", "", "observe: stays in the foreground, logs to stderr",
+	    CMD_CONFIG | CMD_VERBOSE, NULL, NULL, 0, 0, cmd_run },
+	{ "schedule add", "-a APPT -r ROOM -s START [-m MINUTES] "
+	    "[-p ID:ROLE[:NAME]]...", "book an appointment (START: "
+	    "2025-07-04T10:00:00Z, ...+02:00 or \"2025-07-04 08:00\" UTC)",
+	    CMD_DB, "a:m:p:r:s:", long_add, 0, 0, cmd_schedule_add },
+	{ "schedule cancel", "APPT [--reason TEXT]", "cancel a scheduled or "
+	    "active appointment", CMD_DB, "R:", long_cancel, 1, 1,
+	    cmd_schedule_cancel },
+	{ "schedule import", "FILE.csv|FILE.ics", "book a whole file in one "
+	    "transaction, or nothing", CMD_DB, NULL, NULL, 1, 1,
+	    cmd_schedule_import },
+	{ "schedule list", "[--all] [-n LIMIT]", "appointments by start "
+	    "(--all: ended ones too)", CMD_DB | CMD_FORMAT, "an:", long_list,
+	    0, 0, cmd_schedule_list },
+	{ "settings set", "KEY=VALUE...", "change meeting_settings, all or "
+	    "nothing", CMD_DB, NULL, NULL, 1, -1, cmd_settings_set },
+	{ "settings show", "", "meeting_settings: type, value, help "
+	    "(the default of `settings`)", CMD_DB | CMD_FORMAT | CMD_DEFAULT,
+	    NULL, NULL, 0, 0, cmd_settings_show },
+	{ "status", "[-c FILE | -s STATUSFILE] [-q]", "is the daemon "
+	    "healthy? (exit 0 yes, 1 no, 2 no status file)", CMD_FORMAT,
+	    "c:qs:", long_status, 0, 0, cmd_status },
+	{ "version", "", "print the version", 0, NULL, NULL, 0, 0,
+	    cmd_version },
+	{ NULL, NULL, NULL, 0, NULL, NULL, 0, 0, NULL }
+};
+
+int
+cmd_main(FILE *out, const char *dbpath, int argc, char **argv)
+{
+	return cmd_dispatch(cmd_table, out, dbpath, argc, argv);
+}
 
 int
 main(int argc, char **argv)
 {
-	size_t	 i;
-
-	if (argc < 2) {
-		usage();
-		return 2;
-	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	usage();
-	return 2;
+	return cmd_main(stdout, getenv("TELETRACK_DB"), argc - 1, argv + 1);
 }

@@ -30,6 +30,7 @@
 #include "alert.h"
 #include "appt.h"
 #include "bookings.h"
+#include "jid.h"
 #include "log.h"
 #include "observer.h"
 #include "room.h"
@@ -598,15 +599,20 @@ health_check_room(const char *jid)
 static char *
 room_node(struct observer *o, const char *jid)
 {
-	const char	*at;
-	char		*name;
+	char	*dom, *name;
+	int	 ours;
 
-	if (jid == NULL || (at = strchr(jid, '@')) == NULL || at == jid ||
-	    strcasecmp(at + 1, o->cfg->muc_domain) != 0 ||
-	    health_check_room(jid))
+	if (jid == NULL || health_check_room(jid) ||
+	    (dom = jid_part(jid, JID_DOMAIN)) == NULL)
 		return NULL;
-	if ((name = strndup(jid, (size_t)(at - jid))) == NULL)
-		fatal("strndup");
+	ours = strcasecmp(dom, o->cfg->muc_domain) == 0;
+	free(dom);
+	if (!ours || (name = jid_part(jid, JID_NODE)) == NULL)
+		return NULL;
+	if (*name == '\0') {
+		free(name);
+		return NULL;
+	}
 	return name;
 }
 

@@ -15,7 +15,9 @@
 
 #include "bookings.h"
 #include "db.h"
+#include "jid.h"
 #include "log.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 #define BOOKINGS_MAX	10000	/* rows read per poll */
@@ -49,35 +51,6 @@ static const char sql_roster[] =
 	" FROM teleconference_expected_participants"
 	" WHERE teleconference_session_id = ?1 ORDER BY id";
 
-void
-bookings_policy(const struct db_settings *s, struct appt_policy *p)
-{
-#define MS(m)	((int64_t)((m) * 60000.0))
-	appt_policy_defaults(p);
-	p->early_join_ms = MS(s->allow_early_join_minutes);
-	p->late_join_ms = MS(s->max_late_join_minutes);
-	p->auto_end_ms = MS(s->auto_end_after_minutes);
-	p->late_grace_ms = MS(s->late_grace_minutes);
-	p->left_early_grace_ms = MS(s->left_early_grace_minutes);
-	p->overrun_grace_ms = MS(s->overrun_grace_minutes);
-	p->caregiver_absent_ms = MS(s->alert_caregiver_absent_minutes);
-	p->patient_wait_ms = MS(s->alert_patient_waiting_minutes);
-	p->drop_ms = MS(s->alert_drop_minutes);
-	p->disconnect_window_ms = MS(s->alert_disconnect_window_minutes);
-	p->recording_missing_ms = MS(s->alert_recording_missing_minutes);
-#undef MS
-	p->disconnects = s->alert_disconnects;
-	p->enable_chat = s->enable_chat;
-	p->enable_screen_share = s->enable_screen_share;
-	p->enable_recording = s->enable_recording;
-	p->record_meetings = s->record_meetings;
-	snprintf(p->caregiver_role, sizeof(p->caregiver_role), "%s",
-	    s->caregiver_role);
-	snprintf(p->patient_role, sizeof(p->patient_role), "%s",
-	    s->patient_role);
-	snprintf(p->rules, sizeof(p->rules), "%s", s->alert_rules);
-}
-
 static const char *
 own(struct booking *bk, const unsigned char *s)
 {
@@ -91,11 +64,7 @@ own(struct booking *bk, const unsigned char *s)
 static void
 booking_clear(struct booking *bk)
 {
-	size_t	 i;
-
-	for (i = 0; i < bk->nown; i++)
-		free(bk->own[i]);
-	free(bk->own);
+	freev(bk->own, bk->nown);
 	free(bk->roster);
 	free(bk->seen);
 	memset(bk, 0, sizeof(*bk));
@@ -120,13 +89,14 @@ bookings_clear(struct bookings *out)
 static char *
 room_name(const unsigned char *s)
 {
-	char	*name, *at, *p;
+	char	*name, *p;
 
 	if (s == NULL)
 		return NULL;
-	name = xstrdup((const char *)s);
-	if ((at = strchr(name, '@')) != NULL)
-		*at = '\0';
+	if (strchr((const char *)s, '@') != NULL)
+		name = jid_part((const char *)s, JID_NODE);
+	else
+		name = xstrdup((const char *)s);
 	for (p = name; *p != '\0'; p++) {
 		if (isspace((unsigned char)*p) || iscntrl((unsigned char)*p) ||
 		    *p == '/' || *p == '"' || *p == '&' || *p == '\'' ||
@@ -203,7 +173,7 @@ int
 bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
     const char *muc_domain, struct bookings *out)
 {
-	struct db_settings	 set;
+	struct settings	 set;
 	struct booking		*bk;
 	sqlite3_stmt		*st;
 	char			*name, *jid, esc[128];
@@ -214,7 +184,7 @@ bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
 	memset(out, 0, sizeof(*out));
 	if (db_settings(db, &set) == -1)
 		return -1;
-	bookings_policy(&set, &out->pol);
+	settings_policy(&set, &out->pol);
 	snprintf(out->admin_jids, sizeof(out->admin_jids), "%s",
 	    set.alert_admin_jids);
 	out->quality_fair_per_hour = set.quality_fair_per_hour;

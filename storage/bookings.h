@@ -11,10 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "appt.h"
+#include "booking.h"
 
 struct db;
-struct db_settings;
 
 struct booking {
 	struct appt_booking	 b;	/* strings point into strs */
@@ -49,8 +48,5 @@ struct bookings {
 int	bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
 	    const char *muc_domain, struct bookings *out);
 void	bookings_clear(struct bookings *);
-
-/* The appointment policy of meeting_settings s. */
-void	bookings_policy(const struct db_settings *s, struct appt_policy *p);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * The SQLite database: opening, PRAGMAs, schema migrations, the statement
- * cache, and the few whole-database operations (settings, stale-session
- * repair).  Only storage/ includes this header; struct db is opaque and
+ * The SQLite database: opening, PRAGMAs, schema migrations (the .sql
+ * files in storage/schema/), the statement cache, reading
+ * meeting_settings, and the lifecycle repair at daemon start
+ * (db_repair.c).  Only storage/ includes this header; struct db is opaque and
  * owns the sqlite3 handle and every prepared statement.
  */
 #ifndef TELETRACK_DB_H
@@ -12,65 +13,15 @@
 
 #define DB_READONLY		0x01	/* reports: mode=ro, no migration */
 
-#define DB_SCHEMA_VERSION	2	/* PRAGMA user_version, migrated */
+/* PRAGMA user_version: the number of storage/schema/NNN_name.sql files */
+#define DB_SCHEMA_VERSION	3
 #define DB_BUSY_MS		200	/* daemon: never block the loop long */
 #define DB_BUSY_MS_READONLY	5000	/* reports may wait for a checkpoint */
 
 struct db;
+struct settings;
 struct sqlite3;
 struct sqlite3_stmt;
-
-/*
- * The single row of meeting_settings (see the migrations in db.c).
- * Durations named *_minutes are REAL in SQL: fractions are allowed.
- */
-struct db_settings {
-	double	 default_duration;		/* minutes */
-	double	 allow_early_join_minutes;
-	double	 max_late_join_minutes;
-	double	 max_meeting_duration;		/* minutes */
-	double	 auto_end_after_minutes;
-	int	 record_meetings;		/* recording expected */
-	int	 require_moderator;
-	int	 enable_chat;
-	int	 enable_screen_share;
-	int	 enable_recording;		/* recording allowed */
-	int	 enable_file_sharing;
-	int	 enable_virtual_background;
-	char	 video_quality[16];
-	int	 max_participants;
-	double	 quality_fair_per_hour;	/* incidents per hour present */
-	double	 quality_poor_per_hour;
-	int	 leave_grace_seconds;
-	double	 late_grace_minutes;		/* later than this: late */
-	double	 left_early_grace_minutes;
-	double	 overrun_grace_minutes;
-	double	 alert_caregiver_absent_minutes;
-	double	 alert_patient_waiting_minutes;
-	double	 alert_drop_minutes;
-	int	 alert_disconnects;
-	double	 alert_disconnect_window_minutes;
-	double	 alert_recording_missing_minutes;
-	char	 alert_rules[512];		/* "all" or rule names */
-	char	 alert_admin_jids[1024];	/* comma-separated */
-	char	 caregiver_role[64];
-	char	 patient_role[64];
-};
-
-/* A column of meeting_settings: for db_settings() and the settings CLI. */
-struct db_setting_col {
-	const char	*name;
-	char		 type;		/* 'i' int, 'r' double, 't' text */
-	size_t		 off;		/* in struct db_settings */
-	size_t		 size;		/* text: buffer size */
-	const char	*help;
-};
-
-/* The columns, in table order, ended by a { NULL } entry. */
-extern const struct db_setting_col db_setting_cols[];
-
-/* The column named name, or NULL. */
-const struct db_setting_col *db_setting_col(const char *name);
 
 /*
  * Open the database at path (":memory:" works for tests).
@@ -101,17 +52,17 @@ void		 db_close(struct db *);
 /* The path given to db_open(); borrowed. */
 const char	*db_path(const struct db *);
 
-/* Fill s with the migration's defaults. */
-void		 db_settings_defaults(struct db_settings *s);
-
 /*
- * Read the meeting_settings row into s.  Columns that are NULL, and all of
- * them when the row is missing, keep their defaults.  Returns 0, or -1
+ * Read the meeting_settings row into s, column by column as
+ * settings_table declares them.  Columns that are NULL, and all of them
+ * when the row is missing, keep their defaults.  Returns 0, or -1
  * (logged) on an SQLite error, with s holding the defaults.
  */
-int		 db_settings(struct db *, struct db_settings *s);
+int		 db_settings(struct db *, struct settings *s);
 
 /*
+ * Lifecycle repair at daemon start (db_repair.c).
+ *
  * Close the sessions a previous run left 'active' (the daemon crashed or
  * was stopped mid-meeting: nobody will ever write their end), except
  * booked appointments still within their time (see

@@ -12,7 +12,7 @@
  * first one only, so an import reports each bad row at once.  Writes
  * happen in one BEGIN IMMEDIATE transaction: the daemon never sees half
  * an import.  Values are always bound; the only SQL text built at run
- * time is a settings column name, and that comes from db_setting_cols,
+ * time is a settings column name, and that comes from settings_table,
  * never from the user.
  *
  * Nothing here prints or logs: messages go back to the caller, which
@@ -34,11 +34,11 @@
 #include "log.h"
 #include "report.h"
 #include "schedule.h"
-#include "textutil.h"
+#include "schedule_batch.h"
+#include "settings.h"
+#include "text.h"
 #include "xmalloc.h"
 
-#define MS_MAX		253402300800000LL	/* 10000-01-01T00:00:00Z */
-#define SETTING_REAL_MAX 1e9			/* beyond: a typo */
 #define QUOTE_MAX	48			/* of user text in messages */
 
 static const char sql_begin[] = "BEGIN IMMEDIATE";
@@ -117,364 +117,6 @@ static const char *
 quote(char *buf, const char *s)
 {
 	return log_escape(buf, QUOTE_MAX, s);
-}
-
-/*
- * The batch
- */
-
-void
-schedule_batch_init(struct schedule_batch *b, const char *file)
-{
-	memset(b, 0, sizeof(*b));
-	b->file = xstrdup_null(file);
-}
-
-void
-schedule_batch_free(struct schedule_batch *b)
-{
-	size_t	 i, j;
-
-	for (i = 0; i < b->nappts; i++) {
-		for (j = 0; j < b->appts[i].nmembers; j++) {
-			free(b->appts[i].members[j].id);
-			free(b->appts[i].members[j].role);
-			free(b->appts[i].members[j].name);
-		}
-		free(b->appts[i].members);
-		free(b->appts[i].appt);
-		free(b->appts[i].room);
-	}
-	for (i = 0; i < b->nerrs; i++)
-		free(b->errs[i].msg);
-	free(b->appts);
-	free(b->errs);
-	free(b->file);
-	memset(b, 0, sizeof(*b));
-}
-
-/*
- * Make room for element n of an array that holds n: capacities go 4, 8,
- * 16, ..., so growing happens when n is 0 or a power of two from 4 up.
- */
-static void *
-grow(void *v, size_t n, size_t size)
-{
-	if (n == 0)
-		return xreallocarray(v, 4, size);
-	if (n >= 4 && (n & (n - 1)) == 0)
-		return xreallocarray(v, n * 2, size);
-	return v;
-}
-
-struct schedule_appt *
-schedule_batch_add(struct schedule_batch *b, int line)
-{
-	struct schedule_appt	*a;
-
-	b->appts = grow(b->appts, b->nappts, sizeof(*b->appts));
-	a = &b->appts[b->nappts++];
-	memset(a, 0, sizeof(*a));
-	a->line = line;
-	return a;
-}
-
-/* Append msg about line, taking ownership of msg. */
-static void
-batch_push(struct schedule_batch *b, int line, char *msg)
-{
-	b->errs = grow(b->errs, b->nerrs, sizeof(*b->errs));
-	b->errs[b->nerrs].line = line;
-	b->errs[b->nerrs].msg = msg;
-	b->nerrs++;
-}
-
-void
-schedule_batch_error(struct schedule_batch *b, int line, const char *fmt,
-    ...)
-{
-	va_list	 ap;
-	char	*msg, *full;
-	int	 rc;
-
-	va_start(ap, fmt);
-	rc = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (rc == -1)
-		fatalx("%s: out of memory", __func__);
-	if (b->file == NULL)
-		full = msg;
-	else {
-		if (line > 0)
-			xasprintf(&full, "%s:%d: %s", b->file, line, msg);
-		else
-			xasprintf(&full, "%s: %s", b->file, msg);
-		free(msg);
-	}
-	batch_push(b, line, full);
-}
-
-void
-schedule_appt_member(struct schedule_appt *a, const char *id,
-    const char *role, const char *name)
-{
-	struct schedule_member	*m;
-
-	a->members = grow(a->members, a->nmembers, sizeof(*a->members));
-	m = &a->members[a->nmembers++];
-	m->id = xstrdup(id);
-	m->role = xstrdup(role);
-	m->name = xstrdup_null(name);
-}
-
-/*
- * Checking text
- */
-
-/* Unicode white space (C0 and C1 controls are refused separately). */
-static int
-uspace(uint32_t c)
-{
-	return c == ' ' || c == 0xa0 || c == 0x1680 ||
-	    (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
-	    c == 0x202f || c == 0x205f || c == 0x3000 || c == 0xfeff;
-}
-
-#define TEXT_SPACES	0x01	/* white space allowed (names, reasons) */
-#define TEXT_EMPTY	0x02	/* "" allowed (settings) */
-
-/*
- * Check s as user text named what: valid UTF-8, no control characters,
- * at most max bytes, white space only with TEXT_SPACES.  Stored text is
- * shown on terminals and sent to Prosody, so junk stops here.
- */
-static int
-check_text(const char *what, const char *s, size_t max, int flags,
-    char *err, size_t errsz)
-{
-	const unsigned char	*p;
-	uint32_t		 c;
-	size_t			 n, len;
-
-	if (s == NULL || (*s == '\0' && !(flags & TEXT_EMPTY))) {
-		seterr(err, errsz, "%s: missing", what);
-		return -1;
-	}
-	if ((len = strlen(s)) > max) {
-		seterr(err, errsz, "%s: too long (%zu bytes, at most %zu)",
-		    what, len, max);
-		return -1;
-	}
-	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
-		if ((n = utf8_decode(p, &c)) == 0) {
-			seterr(err, errsz, "%s: not valid UTF-8", what);
-			return -1;
-		}
-		if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
-			seterr(err, errsz, "%s: contains a control character",
-			    what);
-			return -1;
-		}
-		if (!(flags & TEXT_SPACES) && uspace(c)) {
-			seterr(err, errsz, "%s: contains white space", what);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/*
- * Check a room name and lowercase it in place.  Jitsi lowercases room
- * names (and Prosody's nodeprep folds case), so "Room1" and "room1" are
- * the same meeting; the daemon matches on the stored form.  Characters
- * nodeprep forbids in a localpart ("&'/:<>@ and white space) cannot
- * name a room, so a booking with them would never see its meeting.
- * Only ASCII is folded: non-ASCII names are kept as given.
- */
-static int
-room_normalize(char *room, char *err, size_t errsz)
-{
-	char	*p;
-
-	if (check_text("room", room, SCHEDULE_ROOM_MAX, 0, err, errsz) == -1)
-		return -1;
-	if ((p = strpbrk(room, "\"&'/:<>@")) != NULL) {
-		seterr(err, errsz, "room: '%c' cannot appear in a Jitsi "
-		    "room name", *p);
-		return -1;
-	}
-	for (p = room; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return 0;
-}
-
-/*
- * Parsing values
- */
-
-/* n decimal digits at s into *v; -1 unless all are digits. */
-static int
-digits(const char *s, int n, int *v)
-{
-	int	 i;
-
-	*v = 0;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		*v = *v * 10 + (s[i] - '0');
-	}
-	return 0;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t
-days_from_civil(int y, int m, int d)
-{
-	int64_t	 era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-month_days(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-
-	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return 29;
-	return days[m - 1];
-}
-
-int
-schedule_parse_time(const char *s, int64_t *ms, char *err, size_t errsz)
-{
-	const char	*p;
-	int64_t		 t;
-	int		 y, mo, d, h, mi, sec = 0, frac = 0, scale = 100;
-	int		 oh = 0, om = 0, sign = 0, zone = 0;
-	char		 q[QUOTE_MAX];
-
-	if (strlen(s) < 16 || digits(s, 4, &y) == -1 || s[4] != '-' ||
-	    digits(s + 5, 2, &mo) == -1 || s[7] != '-' ||
-	    digits(s + 8, 2, &d) == -1 ||
-	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
-	    digits(s + 11, 2, &h) == -1 || s[13] != ':' ||
-	    digits(s + 14, 2, &mi) == -1)
-		goto bad;
-	p = s + 16;
-	if (*p == ':') {
-		if (digits(p + 1, 2, &sec) == -1)
-			goto bad;
-		p += 3;
-		if (*p == '.' || *p == ',') {
-			/* Milliseconds are kept; finer digits dropped. */
-			if (p[1] < '0' || p[1] > '9')
-				goto bad;
-			for (p++; *p >= '0' && *p <= '9'; p++) {
-				frac += (*p - '0') * scale;
-				scale /= 10;
-			}
-		}
-	}
-	if (*p == 'Z' || *p == 'z') {
-		zone = 1;
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		zone = 1;
-		sign = *p == '-' ? -1 : 1;
-		if (digits(p + 1, 2, &oh) == -1)
-			goto bad;
-		p += 3;
-		if (*p == ':')
-			p++;
-		if (*p != '\0') {
-			if (digits(p, 2, &om) == -1)
-				goto bad;
-			p += 2;
-		}
-	}
-	if (*p != '\0')
-		goto bad;
-	if (!zone && s[10] != ' ') {
-		seterr(err, errsz, "start %s: no time zone: add Z or an "
-		    "offset such as +01:00, or write \"YYYY-MM-DD HH:MM\" "
-		    "for UTC", quote(q, s));
-		return -1;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 ||
-	    mi > 59 || sec > 59 || oh > 23 || om > 59)
-		goto bad;
-	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-	t -= sign * (oh * 3600 + om * 60);
-	t = t * 1000 + frac;
-	if (t < 0 || t >= MS_MAX) {
-		seterr(err, errsz, "start %s: out of range", quote(q, s));
-		return -1;
-	}
-	*ms = t;
-	return 0;
-bad:
-	seterr(err, errsz, "start %s: not a time: use "
-	    "YYYY-MM-DDTHH:MM:SSZ, YYYY-MM-DDTHH:MM:SS+HH:MM or "
-	    "\"YYYY-MM-DD HH:MM\" (UTC)", quote(q, s));
-	return -1;
-}
-
-int
-schedule_parse_minutes(const char *s, double *minutes, char *err,
-    size_t errsz)
-{
-	char	*end, q[QUOTE_MAX];
-	double	 v;
-
-	/* strtod would also take " 5", "inf", "nan" and hex. */
-	errno = 0;
-	if ((*s < '0' || *s > '9') && *s != '.')
-		goto bad;
-	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || end == s || strpbrk(s, "xX") !=
-	    NULL || !isfinite(v))
-		goto bad;
-	if (v <= 0 || v > SCHEDULE_MINUTES_MAX) {
-		seterr(err, errsz, "minutes %s: must be more than 0 and at "
-		    "most %d", quote(q, s), SCHEDULE_MINUTES_MAX);
-		return -1;
-	}
-	*minutes = v;
-	return 0;
-bad:
-	seterr(err, errsz, "minutes %s: not a positive number", quote(q, s));
-	return -1;
-}
-
-int
-schedule_parse_member(struct schedule_appt *a, const char *spec, char *err,
-    size_t errsz)
-{
-	const char	*c1, *c2;
-	char		*id, *role, q[QUOTE_MAX];
-
-	if ((c1 = strchr(spec, ':')) == NULL) {
-		seterr(err, errsz, "participant %s: expected ID:ROLE[:NAME]",
-		    quote(q, spec));
-		return -1;
-	}
-	c2 = strchr(c1 + 1, ':');
-	id = text_dupn(spec, (size_t)(c1 - spec));
-	role = c2 != NULL ? text_dupn(c1 + 1, (size_t)(c2 - c1 - 1)) :
-	    xstrdup(c1 + 1);
-	schedule_appt_member(a, id, role, c2 != NULL && c2[1] != '\0' ?
-	    c2 + 1 : NULL);
-	free(id);
-	free(role);
-	return 0;
 }
 
 /*
@@ -566,127 +208,48 @@ rollback(struct db *db)
 }
 
 /*
- * Booking
+ * End the open transaction: COMMIT after ok == 0, else (or when COMMIT
+ * fails) ROLLBACK with the recorded error described in err as being in
+ * what.  Returns 0 when committed, -1 otherwise.
  */
-
-#define SCHEDULE_MEMBERS_MAX	256	/* per appointment */
-
 static int
-cmp_appt(const void *x, const void *y)
+end_tx(struct db *db, int ok, const char *what, char *err, size_t errsz)
 {
-	const struct schedule_appt *a = *(const struct schedule_appt *const *)x;
-	const struct schedule_appt *b = *(const struct schedule_appt *const *)y;
-	int	 c;
-
-	if ((c = strcmp(a->appt, b->appt)) != 0)
-		return c;
-	return a->line < b->line ? -1 : a->line > b->line;
+	if (ok == 0) {
+		if (db_exec(db, sql_commit) == 0)
+			return 0;
+		what = "COMMIT";
+	}
+	dberr(db, what, err, errsz);
+	rollback(db);
+	return -1;
 }
 
-/* Check one entry; room lowercased in place.  Errors go to b. */
-static void
-validate_appt(struct schedule_batch *b, struct schedule_appt *a)
-{
-	struct schedule_member	*m;
-	char			 err[256], q[QUOTE_MAX];
-	size_t			 j, k;
-
-	if (check_text("appointment id", a->appt, SCHEDULE_FIELD_MAX, 0, err,
-	    sizeof(err)) == -1) {
-		schedule_batch_error(b, a->line, "%s", err);
-		return;
-	}
-	if (a->cancel)
-		return;
-	quote(q, a->appt);
-	if (room_normalize(a->room, err, sizeof(err)) == -1)
-		schedule_batch_error(b, a->line, "appointment %s: %s", q, err);
-	if (a->start_ms < 0 || a->start_ms >= MS_MAX)
-		schedule_batch_error(b, a->line, "appointment %s: start: "
-		    "missing or out of range", q);
-	if (a->has_minutes && !(a->minutes > 0 &&
-	    a->minutes <= SCHEDULE_MINUTES_MAX))
-		schedule_batch_error(b, a->line, "appointment %s: minutes: "
-		    "must be more than 0 and at most %d", q,
-		    SCHEDULE_MINUTES_MAX);
-	if (a->nmembers > SCHEDULE_MEMBERS_MAX) {
-		schedule_batch_error(b, a->line, "appointment %s: more than "
-		    "%d participants", q, SCHEDULE_MEMBERS_MAX);
-		return;
-	}
-	for (j = 0; j < a->nmembers; j++) {
-		m = &a->members[j];
-		if (check_text("participant id", m->id, SCHEDULE_FIELD_MAX,
-		    0, err, sizeof(err)) == -1 ||
-		    check_text("participant role", m->role,
-		    SCHEDULE_FIELD_MAX, 0, err, sizeof(err)) == -1 ||
-		    (m->name != NULL && check_text("participant name",
-		    m->name, SCHEDULE_FIELD_MAX, TEXT_SPACES, err,
-		    sizeof(err)) == -1)) {
-			schedule_batch_error(b, a->line, "appointment %s: %s",
-			    q, err);
-			continue;
-		}
-		for (k = 0; k < j; k++)
-			if (strcmp(a->members[k].id, m->id) == 0) {
-				schedule_batch_error(b, a->line,
-				    "appointment %s: participant %s listed "
-				    "twice", q, quote(err, m->id));
-				break;
-			}
-	}
-}
+static const char sql_limits[] =
+	"SELECT default_duration, max_meeting_duration FROM meeting_settings"
+	" WHERE id = 1";
 
 /*
- * Check every entry, then look for an appointment given twice (sorted,
- * so a large import stays n log n).
+ * meeting_settings' default_duration and max_meeting_duration (their
+ * defaults when NULL or without a row); -1 on an SQLite error.
  */
-static void
-validate(struct schedule_batch *b)
-{
-	struct schedule_appt	**v;
-	size_t			 i, n = 0;
-	char			 q[QUOTE_MAX];
-
-	for (i = 0; i < b->nappts; i++)
-		validate_appt(b, &b->appts[i]);
-	v = xreallocarray(NULL, b->nappts + 1, sizeof(*v));
-	for (i = 0; i < b->nappts; i++)
-		if (b->appts[i].appt != NULL)
-			v[n++] = &b->appts[i];
-	qsort(v, n, sizeof(*v), cmp_appt);
-	for (i = 1; i < n; i++)
-		if (strcmp(v[i - 1]->appt, v[i]->appt) == 0) {
-			if (v[i - 1]->line > 0)
-				schedule_batch_error(b, v[i]->line,
-				    "appointment %s: also at line %d",
-				    quote(q, v[i]->appt), v[i - 1]->line);
-			else
-				schedule_batch_error(b, v[i]->line,
-				    "appointment %s: given twice",
-				    quote(q, v[i]->appt));
-		}
-	free(v);
-}
-
-static const char sql_default_duration[] =
-	"SELECT default_duration FROM meeting_settings WHERE id = 1";
-
-/* meeting_settings.default_duration, or its default; -1 on error. */
 static int
-default_minutes(struct db *db, double *minutes)
+limits(struct db *db, double *minutes, double *max)
 {
-	struct db_settings	 def;
-	sqlite3_stmt		*st;
-	int			 rc;
+	struct settings	 def;
+	sqlite3_stmt	*st;
+	int		 rc;
 
-	db_settings_defaults(&def);
+	settings_defaults(&def);
 	*minutes = def.default_duration;
-	if ((st = stmt(db, sql_default_duration, "")) == NULL)
+	*max = def.max_meeting_duration;
+	if ((st = stmt(db, sql_limits, "")) == NULL)
 		return -1;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
 			*minutes = sqlite3_column_double(st, 0);
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+			*max = sqlite3_column_double(st, 1);
 		rc = sqlite3_step(st);
 	}
 	return stmt_end(db, st, rc);
@@ -698,7 +261,7 @@ default_minutes(struct db *db, double *minutes)
  */
 static int
 put(struct db *db, struct schedule_batch *b, const struct schedule_appt *a,
-    double minutes, const char *now)
+    double minutes, double max, const char *now)
 {
 	sqlite3_stmt	*st;
 	const char	*status;
@@ -735,6 +298,12 @@ put(struct db *db, struct schedule_batch *b, const struct schedule_appt *a,
 	event_iso8601(a->start_ms, start, sizeof(start));
 	if (a->has_minutes)
 		minutes = a->minutes;
+	if (max > 0 && minutes > max) {
+		schedule_batch_error(b, a->line, "appointment %s: %g minutes "
+		    "is longer than max_meeting_duration (%g)",
+		    quote(q, a->appt), minutes, max);
+		return 1;
+	}
 	if (id != 0) {
 		if ((st = stmt(db, sql_update, "ittrt", id, a->room, start,
 		    minutes, now)) == NULL || db_step_done(db, st) == -1 ||
@@ -764,11 +333,11 @@ schedule_apply(struct db *db, struct schedule_batch *b, int64_t now_ms)
 	sqlite3_stmt		*st;
 	const char		*what = "BEGIN";
 	char			 now[32], err[512];
-	double			 minutes;
+	double			 minutes, max;
 	size_t			 i;
 
 	b->added = b->updated = b->cancelled = 0;
-	validate(b);
+	schedule_batch_validate(b);
 	if (b->nerrs > 0)
 		return -1;
 	event_iso8601(now_ms, now, sizeof(now));
@@ -776,7 +345,7 @@ schedule_apply(struct db *db, struct schedule_batch *b, int64_t now_ms)
 	if (db_exec(db, sql_begin) == -1)
 		goto fail;
 	what = "reading default_duration";
-	if (default_minutes(db, &minutes) == -1)
+	if (limits(db, &minutes, &max) == -1)
 		goto fail;
 	for (i = 0; i < b->nappts; i++) {
 		a = &b->appts[i];
@@ -790,7 +359,7 @@ schedule_apply(struct db *db, struct schedule_batch *b, int64_t now_ms)
 			continue;
 		}
 		what = "booking";
-		if (put(db, b, a, minutes, now) == -1)
+		if (put(db, b, a, minutes, max, now) == -1)
 			goto fail;
 	}
 	if (b->nerrs > 0) {
@@ -798,14 +367,13 @@ schedule_apply(struct db *db, struct schedule_batch *b, int64_t now_ms)
 		b->added = b->updated = b->cancelled = 0;
 		return -1;
 	}
-	what = "COMMIT";
-	if (db_exec(db, sql_commit) == -1)
-		goto fail;
-	return 0;
+	if (end_tx(db, 0, NULL, err, sizeof(err)) == 0)
+		return 0;
+	goto failed;
 fail:
-	dberr(db, what, err, sizeof(err));
+	end_tx(db, -1, what, err, sizeof(err));
+failed:
 	schedule_batch_error(b, 0, "%s", err);
-	rollback(db);
 	b->added = b->updated = b->cancelled = 0;
 	return -1;
 }
@@ -819,8 +387,8 @@ schedule_cancel(struct db *db, const char *appt, const char *reason,
 	char		 now[32], q[QUOTE_MAX];
 	int		 rc, n;
 
-	if (check_text("appointment id", appt, SCHEDULE_FIELD_MAX, 0, err,
-	    errsz) == -1 || (reason != NULL && check_text("reason", reason,
+	if (text_check("appointment id", appt, SCHEDULE_FIELD_MAX, 0, err,
+	    errsz) == -1 || (reason != NULL && text_check("reason", reason,
 	    SCHEDULE_FIELD_MAX, TEXT_SPACES, err, errsz) == -1))
 		return -1;
 	event_iso8601(now_ms, now, sizeof(now));
@@ -850,14 +418,9 @@ schedule_cancel(struct db *db, const char *appt, const char *reason,
 		rollback(db);
 		return -1;
 	}
-	what = "COMMIT";
-	if (db_exec(db, sql_commit) == -1)
-		goto fail;
-	return 0;
+	return end_tx(db, 0, NULL, err, errsz);
 fail:
-	dberr(db, what, err, errsz);
-	rollback(db);
-	return -1;
+	return end_tx(db, -1, what, err, errsz);
 }
 
 /*
@@ -932,18 +495,12 @@ schedule_list(struct db *db, int all, int limit, char *err, size_t errsz)
  * Settings
  */
 
-static const char *
-type_name(char type)
-{
-	return type == 'i' ? "int" : type == 'r' ? "real" : "text";
-}
-
 struct report_rows *
 schedule_settings(struct db *db, char *err, size_t errsz)
 {
 	static const char *const cols[] = { "setting", "type", "value",
 	    "help" };
-	const struct db_setting_col *c;
+	const struct setting *c;
 	struct report_rows	*r;
 	struct report_cell	*row;
 	sqlite3_stmt		*st;
@@ -956,7 +513,7 @@ schedule_settings(struct db *db, char *err, size_t errsz)
 	}
 	/*
 	 * SELECT * and match names, so the list of columns stays in
-	 * db_setting_cols alone; a column the row lacks shows as NULL.
+	 * settings_table alone; a column the row lacks shows as NULL.
 	 */
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -966,12 +523,12 @@ schedule_settings(struct db *db, char *err, size_t errsz)
 	}
 	r = rows_new(cols, 4);
 	n = sqlite3_column_count(st);
-	for (c = db_setting_cols; c->name != NULL; c++) {
+	for (c = settings_table; c->name != NULL; c++) {
 		row = rows_push(r);
 		row[0].type = row[1].type = row[3].type = REPORT_TEXT;
 		row[0].text = xstrdup(c->name);
-		row[1].text = xstrdup(type_name(c->type));
-		row[3].text = xstrdup(c->help != NULL ? c->help : "");
+		row[1].text = xstrdup(settings_type_name(c->type));
+		row[3].text = xstrdup(c->help);
 		for (i = 0; rc == SQLITE_ROW && i < n; i++)
 			if (strcmp(sqlite3_column_name(st, i), c->name) == 0) {
 				report_cell_set(&row[2], st, i);
@@ -981,7 +538,7 @@ schedule_settings(struct db *db, char *err, size_t errsz)
 		 * JSON follows the declared type: the migration made some
 		 * REAL settings INTEGER columns, which hold 60, not 60.0.
 		 */
-		if (row[2].type == REPORT_INT && c->type == 'r')
+		if (row[2].type == REPORT_INT && c->type == SETTING_REAL)
 			row[2].type = REPORT_REAL;
 	}
 	if (rc == SQLITE_ROW)
@@ -994,99 +551,20 @@ schedule_settings(struct db *db, char *err, size_t errsz)
 	return r;
 }
 
-/*
- * Split "KEY=VALUE": the column (from db_setting_cols, so its name is
- * safe to put into SQL) and the value, borrowed from kv.
- */
-static const struct db_setting_col *
-setting_split(const char *kv, const char **value, char *err, size_t errsz)
-{
-	const struct db_setting_col *c;
-	const char	*eq;
-	char		*key, q[QUOTE_MAX];
-
-	if ((eq = strchr(kv, '=')) == NULL) {
-		seterr(err, errsz, "%s: expected KEY=VALUE", quote(q, kv));
-		return NULL;
-	}
-	key = text_dupn(kv, (size_t)(eq - kv));
-	c = db_setting_col(key);
-	if (c == NULL)
-		seterr(err, errsz, "%s: no such setting (see teletrack "
-		    "settings show)", quote(q, key));
-	free(key);
-	*value = eq + 1;
-	return c;
-}
-
-/* A plain decimal number (no sign, blanks, hex, inf or nan), or -1. */
-static int
-parse_number(const char *s, int integer, double *v)
-{
-	char	*end;
-
-	if ((*s < '0' || *s > '9') && (integer || *s != '.'))
-		return -1;
-	if (strpbrk(s, "xX") != NULL || (integer && strpbrk(s, ".eE") != NULL))
-		return -1;
-	errno = 0;
-	*v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !isfinite(*v))
-		return -1;
-	return 0;
-}
-
-int
-schedule_setting_check(const char *kv, char *err, size_t errsz)
-{
-	const struct db_setting_col *c;
-	const char	*value;
-	char		 q[QUOTE_MAX], what[96];
-	double		 v;
-
-	if ((c = setting_split(kv, &value, err, errsz)) == NULL)
-		return -1;
-	switch (c->type) {
-	case 'i':
-		if (parse_number(value, 1, &v) == -1 || v > INT32_MAX) {
-			seterr(err, errsz, "%s: %s: not a whole number from 0 "
-			    "to %d", c->name, quote(q, value), INT32_MAX);
-			return -1;
-		}
-		break;
-	case 'r':
-		if (parse_number(value, 0, &v) == -1 ||
-		    v > SETTING_REAL_MAX) {
-			seterr(err, errsz, "%s: %s: not a number from 0 to "
-			    "%g", c->name, quote(q, value), SETTING_REAL_MAX);
-			return -1;
-		}
-		break;
-	default:
-		/* struct db_settings holds it in c->size bytes. */
-		snprintf(what, sizeof(what), "%s", c->name);
-		if (check_text(what, value, c->size - 1,
-		    TEXT_SPACES | TEXT_EMPTY, err, errsz) == -1)
-			return -1;
-		break;
-	}
-	return 0;
-}
-
 int
 schedule_settings_set(struct db *db, char *const *kv, size_t n,
     int64_t now_ms, char *err, size_t errsz)
 {
-	const struct db_setting_col *c;
+	const struct setting *c;
+	struct settings	 v;
 	sqlite3_stmt	*st = NULL;
 	const char	*value, *what = "BEGIN";
 	char		*sql, now[32];
-	double		 v;
 	size_t		 i;
 	int		 rc;
 
 	for (i = 0; i < n; i++)
-		if (schedule_setting_check(kv[i], err, errsz) == -1)
+		if (settings_check(kv[i], err, errsz) == -1)
 			return -1;
 	event_iso8601(now_ms, now, sizeof(now));
 	db_clear_error(db);
@@ -1098,11 +576,15 @@ schedule_settings_set(struct db *db, char *const *kv, size_t n,
 		goto fail;
 	st = NULL;
 	for (i = 0; i < n; i++) {
-		c = setting_split(kv[i], &value, err, errsz);
+		/* Checked above: the column and its value are good. */
+		c = settings_split(kv[i], &value, NULL, 0);
+		(void)settings_parse(c, value, &v, NULL, 0);
 		what = c->name;
 		/*
 		 * Not db_prepare(): its cache is keyed by the SQL's address
-		 * and holds 32 statements, fewer than the columns.
+		 * and holds 32 statements, fewer than the columns.  The
+		 * column name comes from settings_table, never from the
+		 * user.
 		 */
 		xasprintf(&sql, "UPDATE meeting_settings SET %s = ?1,"
 		    " updatedAt = ?2 WHERE id = 1", c->name);
@@ -1113,15 +595,15 @@ schedule_settings_set(struct db *db, char *const *kv, size_t n,
 			goto fail;
 		}
 		switch (c->type) {
-		case 'i':
-			(void)parse_number(value, 1, &v);
-			rc = sqlite3_bind_int64(st, 1, (int64_t)v);
+		case SETTING_INT:
+			rc = sqlite3_bind_int64(st, 1,
+			    *(int *)((char *)&v + c->off));
 			break;
-		case 'r':
-			(void)parse_number(value, 0, &v);
-			rc = sqlite3_bind_double(st, 1, v);
+		case SETTING_REAL:
+			rc = sqlite3_bind_double(st, 1,
+			    *(double *)((char *)&v + c->off));
 			break;
-		default:
+		case SETTING_TEXT:
 			rc = sqlite3_bind_text(st, 1, value, -1,
 			    SQLITE_STATIC);
 			break;
@@ -1135,13 +617,8 @@ schedule_settings_set(struct db *db, char *const *kv, size_t n,
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	what = "COMMIT";
-	if (db_exec(db, sql_commit) == -1)
-		goto fail;
-	return 0;
+	return end_tx(db, 0, NULL, err, errsz);
 fail:
-	dberr(db, what, err, errsz);
 	sqlite3_finalize(st);
-	rollback(db);
-	return -1;
+	return end_tx(db, -1, what, err, errsz);
 }

@@ -661,9 +661,12 @@ test_roster_match_and_unexpected(void **state)
 	assert_string_equal(buf, "false");
 	att("sid:1", "expected", buf, sizeof(buf));
 	assert_string_equal(buf, "true");
+	/* A third person present: more than max_participants (2). */
+	assert_int_equal(alerts("too_many_participants", NULL, "raised"), 1);
 	leave(a, &st, T0 + 2 * MIN, "leave");
 	assert_int_equal(alerts("unexpected_participant", "id:zz", "cleared"),
 	    1);
+	assert_int_equal(alerts("too_many_participants", NULL, "cleared"), 1);
 	appt_free(a);
 }
 

@@ -296,6 +296,246 @@ test_dump_masks_password(void **state)
 	config_free(&c);
 }
 
+#define HEAD	"[xmpp]\njid = teletrack@hidden.meet.jitsi\n" \
+	"password = " SECRET "\nmuc_domain = conference.meet.jitsi\n" \
+	"[rooms]\n"
+
+/* A growing text buffer for generated configs. */
+struct text {
+	char	*s;
+	size_t	 len;
+	FILE	*fp;
+};
+
+static void
+text_open(struct text *t, const char *head)
+{
+	t->s = NULL;
+	t->len = 0;
+	assert_non_null(t->fp = open_memstream(&t->s, &t->len));
+	fputs(head, t->fp);
+}
+
+static const char *
+text_close(struct text *t)
+{
+	assert_int_equal(fclose(t->fp), 0);
+	return t->s;
+}
+
+/* 50 rooms, ten a line: continuation lines append (issue 10). */
+static void
+test_join_continuation_lines(void **state)
+{
+	struct config	 c;
+	struct text	 t;
+	int		 rc;
+	char		 want[32];
+	int		 i;
+
+	(void)state;
+	text_open(&t, HEAD "join =\n");
+	for (i = 0; i < 50; i++)
+		fprintf(t.fp, "%sroom-%02d%s", i % 10 == 0 ? "    " : " ",
+		    i, i % 10 == 9 ? ",\n" : ",");
+	fputs("leave_grace_s = 3\n", t.fp);
+	rc = load(text_close(&t), &c);
+	if (rc != 0)
+		fputs(errbuf, stderr);
+	assert_int_equal(rc, 0);
+	free(t.s);
+	assert_int_equal(c.nrooms, 50);
+	for (i = 0; i < 50; i++) {
+		snprintf(want, sizeof(want), "room-%02d", i);
+		assert_string_equal(c.rooms[i], want);
+	}
+	assert_int_equal(c.leave_grace_s, 3);
+	config_free(&c);
+
+	/* a list on the join line itself, then more below it */
+	assert_int_equal(load(HEAD "join = a, b\n\tc\n  d, e ; comment\n"
+	    "[storage]\nflush_ms = 100\n", &c), 0);
+	assert_int_equal(c.nrooms, 5);
+	assert_string_equal(c.rooms[2], "c");
+	assert_string_equal(c.rooms[4], "e");
+	assert_int_equal(c.flush_ms, 100);
+	config_free(&c);
+}
+
+/* A 5000-byte line: past inih's compiled-in 200 bytes. */
+static void
+test_long_line(void **state)
+{
+	struct config	 c;
+	struct text	 t;
+	int		 rc;
+	char		 want[16];
+	long		 start;
+	int		 i, n;
+
+	(void)state;
+	text_open(&t, HEAD "join = ");
+	start = ftell(t.fp);
+	for (n = 0; ftell(t.fp) - start < 5000; n++)
+		fprintf(t.fp, "%sr%04d", n > 0 ? ", " : "", n);
+	fputs("\nretry_min_s = 4\n", t.fp);
+	rc = load(text_close(&t), &c);
+	if (rc != 0)
+		fputs(errbuf, stderr);
+	assert_int_equal(rc, 0);
+	free(t.s);
+	assert_int_equal(c.nrooms, (size_t)n);
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof(want), "r%04d", i);
+		assert_string_equal(c.rooms[i], want);
+	}
+	assert_int_equal(c.retry_min_s, 4);	/* the next line is intact */
+	config_free(&c);
+}
+
+/* Beyond 1 MiB a line is an error with its number; the next is read. */
+static void
+test_too_long_line(void **state)
+{
+	struct config	 c;
+	struct text	 t;
+	long		 i;
+
+	(void)state;
+	text_open(&t, HEAD "join = ");
+	for (i = 0; i < 1100 * 1024; i++)
+		fputc('x', t.fp);
+	fputs("\nleave_grace_s = 7\n", t.fp);
+	assert_int_equal(load(text_close(&t), &c), -1);
+	free(t.s);
+	assert_non_null(strstr(errbuf, "(string):6: line longer than"));
+	assert_null(strstr(errbuf, "syntax error"));
+	assert_int_equal(c.leave_grace_s, 7);
+	config_free(&c);
+}
+
+static void
+test_join_file(void **state)
+{
+	struct config	 c;
+	char		 path[] = "/tmp/tt-rooms-XXXXXX", text[512];
+	FILE		*fp;
+	int		 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fputs("# rooms of the clinic\n"
+	    "Clinic-1\n"
+	    "\n"
+	    "  clinic-2   # the second one\n"
+	    "a\n"				/* also in join */
+	    "clinic-3@conference.meet.jitsi\n"
+	    "clinic-1\n", fp);		/* twice */
+	fclose(fp);
+	snprintf(text, sizeof(text), HEAD "join = a, b\njoin_file = %s\n",
+	    path);
+	assert_int_equal(load(text, &c), 0);
+	assert_int_equal(c.nrooms, 5);
+	assert_string_equal(c.rooms[0], "a");
+	assert_string_equal(c.rooms[1], "b");
+	assert_string_equal(c.rooms[2], "clinic-1");
+	assert_string_equal(c.rooms[3], "clinic-2");
+	assert_string_equal(c.rooms[4], "clinic-3");
+	assert_string_equal(c.join_file, path);
+	config_free(&c);
+
+	/* errors name the room file and its line */
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("good\nbad room\nx, y\nz@elsewhere.org\n", fp);
+	fclose(fp);
+	assert_int_equal(load(text, &c), -1);
+	snprintf(text, sizeof(text), "%s:2: rooms.join: bad room name", path);
+	assert_non_null(strstr(errbuf, text));
+	snprintf(text, sizeof(text), "%s:3: one room a line", path);
+	assert_non_null(strstr(errbuf, text));
+	snprintf(text, sizeof(text), "%s:4: rooms.join: z@elsewhere.org is "
+	    "not on", path);
+	assert_non_null(strstr(errbuf, text));
+	config_free(&c);
+
+	unlink(path);
+	snprintf(text, sizeof(text), HEAD "join_file = %s\n", path);
+	assert_int_equal(load(text, &c), -1);
+	assert_non_null(strstr(errbuf, "rooms.join_file"));
+	config_free(&c);
+}
+
+/* A room named twice, by name, by JID or in another case, is one room. */
+static void
+test_duplicates(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	assert_int_equal(load(HEAD "join = b, a, B\n"
+	    "  a@conference.meet.jitsi, c, b\n", &c), 0);
+	assert_int_equal(c.nrooms, 3);
+	assert_string_equal(c.rooms[0], "b");	/* first listed first */
+	assert_string_equal(c.rooms[1], "a");
+	assert_string_equal(c.rooms[2], "c");
+	config_free(&c);
+}
+
+/* What used to lose rooms silently is now an error with its line. */
+static void
+test_join_mistakes(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	assert_int_equal(load(HEAD "join = a\n"	/* 6 */
+	    "join = b\n"				/* 7 */
+	    "[storage]\ndatabase = /tmp/x.db\n"	/* 8, 9 */
+	    "   /tmp/y.db\n"			/* 10 */
+	    "[rooms]\njoin = c@d@e, r/x\n", &c), -1);	/* 11, 12 */
+	assert_non_null(strstr(errbuf, "(string):7: rooms.join: set again "
+	    "(first at line 6)"));
+	assert_non_null(strstr(errbuf, "(string):10: storage.database: an "
+	    "indented line"));
+	assert_non_null(strstr(errbuf, "(string):12: rooms.join: set again"));
+	config_free(&c);
+
+	assert_int_equal(load(HEAD "join = c@d@e, x@conference.meet.jitsi/r\n",
+	    &c), -1);
+	assert_non_null(strstr(errbuf, "(string):6: rooms.join: bad room JID "
+	    "\"c@d@e\""));
+	assert_non_null(strstr(errbuf, "bad room JID "
+	    "\"x@conference.meet.jitsi/r\""));
+	config_free(&c);
+}
+
+/* config_reload: a good file replaces, a bad one leaves nothing. */
+static void
+test_reload(void **state)
+{
+	struct config	 c;
+	char		 path[] = "/tmp/tt-conf-XXXXXX";
+	FILE		*fp;
+	int		 fd;
+
+	(void)state;
+	assert_true((fd = mkstemp(path)) >= 0);
+	assert_non_null(fp = fdopen(fd, "w"));
+	fputs(HEAD "join = a,\n  b\n", fp);
+	fclose(fp);
+	assert_int_equal(config_reload(path, &c), 0);
+	assert_int_equal(c.nrooms, 2);
+	config_free(&c);
+	assert_non_null(fp = fopen(path, "a"));
+	fputs("bogus = 1\n", fp);
+	fclose(fp);
+	assert_int_equal(config_reload(path, &c), -1);
+	assert_null(c.rooms);
+	assert_null(c.jid);
+	unlink(path);
+}
+
 static void
 test_format_strings_are_data(void **state)
 {
@@ -323,6 +563,13 @@ main(void)
 		cmocka_unit_test(test_password_sources),
 		cmocka_unit_test(test_dump_masks_password),
 		cmocka_unit_test(test_format_strings_are_data),
+		cmocka_unit_test(test_join_continuation_lines),
+		cmocka_unit_test(test_long_line),
+		cmocka_unit_test(test_too_long_line),
+		cmocka_unit_test(test_join_file),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_join_mistakes),
+		cmocka_unit_test(test_reload),
 	};
 
 	log_init(0, "test_config");

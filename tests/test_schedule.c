@@ -18,13 +18,16 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "cmd.h"
 #include "db.h"
 #include "event.h"
 #include "log.h"
 #include "report.h"
 #include "schedule.h"
+#include "schedule_batch.h"
 #include "schedule_cli.h"
 #include "schedule_import.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 #include "testdb.h"
@@ -150,10 +153,7 @@ cli(const char *dbpath, char **out, ...)
 	va_end(ap);
 	argv[argc] = NULL;
 	assert_non_null(fp = open_memstream(&buf, &len));
-	if (strcmp(argv[0], "settings") == 0)
-		rc = schedule_cli_settings(fp, dbpath, argc, argv);
-	else
-		rc = schedule_cli_run(fp, dbpath, argc, argv);
+	rc = cmd_main(fp, dbpath, argc, argv);
 	fclose(fp);
 	for (i = 0; i < argc; i++)
 		free(argv[i]);
@@ -199,6 +199,15 @@ test_parse_time(void **state)
 		{ "tomorrow", NULL },
 		{ "", NULL },
 		{ "2025-07-04T10:00:00.Z", NULL },
+		{ "2025-7-04 10:00", NULL },		/* shapes strptime takes */
+		{ "2025-07-04 1:00", NULL },
+		{ " 2025-07-04 10:00", NULL },
+		{ "2025-07-04 10:00 Z", NULL },
+		{ "2025-07-04T10:00:00 +02:00", NULL },
+		{ "2025-07-04T10:00:00+02:60", NULL },
+		{ "2025-07-04 10:00:60", NULL },
+		{ "2025-07-04 10:00Z", "2025-07-04T10:00:00.000Z" },
+		{ "2025-07-04 10:00+01:00", "2025-07-04T09:00:00.000Z" },
 	};
 	char	 err[256], buf[32];
 	int64_t	 ms;
@@ -315,6 +324,23 @@ test_add_update_refuse(void **state)
 	schedule_batch_free(&b);
 	assert_int_equal(q_int(db, "SELECT scheduled_duration_minutes FROM"
 	    " teleconferencesessions WHERE appointmentId = 'A2'"), 25);
+
+	/* max_meeting_duration (180) caps a booking; 0 lifts the cap. */
+	a = one(&b, "A9", "r9", "2025-07-05 09:00");
+	a->minutes = 181;
+	a->has_minutes = 1;
+	assert_int_equal(schedule_apply(db, &b, NOW), -1);
+	assert_err(&b, "appointment A9: 181 minutes is longer than "
+	    "max_meeting_duration (180)");
+	schedule_batch_free(&b);
+	exec_ok(db, "UPDATE meeting_settings SET max_meeting_duration = 0");
+	a = one(&b, "A9", "r9", "2025-07-05 09:00");
+	a->minutes = 181;
+	a->has_minutes = 1;
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+	exec_ok(db, "DELETE FROM teleconferencesessions"
+	    " WHERE appointmentId = 'A9'");
 
 	/* Updated while scheduled: everything replaced, one row still. */
 	a = one(&b, "A1", "other-room", "2025-07-04 12:00");
@@ -611,19 +637,21 @@ test_list(void **state)
 static void
 test_settings(void **state)
 {
-	const struct db_setting_col *c;
+	const struct setting	*c;
 	struct report_rows	*r;
-	struct db_settings	 s;
+	struct settings		 s;
 	struct db		*db;
 	char			 err[256];
 	size_t			 n = 0;
 	char *ok[] = { "default_duration=42.5", "enable_chat=0",
-	    "video_quality=low", "alert_admin_jids=", "caregiver_role=doctor" };
+	    "patient_role=client", "alert_admin_jids=",
+	    "caregiver_role=doctor" };
+	char	 long_role[80];
 	char *bad[] = { "late_grace_minutes=3", "nope=1" };
 
 	(void)state;
 	db = open_ok(":memory:", 0);
-	for (c = db_setting_cols; c->name != NULL; c++)
+	for (c = settings_table; c->name != NULL; c++)
 		n++;
 	assert_non_null(r = schedule_settings(db, err, sizeof(err)));
 	assert_int_equal(r->nrows, n);
@@ -631,39 +659,40 @@ test_settings(void **state)
 	assert_string_equal(cell(r, 0, "type"), "real");
 	assert_string_equal(cell(r, 0, "value"), "60");
 	assert_int_equal(report_cell(r, 0, 2)->type, REPORT_REAL);
-	assert_string_equal(cell(r, 0, "help"), db_setting_cols[0].help);
+	assert_string_equal(cell(r, 0, "help"), settings_table[0].help);
 	report_rows_free(r);
 
 	/* Checks. */
-	assert_int_equal(schedule_setting_check("default_duration=15", err,
+	assert_int_equal(settings_check("default_duration=15", err,
 	    sizeof(err)), 0);
-	assert_int_equal(schedule_setting_check("default_duration=-1", err,
+	assert_int_equal(settings_check("default_duration=-1", err,
 	    sizeof(err)), -1);
-	assert_int_equal(schedule_setting_check("default_duration=abc", err,
+	assert_int_equal(settings_check("default_duration=abc", err,
 	    sizeof(err)), -1);
-	assert_int_equal(schedule_setting_check("default_duration=inf", err,
+	assert_int_equal(settings_check("default_duration=inf", err,
 	    sizeof(err)), -1);
-	assert_int_equal(schedule_setting_check("default_duration=", err,
+	assert_int_equal(settings_check("default_duration=", err,
 	    sizeof(err)), -1);
-	assert_int_equal(schedule_setting_check("enable_chat=1.5", err,
+	assert_int_equal(settings_check("enable_chat=1.5", err,
 	    sizeof(err)), -1);
-	assert_int_equal(schedule_setting_check("enable_chat=-1", err,
+	assert_int_equal(settings_check("enable_chat=-1", err,
 	    sizeof(err)), -1);
-	assert_int_equal(schedule_setting_check("enable_chat=99999999999",
+	assert_int_equal(settings_check("enable_chat=99999999999",
 	    err, sizeof(err)), -1);
-	assert_int_equal(schedule_setting_check("video_quality="
-	    "abcdefghijklmnop", err, sizeof(err)), -1);	/* 16 > 15 */
+	snprintf(long_role, sizeof(long_role), "caregiver_role=%064d", 0);
+	assert_int_equal(settings_check(long_role, err, sizeof(err)),
+	    -1);					/* 64 > 63 */
 	assert_non_null(strstr(err, "too long"));
-	assert_int_equal(schedule_setting_check("video_quality=a\nb", err,
+	assert_int_equal(settings_check("caregiver_role=a\nb", err,
 	    sizeof(err)), -1);
-	assert_int_equal(schedule_setting_check("id=2", err, sizeof(err)),
+	assert_int_equal(settings_check("id=2", err, sizeof(err)),
 	    -1);
-	assert_int_equal(schedule_setting_check("updatedAt=x", err,
+	assert_int_equal(settings_check("updatedAt=x", err,
 	    sizeof(err)), -1);
-	assert_int_equal(schedule_setting_check("default_duration", err,
+	assert_int_equal(settings_check("default_duration", err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "KEY=VALUE"));
-	assert_int_equal(schedule_setting_check("x'; DROP TABLE"
+	assert_int_equal(settings_check("x'; DROP TABLE"
 	    " meeting_settings; --=1", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no such setting"));
 
@@ -678,7 +707,7 @@ test_settings(void **state)
 	assert_int_equal(db_settings(db, &s), 0);
 	assert_true(s.default_duration == 42.5);
 	assert_int_equal(s.enable_chat, 0);
-	assert_string_equal(s.video_quality, "low");
+	assert_string_equal(s.patient_role, "client");
 	assert_string_equal(s.alert_admin_jids, "");
 	assert_string_equal(s.caregiver_role, "doctor");
 	assert_string_equal(q_text(db, "SELECT updatedAt FROM"
@@ -1166,6 +1195,28 @@ test_cli(void **state)
 	assert_int_equal(cli(path, &out, "schedule", "-h", NULL), 0);
 	assert_non_null(strstr(out, "usage: teletrack schedule"));
 	free(out);
+
+	/* The one command table: help, shared options anywhere. */
+	assert_int_equal(cli(NULL, &out, "help", "schedule", "add", NULL), 0);
+	assert_non_null(strstr(out, "usage: teletrack schedule add "
+	    "[-c FILE | -d DBFILE] -a APPT -r ROOM -s START"));
+	free(out);
+	assert_int_equal(cli(NULL, &out, "help", NULL), 0);
+	assert_non_null(strstr(out, "teletrack run -c FILE [-v]"));
+	assert_non_null(strstr(out, "teletrack report sessions"));
+	assert_non_null(strstr(out, "teletrack settings show"));
+	free(out);
+	assert_int_equal(cli(NULL, NULL, "help", "frob", NULL), 2);
+	assert_int_equal(cli(NULL, NULL, "frob", NULL), 2);
+	assert_int_equal(cli(NULL, &out, "schedule", "list", "-d", path,
+	    "-f", "csv", NULL), 0);
+	assert_true(strncmp(out, "appointment,room,start,", 23) == 0);
+	free(out);
+	assert_int_equal(cli(NULL, &out, "schedule", "-f", "csv", "add", NULL),
+	    2);				/* add takes no -f */
+	free(out);
+	assert_int_equal(cli(NULL, NULL, "schedule", "add", "-a", "X3", "-r",
+	    "r", "-s", "2025-07-04 10:00", "-f", "csv", "-d", path, NULL), 2);
 
 	/* settings */
 	assert_int_equal(cli(path, &out, "settings", NULL), 0);

@@ -24,16 +24,19 @@
 #include <sqlite3.h>
 
 #include "bookings.h"
+#include "cmd.h"
 #include "db.h"
 #include "event.h"
 #include "log.h"
 #include "report.h"
+#include "schema.h"
+#include "settings.h"
 #include "writer.h"
 #include "xmalloc.h"
 
 #include "testdb.h"
 
-#include "report_cli.c"
+#include "report_cli.h"
 
 #define T0	1700000000000LL		/* 2023-11-14T22:13:20.000Z */
 
@@ -185,7 +188,7 @@ test_migration(void **state)
 		"teleconference_events", "billing_report", "problem_sessions",
 		"caregiver_performance"
 	};
-	struct db_settings	 set;
+	struct settings	 set;
 	struct db		*db;
 	char			 sql[256];
 	size_t			 i;
@@ -211,18 +214,109 @@ test_migration(void **state)
 	assert_int_equal(db_settings(db, &set), 0);
 	assert_int_equal(set.default_duration, 60);
 	assert_int_equal(set.max_participants, 2);
-	assert_int_equal(set.leave_grace_seconds, 10);
 	assert_true(set.quality_fair_per_hour == 2.0);
 	assert_true(set.quality_poor_per_hour == 6.0);
-	assert_string_equal(set.video_quality, "high");
+	assert_true(set.max_meeting_duration == 180);
 	db_close(db);
 	db_close(NULL);
+}
+
+/*
+ * settings_table and the schema agree: every declared setting is a
+ * column of meeting_settings with a matching type and default, and every
+ * column but id, createdAt and updatedAt is declared.  The table is the
+ * one declaration; this keeps the migrations honest to it.
+ */
+static void
+test_settings_match_schema(void **state)
+{
+	const struct setting *c;
+	struct db	*db;
+	sqlite3_stmt	*st;
+	const char	*name, *type, *dflt;
+	char		 want[128];
+	int		 found = 0;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), "SELECT name, type,"
+	    " dflt_value FROM pragma_table_info('meeting_settings')", -1, &st,
+	    NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		type = (const char *)sqlite3_column_text(st, 1);
+		dflt = (const char *)sqlite3_column_text(st, 2);
+		if (strcmp(name, "id") == 0 || strcmp(name, "createdAt") == 0 ||
+		    strcmp(name, "updatedAt") == 0)
+			continue;
+		if ((c = settings_find(name)) == NULL)
+			fail_msg("column %s is not in settings_table", name);
+		found++;
+		switch (c->type) {
+		case SETTING_INT:
+			assert_string_equal(type, "INTEGER");
+			assert_string_equal(dflt, c->def);
+			break;
+		case SETTING_REAL:
+			/* migration 1 made some minute columns INTEGER */
+			if (strcmp(type, "REAL") != 0)
+				assert_string_equal(type, "INTEGER");
+			assert_true(strtod(dflt, NULL) == strtod(c->def, NULL));
+			break;
+		case SETTING_TEXT:
+			assert_string_equal(type, "TEXT");
+			snprintf(want, sizeof(want), "'%s'", c->def);
+			assert_string_equal(dflt, want);
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	for (c = settings_table; c->name != NULL; c++)
+		found--;
+	assert_int_equal(found, 0);
+	db_close(db);
+}
+
+/*
+ * A version 2 database (as the last release left it) migrates to 3: the
+ * five unused settings are dropped, the others keep their values.
+ */
+static void
+test_migrate_from_2(void **state)
+{
+	struct settings	 set;
+	struct db	*db;
+	sqlite3		*sq;
+	const char	*path = tmpfile_path("v2.db");
+	int		 i;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(path, &sq), SQLITE_OK);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(sqlite3_exec(sq, schema_migrations[i], NULL,
+		    NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(sq, "PRAGMA user_version = 2;"
+	    "UPDATE meeting_settings SET video_quality = 'low',"
+	    " alert_drop_minutes = 7, caregiver_role = 'doctor'", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(sq);
+	db = open_ok(path, 0);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
+	    " pragma_table_info('meeting_settings') WHERE name IN"
+	    " ('require_moderator', 'enable_file_sharing',"
+	    " 'enable_virtual_background', 'video_quality',"
+	    " 'leave_grace_seconds')"), 0);
+	assert_int_equal(db_settings(db, &set), 0);
+	assert_true(set.alert_drop_minutes == 7);
+	assert_string_equal(set.caregiver_role, "doctor");
+	db_close(db);
 }
 
 static void
 test_reopen_idempotent(void **state)
 {
-	struct db_settings	 set;
+	struct settings	 set;
 	struct db		*db;
 	const char		*path = tmpfile_path("reopen.db");
 	int			 i;
@@ -1390,7 +1484,7 @@ cli(const char *dbpath, char **outp, ...)
 	argv[argc] = NULL;
 	fp = open_memstream(&buf, &len);
 	assert_non_null(fp);
-	rc = run(fp, dbpath, argc, argv);
+	rc = cmd_main(fp, dbpath, argc, argv);
 	fclose(fp);
 	if (outp != NULL)
 		*outp = buf;
@@ -1757,6 +1851,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_migration),
+		cmocka_unit_test(test_settings_match_schema),
+		cmocka_unit_test(test_migrate_from_2),
 		cmocka_unit_test(test_reopen_idempotent),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_writer_roundtrip),

@@ -2,10 +2,10 @@
  * The `report` command, the last step of the flow: SQLite file ->
  * report.c (rows) -> here (text, CSV or JSON on stdout).
  *
- * Reports are rows of a const table (tmux's cmd_table): a name, its
- * usage, whether it needs a session, and one small function that calls
- * report.c.  Adding a report is one function here, one in report.c, and
- * one line in the table.
+ * Each report is a line of the command table in main.c ("report
+ * sessions", ...) and one small function here that calls report.c.
+ * Adding a report is one function here, one in report.c, and one line
+ * in the table.
  *
  * The database is opened read-only (db_open DB_READONLY, a mode=ro URI),
  * so under WAL a report never blocks the daemon's writer and cannot
@@ -21,13 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <csv.h>
 #include <jansson.h>
 
+#include "cmd.h"
 #include "db.h"
 #include "log.h"
 #include "report.h"
 #include "report_cli.h"
-#include "textutil.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define TEXT_MAX_WIDTH	60	/* longer cells are cut with "..." */
@@ -38,161 +40,76 @@ struct report_args {
 	int		 limit;		/* -n; 0: the report's default */
 };
 
-struct report_cmd {
-	const char	*name;
-	const char	*usage;		/* its arguments */
-	const char	*help;
-	int		 needs_session;
-	struct report_rows *(*run)(struct db *, const struct report_args *);
-};
+/*
+ * The reports, one function each: cmd_table[] in main.c names them.
+ */
 
 static struct report_rows *
-cmd_sessions(struct db *db, const struct report_args *a)
+rep_sessions(struct db *db, const struct report_args *a)
 {
 	return report_sessions(db, a->limit > 0 ? a->limit : SESSIONS_LIMIT);
 }
 
 static struct report_rows *
-cmd_participants(struct db *db, const struct report_args *a)
+rep_participants(struct db *db, const struct report_args *a)
 {
 	return report_participants(db, a->session);
 }
 
 static struct report_rows *
-cmd_events(struct db *db, const struct report_args *a)
+rep_events(struct db *db, const struct report_args *a)
 {
 	return report_events(db, a->session, a->limit);
 }
 
 static struct report_rows *
-cmd_summary(struct db *db, const struct report_args *a)
+rep_summary(struct db *db, const struct report_args *a)
 {
 	return report_summary(db, a->session);
 }
 
 static struct report_rows *
-cmd_billing(struct db *db, const struct report_args *a)
+rep_billing(struct db *db, const struct report_args *a)
 {
 	return report_billing(db, a->limit);
 }
 
 static struct report_rows *
-cmd_problems(struct db *db, const struct report_args *a)
+rep_problems(struct db *db, const struct report_args *a)
 {
 	return report_problems(db, a->limit);
 }
 
 static struct report_rows *
-cmd_caregivers(struct db *db, const struct report_args *a)
+rep_caregivers(struct db *db, const struct report_args *a)
 {
 	return report_caregivers(db, a->limit);
 }
 
 static struct report_rows *
-cmd_alerts(struct db *db, const struct report_args *a)
+rep_alerts(struct db *db, const struct report_args *a)
 {
 	return report_alerts(db, a->limit);
 }
 
 static struct report_rows *
-cmd_attendance(struct db *db, const struct report_args *a)
+rep_attendance(struct db *db, const struct report_args *a)
 {
 	return report_attendance(db, a->limit);
-}
-
-static const struct report_cmd report_table[] = {
-	{ "sessions", "[-n LIMIT]", "latest sessions (20 without -n)", 0,
-	    cmd_sessions },
-	{ "participants", "-s ID", "the participants of a session", 1,
-	    cmd_participants },
-	{ "events", "-s ID [-n LIMIT]", "the timeline of a session", 1,
-	    cmd_events },
-	{ "summary", "-s ID", "one session, field by field", 1,
-	    cmd_summary },
-	{ "billing", "[-n LIMIT]", "per session: duration, quality score", 0,
-	    cmd_billing },
-	{ "problems", "[-n LIMIT]", "failed, poor, disconnected or kicked", 0,
-	    cmd_problems },
-	{ "caregivers", "[-n LIMIT]", "caregivers over completed sessions", 0,
-	    cmd_caregivers },
-	{ "attendance", "[-n LIMIT]", "appointments: outcome, billable, who "
-	    "came", 0, cmd_attendance },
-	{ "alerts", "[-n LIMIT]", "alerts, latest first", 0, cmd_alerts },
-};
-
-static void
-usage(FILE *fp)
-{
-	size_t	 i;
-
-	fprintf(fp, "usage: teletrack report [-d DBFILE] [-f text|csv|json] "
-	    "NAME [-s|--session ID] [-n LIMIT]\n"
-	    "  DBFILE defaults to $TELETRACK_DB; ID is a session id, "
-	    "session_uid or meeting id\n"
-	    "reports:\n");
-	for (i = 0; i < sizeof(report_table) / sizeof(report_table[0]); i++)
-		fprintf(fp, "  %-13s %-17s %s\n", report_table[i].name,
-		    report_table[i].usage, report_table[i].help);
-	fprintf(fp, "  %-13s %-17s %s\n", "help", "", "this list");
 }
 
 /*
  * Text output
  */
 
-/* Code points a terminal acts on or that reorder the line. */
-static int
-unsafe(uint32_t c)
-{
-	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x200e ||
-	    c == 0x200f || (c >= 0x2028 && c <= 0x202e) ||
-	    (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
-}
-
-/*
- * s made safe for a terminal: unsafe code points become \xNN or \uNNNN,
- * invalid bytes \xNN, a backslash "\\" (so escapes are unambiguous).
- * *width is its length in code points.  The caller frees the result.
- */
+/* text_escape() into a new string; the caller frees it. */
 static char *
-text_escape(const char *s, size_t *width)
+escaped(const char *s, size_t *width)
 {
-	const unsigned char	*p = (const unsigned char *)s;
-	char			*out;
-	size_t			 o = 0, n;
-	uint32_t		 c;
+	size_t	 n = strlen(s) * 6 + 1;
+	char	*out = xmalloc(n);
 
-	out = xmalloc(strlen(s) * 6 + 1);
-	*width = 0;
-	while (*p != '\0') {
-		if ((n = utf8_decode(p, &c)) == 0) {
-			o += (size_t)sprintf(out + o, "\\x%02x", *p);
-			*width += 4;
-			p++;
-			continue;
-		}
-		if (c == '\\') {
-			memcpy(out + o, "\\\\", 2);
-			o += 2;
-			*width += 2;
-		} else if (unsafe(c)) {
-			if (c < 0x100) {
-				o += (size_t)sprintf(out + o, "\\x%02x",
-				    (unsigned)c);
-				*width += 4;
-			} else {
-				o += (size_t)sprintf(out + o, "\\u%04x",
-				    (unsigned)c);
-				*width += 6;
-			}
-		} else {
-			memcpy(out + o, p, n);
-			o += n;
-			(*width)++;
-		}
-		p += n;
-	}
-	out[o] = '\0';
+	text_escape(out, n, s, width);
 	return out;
 }
 
@@ -249,11 +166,11 @@ print_text(FILE *fp, const struct report_rows *r)
 	w = xcalloc(r->ncols, sizeof(*w));
 	right = xcalloc(r->ncols, sizeof(*right));
 	for (j = 0; j < r->ncols; j++)
-		t[j].s = text_escape(r->cols[j], &t[j].width);
+		t[j].s = escaped(r->cols[j], &t[j].width);
 	for (i = 0; i < r->nrows; i++)
 		for (j = 0; j < r->ncols; j++) {
 			rc = report_cell(r, i, j);
-			t[(i + 1) * r->ncols + j].s = text_escape(rc->text !=
+			t[(i + 1) * r->ncols + j].s = escaped(rc->text !=
 			    NULL ? rc->text : "-",
 			    &t[(i + 1) * r->ncols + j].width);
 			if (rc->type == REPORT_TEXT)
@@ -286,25 +203,19 @@ print_text(FILE *fp, const struct report_rows *r)
 
 /*
  * CSV (RFC 4180): a field is quoted when it holds a comma, a quote, CR
- * or LF, quotes doubled; records end with CRLF.  NULL is an empty field,
- * the empty string a quoted "" so the two stay apart.
+ * or LF, quotes doubled (libcsv's csv_fwrite); records end with CRLF.
+ * NULL is an empty field, the empty string a quoted "" so the two stay
+ * apart.
  */
 static void
 csv_field(FILE *fp, const char *s)
 {
 	if (s == NULL)
 		return;
-	if (*s != '\0' && strpbrk(s, ",\"\r\n") == NULL) {
+	if (*s != '\0' && strpbrk(s, ",\"\r\n") == NULL)
 		fputs(s, fp);
-		return;
-	}
-	fputc('"', fp);
-	for (; *s != '\0'; s++) {
-		if (*s == '"')
-			fputc('"', fp);
-		fputc(*s, fp);
-	}
-	fputc('"', fp);
+	else
+		csv_fwrite(fp, s, strlen(s));
 }
 
 static void
@@ -332,30 +243,6 @@ print_csv(FILE *fp, const struct report_rows *r)
  * JSON
  */
 
-/* s with each invalid UTF-8 byte replaced by U+FFFD; caller frees. */
-static char *
-utf8_repair(const char *s)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	char			*out = xmalloc(strlen(s) * 3 + 1);
-	size_t			 o = 0, n;
-	uint32_t		 c;
-
-	while (*p != '\0') {
-		if ((n = utf8_decode(p, &c)) == 0) {
-			memcpy(out + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			p++;
-		} else {
-			memcpy(out + o, p, n);
-			o += n;
-			p += n;
-		}
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static json_t *
 json_cell(const struct report_cell *c)
 {
@@ -374,7 +261,7 @@ json_cell(const struct report_cell *c)
 	case REPORT_TEXT:
 		/* SQLite keeps whatever bytes it was given. */
 		if ((v = json_string(c->text)) == NULL) {
-			fixed = utf8_repair(c->text);
+			fixed = text_utf8_repair(c->text);
 			v = json_string(fixed);
 			free(fixed);
 		}
@@ -431,124 +318,48 @@ report_cli_print(FILE *fp, const struct report_rows *r,
  * The command
  */
 
-static const struct report_cmd *
-find_cmd(const char *name)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(report_table) / sizeof(report_table[0]); i++)
-		if (strcmp(report_table[i].name, name) == 0)
-			return &report_table[i];
-	return NULL;
-}
-
-/* report_cli_run() writing to out, so tests can capture the output. */
+/*
+ * Run report fn for the parsed command line c: -n LIMIT, -s ID (a
+ * session id, its session_uid or its meeting id; needs_session says it
+ * is required), the database opened read-only, the rows printed in c's
+ * format.  Returns the exit status.
+ */
 static int
-run(FILE *out, const char *dbpath, int argc, char **argv)
+run(struct cmd *c, struct report_rows *(*fn)(struct db *,
+    const struct report_args *), int needs_session)
 {
-	static const struct option longopts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "session", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const struct report_cmd	*cmd;
 	struct report_args	 a = { 0, 0 };
 	struct report_rows	*rows = NULL;
-	enum report_format	 fmt = REPORT_FMT_TEXT;
 	struct db		*db = NULL;
-	const char		*session = NULL;
-	char			 err[512], esc[128], *end;
-	long			 n;
-	int			 ch, status = 1;
+	const char		*session = NULL, *name = c->entry->name + 7;
+	char			 err[512], esc[128];
+	int			 i, status = 1;
 
-	optind = 0;	/* GNU: restart scanning (tests call us again) */
-	while ((ch = getopt_long(argc, argv, "d:f:hn:s:", longopts, NULL)) !=
-	    -1) {
-		switch (ch) {
-		case 'd':
-			dbpath = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				fmt = REPORT_FMT_TEXT;
-			else if (strcmp(optarg, "csv") == 0)
-				fmt = REPORT_FMT_CSV;
-			else if (strcmp(optarg, "json") == 0)
-				fmt = REPORT_FMT_JSON;
-			else {
-				log_warnx("unknown format %s",
-				    log_escape(esc, sizeof(esc), optarg));
-				usage(stderr);
-				return 2;
-			}
-			break;
-		case 'n':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    n < 1 || n > INT32_MAX) {
-				log_warnx("-n: not a positive number: %s",
-				    log_escape(esc, sizeof(esc), optarg));
-				usage(stderr);
-				return 2;
-			}
-			a.limit = (int)n;
-			break;
-		case 's':
-			session = optarg;
-			break;
-		case 'h':
-			usage(out);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+	for (i = 0; i < c->nopts; i++)
+		if (c->opts[i].ch == 's')
+			session = c->opts[i].arg;
+		else if (cmd_limit(c->opts[i].arg, &a.limit) == -1)
+			return cmd_usage(c);
+	if (needs_session && session == NULL) {
+		log_warnx("report %s needs --session ID", name);
+		return cmd_usage(c);
 	}
-	if (argc - optind != 1) {
-		usage(stderr);
-		return 2;
-	}
-	if (strcmp(argv[optind], "help") == 0) {
-		usage(out);
-		return 0;
-	}
-	if ((cmd = find_cmd(argv[optind])) == NULL) {
-		log_warnx("unknown report %s",
-		    log_escape(esc, sizeof(esc), argv[optind]));
-		usage(stderr);
-		return 2;
-	}
-	if (cmd->needs_session && session == NULL) {
-		log_warnx("report %s needs --session ID", cmd->name);
-		usage(stderr);
-		return 2;
-	}
-	if (dbpath == NULL || *dbpath == '\0') {
-		log_warnx("no database: use -d DBFILE or set TELETRACK_DB");
-		usage(stderr);
-		return 2;
-	}
-
-	if ((db = db_open(dbpath, DB_READONLY, err, sizeof(err))) == NULL) {
+	if ((db = db_open(c->dbpath, DB_READONLY, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return 1;
 	}
-	if (cmd->needs_session) {
+	if (needs_session) {
 		if ((a.session = report_find_session(db, session)) == -1)
 			goto out;
 		if (a.session == 0) {
-			log_warnx("%s: no session %s", dbpath,
+			log_warnx("%s: no session %s", c->dbpath,
 			    log_escape(esc, sizeof(esc), session));
 			goto out;
 		}
 	}
-	if ((rows = cmd->run(db, &a)) == NULL)
+	if ((rows = fn(db, &a)) == NULL)
 		goto out;
-	if (report_cli_print(out, rows, fmt) == -1) {
+	if (report_cli_print(c->out, rows, c->fmt) == -1) {
 		log_warn("writing the report");
 		goto out;
 	}
@@ -560,13 +371,55 @@ out:
 }
 
 int
-report_cli_run(const char *dbpath, int argc, char **argv)
+cmd_report_sessions(struct cmd *c)
 {
-	return run(stdout, dbpath, argc, argv);
+	return run(c, rep_sessions, 0);
 }
 
 int
-report_cli_main(int argc, char **argv)
+cmd_report_participants(struct cmd *c)
 {
-	return run(stdout, getenv("TELETRACK_DB"), argc, argv);
+	return run(c, rep_participants, 1);
+}
+
+int
+cmd_report_events(struct cmd *c)
+{
+	return run(c, rep_events, 1);
+}
+
+int
+cmd_report_summary(struct cmd *c)
+{
+	return run(c, rep_summary, 1);
+}
+
+int
+cmd_report_billing(struct cmd *c)
+{
+	return run(c, rep_billing, 0);
+}
+
+int
+cmd_report_problems(struct cmd *c)
+{
+	return run(c, rep_problems, 0);
+}
+
+int
+cmd_report_caregivers(struct cmd *c)
+{
+	return run(c, rep_caregivers, 0);
+}
+
+int
+cmd_report_attendance(struct cmd *c)
+{
+	return run(c, rep_attendance, 0);
+}
+
+int
+cmd_report_alerts(struct cmd *c)
+{
+	return run(c, rep_alerts, 0);
 }

@@ -13,12 +13,14 @@
 
 #include "bookings.h"
 #include "client.h"
+#include "cmd.h"
 #include "config.h"
 #include "db.h"
 #include "ipkey.h"
 #include "log.h"
 #include "observer.h"
 #include "run.h"
+#include "settings.h"
 #include "transport.h"
 #include "writer.h"
 #include "xmalloc.h"
@@ -103,11 +105,9 @@ reload(void *arg, int64_t now)
 	struct config	*c = xcalloc(1, sizeof(*c));
 
 	log_info("reloading %s", d->path);
-	config_init(c);
-	if (config_load_file(d->path, c) == -1) {
+	if (config_reload(d->path, c) == -1) {
 		log_warnx("%s: not reloaded: the configuration has errors; "
 		    "the running one stays", d->path);
-		config_free(c);
 		free(c);
 		return;
 	}
@@ -128,36 +128,21 @@ reload(void *arg, int64_t now)
 }
 
 int
-cmd_run(int argc, char **argv)
+cmd_run(struct cmd *c)
 {
 	struct config		 cfg;
 	struct db		*db;
-	struct db_settings	 set;
+	struct settings		 set;
 	struct observer_store	 store;
 	struct transport	*t;
 	struct daemon		 dm;
 	struct sigaction	 sa;
-	const char		*conf = NULL;
+	const char		*conf = c->conf;
 	unsigned char		 ipkey[CLIENT_KEY_LEN];
 	char			 err[256], *keyfile;
-	int			 ch, verbose = 0, n;
+	int			 n;
 
-	optind = 1;
-	while ((ch = getopt(argc, argv, "c:v")) != -1) {
-		switch (ch) {
-		case 'c':
-			conf = optarg;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (conf == NULL || optind != argc)
-		goto usage;
-	log_init(verbose, "teletrack");
+	log_init(c->verbose, "teletrack");
 	config_init(&cfg);
 	if (config_load_file(conf, &cfg) == -1) {
 		config_free(&cfg);
@@ -228,7 +213,4 @@ cmd_run(int argc, char **argv)
 	config_free(&cfg);
 	log_info("stopped");
 	return 0;
-usage:
-	fprintf(stderr, "usage: teletrack run -c FILE [-v]\n");
-	return 2;
 }

@@ -6,7 +6,9 @@
 
 #define TELETRACK_VERSION	"0.2.0"
 
-/* Runs until SIGTERM or SIGINT: 0; 2 after a usage error (printed). */
-int	cmd_run(int argc, char **argv);
+struct cmd;
+
+/* Runs until SIGTERM or SIGINT, then 0. */
+int	cmd_run(struct cmd *);
 
 #endif

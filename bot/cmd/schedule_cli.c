@@ -5,9 +5,9 @@
  *     -> schedule.c (checks, one transaction) -> SQLite
  *     -> the daemon polls 'scheduled' rows and joins each room in time
  *
- * Subcommands are rows of a const table, like the reports in
- * report_cli.c.  Every bad row of an import is reported as FILE:LINE, in
- * file order, and nothing is written unless the whole file is good, so
+ * Each subcommand is a line of main.c's command table and one function
+ * here, which gets its options parsed (cmd.h).  Every bad row of an
+ * import is reported as FILE:LINE, in file order, and nothing is written unless the whole file is good, so
  * a half-imported calendar never reaches the daemon.
  *
  * Unlike reports, these commands write: they open the database
@@ -28,69 +28,20 @@
 
 #include <sqlite3.h>
 
+#include "cmd.h"
 #include "db.h"
 #include "log.h"
 #include "report.h"
 #include "report_cli.h"
 #include "schedule.h"
+#include "schedule_batch.h"
 #include "schedule_cli.h"
 #include "schedule_import.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 #define CLI_BUSY_MS	2000	/* wait out one daemon commit, not more */
 #define ERRS_SHOWN	50	/* an all-bad file: the first ones suffice */
-
-struct cli_cmd {
-	const char	*name;
-	const char	*usage;
-	int		(*run)(FILE *, const char *, int, char **);
-};
-
-static int	cmd_add(FILE *, const char *, int, char **);
-static int	cmd_list(FILE *, const char *, int, char **);
-static int	cmd_cancel(FILE *, const char *, int, char **);
-static int	cmd_import(FILE *, const char *, int, char **);
-static int	cmd_show(FILE *, const char *, int, char **);
-static int	cmd_set(FILE *, const char *, int, char **);
-
-static const struct cli_cmd schedule_table[] = {
-	{ "add", "-a APPT -r ROOM -s START [-m MINUTES] "
-	    "[-p ID:ROLE[:NAME]]...", cmd_add },
-	{ "list", "[--all] [-f text|csv|json] [-n LIMIT]", cmd_list },
-	{ "cancel", "APPT [--reason TEXT]", cmd_cancel },
-	{ "import", "FILE.csv|FILE.ics", cmd_import },
-};
-
-static const struct cli_cmd settings_table[] = {
-	{ "show", "[-f text|csv|json]", cmd_show },
-	{ "set", "KEY=VALUE...", cmd_set },
-};
-
-static void
-usage_table(FILE *fp, const char *cmd, const struct cli_cmd *t, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		fprintf(fp, "%s teletrack %s [-d DBFILE] %s %s\n",
-		    i == 0 ? "usage:" : "      ", cmd, t[i].name, t[i].usage);
-}
-
-static void
-schedule_usage(FILE *fp)
-{
-	usage_table(fp, "schedule", schedule_table,
-	    sizeof(schedule_table) / sizeof(schedule_table[0]));
-	fprintf(fp, "  DBFILE defaults to $TELETRACK_DB; START is "
-	    "2025-07-04T10:00:00Z, ...+02:00 or \"2025-07-04 08:00\" (UTC)\n");
-}
-
-static void
-settings_usage(FILE *fp)
-{
-	usage_table(fp, "settings", settings_table,
-	    sizeof(settings_table) / sizeof(settings_table[0]));
-}
 
 /*
  * Helpers
@@ -103,24 +54,6 @@ cli_now_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-parse_format(const char *s, enum report_format *fmt)
-{
-	char	 esc[64];
-
-	if (strcmp(s, "text") == 0)
-		*fmt = REPORT_FMT_TEXT;
-	else if (strcmp(s, "csv") == 0)
-		*fmt = REPORT_FMT_CSV;
-	else if (strcmp(s, "json") == 0)
-		*fmt = REPORT_FMT_JSON;
-	else {
-		log_warnx("unknown format %s", log_escape(esc, sizeof(esc), s));
-		return -1;
-	}
-	return 0;
 }
 
 /*
@@ -199,60 +132,48 @@ log_errors(const struct schedule_batch *b)
  * The schedule subcommands
  */
 
-static int
-cmd_add(FILE *out, const char *dbpath, int argc, char **argv)
+int
+cmd_schedule_add(struct cmd *c)
 {
-	static const struct option longopts[] = {
-		{ "appointment", required_argument, NULL, 'a' },
-		{ "database", required_argument, NULL, 'd' },
-		{ "minutes", required_argument, NULL, 'm' },
-		{ "participant", required_argument, NULL, 'p' },
-		{ "room", required_argument, NULL, 'r' },
-		{ "start", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct schedule_batch	 b;
 	struct schedule_appt	*a;
 	struct db		*db = NULL;
-	const char		*start = NULL, *minutes = NULL;
+	const char		*start = NULL, *minutes = NULL, *appt = NULL;
+	const char		*room = NULL;
 	char			 err[256];
-	int			 ch, status = 1;
+	int			 i, status = 1;
 
 	schedule_batch_init(&b, NULL);
 	a = schedule_batch_add(&b, 0);
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "a:d:m:p:r:s:", longopts,
-	    NULL)) != -1) {
-		switch (ch) {
+	for (i = 0; i < c->nopts; i++) {
+		const char	*arg = c->opts[i].arg;
+
+		switch (c->opts[i].ch) {
 		case 'a':
-			free(a->appt);
-			a->appt = xstrdup(optarg);
-			break;
-		case 'd':
-			dbpath = optarg;
+			appt = arg;
 			break;
 		case 'm':
-			minutes = optarg;
+			minutes = arg;
 			break;
 		case 'p':
-			if (schedule_parse_member(a, optarg, err,
+			if (schedule_parse_member(a, arg, err,
 			    sizeof(err)) == -1)
 				schedule_batch_error(&b, 0, "-p: %s", err);
 			break;
 		case 'r':
-			free(a->room);
-			a->room = xstrdup(optarg);
+			room = arg;
 			break;
 		case 's':
-			start = optarg;
+			start = arg;
 			break;
-		default:
-			goto usage;
 		}
 	}
-	if (optind != argc || a->appt == NULL || a->room == NULL ||
-	    start == NULL || dbpath == NULL || *dbpath == '\0')
-		goto usage;
+	a->appt = xstrdup_null(appt);
+	a->room = xstrdup_null(room);
+	if (a->appt == NULL || a->room == NULL || start == NULL) {
+		schedule_batch_free(&b);
+		return cmd_usage(c);
+	}
 	if (schedule_parse_time(start, &a->start_ms, err, sizeof(err)) == -1)
 		schedule_batch_error(&b, 0, "-s: %s", err);
 	if (minutes != NULL) {
@@ -262,163 +183,75 @@ cmd_add(FILE *out, const char *dbpath, int argc, char **argv)
 		else
 			a->has_minutes = 1;
 	}
-	if ((db = open_db(dbpath)) == NULL)
+	if ((db = open_db(c->dbpath)) == NULL)
 		goto out;
 	if (schedule_apply(db, &b, cli_now_ms()) == -1) {
 		log_errors(&b);
 		goto out;
 	}
-	fprintf(out, "%s appointment %s\n", b.added ? "added" : "updated",
+	fprintf(c->out, "%s appointment %s\n", b.added ? "added" : "updated",
 	    a->appt);
 	status = 0;
 out:
 	db_close(db);
 	schedule_batch_free(&b);
 	return status;
-usage:
-	if (dbpath == NULL || *dbpath == '\0')
-		log_warnx("no database: use -c FILE, -d DBFILE or set "
-		    "TELETRACK_DB");
-	schedule_usage(stderr);
-	schedule_batch_free(&b);
-	return 2;
 }
 
-static int
-cmd_list(FILE *out, const char *dbpath, int argc, char **argv)
+int
+cmd_schedule_list(struct cmd *c)
 {
-	static const struct option longopts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "database", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
-	};
-	enum report_format	 fmt = REPORT_FMT_TEXT;
-	struct report_rows	*rows = NULL;
-	struct db		*db;
-	char			 err[512], esc[64], *end;
-	long			 n;
-	int			 ch, all = 0, limit = 0, status = 1;
+	struct db	*db;
+	char		 err[512];
+	int		 i, all = 0, limit = 0, status;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "ad:f:n:", longopts, NULL)) !=
-	    -1) {
-		switch (ch) {
-		case 'a':
+	for (i = 0; i < c->nopts; i++)
+		if (c->opts[i].ch == 'a')
 			all = 1;
-			break;
-		case 'd':
-			dbpath = optarg;
-			break;
-		case 'f':
-			if (parse_format(optarg, &fmt) == -1)
-				goto usage;
-			break;
-		case 'n':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || end == optarg ||
-			    n < 1 || n > INT32_MAX) {
-				log_warnx("-n: not a positive number: %s",
-				    log_escape(esc, sizeof(esc), optarg));
-				goto usage;
-			}
-			limit = (int)n;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind != argc || dbpath == NULL || *dbpath == '\0')
-		goto usage;
-	if ((db = open_db(dbpath)) == NULL)
+		else if (cmd_limit(c->opts[i].arg, &limit) == -1)
+			return cmd_usage(c);
+	if ((db = open_db(c->dbpath)) == NULL)
 		return 1;
-	if ((rows = schedule_list(db, all, limit, err, sizeof(err))) == NULL)
-		log_warnx("%s", err);
-	else if (report_cli_print(out, rows, fmt) == -1)
-		log_warn("writing the list");
-	else
-		status = 0;
-	report_rows_free(rows);
+	status = cmd_print(c, schedule_list(db, all, limit, err, sizeof(err)),
+	    err);
 	db_close(db);
 	return status;
-usage:
-	schedule_usage(stderr);
-	return 2;
 }
 
-static int
-cmd_cancel(FILE *out, const char *dbpath, int argc, char **argv)
+int
+cmd_schedule_cancel(struct cmd *c)
 {
-	static const struct option longopts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ "reason", required_argument, NULL, 'R' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct db	*db;
 	const char	*reason = NULL;
 	char		 err[512];
-	int		 ch, status = 1;
+	int		 i, status = 1;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "d:R:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			dbpath = optarg;
-			break;
-		case 'R':
-			reason = optarg;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (argc - optind != 1 || dbpath == NULL || *dbpath == '\0')
-		goto usage;
-	if ((db = open_db(dbpath)) == NULL)
+	for (i = 0; i < c->nopts; i++)
+		reason = c->opts[i].arg;	/* --reason */
+	if ((db = open_db(c->dbpath)) == NULL)
 		return 1;
-	if (schedule_cancel(db, argv[optind], reason, cli_now_ms(), err,
+	if (schedule_cancel(db, c->argv[0], reason, cli_now_ms(), err,
 	    sizeof(err)) == -1)
 		log_warnx("%s", err);
 	else {
 		/* schedule_cancel() checked the id: printable, no blanks. */
-		fprintf(out, "cancelled appointment %s\n", argv[optind]);
+		fprintf(c->out, "cancelled appointment %s\n", c->argv[0]);
 		status = 0;
 	}
 	db_close(db);
 	return status;
-usage:
-	schedule_usage(stderr);
-	return 2;
 }
 
-static int
-cmd_import(FILE *out, const char *dbpath, int argc, char **argv)
+int
+cmd_schedule_import(struct cmd *c)
 {
-	static const struct option longopts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct schedule_batch	 b;
 	struct schedule_roles	 roles;
-	struct db_settings	 set;
+	struct settings		 set;
 	struct db		*db;
-	int			 ch, status = 1;
+	int			 status = 1;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "d:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			dbpath = optarg;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (argc - optind != 1 || dbpath == NULL || *dbpath == '\0')
-		goto usage;
-	if ((db = open_db(dbpath)) == NULL)
+	if ((db = open_db(c->dbpath)) == NULL)
 		return 1;
 	/* CHAIR and caregiver_id mean the configured caregiver role. */
 	if (db_settings(db, &set) == -1) {
@@ -427,103 +260,53 @@ cmd_import(FILE *out, const char *dbpath, int argc, char **argv)
 	}
 	roles.caregiver = set.caregiver_role;
 	roles.patient = set.patient_role;
-	schedule_batch_init(&b, argv[optind]);
-	schedule_import_file(&b, argv[optind], &roles);
+	schedule_batch_init(&b, c->argv[0]);
+	schedule_import_file(&b, c->argv[0], &roles);
 	if (schedule_apply(db, &b, cli_now_ms()) == -1)
 		log_errors(&b);
 	else {
-		fprintf(out, "imported %d appointment(s)", b.added + b.updated);
+		fprintf(c->out, "imported %d appointment(s)",
+		    b.added + b.updated);
 		if (b.updated > 0)
-			fprintf(out, ", %d of them updated", b.updated);
+			fprintf(c->out, ", %d of them updated", b.updated);
 		if (b.cancelled > 0)
-			fprintf(out, "; cancelled %d", b.cancelled);
-		fputc('\n', out);
+			fprintf(c->out, "; cancelled %d", b.cancelled);
+		fputc('\n', c->out);
 		status = 0;
 	}
 	schedule_batch_free(&b);
 	db_close(db);
 	return status;
-usage:
-	schedule_usage(stderr);
-	return 2;
 }
 
 /*
  * The settings subcommands
  */
 
-static int
-cmd_show(FILE *out, const char *dbpath, int argc, char **argv)
+int
+cmd_settings_show(struct cmd *c)
 {
-	static const struct option longopts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 }
-	};
-	enum report_format	 fmt = REPORT_FMT_TEXT;
-	struct report_rows	*rows;
-	struct db		*db;
-	char			 err[512];
-	int			 ch, status = 1;
-
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "d:f:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			dbpath = optarg;
-			break;
-		case 'f':
-			if (parse_format(optarg, &fmt) == -1)
-				goto usage;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind != argc || dbpath == NULL || *dbpath == '\0')
-		goto usage;
-	if ((db = open_db(dbpath)) == NULL)
-		return 1;
-	if ((rows = schedule_settings(db, err, sizeof(err))) == NULL)
-		log_warnx("%s", err);
-	else if (report_cli_print(out, rows, fmt) == -1)
-		log_warn("writing the settings");
-	else
-		status = 0;
-	report_rows_free(rows);
-	db_close(db);
-	return status;
-usage:
-	settings_usage(stderr);
-	return 2;
-}
-
-static int
-cmd_set(FILE *out, const char *dbpath, int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "database", required_argument, NULL, 'd' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct db	*db;
 	char		 err[512];
-	int		 ch, i, bad = 0, status = 1;
+	int		 status;
 
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "d:", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			dbpath = optarg;
-			break;
-		default:
-			goto usage;
-		}
-	}
-	if (optind == argc || dbpath == NULL || *dbpath == '\0')
-		goto usage;
+	if ((db = open_db(c->dbpath)) == NULL)
+		return 1;
+	status = cmd_print(c, schedule_settings(db, err, sizeof(err)), err);
+	db_close(db);
+	return status;
+}
+
+int
+cmd_settings_set(struct cmd *c)
+{
+	struct db	*db;
+	char		 err[512];
+	int		 i, bad = 0, status = 1;
+
 	/* Every pair is checked, so one run shows every mistake. */
-	for (i = optind; i < argc; i++)
-		if (schedule_setting_check(argv[i], err, sizeof(err)) == -1) {
+	for (i = 0; i < c->argc; i++)
+		if (settings_check(c->argv[i], err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			bad = 1;
 		}
@@ -531,96 +314,16 @@ cmd_set(FILE *out, const char *dbpath, int argc, char **argv)
 		log_warnx("no setting changed");
 		return 1;
 	}
-	if ((db = open_db(dbpath)) == NULL)
+	if ((db = open_db(c->dbpath)) == NULL)
 		return 1;
-	if (schedule_settings_set(db, argv + optind, (size_t)(argc - optind),
-	    cli_now_ms(), err, sizeof(err)) == -1) {
+	if (schedule_settings_set(db, c->argv, (size_t)c->argc, cli_now_ms(),
+	    err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		log_warnx("no setting changed");
 	} else {
-		fprintf(out, "set %d setting(s)\n", argc - optind);
+		fprintf(c->out, "set %d setting(s)\n", c->argc);
 		status = 0;
 	}
 	db_close(db);
 	return status;
-usage:
-	settings_usage(stderr);
-	return 2;
-}
-
-/*
- * Entry points
- */
-
-/*
- * Options before the subcommand (-d DBFILE, -h), then the subcommand
- * from t with the rest: it parses them itself, so -d may also follow it.
- * def names the subcommand run when none is given (settings: "show",
- * so `settings -f json` works), or is NULL.  getopt() cannot stop at
- * the first option it does not know, so this short scan is by hand.
- */
-static int
-dispatch(FILE *out, const char *dbpath, int argc, char **argv,
-    const struct cli_cmd *t, size_t n, const char *def,
-    void (*usage)(FILE *))
-{
-	const struct cli_cmd	*cmd = NULL;
-	char			**v, name[16], esc[64];
-	size_t			 j;
-	int			 i, rc;
-
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "help") == 0) {
-			usage(out);
-			return 0;
-		}
-		if ((strcmp(argv[i], "-d") == 0 ||
-		    strcmp(argv[i], "--database") == 0) && i + 1 < argc)
-			dbpath = argv[++i];
-		else if (strncmp(argv[i], "-d", 2) == 0 && argv[i][2] != '\0')
-			dbpath = argv[i] + 2;
-		else if (strncmp(argv[i], "--database=", 11) == 0)
-			dbpath = argv[i] + 11;
-		else
-			break;
-	}
-	for (j = 0; i < argc && j < n; j++)
-		if (strcmp(argv[i], t[j].name) == 0)
-			return t[j].run(out, dbpath, argc - i, argv + i);
-	if (def == NULL || (i < argc && argv[i][0] != '-')) {
-		if (i < argc)
-			log_warnx("unknown subcommand %s",
-			    log_escape(esc, sizeof(esc), argv[i]));
-		usage(stderr);
-		return 2;
-	}
-	for (j = 0; j < n; j++)
-		if (strcmp(def, t[j].name) == 0)
-			cmd = &t[j];
-	/* The default subcommand's argv: its name, then the options. */
-	snprintf(name, sizeof(name), "%s", def);
-	v = xcalloc((size_t)(argc - i) + 2, sizeof(*v));
-	v[0] = name;
-	memcpy(v + 1, argv + i, (size_t)(argc - i) * sizeof(*v));
-	rc = cmd->run(out, dbpath, argc - i + 1, v);
-	free(v);
-	return rc;
-}
-
-int
-schedule_cli_run(FILE *out, const char *dbpath, int argc, char **argv)
-{
-	return dispatch(out, dbpath, argc, argv, schedule_table,
-	    sizeof(schedule_table) / sizeof(schedule_table[0]), NULL,
-	    schedule_usage);
-}
-
-int
-schedule_cli_settings(FILE *out, const char *dbpath, int argc, char **argv)
-{
-	return dispatch(out, dbpath, argc, argv, settings_table,
-	    sizeof(settings_table) / sizeof(settings_table[0]), "show",
-	    settings_usage);
 }

@@ -25,9 +25,9 @@
 #include <libical/ical.h>
 
 #include "log.h"
-#include "schedule.h"
+#include "schedule_batch.h"
 #include "schedule_import.h"
-#include "textutil.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define CSV_FIELD_MAX	(64 * 1024)

@@ -16,7 +16,6 @@
  * clock, so tests/test_status.c runs them on fixture files.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "cmd.h"
 #include "config.h"
 #include "log.h"
 #include "status.h"
@@ -297,63 +297,37 @@ now_wall_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: teletrack status [-c FILE | -s STATUSFILE] "
-	    "[-f text|json] [-q]\n"
-	    "  STATUSFILE defaults to $TELETRACK_STATUS, else %s\n"
-	    "  exit status: 0 healthy, 1 unhealthy, 2 no status file\n",
-	    STATUS_DEFAULT);
-}
-
 int
-cmd_status(int argc, char **argv)
+cmd_status(struct cmd *c)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "status-file", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct status_info	 st;
 	struct config		 cfg;
 	const char		*conf = NULL, *path = NULL;
 	char			*owned = NULL, *text, err[256], why[512];
-	int			 ch, json = 0, quiet = 0, rc;
+	int			 i, quiet = 0, rc;
 	int64_t			 now;
 	json_t			*o;
 
-	log_init(0, "teletrack");
-	optind = 0;
-	while ((ch = getopt_long(argc, argv, "c:f:qs:", longopts, NULL)) !=
-	    -1) {
-		switch (ch) {
+	for (i = 0; i < c->nopts; i++) {
+		switch (c->opts[i].ch) {
 		case 'c':
-			conf = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "json") == 0)
-				json = 1;
-			else if (strcmp(optarg, "text") != 0) {
-				usage();
-				return 2;
-			}
+			conf = c->opts[i].arg;
 			break;
 		case 'q':
 			quiet = 1;
 			break;
 		case 's':
-			path = optarg;
+			path = c->opts[i].arg;
 			break;
-		default:
-			usage();
-			return 2;
 		}
 	}
-	if (optind != argc || (conf != NULL && path != NULL)) {
-		usage();
+	/* (Not cmd_usage(): the unit test links this file without cmd.c.) */
+	if (conf != NULL && path != NULL) {
+		log_warnx("status: -c and -s exclude each other");
+		return 2;
+	}
+	if (c->fmt == REPORT_FMT_CSV) {
+		log_warnx("status: -f is text or json");
 		return 2;
 	}
 	if (conf != NULL) {
@@ -362,7 +336,7 @@ cmd_status(int argc, char **argv)
 		if (rc == 0)
 			path = owned = status_path(cfg.database);
 		config_free(&cfg);
-		if (rc == -1) {
+		if (rc == -1 || path == NULL) {
 			log_warnx("%s: configuration has errors", conf);
 			return 2;
 		}
@@ -387,17 +361,17 @@ cmd_status(int argc, char **argv)
 		return 1;
 	}
 	rc = status_info_health(&st, now, why, sizeof(why));
-	if (!quiet && json) {
+	if (!quiet && c->fmt == REPORT_FMT_JSON) {
 		o = json_pack("{s:b, s:s, s:s, s:o}", "healthy", rc == 0,
 		    "problems", why, "path", path, "status",
 		    json_loads(text, 0, NULL));
 		if (o != NULL) {
-			json_dumpf(o, stdout, JSON_INDENT(2));
-			fputc('\n', stdout);
+			json_dumpf(o, c->out, JSON_INDENT(2));
+			fputc('\n', c->out);
 			json_decref(o);
 		}
 	} else if (!quiet)
-		status_info_print(stdout, &st, now);
+		status_info_print(c->out, &st, now);
 	free(text);
 	free(owned);
 	return rc;

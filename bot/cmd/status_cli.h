@@ -56,10 +56,14 @@ int	status_info_health(const struct status_info *st, int64_t now,
 void	status_info_print(FILE *fp, const struct status_info *st,
 	    int64_t now);
 
+struct cmd;
+
 /*
- * teletrack status [-c FILE | -s STATUSFILE] [-f text|json] [-q]:
- * exit 0 healthy, 1 unhealthy, 2 usage or no status file.
+ * teletrack status [-c FILE | -s STATUSFILE] [-f text|json] [-q], a line
+ * of main.c's command table: the file is -s, else the one next to -c's
+ * database, else $TELETRACK_STATUS, else the default database's.  Exit
+ * 0 healthy, 1 unhealthy, 2 usage or no status file.
  */
-int	cmd_status(int argc, char **argv);
+int	cmd_status(struct cmd *c);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "event.h"
 #include "log.h"
+#include "text.h"
 #include "xmalloc.h"
 
 static const char *const names[EVENT__COUNT] = {
@@ -247,22 +248,19 @@ ef_end(struct event_fields *f)
 /*
  * A JSON string for untrusted text.  expat hands us valid UTF-8, but a
  * fixture or a future source might not: jansson refuses invalid UTF-8, so
- * fall back to a copy with every byte >= 0x80 replaced by '?'.
+ * fall back to a copy repaired the one way text.c repairs (U+FFFD).
  */
 static json_t *
 jstr(const char *s)
 {
 	json_t	*j;
-	char	*copy, *p;
+	char	*copy;
 
 	if (s == NULL)
 		return json_null();
 	if ((j = json_string(s)) != NULL)
 		return j;
-	copy = xstrdup(s);
-	for (p = copy; *p != '\0'; p++)
-		if ((unsigned char)*p >= 0x80)
-			*p = '?';
+	copy = text_utf8_repair(s);
 	j = json_string(copy);
 	free(copy);
 	return j != NULL ? j : json_null();

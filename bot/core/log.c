@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "text.h"
 
 static int		 verbose;
 static int		 level = LOG_INFO;	/* lines above it are dropped */
@@ -186,35 +187,14 @@ fatalx(const char *fmt, ...)
 char *
 log_escape(char *dst, size_t dstsz, const char *src)
 {
-	size_t	 o = 0;
-
 	if (dstsz == 0)
 		return dst;
 	if (src == NULL)
 		src = "(null)";
-	for (; *src != '\0'; src++) {
-		unsigned char c = (unsigned char)*src;
-		char	 tmp[5];
-		size_t	 n;
-
-		if (c < 0x20 || c == 0x7f) {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", c);
-			n = 4;
-		} else {
-			tmp[0] = (char)c;
-			n = 1;
-		}
-		if (o + n + 4 > dstsz) {
-			if (dstsz >= 4) {
-				o = o + 3 < dstsz ? o : dstsz - 4;
-				memcpy(dst + o, "...", 3);
-				o += 3;
-			}
-			break;
-		}
-		memcpy(dst + o, tmp, n);
-		o += n;
+	if (text_escape(dst, dstsz, src, NULL) >= dstsz && dstsz > 3) {
+		/* Cut, at an escape or a code point, to make room for "...". */
+		text_escape(dst, dstsz - 3, src, NULL);
+		strcat(dst, "...");
 	}
-	dst[o < dstsz ? o : dstsz - 1] = '\0';
 	return dst;
 }

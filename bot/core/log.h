@@ -27,9 +27,10 @@ void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 
 /*
- * Copy untrusted text (nicks, status texts) into dst for logging: control
- * characters become \xNN, the result is cut at dstsz - 1 bytes with "..."
- * when truncated.  Returns dst.  NULL src gives "(null)".
+ * Copy untrusted text (nicks, status texts) into dst for logging, escaped
+ * as text_escape() does (controls, bidi overrides and invalid bytes become
+ * \xNN or \uNNNN); when it does not fit in dstsz bytes it is cut and
+ * ends in "...".  Returns dst.  NULL src gives "(null)".
  */
 char	*log_escape(char *dst, size_t dstsz, const char *src);
 

@@ -77,3 +77,13 @@ xasprintf(char **ret, const char *fmt, ...)
 		fatal("xasprintf");
 	return i;
 }
+
+void
+freev(char **v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}

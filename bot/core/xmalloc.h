@@ -13,6 +13,8 @@ void	*xreallocarray(void *, size_t, size_t);
 char	*xstrdup(const char *);
 /* xstrdup that maps NULL to NULL. */
 char	*xstrdup_null(const char *);
+/* Free the n strings of v, then v.  NULL v with n 0 is fine. */
+void	 freev(char **v, size_t n);
 int	 xasprintf(char **, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 

@@ -33,6 +33,7 @@
 
 #include "appt.h"
 #include "log.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 /* Before deciding nobody came, the observer must have looked this long. */
@@ -121,7 +122,8 @@ const char *const appt_rules[] = {
 	"poor_connection", "repeated_disconnects", "participant_dropped",
 	"caregiver_absent", "patient_waiting", "no_show",
 	"recording_not_allowed", "recording_missing", "screenshare_disabled",
-	"chat_disabled", "unexpected_participant", NULL
+	"chat_disabled", "unexpected_participant", "too_many_participants",
+	NULL
 };
 
 #define MIN_MS(m)	((int64_t)((m) * 60000.0))
@@ -129,25 +131,10 @@ const char *const appt_rules[] = {
 void
 appt_policy_defaults(struct appt_policy *p)
 {
-	memset(p, 0, sizeof(*p));
-	p->early_join_ms = MIN_MS(15);
-	p->late_join_ms = MIN_MS(30);
-	p->auto_end_ms = MIN_MS(30);
-	p->late_grace_ms = MIN_MS(5);
-	p->left_early_grace_ms = MIN_MS(5);
-	p->overrun_grace_ms = MIN_MS(5);
-	p->caregiver_absent_ms = MIN_MS(5);
-	p->patient_wait_ms = MIN_MS(5);
-	p->drop_ms = MIN_MS(2);
-	p->disconnect_window_ms = MIN_MS(15);
-	p->recording_missing_ms = MIN_MS(5);
-	p->disconnects = 3;
-	p->enable_chat = 1;
-	p->enable_screen_share = 1;
-	p->enable_recording = 1;
-	snprintf(p->caregiver_role, sizeof(p->caregiver_role), "caregiver");
-	snprintf(p->patient_role, sizeof(p->patient_role), "patient");
-	snprintf(p->rules, sizeof(p->rules), "all");
+	struct settings	 def;
+
+	settings_defaults(&def);
+	settings_policy(&def, p);
 }
 
 static void
@@ -772,7 +759,7 @@ evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
 	char		 msg[256], t[32];
 	struct event_fields d = { .n = 0 };
 	size_t		 i;
-	int		 anyone = 0, c = 0, p = 0;
+	int		 anyone = 0, c = 0, p = 0, n;
 
 	if (a->phase != APPT_OPEN && a->phase != APPT_ACTIVE)
 		return;
@@ -808,6 +795,19 @@ evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
 	}
 
 	eval_no_show(a, now, sink);
+
+	for (i = 0, n = 0; i < a->naps; i++)
+		n += a->aps[i].present;
+	if ((al = alert_due(a, "too_many_participants", "",
+	    a->pol.max_participants > 0 && n > a->pol.max_participants)) !=
+	    NULL) {
+		d.n = 0;
+		ef_int(&d, "present", n);
+		ef_int(&d, "max_participants", a->pol.max_participants);
+		snprintf(msg, sizeof(msg), "%d participants present, more "
+		    "than the %d allowed", n, a->pol.max_participants);
+		alert_flip(a, al, NULL, msg, &d, now, sink);
+	}
 
 	if ((al = alert_due(a, "recording_not_allowed", "",
 	    !a->pol.enable_recording &&

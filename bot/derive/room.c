@@ -33,8 +33,10 @@
 #include <strings.h>
 
 #include "event.h"
+#include "jid.h"
 #include "log.h"
 #include "room_int.h"
+#include "settings.h"
 #include "xmalloc.h"
 
 /* --- occupants --------------------------------------------------------- */
@@ -106,20 +108,19 @@ identity_key(const struct presence *p)
 	return k;
 }
 
-/* The domain of a real JID, compared without a copy. */
+/* 1 when the real JID jid is on domain. */
 static int
 jid_on_domain(const char *jid, const char *domain)
 {
-	const char	*at, *slash;
-	size_t		 n;
+	char	*d;
+	int	 on;
 
-	if (jid == NULL || domain == NULL)
+	if (jid == NULL || domain == NULL ||
+	    (d = jid_part(jid, JID_DOMAIN)) == NULL)
 		return 0;
-	at = strchr(jid, '@');
-	at = at != NULL ? at + 1 : jid;
-	slash = strchr(at, '/');
-	n = slash != NULL ? (size_t)(slash - at) : strlen(at);
-	return n == strlen(domain) && strncasecmp(at, domain, n) == 0;
+	on = strcasecmp(d, domain) == 0;
+	free(d);
+	return on;
 }
 
 static void
@@ -715,8 +716,10 @@ struct room *
 room_new(const char *jid, const struct room_opts *opts)
 {
 	struct room	*r = xcalloc(1, sizeof(*r));
+	struct settings	 def;
 	const char	*at;
 
+	settings_defaults(&def);
 	r->jid = xstrdup(jid);
 	at = strchr(jid, '@');
 	r->name = at != NULL ? strndup(jid, (size_t)(at - jid)) : xstrdup(jid);
@@ -727,9 +730,9 @@ room_new(const char *jid, const struct room_opts *opts)
 	r->focus_nick = xstrdup(opts->focus_nick != NULL ? opts->focus_nick :
 	    "focus");
 	r->fair_per_hour = opts->quality_fair_per_hour > 0 ?
-	    opts->quality_fair_per_hour : 2.0;
+	    opts->quality_fair_per_hour : def.quality_fair_per_hour;
 	r->poor_per_hour = opts->quality_poor_per_hour > 0 ?
-	    opts->quality_poor_per_hour : 6.0;
+	    opts->quality_poor_per_hour : def.quality_poor_per_hour;
 	r->leave_grace_s = opts->leave_grace_s;
 	room_set_ip(r, opts->ip_mode, opts->ip_key, opts->ip_key_len);
 	TAILQ_INIT(&r->occupants);

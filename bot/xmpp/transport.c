@@ -39,6 +39,7 @@
 #include "message.h"
 #include "observer.h"
 #include "presence.h"
+#include "recvtext.h"
 #include "transport.h"
 #include "xmalloc.h"
 
@@ -93,6 +94,15 @@ backoff_ms(int attempts, int min_s, int max_s)
 		d = max_s;
 	d *= 0.5 + (double)random() / RAND_MAX;
 	return (int64_t)(d * 1000);
+}
+
+/* Every send of ours: the serializer must work (recvtext.c). */
+static void
+send_stanza(struct transport *t, xmpp_stanza_t *st)
+{
+	recvtext_sending(1);
+	xmpp_send(t->conn, st);
+	recvtext_sending(0);
 }
 
 static char *
@@ -154,7 +164,7 @@ send_presence(void *arg, const char *room, int leave)
 		xmpp_stanza_add_child_ex(x, hist, 0);
 		xmpp_stanza_add_child_ex(pr, x, 0);
 	}
-	xmpp_send(t->conn, pr);
+	send_stanza(t, pr);
 	xmpp_stanza_release(pr);
 	free(to);
 }
@@ -175,7 +185,7 @@ send_query(void *arg, const char *to, const char *ns)
 	xmpp_stanza_set_name(q, "query");
 	xmpp_stanza_set_ns(q, ns);
 	xmpp_stanza_add_child_ex(iq, q, 0);
-	xmpp_send(t->conn, iq);
+	send_stanza(t, iq);
 	xmpp_stanza_release(iq);
 	return id;
 }
@@ -200,7 +210,7 @@ send_chat(void *arg, const char *jid, const char *body, const char *json)
 	xmpp_stanza_set_text(text, json);
 	xmpp_stanza_add_child_ex(j, text, 0);
 	xmpp_stanza_add_child_ex(msg, j, 0);
-	xmpp_send(t->conn, msg);
+	send_stanza(t, msg);
 	xmpp_stanza_release(msg);
 	free(id);
 }
@@ -318,7 +328,7 @@ reply(struct transport *t, xmpp_stanza_t *st, const char *err_type,
 	/* xmpp_stanza_reply() keeps the request's type: answer "result". */
 	if (condition == NULL)
 		xmpp_stanza_set_type(r, "result");
-	xmpp_send(t->conn, r);
+	send_stanza(t, r);
 	xmpp_stanza_release(r);
 }
 
@@ -348,7 +358,7 @@ reply_disco(struct transport *t, xmpp_stanza_t *st)
 	xmpp_stanza_set_attribute(f, "var", NS_DISCO_INFO);
 	xmpp_stanza_add_child_ex(q, f, 0);
 	xmpp_stanza_add_child_ex(r, q, 0);
-	xmpp_send(t->conn, r);
+	send_stanza(t, r);
 	xmpp_stanza_release(r);
 }
 
@@ -421,6 +431,7 @@ conn_cb(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 	if (ev == XMPP_CONN_CONNECT) {
 		t->online = 1;
 		t->conn_attempts = 0;
+		recvtext_connected(1);
 		xmpp_handler_add(conn, presence_cb, NULL, "presence", NULL, t);
 		xmpp_handler_add(conn, message_cb, NULL, "message", NULL, t);
 		xmpp_handler_add(conn, iq_cb, NULL, "iq", NULL, t);
@@ -435,6 +446,7 @@ conn_cb(xmpp_conn_t *conn, xmpp_conn_event_t ev, int error,
 		    error ? ": " : "", error ? strerror(error) : "");
 	t->online = 0;
 	t->dead = 1;
+	recvtext_connected(0);
 	if (!t->stopping)
 		observer_offline(t->obs, now);
 	if (t->stopping)

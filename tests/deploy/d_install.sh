@@ -46,21 +46,34 @@ for page in man8/teletrack.8 man5/teletrack.conf.5; do
 	    td_fail "man -l $page rendered almost nothing"
 done
 
-# Every command in main.c's table has its entry in teletrack(8).
+# Every command and subcommand of main.c's table has its entry in
+# teletrack(8): ".It Cm schedule add ...", a report as ".It Cm NAME" in the
+# list of reports, a default subcommand as ".It Cm settings Op Cm show".
 main=$(find bot -name main.c | head -n 1)
-cmds=$(sed -n 's/^[[:space:]]*{ "\([a-z-]*\)",[[:space:]]*cmd_.*/\1/p' "$main")
+cmds=$(sed -n '/cmd_table\[\] = {/,/^};/s/^[[:space:]]*{ "\([a-z -]*\)",.*/\1/p' \
+    "$main" | tr ' ' '_')
 [ -n "$cmds" ] || td_fail "no command table found in $main"
-for c in $cmds; do
-	grep -q "^\.It Cm $c\b" conf/man/teletrack.8 &&
+for c in $cmds help; do
+	c=$(printf '%s' "$c" | tr '_' ' ')
+	w1=${c%% *}
+	w2=${c#* }
+	if [ "$c" = "$w1" ]; then
+		re="^\.It Cm $c( |\$)"
+	elif [ "$w1" = report ]; then
+		re="^\.It Cm ($w1 )?$w2( |\$)"
+	else
+		re="^\.It Cm $w1 (Op Cm )?$w2( |\$)"
+	fi
+	grep -qE "$re" conf/man/teletrack.8 &&
 	    td_ok "teletrack(8) documents $c" ||
-	    td_fail "teletrack(8) lacks an .It Cm $c entry"
+	    td_fail "teletrack(8) lacks an entry for $c"
 done
-# Every report of report_cli.c's table too.
-for r in $(sed -n 's/^[[:space:]]*{ "\([a-z]*\)", "[^"]*", "[^"]*", [01],$/\1/p' \
-    $(find storage -name report_cli.c)); do
-	grep -q "^\.It Cm $r$" conf/man/teletrack.8 &&
-	    td_ok "teletrack(8) documents report $r" ||
-	    td_fail "teletrack(8) lacks report $r"
+
+# Every long option of main.c's option tables, as "Fl Fl NAME".
+for o in $(sed -n '/^static const struct option/,/^};/s/^[[:space:]]*{ "\([a-z-]*\)",.*/\1/p' "$main"); do
+	grep -q "Fl Fl $o\b" conf/man/teletrack.8 &&
+	    td_ok "teletrack(8) documents --$o" ||
+	    td_fail "teletrack(8) lacks --$o"
 done
 
 # Every section.key of config.c's table in teletrack.conf(5), under its

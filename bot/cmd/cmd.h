@@ -1,0 +1,122 @@
+/*
+ * The command table's shapes and the one dispatcher (cmd.c), in the way
+ * of tmux's cmd_table: every `teletrack` command and subcommand is one
+ * line of cmd_table[] in main.c (name, arguments, help, which shared
+ * options it takes, its own options, one function).  The shared options
+ * -c FILE, -d DBFILE, -f FORMAT and -v are parsed once, here, wherever
+ * they stand on the command line; the command's own options come to its
+ * function as a list.  Adding a command is one table line, one function
+ * and its prototype below.
+ */
+#ifndef TELETRACK_CMD_H
+#define TELETRACK_CMD_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "report_cli.h"
+
+#define CMD_CONFIG	0x01	/* -c FILE, required (run, check-config) */
+#define CMD_DB		0x02	/* a database: -c FILE's, -d DBFILE, or
+				   $TELETRACK_DB; required */
+#define CMD_FORMAT	0x04	/* -f text|csv|json */
+#define CMD_VERBOSE	0x08	/* -v, -vv */
+#define CMD_DEFAULT	0x10	/* run when no subcommand is named */
+
+#define CMD_OPTS_MAX	64	/* own options on one command line */
+
+struct cmd;
+
+struct cmd_entry {
+	const char		*name;	/* "report", "schedule add" */
+	const char		*args;	/* its own options and arguments */
+	const char		*help;
+	int			 flags;	/* CMD_* */
+	const char		*opts;	/* its own short options (getopt) */
+	const struct option	*longopts;	/* its own, or NULL */
+	int			 minargs;	/* positional arguments */
+	int			 maxargs;	/* -1: any number */
+	int			(*exec)(struct cmd *);
+};
+
+/* One of the command's own options, as given. */
+struct cmd_opt {
+	int		 ch;
+	const char	*arg;		/* NULL for a flag */
+};
+
+/* A parsed command line, handed to the command's function. */
+struct cmd {
+	const struct cmd_entry	*entry;
+	const struct cmd_entry	*table;	/* for help */
+	FILE			*out;	/* stdout, or the tests' buffer */
+	const char		*conf;	/* -c */
+	const char		*dbpath;	/* CMD_DB: set, never empty */
+	enum report_format	 fmt;	/* -f; text without it */
+	int			 verbose;	/* -v */
+	struct cmd_opt		 opts[CMD_OPTS_MAX];
+	int			 nopts;
+	int			 argc;	/* positional arguments */
+	char			**argv;
+};
+
+/*
+ * Run the command line argv[0..argc-1] (argv[0] the command: "report",
+ * "schedule", ...) from table, which a { NULL } entry ends.  dbpath is
+ * the database when neither -c nor -d names one ($TELETRACK_DB; may be
+ * NULL).  Output goes to out, messages to the log.  Returns the exit
+ * status: 0 done, 1 error (logged), 2 usage (printed to stderr).
+ */
+int	 cmd_dispatch(const struct cmd_entry *table, FILE *out,
+	    const char *dbpath, int argc, char **argv);
+
+/*
+ * main.c: cmd_dispatch() on the program's table.  main() calls it with
+ * stdout and $TELETRACK_DB; the tests with a buffer (main.c is built
+ * for them with main renamed).
+ */
+int	 cmd_main(FILE *out, const char *dbpath, int argc, char **argv);
+
+/* Print the entry's usage to stderr; returns 2, the usage status. */
+int	 cmd_usage(const struct cmd *);
+
+/*
+ * Help on stdout-like fp: every command when name is NULL, else the
+ * lines of the command (or "command subcommand") name.  Returns 0, or 2
+ * for an unknown name (logged).
+ */
+int	 cmd_help(const struct cmd_entry *table, FILE *fp, const char *name);
+
+/* -n LIMIT: a whole number from 1; -1 (logged) otherwise. */
+int	 cmd_limit(const char *arg, int *limit);
+
+/*
+ * Print rows in c's format and free them; NULL rows: err says why (a
+ * database error), logged.  Returns the exit status, 0 or 1.
+ */
+int	 cmd_print(struct cmd *c, struct report_rows *rows, const char *err);
+
+/* report_cli.c: one function a report. */
+int	 cmd_report_sessions(struct cmd *);
+int	 cmd_report_participants(struct cmd *);
+int	 cmd_report_events(struct cmd *);
+int	 cmd_report_summary(struct cmd *);
+int	 cmd_report_billing(struct cmd *);
+int	 cmd_report_problems(struct cmd *);
+int	 cmd_report_caregivers(struct cmd *);
+int	 cmd_report_attendance(struct cmd *);
+int	 cmd_report_alerts(struct cmd *);
+
+/* schedule_cli.c: the schedule and settings subcommands. */
+int	 cmd_schedule_add(struct cmd *);
+int	 cmd_schedule_list(struct cmd *);
+int	 cmd_schedule_cancel(struct cmd *);
+int	 cmd_schedule_import(struct cmd *);
+int	 cmd_settings_show(struct cmd *);
+int	 cmd_settings_set(struct cmd *);
+
+/* Long options the tables share. */
+extern const struct option cmd_long_limit[];	/* --limit */
+extern const struct option cmd_long_report[];	/* --limit, --session */
+
+#endif
