@@ -57,7 +57,6 @@ static const struct option long_list[] = {
 };
 
 static const struct option long_status[] = {
-	{ "config", required_argument, NULL, 'c' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "status-file", required_argument, NULL, 's' },
 	{ NULL, 0, NULL, 0 }
@@ -118,8 +117,9 @@ static const struct cmd_entry cmd_table[] = {
 	    "(the default of `settings`)", CMD_DB | CMD_FORMAT | CMD_DEFAULT,
 	    NULL, NULL, 0, 0, cmd_settings_show },
 	{ "status", "[-c FILE | -s STATUSFILE] [-q]", "is the daemon "
-	    "healthy? (exit 0 yes, 1 no, 2 no status file)", CMD_FORMAT,
-	    "c:qs:", long_status, 0, 0, cmd_status },
+	    "healthy? (exit 0 yes, 1 no, 2 no status file)",
+	    CMD_FORMAT | CMD_CONFIG_OPT, "qs:", long_status, 0, 0,
+	    cmd_status },
 	{ "version", "", "print the version", 0, NULL, NULL, 0, 0,
 	    cmd_version },
 	{ NULL, NULL, NULL, 0, NULL, NULL, 0, 0, NULL }

@@ -302,7 +302,7 @@ cmd_status(struct cmd *c)
 {
 	struct status_info	 st;
 	struct config		 cfg;
-	const char		*conf = NULL, *path = NULL;
+	const char		*conf = c->conf, *path = NULL;
 	char			*owned = NULL, *text, err[256], why[512];
 	int			 i, quiet = 0, rc;
 	int64_t			 now;
@@ -310,9 +310,6 @@ cmd_status(struct cmd *c)
 
 	for (i = 0; i < c->nopts; i++) {
 		switch (c->opts[i].ch) {
-		case 'c':
-			conf = c->opts[i].arg;
-			break;
 		case 'q':
 			quiet = 1;
 			break;
