@@ -5,6 +5,9 @@
 #   make unit            unit tests only (no server)
 #   make demo            throwaway Prosody + simulated conference + report
 #   make bench           throughput and memory figures
+#   make test-container  build the Dockerfile's image with podman and run it
+#   make install         binary, man pages, systemd unit, example config and
+#                        the Prosody module under $(DESTDIR)$(PREFIX)
 #   make fuzz            libFuzzer on the stanza parsers (needs clang)
 #   make SANITIZE=address,undefined test
 
@@ -13,6 +16,11 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share/teletrack
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 
 WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
@@ -54,6 +62,8 @@ SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/alert.c \
 SCHED = bot/core/schedule_batch.c storage/schedule.c bot/cmd/schedule_import.c \
 	bot/cmd/schedule_cli.c
 SRCS += $(SCHED)
+# teletrack status: reads the daemon's status file.
+SRCS += bot/cmd/status_cli.c
 CSV_LIBS = -lcsv
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -72,6 +82,7 @@ UNIT_TESTS = $(BUILD)/tests/test_presence $(BUILD)/tests/test_room \
 	$(BUILD)/tests/test_config $(BUILD)/tests/test_storage \
 	$(BUILD)/tests/test_appt $(BUILD)/tests/test_notify
 UNIT_TESTS += $(BUILD)/tests/test_schedule
+UNIT_TESTS += $(BUILD)/tests/test_status
 TOOLS = $(BUILD)/tests/integration/jitsim
 
 all: $(PROG)
@@ -107,6 +118,9 @@ $(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/derive/appt.c $(COMMO
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c) $(CLI_OBJS)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(CMOCKA_LIBS)
+$(BUILD)/tests/test_status: $(call obj,tests/test_status.c \
+	bot/cmd/status_cli.c bot/status.c bot/config.c $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/integration/jitsim: $(call obj,tests/integration/jitsim.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
 
@@ -131,6 +145,22 @@ integration-run: $(PROG) $(TOOLS)
 test: deps
 	@$(MAKE) --no-print-directory unit-run
 	@$(MAKE) --no-print-directory integration-run
+ifeq ($(SANITIZE),)
+	@$(MAKE) --no-print-directory deploy-run
+endif
+
+# Deployment checks: the package list, the systemd unit, make install and
+# the man pages, the container entrypoint, status, logging, README steps.
+# Not under SANITIZE: they check the binary a user installs.
+deploy-run: $(PROG) $(TOOLS)
+	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
+		sh tests/deploy/run.sh
+
+# Builds the Dockerfile's image with podman (no Docker engine needed) on a
+# debootstrapped Debian 12 base, then runs it against a test Prosody.
+test-container: $(PROG) $(TOOLS)
+	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
+		sh tests/deploy/run.sh container.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(PROG) $(TOOLS)
@@ -163,20 +193,36 @@ fuzz:
 	build/fuzz/fuzz_presence -max_total_time=$(FUZZ_SECONDS) \
 		build/fuzz/corpus tests/fixtures
 
+# The unit names the binary by its installed path: /usr/local/bin in the
+# file, rewritten for another BINDIR.
 install: $(PROG)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/teletrack/prosody
-	install -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/teletrack
-	install -m 0644 conf/teletrack.conf.example $(DESTDIR)$(PREFIX)/share/teletrack/
-	install -m 0644 conf/prosody/*.lua $(DESTDIR)$(PREFIX)/share/teletrack/prosody/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DATADIR)/prosody \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(PROG) $(DESTDIR)$(BINDIR)/teletrack
+	install -m 0644 conf/man/teletrack.8 $(DESTDIR)$(MANDIR)/man8/teletrack.8
+	install -m 0644 conf/man/teletrack.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/teletrack.conf.5
+	install -m 0644 conf/teletrack.conf.example $(DESTDIR)$(DATADIR)/
+	install -m 0644 conf/prosody/*.lua $(DESTDIR)$(DATADIR)/prosody/
+	sed 's,/usr/local/bin/,$(BINDIR)/,g' conf/systemd/teletrack.service \
+		> $(DESTDIR)$(UNITDIR)/teletrack.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/teletrack.service
+	install -m 0644 conf/systemd/teletrack.sysusers \
+		$(DESTDIR)$(SYSUSERSDIR)/teletrack.conf
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/teletrack
-	rm -rf $(DESTDIR)$(PREFIX)/share/teletrack
+	rm -f $(DESTDIR)$(BINDIR)/teletrack
+	rm -f $(DESTDIR)$(MANDIR)/man8/teletrack.8
+	rm -f $(DESTDIR)$(MANDIR)/man5/teletrack.conf.5
+	rm -f $(DESTDIR)$(UNITDIR)/teletrack.service
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/teletrack.conf
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build build-san teletrack
 
 .PHONY: all deps unit unit-run integration integration-run test demo bench fuzz \
-	install uninstall clean
+	deploy-run test-container install uninstall clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <syslog.h>
 
 #include <search.h>
 
@@ -51,7 +52,9 @@ enum key_type {
 	KEY_INT,
 	KEY_TLS,
 	KEY_ROOMS,
-	KEY_IPMODE
+	KEY_IPMODE,
+	KEY_LOGLEVEL,
+	KEY_BOOL
 };
 
 struct key {
@@ -69,6 +72,8 @@ static const struct key keys[] = {
 	{ "alerts.admin_jids",		KEY_STR, OFF(alert_jids), 0, 0, 0 },
 	{ "alerts.command",		KEY_STR, OFF(alert_command), 0, 0, 0 },
 	{ "alerts.command_timeout_s",	KEY_INT, OFF(alert_timeout_s), 1, 3600, 0 },
+	{ "log.level",			KEY_LOGLEVEL, OFF(log_level), 0, 0, 0 },
+	{ "log.syslog",			KEY_BOOL, OFF(log_syslog), 0, 0, 0 },
 	{ "rooms.join",			KEY_ROOMS, OFF(rooms), 0, 0, 0 },
 	{ "rooms.join_file",		KEY_STR, OFF(join_file), 0, 0, 0 },
 	{ "rooms.leave_grace_s",	KEY_INT, OFF(leave_grace_s), 0, 86400, 0 },
@@ -334,6 +339,30 @@ handler(void *user, const char *section, const char *name,
 	case KEY_ROOMS:
 		parse_rooms(ps, value);
 		break;
+	case KEY_LOGLEVEL:
+		if (strcasecmp(value, "debug") == 0)
+			*(int *)field = LOG_DEBUG;
+		else if (strcasecmp(value, "info") == 0)
+			*(int *)field = LOG_INFO;
+		else if (strcasecmp(value, "warning") == 0)
+			*(int *)field = LOG_WARNING;
+		else
+			perr(ps, "%s: \"%s\" is not debug, info or warning",
+			    k->name, value);
+		break;
+	case KEY_BOOL:
+		if (strcasecmp(value, "yes") == 0 ||
+		    strcasecmp(value, "true") == 0 ||
+		    strcasecmp(value, "on") == 0 || strcmp(value, "1") == 0)
+			*(int *)field = 1;
+		else if (strcasecmp(value, "no") == 0 ||
+		    strcasecmp(value, "false") == 0 ||
+		    strcasecmp(value, "off") == 0 || strcmp(value, "0") == 0)
+			*(int *)field = 0;
+		else
+			perr(ps, "%s: \"%s\" is not yes or no", k->name,
+			    value);
+		break;
 	}
 	return 1;
 }
@@ -412,6 +441,7 @@ config_init(struct config *c)
 	c->alert_timeout_s = 10;
 	c->schedule_poll_s = 5;
 	c->schedule_horizon_h = 48;
+	c->log_level = LOG_INFO;
 }
 
 void
@@ -789,4 +819,7 @@ config_dump(const struct config *c, FILE *fp)
 	    c->alert_jids != NULL ? c->alert_jids : "",
 	    c->alert_command != NULL ? c->alert_command : "",
 	    c->alert_timeout_s);
+	fprintf(fp, "[log]\nlevel = %s\nsyslog = %s\n",
+	    c->log_level == LOG_DEBUG ? "debug" : c->log_level == LOG_INFO ?
+	    "info" : "warning", c->log_syslog ? "yes" : "no");
 }

@@ -62,6 +62,10 @@ struct config {
 					   meeting_settings.alert_admin_jids */
 	char		*alert_command;	/* run with the alert JSON on stdin */
 	int		 alert_timeout_s;	/* 10: then it is killed */
+
+	/* [log] */
+	int		 log_level;	/* syslog.h priority: LOG_INFO */
+	int		 log_syslog;	/* 0: also send to syslog(3) */
 };
 
 /* Fill c with defaults; strings are owned (config_free). */

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "log.h"
 #include "run.h"
+#include "status_cli.h"
 
 static int
 cmd_check_config(struct cmd *c)
@@ -52,6 +53,12 @@ static const struct option long_add[] = {
 static const struct option long_list[] = {
 	{ "all", no_argument, NULL, 'a' },
 	{ "limit", required_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option long_status[] = {
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "status-file", required_argument, NULL, 's' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -109,6 +116,10 @@ static const struct cmd_entry cmd_table[] = {
 	{ "settings show", "", "meeting_settings: type, value, help "
 	    "(the default of `settings`)", CMD_DB | CMD_FORMAT | CMD_DEFAULT,
 	    NULL, NULL, 0, 0, cmd_settings_show },
+	{ "status", "[-c FILE | -s STATUSFILE] [-q]", "is the daemon "
+	    "healthy? (exit 0 yes, 1 no, 2 no status file)",
+	    CMD_FORMAT | CMD_CONFIG_OPT, "qs:", long_status, 0, 0,
+	    cmd_status },
 	{ "version", "", "print the version", 0, NULL, NULL, 0, 0,
 	    cmd_version },
 	{ NULL, NULL, NULL, 0, NULL, NULL, 0, 0, NULL }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -78,6 +79,34 @@ test_defaults_and_derived(void **state)
 	assert_string_equal(c.database, "/var/lib/teletrack/teletrack.db");
 	assert_int_equal(c.nrooms, 1);
 	assert_string_equal(c.rooms[0], "a");
+	config_free(&c);
+}
+
+/* [log]: level words and yes/no; bad values are file:line errors. */
+static void
+test_log_section(void **state)
+{
+	struct config	 c;
+
+	(void)state;
+	assert_int_equal(load(MIN_OK, &c), 0);
+	assert_int_equal(c.log_level, LOG_INFO);
+	assert_int_equal(c.log_syslog, 0);
+	config_free(&c);
+	assert_int_equal(load(MIN_OK "[log]\nlevel = Warning\nsyslog = yes\n",
+	    &c), 0);
+	assert_int_equal(c.log_level, LOG_WARNING);
+	assert_int_equal(c.log_syslog, 1);
+	config_free(&c);
+	assert_int_equal(load(MIN_OK "[log]\nlevel = debug\nsyslog = off\n",
+	    &c), 0);
+	assert_int_equal(c.log_level, LOG_DEBUG);
+	assert_int_equal(c.log_syslog, 0);
+	config_free(&c);
+	assert_int_equal(load(MIN_OK "[log]\nlevel = loud\nsyslog = maybe\n",
+	    &c), -1);
+	assert_non_null(strstr(errbuf, "(string):8: log.level: \"loud\""));
+	assert_non_null(strstr(errbuf, "(string):9: log.syslog: \"maybe\""));
 	config_free(&c);
 }
 
@@ -527,6 +556,7 @@ main(void)
 		cmocka_unit_test(test_table_sorted),
 		cmocka_unit_test(test_defaults_and_derived),
 		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_log_section),
 		cmocka_unit_test(test_all_errors_with_lines),
 		cmocka_unit_test(test_required_and_ranges),
 		cmocka_unit_test(test_nicks),

@@ -122,7 +122,7 @@ static void
 optstring(char *buf, size_t bufsz, int flags, const char *own, int posix)
 {
 	snprintf(buf, bufsz, "%s%s%s%s%sh%s", posix ? "+" : "",
-	    flags & (CMD_CONFIG | CMD_DB) ? "c:" : "",
+	    flags & (CMD_CONFIG | CMD_DB | CMD_CONFIG_OPT) ? "c:" : "",
 	    flags & CMD_DB ? "d:" : "", flags & CMD_FORMAT ? "f:" : "",
 	    flags & CMD_VERBOSE ? "v" : "", own != NULL ? own : "");
 }
@@ -153,7 +153,7 @@ longopts(struct option *v, int flags, const struct option *own)
 
 	for (i = 0; i < SHARED_LONGS; i++) {
 		if ((shared_longopts[i].val == 'c' &&
-		    !(flags & (CMD_CONFIG | CMD_DB))) ||
+		    !(flags & (CMD_CONFIG | CMD_DB | CMD_CONFIG_OPT))) ||
 		    (shared_longopts[i].val == 'd' && !(flags & CMD_DB)) ||
 		    (shared_longopts[i].val == 'f' && !(flags & CMD_FORMAT)))
 			continue;
@@ -370,7 +370,8 @@ cmd_dispatch(const struct cmd_entry *table, FILE *out, const char *dbpath,
 	 * Shared options read before the subcommand's name must be ones it
 	 * takes, too (-c names the config of a CMD_DB command's database).
 	 */
-	allowed = found->flags | (found->flags & CMD_DB ? CMD_CONFIG : 0);
+	allowed = found->flags |
+	    (found->flags & (CMD_DB | CMD_CONFIG_OPT) ? CMD_CONFIG : 0);
 	if ((given & ~allowed) != 0) {
 		log_warnx("%s does not take that option", found->name);
 		return cmd_usage(&c);

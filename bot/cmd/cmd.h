@@ -22,6 +22,7 @@
 #define CMD_FORMAT	0x04	/* -f text|csv|json */
 #define CMD_VERBOSE	0x08	/* -v, -vv */
 #define CMD_DEFAULT	0x10	/* run when no subcommand is named */
+#define CMD_CONFIG_OPT	0x20	/* -c FILE, optional (status) */
 
 #define CMD_OPTS_MAX	64	/* own options on one command line */
 

@@ -111,6 +111,7 @@ reload(void *arg, int64_t now)
 		free(c);
 		return;
 	}
+	log_configure(c->log_level, c->log_syslog);
 	/* The session and the database stay as they are. */
 	keep(&c->jid, d->orig->jid, "xmpp.jid");
 	keep(&c->password, d->orig->password, "xmpp.password");
@@ -147,6 +148,7 @@ cmd_run(struct cmd *c)
 		config_free(&cfg);
 		fatalx("%s: configuration has errors", conf);
 	}
+	log_configure(cfg.log_level, cfg.log_syslog);
 	if ((db = db_open(cfg.database, 0, err, sizeof(err))) == NULL) {
 		config_free(&cfg);
 		fatalx("cannot open database: %s", err);
