@@ -214,7 +214,11 @@ static const char sql_find_ref[] =
  * session in full, the charts, and the counts /metrics exports.
  */
 
-/* Active sessions and the appointments booked for :day (UTC). */
+/*
+ * Active sessions and the appointments booked for :day (UTC): who is
+ * awaited (on the roster, not present) while it is on, who never came
+ * once it ended.
+ */
 static const char sql_now[] =
 	"SELECT s.id, s.jitsi_room_name AS room, s.appointmentId AS appointment,"
 	" s.scheduled_start, s.scheduled_duration_minutes AS booked_minutes,"
@@ -224,6 +228,7 @@ static const char sql_now[] =
 	"  AND p.session_status = 'present') AS present,"
 	" s.participant_count AS participants,"
 	" s.connection_quality AS quality, s.recording_status AS recording,"
+	" CASE WHEN s.session_status IN ('scheduled', 'active') THEN"
 	" (SELECT group_concat(COALESCE(e.participant_name, e.participant_id)"
 	"  || ' (' || e.participant_role || ')', '; ')"
 	"  FROM teleconference_expected_participants e"
@@ -231,7 +236,15 @@ static const char sql_now[] =
 	"  (SELECT 1 FROM teleconference_participant_sessions p"
 	"  WHERE p.teleconference_session_id = s.id"
 	"  AND p.participant_id = e.participant_id"
-	"  AND p.session_status = 'present')) AS not_present,"
+	"  AND p.session_status = 'present')) END AS awaited,"
+	" CASE WHEN s.session_status IN ('completed', 'failed') THEN"
+	" (SELECT group_concat(COALESCE(e.participant_name, e.participant_id)"
+	"  || ' (' || e.participant_role || ')', '; ')"
+	"  FROM teleconference_expected_participants e"
+	"  WHERE e.teleconference_session_id = s.id AND NOT EXISTS"
+	"  (SELECT 1 FROM teleconference_participant_sessions p"
+	"  WHERE p.teleconference_session_id = s.id"
+	"  AND p.participant_id = e.participant_id)) END AS absent,"
 	" (SELECT count(*) FROM alerts a WHERE a.teleconference_session_id ="
 	"  s.id AND a.cleared_at IS NULL) AS open_alerts"
 	" FROM teleconferencesessions s"

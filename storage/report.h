@@ -136,7 +136,8 @@ struct report_rows *report_attendance_filter(struct db *,
 
 /*
  * Active sessions, then the appointments booked for day: status, who is
- * present (count), roster members not present, open alerts.
+ * present (count), roster members awaited (scheduled or active) or
+ * absent (ended), open alerts.
  */
 struct report_rows *report_now(struct db *, const char *day);
 

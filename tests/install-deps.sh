@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config prosody lua-cjson libstrophe-dev libsqlite3-dev
 libexpat1-dev libssl-dev libinih-dev libjansson-dev libcmocka-dev sqlite3 openssl
 procps valgrind libcsv-dev libical-dev libsystemd-dev libmicrohttpd-dev libcrypt-dev
-xxd chromium python3"
+xxd chromium fonts-dejavu-core python3 curl"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -161,7 +161,7 @@ now_card(struct wbuf *b, const struct page_ctx *ctx,
 	if (n == 0)
 		wbuf_puts(b, "<li class=\"muted\">nobody present</li>\n");
 	wbuf_puts(b, "</ul>\n");
-	if ((t = get(now, i, "not_present")) != NULL) {
+	if ((t = get(now, i, "awaited")) != NULL) {
 		wbuf_puts(b, "<p>Awaited: ");
 		wbuf_html(b, t);
 		wbuf_puts(b, "</p>\n");
