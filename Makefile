@@ -194,6 +194,8 @@ install: $(PROG)
 	install -m 0755 $(PROG) $(DESTDIR)$(PREFIX)/bin/teletrack
 	install -m 0644 conf/teletrack.conf.example $(DESTDIR)$(PREFIX)/share/teletrack/
 	install -m 0644 conf/prosody/*.lua $(DESTDIR)$(PREFIX)/share/teletrack/prosody/
+	install -d $(DESTDIR)$(PREFIX)/share/teletrack/grafana
+	install -m 0644 conf/grafana/*.json $(DESTDIR)$(PREFIX)/share/teletrack/grafana/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/teletrack

@@ -152,12 +152,24 @@ tt_eq "$(tt_sql "SELECT count(*) FROM teleconferencesessions
     WHERE session_status = 'scheduled'")" \
     "$(sed -n 's/^teletrack_sessions{status="scheduled"} //p' "$TT_DIR/metrics.txt")" \
     "scheduled sessions in /metrics"
-printf '{"updated":"%s","connected":true,"writer_queue":3}\n' \
-    "$(date -u +%Y-%m-%dT%H:%M:%S.000Z)" >"$TT_DIR/teletrack.status"
+# A fresh status file as the daemon writes it (every key of the contract).
+t=$(date -u +%Y-%m-%dT%H:%M:%S.000Z)
+cat >"$TT_DIR/teletrack.status" <<STATUS
+{"version": 1, "pid": 1, "started": "$t", "updated": "$t", "connected": true,
+ "connected_since": "$t", "disconnected_since": null, "mode": "full",
+ "rooms_watched": 1, "rooms_joined": 1, "sessions_open": 0,
+ "participants_present": 0, "writer_queue": 3, "events_held": 0,
+ "events_dropped": 0, "events_written": 9, "events_written_by_type":
+ {"join": 9}, "last_commit": "$t", "alerts_open": 0}
+STATUS
 curl -sf "http://127.0.0.1:$sport/metrics" >"$TT_DIR/metrics.txt"
 tt_eq "teletrack_up 1|teletrack_writer_queue_depth 3" \
     "$(grep -E '^teletrack_(up|writer_queue_depth) ' "$TT_DIR/metrics.txt" | paste -sd'|')" \
     "a fresh status file: up, queue depth"
+# Every metric the Grafana dashboard reads is exported.
+for m in $(grep -o 'teletrack_[a-z_]*' "$HERE/../../conf/grafana/teletrack-dashboard.json" | sort -u); do
+	grep -q "^# TYPE $m " "$TT_DIR/metrics.txt" || tt_fail "Grafana reads $m, /metrics lacks it"
+done
 tt_eq "405" "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$sport/")" \
     "POST refused"
 csp=$(curl -sI "http://127.0.0.1:$sport/" | tr -d '\r' | sed -n 's/^Content-Security-Policy: //Ip')
