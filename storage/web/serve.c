@@ -16,7 +16,6 @@
  * bodies never read.
  */
 #include <arpa/inet.h>
-#include <libgen.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,6 +34,7 @@
 #include "log.h"
 #include "router.h"
 #include "serve.h"
+#include "status.h"
 #include "xmalloc.h"
 
 #define SERVE_DEFAULT_LISTEN	"127.0.0.1:8080"
@@ -220,18 +220,6 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	return ret;
 }
 
-/* The status file beside the database: DIR/teletrack.status. */
-static char *
-default_status_path(const char *dbpath)
-{
-	char	*copy = xstrdup(dbpath), *dir, *p;
-
-	dir = dirname(copy);
-	xasprintf(&p, "%s/teletrack.status", dir);
-	free(copy);
-	return p;
-}
-
 const struct option serve_longopts[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "password-file", required_argument, NULL, 'P' },
@@ -295,7 +283,7 @@ cmd_serve(struct cmd *c)
 		goto out;
 	}
 	if (status == NULL)
-		status = status_alloc = default_status_path(dbpath);
+		status = status_alloc = status_path(dbpath);
 
 	memset(&srv, 0, sizeof(srv));
 	srv.db = db;

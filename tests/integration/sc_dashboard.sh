@@ -3,8 +3,9 @@
 # the companion module (speaking, a resumed interruption): a caregiver, a
 # patient whose JWT name is "<img src=x onerror=alert(1)>" and a guest
 # whose display name is "\"><script>alert(2)</script>", who drops and comes
-# back.  Then `teletrack serve` runs on a free loopback port and Debian's
-# headless Chromium (browser.py, the DevTools protocol over a pipe) checks
+# back, while `teletrack serve` runs on a free loopback port beside the
+# daemon (/metrics shows it up and connected).  Then Debian's headless
+# Chromium (browser.py, the DevTools protocol over a pipe) checks
 # every view: one timeline lane per participant row, figures as stored,
 # the hostile names as text, no console error, no request leaving the
 # server, the Now view updating itself, the session page complete with
@@ -38,6 +39,21 @@ start=$(date -u -d "@$start_epoch" +%Y-%m-%dT%H:%M:%SZ)
 "$TELETRACK" schedule -d "$db" add -a apt-dash -r clinic-9 -s "$start" -m 0.4 \
     -p "cg-1:caregiver:Dr. Ada" -p "pt-1:patient:Pat" \
     >"$TT_DIR/schedule.out" 2>&1 || tt_fail "schedule add: $(cat "$TT_DIR/schedule.out")"
+
+# The dashboard runs beside the daemon (read-only: it never blocks it);
+# /metrics carries the daemon's live figures from its status file.
+sport=$(tt_free_port)
+tt_serve_start "$sport"
+i=0
+# (The file is rewritten every second: wait for one after the disco.)
+until curl -sf "http://127.0.0.1:$sport/metrics" 2>/dev/null |
+    grep -q '^teletrack_mode_info{mode="full"} 1$' || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+curl -sf "http://127.0.0.1:$sport/metrics" >"$TT_DIR/metrics.txt"
+tt_eq "teletrack_up 1|teletrack_xmpp_connected 1|teletrack_mode_info{mode=\"full\"} 1" \
+    "$(grep -E '^teletrack_(up|xmpp_connected|mode_info)' "$TT_DIR/metrics.txt" | paste -sd'|')" \
+    "the running daemon in /metrics"
 
 cat > "$TT_DIR/dash.jsim" <<JSIM
 connect focus focus@auth.meet.jitsi focuspw
@@ -104,9 +120,7 @@ tt_eq 3 "$(tt_sql "SELECT count(*) FROM teleconference_participant_sessions
     WHERE teleconference_session_id = $sid")" "participant rows"
 tt_eq 1 "$(tt_count connection_interrupted)" "a resumed interruption"
 
-# The dashboard and the browser.
-sport=$(tt_free_port)
-tt_serve_start "$sport"
+# The browser, on the dashboard started above.
 field() {
 	tt_sql "SELECT $1 FROM teleconferencesessions WHERE id = $sid"
 }
@@ -142,7 +156,8 @@ wait $robust || tt_fail "robustness test failed"
 cat "$TT_DIR/robust.out" >&2
 kill -0 "$TT_SERVE_PID" 2>/dev/null || tt_fail "serve died"
 
-# /metrics: the database's figures (no daemon status file: teletrack_up 0).
+# /metrics: the database's figures (the daemon stopped and removed its
+# status file: teletrack_up 0).
 curl -sf "http://127.0.0.1:$sport/metrics" >"$TT_DIR/metrics.txt" ||
     tt_fail "GET /metrics"
 tt_eq "teletrack_up 0" "$(grep '^teletrack_up ' "$TT_DIR/metrics.txt")" "no daemon: up 0"
