@@ -727,6 +727,18 @@ test_router_refuses(void **state)
 	assert_int_equal(r.status, 414);
 	web_response_free(&r);
 	free(huge);
+	/* Too many parameters to be ours: refused before any parsing. */
+	huge = xmalloc(4 * (WEB_MAX_SEPARATORS + 2) + 16);
+	strcpy(huge, "/sessions?a=1");
+	for (i = 0; i < WEB_MAX_SEPARATORS; i++)
+		strcat(huge, "&a=1");
+	assert_true(web_target_ok(huge));
+	strcat(huge, "&b");
+	assert_false(web_target_ok(huge));
+	web_handle(&srv, "GET", huge, NULL, NOW, &r);
+	assert_int_equal(r.status, 414);
+	web_response_free(&r);
+	free(huge);
 
 	r = get(&srv, "/static/app.js");
 	assert_int_equal(r.status, 200);

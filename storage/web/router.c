@@ -66,6 +66,27 @@ text(struct web_response *r, unsigned status, const char *msg)
 	set_body(r, status, CT_TEXT, &b);
 }
 
+void
+web_refuse(struct web_response *r, unsigned status, const char *msg)
+{
+	memset(r, 0, sizeof(*r));
+	text(r, status, msg);
+}
+
+int
+web_target_ok(const char *uri)
+{
+	const char	*p;
+	size_t		 n = 0;
+
+	if (strlen(uri) > WEB_MAX_URI)
+		return 0;
+	for (p = uri; (p = strchr(p, '&')) != NULL; p++)
+		if (++n > WEB_MAX_SEPARATORS)
+			return 0;
+	return 1;
+}
+
 static void
 json_reply(struct web_response *r, unsigned status, json_t *j)
 {
@@ -401,7 +422,7 @@ web_handle(struct web_server *s, const char *method, const char *uri,
 		text(r, 400, "Bad request target.");
 		return;
 	}
-	if (strlen(uri) > WEB_MAX_URI) {
+	if (!web_target_ok(uri)) {
 		text(r, 414, "Request target too long.");
 		return;
 	}

@@ -28,6 +28,17 @@ struct web_response {
 };
 
 #define WEB_MAX_URI	8192		/* longer: 414 */
+#define WEB_MAX_SEPARATORS 256		/* '&' in a target; more: 414 */
+
+/*
+ * 1 when the raw request target uri is small enough to be handled: at
+ * most WEB_MAX_URI bytes and WEB_MAX_SEPARATORS '&'.  (serve.c asks
+ * before libmicrohttpd splits the query: see there.)
+ */
+int	 web_target_ok(const char *uri);
+
+/* Fill r with a plain-text refusal. */
+void	 web_refuse(struct web_response *r, unsigned status, const char *msg);
 
 /*
  * Answer one request.  uri is the request target as sent ("/path?query",

@@ -126,14 +126,24 @@ is_loopback(const struct sockaddr_storage *ss)
 	return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
 }
 
+/*
+ * The raw request target, before libmicrohttpd splits its query into
+ * its per-connection memory.  libmicrohttpd 0.9.75 neither answers nor
+ * reports the completion of a request whose parameters do not fit there
+ * (it closes the connection at the idle timeout), so nothing is
+ * allocated for a target too big to be ours: handler() refuses those.
+ */
 static void *
 uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
 {
-	struct req	*rq = xcalloc(1, sizeof(*rq));
+	struct req	*rq;
 
 	(void)cls;
 	(void)c;
-	rq->uri = xstrdup(uri != NULL ? uri : "");
+	if (uri == NULL || !web_target_ok(uri))
+		return NULL;
+	rq = xcalloc(1, sizeof(*rq));
+	rq->uri = xstrdup(uri);
 	return rq;
 }
 
@@ -180,9 +190,12 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	(void)version;
 	(void)upload_data;
 	*upload_size = 0;	/* a body is never read: drop it */
-	web_handle(s, method, rq != NULL ? rq->uri : url,
-	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_AUTHORIZATION), clock_ms(), &r);
+	if (rq == NULL)
+		web_refuse(&r, 414, "Request target too long.");
+	else
+		web_handle(s, method, rq->uri, MHD_lookup_connection_value(c,
+		    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
+		    clock_ms(), &r);
 	log_debug("%s %s -> %u", method, log_escape(esc, sizeof(esc),
 	    rq != NULL ? rq->uri : url), r.status);
 

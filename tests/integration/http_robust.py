@@ -120,8 +120,9 @@ CASES = [
 
 # More parameters than fit in libmicrohttpd's per-connection memory: 0.9.75
 # queues a 431 it never sends and leaves the connection until its idle
-# timeout (15 s) closes it.  It must end closed or refused, and must not
-# hold up anybody else.
+# timeout (15 s) closes it (serve allocates nothing for such a request, so
+# nothing leaks).  It must end closed or refused, and must not hold up
+# anybody else.
 SLOW = ("many parameters", b"GET /sessions?" + b"&".join(
     b"k%d=v" % i for i in range(2000)) + b" HTTP/1.1\r\nHost: t\r\n\r\n",
     {400, 414, 431, None})
