@@ -154,7 +154,8 @@ static const char sql_caregivers[] =
 	" ORDER BY total_sessions DESC, p.participant_id LIMIT :limit";
 
 static const char sql_alerts[] =
-	"SELECT a.id AS alert_id, a.raised_at, a.cleared_at, a.severity,"
+	"SELECT a.id AS alert_id, a.teleconference_session_id AS session_id,"
+	" a.raised_at, a.cleared_at, a.severity,"
 	" a.rule, a.appointment_id, s.jitsi_room_name AS room,"
 	" p.participant_name AS participant, a.subject, a.details"
 	" FROM alerts a"

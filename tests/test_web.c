@@ -532,6 +532,10 @@ test_pages(void **state)
 	    "Linux</dd>"));
 	assert_non_null(strstr(r.body, "data-field=\"participant_key\""));
 	assert_non_null(strstr(r.body, "id=\"session-fields\""));
+	/* Rows link to the participant they name. */
+	assert_non_null(strstr(r.body, "<a href=\"#p-2\">2</a>"));
+	assert_non_null(strstr(r.body, "<details class=\"participant\" "
+	    "id=\"p-2\">"));
 	web_response_free(&r);
 
 	r = get(&srv, "/");
@@ -542,6 +546,7 @@ test_pages(void **state)
 	assert_non_null(strstr(r.body, "Live Person"));
 	assert_non_null(strstr(r.body, "href=\"/sessions/4\""));
 	assert_non_null(strstr(r.body, "href=\"/sessions/3\""));
+	assert_non_null(strstr(r.body, "href=\"/sessions/4#p-4\""));
 	/* The no-show booked today and the open alerts. */
 	assert_non_null(strstr(r.body, "caregiver_no_show"));
 	assert_non_null(strstr(r.body, "caregiver_absent"));
@@ -575,6 +580,9 @@ test_pages(void **state)
 	assert_non_null(strstr(r.body, "id=\"billing-table\""));
 	/* cg-1 missed one of two ended bookings. */
 	assert_non_null(strstr(r.body, ">50 %</text>"));
+	/* Every report row names its session, linked. */
+	assert_non_null(strstr(strstr(r.body, "id=\"alerts-table\""),
+	    "<td data-col=\"session_id\" class=\"num\"><a href=\"/sessions/4\">"));
 	web_response_free(&r);
 
 	r = get(&srv, "/reports?from=2026-03-11&to=2026-03-11");

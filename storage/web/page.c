@@ -231,6 +231,12 @@ page_cell(struct wbuf *b, const struct page_ctx *ctx, const char *col,
 		}
 		return;
 	}
+	if ((flags & PAGE_PARTICIPANT_LINKS) && c->type == REPORT_INT &&
+	    (streq(col, "id") || streq(col, "participant"))) {
+		wbuf_printf(b, "<a href=\"#p-%lld\">%lld</a>",
+		    strtoll(c->text, NULL, 10), strtoll(c->text, NULL, 10));
+		return;
+	}
 	if (c->type != REPORT_TEXT) {
 		wbuf_html(b, c->text);
 		return;

@@ -43,6 +43,8 @@ int	 page_session_href(struct wbuf *, const struct page_ctx *, int64_t id);
 /* Link columns a table may have. */
 #define PAGE_ID_IS_SESSION	0x01	/* column "id" is a session id */
 #define PAGE_NO_FILTER_LINKS	0x02	/* no room/caregiver links */
+#define PAGE_PARTICIPANT_LINKS	0x04	/* "id" and "participant" (row
+					   ids) link to #p-ID on the page */
 
 struct page_table {
 	const char	*id;		/* element id, or NULL */

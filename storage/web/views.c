@@ -139,7 +139,12 @@ now_card(struct wbuf *b, const struct page_ctx *ctx,
 		n++;
 		wbuf_printf(b, "<li data-participant=\"%lld\">",
 		    (long long)get_int(pres, k, "id"));
+		if (!ctx->standalone)
+			wbuf_printf(b, "<a href=\"/sessions/%lld#p-%lld\">",
+			    (long long)id, (long long)get_int(pres, k, "id"));
 		wbuf_html(b, get(pres, k, "name"));
+		if (!ctx->standalone)
+			wbuf_puts(b, "</a>");
 		wbuf_puts(b, " <span class=\"muted\">(");
 		wbuf_html(b, get(pres, k, "role"));
 		wbuf_puts(b, ")");
@@ -346,7 +351,7 @@ view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
     int64_t now_ms, struct wbuf *b)
 {
 	static const char *const part_cols[] = {
-		"participant_name", "participant_role", "joined_at", "left_at",
+		"id", "participant_name", "participant_role", "joined_at", "left_at",
 		"left_reason", "session_duration_seconds", "join_count",
 		"disconnection_count", "connection_quality",
 		"microphone_enabled", "camera_enabled", "screen_shared",
@@ -438,7 +443,7 @@ view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
 	wbuf_puts(b, "<h2>Participants</h2>\n");
 	memset(&t, 0, sizeof(t));
 	t.id = "participants-table";
-	t.flags = PAGE_NO_FILTER_LINKS;
+	t.flags = PAGE_NO_FILTER_LINKS | PAGE_PARTICIPANT_LINKS;
 	page_table(b, ctx, compact, &t);
 	for (i = 0; i < p->nrows; i++) {
 		wbuf_printf(b, "<details class=\"participant\" "
@@ -457,12 +462,13 @@ view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
 		wbuf_puts(b, "<h2>Roster</h2>\n");
 		memset(&t, 0, sizeof(t));
 		t.id = "roster-table";
-		t.flags = PAGE_NO_FILTER_LINKS;
+		t.flags = PAGE_NO_FILTER_LINKS | PAGE_PARTICIPANT_LINKS;
 		page_table(b, ctx, ro, &t);
 	}
 	wbuf_puts(b, "<h2>Alerts</h2>\n");
 	memset(&t, 0, sizeof(t));
 	t.id = "session-alerts-table";
+	t.flags = PAGE_PARTICIPANT_LINKS;
 	page_table(b, ctx, al, &t);
 
 	wbuf_puts(b, "<h2>Session row</h2>\n");
