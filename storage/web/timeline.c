@@ -655,7 +655,8 @@ draw_mark(struct wbuf *b, const struct timeline *tl, const struct tl_lane *l,
 		[TLM_JOIN] = "m-join", [TLM_RECONNECT] = "m-reconnect",
 		[TLM_LEAVE] = "m-leave", [TLM_DROP] = "m-drop",
 		[TLM_KICKED] = "m-kicked", [TLM_DEVICE] = "m-other",
-		[TLM_INTERRUPTED] = "m-drop", [TLM_LOBBY_DENIED] = "m-kicked",
+		[TLM_INTERRUPTED] = "m-interrupted",
+		[TLM_LOBBY_DENIED] = "m-kicked",
 		[TLM_BREAKOUT] = "m-other", [TLM_RENAME] = "m-other",
 	};
 	double	 x = xpos(tl, m->at);
@@ -857,6 +858,7 @@ timeline_svg(struct wbuf *b, const struct timeline *tl)
 	    "<span><i class=\"billable\"></i>billable</span>"
 	    "<span><i class=\"recording\"></i>recording</span>"
 	    "<span><i class=\"gap\"></i>observer gap</span>"
-	    "<span>\xe2\x96\xbc drop \xc2\xb7 | clean leave or kick "
-	    "\xc2\xb7 \xe2\x97\x8f join or reconnect</span></p>\n");
+	    "<span>\xe2\x96\xbc drop (red) or interruption (orange) "
+	    "\xc2\xb7 | clean leave or kick \xc2\xb7 \xe2\x97\x8f join or "
+	    "reconnect</span></p>\n");
 }
