@@ -31,6 +31,11 @@ PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) libical libsystemd \
 	2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+# The dashboard: libmicrohttpd, libcrypt (password hashes); libcrypto is
+# in PCS already.
+WEB_PCS = libmicrohttpd
+WEB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(WEB_PCS) 2>/dev/null)
+WEB_LIBS = $(shell $(PKG_CONFIG) --libs $(WEB_PCS) 2>/dev/null) -lcrypt
 
 ifneq ($(SANITIZE),)
 SAN = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -40,7 +45,8 @@ BUILD ?= build
 endif
 
 FINAL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN) -MMD -MP \
-	-Ibot -Ibot/core -Ibot/xmpp -Ibot/derive -Ibot/cmd -Istorage $(PC_CFLAGS)
+	-Ibot -Ibot/core -Ibot/xmpp -Ibot/derive -Ibot/cmd -Istorage $(PC_CFLAGS) \
+	$(WEB_CFLAGS)
 FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c \
@@ -66,12 +72,21 @@ SRCS += $(SCHED)
 SRCS += bot/cmd/status_cli.c
 CSV_LIBS = -lcsv
 
+# teletrack serve and report html; the assets are compiled in (xxd -i).
+WEB_PURE = storage/web/webutil.c storage/web/page.c storage/web/timeline.c \
+	storage/web/chart.c storage/web/views.c storage/web/metrics.c \
+	storage/web/auth.c storage/web/router.c storage/web/html_report.c
+WEB = $(WEB_PURE) storage/web/serve.c
+WEB_ASSETS = storage/web/assets/style.css storage/web/assets/app.js \
+	storage/web/assets/icon.svg
+SRCS += $(WEB)
+
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 SCHEMA_OBJ = $(BUILD)/storage/schema_sql.o
 # The command line as the program has it (main.c's table and every command
 # it names), for the tests that run commands: main() renamed away.
 CLI_OBJS = $(filter-out $(BUILD)/bot/main.o,$(call obj,$(SRCS))) \
-	$(BUILD)/tests/cli_main.o $(SCHEMA_OBJ)
+	$(BUILD)/tests/cli_main.o $(SCHEMA_OBJ) $(BUILD)/gen/assets.o
 
 PROG = teletrack
 ifneq ($(SANITIZE),)
@@ -81,14 +96,23 @@ endif
 UNIT_TESTS = $(BUILD)/tests/test_presence $(BUILD)/tests/test_room \
 	$(BUILD)/tests/test_config $(BUILD)/tests/test_storage \
 	$(BUILD)/tests/test_appt $(BUILD)/tests/test_notify
-UNIT_TESTS += $(BUILD)/tests/test_schedule
+UNIT_TESTS += $(BUILD)/tests/test_schedule $(BUILD)/tests/test_web
 UNIT_TESTS += $(BUILD)/tests/test_status
 TOOLS = $(BUILD)/tests/integration/jitsim
 
 all: $(PROG)
 
-$(PROG): $(call obj,$(SRCS)) $(SCHEMA_OBJ)
-	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS)
+$(PROG): $(call obj,$(SRCS)) $(SCHEMA_OBJ) $(BUILD)/gen/assets.o
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS)
+
+$(BUILD)/gen/assets.c: $(WEB_ASSETS)
+	@mkdir -p $(dir $@)
+	cd storage/web/assets && { xxd -i -n asset_style_css style.css && \
+		xxd -i -n asset_app_js app.js && \
+		xxd -i -n asset_icon_svg icon.svg; } > $(abspath $@).tmp
+	mv $@.tmp $@
+$(BUILD)/gen/assets.o: $(BUILD)/gen/assets.c
+	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -111,13 +135,18 @@ $(BUILD)/tests/test_room: $(call obj,tests/test_room.c $(ROOM) $(PARSE) $(COMMON
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c) $(CLI_OBJS)
-	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
+		$(CMOCKA_LIBS)
 $(BUILD)/tests/test_notify: $(call obj,tests/test_notify.c bot/notify.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/derive/appt.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c) $(CLI_OBJS)
-	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
+		$(CMOCKA_LIBS)
+$(BUILD)/tests/test_web: $(call obj,tests/test_web.c) $(CLI_OBJS)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
+		$(CMOCKA_LIBS)
 $(BUILD)/tests/test_status: $(call obj,tests/test_status.c \
 	bot/cmd/status_cli.c bot/status.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
@@ -140,7 +169,7 @@ integration: deps
 
 integration-run: $(PROG) $(TOOLS)
 	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
-		sh tests/integration/run.sh
+		ARTIFACTS=$(abspath $(BUILD)/artifacts) sh tests/integration/run.sh
 
 test: deps
 	@$(MAKE) --no-print-directory unit-run
@@ -210,6 +239,8 @@ install: $(PROG)
 	chmod 0644 $(DESTDIR)$(UNITDIR)/teletrack.service
 	install -m 0644 conf/systemd/teletrack.sysusers \
 		$(DESTDIR)$(SYSUSERSDIR)/teletrack.conf
+	install -d $(DESTDIR)$(DATADIR)/grafana
+	install -m 0644 conf/grafana/*.json $(DESTDIR)$(DATADIR)/grafana/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/teletrack

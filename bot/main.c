@@ -16,6 +16,8 @@
 #include "log.h"
 #include "run.h"
 #include "status_cli.h"
+#include "web/html_report.h"
+#include "web/serve.h"
 
 static int
 cmd_check_config(struct cmd *c)
@@ -88,6 +90,11 @@ static const struct cmd_entry cmd_table[] = {
 	{ "report events", "-s ID [-n LIMIT]", "the timeline of a session "
 	    "(ID: its id, session_uid or meeting id)", REPORT,
 	    cmd_report_events },
+	{ "report html", "-o FILE|- [-s ID]... [-a] [-n LIMIT] [--from DATE] "
+	    "[--to DATE] [--status S] [--room R] [--caregiver C] "
+	    "[--quality Q]", "the dashboard's pages as one self-contained "
+	    "HTML file", CMD_DB, "ao:n:s:", html_report_longopts, 0, 0,
+	    cmd_report_html },
 	{ "report participants", "-s ID", "the participants of a session",
 	    REPORT, cmd_report_participants },
 	{ "report problems", "[-n LIMIT]", "failed, poor, disconnected or "
@@ -111,6 +118,10 @@ static const struct cmd_entry cmd_table[] = {
 	{ "schedule list", "[--all] [-n LIMIT]", "appointments by start "
 	    "(--all: ended ones too)", CMD_DB | CMD_FORMAT, "an:", long_list,
 	    0, 0, cmd_schedule_list },
+	{ "serve", "[-l ADDR:PORT] [--password-file FILE] [--token-file FILE] "
+	    "[--status-file FILE]", "the web dashboard, its JSON API and "
+	    "/metrics (read-only; 127.0.0.1:8080)", CMD_DB | CMD_VERBOSE, "l:",
+	    serve_longopts, 0, 0, cmd_serve },
 	{ "settings set", "KEY=VALUE...", "change meeting_settings, all or "
 	    "nothing", CMD_DB, NULL, NULL, 1, -1, cmd_settings_set },
 	{ "settings show", "", "meeting_settings: type, value, help "

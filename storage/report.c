@@ -21,6 +21,50 @@
 #include "report.h"
 #include "xmalloc.h"
 
+/*
+ * The filters every list report shares (struct report_filter), on the
+ * session row aliased s; a NULL parameter does not filter.  A session's
+ * day is its start, or its booked start when it never started (a no-show
+ * still belongs to the day it was booked for).  :to is inclusive.
+ */
+#define WHEN_SQL	"COALESCE(s.startTime, s.scheduled_start)"
+#define CAREGIVER_ROLE_SQL \
+	"(SELECT caregiver_role FROM meeting_settings WHERE id = 1)"
+#define FILTER_SQL \
+	" (:from IS NULL OR " WHEN_SQL " >= :from)" \
+	" AND (:to IS NULL OR " WHEN_SQL " < date(:to, '+1 day'))" \
+	" AND (:status IS NULL OR s.session_status = :status)" \
+	" AND (:room IS NULL OR lower(s.jitsi_room_name) = lower(:room))" \
+	" AND (:quality IS NULL OR s.connection_quality = :quality)" \
+	" AND (:caregiver IS NULL" \
+	"  OR EXISTS (SELECT 1 FROM teleconference_participant_sessions c" \
+	"  WHERE c.teleconference_session_id = s.id" \
+	"  AND c.participant_role = " CAREGIVER_ROLE_SQL \
+	"  AND (c.participant_id = :caregiver" \
+	"  OR c.participant_name = :caregiver))" \
+	"  OR EXISTS (SELECT 1 FROM teleconference_expected_participants c" \
+	"  WHERE c.teleconference_session_id = s.id" \
+	"  AND c.participant_role = " CAREGIVER_ROLE_SQL \
+	"  AND (c.participant_id = :caregiver" \
+	"  OR c.participant_name = :caregiver)))"
+
+/* The sort keys of report_sessions_filter(), as SQL on s. */
+#define SORT_SQL \
+	" WHEN 'start' THEN " WHEN_SQL \
+	" WHEN 'room' THEN s.jitsi_room_name" \
+	" WHEN 'status' THEN s.session_status" \
+	" WHEN 'duration' THEN s.total_duration_seconds" \
+	" WHEN 'participants' THEN s.participant_count" \
+	" WHEN 'disconnections' THEN s.total_disconnections" \
+	" WHEN 'quality' THEN CASE s.connection_quality WHEN 'good' THEN 3" \
+	"  WHEN 'fair' THEN 2 WHEN 'poor' THEN 1 END" \
+	" WHEN 'billable' THEN s.billable_seconds"
+
+const char *const report_sort_keys[] = {
+	"start", "room", "status", "duration", "participants",
+	"disconnections", "quality", "billable", NULL
+};
+
 static const char sql_sessions[] =
 	"SELECT s.id, s.jitsi_room_name AS room,"
 	" s.jitsi_meeting_id AS meeting_id, s.startTime AS start,"
@@ -29,9 +73,12 @@ static const char sql_sessions[] =
 	" s.participant_count AS participants, s.peak_participants AS peak,"
 	" s.total_disconnections AS disconnections,"
 	" s.connection_quality AS quality, s.recording_status AS recording,"
-	" s.end_reason"
-	" FROM teleconferencesessions s"
-	" ORDER BY s.startTime DESC, s.id DESC LIMIT ?1";
+	" s.end_reason, s.appointmentId AS appointment, s.scheduled_start,"
+	" s.status_reason, s.billable_seconds AS billable_s"
+	" FROM teleconferencesessions s WHERE" FILTER_SQL
+	" ORDER BY CASE WHEN :asc = 1 THEN CASE :sort" SORT_SQL " END END,"
+	" CASE WHEN :asc = 0 THEN CASE :sort" SORT_SQL " END END DESC,"
+	" " WHEN_SQL " DESC, s.id DESC LIMIT :limit";
 
 static const char sql_participants[] =
 	"SELECT p.id, p.participant_name AS name, p.nick,"
@@ -74,26 +121,48 @@ static const char sql_summary[] =
 	" WHERE s.id = ?1 LIMIT ?2";
 
 static const char sql_billing[] =
-	"SELECT * FROM billing_report"
-	" ORDER BY startTime DESC, session_id DESC LIMIT ?1";
+	"SELECT b.* FROM billing_report b"
+	" JOIN teleconferencesessions s ON s.id = b.session_id WHERE" FILTER_SQL
+	" ORDER BY b.startTime DESC, b.session_id DESC LIMIT :limit";
 
 static const char sql_problems[] =
-	"SELECT * FROM problem_sessions"
-	" ORDER BY startTime DESC, session_id DESC LIMIT ?1";
+	"SELECT q.* FROM problem_sessions q"
+	" JOIN teleconferencesessions s ON s.id = q.session_id WHERE" FILTER_SQL
+	" ORDER BY q.startTime DESC, q.session_id DESC LIMIT :limit";
 
+/*
+ * The caregiver_performance view's query with the filters inside the
+ * aggregate (a view's groups cannot be filtered from outside): keep the
+ * two alike.
+ */
 static const char sql_caregivers[] =
-	"SELECT * FROM caregiver_performance"
-	" ORDER BY total_sessions DESC, participant_id LIMIT ?1";
+	"SELECT"
+	" p.participant_id, p.participant_name AS name,"
+	" COUNT(DISTINCT p.teleconference_session_id) AS total_sessions,"
+	" ROUND(AVG(p.session_duration_seconds) / 60.0, 2)"
+	"  AS avg_duration_minutes,"
+	" ROUND(AVG(p.spoke_time_seconds), 1) AS avg_spoke_time_seconds,"
+	" SUM(p.messages_sent) AS total_messages,"
+	" ROUND(AVG(p.disconnection_count), 2) AS avg_disconnections,"
+	" MAX(p.joined_at) AS last_joined_at"
+	" FROM teleconference_participant_sessions p"
+	" JOIN teleconferencesessions s ON s.id = p.teleconference_session_id"
+	" WHERE p.participant_role = 'caregiver'"
+	" AND s.session_status = 'completed'"
+	" AND p.participant_id IS NOT NULL AND" FILTER_SQL
+	" GROUP BY p.participant_id"
+	" ORDER BY total_sessions DESC, p.participant_id LIMIT :limit";
 
 static const char sql_alerts[] =
-	"SELECT a.id AS alert_id, a.raised_at, a.cleared_at, a.severity,"
+	"SELECT a.id AS alert_id, a.teleconference_session_id AS session_id,"
+	" a.raised_at, a.cleared_at, a.severity,"
 	" a.rule, a.appointment_id, s.jitsi_room_name AS room,"
 	" p.participant_name AS participant, a.subject, a.details"
 	" FROM alerts a"
 	" JOIN teleconferencesessions s ON s.id = a.teleconference_session_id"
 	" LEFT JOIN teleconference_participant_sessions p"
-	"  ON p.id = a.participant_session_id"
-	" ORDER BY a.raised_at DESC, a.id DESC LIMIT ?1";
+	"  ON p.id = a.participant_session_id WHERE" FILTER_SQL
+	" ORDER BY a.raised_at DESC, a.id DESC LIMIT :limit";
 
 /*
  * One line per booked appointment: outcome, billable and waiting time,
@@ -130,7 +199,8 @@ static const char sql_attendance[] =
 	" (SELECT count(*) FROM alerts a"
 	"  WHERE a.teleconference_session_id = s.id) AS alerts"
 	" FROM teleconferencesessions s WHERE s.scheduled_start IS NOT NULL"
-	" ORDER BY julianday(s.scheduled_start) DESC, s.id DESC LIMIT ?1";
+	" AND" FILTER_SQL
+	" ORDER BY julianday(s.scheduled_start) DESC, s.id DESC LIMIT :limit";
 
 static const char sql_find_id[] =
 	"SELECT id FROM teleconferencesessions WHERE id = ?1";
@@ -139,6 +209,172 @@ static const char sql_find_ref[] =
 	"SELECT id FROM teleconferencesessions"
 	" WHERE session_uid = ?1 OR jitsi_meeting_id = ?1"
 	" ORDER BY session_uid = ?1 DESC, startTime DESC, id DESC LIMIT 1";
+
+/*
+ * The dashboard's views (storage/web/): what is happening now, one
+ * session in full, the charts, and the counts /metrics exports.
+ */
+
+/*
+ * Active sessions and the appointments booked for :day (UTC): who is
+ * awaited (on the roster, not present) while it is on, who never came
+ * once it ended.
+ */
+static const char sql_now[] =
+	"SELECT s.id, s.jitsi_room_name AS room, s.appointmentId AS appointment,"
+	" s.scheduled_start, s.scheduled_duration_minutes AS booked_minutes,"
+	" s.startTime AS start, s.session_status AS status, s.status_reason,"
+	" (SELECT count(*) FROM teleconference_participant_sessions p"
+	"  WHERE p.teleconference_session_id = s.id"
+	"  AND p.session_status = 'present') AS present,"
+	" s.participant_count AS participants,"
+	" s.connection_quality AS quality, s.recording_status AS recording,"
+	" CASE WHEN s.session_status IN ('scheduled', 'active') THEN"
+	" (SELECT group_concat(COALESCE(e.participant_name, e.participant_id)"
+	"  || ' (' || e.participant_role || ')', '; ')"
+	"  FROM teleconference_expected_participants e"
+	"  WHERE e.teleconference_session_id = s.id AND NOT EXISTS"
+	"  (SELECT 1 FROM teleconference_participant_sessions p"
+	"  WHERE p.teleconference_session_id = s.id"
+	"  AND p.participant_id = e.participant_id"
+	"  AND p.session_status = 'present')) END AS awaited,"
+	" CASE WHEN s.session_status IN ('completed', 'failed') THEN"
+	" (SELECT group_concat(COALESCE(e.participant_name, e.participant_id)"
+	"  || ' (' || e.participant_role || ')', '; ')"
+	"  FROM teleconference_expected_participants e"
+	"  WHERE e.teleconference_session_id = s.id AND NOT EXISTS"
+	"  (SELECT 1 FROM teleconference_participant_sessions p"
+	"  WHERE p.teleconference_session_id = s.id"
+	"  AND p.participant_id = e.participant_id)) END AS absent,"
+	" (SELECT count(*) FROM alerts a WHERE a.teleconference_session_id ="
+	"  s.id AND a.cleared_at IS NULL) AS open_alerts"
+	" FROM teleconferencesessions s"
+	" WHERE s.session_status = 'active' OR date(s.scheduled_start) = :day"
+	" ORDER BY s.session_status <> 'active',"
+	" julianday(COALESCE(s.scheduled_start, s.startTime)), s.id";
+
+/* Who is in the sessions sql_now lists. */
+static const char sql_present[] =
+	"SELECT p.teleconference_session_id AS session_id, p.id,"
+	" COALESCE(p.participant_name, p.nick) AS name,"
+	" p.participant_role AS role, p.joined_at, p.join_count AS joins,"
+	" p.disconnection_count AS disconnections,"
+	" p.connection_quality AS quality, p.microphone_enabled AS mic,"
+	" p.camera_enabled AS camera, p.screen_shared AS screen"
+	" FROM teleconference_participant_sessions p"
+	" JOIN teleconferencesessions s ON s.id = p.teleconference_session_id"
+	" WHERE p.session_status = 'present' AND (s.session_status = 'active'"
+	" OR date(s.scheduled_start) = :day)"
+	" ORDER BY p.teleconference_session_id, p.joined_at, p.id";
+
+static const char sql_open_alerts[] =
+	"SELECT a.id AS alert_id, a.teleconference_session_id AS session_id,"
+	" a.raised_at, a.severity, a.rule, a.appointment_id,"
+	" s.jitsi_room_name AS room, p.participant_name AS participant,"
+	" a.subject, a.details"
+	" FROM alerts a"
+	" JOIN teleconferencesessions s ON s.id = a.teleconference_session_id"
+	" LEFT JOIN teleconference_participant_sessions p"
+	"  ON p.id = a.participant_session_id"
+	" WHERE a.cleared_at IS NULL"
+	" ORDER BY CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning'"
+	" THEN 1 ELSE 2 END, a.raised_at DESC, a.id DESC";
+
+/* Every column of the session row, and the billing view's score. */
+static const char sql_session_row[] =
+	"SELECT s.*, b.avg_quality_score"
+	" FROM teleconferencesessions s"
+	" JOIN billing_report b ON b.session_id = s.id WHERE s.id = :session";
+
+/* Every column of the session's participant rows. */
+static const char sql_participant_rows[] =
+	"SELECT p.* FROM teleconference_participant_sessions p"
+	" WHERE p.teleconference_session_id = :session"
+	" ORDER BY p.joined_at, p.id";
+
+static const char sql_timeline[] =
+	"SELECT e.id, e.timestamp, e.event_type AS type,"
+	" e.participant_session_id AS participant, e.event_data AS data"
+	" FROM teleconference_events e"
+	" WHERE e.teleconference_session_id = :session"
+	" ORDER BY e.timestamp, e.id";
+
+static const char sql_session_alerts[] =
+	"SELECT a.id AS alert_id, a.rule, a.severity, a.subject,"
+	" a.participant_session_id AS participant, a.raised_at, a.cleared_at,"
+	" a.details"
+	" FROM alerts a WHERE a.teleconference_session_id = :session"
+	" ORDER BY a.raised_at, a.id";
+
+static const char sql_roster[] =
+	"SELECT e.participant_id, e.participant_role AS role,"
+	" e.participant_name AS name,"
+	" (SELECT p.id FROM teleconference_participant_sessions p"
+	"  WHERE p.teleconference_session_id = e.teleconference_session_id"
+	"  AND p.participant_id = e.participant_id) AS participant"
+	" FROM teleconference_expected_participants e"
+	" WHERE e.teleconference_session_id = :session ORDER BY e.id";
+
+/* Charts. */
+static const char sql_daily[] =
+	"SELECT date(" WHEN_SQL ") AS day, s.session_status AS status,"
+	" count(*) AS sessions"
+	" FROM teleconferencesessions s WHERE" FILTER_SQL
+	" AND " WHEN_SQL " IS NOT NULL"
+	" GROUP BY day, status ORDER BY day, status";
+
+static const char sql_quality[] =
+	"SELECT COALESCE(s.connection_quality, 'unknown') AS quality,"
+	" count(*) AS sessions"
+	" FROM teleconferencesessions s WHERE" FILTER_SQL
+	" AND s.session_status IN ('active', 'completed', 'failed')"
+	" GROUP BY 1 ORDER BY CASE quality WHEN 'good' THEN 1 WHEN 'fair'"
+	" THEN 2 WHEN 'poor' THEN 3 ELSE 4 END";
+
+/*
+ * Per caregiver on the rosters of ended appointments: how many they were
+ * booked for and how many they never joined (matched by participant id,
+ * as the attendance report's "absent").  Bookings that ended before the
+ * daemon ran (not_observed) say nothing about anybody.
+ */
+#define NOSHOW_SQL \
+	"NOT EXISTS (SELECT 1 FROM teleconference_participant_sessions p" \
+	" WHERE p.teleconference_session_id = s.id" \
+	" AND p.participant_id = e.participant_id)"
+static const char sql_noshow[] =
+	"SELECT e.participant_id, MAX(e.participant_name) AS name,"
+	" count(*) AS booked, SUM(" NOSHOW_SQL ") AS no_shows,"
+	" ROUND(100.0 * SUM(" NOSHOW_SQL ") / count(*), 1) AS no_show_percent"
+	" FROM teleconference_expected_participants e"
+	" JOIN teleconferencesessions s ON s.id = e.teleconference_session_id"
+	" WHERE e.participant_role = " CAREGIVER_ROLE_SQL
+	" AND s.session_status IN ('completed', 'failed')"
+	" AND COALESCE(s.status_reason, '') <> 'not_observed'"
+	" AND" FILTER_SQL
+	" GROUP BY e.participant_id"
+	" ORDER BY no_show_percent DESC, booked DESC, e.participant_id";
+
+/* /metrics. */
+static const char sql_live_counts[] =
+	"SELECT (SELECT count(*) FROM teleconferencesessions"
+	"  WHERE session_status = 'active') AS sessions_active,"
+	" (SELECT count(*) FROM teleconference_participant_sessions p"
+	"  JOIN teleconferencesessions s"
+	"  ON s.id = p.teleconference_session_id"
+	"  WHERE p.session_status = 'present'"
+	"  AND s.session_status = 'active') AS participants_present";
+
+static const char sql_status_counts[] =
+	"SELECT session_status AS status, count(*) AS sessions"
+	" FROM teleconferencesessions GROUP BY 1 ORDER BY 1";
+
+static const char sql_event_counts[] =
+	"SELECT event_type AS type, count(*) AS events"
+	" FROM teleconference_events GROUP BY 1 ORDER BY 1";
+
+static const char sql_alert_counts[] =
+	"SELECT rule, severity, count(*) AS alerts FROM alerts"
+	" WHERE cleared_at IS NULL GROUP BY 1, 2 ORDER BY 1, 2";
 
 const struct report_cell *
 report_cell(const struct report_rows *r, size_t row, size_t col)
@@ -173,10 +409,6 @@ report_rows_free(struct report_rows *r)
 	free(r);
 }
 
-/*
- * Run sql (a static string: the statement is cached) with the int64
- * parameters p[0..np-1] bound as ?1..?np, and collect every row.
- */
 void
 report_cell_set(struct report_cell *c, sqlite3_stmt *st, int i)
 {
@@ -201,25 +433,15 @@ report_cell_set(struct report_cell *c, sqlite3_stmt *st, int i)
 	c->text = xstrdup(t != NULL ? t : "");
 }
 
+/* Step st (bound) to the end and collect every row; resets st. */
 static struct report_rows *
-query(struct db *db, const char *name, const char *sql, const int64_t *p,
-    int np)
+collect(struct db *db, sqlite3_stmt *st)
 {
 	struct report_rows	*r;
 	struct report_cell	*c;
-	sqlite3_stmt		*st;
 	const char		*t;
 	size_t			 cap = 0, i;
-	int			 rc, k;
-
-	if ((st = db_prepare(db, sql)) == NULL)
-		goto fail;
-	for (k = 0; k < np; k++)
-		if (sqlite3_bind_int64(st, k + 1, p[k]) != SQLITE_OK) {
-			db_record_error(db);
-			sqlite3_reset(st);
-			goto fail;
-		}
+	int			 rc;
 
 	r = xcalloc(1, sizeof(*r));
 	r->ncols = (size_t)sqlite3_column_count(st);
@@ -241,11 +463,119 @@ query(struct db *db, const char *name, const char *sql, const int64_t *p,
 	if (rc != SQLITE_DONE) {
 		db_record_error(db);
 		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
 		report_rows_free(r);
-		goto fail;
+		return NULL;
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	return r;
+}
+
+/*
+ * Run sql (a static string: the statement is cached) with the int64
+ * parameters p[0..np-1] bound as ?1..?np, and collect every row.
+ */
+static struct report_rows *
+query(struct db *db, const char *name, const char *sql, const int64_t *p,
+    int np)
+{
+	struct report_rows	*r;
+	sqlite3_stmt		*st;
+	int			 k;
+
+	if ((st = db_prepare(db, sql)) == NULL)
+		goto fail;
+	for (k = 0; k < np; k++)
+		if (sqlite3_bind_int64(st, k + 1, p[k]) != SQLITE_OK) {
+			db_record_error(db);
+			sqlite3_reset(st);
+			goto fail;
+		}
+	if ((r = collect(db, st)) == NULL)
+		goto fail;
+	return r;
+fail:
+	log_warnx("%s: report %s: %s", db_path(db), name, db_errmsg(db));
+	return NULL;
+}
+
+/* The values a statement with named parameters may use. */
+struct qargs {
+	const struct report_filter	*f;	/* NULL: no filter */
+	int64_t				 session;
+	int64_t				 limit;	/* -1: all */
+	const char			*day;	/* YYYY-MM-DD */
+};
+
+/* Bind the text v (NULL or "" binds NULL: no filter). */
+static int
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL || *v == '\0')
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/*
+ * Run sql with each named parameter it uses (:from, :to, :status, :room,
+ * :caregiver, :quality, :sort, :asc, :session, :limit, :day) bound from
+ * a, and collect every row.  A name not listed here is a programming
+ * error and fails the report.
+ */
+static struct report_rows *
+query_named(struct db *db, const char *name, const char *sql,
+    const struct qargs *a)
+{
+	static const struct report_filter none;
+	const struct report_filter	*f = a->f != NULL ? a->f : &none;
+	struct report_rows		*r;
+	sqlite3_stmt			*st;
+	const char			*pn;
+	int				 i, n, rc;
+
+	if ((st = db_prepare(db, sql)) == NULL)
+		goto fail;
+	n = sqlite3_bind_parameter_count(st);
+	for (i = 1; i <= n; i++) {
+		if ((pn = sqlite3_bind_parameter_name(st, i)) == NULL)
+			pn = "?";
+		if (strcmp(pn, ":from") == 0)
+			rc = bind_text(st, i, f->from);
+		else if (strcmp(pn, ":to") == 0)
+			rc = bind_text(st, i, f->to);
+		else if (strcmp(pn, ":status") == 0)
+			rc = bind_text(st, i, f->status);
+		else if (strcmp(pn, ":room") == 0)
+			rc = bind_text(st, i, f->room);
+		else if (strcmp(pn, ":caregiver") == 0)
+			rc = bind_text(st, i, f->caregiver);
+		else if (strcmp(pn, ":quality") == 0)
+			rc = bind_text(st, i, f->quality);
+		else if (strcmp(pn, ":sort") == 0)
+			rc = bind_text(st, i, f->sort);
+		else if (strcmp(pn, ":asc") == 0)
+			rc = sqlite3_bind_int(st, i, f->asc != 0);
+		else if (strcmp(pn, ":session") == 0)
+			rc = sqlite3_bind_int64(st, i, a->session);
+		else if (strcmp(pn, ":limit") == 0)
+			rc = sqlite3_bind_int64(st, i, a->limit);
+		else if (strcmp(pn, ":day") == 0)
+			rc = bind_text(st, i, a->day);
+		else {
+			log_warnx("%s: report %s: unknown parameter %s",
+			    db_path(db), name, pn);
+			sqlite3_clear_bindings(st);
+			return NULL;
+		}
+		if (rc != SQLITE_OK) {
+			db_record_error(db);
+			sqlite3_clear_bindings(st);
+			goto fail;
+		}
+	}
+	if ((r = collect(db, st)) == NULL)
+		goto fail;
 	return r;
 fail:
 	log_warnx("%s: report %s: %s", db_path(db), name, db_errmsg(db));
@@ -325,12 +655,38 @@ fail:
 	return -1;
 }
 
+int
+report_sort_valid(const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; report_sort_keys[i] != NULL; i++)
+		if (strcmp(report_sort_keys[i], key) == 0)
+			return 1;
+	return 0;
+}
+
+/* A list report: filter f, at most limit rows. */
+static struct report_rows *
+list(struct db *db, const char *name, const char *sql,
+    const struct report_filter *f, int limit)
+{
+	struct qargs	 a = { f, 0, lim(limit), NULL };
+
+	return query_named(db, name, sql, &a);
+}
+
 struct report_rows *
 report_sessions(struct db *db, int limit)
 {
-	int64_t	 p[] = { lim(limit) };
+	return list(db, "sessions", sql_sessions, NULL, limit);
+}
 
-	return query(db, "sessions", sql_sessions, p, 1);
+struct report_rows *
+report_sessions_filter(struct db *db, const struct report_filter *f,
+    int limit)
+{
+	return list(db, "sessions", sql_sessions, f, limit);
 }
 
 struct report_rows *
@@ -363,39 +719,164 @@ report_summary(struct db *db, int64_t session)
 struct report_rows *
 report_billing(struct db *db, int limit)
 {
-	int64_t	 p[] = { lim(limit) };
+	return list(db, "billing", sql_billing, NULL, limit);
+}
 
-	return query(db, "billing", sql_billing, p, 1);
+struct report_rows *
+report_billing_filter(struct db *db, const struct report_filter *f, int limit)
+{
+	return list(db, "billing", sql_billing, f, limit);
 }
 
 struct report_rows *
 report_problems(struct db *db, int limit)
 {
-	int64_t	 p[] = { lim(limit) };
+	return list(db, "problems", sql_problems, NULL, limit);
+}
 
-	return query(db, "problems", sql_problems, p, 1);
+struct report_rows *
+report_problems_filter(struct db *db, const struct report_filter *f, int limit)
+{
+	return list(db, "problems", sql_problems, f, limit);
 }
 
 struct report_rows *
 report_caregivers(struct db *db, int limit)
 {
-	int64_t	 p[] = { lim(limit) };
+	return list(db, "caregivers", sql_caregivers, NULL, limit);
+}
 
-	return query(db, "caregivers", sql_caregivers, p, 1);
+struct report_rows *
+report_caregivers_filter(struct db *db, const struct report_filter *f, int limit)
+{
+	return list(db, "caregivers", sql_caregivers, f, limit);
 }
 
 struct report_rows *
 report_alerts(struct db *db, int limit)
 {
-	int64_t	 p[] = { lim(limit) };
+	return list(db, "alerts", sql_alerts, NULL, limit);
+}
 
-	return query(db, "alerts", sql_alerts, p, 1);
+struct report_rows *
+report_alerts_filter(struct db *db, const struct report_filter *f, int limit)
+{
+	return list(db, "alerts", sql_alerts, f, limit);
 }
 
 struct report_rows *
 report_attendance(struct db *db, int limit)
 {
-	int64_t	 p[] = { lim(limit) };
+	return list(db, "attendance", sql_attendance, NULL, limit);
+}
 
-	return query(db, "attendance", sql_attendance, p, 1);
+struct report_rows *
+report_attendance_filter(struct db *db, const struct report_filter *f, int limit)
+{
+	return list(db, "attendance", sql_attendance, f, limit);
+}
+
+/*
+ * The dashboard's views
+ */
+
+/* One query with :session (and :day) bound. */
+static struct report_rows *
+one(struct db *db, const char *name, const char *sql, int64_t session,
+    const char *day)
+{
+	struct qargs	 a = { NULL, session, -1, day };
+
+	return query_named(db, name, sql, &a);
+}
+
+struct report_rows *
+report_now(struct db *db, const char *day)
+{
+	return one(db, "now", sql_now, 0, day);
+}
+
+struct report_rows *
+report_present(struct db *db, const char *day)
+{
+	return one(db, "present", sql_present, 0, day);
+}
+
+struct report_rows *
+report_open_alerts(struct db *db)
+{
+	return one(db, "open alerts", sql_open_alerts, 0, NULL);
+}
+
+struct report_rows *
+report_session_row(struct db *db, int64_t session)
+{
+	return one(db, "session", sql_session_row, session, NULL);
+}
+
+struct report_rows *
+report_participant_rows(struct db *db, int64_t session)
+{
+	return one(db, "participant rows", sql_participant_rows, session,
+	    NULL);
+}
+
+struct report_rows *
+report_timeline(struct db *db, int64_t session)
+{
+	return one(db, "timeline", sql_timeline, session, NULL);
+}
+
+struct report_rows *
+report_session_alerts(struct db *db, int64_t session)
+{
+	return one(db, "session alerts", sql_session_alerts, session, NULL);
+}
+
+struct report_rows *
+report_roster(struct db *db, int64_t session)
+{
+	return one(db, "roster", sql_roster, session, NULL);
+}
+
+struct report_rows *
+report_daily_outcomes(struct db *db, const struct report_filter *f)
+{
+	return list(db, "daily outcomes", sql_daily, f, 0);
+}
+
+struct report_rows *
+report_quality_counts(struct db *db, const struct report_filter *f)
+{
+	return list(db, "quality", sql_quality, f, 0);
+}
+
+struct report_rows *
+report_noshow_rates(struct db *db, const struct report_filter *f)
+{
+	return list(db, "no-show rates", sql_noshow, f, 0);
+}
+
+struct report_rows *
+report_live_counts(struct db *db)
+{
+	return one(db, "live counts", sql_live_counts, 0, NULL);
+}
+
+struct report_rows *
+report_status_counts(struct db *db)
+{
+	return one(db, "status counts", sql_status_counts, 0, NULL);
+}
+
+struct report_rows *
+report_event_counts(struct db *db)
+{
+	return one(db, "event counts", sql_event_counts, 0, NULL);
+}
+
+struct report_rows *
+report_alert_counts(struct db *db)
+{
+	return one(db, "alert counts", sql_alert_counts, 0, NULL);
 }

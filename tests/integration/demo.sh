@@ -3,8 +3,9 @@
 # telehealth appointment booked with `teletrack schedule add` (windows of
 # seconds), simulated (focus, a caregiver, a patient whose network drops),
 # the observer joining when the booking's window opens and recording it,
-# and the reports printed.  Nothing outside a temp dir is touched;
-# everything started is stopped.
+# and the reports printed; then the dashboard (`teletrack serve`) on
+# 127.0.0.1 until Ctrl-C (DEMO_SERVE=0: stop there, as CI does).  Nothing
+# outside a temp dir is touched; everything started is stopped.
 . "$(dirname "$0")/lib.sh"
 say() { printf '\n== %s\n' "$*"; }
 
@@ -107,5 +108,18 @@ say "teletrack report events -s 1"
 say "teletrack report billing"
 "$TELETRACK" report -d "$DB" billing
 say "Raw rows are in SQLite: sqlite3 \$DB 'SELECT * FROM teleconference_events'"
+if [ "$TT_FAILED" -eq 0 ] && [ "${DEMO_SERVE:-1}" != 0 ]; then
+	# 8080 when it is free, else any free port.
+	port=8080
+	ss -ltn 2>/dev/null | awk '{print $4}' | grep -q ":$port\$" &&
+	    port=$(tt_free_port)
+	tt_serve_start "$port" || tt_done
+	say "The dashboard: http://127.0.0.1:$port/
+   the appointment just recorded: http://127.0.0.1:$port/sessions/1
+   JSON: http://127.0.0.1:$port/api/sessions/1   metrics: http://127.0.0.1:$port/metrics
+   (teletrack serve -d $DB; read-only.)  Ctrl-C stops it and cleans up."
+	wait "$TT_SERVE_PID"
+	TT_SERVE_PID=""
+fi
 [ "$TT_FAILED" -eq 0 ] && say "Demo done."
 tt_done

@@ -15,6 +15,7 @@ TT_PORT=""
 TT_PROSODY_PID=""
 TT_OBSERVER_PID=""
 TT_PROXY_PID=""
+TT_SERVE_PID=""
 TT_FAILED=0
 TT_VALGRIND="${TT_VALGRIND:-}"
 TT_MODULES="${TT_MODULES:-}"		# extra modules on the MUC component
@@ -224,6 +225,26 @@ tt_proxy_start() {
 	tt_wait_port "$1" || tt_fail "proxy did not start"
 }
 
+# tt_serve_start PORT [serve args...]: the dashboard on 127.0.0.1:PORT
+# over the test database, logging to serve.log; waits for the port.
+tt_serve_start() {
+	sport=$1
+	shift
+	"$TELETRACK" serve -d "$TT_DIR/teletrack.db" -l "127.0.0.1:$sport" "$@" \
+	    >>"$TT_DIR/serve.log" 2>&1 &
+	TT_SERVE_PID=$!
+	tt_wait_port "$sport" || { tt_fail "serve did not listen on $sport"; return 1; }
+}
+
+tt_serve_stop() {
+	[ -n "$TT_SERVE_PID" ] || return 0
+	kill -TERM "$TT_SERVE_PID" 2>/dev/null
+	wait "$TT_SERVE_PID"
+	rc=$?
+	TT_SERVE_PID=""
+	[ "$rc" -eq 0 ] || tt_fail "serve exited $rc"
+}
+
 tt_sim() {
 	timeout 120 "$JITSIM" -p "$TT_PORT" "$1" >>"$TT_DIR/jitsim.log" 2>&1 ||
 	    { tt_fail "jitsim script $1 failed: $(tail -n 3 "$TT_DIR/jitsim.log")"; return 1; }
@@ -240,13 +261,14 @@ tt_count() {
 tt_cleanup() {
 	[ -n "$TT_OBSERVER_PID" ] && kill -9 "$TT_OBSERVER_PID" 2>/dev/null
 	[ -n "$TT_PROXY_PID" ] && kill "$TT_PROXY_PID" 2>/dev/null
+	[ -n "$TT_SERVE_PID" ] && kill "$TT_SERVE_PID" 2>/dev/null
 	tt_prosody_stop
 	# TT_KEEP_LOGS=DIR keeps every log of the run there, for debugging.
 	if [ -n "${TT_KEEP_LOGS:-}" ] && [ -n "$TT_DIR" ]; then
 		mkdir -p "$TT_KEEP_LOGS" && cp "$TT_DIR"/*.log "$TT_KEEP_LOGS"/ 2>/dev/null
 	fi
 	if [ "$TT_FAILED" -ne 0 ] && [ -n "$TT_DIR" ]; then
-		for f in observer.log jitsim.log proxy.log; do
+		for f in observer.log jitsim.log proxy.log serve.log; do
 			[ -f "$TT_DIR/$f" ] || continue
 			tt_log "---- $f (last 60 lines)"
 			tail -n 60 "$TT_DIR/$f" >&2

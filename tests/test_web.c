@@ -1,0 +1,1024 @@
+/*
+ * Unit tests for the dashboard (storage/web/): escaping, query strings
+ * and filters, the timeline replay, the pages and the API through the
+ * router (no HTTP library: web_handle() is called directly), /metrics
+ * with fresh, stale and missing status files, authentication, and the
+ * `report html` argument sniffing.  The database is ":memory:" filled
+ * with SQL, including participants with hostile display names.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <crypt.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "web/auth.h"
+#include "db.h"
+#include "cmd.h"
+#include "log.h"
+#include "web/metrics.h"
+#include "report.h"
+#include "web/router.h"
+#include "web/timeline.h"
+#include "web/views.h"
+#include "web/webutil.h"
+#include "xmalloc.h"
+
+#include "testdb.h"
+
+#define HOSTILE_IMG	"<img src=x onerror=alert(1)>"
+#define HOSTILE_SCRIPT	"\"><script>alert(2)</script>"
+
+/* 2026-03-12T11:05:00.000Z: "today" holds session 3 and 4. */
+#define NOW	1773313500000LL
+
+/*
+ * Escaping and query strings
+ */
+
+static char *
+esc(const char *s)
+{
+	struct wbuf	 b = { NULL, 0, 0 };
+
+	wbuf_html(&b, s);
+	return wbuf_take(&b, NULL);
+}
+
+static void
+test_html_escape(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*out;
+	} cases[] = {
+		{ "plain text", "plain text" },
+		{ HOSTILE_IMG, "&lt;img src=x onerror=alert(1)&gt;" },
+		{ HOSTILE_SCRIPT,
+		    "&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" },
+		{ "a & b's", "a &amp; b&#39;s" },
+		{ "bell\x07", "bell\\x07" },
+		{ "tab\tand\nnewline", "tab\tand\nnewline" },
+		{ "rtl\xe2\x80\xaeoverride", "rtl\\u202eoverride" },
+		{ "bad \xff byte", "bad \xef\xbf\xbd byte" },
+		{ "Zo\xc3\xab \xf0\x9f\x91\x8d", "Zo\xc3\xab \xf0\x9f\x91\x8d" },
+		{ "c1\xc2\x85", "c1\\x85" },
+		{ "", "" },
+	};
+	size_t	 i;
+	char	*s;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s = esc(cases[i].in);
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+	s = esc(NULL);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+static void
+test_url_encode(void **state)
+{
+	struct wbuf	 b = { NULL, 0, 0 };
+	char		*s;
+
+	(void)state;
+	wbuf_url(&b, "a b&c=d/\xc3\xa9~_.-");
+	s = wbuf_take(&b, NULL);
+	assert_string_equal(s, "a%20b%26c%3Dd%2F%C3%A9~_.-");
+	free(s);
+}
+
+static void
+test_params(void **state)
+{
+	static const struct {
+		const char	*qs;
+		int		 rc;
+		size_t		 n;
+		const char	*key, *val;	/* the first pair */
+	} cases[] = {
+		{ NULL, 0, 0, NULL, NULL },
+		{ "", 0, 0, NULL, NULL },
+		{ "a=1&b=2", 0, 2, "a", "1" },
+		{ "room=%41b+c", 0, 1, "room", "Ab c" },
+		{ "flag", 0, 1, "flag", "" },
+		{ "&&a=1&", 0, 1, "a", "1" },
+		{ "a=b=c", 0, 1, "a", "b=c" },
+		{ "a=%4", -1, 0, NULL, NULL },
+		{ "a=%", -1, 0, NULL, NULL },
+		{ "a=%zz", -1, 0, NULL, NULL },
+		{ "a=%00x", -1, 0, NULL, NULL },
+		{ "a=%ff", -1, 0, NULL, NULL },		/* not UTF-8 */
+		{ "%e2%82%ac=1", 0, 1, "\xe2\x82\xac", "1" },
+	};
+	struct web_params	 p;
+	char			 many[400];
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(web_params_parse(cases[i].qs, &p),
+		    cases[i].rc);
+		assert_int_equal(p.n, cases[i].n);
+		if (cases[i].key != NULL) {
+			assert_string_equal(p.key[0], cases[i].key);
+			assert_string_equal(p.val[0], cases[i].val);
+			assert_string_equal(web_param(&p, cases[i].key),
+			    cases[i].val);
+		}
+		assert_null(web_param(&p, "nope"));
+		web_params_free(&p);
+	}
+	/* One pair too many. */
+	many[0] = '\0';
+	for (i = 0; i <= WEB_MAX_PARAMS; i++)
+		strcat(many, "k=v&");
+	assert_int_equal(web_params_parse(many, &p), -1);
+	assert_int_equal(p.n, 0);
+	web_params_free(&p);
+}
+
+static int
+filter_of(const char *qs, struct web_params *p, struct report_filter *f,
+    int *limit)
+{
+	char	 err[160];
+
+	assert_int_equal(web_params_parse(qs, p), 0);
+	return web_filter_parse(p, f, limit, err, sizeof(err));
+}
+
+static void
+test_filter(void **state)
+{
+	static const char *const bad[] = {
+		"from=2026-02-30", "to=26-01-01", "from=2026-13-01",
+		"status=done", "quality=bad", "sort=password", "dir=up",
+		"limit=0", "limit=10001", "limit=5x", "room=a%0Ab",
+	};
+	struct web_params	 p;
+	struct report_filter	 f;
+	struct wbuf		 b = { NULL, 0, 0 };
+	char			 big[300], *q;
+	size_t			 i;
+	int			 limit;
+
+	(void)state;
+	assert_int_equal(filter_of("from=2026-03-01&to=2026-03-31&"
+	    "status=failed&room=Clinic+7&caregiver=Dr+%3CWho%3E&quality=poor"
+	    "&sort=duration&dir=asc&limit=50&other=1", &p, &f, &limit), 0);
+	assert_string_equal(f.from, "2026-03-01");
+	assert_string_equal(f.to, "2026-03-31");
+	assert_string_equal(f.status, "failed");
+	assert_string_equal(f.room, "Clinic 7");
+	assert_string_equal(f.caregiver, "Dr <Who>");
+	assert_string_equal(f.quality, "poor");
+	assert_string_equal(f.sort, "duration");
+	assert_int_equal(f.asc, 1);
+	assert_int_equal(limit, 50);
+
+	/* The links a page builds read back as the same filter. */
+	wbuf_filter_query(&b, &f, limit, NULL, 0);
+	q = wbuf_take(&b, NULL);
+	assert_string_equal(q, "?from=2026-03-01&to=2026-03-31&status=failed"
+	    "&room=Clinic%207&caregiver=Dr%20%3CWho%3E&quality=poor"
+	    "&sort=duration&dir=asc&limit=50");
+	web_params_free(&p);
+	assert_int_equal(filter_of(q + 1, &p, &f, &limit), 0);
+	assert_string_equal(f.caregiver, "Dr <Who>");
+	assert_int_equal(limit, 50);
+	free(q);
+	web_params_free(&p);
+
+	/* Empty form fields filter nothing. */
+	assert_int_equal(filter_of("from=&status=&room=", &p, &f, &limit),
+	    0);
+	assert_null(f.from);
+	assert_null(f.status);
+	assert_null(f.room);
+	web_params_free(&p);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(filter_of(bad[i], &p, &f, &limit), -1);
+		web_params_free(&p);
+	}
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "room=", 5);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(filter_of(big, &p, &f, &limit), -1);
+	web_params_free(&p);
+
+	assert_true(web_date_valid("2024-02-29"));
+	assert_false(web_date_valid("2023-02-29"));
+	assert_false(web_date_valid("2024-2-29"));
+}
+
+static void
+test_parse_time(void **state)
+{
+	(void)state;
+	assert_int_equal(web_parse_time("2026-03-12T11:05:00.000Z"), NOW);
+	assert_int_equal(web_parse_time("2026-03-12T11:05:00Z"), NOW);
+	assert_int_equal(web_parse_time("2026-03-12 11:05:00"), NOW);
+	assert_int_equal(web_parse_time("2026-03-12T11:05:00.5Z"), NOW + 500);
+	assert_int_equal(web_parse_time("2026-03-12"), NOW - 11 * 3600000LL -
+	    5 * 60000);
+	assert_int_equal(web_parse_time("yesterday"), -1);
+	assert_int_equal(web_parse_time("2026-03-12T11:05:00+02:00"), -1);
+	assert_int_equal(web_parse_time(NULL), -1);
+}
+
+/*
+ * A database with three participants in session 1 (two of them hostile
+ * names), a failed no-show booked for today, and an active session.
+ */
+static const char fixture[] =
+	"INSERT INTO teleconferencesessions (id, session_uid, appointmentId,"
+	" jitsi_room_name, startTime, endTime, session_status,"
+	" total_duration_seconds, participant_count, peak_participants,"
+	" connection_quality, total_disconnections, recording_status,"
+	" scheduled_start, scheduled_duration_minutes, status_reason,"
+	" billable_seconds) VALUES"
+	" (1, 'u1', 'apt-1', 'clinic-7', '2026-03-10T09:00:00.000Z',"
+	"  '2026-03-10T09:10:00.000Z', 'completed', 600, 3, 3, 'poor', 1,"
+	"  'recorded', '2026-03-10T09:00:00.000Z', 10, NULL, 420),"
+	" (2, 'u2', NULL, 'other', '2026-03-11T10:00:00.000Z',"
+	"  '2026-03-11T10:01:00.000Z', 'failed', 60, 1, 1, 'good', 0,"
+	"  'not_recorded', NULL, NULL, NULL, NULL),"
+	" (3, 'u3', 'apt-3', 'clinic-7', NULL, NULL, 'failed', 0, 0, 0, NULL,"
+	"  0, 'not_recorded', '2026-03-12T09:00:00.000Z', 30,"
+	"  'caregiver_no_show', 0),"
+	" (4, 'u4', NULL, 'live-room', '2026-03-12T11:00:00.000Z', NULL,"
+	"  'active', 30, 1, 1, 'good', 0, 'recording', NULL, NULL, NULL,"
+	"  NULL);"
+	"INSERT INTO teleconference_participant_sessions (id,"
+	" teleconference_session_id, participant_key, participant_id,"
+	" participant_role, participant_name, nick, joined_at, left_at,"
+	" left_reason, session_duration_seconds, join_count,"
+	" disconnection_count, connection_quality, microphone_enabled,"
+	" camera_enabled, screen_shared, session_status, device_type, browser,"
+	" operating_system) VALUES"
+	" (1, 1, 'id:cg-1', 'cg-1', 'caregiver', 'Dr Who', 'n1',"
+	"  '2026-03-10T09:00:00.000Z', '2026-03-10T09:10:00.000Z', 'leave',"
+	"  600, 1, 0, 'good', 1, 1, 0, 'left', NULL, NULL, NULL),"
+	" (2, 1, 'id:pt-1', 'pt-1', 'patient', '" HOSTILE_IMG "', 'n2',"
+	"  '2026-03-10T09:01:00.000Z', '2026-03-10T09:09:00.000Z', 'leave',"
+	"  420, 2, 1, 'poor', 1, 0, 0, 'left', 'desktop', 'Firefox', 'Linux'),"
+	" (3, 1, 'nick:n3', NULL, 'unknown', '" HOSTILE_SCRIPT "', 'n3',"
+	"  '2026-03-10T09:02:00.000Z', '2026-03-10T09:08:30.000Z', 'leave',"
+	"  390, 1, 0, 'good', 0, 0, 0, 'left', NULL, NULL, NULL),"
+	" (4, 4, 'id:x', 'x', 'caregiver', 'Live Person', 'n4',"
+	"  '2026-03-12T11:00:00.000Z', NULL, NULL, 30, 1, 0, 'good', 1, 0, 0,"
+	"  'present', NULL, NULL, NULL);"
+	"INSERT INTO teleconference_expected_participants"
+	" (teleconference_session_id, participant_id, participant_role,"
+	" participant_name) VALUES"
+	" (1, 'cg-1', 'caregiver', 'Dr Who'), (1, 'pt-1', 'patient', 'P'),"
+	" (3, 'cg-1', 'caregiver', 'Dr Who'), (3, 'pt-9', 'patient', 'Q');"
+	"INSERT INTO teleconference_events (teleconference_session_id,"
+	" participant_session_id, event_type, event_data, timestamp) VALUES"
+	" (1, NULL, 'session_start', NULL, '2026-03-10T09:00:00.000Z'),"
+	" (1, 3, 'lobby_join', NULL, '2026-03-10T08:59:00.000Z'),"
+	" (1, 1, 'join', '{\"nick\":\"n1\"}', '2026-03-10T09:00:00.000Z'),"
+	" (1, 2, 'join', '{\"nick\":\"n2\"}', '2026-03-10T09:01:00.000Z'),"
+	" (1, NULL, 'billable_start', NULL, '2026-03-10T09:01:00.000Z'),"
+	" (1, NULL, 'recording_start', NULL, '2026-03-10T09:01:30.000Z'),"
+	" (1, 3, 'lobby_admitted', NULL, '2026-03-10T09:02:00.000Z'),"
+	" (1, 3, 'join', NULL, '2026-03-10T09:02:00.000Z'),"
+	" (1, 1, 'audio_mute', NULL, '2026-03-10T09:03:00.000Z'),"
+	" (1, 1, 'audio_unmute', NULL, '2026-03-10T09:04:00.000Z'),"
+	" (1, 1, 'dominant_speaker', '{\"silence\":false}',"
+	"  '2026-03-10T09:04:10.000Z'),"
+	" (1, 2, 'dominant_speaker', '{\"silence\":false}',"
+	"  '2026-03-10T09:04:40.000Z'),"
+	" (1, 2, 'disconnect', '{\"status\":\"Disconnected: <b>eof</b>\"}',"
+	"  '2026-03-10T09:05:00.000Z'),"
+	" (1, NULL, 'billable_stop', NULL, '2026-03-10T09:05:00.000Z'),"
+	" (1, 2, 'reconnect', NULL, '2026-03-10T09:06:00.000Z'),"
+	" (1, NULL, 'billable_start', NULL, '2026-03-10T09:06:00.000Z'),"
+	" (1, 2, 'connection_interrupted', NULL,"
+	"  '2026-03-10T09:07:00.000Z'),"
+	" (1, 2, 'connection_restored', '{\"duration_ms\":20000}',"
+	"  '2026-03-10T09:07:20.000Z'),"
+	" (1, 3, 'breakout_move', '{\"to\":\"<room>\"}',"
+	"  '2026-03-10T09:08:00.000Z'),"
+	" (1, 3, 'leave', NULL, '2026-03-10T09:08:30.000Z'),"
+	" (1, 2, 'leave', NULL, '2026-03-10T09:09:00.000Z'),"
+	" (1, NULL, 'billable_stop', NULL, '2026-03-10T09:09:00.000Z'),"
+	" (1, NULL, 'recording_stop', NULL, '2026-03-10T09:09:30.000Z'),"
+	" (1, 1, 'leave', NULL, '2026-03-10T09:10:00.000Z'),"
+	" (1, NULL, 'session_end', NULL, '2026-03-10T09:10:00.000Z'),"
+	" (1, NULL, 'some_future_type', '[1,2]', '2026-03-10T09:10:00.000Z'),"
+	" (4, NULL, 'session_start', NULL, '2026-03-12T11:00:00.000Z'),"
+	" (4, 4, 'join', NULL, '2026-03-12T11:00:00.000Z');"
+	"INSERT INTO alerts (teleconference_session_id, participant_session_id,"
+	" rule, subject, severity, raised_at, cleared_at, details) VALUES"
+	" (1, 2, 'poor_connection', 'id:pt-1', 'warning',"
+	"  '2026-03-10T09:06:00.000Z', '2026-03-10T09:09:00.000Z', NULL),"
+	" (4, NULL, 'caregiver_absent', '', 'critical',"
+	"  '2026-03-12T11:01:00.000Z', NULL, '{\"name\":\"<script>\"}'),"
+	" (4, NULL, 'we\"ird\\rule', 'x', 'info',"
+	"  '2026-03-12T11:02:00.000Z', NULL, NULL);";
+
+static struct db *
+fixture_db(void)
+{
+	struct db	*db = open_ok(":memory:", 0);
+	char		*err = NULL;
+
+	if (sqlite3_exec(db_sqlite(db), fixture, NULL, NULL, &err) !=
+	    SQLITE_OK)
+		fail_msg("fixture: %s", err);
+	return db;
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t	 n = 0;
+
+	while ((hay = strstr(hay, needle)) != NULL) {
+		n++;
+		hay += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * Timeline
+ */
+
+static void
+test_timeline(void **state)
+{
+	struct db		*db = fixture_db();
+	struct report_rows	*s, *p, *ev, *al;
+	struct timeline		*tl;
+	struct tl_lane		*a, *b, *c;
+	struct wbuf		 w = { NULL, 0, 0 };
+	size_t			 i, billable = 0, rec = 0, alerts = 0;
+
+	(void)state;
+	s = report_session_row(db, 1);
+	p = report_participant_rows(db, 1);
+	ev = report_timeline(db, 1);
+	al = report_session_alerts(db, 1);
+	assert_non_null(tl = timeline_build(s, p, ev, al, NOW));
+	assert_int_equal(tl->nlanes, 3);
+	a = &tl->lanes[0];
+	b = &tl->lanes[1];
+	c = &tl->lanes[2];
+	assert_string_equal(b->name, HOSTILE_IMG);
+	/* The range starts with the lobby wait, before the session. */
+	assert_int_equal(tl->start, web_parse_time("2026-03-10T08:59:00Z"));
+	assert_int_equal(tl->end, web_parse_time("2026-03-10T09:10:00Z"));
+
+	assert_int_equal(a->tracks[TL_PRESENT].n, 1);
+	/* Muted at 09:03 without an unmute first: on since the join. */
+	assert_int_equal(a->tracks[TL_MIC].n, 2);
+	assert_int_equal(a->tracks[TL_MIC].v[0].from,
+	    web_parse_time("2026-03-10T09:00:00Z"));
+	assert_int_equal(a->tracks[TL_MIC].v[0].to,
+	    web_parse_time("2026-03-10T09:03:00Z"));
+	/* camera_enabled and no toggles: on while present. */
+	assert_int_equal(a->tracks[TL_CAMERA].n, 1);
+	assert_int_equal(a->tracks[TL_SPEAKING].n, 1);
+	assert_int_equal(a->tracks[TL_SPEAKING].v[0].to,
+	    web_parse_time("2026-03-10T09:04:40Z"));
+
+	/* The patient: dropped, back, a resumed interruption. */
+	assert_int_equal(b->tracks[TL_PRESENT].n, 2);
+	assert_int_equal(b->tracks[TL_SPEAKING].n, 1);
+	assert_int_equal(b->tracks[TL_SPEAKING].v[0].to,
+	    web_parse_time("2026-03-10T09:05:00Z"));
+	assert_int_equal(b->tracks[TL_INTERRUPTED].n, 1);
+	assert_int_equal(b->tracks[TL_INTERRUPTED].v[0].to -
+	    b->tracks[TL_INTERRUPTED].v[0].from, 20000);
+	assert_int_equal(b->tracks[TL_CAMERA].n, 0);
+	assert_int_equal(b->tracks[TL_MIC].n, 2);	/* across the drop */
+	/* join, drop, reconnect, interrupted, leave */
+	assert_int_equal(b->nmarks, 5);
+	assert_int_equal(b->marks[1].kind, TLM_DROP);
+	assert_string_equal(b->marks[1].detail, "Disconnected: <b>eof</b>");
+	assert_int_equal(b->marks[3].kind, TLM_INTERRUPTED);
+	assert_int_equal(b->marks[4].kind, TLM_LEAVE);
+
+	/* The lobby wait and the breakout move. */
+	assert_int_equal(c->tracks[TL_LOBBY].n, 1);
+	assert_int_equal(c->tracks[TL_LOBBY].v[0].to,
+	    web_parse_time("2026-03-10T09:02:00Z"));
+	for (i = 0; i < c->nmarks; i++)
+		if (c->marks[i].kind == TLM_BREAKOUT)
+			assert_non_null(strstr(c->marks[i].detail, "<room>"));
+
+	for (i = 0; i < tl->nrows; i++) {
+		billable += tl->rows[i].kind == TLR_BILLABLE ?
+		    tl->rows[i].spans.n : 0;
+		rec += tl->rows[i].kind == TLR_RECORDING ?
+		    tl->rows[i].spans.n : 0;
+		alerts += tl->rows[i].kind == TLR_ALERT;
+	}
+	assert_int_equal(billable, 2);
+	assert_int_equal(rec, 1);
+	assert_int_equal(alerts, 1);
+
+	timeline_svg(&w, tl);
+	assert_int_equal(count(w.s, "<g class=\"lane\""), 3);
+	assert_null(strstr(w.s, "<img"));
+	assert_null(strstr(w.s, "<script"));
+	assert_null(strstr(w.s, "<b>"));
+	assert_null(strstr(w.s, "<room>"));
+	assert_non_null(strstr(w.s, "&lt;img src=x onerror=alert(1)&gt;"));
+	assert_non_null(strstr(w.s, "data-drops=\"1\""));
+	wbuf_free(&w);
+	timeline_free(tl);
+	report_rows_free(s);
+	report_rows_free(p);
+	report_rows_free(ev);
+	report_rows_free(al);
+
+	/* A session still running ends at now, open. */
+	s = report_session_row(db, 4);
+	p = report_participant_rows(db, 4);
+	ev = report_timeline(db, 4);
+	assert_non_null(tl = timeline_build(s, p, ev, NULL, NOW));
+	assert_int_equal(tl->end, NOW);
+	assert_int_equal(tl->lanes[0].tracks[TL_PRESENT].n, 1);
+	assert_true(tl->lanes[0].tracks[TL_PRESENT].v[0].open);
+	timeline_free(tl);
+	report_rows_free(s);
+	report_rows_free(p);
+	report_rows_free(ev);
+
+	/* Never started: the booked window. */
+	s = report_session_row(db, 3);
+	assert_non_null(tl = timeline_build(s, NULL, NULL, NULL, NOW));
+	assert_int_equal(tl->end - tl->start, 30 * 60000);
+	timeline_free(tl);
+	report_rows_free(s);
+
+	s = report_session_row(db, 99);
+	assert_null(timeline_build(s, NULL, NULL, NULL, NOW));
+	report_rows_free(s);
+	db_close(db);
+}
+
+/*
+ * Pages and the API through the router
+ */
+
+static struct web_response
+get(struct web_server *srv, const char *uri)
+{
+	struct web_response	 r;
+
+	web_handle(srv, "GET", uri, NULL, NOW, &r);
+	return r;
+}
+
+/* No hostile markup survives; its escaped form is there when named. */
+static void
+assert_escaped(const char *body)
+{
+	assert_null(strstr(body, "<img"));
+	assert_null(strstr(body, "<script>"));
+	assert_null(strstr(body, "<b>"));
+	assert_int_equal(count(body, "<script"), 1);	/* app.js */
+	assert_non_null(strstr(body, "<script src=\"/static/app.js\""));
+}
+
+static void
+test_pages(void **state)
+{
+	struct web_server	 srv = { NULL, NULL, NULL };
+	struct web_response	 r;
+
+	(void)state;
+	srv.db = fixture_db();
+
+	r = get(&srv, "/sessions/1");
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.ctype, "text/html; charset=utf-8");
+	assert_escaped(r.body);
+	assert_non_null(strstr(r.body, "&lt;img src=x onerror=alert(1)&gt;"));
+	assert_non_null(strstr(r.body,
+	    "&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"));
+	/* One lane per participant row; figures as stored. */
+	assert_int_equal(count(r.body, "<g class=\"lane\""), (size_t)q_int(srv.db,
+	    "SELECT count(*) FROM teleconference_participant_sessions"
+	    " WHERE teleconference_session_id = 1"));
+	{
+		char	 want[128];
+
+		snprintf(want, sizeof(want), "data-field=\"billable_seconds\">"
+		    "%s</dd>", q_text(srv.db, "SELECT billable_seconds FROM"
+		    " teleconferencesessions WHERE id = 1"));
+		assert_non_null(strstr(r.body, want));
+	}
+	/* Every column of the participant rows, device included. */
+	assert_non_null(strstr(r.body, "data-field=\"operating_system\">"
+	    "Linux</dd>"));
+	assert_non_null(strstr(r.body, "data-field=\"participant_key\""));
+	assert_non_null(strstr(r.body, "id=\"session-fields\""));
+	/* Rows link to the participant they name. */
+	assert_non_null(strstr(r.body, "<a href=\"#p-2\">2</a>"));
+	assert_non_null(strstr(r.body, "<details class=\"participant\" "
+	    "id=\"p-2\">"));
+	web_response_free(&r);
+
+	r = get(&srv, "/");
+	assert_int_equal(r.status, 200);
+	assert_escaped(r.body);
+	assert_non_null(strstr(r.body, "<main data-live="));
+	assert_non_null(strstr(r.body, "data-session=\"4\""));
+	assert_non_null(strstr(r.body, "Live Person"));
+	assert_non_null(strstr(r.body, "href=\"/sessions/4\""));
+	assert_non_null(strstr(r.body, "href=\"/sessions/3\""));
+	assert_non_null(strstr(r.body, "href=\"/sessions/4#p-4\""));
+	/* The no-show booked today and the open alerts. */
+	assert_non_null(strstr(r.body, "caregiver_no_show"));
+	assert_non_null(strstr(r.body, "caregiver_absent"));
+	assert_non_null(strstr(r.body, "&lt;script&gt;"));
+	web_response_free(&r);
+
+	r = get(&srv, "/sessions?status=failed&sort=start&dir=asc");
+	assert_int_equal(r.status, 200);
+	assert_escaped(r.body);
+	assert_non_null(strstr(r.body, "href=\"/sessions/2\""));
+	assert_non_null(strstr(r.body, "href=\"/sessions/3\""));
+	assert_null(strstr(r.body, "href=\"/sessions/1\""));
+	assert_true(strstr(r.body, "href=\"/sessions/3\"") >
+	    strstr(r.body, "href=\"/sessions/2\""));
+	assert_non_null(strstr(r.body, "aria-sort=\"ascending\""));
+	assert_non_null(strstr(r.body, "/api/sessions?status=failed&amp;"
+	    "sort=start&amp;dir=asc&amp;format=csv"));
+	web_response_free(&r);
+
+	r = get(&srv, "/sessions?caregiver=cg-1");
+	assert_non_null(strstr(r.body, "href=\"/sessions/1\""));
+	assert_non_null(strstr(r.body, "href=\"/sessions/3\""));	/* roster */
+	assert_null(strstr(r.body, "href=\"/sessions/2\""));
+	web_response_free(&r);
+
+	r = get(&srv, "/reports?from=2026-03-10&to=2026-03-12");
+	assert_int_equal(r.status, 200);
+	assert_escaped(r.body);
+	assert_non_null(strstr(r.body, "id=\"chart-daily\""));
+	assert_non_null(strstr(r.body, "data-day=\"2026-03-10\""));
+	assert_non_null(strstr(r.body, "id=\"billing-table\""));
+	/* cg-1 missed one of two ended bookings. */
+	assert_non_null(strstr(r.body, ">50 %</text>"));
+	/* Every report row names its session, linked. */
+	assert_non_null(strstr(strstr(r.body, "id=\"alerts-table\""),
+	    "<td data-col=\"session_id\" class=\"num\"><a href=\"/sessions/4\">"));
+	web_response_free(&r);
+
+	r = get(&srv, "/reports?from=2026-03-11&to=2026-03-11");
+	assert_null(strstr(r.body, "data-day=\"2026-03-10\""));
+	web_response_free(&r);
+
+	r = get(&srv, "/sessions/99");
+	assert_int_equal(r.status, 404);
+	web_response_free(&r);
+	db_close(srv.db);
+}
+
+static void
+test_api(void **state)
+{
+	struct web_server	 srv = { NULL, NULL, NULL };
+	struct web_response	 r;
+	json_t			*j;
+
+	(void)state;
+	srv.db = fixture_db();
+
+	r = get(&srv, "/api/sessions?room=CLINIC-7");
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.ctype, "application/json");
+	assert_non_null(j = json_loadb(r.body, r.len, 0, NULL));
+	assert_int_equal(json_array_size(j), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(j, 0), "id")), 3);
+	json_decref(j);
+	web_response_free(&r);
+
+	r = get(&srv, "/api/sessions/1");
+	assert_int_equal(r.status, 200);
+	assert_non_null(j = json_loadb(r.body, r.len, 0, NULL));
+	assert_int_equal(json_array_size(json_object_get(j, "participants")),
+	    3);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+	    json_object_get(j, "participants"), 1), "participant_name")),
+	    HOSTILE_IMG);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(j,
+	    "timeline"), "lanes")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j,
+	    "session"), "total_duration_seconds")), 600);
+	json_decref(j);
+	web_response_free(&r);
+
+	r = get(&srv, "/api/sessions/1/events?format=csv");
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.ctype, "text/csv; charset=utf-8");
+	assert_string_equal(r.filename, "session-1-events.csv");
+	assert_true(strncmp(r.body, "timestamp,type,participant", 26) == 0);
+	web_response_free(&r);
+
+	r = get(&srv, "/api/reports/billing?format=csv&from=2026-03-11");
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.filename, "billing.csv");
+	assert_int_equal(count(r.body, "\r\n"), 4);	/* header + 2, 3, 4 */
+	web_response_free(&r);
+
+	r = get(&srv, "/api/now");
+	assert_non_null(j = json_loadb(r.body, r.len, 0, NULL));
+	assert_string_equal(json_string_value(json_object_get(j, "day")),
+	    "2026-03-12");
+	assert_int_equal(json_array_size(json_object_get(j, "sessions")), 2);
+	assert_int_equal(json_array_size(json_object_get(j, "open_alerts")),
+	    2);
+	json_decref(j);
+	web_response_free(&r);
+
+	r = get(&srv, "/api/reports/noshow");
+	assert_non_null(j = json_loadb(r.body, r.len, 0, NULL));
+	assert_int_equal(json_real_value(json_object_get(json_array_get(j, 0),
+	    "no_show_percent")), 50.0);
+	json_decref(j);
+	web_response_free(&r);
+
+	r = get(&srv, "/api/reports/secrets");
+	assert_int_equal(r.status, 404);
+	web_response_free(&r);
+	r = get(&srv, "/api/sessions/1/nope");
+	assert_int_equal(r.status, 404);
+	web_response_free(&r);
+	r = get(&srv, "/api/sessions/99");
+	assert_int_equal(r.status, 404);
+	web_response_free(&r);
+	r = get(&srv, "/api/sessions?format=xml");
+	assert_int_equal(r.status, 400);
+	web_response_free(&r);
+	r = get(&srv, "/api/sessions?from=yesterday");
+	assert_int_equal(r.status, 400);
+	assert_non_null(strstr(r.body, "YYYY-MM-DD"));
+	web_response_free(&r);
+	db_close(srv.db);
+}
+
+static void
+test_router_refuses(void **state)
+{
+	static const struct {
+		const char	*method;
+		const char	*uri;
+		unsigned	 status;
+	} cases[] = {
+		{ "POST", "/", 405 },
+		{ "DELETE", "/sessions/1", 405 },
+		{ "PUT", "/static/app.js", 405 },
+		{ "OPTIONS", "*", 405 },
+		{ "HEAD", "/", 200 },
+		{ "GET", "/../../etc/passwd", 404 },
+		{ "GET", "/static/../../etc/passwd", 404 },
+		{ "GET", "/static/%2e%2e/style.css", 404 },
+		{ "GET", "/static/", 404 },
+		{ "GET", "/static/style.css/", 404 },
+		{ "GET", "//etc/passwd", 404 },
+		{ "GET", "/sessions/1/", 404 },
+		{ "GET", "/sessions/-1", 404 },
+		{ "GET", "/sessions/1x", 404 },
+		{ "GET", "/sessions/99999999999999999999", 404 },
+		{ "GET", "/etc/passwd", 404 },
+		{ "GET", "http://evil/", 400 },
+		{ "GET", "", 400 },
+		{ "GET", "/sessions?from=%zz", 400 },
+		{ "GET", "/sessions?status=%3Cscript%3E", 400 },
+		{ "GET", "/static/style.css?x=%zz", 200 },
+		{ "GET", "/metrics", 200 },
+		{ "GET", "/sessions#frag", 200 },
+	};
+	struct web_server	 srv = { NULL, NULL, NULL };
+	struct web_response	 r;
+	char			*huge;
+	size_t			 i;
+
+	(void)state;
+	srv.db = fixture_db();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		web_handle(&srv, cases[i].method, cases[i].uri, NULL, NOW, &r);
+		if (r.status != cases[i].status)
+			fail_msg("%s %s: expected %u, got %u", cases[i].method,
+			    cases[i].uri, cases[i].status, r.status);
+		/* An error page never echoes the request's markup. */
+		assert_null(strstr(r.body, "<script>"));
+		web_response_free(&r);
+	}
+	huge = xmalloc(WEB_MAX_URI + 64);
+	memset(huge, 'a', WEB_MAX_URI + 63);
+	memcpy(huge, "/sessions?room=", 15);
+	huge[WEB_MAX_URI + 63] = '\0';
+	web_handle(&srv, "GET", huge, NULL, NOW, &r);
+	assert_int_equal(r.status, 414);
+	web_response_free(&r);
+	free(huge);
+	/* Too many parameters to be ours: refused before any parsing. */
+	huge = xmalloc(4 * (WEB_MAX_SEPARATORS + 2) + 16);
+	strcpy(huge, "/sessions?a=1");
+	for (i = 0; i < WEB_MAX_SEPARATORS; i++)
+		strcat(huge, "&a=1");
+	assert_true(web_target_ok(huge));
+	strcat(huge, "&b");
+	assert_false(web_target_ok(huge));
+	web_handle(&srv, "GET", huge, NULL, NOW, &r);
+	assert_int_equal(r.status, 414);
+	web_response_free(&r);
+	free(huge);
+
+	r = get(&srv, "/static/app.js");
+	assert_int_equal(r.status, 200);
+	assert_true(r.immutable);
+	assert_string_equal(r.ctype, "text/javascript; charset=utf-8");
+	web_response_free(&r);
+	db_close(srv.db);
+}
+
+/*
+ * Metrics
+ */
+
+static char *
+metrics_text(struct db *db, const char *status)
+{
+	struct report_rows	*live, *st, *ev, *al;
+	struct metrics_db	 m;
+	struct wbuf		 b = { NULL, 0, 0 };
+
+	m.live = live = report_live_counts(db);
+	m.statuses = st = report_status_counts(db);
+	m.events = ev = report_event_counts(db);
+	m.alerts = al = report_alert_counts(db);
+	metrics_write(&b, &m, status, NOW);
+	report_rows_free(live);
+	report_rows_free(st);
+	report_rows_free(ev);
+	report_rows_free(al);
+	return wbuf_take(&b, NULL);
+}
+
+static void
+test_metrics(void **state)
+{
+	struct db	*db = fixture_db();
+	char		*t;
+
+	(void)state;
+	t = metrics_text(db, "{\"version\":1,\"pid\":7,"
+	    "\"started\":\"2026-03-12T10:00:00.000Z\","
+	    "\"updated\":\"2026-03-12T11:04:59.000Z\",\"connected\":true,"
+	    "\"mode\":\"full\",\"rooms_watched\":3,\"rooms_joined\":2,"
+	    "\"writer_queue\":5,\"events_held\":0,\"events_dropped\":1,"
+	    "\"events_written\":1234,\"events_written_by_type\":{\"join\":10},"
+	    "\"last_commit\":\"2026-03-12T11:04:58.500Z\","
+	    "\"future_key\":[1]}");
+	assert_non_null(strstr(t, "\nteletrack_up 1\n"));
+	assert_non_null(strstr(t, "\nteletrack_xmpp_connected 1\n"));
+	assert_non_null(strstr(t, "\nteletrack_writer_queue_depth 5\n"));
+	assert_non_null(strstr(t, "\nteletrack_writer_events_dropped_total 1\n"));
+	assert_non_null(strstr(t, "# TYPE teletrack_writer_events_dropped_total "
+	    "counter\n"));
+	assert_non_null(strstr(t, "\nteletrack_last_commit_age_seconds 1.5\n"));
+	assert_non_null(strstr(t, "teletrack_mode_info{mode=\"full\"} 1\n"));
+	assert_non_null(strstr(t, "teletrack_writer_events_written_by_type_total"
+	    "{type=\"join\"} 10\n"));
+	/* The database's figures. */
+	assert_non_null(strstr(t, "\nteletrack_sessions_active 1\n"));
+	assert_non_null(strstr(t, "\nteletrack_participants_present 1\n"));
+	assert_non_null(strstr(t, "teletrack_sessions{status=\"failed\"} 2\n"));
+	assert_non_null(strstr(t, "teletrack_alerts_open{rule=\"caregiver_absent"
+	    "\",severity=\"critical\"} 1\n"));
+	assert_non_null(strstr(t, "teletrack_alerts_open{rule=\"we\\\"ird\\\\rule"
+	    "\",severity=\"info\"} 1\n"));
+	assert_non_null(strstr(t, "teletrack_events_recorded_total{type=\"join\"}"
+	    " 4\n"));
+	free(t);
+
+	/* Stale (11 s), missing, garbage: down, and no daemon figures. */
+	t = metrics_text(db, "{\"updated\":\"2026-03-12T11:04:49.000Z\","
+	    "\"connected\":true,\"writer_queue\":5}");
+	assert_non_null(strstr(t, "\nteletrack_up 0\n"));
+	assert_non_null(strstr(t, "\nteletrack_status_age_seconds 11\n"));
+	assert_null(strstr(t, "teletrack_xmpp_connected"));
+	assert_null(strstr(t, "teletrack_writer_queue_depth"));
+	assert_non_null(strstr(t, "teletrack_sessions_active 1"));
+	free(t);
+	t = metrics_text(db, NULL);
+	assert_non_null(strstr(t, "teletrack_up 0\n"));
+	assert_null(strstr(t, "teletrack_status_age_seconds"));
+	free(t);
+	t = metrics_text(db, "{not json");
+	assert_non_null(strstr(t, "teletrack_up 0\n"));
+	free(t);
+	/* Disconnected: how long. */
+	t = metrics_text(db, "{\"updated\":\"2026-03-12T11:05:00.000Z\","
+	    "\"connected\":false,\"disconnected_since\":"
+	    "\"2026-03-12T11:04:30.000Z\"}");
+	assert_non_null(strstr(t, "\nteletrack_xmpp_connected 0\n"));
+	assert_non_null(strstr(t, "\nteletrack_xmpp_disconnected_seconds 30\n"));
+	free(t);
+	db_close(db);
+}
+
+/* /metrics reads the status file named by the server. */
+static void
+test_metrics_file(void **state)
+{
+	struct web_server	 srv = { NULL, NULL, NULL };
+	struct web_response	 r;
+	FILE			*fp;
+
+	(void)state;
+	srv.db = fixture_db();
+	srv.status_path = tmpfile_path("teletrack.status");
+	unlink(srv.status_path);
+	r = get(&srv, "/metrics");
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.ctype, "text/plain; version=0.0.4; "
+	    "charset=utf-8");
+	assert_non_null(strstr(r.body, "teletrack_up 0\n"));
+	web_response_free(&r);
+	assert_non_null(fp = fopen(srv.status_path, "w"));
+	fputs("{\"updated\":\"2026-03-12T11:04:59.900Z\",\"connected\":true}",
+	    fp);
+	fclose(fp);
+	r = get(&srv, "/metrics");
+	assert_non_null(strstr(r.body, "teletrack_up 1\n"));
+	web_response_free(&r);
+	db_close(srv.db);
+}
+
+/*
+ * Authentication
+ */
+
+static void
+test_auth(void **state)
+{
+	struct crypt_data	 cd;
+	struct web_server	 srv = { NULL, NULL, NULL };
+	struct web_response	 r;
+	struct auth		*a;
+	char			 users[512], err[256];
+	const char		*h;
+	static const char	 token[] =
+	    "0123456789abcdef0123456789abcdef";
+
+	(void)state;
+	memset(&cd, 0, sizeof(cd));
+	h = crypt_r("s3cret", "$6$testsalt$", &cd);
+	snprintf(users, sizeof(users), "# admins\n\nadmin:%s\nother:%s\n",
+	    h, h);
+	assert_non_null(a = auth_load_text(users, token, err, sizeof(err)));
+	/* admin:s3cret, admin:wrong, nobody:s3cret */
+	assert_true(auth_check(a, "Basic YWRtaW46czNjcmV0"));
+	assert_true(auth_check(a, "basic   YWRtaW46czNjcmV0"));
+	assert_true(auth_check(a, "Basic YWRtaW46czNjcmV0"));	/* cached */
+	assert_false(auth_check(a, "Basic YWRtaW46d3Jvbmc="));
+	assert_false(auth_check(a, "Basic bm9ib2R5OnMzY3JldA=="));
+	assert_false(auth_check(a, "Basic !!!!"));
+	assert_false(auth_check(a, "Basic YWRtaW4="));	/* no colon */
+	assert_false(auth_check(a, "Basic "));
+	assert_true(auth_check(a, "Bearer 0123456789abcdef0123456789abcdef"));
+	assert_false(auth_check(a, "Bearer 0123456789abcdef0123456789abcde"));
+	assert_false(auth_check(a, "Bearer"));
+	assert_false(auth_check(a, "Digest x"));
+	assert_false(auth_check(a, NULL));
+
+	srv.db = fixture_db();
+	srv.auth = a;
+	web_handle(&srv, "GET", "/", NULL, NOW, &r);
+	assert_int_equal(r.status, 401);
+	web_response_free(&r);
+	web_handle(&srv, "GET", "/metrics", "Basic YWRtaW46d3Jvbmc=", NOW, &r);
+	assert_int_equal(r.status, 401);
+	web_response_free(&r);
+	web_handle(&srv, "GET", "/metrics", "Bearer " "0123456789abcdef"
+	    "0123456789abcdef", NOW, &r);
+	assert_int_equal(r.status, 200);
+	web_response_free(&r);
+	auth_free(a);
+	db_close(srv.db);
+
+	/* Bad files say where. */
+	assert_null(auth_load_text("admin\n", NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, ":1: not user:hash"));
+	assert_null(auth_load_text("# x\nadmin:plaintext\n", NULL, err,
+	    sizeof(err)));
+	assert_non_null(strstr(err, ":2: not a crypt(3) hash"));
+	assert_null(auth_load_text("# nobody\n", NULL, err, sizeof(err)));
+	assert_null(auth_load_text(NULL, "short\n", err, sizeof(err)));
+	assert_null(auth_load_text(NULL, NULL, err, sizeof(err)));
+	assert_non_null(a = auth_load_text(NULL, "  " "0123456789abcdef"
+	    "0123456789abcdef\n", err, sizeof(err)));
+	assert_false(auth_check(a, "Basic YWRtaW46czNjcmV0"));
+	auth_free(a);
+	auth_free(NULL);
+}
+
+/*
+ * report html
+ */
+
+/* The HTML file: standalone, the session's page, nothing fetched. */
+static void
+test_html_file(void **state)
+{
+	struct db	*db;
+	const char	*path = tmpfile_path("file.db");
+	const char	*out = tmpfile_path("out.html");
+	char		*argv[8], buf[1 << 16];
+	FILE		*fp;
+	size_t		 n;
+	char		*err = NULL;
+
+	(void)state;
+	unlink(path);
+	db = open_ok(path, 0);
+	assert_int_equal(sqlite3_exec(db_sqlite(db), fixture, NULL, NULL,
+	    &err), SQLITE_OK);
+	db_close(db);
+	argv[0] = (char *)(uintptr_t)"report";
+	argv[1] = (char *)(uintptr_t)"html";
+	argv[2] = (char *)(uintptr_t)"-o";
+	argv[3] = (char *)(uintptr_t)out;
+	argv[4] = (char *)(uintptr_t)"-s";
+	argv[5] = (char *)(uintptr_t)"u1";
+	argv[6] = NULL;
+	assert_int_equal(cmd_main(stdout, path, 6, argv), 0);
+	assert_non_null(fp = fopen(out, "r"));
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_true(n > 1000 && n < sizeof(buf) - 1);
+	assert_non_null(strstr(buf, "<style>"));
+	assert_null(strstr(buf, "<script"));
+	assert_null(strstr(buf, "<img"));
+	assert_null(strstr(buf, "href=\"/"));
+	assert_null(strstr(buf, " src=\""));
+	assert_non_null(strstr(buf, "default-src 'none'"));
+	assert_non_null(strstr(buf, "id=\"session-1\""));
+	assert_int_equal(count(buf, "<g class=\"lane\""), 3);
+
+	/* Filters are checked like the dashboard's. */
+	argv[4] = (char *)(uintptr_t)"--from";
+	argv[5] = (char *)(uintptr_t)"March";
+	assert_int_equal(cmd_main(stdout, path, 6, argv), 2);
+	argv[2] = (char *)(uintptr_t)"-s";
+	argv[3] = (char *)(uintptr_t)"nope";
+	assert_int_equal(cmd_main(stdout, path, 4, argv), 2);
+	/* -o - writes to the command's output. */
+	argv[2] = (char *)(uintptr_t)"-o";
+	argv[3] = (char *)(uintptr_t)"-";
+	argv[4] = (char *)(uintptr_t)"--status";
+	argv[5] = (char *)(uintptr_t)"failed";
+	assert_non_null(fp = tmpfile());
+	assert_int_equal(cmd_main(fp, path, 6, argv), 0);
+	assert_true(ftell(fp) > 1000);
+	fclose(fp);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html_escape),
+		cmocka_unit_test(test_url_encode),
+		cmocka_unit_test(test_params),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_timeline),
+		cmocka_unit_test(test_pages),
+		cmocka_unit_test(test_api),
+		cmocka_unit_test(test_router_refuses),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_metrics_file),
+		cmocka_unit_test(test_auth),
+		cmocka_unit_test(test_html_file),
+	};
+
+	log_init(0, "test_web");
+	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
+}
