@@ -19,6 +19,16 @@
  *                                               stream-management session
  *   set A stats-id V | set A name TEXT... | set A identity ID GROUP NAME...
  *   set A legacy on                             <audiomuted>/<videomuted>
+ *   set A plain on                              presence as an observer
+ *                                               sends it: the MUC <x/> only
+ *   record A FILE                               append every stanza A
+ *                                               receives to FILE, one a
+ *                                               line after its time in ms
+ *   jingle-answer A MODE [MS]                   how A answers a Jingle
+ *                                               session-initiate: result,
+ *                                               decline, error,
+ *                                               error-decline or ignore;
+ *                                               MS delays the decline
  *   audio A on|off, video A on|off, share A on|off, hand A up|down
  *                                               change state (not sent)
  *   join A ROOM NICK                            join, wait for self-presence
@@ -87,6 +97,7 @@ struct actor {
 	char		*display;
 	char		*ident_id, *ident_group, *ident_name;
 	int		 legacy;
+	int		 plain;		/* presence as an observer: muc x only */
 	int		 audio, video, share, shared_once;
 	int		 hand;
 	int64_t		 hand_ts;
@@ -102,6 +113,10 @@ struct actor {
 	char		*iq_id;
 	char		*iq_type;	/* result / error when answered */
 	int		 occupants;	/* from the last room disco#info */
+	FILE		*record;	/* every stanza received, one a line */
+	char		*jingle_mode;	/* how to answer a session-initiate */
+	int		 jingle_delay;	/* ms before our session-terminate */
+	xmpp_stanza_t	*jingle_later;	/* that terminate, while it waits */
 	char		*said[MAX_SEEN];	/* nicks groupchat came from */
 	int		 nsaid;
 	char		*chats[MAX_SEEN];	/* bodies of direct messages */
@@ -279,6 +294,8 @@ presence(struct actor *a, int join)
 	xmpp_stanza_set_to(p, to);
 	if (join)
 		elem(p, "x", "http://jabber.org/protocol/muc", NULL);
+	if (a->plain)
+		return p;
 	if (is_focus) {
 		e = elem(p, "conference-properties",
 		    "http://jitsi.org/protocol/focus", NULL);
@@ -344,6 +361,20 @@ send_presence(struct actor *a, int join)
 
 /* --- handlers ----------------------------------------------------------- */
 
+/* Append st to the actor's record file: receipt time in ms, then the XML. */
+static void
+record(struct actor *a, xmpp_stanza_t *st)
+{
+	char	*t;
+	size_t	 n;
+
+	if (a->record == NULL || xmpp_stanza_to_text(st, &t, &n) != 0)
+		return;
+	fprintf(a->record, "%lld %s\n", (long long)now_ms(), t);
+	fflush(a->record);
+	xmpp_free(ctx, t);
+}
+
 static int
 presence_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 {
@@ -354,6 +385,7 @@ presence_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	xmpp_stanza_t	*x, *s, *e, *cond;
 
 	(void)c;
+	record(a, st);
 	if (from == NULL || (slash = strchr(from, '/')) == NULL)
 		return 1;
 	if (verbose) {
@@ -392,6 +424,97 @@ presence_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
+/*
+ * Answer a Jingle request as set by "jingle-answer A MODE"; 0 when the
+ * caller should answer (no mode, or not Jingle).  A session-initiate gets:
+ *   result     an IQ result and nothing more
+ *   decline    an IQ result, then our session-terminate with <decline/>,
+ *              as lib-jitsi-meet itself refuses an unwanted P2P offer
+ *   error      service-unavailable (what the caller does anyway)
+ *   error-decline  service-unavailable, then the session-terminate
+ *   ignore     no answer at all
+ * Other Jingle actions: session-terminate is acknowledged, the rest get
+ * item-not-found (the session is gone), as lib-jitsi-meet answers.
+ */
+static int
+send_later(xmpp_conn_t *c, void *arg)
+{
+	struct actor	*a = arg;
+
+	if (a->jingle_later != NULL) {
+		xmpp_send(c, a->jingle_later);
+		xmpp_stanza_release(a->jingle_later);
+		a->jingle_later = NULL;
+	}
+	return 0;	/* once */
+}
+
+static int
+jingle_answer(struct actor *a, xmpp_conn_t *c, xmpp_stanza_t *st)
+{
+	xmpp_stanza_t	*j, *r, *iq, *t, *reason;
+	const char	*action, *sid, *mode = a->jingle_mode;
+	char		 id[32];
+
+	if (mode == NULL || (j = xmpp_stanza_get_child_by_name_and_ns(st,
+	    "jingle", "urn:xmpp:jingle:1")) == NULL ||
+	    (action = xmpp_stanza_get_attribute(j, "action")) == NULL)
+		return 0;
+	sid = xmpp_stanza_get_attribute(j, "sid");
+	if (strcmp(action, "session-initiate") != 0) {
+		if (strcmp(action, "session-terminate") == 0)
+			r = xmpp_stanza_reply(st);
+		else
+			r = xmpp_stanza_reply_error(st, "cancel",
+			    "item-not-found", NULL);
+		if (r != NULL) {
+			if (strcmp(action, "session-terminate") == 0)
+				xmpp_stanza_set_type(r, "result");
+			xmpp_send(c, r);
+			xmpp_stanza_release(r);
+		}
+		return 1;
+	}
+	if (strcmp(mode, "ignore") == 0)
+		return 1;
+	if (strcmp(mode, "error") == 0 || strcmp(mode, "error-decline") == 0)
+		r = xmpp_stanza_reply_error(st, "cancel", "service-unavailable",
+		    NULL);
+	else {
+		r = xmpp_stanza_reply(st);
+		if (r != NULL)
+			xmpp_stanza_set_type(r, "result");
+	}
+	if (r != NULL) {
+		xmpp_send(c, r);
+		xmpp_stanza_release(r);
+	}
+	if (strcmp(mode, "decline") != 0 && strcmp(mode, "error-decline") != 0)
+		return 1;
+	snprintf(id, sizeof(id), "jitsim-jt-%u", ++idseq);
+	iq = xmpp_iq_new(ctx, "set", id);
+	xmpp_stanza_set_to(iq, xmpp_stanza_get_from(st));
+	t = elem(iq, "jingle", "urn:xmpp:jingle:1", NULL);
+	xmpp_stanza_set_attribute(t, "action", "session-terminate");
+	if (xmpp_stanza_get_attribute(j, "initiator") != NULL)
+		xmpp_stanza_set_attribute(t, "initiator",
+		    xmpp_stanza_get_attribute(j, "initiator"));
+	if (sid != NULL)
+		xmpp_stanza_set_attribute(t, "sid", sid);
+	reason = elem(t, "reason", NULL, NULL);
+	elem(reason, "decline", NULL, NULL);
+	elem(reason, "text", NULL, "P2P disabled");
+	if (a->jingle_delay > 0 && a->jingle_later == NULL) {
+		a->jingle_later = iq;
+		xmpp_timed_handler_add(c, send_later,
+		    (unsigned long)a->jingle_delay, a);
+		return 1;
+	}
+	xmpp_send(c, iq);
+	xmpp_stanza_release(iq);
+	return 1;
+}
+
 static int
 iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 {
@@ -400,6 +523,7 @@ iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	const char	*id = xmpp_stanza_get_id(st);
 	xmpp_stanza_t	*r;
 
+	record(a, st);
 	if (type == NULL || id == NULL)
 		return 1;
 	if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) {
@@ -428,6 +552,8 @@ iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 		set(&a->iq_type, type);
 		return 1;
 	}
+	if (jingle_answer(a, c, st))
+		return 1;
 	/* We are a test client: refuse every request politely. */
 	if ((r = xmpp_stanza_reply_error(st, "cancel", "service-unavailable",
 	    NULL)) != NULL) {
@@ -448,6 +574,7 @@ message_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	char		*body;
 
 	(void)c;
+	record(a, st);
 	if (type != NULL && strcmp(type, "chat") == 0 &&
 	    (body = xmpp_message_get_body(st)) != NULL) {
 		fprintf(stderr, "jitsim: %s got: %s\n", a->name, body);
@@ -692,6 +819,15 @@ run_line(char **w, int n)
 		do_connect(a, w, n, 1);
 	else if (strcmp(w[0], "resume") == 0)
 		do_resume(a);
+	else if (strcmp(w[0], "record") == 0 && n >= 3) {
+		if (a->record != NULL)
+			fclose(a->record);
+		if ((a->record = fopen(w[2], "a")) == NULL)
+			die("%s: %s: %s", a->name, w[2], strerror(errno));
+	} else if (strcmp(w[0], "jingle-answer") == 0 && n >= 3) {
+		set(&a->jingle_mode, w[2]);
+		a->jingle_delay = n > 3 ? atoi(w[3]) : 0;
+	}
 	else if (strcmp(w[0], "speak") == 0) {
 		xmpp_stanza_t	*m, *c;
 		char		 to[256];
@@ -713,6 +849,8 @@ run_line(char **w, int n)
 			set(&a->display, buf);
 		else if (strcmp(w[2], "legacy") == 0)
 			a->legacy = onoff(w[3]);
+		else if (strcmp(w[2], "plain") == 0)
+			a->plain = onoff(w[3]);
 		else if (strcmp(w[2], "identity") == 0 && n >= 6) {
 			set(&a->ident_id, w[3]);
 			set(&a->ident_group, w[4]);
@@ -1130,6 +1268,9 @@ main(int argc, char **argv)
 		free(a->rec_failure);
 		free(a->iq_id);
 		free(a->iq_type);
+		free(a->jingle_mode);
+		if (a->record != NULL)
+			fclose(a->record);
 	}
 	xmpp_ctx_free(ctx);
 	xmpp_shutdown();
