@@ -3,22 +3,41 @@
  *
  * One process plays several XMPP clients (a focus and Jitsi-like
  * participants) from a script, each with its own libstrophe connection in
- * one context.  Participants send the presence lib-jitsi-meet sends: the
- * whole element set on every change, SourceInfo JSON for mute, camera and
- * screen share (a stopped share stays as a muted desktop source), stats-id,
- * caps, display name, an optional JWT-like <identity>.  Focus publishes
- * <jibri-recording-status> like jicofo.
+ * one context.  Participants send what lib-jitsi-meet sends, as recorded
+ * from the real library (tests/fixtures/ljm/README): the join presence
+ * carries stats-id (always; a generated one unless set), caps, SourceInfo
+ * "{}" (no source known yet), the codec list and the display name if it
+ * was set before joining; ~0.1 s later, as a media session comes up, a
+ * follow-up announces the microphone and camera with their real state
+ * (unless "set A media off": then a source first appears with its first
+ * change).  Later presences carry the whole set again, the changed element
+ * moved to the end.  A stopped screen share stays as a muted desktop
+ * source.  Leaving sends the room an unavailable presence, then Strophe's
+ * bare <presence type='unavailable'/> and closes the stream.  Chat carries
+ * an id only when the script gives one.  Stream management (XEP-0198) is
+ * on whenever the server offers it.  <identity> is never sent by a real
+ * client (Jitsi's token module adds it on the server): "set A identity"
+ * stands in for that module.  Focus publishes <jibri-recording-status>
+ * like jicofo.
  *
- * Usage: jitsim [-v] -p PORT [-s 127.0.0.1] [-d meet.jitsi] SCRIPT
+ * -O sends what jitsim sent before it was checked against lib-jitsi-meet:
+ * every source from the join on and no follow-up, a stats-id only when
+ * set, an id on every chat message, a leave without the bare unavailable,
+ * stream management only with connect-sm.
+ *
+ * Usage: jitsim [-Ov] -p PORT [-s 127.0.0.1] [-d meet.jitsi] SCRIPT
  *        jitsim proxy LISTEN_PORT TARGET_PORT   (SIGUSR1 cuts every link)
  *
  * Script: one command per line, words separated by blanks, '#' comments.
  *   connect A anon | connect A JID PASSWORD     log in (TLS, not verified)
  *   connect-sm A JID PASSWORD                   the same, with XEP-0198
+ *                                               also under -O
  *   resume A                                    after drop: resume the
  *                                               stream-management session
  *   set A stats-id V | set A name TEXT... | set A identity ID GROUP NAME...
  *   set A legacy on                             <audiomuted>/<videomuted>
+ *   set A media off                             no media session: no
+ *                                               follow-up after the join
  *   set A plain on                              presence as an observer
  *                                               sends it: the MUC <x/> only
  *   record A FILE                               append every stanza A
@@ -32,11 +51,24 @@
  *   audio A on|off, video A on|off, share A on|off, hand A up|down
  *                                               change state (not sent)
  *   join A ROOM NICK                            join, wait for self-presence
+ *                                               (NICK "auto": 8 hex chars,
+ *                                               as lib-jitsi-meet's)
  *   join-fail A ROOM NICK CONDITION             join, expect that error
  *   send A                                      send the current presence
- *   chat A TEXT...     react A EMOJI            groupchat body / reaction
+ *   chat A TEXT...                              groupchat, no id
+ *   chat-id A ID TEXT...                        groupchat with that id
+ *   react A EMOJI [MSGID]                       reaction to message MSGID
  *   recording A pending|on|off file|stream [SESSION] [FAILURE]
- *   leave A [STATUS...]                         unavailable presence
+ *   leave A [STATUS...]                         leave the room (and close
+ *                                               the connection, as above)
+ *   reload A [crash]                            a browser reload: close the
+ *                                               connection (crash: cut the
+ *                                               socket), log in again, join
+ *                                               under a new nick, same
+ *                                               stats-id and name
+ *   tab B A                                     a second tab of A's browser:
+ *                                               new actor B, same stats-id
+ *                                               and name, joins A's room
  *   drop A                                      cut the socket: no
  *                                               unavailable, no TLS close
  *   disconnect A                                clean stream close
@@ -86,6 +118,12 @@
 #define MAX_SEEN	64
 #define WAIT_MS		8000
 
+/* A participant's presence elements (see participant_presence()). */
+enum {
+	EL_STATS, EL_CAPS, EL_SOURCES, EL_CODECS, EL_NICK, EL_HAND,
+	EL_AUDIOMUTED, EL_VIDEOMUTED, EL_VIDEOTYPE, NEL
+};
+
 struct actor {
 	char		*name;
 	xmpp_conn_t	*conn;
@@ -98,7 +136,17 @@ struct actor {
 	char		*ident_id, *ident_group, *ident_name;
 	int		 legacy;
 	int		 plain;		/* presence as an observer: muc x only */
-	int		 audio, video, share, shared_once;
+	int		 audio, video, share;
+	char		 srcs[3];	/* sources announced, in that order */
+	int		 nsrc;
+	int		 nomedia;	/* no media session: no follow-up */
+	char		*react_to;	/* message id a reaction answers */
+	char		*login_jid;	/* NULL: anonymous */
+	char		*login_pass;
+	int		 sm;		/* stream management asked for */
+	char		*sent[NEL];	/* element values in the last presence */
+	int		 order[NEL];	/* and their order there */
+	int		 norder;
 	int		 hand;
 	int64_t		 hand_ts;
 	int		 joined;
@@ -130,6 +178,7 @@ static const char	*server = "127.0.0.1";
 static const char	*domain = "meet.jitsi";
 static int		 port;
 static int		 verbose;
+static int		 old_wire;	/* -O: the presence we used to assume */
 static int		 lineno;
 static unsigned		 idseq;
 
@@ -266,29 +315,189 @@ elem(xmpp_stanza_t *parent, const char *name, const char *ns,
 	return e;
 }
 
+/*
+ * SourceInfo as lib-jitsi-meet builds it: only the sources announced so far,
+ * in the order they were announced ('a' audio -a0, 'v' camera -v0, 'd'
+ * screen share -v1).  A source is announced by the follow-up presence once
+ * a media session is up, or else by its first mute change; until then it is
+ * unknown and the element reads "{}".
+ */
 static void
 sourceinfo(struct actor *a, char *buf, size_t sz)
 {
-	int	 n;
+	size_t	 n = 0;
+	int	 i, muted;
+	char	 c;
 
-	n = snprintf(buf, sz, "{\"%s-a0\":{\"muted\":%s},\"%s-v0\":"
-	    "{\"muted\":%s}", a->nick, a->audio ? "false" : "true", a->nick,
-	    a->video ? "false" : "true");
-	if (a->shared_once && n > 0 && (size_t)n < sz)
-		n += snprintf(buf + n, sz - (size_t)n, ",\"%s-v1\":{\"muted\":%s,"
-		    "\"videoType\":\"desktop\"}", a->nick,
-		    a->share ? "false" : "true");
-	if (n > 0 && (size_t)n < sz)
-		snprintf(buf + n, sz - (size_t)n, "}");
+	n += (size_t)snprintf(buf + n, sz - n, "{");
+	for (i = 0; i < a->nsrc && n < sz; i++) {
+		c = a->srcs[i];
+		muted = c == 'a' ? !a->audio : c == 'v' ? !a->video : !a->share;
+		n += (size_t)snprintf(buf + n, sz - n, "%s\"%s-%s\":{\"muted\":%s%s}",
+		    i > 0 ? "," : "", a->nick, c == 'a' ? "a0" : c == 'v' ? "v0" :
+		    "v1", muted ? "true" : "false",
+		    c == 'd' ? ",\"videoType\":\"desktop\"" : "");
+	}
+	if (n < sz)
+		snprintf(buf + n, sz - n, "}");
+}
+
+static void
+announce(struct actor *a, char src)
+{
+	if (memchr(a->srcs, src, (size_t)a->nsrc) == NULL && a->nsrc < 3)
+		a->srcs[a->nsrc++] = src;
+}
+
+/* The text of element el in a's next presence; NULL when it is absent. */
+static const char *
+el_value(struct actor *a, int el, char *buf, size_t sz)
+{
+	switch (el) {
+	case EL_STATS:
+		return a->stats_id;
+	case EL_CAPS:
+		return "caps";
+	case EL_SOURCES:
+		if (a->legacy)
+			return NULL;
+		sourceinfo(a, buf, sz);
+		return buf;
+	case EL_CODECS:
+		return "av1,vp9,vp8,h264";
+	case EL_NICK:
+		return a->display;
+	case EL_HAND:
+		if (a->hand_ts == 0)
+			return NULL;
+		if (!a->hand)
+			return "";	/* lowered: the element stays, empty */
+		snprintf(buf, sz, "%lld", (long long)a->hand_ts);
+		return buf;
+	case EL_AUDIOMUTED:
+		return a->legacy ? (a->audio ? "false" : "true") : NULL;
+	case EL_VIDEOMUTED:
+		return a->legacy ? (a->video || a->share ? "false" : "true") :
+		    NULL;
+	case EL_VIDEOTYPE:
+		return a->legacy ? (a->share ? "desktop" : "camera") : NULL;
+	}
+	return NULL;
+}
+
+static void
+el_add(xmpp_stanza_t *p, int el, const char *v)
+{
+	xmpp_stanza_t	*e;
+
+	switch (el) {
+	case EL_STATS:
+		elem(p, "stats-id", NULL, v);
+		break;
+	case EL_CAPS:
+		e = elem(p, "c", "http://jabber.org/protocol/caps", NULL);
+		xmpp_stanza_set_attribute(e, "hash", "sha-1");
+		xmpp_stanza_set_attribute(e, "node",
+		    "https://jitsi.org/jitsi-meet");
+		xmpp_stanza_set_attribute(e, "ver",
+		    "dtzK/3xhISaXUMVg59IpXxdvKyQ=");
+		break;
+	case EL_SOURCES:
+		elem(p, "SourceInfo", NULL, v);
+		break;
+	case EL_CODECS:
+		elem(p, "jitsi_participant_codecList", NULL, v);
+		break;
+	case EL_NICK:
+		elem(p, "nick", "http://jabber.org/protocol/nick", v);
+		break;
+	case EL_HAND:
+		elem(p, "jitsi_participant_raisedHand", NULL, v);
+		break;
+	case EL_AUDIOMUTED:
+		elem(p, "audiomuted", NULL, v);
+		break;
+	case EL_VIDEOMUTED:
+		elem(p, "videomuted", NULL, v);
+		break;
+	case EL_VIDEOTYPE:
+		elem(p, "videoType", NULL, v);
+		break;
+	}
+}
+
+/*
+ * A participant's presence in lib-jitsi-meet's element order: at the join
+ * stats-id, caps, SourceInfo, codec list, then the display name if it was
+ * set before joining; later an element whose value changed is removed and
+ * appended (ChatRoom.addOrReplaceInPresence), so it moves to the end, and a
+ * new one (a raised hand, a name set after the join) is appended.
+ */
+static void
+participant_presence(struct actor *a, xmpp_stanza_t *p, int join)
+{
+	char		 bufs[NEL][1024];
+	const char	*v[NEL];
+	int		 order[NEL], n = 0, el, i, same;
+	xmpp_stanza_t	*e, *u;
+
+	for (el = 0; el < NEL; el++)
+		v[el] = el_value(a, el, bufs[el], sizeof(bufs[el]));
+	if (join) {
+		for (el = 0; el < NEL; el++) {
+			free(a->sent[el]);
+			a->sent[el] = NULL;
+		}
+		a->norder = 0;
+	}
+	/* Unchanged elements keep their place... */
+	for (i = 0; i < a->norder; i++) {
+		el = a->order[i];
+		if (v[el] != NULL && a->sent[el] != NULL &&
+		    strcmp(v[el], a->sent[el]) == 0)
+			order[n++] = el;
+	}
+	/* ...changed and new ones go to the end. */
+	for (el = 0; el < NEL; el++) {
+		if (v[el] == NULL)
+			continue;
+		for (same = 0, i = 0; i < n; i++)
+			same |= order[i] == el;
+		if (!same)
+			order[n++] = el;
+	}
+	for (i = 0; i < n; i++)
+		el_add(p, order[i], v[order[i]]);
+	memcpy(a->order, order, sizeof(order));
+	a->norder = n;
+	for (el = 0; el < NEL; el++)
+		set(&a->sent[el], v[el]);
+	/*
+	 * <identity> comes from the server, never from lib-jitsi-meet:
+	 * Jitsi's token module stamps it from the JWT onto the presence.  We
+	 * have no such module, so a test that sets one gets it here, where
+	 * the server puts it: after the client's elements.
+	 */
+	if (a->ident_id != NULL) {
+		e = elem(p, "identity", NULL, NULL);
+		u = elem(e, "user", NULL, NULL);
+		elem(u, "id", NULL, a->ident_id);
+		elem(u, "name", NULL, a->ident_name);
+		elem(e, "group", NULL, a->ident_group);
+	}
+}
+
+static int
+is_focus(struct actor *a)
+{
+	return a->rec_status != NULL || strcmp(a->nick, "focus") == 0;
 }
 
 static xmpp_stanza_t *
 presence(struct actor *a, int join)
 {
 	xmpp_stanza_t	*p = xmpp_presence_new(ctx), *e, *u;
-	char		 to[2048], si[1024], ts[32];
-	int		 is_focus = a->rec_status != NULL ||
-	    strcmp(a->nick, "focus") == 0;
+	char		 to[2048];
 
 	snprintf(to, sizeof(to), "%s/%s", a->room, a->nick);
 	xmpp_stanza_set_to(p, to);
@@ -296,56 +505,28 @@ presence(struct actor *a, int join)
 		elem(p, "x", "http://jabber.org/protocol/muc", NULL);
 	if (a->plain)
 		return p;
-	if (is_focus) {
-		e = elem(p, "conference-properties",
-		    "http://jitsi.org/protocol/focus", NULL);
-		u = elem(e, "property", NULL, NULL);
-		xmpp_stanza_set_attribute(u, "key", "bridge-count");
-		xmpp_stanza_set_attribute(u, "value", "1");
-		if (a->rec_status != NULL) {
-			e = elem(p, "jibri-recording-status",
-			    "http://jitsi.org/protocol/jibri", NULL);
-			xmpp_stanza_set_attribute(e, "status", a->rec_status);
-			xmpp_stanza_set_attribute(e, "recording_mode",
-			    a->rec_mode);
-			if (a->rec_session != NULL)
-				xmpp_stanza_set_attribute(e, "session_id",
-				    a->rec_session);
-			if (a->rec_failure != NULL)
-				xmpp_stanza_set_attribute(e, "failure_reason",
-				    a->rec_failure);
-		}
+	if (!is_focus(a)) {
+		if (!old_wire)	/* Strophe.js marks every stanza */
+			xmpp_stanza_set_attribute(p, "xml:lang", "en");
+		participant_presence(a, p, join);
 		return p;
 	}
-	if (a->stats_id != NULL)
-		elem(p, "stats-id", NULL, a->stats_id);
-	e = elem(p, "c", "http://jabber.org/protocol/caps", NULL);
-	xmpp_stanza_set_attribute(e, "hash", "sha-1");
-	xmpp_stanza_set_attribute(e, "node", "https://jitsi.org/jitsi-meet");
-	xmpp_stanza_set_attribute(e, "ver", "Jm4YBk0q0c8m2b6bY1s3yQk9Zx0=");
-	elem(p, "jitsi_participant_codecList", NULL, "av1,vp9,vp8");
-	if (a->legacy) {
-		elem(p, "audiomuted", NULL, a->audio ? "false" : "true");
-		elem(p, "videomuted", NULL, a->video || a->share ? "false" :
-		    "true");
-		elem(p, "videoType", NULL, a->share ? "desktop" : "camera");
-	} else {
-		sourceinfo(a, si, sizeof(si));
-		elem(p, "SourceInfo", NULL, si);
-	}
-	if (a->hand_ts != 0) {
-		snprintf(ts, sizeof(ts), "%lld", (long long)a->hand_ts);
-		elem(p, "jitsi_participant_raisedHand", NULL,
-		    a->hand ? ts : NULL);
-	}
-	if (a->display != NULL)
-		elem(p, "nick", "http://jabber.org/protocol/nick", a->display);
-	if (a->ident_id != NULL) {
-		e = elem(p, "identity", NULL, NULL);
-		u = elem(e, "user", NULL, NULL);
-		elem(u, "id", NULL, a->ident_id);
-		elem(u, "name", NULL, a->ident_name);
-		elem(e, "group", NULL, a->ident_group);
+	e = elem(p, "conference-properties", "http://jitsi.org/protocol/focus",
+	    NULL);
+	u = elem(e, "property", NULL, NULL);
+	xmpp_stanza_set_attribute(u, "key", "bridge-count");
+	xmpp_stanza_set_attribute(u, "value", "1");
+	if (a->rec_status != NULL) {
+		e = elem(p, "jibri-recording-status",
+		    "http://jitsi.org/protocol/jibri", NULL);
+		xmpp_stanza_set_attribute(e, "status", a->rec_status);
+		xmpp_stanza_set_attribute(e, "recording_mode", a->rec_mode);
+		if (a->rec_session != NULL)
+			xmpp_stanza_set_attribute(e, "session_id",
+			    a->rec_session);
+		if (a->rec_failure != NULL)
+			xmpp_stanza_set_attribute(e, "failure_reason",
+			    a->rec_failure);
 	}
 	return p;
 }
@@ -621,25 +802,46 @@ conn_cb(xmpp_conn_t *c, xmpp_conn_event_t ev, int err,
 /* --- commands ---------------------------------------------------------- */
 
 static void
-do_connect(struct actor *a, char **w, int n, int sm)
+login(struct actor *a, int sm)
 {
 	a->conn = xmpp_conn_new(ctx);
-	/* A test client: TLS without verification; SM only when asked. */
+	a->failed = 0;
+	/*
+	 * A test client: TLS without verification.  Stream management
+	 * (XEP-0198) whenever the server offers it, as every lib-jitsi-meet
+	 * session has it; with -O only when asked (connect-sm).
+	 */
+	if (!old_wire)
+		sm = 1;
+	a->sm = sm;
 	xmpp_conn_set_flags(a->conn, XMPP_CONN_FLAG_TRUST_TLS |
 	    (sm ? 0 : XMPP_CONN_FLAG_DISABLE_SM));
 	xmpp_conn_set_sockopt_callback(a->conn, sockopt_cb);
-	if (n >= 3 && strcmp(w[2], "anon") == 0)
+	if (a->login_jid == NULL)
 		xmpp_conn_set_jid(a->conn, domain);
-	else if (n >= 4) {
-		xmpp_conn_set_jid(a->conn, w[2]);
-		xmpp_conn_set_pass(a->conn, w[3]);
-	} else
-		die("connect ACTOR anon | connect ACTOR JID PASSWORD");
+	else {
+		xmpp_conn_set_jid(a->conn, a->login_jid);
+		xmpp_conn_set_pass(a->conn, a->login_pass);
+	}
 	if (xmpp_connect_client(a->conn, server, (unsigned short)port,
 	    conn_cb, a) != XMPP_EOK)
 		die("%s: cannot connect", a->name);
 	if (run_until(&a->online, WAIT_MS) == -1)
 		die("%s: login failed", a->name);
+}
+
+static void
+do_connect(struct actor *a, char **w, int n, int sm)
+{
+	if (n >= 3 && strcmp(w[2], "anon") == 0) {
+		set(&a->login_jid, NULL);
+		set(&a->login_pass, NULL);
+	} else if (n >= 4) {
+		set(&a->login_jid, w[2]);
+		set(&a->login_pass, w[3]);
+	} else
+		die("connect ACTOR anon | connect ACTOR JID PASSWORD");
+	login(a, sm);
 }
 
 /*
@@ -686,19 +888,60 @@ rest(char **w, int n, int from, char *buf, size_t sz)
 	}
 }
 
+/*
+ * What a new lib-jitsi-meet session starts with: a stats-id (kept in the
+ * browser profile's localStorage, so set one to play the same browser),
+ * and no source announced yet.  With -O: what jitsim used to send, every
+ * source from the join on and a stats-id only when set.
+ */
+static void
+participant_defaults(struct actor *a)
+{
+	static const char *const names[] = { "Alma", "Bruno", "Chiara",
+	    "Dario", "Edda", "Fritz", "Greta", "Hugo" };
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	char	 buf[32];
+
+	a->nsrc = 0;
+	if (a->plain || is_focus(a))
+		return;
+	if (old_wire) {
+		announce(a, 'a');
+		announce(a, 'v');
+		return;
+	}
+	if (a->stats_id == NULL) {
+		snprintf(buf, sizeof(buf), "%s-%c%c%c",
+		    names[arc4random_uniform(8)],
+		    alnum[arc4random_uniform(sizeof(alnum) - 1)],
+		    alnum[arc4random_uniform(sizeof(alnum) - 1)],
+		    alnum[arc4random_uniform(sizeof(alnum) - 1)]);
+		set(&a->stats_id, buf);
+	}
+}
+
 static void
 do_join(struct actor *a, const char *room, const char *nick,
     const char *expect_error)
 {
 	char	 jid[512];
 
+	char	 hex[16];
+
 	if (!a->online)
 		die("%s: not connected", a->name);
 	snprintf(jid, sizeof(jid), "%s@conference.%s", room, domain);
 	set(&a->room, jid);
+	if (strcmp(nick, "auto") == 0) {
+		/* lib-jitsi-meet's MUC nick: 8 lowercase hex characters. */
+		snprintf(hex, sizeof(hex), "%08x", arc4random());
+		nick = hex;
+	}
 	set(&a->nick, nick);
 	a->joined = 0;
 	set(&a->join_error, NULL);
+	participant_defaults(a);
 	send_presence(a, 1);
 	if (expect_error != NULL) {
 		int	 got = 0;
@@ -723,21 +966,159 @@ do_join(struct actor *a, const char *room, const char *nick,
 	if (!a->joined)
 		die("%s: join %s as %s failed: %s", a->name, jid, nick,
 		    a->join_error != NULL ? a->join_error : "timeout");
+	/*
+	 * lib-jitsi-meet announces its sources once a media session is up
+	 * (session-accept): 0.1-0.7 s after the join, a presence with the
+	 * real state of its microphone and camera.
+	 */
+	if (!old_wire && !a->plain && !is_focus(a) && !a->nomedia &&
+	    !a->legacy) {
+		pump(100);
+		announce(a, 'a');
+		announce(a, 'v');
+		send_presence(a, 0);
+	}
+}
+
+/*
+ * Groupchat as lib-jitsi-meet sends it: an id only when the application
+ * gives one (Prosody then adds its own); a reaction names the message it
+ * answers.  With -O every message carries a jitsim id.
+ */
+/* Leave the room; with the new wire wait (bounded) for our own leave. */
+static void
+muc_leave(struct actor *a, const char *status)
+{
+	xmpp_stanza_t	*p = xmpp_presence_new(ctx);
+	char		 to[2048];
+	int64_t		 end;
+
+	snprintf(to, sizeof(to), "%s/%s", a->room, a->nick);
+	xmpp_stanza_set_to(p, to);
+	xmpp_stanza_set_type(p, "unavailable");
+	if (status != NULL)
+		elem(p, "status", NULL, status);
+	xmpp_send(a->conn, p);
+	xmpp_stanza_release(p);
+	if (old_wire) {
+		pump(50);
+		return;
+	}
+	end = now_ms() + 1000;
+	while (!has(a->gone, a->ngone, a->nick) && now_ms() < end)
+		xmpp_run_once(ctx, 20);
+}
+
+/*
+ * Strophe.js's disconnect, which lib-jitsi-meet runs after leaving a
+ * conference and from its unload handler: a bare unavailable presence to
+ * the server, then the stream closes.  Alone (a reload), Prosody turns it
+ * into the room's unavailable for our occupant.
+ */
+static void
+client_close(struct actor *a)
+{
+	xmpp_stanza_t	*p = xmpp_presence_new(ctx);
+	int64_t		 end = now_ms() + WAIT_MS;
+
+	xmpp_stanza_set_type(p, "unavailable");
+	xmpp_send(a->conn, p);
+	xmpp_stanza_release(p);
+	xmpp_disconnect(a->conn);
+	while (a->online && now_ms() < end)
+		xmpp_run_once(ctx, 20);
+}
+
+/* The room's name (its JID's local part) into buf. */
+static void
+room_name(struct actor *a, char *buf, size_t sz)
+{
+	char	*at;
+
+	if (a->room == NULL || !a->joined)
+		die("%s: not in a room", a->name);
+	snprintf(buf, sz, "%s", a->room);
+	if ((at = strchr(buf, '@')) != NULL)
+		*at = '\0';
+}
+
+/*
+ * A browser reload: the page's unload handler closes the connection (a
+ * bare unavailable, no room leave), the new page logs in again and joins
+ * under a new nick with the same stats-id (localStorage).  "crash": the
+ * page dies without unload (the socket is cut, the server keeps the
+ * session hibernating) and is opened again.
+ */
+static void
+do_reload(struct actor *a, int crash)
+{
+	char		 room[512];
+	int64_t		 end = now_ms() + WAIT_MS;
+
+	room_name(a, room, sizeof(room));
+	/* The new page starts with no hand raised and no screen shared. */
+	a->hand = a->share = 0;
+	a->hand_ts = 0;
+	if (crash) {
+		if (a->fd < 0)
+			die("%s: no socket", a->name);
+		shutdown(a->fd, SHUT_RDWR);
+		while (a->online && now_ms() < end)
+			xmpp_run_once(ctx, 20);
+	} else
+		client_close(a);
+	xmpp_conn_release(a->conn);
+	a->conn = NULL;
+	a->fd = -1;
+	login(a, a->sm);
+	do_join(a, room, "auto", NULL);
+}
+
+/*
+ * A second tab of a's browser: the same localStorage, so the same stats-id
+ * and display name; its own connection and nick, in the same room.
+ */
+static void
+do_tab(struct actor *t, struct actor *a)
+{
+	char	 room[512];
+
+	room_name(a, room, sizeof(room));
+	set(&t->stats_id, a->stats_id);
+	set(&t->display, a->display);
+	set(&t->ident_id, a->ident_id);
+	set(&t->ident_group, a->ident_group);
+	set(&t->ident_name, a->ident_name);
+	set(&t->login_jid, a->login_jid);
+	set(&t->login_pass, a->login_pass);
+	t->legacy = a->legacy;
+	t->nomedia = a->nomedia;
+	t->audio = a->audio;
+	t->video = a->video;
+	login(t, a->sm);
+	do_join(t, room, "auto", NULL);
 }
 
 static void
-do_message(struct actor *a, const char *body, const char *emoji)
+do_message(struct actor *a, const char *body, const char *emoji,
+    const char *id)
 {
 	xmpp_stanza_t	*m, *r;
-	char		 id[32];
+	char		 buf[32];
 
-	snprintf(id, sizeof(id), "jitsim-%u", ++idseq);
+	if (id == NULL && old_wire) {
+		snprintf(buf, sizeof(buf), "jitsim-%u", ++idseq);
+		id = buf;
+	}
 	m = xmpp_message_new(ctx, "groupchat", a->room, id);
+	if (!old_wire)
+		xmpp_stanza_set_attribute(m, "xml:lang", "en");
 	if (body != NULL)
 		xmpp_message_set_body(m, body);
 	else {
 		r = elem(m, "reactions", "urn:xmpp:reactions:0", NULL);
-		xmpp_stanza_set_attribute(r, "id", "jitsim-1");
+		xmpp_stanza_set_attribute(r, "id", a->react_to != NULL ?
+		    a->react_to : "jitsim-1");
 		elem(r, "reaction", NULL, emoji);
 		elem(m, "store", "urn:xmpp:hints", NULL);
 	}
@@ -812,7 +1193,8 @@ run_line(char **w, int n)
 	}
 	if (n < 2)
 		die("%s needs an actor", w[0]);
-	a = actor(w[1], strncmp(w[0], "connect", 7) == 0);
+	a = actor(w[1], strncmp(w[0], "connect", 7) == 0 ||
+	    strcmp(w[0], "tab") == 0);
 	if (strcmp(w[0], "connect") == 0)
 		do_connect(a, w, n, 0);
 	else if (strcmp(w[0], "connect-sm") == 0)
@@ -851,6 +1233,8 @@ run_line(char **w, int n)
 			a->legacy = onoff(w[3]);
 		else if (strcmp(w[2], "plain") == 0)
 			a->plain = onoff(w[3]);
+		else if (strcmp(w[2], "media") == 0)
+			a->nomedia = !onoff(w[3]);
 		else if (strcmp(w[2], "identity") == 0 && n >= 6) {
 			set(&a->ident_id, w[3]);
 			set(&a->ident_group, w[4]);
@@ -858,13 +1242,15 @@ run_line(char **w, int n)
 			set(&a->ident_name, buf);
 		} else
 			die("bad set");
-	} else if (strcmp(w[0], "audio") == 0 && n >= 3)
+	} else if (strcmp(w[0], "audio") == 0 && n >= 3) {
 		a->audio = onoff(w[2]);
-	else if (strcmp(w[0], "video") == 0 && n >= 3)
+		announce(a, 'a');
+	} else if (strcmp(w[0], "video") == 0 && n >= 3) {
 		a->video = onoff(w[2]);
-	else if (strcmp(w[0], "share") == 0 && n >= 3) {
+		announce(a, 'v');
+	} else if (strcmp(w[0], "share") == 0 && n >= 3) {
 		a->share = onoff(w[2]);
-		a->shared_once |= a->share;
+		announce(a, 'd');
 	} else if (strcmp(w[0], "hand") == 0 && n >= 3) {
 		a->hand = onoff(w[2]);
 		a->hand_ts = now_ms();
@@ -876,30 +1262,30 @@ run_line(char **w, int n)
 		send_presence(a, 0);
 	else if (strcmp(w[0], "chat") == 0 && n >= 3) {
 		rest(w, n, 2, buf, sizeof(buf));
-		do_message(a, buf, NULL);
-	} else if (strcmp(w[0], "react") == 0 && n >= 3)
-		do_message(a, NULL, w[2]);
-	else if (strcmp(w[0], "recording") == 0 && n >= 4) {
+		do_message(a, buf, NULL, NULL);
+	} else if (strcmp(w[0], "chat-id") == 0 && n >= 4) {
+		rest(w, n, 3, buf, sizeof(buf));
+		do_message(a, buf, NULL, w[2]);
+	} else if (strcmp(w[0], "react") == 0 && n >= 3) {
+		set(&a->react_to, n > 3 ? w[3] : NULL);
+		do_message(a, NULL, w[2], NULL);
+	} else if (strcmp(w[0], "recording") == 0 && n >= 4) {
 		set(&a->rec_status, w[2]);
 		set(&a->rec_mode, w[3]);
 		set(&a->rec_session, n > 4 ? w[4] : NULL);
 		set(&a->rec_failure, n > 5 ? w[5] : NULL);
 		send_presence(a, 0);
 	} else if (strcmp(w[0], "leave") == 0) {
-		xmpp_stanza_t	*p = xmpp_presence_new(ctx);
-		char		 to[2048];
-
-		snprintf(to, sizeof(to), "%s/%s", a->room, a->nick);
-		xmpp_stanza_set_to(p, to);
-		xmpp_stanza_set_type(p, "unavailable");
-		if (n > 2) {
+		if (n > 2)
 			rest(w, n, 2, buf, sizeof(buf));
-			elem(p, "status", NULL, buf);
-		}
-		xmpp_send(a->conn, p);
-		xmpp_stanza_release(p);
-		pump(50);
-	} else if (strcmp(w[0], "drop") == 0) {
+		muc_leave(a, n > 2 ? buf : NULL);
+		if (!old_wire && !is_focus(a) && !a->plain)
+			client_close(a);
+	} else if (strcmp(w[0], "reload") == 0)
+		do_reload(a, n > 2 && strcmp(w[2], "crash") == 0);
+	else if (strcmp(w[0], "tab") == 0 && n >= 3)
+		do_tab(a, actor(w[2], 0));
+	else if (strcmp(w[0], "drop") == 0) {
 		if (a->fd < 0)
 			die("%s: no socket", a->name);
 		shutdown(a->fd, SHUT_RDWR);
@@ -1200,8 +1586,11 @@ main(int argc, char **argv)
 
 	if (argc == 4 && strcmp(argv[1], "proxy") == 0)
 		return proxy(atoi(argv[2]), atoi(argv[3]));
-	while ((ch = getopt(argc, argv, "vp:s:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "Ovp:s:d:")) != -1) {
 		switch (ch) {
+		case 'O':
+			old_wire = 1;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -1269,6 +1658,13 @@ main(int argc, char **argv)
 		free(a->iq_id);
 		free(a->iq_type);
 		free(a->jingle_mode);
+		free(a->react_to);
+		free(a->login_jid);
+		free(a->login_pass);
+		for (j = 0; j < NEL; j++)
+			free(a->sent[j]);
+		if (a->jingle_later != NULL)
+			xmpp_stanza_release(a->jingle_later);
 		if (a->record != NULL)
 			fclose(a->record);
 	}
@@ -1276,7 +1672,7 @@ main(int argc, char **argv)
 	xmpp_shutdown();
 	return 0;
 usage:
-	fprintf(stderr, "usage: jitsim [-v] -p PORT [-s HOST] [-d DOMAIN] "
+	fprintf(stderr, "usage: jitsim [-Ov] -p PORT [-s HOST] [-d DOMAIN] "
 	    "SCRIPT\n       jitsim proxy LISTEN_PORT TARGET_PORT\n");
 	return 2;
 }
