@@ -85,6 +85,10 @@
  *                                               expect a result
  *   jingle A NICK                               Jingle session-initiate,
  *                                               expect an IQ error
+ *   p2p A NICK                                  a user's P2P offer to
+ *                                               NICK: expect an IQ result
+ *                                               and NICK's session-
+ *                                               terminate <decline/>
  *   admin A role NICK ROLE | admin A affiliation JID AFF
  *                                               muc#admin change; expect
  *                                               the room to refuse it
@@ -144,6 +148,8 @@ struct actor {
 	char		*login_jid;	/* NULL: anonymous */
 	char		*login_pass;
 	int		 sm;		/* stream management asked for */
+	char		*p2p_sid;	/* our P2P offer, while it is open */
+	char		*p2p_end;	/* reason of the peer's terminate */
 	char		*sent[NEL];	/* element values in the last presence */
 	int		 order[NEL];	/* and their order there */
 	int		 norder;
@@ -696,6 +702,37 @@ jingle_answer(struct actor *a, xmpp_conn_t *c, xmpp_stanza_t *st)
 	return 1;
 }
 
+/*
+ * The peer's session-terminate for our P2P offer ("p2p"): note its reason
+ * and acknowledge it, as lib-jitsi-meet does.  0 when st is something else.
+ */
+static int
+p2p_terminated(struct actor *a, xmpp_conn_t *c, xmpp_stanza_t *st)
+{
+	xmpp_stanza_t	*j, *reason, *r;
+	const char	*action, *sid;
+
+	if (a->p2p_sid == NULL || (j = xmpp_stanza_get_child_by_name_and_ns(st,
+	    "jingle", "urn:xmpp:jingle:1")) == NULL ||
+	    (action = xmpp_stanza_get_attribute(j, "action")) == NULL ||
+	    strcmp(action, "session-terminate") != 0 ||
+	    (sid = xmpp_stanza_get_attribute(j, "sid")) == NULL ||
+	    strcmp(sid, a->p2p_sid) != 0)
+		return 0;
+	if ((reason = xmpp_stanza_get_child_by_name(j, "reason")) != NULL &&
+	    (reason = xmpp_stanza_get_children(reason)) != NULL &&
+	    xmpp_stanza_get_name(reason) != NULL)
+		set(&a->p2p_end, xmpp_stanza_get_name(reason));
+	else
+		set(&a->p2p_end, "(none)");
+	if ((r = xmpp_stanza_reply(st)) != NULL) {
+		xmpp_stanza_set_type(r, "result");
+		xmpp_send(c, r);
+		xmpp_stanza_release(r);
+	}
+	return 1;
+}
+
 static int
 iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 {
@@ -733,6 +770,8 @@ iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 		set(&a->iq_type, type);
 		return 1;
 	}
+	if (p2p_terminated(a, c, st))
+		return 1;
 	if (jingle_answer(a, c, st))
 		return 1;
 	/* We are a test client: refuse every request politely. */
@@ -1161,6 +1200,47 @@ do_iq(struct actor *a, const char *nick, int jingle)
 		    jingle ? "jingle" : "disco#info", nick, a->iq_type);
 }
 
+/*
+ * A user alone with NICK offers it a P2P session, as lib-jitsi-meet does
+ * (a session-initiate, here without media content).  Expect what ends the
+ * attempt at once: an IQ result, then NICK's session-terminate with
+ * <decline/>, both within WAIT_MS; print how long it took.
+ */
+static void
+do_p2p(struct actor *a, const char *nick)
+{
+	xmpp_stanza_t	*iq, *j;
+	char		 id[32], to[2048], from[2048];
+	int64_t		 t0 = now_ms(), end = t0 + WAIT_MS;
+
+	snprintf(id, sizeof(id), "jitsim-p2p-%u", ++idseq);
+	snprintf(to, sizeof(to), "%s/%s", a->room, nick);
+	snprintf(from, sizeof(from), "%s/%s", a->room, a->nick);
+	iq = xmpp_iq_new(ctx, "set", id);
+	xmpp_stanza_set_to(iq, to);
+	j = elem(iq, "jingle", "urn:xmpp:jingle:1", NULL);
+	xmpp_stanza_set_attribute(j, "action", "session-initiate");
+	xmpp_stanza_set_attribute(j, "initiator", from);
+	xmpp_stanza_set_attribute(j, "sid", id + 7);
+	set(&a->p2p_sid, id + 7);
+	set(&a->p2p_end, NULL);
+	set(&a->iq_id, id);
+	set(&a->iq_type, NULL);
+	xmpp_send(a->conn, iq);
+	xmpp_stanza_release(iq);
+	while ((a->iq_type == NULL || a->p2p_end == NULL) && now_ms() < end)
+		xmpp_run_once(ctx, 20);
+	if (a->iq_type == NULL || strcmp(a->iq_type, "result") != 0)
+		die("%s: P2P offer to %s answered %s", a->name, nick,
+		    a->iq_type != NULL ? a->iq_type : "nothing");
+	if (a->p2p_end == NULL || strcmp(a->p2p_end, "decline") != 0)
+		die("%s: P2P offer to %s not declined (%s)", a->name, nick,
+		    a->p2p_end != NULL ? a->p2p_end : "no session-terminate");
+	fprintf(stderr, "jitsim: %s: P2P offer to %s declined in %lld ms\n",
+	    a->name, nick, (long long)(now_ms() - t0));
+	set(&a->p2p_sid, NULL);
+}
+
 static int
 onoff(const char *v)
 {
@@ -1392,6 +1472,8 @@ run_line(char **w, int n)
 		do_iq(a, w[2], 0);
 	else if (strcmp(w[0], "jingle") == 0 && n >= 3)
 		do_iq(a, w[2], 1);
+	else if (strcmp(w[0], "p2p") == 0 && n >= 3)
+		do_p2p(a, w[2]);
 	else if (strcmp(w[0], "spoof") == 0 && n >= 3) {
 		xmpp_stanza_t	*m, *c;
 		char		 to[2048];
@@ -1659,6 +1741,8 @@ main(int argc, char **argv)
 		free(a->iq_type);
 		free(a->jingle_mode);
 		free(a->react_to);
+		free(a->p2p_sid);
+		free(a->p2p_end);
 		free(a->login_jid);
 		free(a->login_pass);
 		for (j = 0; j < NEL; j++)
