@@ -22,7 +22,6 @@ connect bob anon
 set bob stats-id B-2
 join bob room2 bob02
 wait-presence alice teletrack 15000
-sleep 1500
 JSIM
 # Part 1 keeps its clients online while the test cuts the observer: run it
 # as one long script with pauses the shell fills in.
