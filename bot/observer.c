@@ -882,6 +882,9 @@ observer_status(struct observer *o, int64_t now)
 	if (o->store.counts != NULL)
 		o->store.counts(o->store.arg, &st.queued, &st.held,
 		    &st.dropped, &st.last_commit);
+	if (o->store.latency != NULL)
+		o->store.latency(o->store.arg, &st.lat_count, &st.lat_p50_ms,
+		    &st.lat_p99_ms, &st.lat_max_ms);
 	st.events = o->events;
 	st.alerts_open = o->alerts_open;
 	status_write(o->status_path, &st);

@@ -49,6 +49,9 @@ struct observer_store {
 	/* Events queued, held (the database refuses them), dropped. */
 	void	(*counts)(void *arg, size_t *queued, size_t *held,
 		    uint64_t *dropped, int64_t *last_commit_ms);
+	/* Commit latency since start: ms from arrival to COMMIT. */
+	void	(*latency)(void *arg, uint64_t *count, int *p50_ms,
+		    int *p99_ms, int *max_ms);
 	/*
 	 * The appointments scheduled within [now - 1 day, now + horizon_ms]
 	 * and the policy, read every [schedule] poll_s; NULL: none.  0, or

@@ -58,7 +58,7 @@ jtime(int64_t ms)
 void
 status_write(const char *path, const struct status *st)
 {
-	json_t	*j, *types;
+	json_t	*j, *types, *lat;
 	char	*tmp;
 	int	 i, rc;
 
@@ -87,6 +87,13 @@ status_write(const char *path, const struct status *st)
 	json_object_set_new(j, "events_dropped",
 	    json_integer((json_int_t)st->dropped));
 	json_object_set_new(j, "last_commit", jtime(st->last_commit));
+	lat = json_object();
+	json_object_set_new(lat, "count", json_integer((json_int_t)
+	    st->lat_count));
+	json_object_set_new(lat, "p50", json_integer(st->lat_p50_ms));
+	json_object_set_new(lat, "p99", json_integer(st->lat_p99_ms));
+	json_object_set_new(lat, "max", json_integer(st->lat_max_ms));
+	json_object_set_new(j, "commit_latency_ms", lat);
 	json_object_set_new(j, "alerts_open",
 	    json_integer((json_int_t)st->alerts_open));
 	types = json_object();

@@ -28,6 +28,10 @@ struct status {
 	size_t		 held;		/* ... because the database refuses */
 	uint64_t	 dropped;	/* lost since start */
 	int64_t		 last_commit;
+	uint64_t	 lat_count;	/* committed events measured */
+	int		 lat_p50_ms;	/* arrival -> COMMIT */
+	int		 lat_p99_ms;
+	int		 lat_max_ms;
 	const uint64_t	*events;	/* [EVENT__COUNT] handed to storage */
 	uint64_t	 alerts_open;
 };

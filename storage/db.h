@@ -14,7 +14,7 @@
 #define DB_READONLY		0x01	/* reports: mode=ro, no migration */
 
 /* PRAGMA user_version: the number of storage/schema/NNN_name.sql files */
-#define DB_SCHEMA_VERSION	3
+#define DB_SCHEMA_VERSION	4
 #define DB_BUSY_MS		200	/* daemon: never block the loop long */
 #define DB_BUSY_MS_READONLY	5000	/* reports may wait for a checkpoint */
 

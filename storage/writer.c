@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -52,6 +53,7 @@
  */
 struct qev {
 	int			 refs;		/* the queue's, the rows' */
+	int64_t			 queued_ms;	/* when writer_emit() took it */
 	struct event		 ev;
 	struct session_rec	 s;
 	struct participant_rec	 p;
@@ -117,6 +119,8 @@ struct writer {
 	int64_t			 last_commit;	/* ms, 0: none yet */
 	char			 stamp[32];	/* updatedAt of this flush */
 	void			*rows;		/* struct row, committed */
+	uint64_t		 lat[WRITER_LAT_MAX + 2]; /* ms from emit to
+						   commit: [ms], then over */
 };
 
 #define WRITER_FREE_TRIES	10	/* flushes tried by writer_free() */
@@ -532,6 +536,8 @@ cache_add(struct cache *c, const char *uid, const char *key)
  */
 
 static void	rows_forget(struct writer *, const char *);
+static void	latency(struct writer *);
+static int64_t	clock_ms(void);
 
 static int
 row_cmp(const void *a, const void *b)
@@ -1143,6 +1149,7 @@ writer_flush(struct writer *w)
 			    (unsigned long long)w->dropped_failing);
 	}
 	rows_commit(w);
+	latency(w);
 	w->failing = 0;
 	w->fail_code = 0;
 	w->backoff_ms = 0;
@@ -1151,6 +1158,52 @@ writer_flush(struct writer *w)
 	while (w->count > 0)
 		queue_drop_oldest(w);
 	return 0;
+}
+
+/* Wall-clock ms: what the commit latency is measured in. */
+static int64_t
+clock_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The time each committed event waited, from writer_emit() to COMMIT. */
+static void
+latency(struct writer *w)
+{
+	int64_t	 now = clock_ms(), d;
+	size_t	 i;
+
+	for (i = 0; i < w->count; i++) {
+		d = now - queue_at(w, i)->queued_ms;
+		w->lat[d < 0 ? 0 : d > WRITER_LAT_MAX ? WRITER_LAT_MAX + 1 :
+		    d]++;
+	}
+}
+
+void
+writer_latency(const struct writer *w, struct writer_latency *l)
+{
+	uint64_t	 n = 0, acc = 0;
+	int		 i;
+
+	memset(l, 0, sizeof(*l));
+	for (i = 0; i <= WRITER_LAT_MAX + 1; i++)
+		n += w->lat[i];
+	l->count = n;
+	for (i = 0; n > 0 && i <= WRITER_LAT_MAX + 1; i++) {
+		if (w->lat[i] == 0)
+			continue;
+		if (acc < (n + 1) / 2 && acc + w->lat[i] >= (n + 1) / 2)
+			l->p50_ms = i;
+		if (acc < n - n / 100 && acc + w->lat[i] >= n - n / 100)
+			l->p99_ms = i;
+		acc += w->lat[i];
+		l->max_ms = i;
+	}
 }
 
 /*
@@ -1209,6 +1262,7 @@ void
 writer_emit(const struct event *ev, void *arg)
 {
 	struct writer	*w = arg;
+	struct qev	*e;
 
 	if (ev->session == NULL || ev->session->uid == NULL) {
 		log_warnx("%s: %s event without a session: not stored",
@@ -1218,7 +1272,9 @@ writer_emit(const struct event *ev, void *arg)
 	}
 	if (ev->ts_ms > w->now)
 		w->now = ev->ts_ms;
-	queue_push(w, qev_new(ev));
+	e = qev_new(ev);
+	e->queued_ms = clock_ms();
+	queue_push(w, e);
 }
 
 int

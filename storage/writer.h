@@ -82,6 +82,21 @@ uint64_t	 writer_dropped(const struct writer *);
 void		 writer_counts(const struct writer *, size_t *queued,
 		    size_t *held, uint64_t *dropped, int64_t *last_commit_ms);
 
+/*
+ * How long committed events waited, from writer_emit() (the stanza's
+ * arrival: the derivation is synchronous) to their COMMIT, since
+ * writer_new(): ms, at 1 ms resolution up to WRITER_LAT_MAX (a longer
+ * wait counts as WRITER_LAT_MAX + 1).
+ */
+#define WRITER_LAT_MAX	5000
+struct writer_latency {
+	uint64_t	 count;
+	int		 p50_ms;
+	int		 p99_ms;
+	int		 max_ms;
+};
+void		 writer_latency(const struct writer *, struct writer_latency *);
+
 /* Change the queue bound (default WRITER_MAX_QUEUE; values < 1 mean 1). */
 void		 writer_set_max_queue(struct writer *, size_t max);
 

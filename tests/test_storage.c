@@ -301,7 +301,10 @@ test_migrate_from_2(void **state)
 	    NULL), SQLITE_OK);
 	sqlite3_close(sq);
 	db = open_ok(path, 0);
-	assert_int_equal(q_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
+	    " pragma_table_info('teleconference_participant_sessions')"
+	    " WHERE name = 'lobby_wait_seconds'"), 1);
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
 	    " pragma_table_info('meeting_settings') WHERE name IN"
 	    " ('require_moderator', 'enable_file_sharing',"

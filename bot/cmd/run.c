@@ -72,6 +72,19 @@ counts(void *arg, size_t *queued, size_t *held, uint64_t *dropped,
 	writer_counts(d->w, queued, held, dropped, last_commit);
 }
 
+static void
+latency(void *arg, uint64_t *count, int *p50, int *p99, int *max)
+{
+	struct daemon		*d = arg;
+	struct writer_latency	 l;
+
+	writer_latency(d->w, &l);
+	*count = l.count;
+	*p50 = l.p50_ms;
+	*p99 = l.p99_ms;
+	*max = l.max_ms;
+}
+
 static int
 schedule(void *arg, int64_t now, int64_t horizon_ms, struct bookings *out)
 {
@@ -173,6 +186,7 @@ cmd_run(struct cmd *c)
 	store.flush_due = flush_due;
 	store.flush = flush;
 	store.counts = counts;
+	store.latency = latency;
 	store.schedule = schedule;
 	store.arg = &dm;
 	store.quality_fair_per_hour = set.quality_fair_per_hour;

@@ -23,6 +23,9 @@ want=$(printf '%s\n' \
     "644 ./usr/share/teletrack/teletrack.conf.example"
     for m in conf/prosody/*.lua; do
 	echo "644 ./usr/share/teletrack/prosody/$(basename "$m")"
+    done
+    for g in conf/grafana/*.json; do
+	echo "644 ./usr/share/teletrack/grafana/$(basename "$g")"
     done)
 want=$(printf '%s\n' "$want" | sort)
 td_eq "$want" "$got" "installed files"

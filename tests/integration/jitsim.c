@@ -3,31 +3,73 @@
  *
  * One process plays several XMPP clients (a focus and Jitsi-like
  * participants) from a script, each with its own libstrophe connection in
- * one context.  Participants send the presence lib-jitsi-meet sends: the
- * whole element set on every change, SourceInfo JSON for mute, camera and
- * screen share (a stopped share stays as a muted desktop source), stats-id,
- * caps, display name, an optional JWT-like <identity>.  Focus publishes
- * <jibri-recording-status> like jicofo.
+ * one context.  Participants send what lib-jitsi-meet sends, as recorded
+ * from the real library (tests/fixtures/ljm/README): the join presence
+ * carries stats-id (always; a generated one unless set), caps, SourceInfo
+ * "{}" (no source known yet), the codec list and the display name if it
+ * was set before joining; ~0.1 s later, as a media session comes up, a
+ * follow-up announces the microphone and camera with their real state
+ * (unless "set A media off": then a source first appears with its first
+ * change).  Later presences carry the whole set again, the changed element
+ * moved to the end.  A stopped screen share stays as a muted desktop
+ * source.  Leaving sends the room an unavailable presence, then Strophe's
+ * bare <presence type='unavailable'/> and closes the stream.  Chat carries
+ * an id only when the script gives one.  Stream management (XEP-0198) is
+ * on whenever the server offers it.  <identity> is never sent by a real
+ * client (Jitsi's token module adds it on the server): "set A identity"
+ * stands in for that module.  Focus publishes <jibri-recording-status>
+ * like jicofo.
  *
- * Usage: jitsim [-v] -p PORT [-s 127.0.0.1] [-d meet.jitsi] SCRIPT
+ * -O sends what jitsim sent before it was checked against lib-jitsi-meet:
+ * every source from the join on and no follow-up, a stats-id only when
+ * set, an id on every chat message, a leave without the bare unavailable,
+ * stream management only with connect-sm.
+ *
+ * Usage: jitsim [-Ov] -p PORT [-s 127.0.0.1] [-d meet.jitsi] SCRIPT
  *        jitsim proxy LISTEN_PORT TARGET_PORT   (SIGUSR1 cuts every link)
  *
  * Script: one command per line, words separated by blanks, '#' comments.
  *   connect A anon | connect A JID PASSWORD     log in (TLS, not verified)
  *   connect-sm A JID PASSWORD                   the same, with XEP-0198
+ *                                               also under -O
  *   resume A                                    after drop: resume the
  *                                               stream-management session
  *   set A stats-id V | set A name TEXT... | set A identity ID GROUP NAME...
  *   set A legacy on                             <audiomuted>/<videomuted>
+ *   set A media off                             no media session: no
+ *                                               follow-up after the join
+ *   set A plain on                              presence as an observer
+ *                                               sends it: the MUC <x/> only
+ *   record A FILE                               append every stanza A
+ *                                               receives to FILE, one a
+ *                                               line after its time in ms
+ *   jingle-answer A MODE [MS]                   how A answers a Jingle
+ *                                               session-initiate: result,
+ *                                               decline, error,
+ *                                               error-decline or ignore;
+ *                                               MS delays the decline
  *   audio A on|off, video A on|off, share A on|off, hand A up|down
  *                                               change state (not sent)
  *   join A ROOM NICK                            join, wait for self-presence
  *                                               (ROOM with '@': any MUC)
+ *                                               (NICK "auto": 8 hex chars,
+ *                                               as lib-jitsi-meet's)
  *   join-fail A ROOM NICK CONDITION             join, expect that error
  *   send A                                      send the current presence
- *   chat A TEXT...     react A EMOJI            groupchat body / reaction
+ *   chat A TEXT...                              groupchat, no id
+ *   chat-id A ID TEXT...                        groupchat with that id
+ *   react A EMOJI [MSGID]                       reaction to message MSGID
  *   recording A pending|on|off file|stream [SESSION] [FAILURE]
- *   leave A [STATUS...]                         unavailable presence
+ *   leave A [STATUS...]                         leave the room (and close
+ *                                               the connection, as above)
+ *   reload A [crash]                            a browser reload: close the
+ *                                               connection (crash: cut the
+ *                                               socket), log in again, join
+ *                                               under a new nick, same
+ *                                               stats-id and name
+ *   tab B A                                     a second tab of A's browser:
+ *                                               new actor B, same stats-id
+ *                                               and name, joins A's room
  *   drop A                                      cut the socket: no
  *                                               unavailable, no TLS close
  *   disconnect A                                clean stream close
@@ -44,6 +86,10 @@
  *                                               expect a result
  *   jingle A NICK                               Jingle session-initiate,
  *                                               expect an IQ error
+ *   p2p A NICK                                  a user's P2P offer to
+ *                                               NICK: expect an IQ result
+ *                                               and NICK's session-
+ *                                               terminate <decline/>
  *   admin A role NICK ROLE | admin A affiliation JID AFF
  *                                               muc#admin change; expect
  *                                               the room to refuse it
@@ -79,6 +125,12 @@
 #define MAX_SEEN	64
 #define WAIT_MS		8000
 
+/* A participant's presence elements (see participant_presence()). */
+enum {
+	EL_STATS, EL_CAPS, EL_SOURCES, EL_CODECS, EL_NICK, EL_HAND,
+	EL_AUDIOMUTED, EL_VIDEOMUTED, EL_VIDEOTYPE, NEL
+};
+
 struct actor {
 	char		*name;
 	xmpp_conn_t	*conn;
@@ -90,7 +142,20 @@ struct actor {
 	char		*display;
 	char		*ident_id, *ident_group, *ident_name;
 	int		 legacy;
-	int		 audio, video, share, shared_once;
+	int		 plain;		/* presence as an observer: muc x only */
+	int		 audio, video, share;
+	char		 srcs[3];	/* sources announced, in that order */
+	int		 nsrc;
+	int		 nomedia;	/* no media session: no follow-up */
+	char		*react_to;	/* message id a reaction answers */
+	char		*login_jid;	/* NULL: anonymous */
+	char		*login_pass;
+	int		 sm;		/* stream management asked for */
+	char		*p2p_sid;	/* our P2P offer, while it is open */
+	char		*p2p_end;	/* reason of the peer's terminate */
+	char		*sent[NEL];	/* element values in the last presence */
+	int		 order[NEL];	/* and their order there */
+	int		 norder;
 	int		 hand;
 	int64_t		 hand_ts;
 	int		 joined;
@@ -105,6 +170,10 @@ struct actor {
 	char		*iq_id;
 	char		*iq_type;	/* result / error when answered */
 	int		 occupants;	/* from the last room disco#info */
+	FILE		*record;	/* every stanza received, one a line */
+	char		*jingle_mode;	/* how to answer a session-initiate */
+	int		 jingle_delay;	/* ms before our session-terminate */
+	xmpp_stanza_t	*jingle_later;	/* that terminate, while it waits */
 	char		*said[MAX_SEEN];	/* nicks groupchat came from */
 	int		 nsaid;
 	char		*chats[MAX_SEEN];	/* bodies of direct messages */
@@ -118,6 +187,7 @@ static const char	*server = "127.0.0.1";
 static const char	*domain = "meet.jitsi";
 static int		 port;
 static int		 verbose;
+static int		 old_wire;	/* -O: the presence we used to assume */
 static int		 lineno;
 static unsigned		 idseq;
 
@@ -258,84 +328,218 @@ elem(xmpp_stanza_t *parent, const char *name, const char *ns,
 	return e;
 }
 
+/*
+ * SourceInfo as lib-jitsi-meet builds it: only the sources announced so far,
+ * in the order they were announced ('a' audio -a0, 'v' camera -v0, 'd'
+ * screen share -v1).  A source is announced by the follow-up presence once
+ * a media session is up, or else by its first mute change; until then it is
+ * unknown and the element reads "{}".
+ */
 static void
 sourceinfo(struct actor *a, char *buf, size_t sz)
 {
-	int	 n;
+	size_t	 n = 0;
+	int	 i, muted;
+	char	 c;
 
-	n = snprintf(buf, sz, "{\"%s-a0\":{\"muted\":%s},\"%s-v0\":"
-	    "{\"muted\":%s}", a->nick, a->audio ? "false" : "true", a->nick,
-	    a->video ? "false" : "true");
-	if (a->shared_once && n > 0 && (size_t)n < sz)
-		n += snprintf(buf + n, sz - (size_t)n, ",\"%s-v1\":{\"muted\":%s,"
-		    "\"videoType\":\"desktop\"}", a->nick,
-		    a->share ? "false" : "true");
-	if (n > 0 && (size_t)n < sz)
-		snprintf(buf + n, sz - (size_t)n, "}");
+	n += (size_t)snprintf(buf + n, sz - n, "{");
+	for (i = 0; i < a->nsrc && n < sz; i++) {
+		c = a->srcs[i];
+		muted = c == 'a' ? !a->audio : c == 'v' ? !a->video : !a->share;
+		n += (size_t)snprintf(buf + n, sz - n, "%s\"%s-%s\":{\"muted\":%s%s}",
+		    i > 0 ? "," : "", a->nick, c == 'a' ? "a0" : c == 'v' ? "v0" :
+		    "v1", muted ? "true" : "false",
+		    c == 'd' ? ",\"videoType\":\"desktop\"" : "");
+	}
+	if (n < sz)
+		snprintf(buf + n, sz - n, "}");
 }
 
-static xmpp_stanza_t *
-presence(struct actor *a, int join)
+static void
+announce(struct actor *a, char src)
 {
-	xmpp_stanza_t	*p = xmpp_presence_new(ctx), *e, *u;
-	char		 to[2048], si[1024], ts[32];
-	int		 is_focus = a->rec_status != NULL ||
-	    strcmp(a->nick, "focus") == 0;
+	if (memchr(a->srcs, src, (size_t)a->nsrc) == NULL && a->nsrc < 3)
+		a->srcs[a->nsrc++] = src;
+}
 
-	snprintf(to, sizeof(to), "%s/%s", a->room, a->nick);
-	xmpp_stanza_set_to(p, to);
-	if (join)
-		elem(p, "x", "http://jabber.org/protocol/muc", NULL);
-	if (is_focus) {
-		e = elem(p, "conference-properties",
-		    "http://jitsi.org/protocol/focus", NULL);
-		u = elem(e, "property", NULL, NULL);
-		xmpp_stanza_set_attribute(u, "key", "bridge-count");
-		xmpp_stanza_set_attribute(u, "value", "1");
-		if (a->rec_status != NULL) {
-			e = elem(p, "jibri-recording-status",
-			    "http://jitsi.org/protocol/jibri", NULL);
-			xmpp_stanza_set_attribute(e, "status", a->rec_status);
-			xmpp_stanza_set_attribute(e, "recording_mode",
-			    a->rec_mode);
-			if (a->rec_session != NULL)
-				xmpp_stanza_set_attribute(e, "session_id",
-				    a->rec_session);
-			if (a->rec_failure != NULL)
-				xmpp_stanza_set_attribute(e, "failure_reason",
-				    a->rec_failure);
+/* The text of element el in a's next presence; NULL when it is absent. */
+static const char *
+el_value(struct actor *a, int el, char *buf, size_t sz)
+{
+	switch (el) {
+	case EL_STATS:
+		return a->stats_id;
+	case EL_CAPS:
+		return "caps";
+	case EL_SOURCES:
+		if (a->legacy)
+			return NULL;
+		sourceinfo(a, buf, sz);
+		return buf;
+	case EL_CODECS:
+		return "av1,vp9,vp8,h264";
+	case EL_NICK:
+		return a->display;
+	case EL_HAND:
+		if (a->hand_ts == 0)
+			return NULL;
+		if (!a->hand)
+			return "";	/* lowered: the element stays, empty */
+		snprintf(buf, sz, "%lld", (long long)a->hand_ts);
+		return buf;
+	case EL_AUDIOMUTED:
+		return a->legacy ? (a->audio ? "false" : "true") : NULL;
+	case EL_VIDEOMUTED:
+		return a->legacy ? (a->video || a->share ? "false" : "true") :
+		    NULL;
+	case EL_VIDEOTYPE:
+		return a->legacy ? (a->share ? "desktop" : "camera") : NULL;
+	}
+	return NULL;
+}
+
+static void
+el_add(xmpp_stanza_t *p, int el, const char *v)
+{
+	xmpp_stanza_t	*e;
+
+	switch (el) {
+	case EL_STATS:
+		elem(p, "stats-id", NULL, v);
+		break;
+	case EL_CAPS:
+		e = elem(p, "c", "http://jabber.org/protocol/caps", NULL);
+		xmpp_stanza_set_attribute(e, "hash", "sha-1");
+		xmpp_stanza_set_attribute(e, "node",
+		    "https://jitsi.org/jitsi-meet");
+		xmpp_stanza_set_attribute(e, "ver",
+		    "dtzK/3xhISaXUMVg59IpXxdvKyQ=");
+		break;
+	case EL_SOURCES:
+		elem(p, "SourceInfo", NULL, v);
+		break;
+	case EL_CODECS:
+		elem(p, "jitsi_participant_codecList", NULL, v);
+		break;
+	case EL_NICK:
+		elem(p, "nick", "http://jabber.org/protocol/nick", v);
+		break;
+	case EL_HAND:
+		elem(p, "jitsi_participant_raisedHand", NULL, v);
+		break;
+	case EL_AUDIOMUTED:
+		elem(p, "audiomuted", NULL, v);
+		break;
+	case EL_VIDEOMUTED:
+		elem(p, "videomuted", NULL, v);
+		break;
+	case EL_VIDEOTYPE:
+		elem(p, "videoType", NULL, v);
+		break;
+	}
+}
+
+/*
+ * A participant's presence in lib-jitsi-meet's element order: at the join
+ * stats-id, caps, SourceInfo, codec list, then the display name if it was
+ * set before joining; later an element whose value changed is removed and
+ * appended (ChatRoom.addOrReplaceInPresence), so it moves to the end, and a
+ * new one (a raised hand, a name set after the join) is appended.
+ */
+static void
+participant_presence(struct actor *a, xmpp_stanza_t *p, int join)
+{
+	char		 bufs[NEL][1024];
+	const char	*v[NEL];
+	int		 order[NEL], n = 0, el, i, same;
+	xmpp_stanza_t	*e, *u;
+
+	for (el = 0; el < NEL; el++)
+		v[el] = el_value(a, el, bufs[el], sizeof(bufs[el]));
+	if (join) {
+		for (el = 0; el < NEL; el++) {
+			free(a->sent[el]);
+			a->sent[el] = NULL;
 		}
-		return p;
+		a->norder = 0;
 	}
-	if (a->stats_id != NULL)
-		elem(p, "stats-id", NULL, a->stats_id);
-	e = elem(p, "c", "http://jabber.org/protocol/caps", NULL);
-	xmpp_stanza_set_attribute(e, "hash", "sha-1");
-	xmpp_stanza_set_attribute(e, "node", "https://jitsi.org/jitsi-meet");
-	xmpp_stanza_set_attribute(e, "ver", "Jm4YBk0q0c8m2b6bY1s3yQk9Zx0=");
-	elem(p, "jitsi_participant_codecList", NULL, "av1,vp9,vp8");
-	if (a->legacy) {
-		elem(p, "audiomuted", NULL, a->audio ? "false" : "true");
-		elem(p, "videomuted", NULL, a->video || a->share ? "false" :
-		    "true");
-		elem(p, "videoType", NULL, a->share ? "desktop" : "camera");
-	} else {
-		sourceinfo(a, si, sizeof(si));
-		elem(p, "SourceInfo", NULL, si);
+	/* Unchanged elements keep their place... */
+	for (i = 0; i < a->norder; i++) {
+		el = a->order[i];
+		if (v[el] != NULL && a->sent[el] != NULL &&
+		    strcmp(v[el], a->sent[el]) == 0)
+			order[n++] = el;
 	}
-	if (a->hand_ts != 0) {
-		snprintf(ts, sizeof(ts), "%lld", (long long)a->hand_ts);
-		elem(p, "jitsi_participant_raisedHand", NULL,
-		    a->hand ? ts : NULL);
+	/* ...changed and new ones go to the end. */
+	for (el = 0; el < NEL; el++) {
+		if (v[el] == NULL)
+			continue;
+		for (same = 0, i = 0; i < n; i++)
+			same |= order[i] == el;
+		if (!same)
+			order[n++] = el;
 	}
-	if (a->display != NULL)
-		elem(p, "nick", "http://jabber.org/protocol/nick", a->display);
+	for (i = 0; i < n; i++)
+		el_add(p, order[i], v[order[i]]);
+	memcpy(a->order, order, sizeof(order));
+	a->norder = n;
+	for (el = 0; el < NEL; el++)
+		set(&a->sent[el], v[el]);
+	/*
+	 * <identity> comes from the server, never from lib-jitsi-meet:
+	 * Jitsi's token module stamps it from the JWT onto the presence.  We
+	 * have no such module, so a test that sets one gets it here, where
+	 * the server puts it: after the client's elements.
+	 */
 	if (a->ident_id != NULL) {
 		e = elem(p, "identity", NULL, NULL);
 		u = elem(e, "user", NULL, NULL);
 		elem(u, "id", NULL, a->ident_id);
 		elem(u, "name", NULL, a->ident_name);
 		elem(e, "group", NULL, a->ident_group);
+	}
+}
+
+static int
+is_focus(struct actor *a)
+{
+	return a->rec_status != NULL || strcmp(a->nick, "focus") == 0;
+}
+
+static xmpp_stanza_t *
+presence(struct actor *a, int join)
+{
+	xmpp_stanza_t	*p = xmpp_presence_new(ctx), *e, *u;
+	char		 to[2048];
+
+	snprintf(to, sizeof(to), "%s/%s", a->room, a->nick);
+	xmpp_stanza_set_to(p, to);
+	if (join)
+		elem(p, "x", "http://jabber.org/protocol/muc", NULL);
+	if (a->plain)
+		return p;
+	if (!is_focus(a)) {
+		if (!old_wire)	/* Strophe.js marks every stanza */
+			xmpp_stanza_set_attribute(p, "xml:lang", "en");
+		participant_presence(a, p, join);
+		return p;
+	}
+	e = elem(p, "conference-properties", "http://jitsi.org/protocol/focus",
+	    NULL);
+	u = elem(e, "property", NULL, NULL);
+	xmpp_stanza_set_attribute(u, "key", "bridge-count");
+	xmpp_stanza_set_attribute(u, "value", "1");
+	if (a->rec_status != NULL) {
+		e = elem(p, "jibri-recording-status",
+		    "http://jitsi.org/protocol/jibri", NULL);
+		xmpp_stanza_set_attribute(e, "status", a->rec_status);
+		xmpp_stanza_set_attribute(e, "recording_mode", a->rec_mode);
+		if (a->rec_session != NULL)
+			xmpp_stanza_set_attribute(e, "session_id",
+			    a->rec_session);
+		if (a->rec_failure != NULL)
+			xmpp_stanza_set_attribute(e, "failure_reason",
+			    a->rec_failure);
 	}
 	return p;
 }
@@ -351,6 +555,20 @@ send_presence(struct actor *a, int join)
 
 /* --- handlers ----------------------------------------------------------- */
 
+/* Append st to the actor's record file: receipt time in ms, then the XML. */
+static void
+record(struct actor *a, xmpp_stanza_t *st)
+{
+	char	*t;
+	size_t	 n;
+
+	if (a->record == NULL || xmpp_stanza_to_text(st, &t, &n) != 0)
+		return;
+	fprintf(a->record, "%lld %s\n", (long long)now_ms(), t);
+	fflush(a->record);
+	xmpp_free(ctx, t);
+}
+
 static int
 presence_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 {
@@ -361,6 +579,7 @@ presence_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	xmpp_stanza_t	*x, *s, *e, *cond;
 
 	(void)c;
+	record(a, st);
 	if (from == NULL || (slash = strchr(from, '/')) == NULL)
 		return 1;
 	if (verbose) {
@@ -399,6 +618,128 @@ presence_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
+/*
+ * Answer a Jingle request as set by "jingle-answer A MODE"; 0 when the
+ * caller should answer (no mode, or not Jingle).  A session-initiate gets:
+ *   result     an IQ result and nothing more
+ *   decline    an IQ result, then our session-terminate with <decline/>,
+ *              as lib-jitsi-meet itself refuses an unwanted P2P offer
+ *   error      service-unavailable (what the caller does anyway)
+ *   error-decline  service-unavailable, then the session-terminate
+ *   ignore     no answer at all
+ * Other Jingle actions: session-terminate is acknowledged, the rest get
+ * item-not-found (the session is gone), as lib-jitsi-meet answers.
+ */
+static int
+send_later(xmpp_conn_t *c, void *arg)
+{
+	struct actor	*a = arg;
+
+	if (a->jingle_later != NULL) {
+		xmpp_send(c, a->jingle_later);
+		xmpp_stanza_release(a->jingle_later);
+		a->jingle_later = NULL;
+	}
+	return 0;	/* once */
+}
+
+static int
+jingle_answer(struct actor *a, xmpp_conn_t *c, xmpp_stanza_t *st)
+{
+	xmpp_stanza_t	*j, *r, *iq, *t, *reason;
+	const char	*action, *sid, *mode = a->jingle_mode;
+	char		 id[32];
+
+	if (mode == NULL || (j = xmpp_stanza_get_child_by_name_and_ns(st,
+	    "jingle", "urn:xmpp:jingle:1")) == NULL ||
+	    (action = xmpp_stanza_get_attribute(j, "action")) == NULL)
+		return 0;
+	sid = xmpp_stanza_get_attribute(j, "sid");
+	if (strcmp(action, "session-initiate") != 0) {
+		if (strcmp(action, "session-terminate") == 0)
+			r = xmpp_stanza_reply(st);
+		else
+			r = xmpp_stanza_reply_error(st, "cancel",
+			    "item-not-found", NULL);
+		if (r != NULL) {
+			if (strcmp(action, "session-terminate") == 0)
+				xmpp_stanza_set_type(r, "result");
+			xmpp_send(c, r);
+			xmpp_stanza_release(r);
+		}
+		return 1;
+	}
+	if (strcmp(mode, "ignore") == 0)
+		return 1;
+	if (strcmp(mode, "error") == 0 || strcmp(mode, "error-decline") == 0)
+		r = xmpp_stanza_reply_error(st, "cancel", "service-unavailable",
+		    NULL);
+	else {
+		r = xmpp_stanza_reply(st);
+		if (r != NULL)
+			xmpp_stanza_set_type(r, "result");
+	}
+	if (r != NULL) {
+		xmpp_send(c, r);
+		xmpp_stanza_release(r);
+	}
+	if (strcmp(mode, "decline") != 0 && strcmp(mode, "error-decline") != 0)
+		return 1;
+	snprintf(id, sizeof(id), "jitsim-jt-%u", ++idseq);
+	iq = xmpp_iq_new(ctx, "set", id);
+	xmpp_stanza_set_to(iq, xmpp_stanza_get_from(st));
+	t = elem(iq, "jingle", "urn:xmpp:jingle:1", NULL);
+	xmpp_stanza_set_attribute(t, "action", "session-terminate");
+	if (xmpp_stanza_get_attribute(j, "initiator") != NULL)
+		xmpp_stanza_set_attribute(t, "initiator",
+		    xmpp_stanza_get_attribute(j, "initiator"));
+	if (sid != NULL)
+		xmpp_stanza_set_attribute(t, "sid", sid);
+	reason = elem(t, "reason", NULL, NULL);
+	elem(reason, "decline", NULL, NULL);
+	elem(reason, "text", NULL, "P2P disabled");
+	if (a->jingle_delay > 0 && a->jingle_later == NULL) {
+		a->jingle_later = iq;
+		xmpp_timed_handler_add(c, send_later,
+		    (unsigned long)a->jingle_delay, a);
+		return 1;
+	}
+	xmpp_send(c, iq);
+	xmpp_stanza_release(iq);
+	return 1;
+}
+
+/*
+ * The peer's session-terminate for our P2P offer ("p2p"): note its reason
+ * and acknowledge it, as lib-jitsi-meet does.  0 when st is something else.
+ */
+static int
+p2p_terminated(struct actor *a, xmpp_conn_t *c, xmpp_stanza_t *st)
+{
+	xmpp_stanza_t	*j, *reason, *r;
+	const char	*action, *sid;
+
+	if (a->p2p_sid == NULL || (j = xmpp_stanza_get_child_by_name_and_ns(st,
+	    "jingle", "urn:xmpp:jingle:1")) == NULL ||
+	    (action = xmpp_stanza_get_attribute(j, "action")) == NULL ||
+	    strcmp(action, "session-terminate") != 0 ||
+	    (sid = xmpp_stanza_get_attribute(j, "sid")) == NULL ||
+	    strcmp(sid, a->p2p_sid) != 0)
+		return 0;
+	if ((reason = xmpp_stanza_get_child_by_name(j, "reason")) != NULL &&
+	    (reason = xmpp_stanza_get_children(reason)) != NULL &&
+	    xmpp_stanza_get_name(reason) != NULL)
+		set(&a->p2p_end, xmpp_stanza_get_name(reason));
+	else
+		set(&a->p2p_end, "(none)");
+	if ((r = xmpp_stanza_reply(st)) != NULL) {
+		xmpp_stanza_set_type(r, "result");
+		xmpp_send(c, r);
+		xmpp_stanza_release(r);
+	}
+	return 1;
+}
+
 static int
 iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 {
@@ -407,6 +748,7 @@ iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	const char	*id = xmpp_stanza_get_id(st);
 	xmpp_stanza_t	*r;
 
+	record(a, st);
 	if (type == NULL || id == NULL)
 		return 1;
 	if (strcmp(type, "result") == 0 || strcmp(type, "error") == 0) {
@@ -435,6 +777,10 @@ iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 		set(&a->iq_type, type);
 		return 1;
 	}
+	if (p2p_terminated(a, c, st))
+		return 1;
+	if (jingle_answer(a, c, st))
+		return 1;
 	/* We are a test client: refuse every request politely. */
 	if ((r = xmpp_stanza_reply_error(st, "cancel", "service-unavailable",
 	    NULL)) != NULL) {
@@ -455,6 +801,7 @@ message_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	char		*body;
 
 	(void)c;
+	record(a, st);
 	if (type != NULL && strcmp(type, "chat") == 0 &&
 	    (body = xmpp_message_get_body(st)) != NULL) {
 		fprintf(stderr, "jitsim: %s got: %s\n", a->name, body);
@@ -502,25 +849,46 @@ conn_cb(xmpp_conn_t *c, xmpp_conn_event_t ev, int err,
 /* --- commands ---------------------------------------------------------- */
 
 static void
-do_connect(struct actor *a, char **w, int n, int sm)
+login(struct actor *a, int sm)
 {
 	a->conn = xmpp_conn_new(ctx);
-	/* A test client: TLS without verification; SM only when asked. */
+	a->failed = 0;
+	/*
+	 * A test client: TLS without verification.  Stream management
+	 * (XEP-0198) whenever the server offers it, as every lib-jitsi-meet
+	 * session has it; with -O only when asked (connect-sm).
+	 */
+	if (!old_wire)
+		sm = 1;
+	a->sm = sm;
 	xmpp_conn_set_flags(a->conn, XMPP_CONN_FLAG_TRUST_TLS |
 	    (sm ? 0 : XMPP_CONN_FLAG_DISABLE_SM));
 	xmpp_conn_set_sockopt_callback(a->conn, sockopt_cb);
-	if (n >= 3 && strcmp(w[2], "anon") == 0)
+	if (a->login_jid == NULL)
 		xmpp_conn_set_jid(a->conn, domain);
-	else if (n >= 4) {
-		xmpp_conn_set_jid(a->conn, w[2]);
-		xmpp_conn_set_pass(a->conn, w[3]);
-	} else
-		die("connect ACTOR anon | connect ACTOR JID PASSWORD");
+	else {
+		xmpp_conn_set_jid(a->conn, a->login_jid);
+		xmpp_conn_set_pass(a->conn, a->login_pass);
+	}
 	if (xmpp_connect_client(a->conn, server, (unsigned short)port,
 	    conn_cb, a) != XMPP_EOK)
 		die("%s: cannot connect", a->name);
 	if (run_until(&a->online, WAIT_MS) == -1)
 		die("%s: login failed", a->name);
+}
+
+static void
+do_connect(struct actor *a, char **w, int n, int sm)
+{
+	if (n >= 3 && strcmp(w[2], "anon") == 0) {
+		set(&a->login_jid, NULL);
+		set(&a->login_pass, NULL);
+	} else if (n >= 4) {
+		set(&a->login_jid, w[2]);
+		set(&a->login_pass, w[3]);
+	} else
+		die("connect ACTOR anon | connect ACTOR JID PASSWORD");
+	login(a, sm);
 }
 
 /*
@@ -567,11 +935,46 @@ rest(char **w, int n, int from, char *buf, size_t sz)
 	}
 }
 
+/*
+ * What a new lib-jitsi-meet session starts with: a stats-id (kept in the
+ * browser profile's localStorage, so set one to play the same browser),
+ * and no source announced yet.  With -O: what jitsim used to send, every
+ * source from the join on and a stats-id only when set.
+ */
+static void
+participant_defaults(struct actor *a)
+{
+	static const char *const names[] = { "Alma", "Bruno", "Chiara",
+	    "Dario", "Edda", "Fritz", "Greta", "Hugo" };
+	static const char alnum[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	char	 buf[32];
+
+	a->nsrc = 0;
+	if (a->plain || is_focus(a))
+		return;
+	if (old_wire) {
+		announce(a, 'a');
+		announce(a, 'v');
+		return;
+	}
+	if (a->stats_id == NULL) {
+		snprintf(buf, sizeof(buf), "%s-%c%c%c",
+		    names[arc4random_uniform(8)],
+		    alnum[arc4random_uniform(sizeof(alnum) - 1)],
+		    alnum[arc4random_uniform(sizeof(alnum) - 1)],
+		    alnum[arc4random_uniform(sizeof(alnum) - 1)]);
+		set(&a->stats_id, buf);
+	}
+}
+
 static void
 do_join(struct actor *a, const char *room, const char *nick,
     const char *expect_error)
 {
 	char	 jid[512];
+
+	char	 hex[16];
 
 	if (!a->online)
 		die("%s: not connected", a->name);
@@ -580,9 +983,15 @@ do_join(struct actor *a, const char *room, const char *nick,
 	else
 		snprintf(jid, sizeof(jid), "%s@conference.%s", room, domain);
 	set(&a->room, jid);
+	if (strcmp(nick, "auto") == 0) {
+		/* lib-jitsi-meet's MUC nick: 8 lowercase hex characters. */
+		snprintf(hex, sizeof(hex), "%08x", arc4random());
+		nick = hex;
+	}
 	set(&a->nick, nick);
 	a->joined = 0;
 	set(&a->join_error, NULL);
+	participant_defaults(a);
 	send_presence(a, 1);
 	if (expect_error != NULL) {
 		int	 got = 0;
@@ -607,21 +1016,159 @@ do_join(struct actor *a, const char *room, const char *nick,
 	if (!a->joined)
 		die("%s: join %s as %s failed: %s", a->name, jid, nick,
 		    a->join_error != NULL ? a->join_error : "timeout");
+	/*
+	 * lib-jitsi-meet announces its sources once a media session is up
+	 * (session-accept): 0.1-0.7 s after the join, a presence with the
+	 * real state of its microphone and camera.
+	 */
+	if (!old_wire && !a->plain && !is_focus(a) && !a->nomedia &&
+	    !a->legacy) {
+		pump(100);
+		announce(a, 'a');
+		announce(a, 'v');
+		send_presence(a, 0);
+	}
+}
+
+/*
+ * Groupchat as lib-jitsi-meet sends it: an id only when the application
+ * gives one (Prosody then adds its own); a reaction names the message it
+ * answers.  With -O every message carries a jitsim id.
+ */
+/* Leave the room; with the new wire wait (bounded) for our own leave. */
+static void
+muc_leave(struct actor *a, const char *status)
+{
+	xmpp_stanza_t	*p = xmpp_presence_new(ctx);
+	char		 to[2048];
+	int64_t		 end;
+
+	snprintf(to, sizeof(to), "%s/%s", a->room, a->nick);
+	xmpp_stanza_set_to(p, to);
+	xmpp_stanza_set_type(p, "unavailable");
+	if (status != NULL)
+		elem(p, "status", NULL, status);
+	xmpp_send(a->conn, p);
+	xmpp_stanza_release(p);
+	if (old_wire) {
+		pump(50);
+		return;
+	}
+	end = now_ms() + 1000;
+	while (!has(a->gone, a->ngone, a->nick) && now_ms() < end)
+		xmpp_run_once(ctx, 20);
+}
+
+/*
+ * Strophe.js's disconnect, which lib-jitsi-meet runs after leaving a
+ * conference and from its unload handler: a bare unavailable presence to
+ * the server, then the stream closes.  Alone (a reload), Prosody turns it
+ * into the room's unavailable for our occupant.
+ */
+static void
+client_close(struct actor *a)
+{
+	xmpp_stanza_t	*p = xmpp_presence_new(ctx);
+	int64_t		 end = now_ms() + WAIT_MS;
+
+	xmpp_stanza_set_type(p, "unavailable");
+	xmpp_send(a->conn, p);
+	xmpp_stanza_release(p);
+	xmpp_disconnect(a->conn);
+	while (a->online && now_ms() < end)
+		xmpp_run_once(ctx, 20);
+}
+
+/* The room's name (its JID's local part) into buf. */
+static void
+room_name(struct actor *a, char *buf, size_t sz)
+{
+	char	*at;
+
+	if (a->room == NULL || !a->joined)
+		die("%s: not in a room", a->name);
+	snprintf(buf, sz, "%s", a->room);
+	if ((at = strchr(buf, '@')) != NULL)
+		*at = '\0';
+}
+
+/*
+ * A browser reload: the page's unload handler closes the connection (a
+ * bare unavailable, no room leave), the new page logs in again and joins
+ * under a new nick with the same stats-id (localStorage).  "crash": the
+ * page dies without unload (the socket is cut, the server keeps the
+ * session hibernating) and is opened again.
+ */
+static void
+do_reload(struct actor *a, int crash)
+{
+	char		 room[512];
+	int64_t		 end = now_ms() + WAIT_MS;
+
+	room_name(a, room, sizeof(room));
+	/* The new page starts with no hand raised and no screen shared. */
+	a->hand = a->share = 0;
+	a->hand_ts = 0;
+	if (crash) {
+		if (a->fd < 0)
+			die("%s: no socket", a->name);
+		shutdown(a->fd, SHUT_RDWR);
+		while (a->online && now_ms() < end)
+			xmpp_run_once(ctx, 20);
+	} else
+		client_close(a);
+	xmpp_conn_release(a->conn);
+	a->conn = NULL;
+	a->fd = -1;
+	login(a, a->sm);
+	do_join(a, room, "auto", NULL);
+}
+
+/*
+ * A second tab of a's browser: the same localStorage, so the same stats-id
+ * and display name; its own connection and nick, in the same room.
+ */
+static void
+do_tab(struct actor *t, struct actor *a)
+{
+	char	 room[512];
+
+	room_name(a, room, sizeof(room));
+	set(&t->stats_id, a->stats_id);
+	set(&t->display, a->display);
+	set(&t->ident_id, a->ident_id);
+	set(&t->ident_group, a->ident_group);
+	set(&t->ident_name, a->ident_name);
+	set(&t->login_jid, a->login_jid);
+	set(&t->login_pass, a->login_pass);
+	t->legacy = a->legacy;
+	t->nomedia = a->nomedia;
+	t->audio = a->audio;
+	t->video = a->video;
+	login(t, a->sm);
+	do_join(t, room, "auto", NULL);
 }
 
 static void
-do_message(struct actor *a, const char *body, const char *emoji)
+do_message(struct actor *a, const char *body, const char *emoji,
+    const char *id)
 {
 	xmpp_stanza_t	*m, *r;
-	char		 id[32];
+	char		 buf[32];
 
-	snprintf(id, sizeof(id), "jitsim-%u", ++idseq);
+	if (id == NULL && old_wire) {
+		snprintf(buf, sizeof(buf), "jitsim-%u", ++idseq);
+		id = buf;
+	}
 	m = xmpp_message_new(ctx, "groupchat", a->room, id);
+	if (!old_wire)
+		xmpp_stanza_set_attribute(m, "xml:lang", "en");
 	if (body != NULL)
 		xmpp_message_set_body(m, body);
 	else {
 		r = elem(m, "reactions", "urn:xmpp:reactions:0", NULL);
-		xmpp_stanza_set_attribute(r, "id", "jitsim-1");
+		xmpp_stanza_set_attribute(r, "id", a->react_to != NULL ?
+		    a->react_to : "jitsim-1");
 		elem(r, "reaction", NULL, emoji);
 		elem(m, "store", "urn:xmpp:hints", NULL);
 	}
@@ -662,6 +1209,47 @@ do_iq(struct actor *a, const char *nick, int jingle)
 	if (strcmp(a->iq_type, jingle ? "error" : "result") != 0)
 		die("%s: %s from %s answered %s", a->name,
 		    jingle ? "jingle" : "disco#info", nick, a->iq_type);
+}
+
+/*
+ * A user alone with NICK offers it a P2P session, as lib-jitsi-meet does
+ * (a session-initiate, here without media content).  Expect what ends the
+ * attempt at once: an IQ result, then NICK's session-terminate with
+ * <decline/>, both within WAIT_MS; print how long it took.
+ */
+static void
+do_p2p(struct actor *a, const char *nick)
+{
+	xmpp_stanza_t	*iq, *j;
+	char		 id[32], to[2048], from[2048];
+	int64_t		 t0 = now_ms(), end = t0 + WAIT_MS;
+
+	snprintf(id, sizeof(id), "jitsim-p2p-%u", ++idseq);
+	snprintf(to, sizeof(to), "%s/%s", a->room, nick);
+	snprintf(from, sizeof(from), "%s/%s", a->room, a->nick);
+	iq = xmpp_iq_new(ctx, "set", id);
+	xmpp_stanza_set_to(iq, to);
+	j = elem(iq, "jingle", "urn:xmpp:jingle:1", NULL);
+	xmpp_stanza_set_attribute(j, "action", "session-initiate");
+	xmpp_stanza_set_attribute(j, "initiator", from);
+	xmpp_stanza_set_attribute(j, "sid", id + 7);
+	set(&a->p2p_sid, id + 7);
+	set(&a->p2p_end, NULL);
+	set(&a->iq_id, id);
+	set(&a->iq_type, NULL);
+	xmpp_send(a->conn, iq);
+	xmpp_stanza_release(iq);
+	while ((a->iq_type == NULL || a->p2p_end == NULL) && now_ms() < end)
+		xmpp_run_once(ctx, 20);
+	if (a->iq_type == NULL || strcmp(a->iq_type, "result") != 0)
+		die("%s: P2P offer to %s answered %s", a->name, nick,
+		    a->iq_type != NULL ? a->iq_type : "nothing");
+	if (a->p2p_end == NULL || strcmp(a->p2p_end, "decline") != 0)
+		die("%s: P2P offer to %s not declined (%s)", a->name, nick,
+		    a->p2p_end != NULL ? a->p2p_end : "no session-terminate");
+	fprintf(stderr, "jitsim: %s: P2P offer to %s declined in %lld ms\n",
+	    a->name, nick, (long long)(now_ms() - t0));
+	set(&a->p2p_sid, NULL);
 }
 
 static int
@@ -708,7 +1296,6 @@ onoff(const char *v)
  *   expect-text A WORD | expect-no-text A WORD
  *   expect-status A NICK CODE    A saw status CODE on NICK's presence
  *   expect-no-status A CODE      A never saw status CODE on any presence
- *   record A FILE                append every stanza A receives to FILE
  *   join-async A ROOM NICK       send the join, do not wait (a join held
  *                                in a server queue); wait-joined A [MS]
  *   learn A B                    A takes B's list of breakout rooms
@@ -733,7 +1320,6 @@ struct actor_ext {
 	char	*codes[MAX_SEEN];	/* "nick code" seen */
 	int	 ncodes;
 	int	 invited, kicked, destroyed;
-	FILE	*record;
 	char	*info_var, *info_value;	/* expect-roominfo */
 	int	 info_done;
 };
@@ -883,28 +1469,11 @@ ext_message_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	return 1;
 }
 
-static int
-ext_record_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
-{
-	struct actor_ext	*e = ext_of(arg);
-	char			*t;
-	size_t			 n;
-
-	(void)c;
-	if (e->record != NULL && xmpp_stanza_to_text(st, &t, &n) == 0) {
-		fprintf(e->record, "%lld %s\n", (long long)now_ms(), t);
-		fflush(e->record);
-		xmpp_free(ctx, t);
-	}
-	return 1;
-}
-
 static void
 ext_attach(xmpp_conn_t *c, struct actor *a)
 {
 	xmpp_handler_add(c, ext_presence_cb, NULL, "presence", NULL, a);
 	xmpp_handler_add(c, ext_message_cb, NULL, "message", NULL, a);
-	xmpp_handler_add(c, ext_record_cb, NULL, NULL, NULL, a);
 }
 
 static void
@@ -929,8 +1498,6 @@ ext_free(struct actor *a)
 	free(e->main_room);
 	free(e->info_var);
 	free(e->info_value);
-	if (e->record != NULL)
-		fclose(e->record);
 }
 
 /* Send iq, wait for its answer; returns "result", "error" or NULL. */
@@ -1312,12 +1879,7 @@ ext_command(struct actor *a, char **w, int n)
 		snprintf(buf, sizeof(buf), "muc#roominfo_%s", w[2]);
 		ext_roominfo(a, buf, w[3]);
 	}
-	else if (strcmp(w[0], "record") == 0 && n >= 3) {
-		if (e->record != NULL)
-			fclose(e->record);
-		if ((e->record = fopen(w[2], "a")) == NULL)
-			die("%s: %s: %s", a->name, w[2], strerror(errno));
-	} else
+	else
 		return 0;
 	return 1;
 }
@@ -1344,13 +1906,23 @@ run_line(char **w, int n)
 	}
 	if (n < 2)
 		die("%s needs an actor", w[0]);
-	a = actor(w[1], strncmp(w[0], "connect", 7) == 0);
+	a = actor(w[1], strncmp(w[0], "connect", 7) == 0 ||
+	    strcmp(w[0], "tab") == 0);
 	if (strcmp(w[0], "connect") == 0)
 		do_connect(a, w, n, 0);
 	else if (strcmp(w[0], "connect-sm") == 0)
 		do_connect(a, w, n, 1);
 	else if (strcmp(w[0], "resume") == 0)
 		do_resume(a);
+	else if (strcmp(w[0], "record") == 0 && n >= 3) {
+		if (a->record != NULL)
+			fclose(a->record);
+		if ((a->record = fopen(w[2], "a")) == NULL)
+			die("%s: %s: %s", a->name, w[2], strerror(errno));
+	} else if (strcmp(w[0], "jingle-answer") == 0 && n >= 3) {
+		set(&a->jingle_mode, w[2]);
+		a->jingle_delay = n > 3 ? atoi(w[3]) : 0;
+	}
 	else if (strcmp(w[0], "speak") == 0) {
 		xmpp_stanza_t	*m, *c;
 		char		 to[256];
@@ -1372,6 +1944,10 @@ run_line(char **w, int n)
 			set(&a->display, buf);
 		else if (strcmp(w[2], "legacy") == 0)
 			a->legacy = onoff(w[3]);
+		else if (strcmp(w[2], "plain") == 0)
+			a->plain = onoff(w[3]);
+		else if (strcmp(w[2], "media") == 0)
+			a->nomedia = !onoff(w[3]);
 		else if (strcmp(w[2], "identity") == 0 && n >= 6) {
 			set(&a->ident_id, w[3]);
 			set(&a->ident_group, w[4]);
@@ -1379,13 +1955,15 @@ run_line(char **w, int n)
 			set(&a->ident_name, buf);
 		} else
 			die("bad set");
-	} else if (strcmp(w[0], "audio") == 0 && n >= 3)
+	} else if (strcmp(w[0], "audio") == 0 && n >= 3) {
 		a->audio = onoff(w[2]);
-	else if (strcmp(w[0], "video") == 0 && n >= 3)
+		announce(a, 'a');
+	} else if (strcmp(w[0], "video") == 0 && n >= 3) {
 		a->video = onoff(w[2]);
-	else if (strcmp(w[0], "share") == 0 && n >= 3) {
+		announce(a, 'v');
+	} else if (strcmp(w[0], "share") == 0 && n >= 3) {
 		a->share = onoff(w[2]);
-		a->shared_once |= a->share;
+		announce(a, 'd');
 	} else if (strcmp(w[0], "hand") == 0 && n >= 3) {
 		a->hand = onoff(w[2]);
 		a->hand_ts = now_ms();
@@ -1397,30 +1975,35 @@ run_line(char **w, int n)
 		send_presence(a, 0);
 	else if (strcmp(w[0], "chat") == 0 && n >= 3) {
 		rest(w, n, 2, buf, sizeof(buf));
-		do_message(a, buf, NULL);
-	} else if (strcmp(w[0], "react") == 0 && n >= 3)
-		do_message(a, NULL, w[2]);
-	else if (strcmp(w[0], "recording") == 0 && n >= 4) {
+		do_message(a, buf, NULL, NULL);
+	} else if (strcmp(w[0], "chat-id") == 0 && n >= 4) {
+		rest(w, n, 3, buf, sizeof(buf));
+		do_message(a, buf, NULL, w[2]);
+	} else if (strcmp(w[0], "react") == 0 && n >= 3) {
+		set(&a->react_to, n > 3 ? w[3] : NULL);
+		do_message(a, NULL, w[2], NULL);
+	} else if (strcmp(w[0], "recording") == 0 && n >= 4) {
 		set(&a->rec_status, w[2]);
 		set(&a->rec_mode, w[3]);
 		set(&a->rec_session, n > 4 ? w[4] : NULL);
 		set(&a->rec_failure, n > 5 ? w[5] : NULL);
 		send_presence(a, 0);
 	} else if (strcmp(w[0], "leave") == 0) {
-		xmpp_stanza_t	*p = xmpp_presence_new(ctx);
-		char		 to[2048];
-
-		snprintf(to, sizeof(to), "%s/%s", a->room, a->nick);
-		xmpp_stanza_set_to(p, to);
-		xmpp_stanza_set_type(p, "unavailable");
-		if (n > 2) {
+		if (n > 2)
 			rest(w, n, 2, buf, sizeof(buf));
-			elem(p, "status", NULL, buf);
-		}
-		xmpp_send(a->conn, p);
-		xmpp_stanza_release(p);
-		pump(50);
-	} else if (strcmp(w[0], "drop") == 0) {
+		muc_leave(a, n > 2 ? buf : NULL);
+		/*
+		 * Leaving the conference ends the client's connection;
+		 * leaving a lobby room (admitted, or giving up) does not.
+		 */
+		if (!old_wire && !is_focus(a) && !a->plain &&
+		    strstr(a->room, "@lobby.") == NULL)
+			client_close(a);
+	} else if (strcmp(w[0], "reload") == 0)
+		do_reload(a, n > 2 && strcmp(w[2], "crash") == 0);
+	else if (strcmp(w[0], "tab") == 0 && n >= 3)
+		do_tab(a, actor(w[2], 0));
+	else if (strcmp(w[0], "drop") == 0) {
 		if (a->fd < 0)
 			die("%s: no socket", a->name);
 		shutdown(a->fd, SHUT_RDWR);
@@ -1527,6 +2110,8 @@ run_line(char **w, int n)
 		do_iq(a, w[2], 0);
 	else if (strcmp(w[0], "jingle") == 0 && n >= 3)
 		do_iq(a, w[2], 1);
+	else if (strcmp(w[0], "p2p") == 0 && n >= 3)
+		do_p2p(a, w[2]);
 	else if (strcmp(w[0], "spoof") == 0 && n >= 3) {
 		xmpp_stanza_t	*m, *c;
 		char		 to[2048];
@@ -1721,8 +2306,11 @@ main(int argc, char **argv)
 
 	if (argc == 4 && strcmp(argv[1], "proxy") == 0)
 		return proxy(atoi(argv[2]), atoi(argv[3]));
-	while ((ch = getopt(argc, argv, "vp:s:d:")) != -1) {
+	while ((ch = getopt(argc, argv, "Ovp:s:d:")) != -1) {
 		switch (ch) {
+		case 'O':
+			old_wire = 1;
+			break;
 		case 'v':
 			verbose = 1;
 			break;
@@ -1790,12 +2378,24 @@ main(int argc, char **argv)
 		free(a->iq_id);
 		free(a->iq_type);
 		ext_free(a);
+		free(a->jingle_mode);
+		free(a->react_to);
+		free(a->p2p_sid);
+		free(a->p2p_end);
+		free(a->login_jid);
+		free(a->login_pass);
+		for (j = 0; j < NEL; j++)
+			free(a->sent[j]);
+		if (a->jingle_later != NULL)
+			xmpp_stanza_release(a->jingle_later);
+		if (a->record != NULL)
+			fclose(a->record);
 	}
 	xmpp_ctx_free(ctx);
 	xmpp_shutdown();
 	return 0;
 usage:
-	fprintf(stderr, "usage: jitsim [-v] -p PORT [-s HOST] [-d DOMAIN] "
+	fprintf(stderr, "usage: jitsim [-Ov] -p PORT [-s HOST] [-d DOMAIN] "
 	    "SCRIPT\n       jitsim proxy LISTEN_PORT TARGET_PORT\n");
 	return 2;
 }

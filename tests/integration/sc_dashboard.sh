@@ -118,7 +118,10 @@ tt_observer_stop
 sid=$(tt_sql "SELECT id FROM teleconferencesessions WHERE appointmentId = 'apt-dash'")
 tt_eq 3 "$(tt_sql "SELECT count(*) FROM teleconference_participant_sessions
     WHERE teleconference_session_id = $sid")" "participant rows"
-tt_eq 1 "$(tt_count connection_interrupted)" "a resumed interruption"
+# Both drops are stream-management sessions (as lib-jitsi-meet's are):
+# two interruptions, one resumed.
+tt_eq 2 "$(tt_count connection_interrupted)" "interruptions"
+tt_eq 1 "$(tt_count connection_restored)" "a resumed interruption"
 
 # The browser, on the dashboard started above.
 field() {

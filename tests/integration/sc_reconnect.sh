@@ -22,14 +22,13 @@ connect bob anon
 set bob stats-id B-2
 join bob room2 bob02
 wait-presence alice teletrack 15000
-sleep 1500
 JSIM
 # Part 1 keeps its clients online while the test cuts the observer: run it
 # as one long script with pauses the shell fills in.
 cat "$TT_DIR/part1.jsim" > "$TT_DIR/all.jsim"
-cat >> "$TT_DIR/all.jsim" <<'JSIM'
-# (the shell cuts the observer's link now)
-sleep 300
+cat >> "$TT_DIR/all.jsim" <<JSIM
+# the shell cuts the observer's link and says so
+wait-file $TT_DIR/cut 20000
 leave bob
 connect carol anon
 set carol stats-id C-2
@@ -54,6 +53,7 @@ done
 sleep 0.5
 kill -USR1 "$TT_PROXY_PID"
 tt_wait_log "connection to 127.0.0.1 lost" 50
+touch "$TT_DIR/cut"	# bob leaves now, while the observer is away
 wait "$SIM" || tt_fail "jitsim failed: $(tail -n 3 "$TT_DIR/jitsim.log")"
 sleep 1
 tt_observer_stop
