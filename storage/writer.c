@@ -196,10 +196,10 @@ static const char sql_participant[] =
 	" browser, operating_system, ip_address, user_agent, camera_enabled,"
 	" microphone_enabled, screen_shared, spoke_time_seconds,"
 	" messages_sent, reactions_sent, issues_encountered, is_moderator,"
-	" session_status)"
+	" session_status, lobby_wait_seconds)"
 	" VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'unknown'), ?6, ?7, ?8, ?9,"
 	" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
-	" ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
+	" ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?32)"
 	" ON CONFLICT (teleconference_session_id, participant_key)"
 	" DO UPDATE SET"
 	" appointment_id = COALESCE(excluded.appointment_id, appointment_id),"
@@ -237,6 +237,8 @@ static const char sql_participant[] =
 	" issues_encountered = excluded.issues_encountered,"
 	" is_moderator = MAX(is_moderator, excluded.is_moderator),"
 	" session_status = excluded.session_status,"
+	" lobby_wait_seconds = COALESCE(excluded.lobby_wait_seconds,"
+	"  lobby_wait_seconds),"
 	" updatedAt = ?31"
 	" RETURNING id";
 
@@ -611,6 +613,8 @@ same_participant(const struct participant_rec *a,
 	    a->messages_sent == b->messages_sent &&
 	    a->reactions_sent == b->reactions_sent &&
 	    a->spoke_known == b->spoke_known &&
+	    a->lobby_known == b->lobby_known &&
+	    a->lobby_wait_s == b->lobby_wait_s &&
 	    a->nissues == b->nissues &&
 	    (a->nissues == 0 || memcmp(a->issues, b->issues,
 	    a->nissues * sizeof(*a->issues)) == 0) &&
@@ -863,6 +867,10 @@ write_participant(struct writer *w, const struct qev *e, int64_t sid,
 	rc |= sqlite3_bind_int(st, 29, p->is_moderator != 0);
 	rc |= bind_str(st, 30, p->present ? "present" : "left");
 	rc |= bind_str(st, 31, w->stamp);
+	if (p->lobby_known)
+		rc |= sqlite3_bind_int64(st, 32, p->lobby_wait_s);
+	else
+		rc |= sqlite3_bind_null(st, 32);
 	if (rc != SQLITE_OK)
 		return bind_failed(db, st);
 	return step_id(db, st, id);

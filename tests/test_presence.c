@@ -353,7 +353,7 @@ mparse(const char *name, struct message *m)
 	int		 rc;
 
 	assert_non_null(st);
-	rc = message_parse(st, m, NULL);
+	rc = message_parse(st, NULL, m, NULL);
 	xmpp_stanza_release(st);
 	return rc;
 }
@@ -451,7 +451,7 @@ test_chat_text_never_copied(void **state)
 	st = xmpp_stanza_new_from_string(ctx, "<message xmlns='jabber:client' "
 	    "from='r@conference.meet.jitsi/n' type='groupchat'>"
 	    "<body>SECRET-CHAT-TEXT</body></message>");
-	assert_int_equal(message_parse(st, &m, NULL), 0);
+	assert_int_equal(message_parse(st, NULL, &m, NULL), 0);
 	assert_int_equal(m.kind, MESSAGE_CHAT);
 	/* no field of struct message holds the body */
 	assert_null(strstr(m.from, "SECRET"));
@@ -464,7 +464,7 @@ test_chat_text_never_copied(void **state)
 	st = xmpp_stanza_new_from_string(ctx, "<message xmlns='jabber:client' "
 	    "from='r@conference.meet.jitsi/n' type='error'><body>x</body>"
 	    "</message>");
-	assert_int_equal(message_parse(st, &m, NULL), 0);
+	assert_int_equal(message_parse(st, NULL, &m, NULL), 0);
 	assert_int_equal(m.kind, MESSAGE_OTHER);
 	message_clear(&m);
 	xmpp_stanza_release(st);

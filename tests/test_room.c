@@ -683,6 +683,218 @@ test_live_before_meeting_id(void **state)
 	reset_capture();
 }
 
+/* --- the lobby, breakout rooms, the end (issue 8) ------------------------ */
+
+#define BROOM	"9db848ea@breakout.meet.jitsi"
+
+static struct message
+note(enum module_note kind, int event, char *nick)
+{
+	struct message	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = MESSAGE_MODULE;
+	m.note = kind;
+	m.note_event = event;
+	m.note_room = (char *)ROOM;
+	m.note_nick = nick;
+	return m;
+}
+
+/* Knock, let in, join: one participant whose lobby wait is recorded. */
+static void
+test_lobby(void **state)
+{
+	struct room	*r = joined_room();
+	struct message	 m;
+	struct presence	 p;
+	struct captured	*c;
+	char		 buf[512];
+	int		 i;
+
+	(void)state;
+	reset_capture();
+	m = note(NOTE_LOBBY, LOBBY_JOIN, "pat01");
+	m.note_jid = (char *)"pat@meet.jitsi/res1";
+	m.note_name = (char *)"Pat";
+	m.note_identity_id = (char *)"pt-1";
+	m.note_identity_role = (char *)"patient";
+	room_module_note(r, &m, T0 + 1000, &sink);
+	m = note(NOTE_LOBBY, LOBBY_ADMITTED, "pat01");
+	m.note_jid = (char *)"pat@meet.jitsi/res1";
+	m.note_by = (char *)"alice";
+	room_module_note(r, &m, T0 + 61000, &sink);
+	p = person("pat01", "P");
+	p.jid = (char *)"pat@meet.jitsi/res1";
+	apply(r, p, T0 + 61500);
+	m = note(NOTE_LOBBY, LOBBY_LEAVE, "pat01");
+	m.note_jid = (char *)"pat@meet.jitsi/res1";
+	m.note_reason = (char *)"admitted";
+	room_module_note(r, &m, T0 + 61600, &sink);
+	/* Dave is turned away: events, no participant. */
+	m = note(NOTE_LOBBY, LOBBY_JOIN, "dave01");
+	m.note_jid = (char *)"dave@meet.jitsi/r";
+	m.note_name = (char *)"Dave";
+	room_module_note(r, &m, T0 + 62000, &sink);
+	m = note(NOTE_LOBBY, LOBBY_DENIED, "dave01");
+	m.note_jid = (char *)"dave@meet.jitsi/r";
+	m.note_by = (char *)"alice";
+	room_module_note(r, &m, T0 + 65000, &sink);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "lobby_join,lobby_admitted,join,"
+	    "lobby_leave,lobby_join,lobby_denied");
+	c = last(EVENT_LOBBY_ADMITTED, NULL);
+	assert_non_null(strstr(c->data, "\"wait_s\":60"));
+	assert_non_null(strstr(c->data, "\"by\":\"alice\""));
+	c = last(EVENT_JOIN, "sid:P");
+	assert_int_equal(c->p.lobby_known, 1);
+	assert_int_equal(c->p.lobby_wait_s, 60);
+	assert_int_equal(last(EVENT_LOBBY_DENIED, NULL)->s.participant_count,
+	    3);
+	/* the first knock: Pat's, with the JWT identity */
+	for (c = NULL, i = 0; i < nev && c == NULL; i++)
+		if (ev[i].type == EVENT_LOBBY_JOIN)
+			c = &ev[i];
+	assert_non_null(strstr(c->data, "\"participant_id\":\"pt-1\""));
+	room_free(r);
+	reset_capture();
+}
+
+static struct presence
+in_breakout(struct presence p)
+{
+	p.room = (char *)BROOM;
+	return p;
+}
+
+/*
+ * A move to a breakout room and back is a breakout_move, not a leave;
+ * what happens there is the meeting's; a breakout room that closes sends
+ * its people back without a leave; a move that never arrives is a leave.
+ */
+static void
+test_breakout(void **state)
+{
+	struct room	*r = joined_room();
+	struct room_opts o;
+	struct room	*b;
+	struct presence	 a = person("alice", "A"), g;
+	struct captured	*c;
+	char		 buf[512];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.self_nick = "teletrack";
+	o.hidden_domain = "hidden.meet.jitsi";
+	b = room_new_breakout(BROOM, &o, r, "Room_A");
+	room_join_sent(b, T0 + 100);
+	g = in_breakout(self());
+	assert_int_equal(room_apply(b, &g, T0 + 101, &sink),
+	    ROOM_ACT_QUERY_INFO);
+	reset_capture();
+	g = gone("alice");
+	g.status_text = (char *)"switch_room";
+	apply(r, g, T0 + 1000);
+	assert_int_equal(count(EVENT_LEAVE), 0);
+	g = in_breakout(a);
+	room_apply(b, &g, T0 + 1500, &sink);
+	c = last(EVENT_BREAKOUT_MOVE, "sid:A");
+	assert_non_null(c);
+	assert_non_null(strstr(c->data, "\"to\":\"Room_A\""));
+	assert_non_null(strstr(c->data, "\"from\":\"main\""));
+	a.media.audio_muted = 0;
+	g = in_breakout(a);
+	room_apply(b, &g, T0 + 2000, &sink);
+	c = last(EVENT_AUDIO_UNMUTE, "sid:A");
+	assert_non_null(c);
+	if (strstr(c->data, "\"breakout\":\"Room_A\"") == NULL)
+		fail_msg("data %s", c->data);
+	/* Closed: back to the main room, no leave. */
+	g = in_breakout(self());
+	g.kind = PRESENCE_UNAVAILABLE;
+	g.destroyed = 1;
+	assert_int_equal(room_apply(b, &g, T0 + 5000, &sink),
+	    ROOM_ACT_GIVE_UP);
+	apply(r, a, T0 + 5500);
+	c = last(EVENT_BREAKOUT_MOVE, "sid:A");
+	assert_non_null(strstr(c->data, "\"reason\":\"closed\""));
+	if (strstr(c->data, "\"from\":\"Room_A\"") == NULL)
+		fail_msg("data %s", c->data);
+	assert_int_equal(c->p.join_count, 1);
+	assert_int_equal(count(EVENT_RECONNECT), 0);
+	/* Bob switches and never arrives: a leave when he left. */
+	g = gone("bob");
+	g.status_text = (char *)"switch_room";
+	apply(r, g, T0 + 6000);
+	room_tick(r, T0 + 30000, &sink);
+	assert_int_equal(count(EVENT_LEAVE), 0);
+	room_tick(r, T0 + 67000, &sink);
+	c = last(EVENT_LEAVE, "sid:B");
+	assert_non_null(c);
+	assert_int_equal(c->ts, T0 + 6000);
+	names(buf, sizeof(buf));
+	assert_null(strstr(buf, "session_end"));
+	room_free(b);
+	room_free(r);
+	reset_capture();
+}
+
+/* Ended for all: the reason, who, and the destroy text. */
+static void
+test_ended_for_all(void **state)
+{
+	struct room	*r = joined_room();
+	struct message	 m;
+	struct presence	 s = self();
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	m = note(NOTE_ENDED, 0, "alice");
+	m.note_jid = (char *)"alice@meet.jitsi/res";
+	room_module_note(r, &m, T0 + 1000, &sink);
+	s.kind = PRESENCE_UNAVAILABLE;
+	s.destroyed = 1;
+	s.destroy_reason = (char *)"The meeting has been terminated";
+	room_apply(r, &s, T0 + 1001, &sink);
+	c = last(EVENT_SESSION_END, NULL);
+	assert_non_null(c);
+	assert_non_null(strstr(c->data, "\"reason\":\"ended_for_all\""));
+	assert_non_null(strstr(c->data, "\"by\":\"alice\""));
+	assert_non_null(strstr(c->data,
+	    "\"destroy_reason\":\"The meeting has been terminated\""));
+	room_free(r);
+	reset_capture();
+}
+
+/* True join times from the module; 322 without it. */
+static void
+test_joined_and_322(void **state)
+{
+	struct room	*r = joined_room();
+	struct message	 m;
+	struct presence	 s = self();
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	m = note(NOTE_JOINED, 0, "alice");
+	m.note_at_ms = T0 - 5000;
+	room_module_note(r, &m, T0 + 30, &sink);
+	room_tick(r, T0 + 5000, &sink);
+	c = last(EVENT_ROLLUP, "sid:A");
+	assert_int_equal(c->p.joined_ms, T0 - 5000);
+	assert_int_equal(c->p.duration_s, 10);
+	s.kind = PRESENCE_UNAVAILABLE;
+	s.codes[0] = 322;
+	s.codes[1] = 110;
+	assert_int_equal(room_apply(r, &s, T0 + 6000, &sink), ROOM_ACT_RETRY);
+	c = last(EVENT_SESSION_END, NULL);
+	assert_non_null(strstr(c->data, "observer_removed"));
+	room_free(r);
+	reset_capture();
+}
+
 static void
 test_chat_and_reactions(void **state)
 {
@@ -1163,6 +1375,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join_opens_session),
 		cmocka_unit_test(test_live_before_meeting_id),
+		cmocka_unit_test(test_lobby),
+		cmocka_unit_test(test_breakout),
+		cmocka_unit_test(test_ended_for_all),
+		cmocka_unit_test(test_joined_and_322),
 		cmocka_unit_test(test_not_allowed_retries),
 		cmocka_unit_test(test_media_transitions),
 		cmocka_unit_test(test_initial_state_is_not_an_event),

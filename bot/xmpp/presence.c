@@ -82,6 +82,7 @@ presence_clear(struct presence *p)
 	free(p->destroy_reason);
 	free(p->status_text);
 	free(p->error_condition);
+	free(p->retry);
 	free(p->display_name);
 	free(p->stats_id);
 	free(p->identity_id);
@@ -188,18 +189,20 @@ done:
 }
 
 /* <identity><user><id/><name/></user><group/></identity> */
-static void
-identity(xmpp_ctx_t *ctx, xmpp_stanza_t *st, const char *role_field,
-    struct presence *p)
+void
+presence_identity(xmpp_stanza_t *st, const char *role_field, char **uid,
+    char **name, char **role)
 {
+	xmpp_ctx_t	*ctx = xmpp_stanza_get_context(st);
 	xmpp_stanza_t	*id, *user, *c;
 	char		 path[128], *seg, *save = NULL;
 
+	*uid = *name = *role = NULL;
 	if ((id = xmpp_stanza_get_child_by_name(st, "identity")) == NULL)
 		return;
 	if ((user = xmpp_stanza_get_child_by_name(id, "user")) != NULL) {
-		p->identity_id = own(ctx, child_text(user, "id"));
-		p->identity_name = own(ctx, child_text(user, "name"));
+		*uid = own(ctx, child_text(user, "id"));
+		*name = own(ctx, child_text(user, "name"));
 	}
 	snprintf(path, sizeof(path), "%s", role_field != NULL ? role_field :
 	    "group");
@@ -208,7 +211,7 @@ identity(xmpp_ctx_t *ctx, xmpp_stanza_t *st, const char *role_field,
 	    seg = strtok_r(NULL, "/", &save))
 		c = xmpp_stanza_get_child_by_name(c, seg);
 	if (c != NULL && c != id)
-		p->identity_role = own(ctx, xmpp_stanza_get_text(c));
+		*role = own(ctx, xmpp_stanza_get_text(c));
 }
 
 static void
@@ -347,6 +350,11 @@ presence_parse(xmpp_stanza_t *st, const char *role_field, struct presence *p,
 					    xmpp_stanza_get_name(c));
 					break;
 				}
+		/* The companion module says whether to try again. */
+		if (err != NULL && (c = xmpp_stanza_get_child_by_name_and_ns(
+		    err, "retry", "urn:teletrack:1")) != NULL)
+			p->retry = xstrdup_null(xmpp_stanza_get_attribute(c,
+			    "reason"));
 		return 0;
 	}
 	if (split_from(xmpp_stanza_get_from(st), p, errstr) == -1)
@@ -360,7 +368,8 @@ presence_parse(xmpp_stanza_t *st, const char *role_field, struct presence *p,
 	    NULL)
 		p->display_name = own(ctx, xmpp_stanza_get_text(c));
 	p->stats_id = own(ctx, child_text(st, "stats-id"));
-	identity(ctx, st, role_field, p);
+	presence_identity(st, role_field, &p->identity_id, &p->identity_name,
+	    &p->identity_role);
 
 	if ((c = xmpp_stanza_get_child_by_name(st, "SourceInfo")) != NULL) {
 		text = xmpp_stanza_get_text(c);

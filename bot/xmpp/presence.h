@@ -47,6 +47,10 @@ struct presence {
 	char			*status_text;	/* <status> text */
 	char			*error_condition; /* PRESENCE_ERROR: e.g.
 						     "not-allowed" */
+	char			*retry;		/* the companion module's
+						   reason: no-room, no-focus
+						   (retry), health-check,
+						   not-in-meeting (never) */
 
 	/* Jitsi elements */
 	char			*display_name;	/* <nick xmlns=.../nick> */
@@ -88,6 +92,15 @@ void	presence_clear(struct presence *p);
 
 /* 1 when code is among p's status codes. */
 int	presence_has_code(const struct presence *p, int code);
+
+/*
+ * The <identity> child of st (Jitsi's JWT identity, as mod_presence_identity
+ * puts it): the user id, name and the role at role_field ("group" when
+ * NULL, or a path such as "user/role").  Each is NULL when absent, else an
+ * owned copy (free()).
+ */
+void	presence_identity(xmpp_stanza_t *st, const char *role_field, char **id,
+	    char **name, char **role);
 
 /*
  * Parse a SourceInfo JSON object (jitsi-xmpp.md §2.2) into m.

@@ -246,7 +246,7 @@ message_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	char			 esc[128];
 
 	(void)conn;
-	if (message_parse(st, &m, &err) == -1) {
+	if (message_parse(st, t->cfg->role_field, &m, &err) == -1) {
 		log_debug("%s: dropped message from %s: %s", __func__,
 		    log_escape(esc, sizeof(esc), xmpp_stanza_get_from(st)),
 		    err != NULL ? err : "malformed");
