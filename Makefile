@@ -128,9 +128,11 @@ $(BUILD)/tests/cli_main.o: bot/main.c
 $(SCHEMA_OBJ): $(BUILD)/storage/schema_sql.c
 	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/test_presence: $(call obj,tests/test_presence.c $(PARSE) $(COMMON))
+$(BUILD)/tests/test_presence: $(call obj,tests/test_presence.c tests/fixture.c \
+		$(PARSE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_room: $(call obj,tests/test_room.c $(ROOM) $(PARSE) $(COMMON))
+$(BUILD)/tests/test_room: $(call obj,tests/test_room.c tests/fixture.c \
+		$(ROOM) $(PARSE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)

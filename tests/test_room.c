@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "event.h"
+#include "fixture.h"
 #include "message.h"
 #include "presence.h"
 #include "room.h"
@@ -40,6 +41,7 @@ struct captured {
 	char		*suid;
 };
 
+static xmpp_ctx_t	*ctx;
 static struct captured	ev[512];
 static int		nev;
 
@@ -164,8 +166,10 @@ person(char *nick, char *stats)
 	snprintf(jid[n % 8], sizeof(jid[0]), "%s@meet.jitsi/res", nick);
 	p.jid = jid[n++ % 8];
 	p.stats_id = stats;
-	p.media.known = 1;
-	p.media.audio_muted = 1;
+	/* Legacy-complete media: everything known and off. */
+	p.media.audio = 0;
+	p.media.camera = 0;
+	p.media.share = 0;
 	return p;
 }
 
@@ -301,16 +305,16 @@ test_media_transitions(void **state)
 	/* Same state again: nothing. */
 	apply(r, a, T0 + 1000);
 	assert_int_equal(nev, 0);
-	a.media.audio_muted = 0;
+	a.media.audio = 1;
 	apply(r, a, T0 + 2000);
-	a.media.camera_on = 1;
+	a.media.camera = 1;
 	apply(r, a, T0 + 3000);
-	a.media.sharing = 1;
+	a.media.share = 1;
 	apply(r, a, T0 + 4000);
-	a.media.sharing = 0;
+	a.media.share = 0;
 	apply(r, a, T0 + 5000);
-	a.media.audio_muted = 1;
-	a.media.camera_on = 0;
+	a.media.audio = 0;
+	a.media.camera = 0;
 	apply(r, a, T0 + 6000);
 	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
 	assert_int_equal(count(EVENT_AUDIO_MUTE), 1);
@@ -323,10 +327,152 @@ test_media_transitions(void **state)
 	assert_int_equal(c->p.camera_enabled, 1);
 	assert_int_equal(c->p.screen_shared, 1);
 	/* A presence without media info does not read as "muted". */
-	a.media.known = 0;
+	a.media.audio = a.media.camera = a.media.share = MEDIA_UNKNOWN;
 	reset_capture();
 	apply(r, a, T0 + 7000);
 	assert_int_equal(nev, 0);
+	room_free(r);
+	reset_capture();
+}
+
+/* Apply the presence of a real-client fixture (tests/fixtures/<name>). */
+static int
+apply_fx(struct room *r, const char *name, int64_t t)
+{
+	xmpp_stanza_t	*st = fixture_load(ctx, name);
+	struct presence	 p;
+	int		 rc;
+
+	assert_non_null(st);
+	assert_int_equal(presence_parse(st, NULL, &p, NULL), 0);
+	xmpp_stanza_release(st);
+	rc = room_apply(r, &p, t, &sink);
+	presence_clear(&p);
+	return rc;
+}
+
+/* The participant's figures as the next rollup states them. */
+static struct captured *
+rolled(struct room *r, const char *key, int64_t t)
+{
+	room_tick(r, t, &sink);
+	return last(EVENT_ROLLUP, key);
+}
+
+/*
+ * lib-jitsi-meet announces its sources only once its media session
+ * starts: SourceInfo {} at the join, the real state ~0.5 s later.  Neither
+ * is the user's action.
+ */
+static void
+test_ljm_followup_is_state(void **state)
+{
+	struct room	*r = joined_room();
+	struct captured	*c;
+	char		 buf[512];
+	const int64_t	 t = T0 + 60000;
+
+	(void)state;
+	reset_capture();
+	apply_fx(r, "ljm/join.xml", t);
+	apply_fx(r, "ljm/followup.xml", t + 433);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "join");
+	c = rolled(r, "sid:Korey-SDE", t + 1000);
+	assert_non_null(c);
+	assert_int_equal(c->p.microphone_enabled, 1);
+	assert_int_equal(c->p.camera_enabled, 1);
+	/* From then on a change is a change, whatever moves where. */
+	reset_capture();
+	apply_fx(r, "ljm/name-later.xml", t + 5000);
+	c = rolled(r, "sid:Korey-SDE", t + 6000);
+	assert_string_equal(c->pname, "Bob");
+	apply_fx(r, "ljm/audio-mute.xml", t + 20000);
+	apply_fx(r, "ljm/audio-unmute.xml", t + 21000);
+	apply_fx(r, "ljm/video-mute.xml", t + 22000);
+	apply_fx(r, "ljm/video-unmute.xml", t + 23000);
+	apply_fx(r, "ljm/share-start.xml", t + 24000);
+	apply_fx(r, "ljm/share-stop.xml", t + 25000);
+	names(buf, sizeof(buf));
+	/* The first name given is not a rename. */
+	assert_string_equal(buf, "audio_mute,audio_unmute,video_mute,"
+	    "video_unmute,screenshare_start,screenshare_stop");
+
+	/* Joined muted without a camera: state, and no camera at all. */
+	reset_capture();
+	apply_fx(r, "ljm/muted-join.xml", t + 30000);
+	apply_fx(r, "ljm/muted-followup.xml", t + 30652);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "join");
+	c = rolled(r, "sid:Jaime-ck9", t + 31000);
+	assert_int_equal(c->p.microphone_enabled, 0);
+	assert_int_equal(c->p.camera_enabled, 0);
+	room_free(r);
+	reset_capture();
+}
+
+/*
+ * Without a media session a client announces a source the first time it
+ * changes: long after any join, that first announcement is the change,
+ * and a source announced muted was on until then.
+ */
+static void
+test_ljm_first_announcement_is_a_change(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 d = person("3d0ab6a7", "Kiera-05Z");
+	struct captured	*c;
+	char		 buf[512];
+	const int64_t	 t = T0 + 60000;
+
+	(void)state;
+	d.media.audio = d.media.camera = d.media.share = MEDIA_UNKNOWN;
+	reset_capture();
+	apply(r, d, t);
+	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 45000);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "join,video_mute");
+	c = last(EVENT_VIDEO_MUTE, "sid:Kiera-05Z");
+	assert_int_equal(c->ts, t + 45000);
+	assert_int_equal(c->p.camera_enabled, 1);	/* on until then */
+	assert_int_equal(c->p.microphone_enabled, 0);	/* never said */
+	room_free(r);
+	reset_capture();
+
+	/*
+	 * The same presence within the window of someone else's join reads
+	 * as a follow-up (the known residual error of the rule).
+	 */
+	r = joined_room();
+	reset_capture();
+	apply(r, d, t);
+	apply(r, person("erin", "E"), t + 40000);
+	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 43000);
+	assert_int_equal(count(EVENT_VIDEO_MUTE), 0);
+	/* ... and after that window it is a change again. */
+	d.media.audio = 1;
+	apply(r, d, t + 60000);
+	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
+	room_free(r);
+	reset_capture();
+}
+
+/* A share's first announcement is the user starting it. */
+static void
+test_ljm_share_first_seen(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 d = person("cfd7c68d", "Korey-SDE");
+	const int64_t	 t = T0 + 60000;
+
+	(void)state;
+	d.media.audio = d.media.camera = d.media.share = MEDIA_UNKNOWN;
+	reset_capture();
+	apply(r, d, t);
+	apply_fx(r, "ljm/share-start.xml", t + 2000);
+	assert_int_equal(count(EVENT_SCREENSHARE_START), 1);
+	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 0);	/* follow-up */
+	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
 	room_free(r);
 	reset_capture();
 }
@@ -340,8 +486,8 @@ test_initial_state_is_not_an_event(void **state)
 
 	(void)state;
 	reset_capture();
-	c.media.audio_muted = 0;
-	c.media.camera_on = 1;
+	c.media.audio = 1;
+	c.media.camera = 1;
 	c.hand_raised = 1;
 	apply(r, c, T0 + 1000);
 	assert_int_equal(count(EVENT_JOIN), 1);
@@ -660,7 +806,7 @@ test_live_before_meeting_id(void **state)
 	apply(r, a, T0 + 2);
 	apply(r, person("bob", "B"), T0 + 3);
 	assert_int_equal(apply(r, self(), T0 + 4), ROOM_ACT_QUERY_INFO);
-	a.media.audio_muted = 0;
+	a.media.audio = 1;
 	apply(r, a, T0 + 10);
 	memset(&m, 0, sizeof(m));
 	m.kind = MESSAGE_CHAT;
@@ -802,7 +948,7 @@ test_breakout(void **state)
 	assert_non_null(c);
 	assert_non_null(strstr(c->data, "\"to\":\"Room_A\""));
 	assert_non_null(strstr(c->data, "\"from\":\"main\""));
-	a.media.audio_muted = 0;
+	a.media.audio = 1;
 	g = in_breakout(a);
 	room_apply(b, &g, T0 + 2000, &sink);
 	c = last(EVENT_AUDIO_UNMUTE, "sid:A");
@@ -951,13 +1097,20 @@ test_names_roles_identity(void **state)
 	assert_string_equal(c->prole, "caregiver");
 	assert_string_equal(c->p.participant_id, "cg-17");
 
-	/* display-name change of someone without identity */
+	/*
+	 * Someone without identity: the first name given after a nameless
+	 * join is no rename, a later change is.
+	 */
 	p = person("alice", "A");
 	p.display_name = (char *)"Alice";
 	apply(r, p, T0 + 2000);
+	assert_int_equal(count(EVENT_NICK_CHANGE), 0);
+	p.display_name = (char *)"Alice B.";
+	apply(r, p, T0 + 2500);
 	c = last(EVENT_NICK_CHANGE, "sid:A");
 	assert_non_null(c);
-	assert_string_equal(c->pname, "Alice");
+	assert_string_equal(c->pname, "Alice B.");
+	assert_non_null(strstr(c->data, "\"old\":\"Alice\""));
 	assert_string_equal(c->prole, "unknown");
 
 	/* role change: made moderator */
@@ -1382,6 +1535,9 @@ main(void)
 		cmocka_unit_test(test_not_allowed_retries),
 		cmocka_unit_test(test_media_transitions),
 		cmocka_unit_test(test_initial_state_is_not_an_event),
+		cmocka_unit_test(test_ljm_followup_is_state),
+		cmocka_unit_test(test_ljm_first_announcement_is_a_change),
+		cmocka_unit_test(test_ljm_share_first_seen),
 		cmocka_unit_test(test_reconnect_before_delayed_leave),
 		cmocka_unit_test(test_rejoin_after_leave_counts_time_present),
 		cmocka_unit_test(test_kicks_and_333),
@@ -1406,5 +1562,12 @@ main(void)
 		cmocka_unit_test(test_appointment_sessions),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int	 rc;
+
+	xmpp_initialize();
+	ctx = xmpp_ctx_new(NULL, NULL);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	xmpp_ctx_free(ctx);
+	xmpp_shutdown();
+	return rc;
 }

@@ -140,8 +140,13 @@ occ_fill(struct occupant *o, const struct presence *p)
 		set_str(&o->identity_role, p->identity_role);
 	if (p->stats_id != NULL)
 		set_str(&o->stats_id, p->stats_id);
-	if (p->media.known)
-		o->media = p->media;
+	/* A kind the presence does not name keeps its last state. */
+	if (p->media.audio != MEDIA_UNKNOWN)
+		o->media.audio = p->media.audio;
+	if (p->media.camera != MEDIA_UNKNOWN)
+		o->media.camera = p->media.camera;
+	if (p->media.share != MEDIA_UNKNOWN)
+		o->media.share = p->media.share;
 	if (p->hand_raised >= 0)
 		o->hand = p->hand_raised;
 	o->feature_jibri |= p->feature_jibri;
@@ -155,6 +160,7 @@ occ_new(struct room *r, const struct presence *p, int64_t now)
 	size_t		 fl = strlen(r->focus_nick);
 
 	o->nick = xstrdup(p->nick);
+	o->media.audio = o->media.camera = o->media.share = MEDIA_UNKNOWN;
 	o->hand = -1;
 	o->transcription = -1;
 	o->snapshot_ms = -1;
@@ -221,6 +227,67 @@ hidden_leave(struct room *r, struct occupant *o, int during_gap,
 
 /* --- presence ---------------------------------------------------------- */
 
+/*
+ * A client announces a source in SourceInfo the first time its media
+ * session starts (the "follow-up" presence, jitsi-xmpp.md) or the first
+ * time the source changes, whichever comes first.  Media sessions start
+ * at moments the room shows: the occupant's own join, or another
+ * participant's join or leave (jicofo starts the conference at two,
+ * peer-to-peer restarts 5 s after a leave).  A first announcement within
+ * this window of such a moment is state; any other is the user's change.
+ */
+#define FOLLOWUP_WINDOW_MS	10000
+
+static int
+followup_time(const struct room *r, const struct occupant *o, int64_t now)
+{
+	return now - o->arrived_ms <= FOLLOWUP_WINDOW_MS ||
+	    (r->roster_ms > 0 && now - r->roster_ms <= FOLLOWUP_WINDOW_MS);
+}
+
+static const struct {
+	enum event_type	 on, off;
+} media_events[] = {
+	{ EVENT_AUDIO_UNMUTE, EVENT_AUDIO_MUTE },
+	{ EVENT_VIDEO_UNMUTE, EVENT_VIDEO_MUTE },
+	{ EVENT_SCREENSHARE_START, EVENT_SCREENSHARE_STOP },
+};
+
+/*
+ * Media transitions of o's participant: old and cur are o's states before
+ * and after a presence.
+ */
+static void
+media_update(struct room *r, struct occupant *o, const struct media_state
+    *old, const struct event_fields *f, int64_t now,
+    const struct event_sink *sink)
+{
+	struct participant	*pt = o->part;
+	const int		 was[3] = { old->audio, old->camera, old->share };
+	const int		 is[3] = { o->media.audio, o->media.camera,
+				    o->media.share };
+	int			*enabled[3] = { &pt->rec.microphone_enabled,
+				    &pt->rec.camera_enabled,
+				    &pt->rec.screen_shared };
+	size_t			 k;
+
+	part_media(pt, o);
+	for (k = 0; k < 3; k++) {
+		if (is[k] == MEDIA_UNKNOWN || is[k] == was[k])
+			continue;
+		if (was[k] == MEDIA_UNKNOWN) {
+			/* A share is started by the user, never a state. */
+			if (k == 2 ? !is[k] : followup_time(r, o, now))
+				continue;
+			/* Announced off: it was on since the join. */
+			if (!is[k])
+				*enabled[k] = 1;
+		}
+		emit(r, is[k] ? media_events[k].on : media_events[k].off, pt,
+		    now, f, now, sink);
+	}
+}
+
 /* Compare old occupant state with a new presence; emit transitions. */
 static void
 occ_update(struct room *r, struct occupant *o, const struct presence *p,
@@ -238,22 +305,14 @@ occ_update(struct room *r, struct occupant *o, const struct presence *p,
 	if (pt == NULL)
 		goto done;
 	ef_str(&f, "nick", o->nick);
-	if (old.known && o->media.known) {
-		if (old.audio_muted != o->media.audio_muted)
-			emit(r, o->media.audio_muted ? EVENT_AUDIO_MUTE :
-			    EVENT_AUDIO_UNMUTE, pt, now, &f, now, sink);
-		if (old.camera_on != o->media.camera_on)
-			emit(r, o->media.camera_on ? EVENT_VIDEO_UNMUTE :
-			    EVENT_VIDEO_MUTE, pt, now, &f, now, sink);
-		if (old.sharing != o->media.sharing)
-			emit(r, o->media.sharing ? EVENT_SCREENSHARE_START :
-			    EVENT_SCREENSHARE_STOP, pt, now, &f, now, sink);
-	}
-	part_media(pt, o);
+	media_update(r, o, &old, &f, now, sink);
 	if (oldhand >= 0 && o->hand >= 0 && oldhand != o->hand)
 		emit(r, o->hand ? EVENT_HAND_RAISE : EVENT_HAND_LOWER, pt,
 		    now, &f, now, sink);
-	if (strcmp(oldname, best_name(o)) != 0) {
+	/* The first name given after a nameless join is not a rename. */
+	if (strcmp(oldname, best_name(o)) != 0 && strcmp(oldname, o->nick) == 0)
+		set_str(&pt->name, best_name(o));
+	else if (strcmp(oldname, best_name(o)) != 0) {
 		set_str(&pt->name, best_name(o));
 		f.n = 1;
 		ef_str(&f, "old", oldname);
@@ -559,6 +618,8 @@ room_apply(struct room *r, const struct presence *p, int64_t now,
 			occ_unavailable(r, o, p, now, sink);
 			return ROOM_ACT_LEAVE;
 		}
+		if (o->kind == OCC_PARTICIPANT && !presence_has_code(p, 303))
+			r->roster_ms = now;
 		occ_unavailable(r, o, p, now, sink);
 		return 0;
 	}
@@ -588,6 +649,7 @@ room_apply(struct room *r, const struct presence *p, int64_t now,
 		hidden_transcription(r, o, p->transcription, now, sink);
 		break;
 	case OCC_PARTICIPANT:
+		r->roster_ms = now;
 		/* While joining (or settling a gap), attach later. */
 		if (r->state == ROOM_JOINED)
 			part_attach(r, o, now, 0, now, sink);

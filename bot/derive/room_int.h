@@ -160,6 +160,8 @@ struct room {
 	int64_t			 joined_ms;	/* our last join */
 	int64_t			 gap_start;	/* 0: no gap pending */
 	int64_t			 empty_since;	/* 0: participants present */
+	int64_t			 roster_ms;	/* a participant's occupant
+						   came or went; 0 never */
 	char			*meeting_id;	/* last known meeting id */
 	struct event_field	*pending_stats;	/* speakerstats before the
 						   session opened; one block

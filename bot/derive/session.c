@@ -342,13 +342,11 @@ present_changed(struct room *room, int delta, int64_t ts)
 void
 part_media(struct participant *p, const struct occupant *o)
 {
-	if (!o->media.known)
-		return;
-	if (!o->media.audio_muted)
+	if (o->media.audio > 0)
 		p->rec.microphone_enabled = 1;
-	if (o->media.camera_on)
+	if (o->media.camera > 0)
 		p->rec.camera_enabled = 1;
-	if (o->media.sharing)
+	if (o->media.share > 0)
 		p->rec.screen_shared = 1;
 	p->dirty = 1;
 }

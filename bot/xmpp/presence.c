@@ -96,6 +96,7 @@ presence_clear(struct presence *p)
 	memset(p, 0, sizeof(*p));
 	p->hand_raised = -1;
 	p->transcription = -1;
+	p->media.audio = p->media.camera = p->media.share = MEDIA_UNKNOWN;
 }
 
 /* Is key an audio (-a<digits>[.lang]) or video (-v<digits>) source? */
@@ -122,7 +123,7 @@ presence_parse_sourceinfo(const char *text, struct media_state *m)
 	json_error_t	 err;
 	const char	*key;
 	struct media_state out;
-	int		 kind, on;
+	int		 kind, on, *slot;
 
 	if (text == NULL)
 		return -1;
@@ -132,9 +133,7 @@ presence_parse_sourceinfo(const char *text, struct media_state *m)
 		json_decref(root);
 		return -1;
 	}
-	memset(&out, 0, sizeof(out));
-	out.known = 1;
-	out.audio_muted = 1;
+	out.audio = out.camera = out.share = MEDIA_UNKNOWN;
 	json_object_foreach(root, key, v) {
 		if (!json_is_object(v))
 			continue;
@@ -143,16 +142,17 @@ presence_parse_sourceinfo(const char *text, struct media_state *m)
 		on = json_is_false(muted);
 		vt = json_object_get(v, "videoType");
 		if (json_is_string(vt) &&
-		    strcmp(json_string_value(vt), "desktop") == 0) {
-			if (on)
-				out.sharing = 1;
+		    strcmp(json_string_value(vt), "desktop") == 0)
+			slot = &out.share;
+		else if ((kind = source_kind(key)) == 'a')
+			slot = &out.audio;
+		else if (kind == 'v')
+			slot = &out.camera;
+		else
 			continue;
-		}
-		kind = source_kind(key);
-		if (kind == 'a' && on)
-			out.audio_muted = 0;
-		else if (kind == 'v' && on)
-			out.camera_on = 1;
+		/* A kind is on when any of its sources is. */
+		if (*slot != 1)
+			*slot = on;
 	}
 	json_decref(root);
 	*m = out;
@@ -164,6 +164,7 @@ static void
 legacy_media(xmpp_ctx_t *ctx, xmpp_stanza_t *st, struct media_state *m)
 {
 	char	*am, *vm, *vt;
+	int	 on;
 
 	am = child_text(st, "audiomuted");
 	vm = child_text(st, "videomuted");
@@ -171,13 +172,15 @@ legacy_media(xmpp_ctx_t *ctx, xmpp_stanza_t *st, struct media_state *m)
 	if (xmpp_stanza_get_child_by_name(st, "audiomuted") == NULL &&
 	    xmpp_stanza_get_child_by_name(st, "videomuted") == NULL)
 		goto done;
-	m->known = 1;
-	m->audio_muted = !(am != NULL && strcmp(am, "false") == 0);
-	if (vm != NULL && strcmp(vm, "false") == 0) {
-		if (vt != NULL && strcmp(vt, "desktop") == 0)
-			m->sharing = 1;
-		else
-			m->camera_on = 1;
+	/* Both always come together: every kind is known. */
+	m->audio = am != NULL && strcmp(am, "false") == 0;
+	on = vm != NULL && strcmp(vm, "false") == 0;
+	if (vt != NULL && strcmp(vt, "desktop") == 0) {
+		m->share = on;
+		m->camera = 0;
+	} else {
+		m->camera = on;
+		m->share = 0;
 	}
 done:
 	if (am != NULL)
@@ -318,6 +321,7 @@ presence_parse(xmpp_stanza_t *st, const char *role_field, struct presence *p,
 	memset(p, 0, sizeof(*p));
 	p->hand_raised = -1;
 	p->transcription = -1;
+	p->media.audio = p->media.camera = p->media.share = MEDIA_UNKNOWN;
 	if (st == NULL || (name = xmpp_stanza_get_name(st)) == NULL ||
 	    strcmp(name, "presence") != 0) {
 		*errstr = "not a presence";
@@ -373,8 +377,8 @@ presence_parse(xmpp_stanza_t *st, const char *role_field, struct presence *p,
 
 	if ((c = xmpp_stanza_get_child_by_name(st, "SourceInfo")) != NULL) {
 		text = xmpp_stanza_get_text(c);
-		if (presence_parse_sourceinfo(text, &p->media) == -1)
-			p->media.known = 0;	/* broken JSON: state unknown */
+		/* Broken JSON leaves the state unknown. */
+		(void)presence_parse_sourceinfo(text, &p->media);
 		if (text != NULL)
 			xmpp_free(ctx, text);
 	} else
