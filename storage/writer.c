@@ -28,9 +28,12 @@
  * The warning is logged when the state changes, the recovery when it
  * comes.  An event SQLite refuses for its content (a CHECK or NOT NULL
  * constraint) would fail every retry: it is dropped, logged, and the
- * batch retried without it.  Committed rows are never touched again, and
- * WAL with synchronous=NORMAL keeps the file consistent after a crash (the
- * last commits may be lost on power failure, never half of one).
+ * batch retried without it.  Committed event rows are never touched
+ * again, but for one case: a provisional participant (a tab that was a
+ * reconnect, bot/derive/tabs.c) is folded into another, its rows moving
+ * over in the batch that says so.  WAL with synchronous=NORMAL keeps the
+ * file consistent after a crash (the last commits may be lost on power
+ * failure, never half of one).
  */
 #include <search.h>
 #include <stdio.h>
@@ -265,6 +268,24 @@ static const char sql_alert_clear[] =
 	" WHERE teleconference_session_id = ?1 AND cleared_at IS NULL"
 	" AND rule = ?2 AND subject = COALESCE(?4, '')";
 
+/*
+ * A provisional participant (a tab, bot/derive/tabs.c) was a reconnect of
+ * another: its event and alert rows move to that participant (its join is
+ * stated again as the reconnect that follows) and its row goes.
+ */
+static const char sql_merge_find[] =
+	"SELECT id FROM teleconference_participant_sessions"
+	" WHERE teleconference_session_id = ?1 AND participant_key = ?2";
+static const char *const sql_merge[] = {
+	"DELETE FROM teleconference_events WHERE participant_session_id = ?1"
+	" AND event_type = 'join'",
+	"UPDATE teleconference_events SET participant_session_id = ?2"
+	" WHERE participant_session_id = ?1",
+	"UPDATE alerts SET participant_session_id = ?2,"
+	" updatedAt = " NOW_SQL " WHERE participant_session_id = ?1",
+	"DELETE FROM teleconference_participant_sessions WHERE id = ?1",
+};
+
 static const char sql_event[] =
 	"INSERT INTO teleconference_events (teleconference_session_id,"
 	" participant_session_id, event_type, event_data, timestamp)"
@@ -305,6 +326,7 @@ string_fields(struct qev *e, const char ***f)
 		f[n++] = &e->at.role;
 		f[n++] = &e->at.attendance;
 	}
+	f[n++] = &e->ev.merge_from;
 	if (e->ev.participant == NULL)
 		return n;
 	f[n++] = &e->p.key;
@@ -684,6 +706,7 @@ rows_commit(struct writer *w)
 {
 	struct cache	*c = &w->cache;
 	struct ent	*e;
+	struct qev	*e2;
 	struct row	*r;
 	size_t		 i;
 
@@ -719,9 +742,17 @@ rows_commit(struct writer *w)
 		r->key = e->key != NULL ? r->q->p.key : NULL;
 		r->id = e->id;
 	}
-	for (i = 0; i < w->count; i++)
-		if (queue_at(w, i)->ev.type == EVENT_SESSION_END)
-			rows_forget(w, queue_at(w, i)->s.uid);
+	for (i = 0; i < w->count; i++) {
+		e2 = queue_at(w, i);
+		if (e2->ev.type == EVENT_SESSION_END)
+			rows_forget(w, e2->s.uid);
+		else if (e2->ev.type == EVENT_PARTICIPANT_MERGE &&
+		    e2->ev.merge_from != NULL &&
+		    (r = row_find(w, e2->s.uid, e2->ev.merge_from)) != NULL) {
+			tdelete(r, &w->rows, row_cmp);
+			row_free(r);
+		}
+	}
 }
 
 /*
@@ -965,6 +996,53 @@ write_side_effect(struct db *db, const struct qev *e, int64_t sid,
 	return db_step_done(db, st);
 }
 
+/* Fold the rows of participant key merge_from into pid's (sql_merge). */
+static int
+write_merge(struct writer *w, const struct qev *e, int64_t sid, int64_t pid)
+{
+	struct ent	*te;
+	sqlite3_stmt	*st;
+	int64_t		 tab = 0;
+	size_t		 i;
+	int		 rc = 0;
+
+	if (e->ev.merge_from == NULL || pid <= 0)
+		return 0;
+	if ((te = cache_get(&w->cache, e->s.uid, e->ev.merge_from)) != NULL &&
+	    te->id > 0) {
+		tab = te->id;
+		te->written = 0;	/* the row is gone: not a kept row */
+	} else {
+		if ((st = db_prepare(w->db, sql_merge_find)) == NULL)
+			return -1;
+		if (sqlite3_bind_int64(st, 1, sid) != SQLITE_OK ||
+		    bind_str(st, 2, e->ev.merge_from) != SQLITE_OK)
+			return bind_failed(w->db, st);
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			tab = sqlite3_column_int64(st, 0);
+		else if (rc != SQLITE_DONE)
+			db_record_error(w->db);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return -1;
+	}
+	if (tab <= 0)
+		return 0;	/* never written: nothing to fold */
+	for (i = 0; i < sizeof(sql_merge) / sizeof(sql_merge[0]); i++) {
+		if ((st = db_prepare(w->db, sql_merge[i])) == NULL)
+			return -1;
+		rc = sqlite3_bind_int64(st, 1, tab);
+		if (sqlite3_bind_parameter_count(st) > 1)
+			rc |= sqlite3_bind_int64(st, 2, pid);
+		if (rc != SQLITE_OK)
+			return bind_failed(w->db, st);
+		if (db_step_done(w->db, st) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* A participant snapshot that can have a row (room.c always sets key). */
 static int
 has_participant(const struct qev *e)
@@ -1012,7 +1090,8 @@ flush_once(struct writer *w, const char **what, long *bad)
 				pe = cache_add(c, e->s.uid, e->p.key);
 			pe->latest = e;
 			pe->pos = i;
-			pe->rollup |= event_type_is_rollup(e->ev.type);
+			pe->rollup |= event_type_is_rollup(e->ev.type) ||
+			    e->ev.type == EVENT_PARTICIPANT_MERGE;
 		}
 	}
 	*what = "writing the session row";
@@ -1060,6 +1139,12 @@ flush_once(struct writer *w, const char **what, long *bad)
 		pe = has_participant(e) ? cache_get(c, e->s.uid, e->p.key) :
 		    NULL;
 		id = pe != NULL ? pe->id : 0;
+		if (e->ev.type == EVENT_PARTICIPANT_MERGE) {
+			*what = "folding a provisional participant";
+			if (write_merge(w, e, se->id, id) == -1)
+				return -1;
+			continue;
+		}
 		if (!event_type_is_rollup(e->ev.type)) {
 			*what = "inserting the event row";
 			if (write_event(w->db, e, se->id, id) == -1)

@@ -503,31 +503,52 @@ test_initial_state_is_not_an_event(void **state)
 	reset_capture();
 }
 
+/*
+ * bob's connection dies and he comes back under a new nick while the dead
+ * occupant is still in the room: a provisional participant (a tab) until
+ * Prosody drops the old one as a lost connection, then one participant
+ * with a reconnect at the new join.
+ */
 static void
 test_reconnect_before_delayed_leave(void **state)
 {
 	struct room	*r = joined_room();
 	struct presence	 p;
 	struct captured	*c;
+	char		 buf[512];
 
 	(void)state;
 	reset_capture();
-	/* bob's connection dies; he reloads and rejoins as bob2 at +30 s */
 	apply(r, person("bob2", "B"), T0 + 30000);
-	c = last(EVENT_RECONNECT, "sid:B");
+	c = last(EVENT_JOIN, "sid:B#2");
 	assert_non_null(c);
-	assert_int_equal(c->p.join_count, 2);
-	assert_non_null(strstr(c->data, "\"previous_nick\":\"bob\""));
+	assert_int_equal(c->s.participant_count, 3);
+	assert_int_equal(room_participants_present(r), 3);
+	/* bob2's follow-up is its own presence: nothing decided by it */
+	p = person("bob2", "B");
+	p.media.audio = 1;
+	apply(r, p, T0 + 30500);
 	/* 60 s later Prosody gives up on the old session */
 	p = gone("bob");
 	p.status_text = (char *)"Disconnected: Hibernating too long";
+	reset_capture();
 	apply(r, p, T0 + 90000);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "participant_merge,reconnect,disconnect");
+	c = last(EVENT_PARTICIPANT_MERGE, "sid:B");
+	assert_non_null(strstr(c->data, "\"from\":\"sid:B#2\""));
+	c = last(EVENT_RECONNECT, "sid:B");
+	assert_int_equal(c->ts, T0 + 30000);
+	assert_int_equal(c->p.join_count, 2);
+	assert_non_null(strstr(c->data, "\"previous_nick\":\"bob\""));
 	c = last(EVENT_DISCONNECT, "sid:B");
 	assert_non_null(c);
 	assert_int_equal(c->p.disconnection_count, 1);
 	assert_int_equal(c->p.present, 1);	/* bob2 is still here */
+	assert_int_equal(c->p.microphone_enabled, 1);	/* bob2's */
 	assert_int_equal(c->s.total_disconnections, 1);
 	assert_int_equal(c->s.participant_count, 2);	/* no duplicate */
+	assert_int_equal(c->s.peak_participants, 2);
 	assert_int_equal(room_participants_present(r), 2);
 	/* bob2 leaves cleanly at +120 s: present from +12 ms to +120 s */
 	apply(r, gone("bob2"), T0 + 120000);
@@ -537,6 +558,98 @@ test_reconnect_before_delayed_leave(void **state)
 	assert_string_equal(c->pleft, "leave");
 	assert_string_equal(c->pissues,
 	    "[\"reconnect-at-29s\",\"disconnect-at-89s\"]");
+	room_free(r);
+	reset_capture();
+}
+
+/*
+ * A second tab: same identity, both alive.  Whatever the first tab
+ * says settles it, and later drops change nothing.
+ */
+static void
+test_second_tab(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	apply(r, person("bob2", "B"), T0 + 30000);
+	p = person("bob", "B");
+	p.hand_raised = 1;
+	apply(r, p, T0 + 40000);		/* the first tab is alive */
+	assert_non_null(last(EVENT_HAND_RAISE, "sid:B"));
+	p = gone("bob");
+	p.codes[0] = 333;
+	p.ncodes = 1;
+	apply(r, p, T0 + 50000);
+	assert_int_equal(count(EVENT_PARTICIPANT_MERGE), 0);
+	assert_int_equal(count(EVENT_RECONNECT), 0);
+	c = last(EVENT_DISCONNECT, "sid:B");
+	assert_int_equal(c->p.present, 0);
+	assert_int_equal(c->s.participant_count, 3);
+	assert_int_equal(room_participants_present(r), 2);
+	room_free(r);
+	reset_capture();
+
+	/* The first tab closed cleanly: two people as well. */
+	r = joined_room();
+	reset_capture();
+	apply(r, person("bob2", "B"), T0 + 30000);
+	apply(r, gone("bob"), T0 + 31000);
+	assert_int_equal(count(EVENT_PARTICIPANT_MERGE), 0);
+	assert_non_null(last(EVENT_LEAVE, "sid:B"));
+	assert_int_equal(room_participants_present(r), 2);
+	/* ... and the tab reconnecting is the tab's own reconnect */
+	apply(r, gone("bob2"), T0 + 32000);
+	apply(r, person("bob3", "B"), T0 + 33000);
+	c = last(EVENT_RECONNECT, NULL);
+	assert_non_null(c);
+	assert_string_equal(c->key, "sid:B");	/* B left: B is back */
+	room_free(r);
+	reset_capture();
+
+	/* A drop long after the newcomer joined was not its connection. */
+	r = joined_room();
+	reset_capture();
+	apply(r, person("bob2", "B"), T0 + 30000);
+	p = gone("bob");
+	p.codes[0] = 333;
+	p.ncodes = 1;
+	apply(r, p, T0 + 30000 + 121000);
+	assert_int_equal(count(EVENT_PARTICIPANT_MERGE), 0);
+	assert_int_equal(room_participants_present(r), 2);
+	room_free(r);
+	reset_capture();
+}
+
+/*
+ * The companion module saw bob's connection drop before bob2 joined:
+ * that join is bob's reconnect at once, no provisional participant.
+ */
+static void
+test_interrupted_then_rejoin(void **state)
+{
+	struct room	*r = joined_room();
+	struct message	 m;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	memset(&m, 0, sizeof(m));
+	m.kind = MESSAGE_MODULE;
+	m.note = NOTE_INTERRUPTED;
+	m.note_room = (char *)ROOM;
+	m.note_nick = (char *)"bob";
+	room_module_note(r, &m, T0 + 20000, &sink);
+	assert_non_null(last(EVENT_CONNECTION_INTERRUPTED, "sid:B"));
+	apply(r, person("bob2", "B"), T0 + 21000);
+	c = last(EVENT_RECONNECT, "sid:B");
+	assert_non_null(c);
+	assert_int_equal(c->p.join_count, 2);
+	assert_int_equal(count(EVENT_JOIN), 0);
+	assert_int_equal(c->s.participant_count, 2);
 	room_free(r);
 	reset_capture();
 }
@@ -1539,6 +1652,8 @@ main(void)
 		cmocka_unit_test(test_ljm_first_announcement_is_a_change),
 		cmocka_unit_test(test_ljm_share_first_seen),
 		cmocka_unit_test(test_reconnect_before_delayed_leave),
+		cmocka_unit_test(test_second_tab),
+		cmocka_unit_test(test_interrupted_then_rejoin),
 		cmocka_unit_test(test_rejoin_after_leave_counts_time_present),
 		cmocka_unit_test(test_kicks_and_333),
 		cmocka_unit_test(test_device_switch),

@@ -68,6 +68,7 @@ static const char *const names[EVENT__COUNT] = {
 	[EVENT_LOBBY_DENIED] = "lobby_denied",
 	[EVENT_LOBBY_LEAVE] = "lobby_leave",
 	[EVENT_BREAKOUT_MOVE] = "breakout_move",
+	[EVENT_PARTICIPANT_MERGE] = "participant_merge",
 };
 
 int

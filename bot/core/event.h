@@ -68,6 +68,9 @@ enum event_type {
 	EVENT_LOBBY_DENIED,
 	EVENT_LOBBY_LEAVE,
 	EVENT_BREAKOUT_MOVE,		/* to or from a breakout room */
+	EVENT_PARTICIPANT_MERGE,	/* no event row: a provisional
+					   participant (merge_from) is this
+					   one; fold its rows into it */
 	EVENT__COUNT
 };
 
@@ -215,6 +218,8 @@ struct event {
 	const struct alert_rec		*alert;		/* EVENT_ALERT */
 	const struct attendance_rec	*attendance;	/* EVENT_ATTENDANCE */
 	const struct knock_rec		*knock;		/* EVENT_LOBBY_* */
+	const char			*merge_from;	/* EVENT_PARTICIPANT_
+							   MERGE: the key */
 };
 
 struct event_sink {

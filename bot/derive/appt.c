@@ -589,6 +589,34 @@ alerts_clear_all(struct appt *a, int64_t now, const struct event_sink *sink)
 			    sink);
 }
 
+/*
+ * A provisional participant turned out to be another's reconnect
+ * (bot/derive/tabs.c): its alerts are cleared and it is forgotten; the
+ * participant it was folded into carries its figures from now on.
+ */
+static void
+ap_merge(struct appt *a, const char *from, int64_t now,
+    const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+	size_t			 i;
+
+	ef_str(&f, "cleared_by", "participant_merged");
+	for (i = 0; i < a->nalerts; i++)
+		if (a->alerts[i].open && strcmp(a->alerts[i].subject, from) ==
+		    0)
+			alert_emit(a, &a->alerts[i], 0, from, NULL, &f, now,
+			    sink);
+	for (i = 0; i < a->naps; i++)
+		if (strcmp(a->aps[i].key, from) == 0) {
+			ap_clear(&a->aps[i]);
+			memmove(&a->aps[i], &a->aps[i + 1],
+			    (a->naps - i - 1) * sizeof(*a->aps));
+			a->naps--;
+			break;
+		}
+}
+
 /* Who an alert is about, as its details. */
 static void
 who(struct event_fields *f, const struct ap *p)
@@ -1310,6 +1338,8 @@ appt_event(struct appt *a, const struct event *ev,
 		    s->recording_status);
 	if (ev->knock != NULL)
 		lobby(a, ev);
+	if (ev->type == EVENT_PARTICIPANT_MERGE && ev->merge_from != NULL)
+		ap_merge(a, ev->merge_from, ev->ts_ms, sink);
 	if (ev->participant != NULL && ev->participant->key != NULL) {
 		p = ap_get(a, ev->participant);
 		track(a, p, ev);

@@ -165,6 +165,7 @@ occ_new(struct room *r, const struct presence *p, int64_t now)
 	o->transcription = -1;
 	o->snapshot_ms = -1;
 	o->arrived_ms = now;
+	o->flip_device = p->flip_device;
 	occ_fill(o, p);
 	/* lib-jitsi-meet adds raisedHand only once a hand went up. */
 	if (o->hand < 0)
@@ -304,6 +305,15 @@ occ_update(struct room *r, struct occupant *o, const struct presence *p,
 	occ_fill(o, p);
 	if (pt == NULL)
 		goto done;
+	/*
+	 * The occupant spoke: its connection is alive, so a newcomer with its
+	 * identity is a second tab.  A role change alone is the server's
+	 * doing, and the listing at our own (re)join is no sign either.
+	 */
+	o->interrupted = 0;
+	if (pt->ntabs > 0 && r->state == ROOM_JOINED &&
+	    streq(oldrole, o->role) && streq(oldaff, o->affiliation))
+		tab_settle(r, pt);
 	ef_str(&f, "nick", o->nick);
 	media_update(r, o, &old, &f, now, sink);
 	if (oldhand >= 0 && o->hand >= 0 && oldhand != o->hand)
@@ -981,11 +991,13 @@ room_module_note(struct room *r, const struct message *m, int64_t now,
 		emit(r, EVENT_DOMINANT_SPEAKER, p, now, &f, now, sink);
 		return;
 	case NOTE_INTERRUPTED:
+		o->interrupted = 1;
 		p->interruptions++;
 		part_issue(r, p, "interrupted", now, now);
 		emit(r, EVENT_CONNECTION_INTERRUPTED, p, now, &f, now, sink);
 		return;
 	case NOTE_RESTORED:
+		o->interrupted = 0;
 		ef_int(&f, "duration_ms", m->note_ms);
 		p->dirty = 1;
 		emit(r, EVENT_CONNECTION_RESTORED, p, now, &f, now, sink);

@@ -58,6 +58,8 @@ struct occupant {
 	char			*pending_ip;	/* client note before attach */
 	char			*pending_ua;
 	int64_t			 true_join_ms;	/* module: admitted at; 0 */
+	int			 interrupted;	/* module: connection lost */
+	int			 flip_device;	/* joined to take over */
 };
 TAILQ_HEAD(occ_list, occupant);
 
@@ -110,6 +112,12 @@ struct participant {
 						   a breakout closed) at; 0 */
 	char			*move_from;	/* breakout name, NULL: main */
 	const char		*move_reason;	/* static */
+	struct participant	*tab_of;	/* provisional: the participant
+						   with the same identity
+						   (tabs.c); NULL settled */
+	int64_t			 tab_since;	/* joined as a tab at */
+	int			 peak_before;	/* the session's peak then */
+	int			 ntabs;		/* tabs pending on this one */
 };
 TAILQ_HEAD(part_list, participant);
 
@@ -178,6 +186,9 @@ struct room {
 	char			*rec_session;
 };
 
+/* In the meeting: an occupant in one of its rooms, or moving. */
+#define PRESENT(p)	((p)->noccupants > 0 || (p)->moving > 0)
+
 /* The room that holds r's meeting: r, or its main room. */
 #define M(r)	((r)->main != NULL ? (r)->main : (r))
 
@@ -192,6 +203,8 @@ void	 emit_knock(struct room *, enum event_type, const struct knock *,
 void	 emitv(struct room *, enum event_type, struct participant *,
 	    int64_t ts, const struct event_field *, size_t, int64_t now,
 	    const struct event_sink *);
+void	 emit_merge(struct room *, struct participant *, const char *from,
+	    int64_t now, const struct event_sink *);
 void	 session_open(struct room *, int64_t start, int64_t now,
 	    const struct event_sink *);
 void	 session_close(struct room *, int64_t ts, const char *reason,
@@ -216,5 +229,19 @@ void	 part_client(struct room *, struct participant *, const char *ip,
 	    const char *ua, int64_t now, const struct event_sink *);
 void	 parts_clear(struct room *);
 const char *best_name(const struct occupant *);
+struct participant *part_find(struct room *, const char *key);
+struct participant *part_new(struct room *, const char *key, int64_t ts);
+void	 part_remove(struct room *, struct participant *);
+int	 part_interrupted(struct room *, const struct participant *);
+void	 present_changed(struct room *, int delta, int64_t ts);
+void	 requality(struct room *, struct participant *, int64_t now);
+void	 speak_stop(struct room *, struct participant *, int64_t ts);
+
+/* tabs.c */
+struct participant *tab_get(struct room *, struct participant *of,
+	    int64_t ts);
+void	 tab_settle(struct room *, struct participant *of);
+void	 tab_merge_into(struct room *, struct participant *of, int64_t now,
+	    const struct event_sink *);
 
 #endif

@@ -28,9 +28,6 @@
 /* A move between the meeting's rooms that does not arrive is a leave. */
 #define MOVE_MAX_MS	60000
 
-/* In the meeting: an occupant in one of its rooms, or moving. */
-#define PRESENT(p)	((p)->noccupants > 0 || (p)->moving > 0)
-
 static const char *const quality_names[Q__COUNT] = {
 	[Q_NONE] = NULL, [Q_GOOD] = "good", [Q_FAIR] = "fair",
 	[Q_POOR] = "poor"
@@ -110,7 +107,7 @@ quality_of(const struct room *r, const struct participant *p, int64_t dur_ms)
 }
 
 /* Re-rate p at now and keep the session's count per quality. */
-static void
+void
 requality(struct room *room, struct participant *p, int64_t now)
 {
 	struct room		*r = M(room);
@@ -181,10 +178,10 @@ sess_sync(struct room *room, int64_t now)
 
 /* --- emitting ---------------------------------------------------------- */
 
-void
-emitv(struct room *room, enum event_type type, struct participant *p,
-    int64_t ts, const struct event_field *f, size_t n, int64_t now,
-    const struct event_sink *sink)
+static void
+emit_full(struct room *room, enum event_type type, struct participant *p,
+    int64_t ts, const struct event_field *f, size_t n, const char *merge_from,
+    int64_t now, const struct event_sink *sink)
 {
 	struct room		*r = M(room);
 	struct event		 ev;
@@ -204,6 +201,7 @@ emitv(struct room *room, enum event_type type, struct participant *p,
 	ev.participant = p != NULL ? &p->rec : NULL;
 	ev.fields = f;
 	ev.nfields = n;
+	ev.merge_from = merge_from;
 	/* What happens in a breakout room says which one. */
 	if (room->main != NULL && type != EVENT_ROLLUP) {
 		copy = xcalloc(n + 1, sizeof(*copy));
@@ -217,6 +215,26 @@ emitv(struct room *room, enum event_type type, struct participant *p,
 	}
 	event_emit(sink, &ev);
 	free(copy);
+}
+
+void
+emitv(struct room *room, enum event_type type, struct participant *p,
+    int64_t ts, const struct event_field *f, size_t n, int64_t now,
+    const struct event_sink *sink)
+{
+	emit_full(room, type, p, ts, f, n, NULL, now, sink);
+}
+
+/* The provisional participant keyed from is p (tabs.c). */
+void
+emit_merge(struct room *room, struct participant *p, const char *from,
+    int64_t now, const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+
+	ef_str(&f, "from", from);
+	emit_full(room, EVENT_PARTICIPANT_MERGE, p, now, f.v, f.n, from, now,
+	    sink);
 }
 
 /* A lobby event: about a knock, not (yet) a participant. */
@@ -265,7 +283,7 @@ part_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static struct participant *
+struct participant *
 part_find(struct room *room, const char *key)
 {
 	struct room		*r = M(room);
@@ -291,6 +309,17 @@ part_free(struct participant *p)
 	free(p->issues);
 	free(p->move_from);
 	free(p);
+}
+
+/* Forget p: it was folded into another participant (tabs.c). */
+void
+part_remove(struct room *room, struct participant *p)
+{
+	struct room		*r = M(room);
+
+	TAILQ_REMOVE(&r->parts, p, entry);
+	tdelete(p, &r->part_tree, part_cmp);
+	part_free(p);
 }
 
 static void
@@ -323,7 +352,7 @@ parts_clear(struct room *room)
 }
 
 /* The number of participants present changed at ts. */
-static void
+void
 present_changed(struct room *room, int delta, int64_t ts)
 {
 	struct room		*r = M(room);
@@ -368,7 +397,7 @@ part_issue(struct room *room, struct participant *p, const char *what,
 }
 
 /* Close p's running speaking interval, if any, at ts. */
-static void
+void
 speak_stop(struct room *room, struct participant *p, int64_t ts)
 {
 	struct room		*r = M(room);
@@ -483,12 +512,55 @@ part_arrive(struct room *room, struct occupant *o, struct participant *p,
 	p->move_from = NULL;
 }
 
+/* A new participant of the session, keyed key, joined at ts. */
+struct participant *
+part_new(struct room *room, const char *key, int64_t ts)
+{
+	struct room		*r = M(room);
+	struct participant	*p = xcalloc(1, sizeof(*p));
+
+	p->key = xstrdup(key);
+	p->rec.joined_ms = ts;
+	TAILQ_INSERT_TAIL(&r->parts, p, entry);
+	if (tsearch(p, &r->part_tree, part_cmp) == NULL)
+		fatal("tsearch");
+	r->sess.rec.participant_count++;
+	return p;
+}
+
+/*
+ * Every occupant of p is known to have lost its connection (the
+ * companion module's notice): a newcomer with p's identity is p coming
+ * back.
+ */
+int
+part_interrupted(struct room *room, const struct participant *p)
+{
+	struct room	*r = M(room);
+	struct occupant	*o;
+	size_t		 i;
+	int		 n = 0;
+
+	TAILQ_FOREACH(o, &r->occupants, entry)
+		if (o->part == p && !o->interrupted)
+			return 0;
+		else if (o->part == p)
+			n++;
+	for (i = 0; i < r->nbreakouts; i++)
+		TAILQ_FOREACH(o, &r->breakouts[i]->occupants, entry)
+			if (o->part == p && !o->interrupted)
+				return 0;
+			else if (o->part == p)
+				n++;
+	return n > 0;
+}
+
 /*
  * Attach occupant o to the participant with its identity: a new one
- * (join) or an existing one (reconnect, also when the old nick is still
- * here because its delayed leave has not arrived; or the end of a move
- * between the rooms of the meeting).  Opens the session when this is its
- * first participant.
+ * (join), one that left (reconnect), one moving between the rooms of the
+ * meeting (the end of the move), or, when that identity is still here, a
+ * provisional one (tabs.c).  Opens the session when this is its first
+ * participant.
  */
 void
 part_attach(struct room *room, struct occupant *o, int64_t ts, int already,
@@ -506,19 +578,15 @@ part_attach(struct room *room, struct occupant *o, int64_t ts, int already,
 		part_arrive(room, o, p, ts, now, sink);
 		return;
 	}
-	if (p == NULL) {
-		p = xcalloc(1, sizeof(*p));
-		p->key = xstrdup(o->key);
-		p->rec.joined_ms = ts;
-		TAILQ_INSERT_TAIL(&r->parts, p, entry);
-		if (tsearch(p, &r->part_tree, part_cmp) == NULL)
-			fatal("tsearch");
-		r->sess.rec.participant_count++;
-		reconnect = 0;
-	} else {
-		reconnect = 1;
+	/* The same identity still here: a second tab, or a reconnect. */
+	if (p != NULL && PRESENT(p) && !o->flip_device &&
+	    !part_interrupted(r, p))
+		p = tab_get(r, p, ts);
+	if (p == NULL)
+		p = part_new(r, o->key, ts);
+	reconnect = p->rec.join_count > 0;
+	if (reconnect)
 		prev_nick = xstrdup_null(p->nick);
-	}
 	o->part = p;
 	p->rec.join_count++;
 	if (p->noccupants++ == 0) {
@@ -606,6 +674,11 @@ part_detach(struct room *room, struct occupant *o, enum event_type t,
 
 	if (p == NULL)
 		return;
+	/* A lost connection may be the one a newcomer replaced. */
+	if (p->ntabs > 0 && t == EVENT_DISCONNECT)
+		tab_merge_into(r, p, now, sink);
+	else if (p->ntabs > 0)
+		tab_settle(r, p);
 	part_gone(r, p, ts, reason);
 	if (t == EVENT_DISCONNECT) {
 		p->rec.disconnection_count++;
