@@ -10,7 +10,8 @@
  *
  * Under systemd (Type=notify) the daemon says READY=1 once it is logged
  * in and its rooms were tried, pings the watchdog from the event loop,
- * and says STOPPING=1 when it leaves its rooms.  libsystemd is opened
+ * says RELOADING=1 then READY=1 around a reload (SIGHUP), and STOPPING=1
+ * when it leaves its rooms.  libsystemd is opened
  * only when the service manager asked for notifications ($NOTIFY_SOCKET):
  * outside systemd these calls do nothing and cost nothing (linked, it
  * brings its own libraries into every process).
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -160,4 +162,17 @@ void
 status_stopping(void)
 {
 	notify("STOPPING=1");
+}
+
+/* systemd waits for the READY=1 that follows (systemctl reload). */
+void
+status_reloading(void)
+{
+	struct timespec	 ts;
+	char		 buf[96];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(buf, sizeof(buf), "RELOADING=1\nMONOTONIC_USEC=%lld",
+	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	notify(buf);
 }

@@ -51,9 +51,13 @@ void	 status_write(const char *path, const struct status *st);
 /* Remove the file at a clean stop. */
 void	 status_remove(const char *path);
 
-/* sd_notify: READY=1, WATCHDOG=1 (when the manager asked), STOPPING=1. */
+/*
+ * sd_notify: READY=1, WATCHDOG=1 (when the manager asked), STOPPING=1,
+ * RELOADING=1.
+ */
 void	 status_ready(void);
 void	 status_watchdog(void);
 void	 status_stopping(void);
+void	 status_reloading(void);	/* READY=1 (status_ready) ends it */
 
 #endif

@@ -457,6 +457,40 @@ test_ljm_first_announcement_is_a_change(void **state)
 	reset_capture();
 }
 
+/*
+ * A person's new connection (a reload, a move between rooms) announces
+ * its sources afresh: compared with what the person's last connection
+ * said, within the follow-up window too.
+ */
+static void
+test_first_announcement_after_reconnect(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 b = person("bob2", "B");
+	const int64_t	 t = T0 + 60000;
+
+	(void)state;
+	b.media.audio = b.media.camera = b.media.share = MEDIA_UNKNOWN;
+	reset_capture();
+	apply(r, gone("bob"), t);		/* bob (muted) reloads */
+	apply(r, b, t + 900);
+	b.media.audio = 0;			/* still muted: nothing */
+	b.media.camera = 0;
+	apply(r, b, t + 1400);
+	assert_int_equal(count(EVENT_AUDIO_MUTE) + count(EVENT_AUDIO_UNMUTE),
+	    0);
+	apply(r, gone("bob2"), t + 2000);	/* again; back unmuted */
+	b = person("bob3", "B");
+	b.media.audio = b.media.camera = b.media.share = MEDIA_UNKNOWN;
+	apply(r, b, t + 3000);
+	b.media.audio = 1;
+	apply(r, b, t + 3500);
+	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
+	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
+	room_free(r);
+	reset_capture();
+}
+
 /* A share's first announcement is the user starting it. */
 static void
 test_ljm_share_first_seen(void **state)
@@ -1651,6 +1685,7 @@ main(void)
 		cmocka_unit_test(test_ljm_followup_is_state),
 		cmocka_unit_test(test_ljm_first_announcement_is_a_change),
 		cmocka_unit_test(test_ljm_share_first_seen),
+		cmocka_unit_test(test_first_announcement_after_reconnect),
 		cmocka_unit_test(test_reconnect_before_delayed_leave),
 		cmocka_unit_test(test_second_tab),
 		cmocka_unit_test(test_interrupted_then_rejoin),

@@ -255,8 +255,11 @@ static const struct {
 };
 
 /*
- * Media transitions of o's participant: old and cur are o's states before
- * and after a presence.
+ * Media transitions of o's participant: old is o's state before the
+ * presence.  A kind o names for the first time is compared with what the
+ * participant's other connections said (a move between rooms, a
+ * reconnect): a change if it differs.  For someone never heard of, the
+ * follow-up window decides.
  */
 static void
 media_update(struct room *r, struct occupant *o, const struct media_state
@@ -267,6 +270,8 @@ media_update(struct room *r, struct occupant *o, const struct media_state
 	const int		 was[3] = { old->audio, old->camera, old->share };
 	const int		 is[3] = { o->media.audio, o->media.camera,
 				    o->media.share };
+	const int		 knew[3] = { pt->media.audio, pt->media.camera,
+				    pt->media.share };
 	int			*enabled[3] = { &pt->rec.microphone_enabled,
 				    &pt->rec.camera_enabled,
 				    &pt->rec.screen_shared };
@@ -276,7 +281,10 @@ media_update(struct room *r, struct occupant *o, const struct media_state
 	for (k = 0; k < 3; k++) {
 		if (is[k] == MEDIA_UNKNOWN || is[k] == was[k])
 			continue;
-		if (was[k] == MEDIA_UNKNOWN) {
+		if (was[k] == MEDIA_UNKNOWN && knew[k] != MEDIA_UNKNOWN) {
+			if (is[k] == knew[k])
+				continue;
+		} else if (was[k] == MEDIA_UNKNOWN) {
 			/* A share is started by the user, never a state. */
 			if (k == 2 ? !is[k] : followup_time(r, o, now))
 				continue;

@@ -98,6 +98,7 @@ struct participant {
 	const char		*device;
 	struct issue		*issues;
 	size_t			 nissues;
+	struct media_state	 media;		/* last known, any occupant */
 	int			 noccupants;
 	int64_t			 present_since;
 	int64_t			 accum_ms;

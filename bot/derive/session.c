@@ -368,6 +368,7 @@ present_changed(struct room *room, int delta, int64_t ts)
 		r->empty_since = 0;
 }
 
+/* What o says of its media: "ever on" flags, the last known state. */
 void
 part_media(struct participant *p, const struct occupant *o)
 {
@@ -377,6 +378,12 @@ part_media(struct participant *p, const struct occupant *o)
 		p->rec.camera_enabled = 1;
 	if (o->media.share > 0)
 		p->rec.screen_shared = 1;
+	if (o->media.audio != MEDIA_UNKNOWN)
+		p->media.audio = o->media.audio;
+	if (o->media.camera != MEDIA_UNKNOWN)
+		p->media.camera = o->media.camera;
+	if (o->media.share != MEDIA_UNKNOWN)
+		p->media.share = o->media.share;
 	p->dirty = 1;
 }
 
@@ -521,6 +528,7 @@ part_new(struct room *room, const char *key, int64_t ts)
 
 	p->key = xstrdup(key);
 	p->rec.joined_ms = ts;
+	p->media.audio = p->media.camera = p->media.share = MEDIA_UNKNOWN;
 	TAILQ_INSERT_TAIL(&r->parts, p, entry);
 	if (tsearch(p, &r->part_tree, part_cmp) == NULL)
 		fatal("tsearch");
