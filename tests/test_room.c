@@ -368,6 +368,7 @@ static void
 test_ljm_followup_is_state(void **state)
 {
 	struct room	*r = joined_room();
+	struct presence	 f;
 	struct captured	*c;
 	char		 buf[512];
 	const int64_t	 t = T0 + 60000;
@@ -397,6 +398,20 @@ test_ljm_followup_is_state(void **state)
 	/* The first name given is not a rename. */
 	assert_string_equal(buf, "audio_mute,audio_unmute,video_mute,"
 	    "video_unmute,screenshare_start,screenshare_stop");
+
+	/*
+	 * A follow-up names microphone and camera together: state, however
+	 * late it comes (a loaded server, a session started by a leave).
+	 */
+	reset_capture();
+	f = person("f00d0001", "F");
+	f.media.audio = f.media.camera = f.media.share = MEDIA_UNKNOWN;
+	apply(r, f, t + 26000);
+	f.media.audio = 1;
+	f.media.camera = 1;
+	apply(r, f, t + 26000 + 8000);
+	assert_int_equal(count(EVENT_AUDIO_UNMUTE) + count(EVENT_VIDEO_UNMUTE),
+	    0);
 
 	/* Joined muted without a camera: state, and no camera at all. */
 	reset_capture();
@@ -447,7 +462,7 @@ test_ljm_first_announcement_is_a_change(void **state)
 	reset_capture();
 	apply(r, d, t);
 	apply(r, person("erin", "E"), t + 40000);
-	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 43000);
+	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 42000);
 	assert_int_equal(count(EVENT_VIDEO_MUTE), 0);
 	/* ... and after that window it is a change again. */
 	d.media.audio = 1;
@@ -641,6 +656,31 @@ test_second_tab(void **state)
 	c = last(EVENT_RECONNECT, NULL);
 	assert_non_null(c);
 	assert_string_equal(c->key, "sid:B");	/* B left: B is back */
+	room_free(r);
+	reset_capture();
+
+	/*
+	 * A settled tab that left is a person of its own: bob crashing later
+	 * and coming back is still folded into bob, not into that tab.
+	 */
+	r = joined_room();
+	reset_capture();
+	apply(r, person("bob2", "B"), T0 + 30000);
+	p = person("bob", "B");
+	p.hand_raised = 1;
+	apply(r, p, T0 + 31000);		/* bob alive: two people */
+	apply(r, gone("bob2"), T0 + 32000);	/* the tab closes */
+	apply(r, person("bob3", "B"), T0 + 40000);	/* bob crashed */
+	assert_non_null(last(EVENT_JOIN, "sid:B#3"));
+	p = gone("bob");
+	p.codes[0] = 333;
+	p.ncodes = 1;
+	apply(r, p, T0 + 100000);
+	c = last(EVENT_PARTICIPANT_MERGE, "sid:B");
+	assert_non_null(c);
+	assert_non_null(strstr(c->data, "\"from\":\"sid:B#3\""));
+	assert_int_equal(c->p.join_count, 2);
+	assert_int_equal(c->s.participant_count, 3);	/* A, B, B#2 */
 	room_free(r);
 	reset_capture();
 

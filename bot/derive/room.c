@@ -231,13 +231,17 @@ hidden_leave(struct room *r, struct occupant *o, int during_gap,
 /*
  * A client announces a source in SourceInfo the first time its media
  * session starts (the "follow-up" presence, jitsi-xmpp.md) or the first
- * time the source changes, whichever comes first.  Media sessions start
- * at moments the room shows: the occupant's own join, or another
- * participant's join or leave (jicofo starts the conference at two,
- * peer-to-peer restarts 5 s after a leave).  A first announcement within
- * this window of such a moment is state; any other is the user's change.
+ * time the source changes, whichever comes first.  A follow-up names
+ * every track the client has at once (microphone and camera together);
+ * a change names the one source changed.  So a presence that names audio
+ * and camera for the first time together is state.  One kind named alone
+ * is state when it comes within this window of a moment a media session
+ * starts: the occupant's own join, or another participant's join or leave
+ * (jicofo starts the conference at two; measured 0.4-1.1 s after the join
+ * with lib-jitsi-meet on a loaded machine).  Otherwise it is the user's
+ * change.
  */
-#define FOLLOWUP_WINDOW_MS	10000
+#define FOLLOWUP_WINDOW_MS	3000
 
 static int
 followup_time(const struct room *r, const struct occupant *o, int64_t now)
@@ -276,7 +280,11 @@ media_update(struct room *r, struct occupant *o, const struct media_state
 				    &pt->rec.camera_enabled,
 				    &pt->rec.screen_shared };
 	size_t			 k;
+	int			 together;
 
+	/* Microphone and camera named for the first time at once. */
+	together = was[0] == MEDIA_UNKNOWN && is[0] != MEDIA_UNKNOWN &&
+	    was[1] == MEDIA_UNKNOWN && is[1] != MEDIA_UNKNOWN;
 	part_media(pt, o);
 	for (k = 0; k < 3; k++) {
 		if (is[k] == MEDIA_UNKNOWN || is[k] == was[k])
@@ -286,7 +294,8 @@ media_update(struct room *r, struct occupant *o, const struct media_state
 				continue;
 		} else if (was[k] == MEDIA_UNKNOWN) {
 			/* A share is started by the user, never a state. */
-			if (k == 2 ? !is[k] : followup_time(r, o, now))
+			if (k == 2 ? !is[k] : together ||
+			    followup_time(r, o, now))
 				continue;
 			/* Announced off: it was on since the join. */
 			if (!is[k])

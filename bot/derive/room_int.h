@@ -205,7 +205,7 @@ void	 emitv(struct room *, enum event_type, struct participant *,
 	    int64_t ts, const struct event_field *, size_t, int64_t now,
 	    const struct event_sink *);
 void	 emit_merge(struct room *, struct participant *, const char *from,
-	    int64_t now, const struct event_sink *);
+	    int peak_lowered, int64_t now, const struct event_sink *);
 void	 session_open(struct room *, int64_t start, int64_t now,
 	    const struct event_sink *);
 void	 session_close(struct room *, int64_t ts, const char *reason,

@@ -181,7 +181,7 @@ sess_sync(struct room *room, int64_t now)
 static void
 emit_full(struct room *room, enum event_type type, struct participant *p,
     int64_t ts, const struct event_field *f, size_t n, const char *merge_from,
-    int64_t now, const struct event_sink *sink)
+    int peak_lowered, int64_t now, const struct event_sink *sink)
 {
 	struct room		*r = M(room);
 	struct event		 ev;
@@ -202,6 +202,7 @@ emit_full(struct room *room, enum event_type type, struct participant *p,
 	ev.fields = f;
 	ev.nfields = n;
 	ev.merge_from = merge_from;
+	ev.merge_peak_lowered = peak_lowered;
 	/* What happens in a breakout room says which one. */
 	if (room->main != NULL && type != EVENT_ROLLUP) {
 		copy = xcalloc(n + 1, sizeof(*copy));
@@ -222,19 +223,22 @@ emitv(struct room *room, enum event_type type, struct participant *p,
     int64_t ts, const struct event_field *f, size_t n, int64_t now,
     const struct event_sink *sink)
 {
-	emit_full(room, type, p, ts, f, n, NULL, now, sink);
+	emit_full(room, type, p, ts, f, n, NULL, 0, now, sink);
 }
 
-/* The provisional participant keyed from is p (tabs.c). */
+/*
+ * The provisional participant keyed from is p (tabs.c); the session's
+ * participant count went down by one, and its peak too when peak_lowered.
+ */
 void
 emit_merge(struct room *room, struct participant *p, const char *from,
-    int64_t now, const struct event_sink *sink)
+    int peak_lowered, int64_t now, const struct event_sink *sink)
 {
 	struct event_fields	 f = { .n = 0 };
 
 	ef_str(&f, "from", from);
-	emit_full(room, EVENT_PARTICIPANT_MERGE, p, now, f.v, f.n, from, now,
-	    sink);
+	emit_full(room, EVENT_PARTICIPANT_MERGE, p, now, f.v, f.n, from,
+	    peak_lowered, now, sink);
 }
 
 /* A lobby event: about a knock, not (yet) a participant. */
