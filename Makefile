@@ -52,7 +52,8 @@ FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c \
 	bot/core/text.c bot/core/settings.c
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
-ROOM = bot/derive/room.c bot/derive/session.c bot/derive/tabs.c \
+ROOM = bot/derive/room.c bot/derive/gap.c bot/derive/notes.c \
+	bot/derive/session.c bot/derive/part.c bot/derive/tabs.c \
 	bot/derive/client.c
 DERIVE = $(ROOM) bot/derive/appt.c
 STORE = storage/db.c storage/db_repair.c storage/writer.c storage/report.c

@@ -238,6 +238,26 @@ void	 present_changed(struct room *, int delta, int64_t ts);
 void	 requality(struct room *, struct participant *, int64_t now);
 void	 speak_stop(struct room *, struct participant *, int64_t ts);
 
+/* room.c */
+struct occupant *occ_find(struct room *, const char *nick);
+void	 occ_remove(struct room *, struct occupant *);
+void	 occ_clear(struct room *);
+void	 hidden_leave(struct room *, struct occupant *, int during_gap,
+	    int64_t now, const struct event_sink *);
+
+/* gap.c */
+int	 self_presence(struct room *, const struct presence *, int64_t now,
+	    const struct event_sink *);
+
+/* notes.c */
+void	 end_notes_clear(struct room *);
+
+/* part.c */
+void	 part_gone(struct room *, struct participant *, int64_t ts,
+	    const char *reason);
+void	 move_nowhere(struct room *, struct participant *, int64_t now,
+	    const struct event_sink *);
+
 /* tabs.c */
 struct participant *tab_get(struct room *, struct participant *of,
 	    int64_t ts);
