@@ -97,6 +97,7 @@ struct observer {
 	struct alerter		*alerter;
 
 	int			 online;
+	int64_t			 started;
 	int64_t			 online_since;
 	int64_t			 offline_since;
 	int			 module;	/* -1 unknown, 0 no, 1 yes */
@@ -966,6 +967,7 @@ observer_status(struct observer *o, int64_t now)
 		return;
 	memset(&st, 0, sizeof(st));
 	st.now = now;
+	st.started = o->started;
 	st.connected = o->online;
 	st.connected_since = o->online_since;
 	st.disconnected_since = o->offline_since;
@@ -1010,6 +1012,7 @@ observer_new(const struct config *cfg, const struct observer_io *io,
 	o->poor_per_hour = store->quality_poor_per_hour;
 	o->alerter = alerter_new(cfg, &o->io);
 	o->last_rollup = now;
+	o->started = now;
 	o->status_path = status_path(cfg->database);
 	for (i = 0; i < cfg->nrooms; i++)
 		add_room(o, cfg->rooms[i], ROOM_CONFIG, now);

@@ -67,6 +67,7 @@ status_write(const char *path, const struct status *st)
 	j = json_object();
 	json_object_set_new(j, "version", json_integer(STATUS_VERSION));
 	json_object_set_new(j, "pid", json_integer(getpid()));
+	json_object_set_new(j, "started", jtime(st->started));
 	json_object_set_new(j, "updated", jtime(st->now));
 	json_object_set_new(j, "connected", json_boolean(st->connected));
 	json_object_set_new(j, "connected_since", st->connected ?

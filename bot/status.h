@@ -16,6 +16,7 @@
 /* One snapshot of the daemon; times in ms since the epoch, 0 = none. */
 struct status {
 	int64_t		 now;
+	int64_t		 started;	/* the daemon */
 	int		 connected;
 	int64_t		 connected_since;
 	int64_t		 disconnected_since;
