@@ -30,6 +30,7 @@
 #include "alert.h"
 #include "appt.h"
 #include "bookings.h"
+#include "clock.h"
 #include "jid.h"
 #include "log.h"
 #include "observer.h"
@@ -158,21 +159,6 @@ info_query(struct observer *o, struct watched *w, int64_t now)
 	if (tsearch(w->info, &o->info_tree, key_cmp) == NULL)
 		fatal("tsearch");
 	w->info_deadline = now + INFO_TIMEOUT_MS;
-}
-
-/* Exponential backoff between min_s and max_s, with +-50% jitter. */
-static int64_t
-backoff_ms(int attempts, int min_s, int max_s)
-{
-	double	 d = min_s;
-	int	 i;
-
-	for (i = 0; i < attempts && d < max_s; i++)
-		d *= 2;
-	if (d > max_s)
-		d = max_s;
-	d *= 0.5 + (double)random() / RAND_MAX;
-	return (int64_t)(d * 1000);
 }
 
 /* --- fan-out ----------------------------------------------------------- */

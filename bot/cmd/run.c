@@ -13,6 +13,7 @@
 
 #include "bookings.h"
 #include "client.h"
+#include "clock.h"
 #include "cmd.h"
 #include "config.h"
 #include "db.h"
