@@ -164,7 +164,9 @@ deps:
 unit: deps
 	@$(MAKE) --no-print-directory unit-run
 
-unit-run: $(UNIT_TESTS)
+# The benchmarks are built with the tests (not run: make bench), so a
+# change that breaks them fails here.
+unit-run: $(UNIT_TESTS) $(BUILD)/tests/bench $(BUILD)/tests/bench_e2e
 	@fail=0; for t in $(UNIT_TESTS); do \
 		echo "== $$t"; $$t || fail=1; \
 	done; exit $$fail
@@ -209,8 +211,9 @@ bench: deps
 
 # The daemon's pipeline end to end: every object of teletrack but main.
 $(BUILD)/tests/bench_e2e: $(call obj,tests/bench_e2e.c) \
-	    $(filter-out $(BUILD)/bot/main.o,$(call obj,$(SRCS))) $(SCHEMA_OBJ)
-	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) -ldl
+	    $(filter-out $(BUILD)/bot/main.o,$(call obj,$(SRCS))) $(SCHEMA_OBJ) \
+	    $(BUILD)/gen/assets.o
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) -ldl
 
 $(BUILD)/tests/bench: $(call obj,tests/bench.c $(DERIVE) $(PARSE) $(STORE) $(COMMON)) \
 	    $(SCHEMA_OBJ)
