@@ -506,6 +506,38 @@ test_first_announcement_after_reconnect(void **state)
 	reset_capture();
 }
 
+/*
+ * Alone in the room a client has no media session to announce: its first
+ * announcement, however soon after its join, is its change (a patient
+ * muting while waiting).  With company the same presence is a follow-up.
+ */
+static void
+test_alone_has_no_followup(void **state)
+{
+	struct room	*r = mkroom();
+	struct presence	 p = person("pat01", "P");
+	struct captured	*c;
+
+	(void)state;
+	room_join_sent(r, T0);
+	apply(r, focus(), T0 + 10);
+	apply(r, self(), T0 + 20);
+	p.media.audio = p.media.camera = p.media.share = MEDIA_UNKNOWN;
+	apply(r, p, T0 + 1000);
+	p.media.audio = 0;
+	apply(r, p, T0 + 2500);
+	c = last(EVENT_AUDIO_MUTE, "sid:P");
+	assert_non_null(c);
+	assert_int_equal(c->p.microphone_enabled, 1);	/* on until then */
+	/* The caregiver arrives: the patient's camera follow-up is state. */
+	apply(r, person("cg01", "C"), T0 + 60000);
+	p.media.camera = 1;
+	apply(r, p, T0 + 60800);
+	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
+	room_free(r);
+	reset_capture();
+}
+
 /* A share's first announcement is the user starting it. */
 static void
 test_ljm_share_first_seen(void **state)
@@ -1725,6 +1757,7 @@ main(void)
 		cmocka_unit_test(test_ljm_followup_is_state),
 		cmocka_unit_test(test_ljm_first_announcement_is_a_change),
 		cmocka_unit_test(test_ljm_share_first_seen),
+		cmocka_unit_test(test_alone_has_no_followup),
 		cmocka_unit_test(test_first_announcement_after_reconnect),
 		cmocka_unit_test(test_reconnect_before_delayed_leave),
 		cmocka_unit_test(test_second_tab),

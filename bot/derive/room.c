@@ -221,16 +221,31 @@ hidden_leave(struct room *r, struct occupant *o, int during_gap,
  * is state when it comes within this window of a moment a media session
  * starts: the occupant's own join, or another participant's join or leave
  * (jicofo starts the conference at two; measured 0.4-1.1 s after the join
- * with lib-jitsi-meet on a loaded machine).  Otherwise it is the user's
- * change.
+ * with lib-jitsi-meet on a loaded machine).  Someone alone in the room has
+ * no media session (jicofo waits for a second participant, and there is
+ * no peer), so what they name is their change whenever it comes.
+ * Otherwise it is the user's change.
  */
 #define FOLLOWUP_WINDOW_MS	3000
+
+/* Another participant's occupant is in the room with o. */
+static int
+has_company(const struct room *r, const struct occupant *o)
+{
+	const struct occupant	*x;
+
+	TAILQ_FOREACH(x, &r->occupants, entry)
+		if (x != o && x->kind == OCC_PARTICIPANT)
+			return 1;
+	return 0;
+}
 
 static int
 followup_time(const struct room *r, const struct occupant *o, int64_t now)
 {
-	return now - o->arrived_ms <= FOLLOWUP_WINDOW_MS ||
-	    (r->roster_ms > 0 && now - r->roster_ms <= FOLLOWUP_WINDOW_MS);
+	return (now - o->arrived_ms <= FOLLOWUP_WINDOW_MS ||
+	    (r->roster_ms > 0 && now - r->roster_ms <= FOLLOWUP_WINDOW_MS)) &&
+	    has_company(r, o);
 }
 
 static const struct {
