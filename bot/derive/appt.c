@@ -82,8 +82,10 @@ struct member {
 	char		*name;
 };
 
+struct rule;
+
 struct alert {
-	char		*rule;
+	const struct rule *rule;
 	char		*subject;
 	int		 open;
 };
@@ -125,16 +127,6 @@ struct appt {
 	int64_t			 base_billable;	/* ms, from before it */
 	int64_t			 base_wait;
 };
-
-const char *const appt_rules[] = {
-	"poor_connection", "repeated_disconnects", "participant_dropped",
-	"caregiver_absent", "patient_waiting", "no_show",
-	"recording_not_allowed", "recording_missing", "screenshare_disabled",
-	"chat_disabled", "unexpected_participant", "too_many_participants",
-	NULL
-};
-
-#define MIN_MS(m)	((int64_t)((m) * 60000.0))
 
 void
 appt_policy_defaults(struct appt_policy *p)
@@ -283,6 +275,49 @@ static int
 ever_joined(const struct ap *p)
 {
 	return p->first_join > 0;
+}
+
+/* Forget participant key (merged into another). */
+static void
+ap_forget(struct appt *a, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->naps; i++)
+		if (strcmp(a->aps[i].key, key) == 0) {
+			ap_clear(&a->aps[i]);
+			memmove(&a->aps[i], &a->aps[i + 1],
+			    (a->naps - i - 1) * sizeof(*a->aps));
+			a->naps--;
+			break;
+		}
+}
+
+/* Caregivers and patients present now. */
+static void
+present_counts(const struct appt *a, int *c, int *p)
+{
+	size_t	 i;
+
+	*c = *p = 0;
+	for (i = 0; i < a->naps; i++) {
+		if (!a->aps[i].present)
+			continue;
+		*c += a->aps[i].cat == CAT_CAREGIVER;
+		*p += a->aps[i].cat == CAT_PATIENT;
+	}
+}
+
+/* Has anybody of category c joined? */
+static int
+cat_seen(const struct appt *a, enum cat c)
+{
+	size_t	 k;
+
+	for (k = 0; k < a->naps; k++)
+		if (a->aps[k].cat == c && ever_joined(&a->aps[k]))
+			return 1;
+	return 0;
 }
 
 /* --- the sweep --------------------------------------------------------- */
@@ -452,6 +487,46 @@ emit(struct appt *a, enum event_type type, int64_t ts,
 	event_emit(sink, &ev);
 }
 
+/* --- alert rules ------------------------------------------------------- */
+
+/*
+ * What a rule looks at: the appointment at now, one subject of the
+ * rule's scope, and what is counted once per evaluation.
+ */
+struct ctx {
+	const struct appt *a;
+	int64_t		 now;
+	const struct ap	*p;		/* SCOPE_PARTICIPANT: who */
+	int		 member;	/* SCOPE_MEMBER: roster index, or -1: */
+	enum cat	 cat;		/*   a role the roster does not name */
+	int		 caregivers;	/* present now */
+	int		 patients;
+	int		 present;	/* anybody */
+};
+
+enum scope {
+	SCOPE_PARTICIPANT,	/* each participant; subject: its key */
+	SCOPE_MEMBER,		/* each roster member ("member:ID") and each
+				   of caregiver and patient the roster does
+				   not name ("role:NAME") */
+	SCOPE_APPOINTMENT	/* the appointment; subject: "" */
+};
+
+/*
+ * An alert rule.  holds() says whether the alert holds for the subject
+ * now; say() writes its sentence (shown when raised) and its details
+ * (sent with the raise and with the clear).  msg is never NULL, d starts
+ * empty.
+ */
+struct rule {
+	const char	*name;		/* as in meeting_settings.alert_rules */
+	const char	*severity;	/* critical, warning, info */
+	enum scope	 scope;
+	int		(*holds)(const struct ctx *);
+	void		(*say)(const struct ctx *, char *msg, size_t msgsz,
+			    struct event_fields *d);
+};
+
 /* "12 min" or, under a minute, "40 s": for the sentences in alerts. */
 static const char *
 dur_text(int64_t ms, char *buf, size_t bufsz)
@@ -463,6 +538,359 @@ dur_text(int64_t ms, char *buf, size_t bufsz)
 	else
 		snprintf(buf, bufsz, "%lld min", (long long)(ms / 60000));
 	return buf;
+}
+
+/* A participant's name for sentences. */
+static const char *
+nm(const struct ap *p)
+{
+	return p->name != NULL ? p->name : p->key;
+}
+
+/* Who a participant's alert is about, as its details. */
+static void
+who(struct event_fields *d, const struct ap *p)
+{
+	ef_str(d, "participant_id", p->pid);
+	ef_str(d, "name", p->name);
+	ef_str(d, "role", p->role);
+}
+
+static int
+disconnects_within(const struct ap *p, int64_t now, int64_t window)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < p->ndisc; i++)
+		if (p->disc[i] > now - window)
+			n++;
+	return n;
+}
+
+/* The no-show deadline has passed and the observer has looked. */
+static int
+no_show_due(const struct appt *a, int64_t now)
+{
+	return now >= a->start + a->pol.late_join_ms && a->open_since > 0 &&
+	    now - a->open_since >= APPT_SETTLE_MS;
+}
+
+static int
+roster_has_cat(const struct appt *a, enum cat c)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->nroster; i++)
+		if (role_cat(a, a->roster[i].role) == c)
+			return 1;
+	return 0;
+}
+
+/* Has anybody matched to the subject's roster entry, or role, joined? */
+static int
+member_seen(const struct ctx *x)
+{
+	const struct appt *a = x->a;
+	size_t		 k;
+
+	for (k = 0; k < a->naps; k++)
+		if ((x->member >= 0 ? a->aps[k].member == x->member :
+		    a->aps[k].cat == x->cat) && ever_joined(&a->aps[k]))
+			return 1;
+	return 0;
+}
+
+/* The role name of a SCOPE_MEMBER subject that is not on the roster. */
+static const char *
+cat_role(const struct ctx *x)
+{
+	return x->cat == CAT_CAREGIVER ? x->a->pol.caregiver_role :
+	    x->a->pol.patient_role;
+}
+
+/* The rules, in the order of the table below. */
+
+static int
+poor_connection(const struct ctx *x)
+{
+	return x->p->present && strcmp(x->p->quality, "poor") == 0;
+}
+
+static void
+poor_connection_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	snprintf(msg, sz, "%s has a poor connection", nm(x->p));
+	who(d, x->p);
+}
+
+static int
+repeated_disconnects(const struct ctx *x)
+{
+	const struct appt_policy *pol = &x->a->pol;
+
+	return pol->disconnects > 0 && disconnects_within(x->p, x->now,
+	    pol->disconnect_window_ms) >= pol->disconnects;
+}
+
+static void
+repeated_disconnects_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	int64_t	 window = x->a->pol.disconnect_window_ms;
+	int	 n = disconnects_within(x->p, x->now, window);
+	char	 t[32];
+
+	who(d, x->p);
+	ef_int(d, "disconnects", n);
+	ef_minutes(d, "window_minutes", window);
+	snprintf(msg, sz, "%s disconnected %d times in %s", nm(x->p), n,
+	    dur_text(window, t, sizeof(t)));
+}
+
+static int
+participant_dropped(const struct ctx *x)
+{
+	const struct ap	*p = x->p;
+
+	return !p->present && ever_joined(p) && p->left_reason != NULL &&
+	    strcmp(p->left_reason, "disconnect") == 0 &&
+	    x->now - p->last_leave >= x->a->pol.drop_ms;
+}
+
+static void
+participant_dropped_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	char	 t[32];
+
+	who(d, x->p);
+	ef_int(d, "dropped_at_ms", x->p->last_leave);
+	snprintf(msg, sz, "%s dropped and is not back after %s", nm(x->p),
+	    dur_text(x->now - x->p->last_leave, t, sizeof(t)));
+}
+
+static int
+screenshare_disabled(const struct ctx *x)
+{
+	return !x->a->pol.enable_screen_share && x->p->present &&
+	    x->p->sharing;
+}
+
+static void
+screenshare_disabled_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	snprintf(msg, sz, "%s shares the screen, which is disabled",
+	    nm(x->p));
+	who(d, x->p);
+}
+
+/* "Used the chat" holds for the appointment, so this one until the end. */
+static int
+chat_disabled(const struct ctx *x)
+{
+	return !x->a->pol.enable_chat && x->p->messages > 0;
+}
+
+static void
+chat_disabled_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	snprintf(msg, sz, "%s used the chat, which is disabled", nm(x->p));
+	who(d, x->p);
+}
+
+static int
+unexpected_participant(const struct ctx *x)
+{
+	return x->a->nroster > 0 && x->p->member < 0 && x->p->present;
+}
+
+static void
+unexpected_participant_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	snprintf(msg, sz, "%s joined and is not on the roster", nm(x->p));
+	who(d, x->p);
+}
+
+/*
+ * No caregiver while one is needed: none has come yet, or a patient is
+ * there without one.  A caregiver who left when the patient was gone
+ * too is an early end, not an absence.
+ */
+static int
+caregiver_absent(const struct ctx *x)
+{
+	const struct appt *a = x->a;
+
+	return x->now >= a->start + a->pol.caregiver_absent_ms &&
+	    x->now < end_ms(a) && x->caregivers == 0 &&
+	    (x->patients > 0 || !cat_seen(a, CAT_CAREGIVER)) &&
+	    a->open_since > 0 && x->now - a->open_since >= APPT_SETTLE_MS;
+}
+
+static void
+caregiver_absent_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	char	 t[32];
+
+	(void)d;
+	snprintf(msg, sz, "no %s present %s after the start",
+	    x->a->pol.caregiver_role, dur_text(x->now - x->a->start, t,
+	    sizeof(t)));
+}
+
+static int
+patient_waiting(const struct ctx *x)
+{
+	return x->a->wait_since > 0 &&
+	    x->now - x->a->wait_since >= x->a->pol.patient_wait_ms;
+}
+
+static void
+patient_waiting_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	char	 t[32];
+
+	ef_int(d, "waiting_since_ms", x->a->wait_since);
+	snprintf(msg, sz, "a %s has waited alone for %s",
+	    x->a->pol.patient_role, dur_text(x->now - x->a->wait_since, t,
+	    sizeof(t)));
+}
+
+static int
+no_show(const struct ctx *x)
+{
+	return no_show_due(x->a, x->now) && !member_seen(x);
+}
+
+static void
+no_show_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	const struct member *m;
+	char		 t[32];
+
+	dur_text(x->now - x->a->start, t, sizeof(t));
+	if (x->member < 0) {
+		ef_str(d, "role", cat_role(x));
+		snprintf(msg, sz, "no %s has joined %s after the start",
+		    cat_role(x), t);
+		return;
+	}
+	m = &x->a->roster[x->member];
+	ef_str(d, "participant_id", m->id);
+	ef_str(d, "name", m->name);
+	ef_str(d, "role", m->role);
+	snprintf(msg, sz, "%s %s has not joined %s after the start",
+	    m->role != NULL ? m->role : "participant",
+	    m->name != NULL ? m->name : m->id, t);
+}
+
+static int
+too_many_participants(const struct ctx *x)
+{
+	return x->a->pol.max_participants > 0 &&
+	    x->present > x->a->pol.max_participants;
+}
+
+static void
+too_many_participants_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	ef_int(d, "present", x->present);
+	ef_int(d, "max_participants", x->a->pol.max_participants);
+	snprintf(msg, sz, "%d participants present, more than the %d "
+	    "allowed", x->present, x->a->pol.max_participants);
+}
+
+static int
+recording_not_allowed(const struct ctx *x)
+{
+	return !x->a->pol.enable_recording &&
+	    strcmp(x->a->recording, "recording") == 0;
+}
+
+static void
+recording_not_allowed_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	(void)x;
+	(void)d;
+	snprintf(msg, sz, "the meeting is being recorded, which is not "
+	    "allowed");
+}
+
+static int
+recording_missing(const struct ctx *x)
+{
+	const struct appt *a = x->a;
+
+	return a->pol.record_meetings && x->present > 0 &&
+	    a->first_together > 0 &&
+	    x->now - a->first_together >= a->pol.recording_missing_ms &&
+	    strcmp(a->recording, "recording") != 0;
+}
+
+static void
+recording_missing_say(const struct ctx *x, char *msg, size_t sz,
+    struct event_fields *d)
+{
+	(void)x;
+	(void)d;
+	snprintf(msg, sz, "the meeting should be recorded and is not");
+}
+
+/*
+ * The rules.  Adding one is adding a row (and its two functions above);
+ * the README's table of alerts lists them.  Within an evaluation the
+ * participant rules run first, a participant's rules together, then the
+ * others in this order.
+ */
+static const struct rule rules[] = {
+	{ "poor_connection", "warning", SCOPE_PARTICIPANT,
+	    poor_connection, poor_connection_say },
+	{ "repeated_disconnects", "warning", SCOPE_PARTICIPANT,
+	    repeated_disconnects, repeated_disconnects_say },
+	{ "participant_dropped", "warning", SCOPE_PARTICIPANT,
+	    participant_dropped, participant_dropped_say },
+	{ "screenshare_disabled", "warning", SCOPE_PARTICIPANT,
+	    screenshare_disabled, screenshare_disabled_say },
+	{ "chat_disabled", "warning", SCOPE_PARTICIPANT,
+	    chat_disabled, chat_disabled_say },
+	{ "unexpected_participant", "info", SCOPE_PARTICIPANT,
+	    unexpected_participant, unexpected_participant_say },
+	{ "caregiver_absent", "critical", SCOPE_APPOINTMENT,
+	    caregiver_absent, caregiver_absent_say },
+	{ "patient_waiting", "warning", SCOPE_APPOINTMENT,
+	    patient_waiting, patient_waiting_say },
+	{ "no_show", "critical", SCOPE_MEMBER,
+	    no_show, no_show_say },
+	{ "too_many_participants", "warning", SCOPE_APPOINTMENT,
+	    too_many_participants, too_many_participants_say },
+	{ "recording_not_allowed", "critical", SCOPE_APPOINTMENT,
+	    recording_not_allowed, recording_not_allowed_say },
+	{ "recording_missing", "warning", SCOPE_APPOINTMENT,
+	    recording_missing, recording_missing_say },
+};
+
+#define NRULES	(sizeof(rules) / sizeof(rules[0]))
+
+const char *
+appt_rule_name(size_t i)
+{
+	return i < NRULES ? rules[i].name : NULL;
+}
+
+const char *
+appt_rule_severity(size_t i)
+{
+	return i < NRULES ? rules[i].severity : NULL;
 }
 
 /* --- alerts ------------------------------------------------------------ */
@@ -492,15 +920,16 @@ rule_enabled(const struct appt *a, const char *rule)
  * else NULL.  Alerts that never held take no memory.
  */
 static struct alert *
-alert_due(struct appt *a, const char *rule, const char *subject, int holds)
+alert_due(struct appt *a, const struct rule *r, const char *subject,
+    int holds)
 {
 	struct alert	*al;
 	size_t		 i;
 
-	if (holds && !rule_enabled(a, rule))
+	if (holds && !rule_enabled(a, r->name))
 		holds = 0;
 	for (i = 0; i < a->nalerts; i++)
-		if (strcmp(a->alerts[i].rule, rule) == 0 &&
+		if (a->alerts[i].rule == r &&
 		    strcmp(a->alerts[i].subject, subject) == 0)
 			return a->alerts[i].open != holds ? &a->alerts[i] :
 			    NULL;
@@ -509,26 +938,10 @@ alert_due(struct appt *a, const char *rule, const char *subject, int holds)
 	a->alerts = xreallocarray(a->alerts, a->nalerts + 1,
 	    sizeof(*a->alerts));
 	al = &a->alerts[a->nalerts++];
-	al->rule = xstrdup(rule);
+	al->rule = r;
 	al->subject = xstrdup(subject);
 	al->open = 0;
 	return al;
-}
-
-static const char *
-severity_of(const char *rule)
-{
-	static const char *const critical[] = {
-		"caregiver_absent", "no_show", "recording_not_allowed", NULL
-	};
-	size_t	 i;
-
-	for (i = 0; critical[i] != NULL; i++)
-		if (strcmp(rule, critical[i]) == 0)
-			return "critical";
-	if (strcmp(rule, "unexpected_participant") == 0)
-		return "info";
-	return "warning";
 }
 
 static void
@@ -541,15 +954,15 @@ alert_emit(struct appt *a, struct alert *al, int raised, const char *pkey,
 
 	al->open = raised;
 	memset(&rec, 0, sizeof(rec));
-	rec.rule = al->rule;
-	rec.severity = severity_of(al->rule);
+	rec.rule = al->rule->name;
+	rec.severity = al->rule->severity;
 	rec.raised = raised;
 	rec.subject = al->subject;
 	rec.participant_key = pkey;
 	rec.appointment_id = a->appt_id;
 	rec.room = a->room;
 	rec.message = message;
-	log_info("appointment %s: alert %s %s%s%s", a->appt_id, al->rule,
+	log_info("appointment %s: alert %s %s%s%s", a->appt_id, rec.rule,
 	    raised ? "raised" : "cleared", message != NULL ? ": " : "",
 	    message != NULL ? message : "");
 	memset(&ev, 0, sizeof(ev));
@@ -557,326 +970,104 @@ alert_emit(struct appt *a, struct alert *al, int raised, const char *pkey,
 	ev.ts_ms = now;
 	ev.session = mirror(a, a->clock);
 	ev.alert = &rec;
-	if (details != NULL) {
-		ev.fields = details->v;
-		ev.nfields = details->n;
-	}
+	ev.fields = details->v;
+	ev.nfields = details->n;
 	event_emit(sink, &ev);
 }
 
-/* Raise (message, details) or clear the alert alert_due() returned. */
+/*
+ * Clear the open alerts about subject (NULL: all of them), saying why in
+ * their details.
+ */
 static void
-alert_flip(struct appt *a, struct alert *al, const char *pkey,
-    const char *message, const struct event_fields *details, int64_t now,
-    const struct event_sink *sink)
+alerts_clear(struct appt *a, const char *subject, const char *why,
+    int64_t now, const struct event_sink *sink)
 {
-	int	 raise = !al->open;
-
-	alert_emit(a, al, raise, pkey, raise ? message : NULL, details, now,
-	    sink);
-}
-
-static void
-alerts_clear_all(struct appt *a, int64_t now, const struct event_sink *sink)
-{
-	struct event_fields	 f = { .n = 0 };
+	struct event_fields	 d = { .n = 0 };
 	size_t			 i;
 
-	ef_str(&f, "cleared_by", "appointment_ended");
+	ef_str(&d, "cleared_by", why);
 	for (i = 0; i < a->nalerts; i++)
-		if (a->alerts[i].open)
-			alert_emit(a, &a->alerts[i], 0, NULL, NULL, &f, now,
-			    sink);
+		if (a->alerts[i].open && (subject == NULL ||
+		    strcmp(a->alerts[i].subject, subject) == 0))
+			alert_emit(a, &a->alerts[i], 0, subject, NULL, &d,
+			    now, sink);
+}
+
+/* Rule r for the subject in x: raise or clear its alert if due. */
+static void
+rule_check(struct appt *a, const struct rule *r, const struct ctx *x,
+    const struct event_sink *sink)
+{
+	struct event_fields	 d = { .n = 0 };
+	struct alert		*al;
+	char			 buf[300], msg[512];
+	const char		*subject = buf;
+	int			 raise;
+
+	if (r->scope == SCOPE_PARTICIPANT)
+		subject = x->p->key;
+	else if (r->scope == SCOPE_APPOINTMENT)
+		subject = "";
+	else if (x->member >= 0)
+		snprintf(buf, sizeof(buf), "member:%s",
+		    a->roster[x->member].id);
+	else
+		snprintf(buf, sizeof(buf), "role:%s", cat_role(x));
+	if ((al = alert_due(a, r, subject, r->holds(x))) == NULL)
+		return;
+	raise = !al->open;
+	r->say(x, msg, sizeof(msg), &d);
+	alert_emit(a, al, raise, x->p != NULL ? x->p->key : NULL,
+	    raise ? msg : NULL, &d, x->now, sink);
 }
 
 /*
- * A provisional participant turned out to be another's reconnect
- * (bot/derive/tabs.c): its alerts are cleared and it is forgotten; the
- * participant it was folded into carries its figures from now on.
+ * Every rule against every subject of its scope: raised when its
+ * condition starts holding, cleared when it stops.
  */
-static void
-ap_merge(struct appt *a, const char *from, int64_t now,
-    const struct event_sink *sink)
-{
-	struct event_fields	 f = { .n = 0 };
-	size_t			 i;
-
-	ef_str(&f, "cleared_by", "participant_merged");
-	for (i = 0; i < a->nalerts; i++)
-		if (a->alerts[i].open && strcmp(a->alerts[i].subject, from) ==
-		    0)
-			alert_emit(a, &a->alerts[i], 0, from, NULL, &f, now,
-			    sink);
-	for (i = 0; i < a->naps; i++)
-		if (strcmp(a->aps[i].key, from) == 0) {
-			ap_clear(&a->aps[i]);
-			memmove(&a->aps[i], &a->aps[i + 1],
-			    (a->naps - i - 1) * sizeof(*a->aps));
-			a->naps--;
-			break;
-		}
-}
-
-/* Who an alert is about, as its details. */
-static void
-who(struct event_fields *f, const struct ap *p)
-{
-	f->n = 0;
-	ef_str(f, "participant_id", p->pid);
-	ef_str(f, "name", p->name);
-	ef_str(f, "role", p->role);
-}
-
-static int
-disconnects_within(const struct ap *p, int64_t now, int64_t window)
-{
-	size_t	 i;
-	int	 n = 0;
-
-	for (i = 0; i < p->ndisc; i++)
-		if (p->disc[i] > now - window)
-			n++;
-	return n;
-}
-
-static void
-eval_participant(struct appt *a, struct ap *p, int64_t now,
-    const struct event_sink *sink)
-{
-	const char	*nm = p->name != NULL ? p->name : p->key;
-	struct alert	*al;
-	char		 msg[512], t[32];
-	struct event_fields d;
-	int		 n;
-
-	if ((al = alert_due(a, "poor_connection", p->key, p->present &&
-	    strcmp(p->quality, "poor") == 0)) != NULL) {
-		snprintf(msg, sizeof(msg), "%s has a poor connection", nm);
-		who(&d, p);
-		alert_flip(a, al, p->key, msg, &d, now, sink);
-	}
-
-	n = disconnects_within(p, now, a->pol.disconnect_window_ms);
-	if ((al = alert_due(a, "repeated_disconnects", p->key,
-	    a->pol.disconnects > 0 && n >= a->pol.disconnects)) != NULL) {
-		who(&d, p);
-		ef_int(&d, "disconnects", n);
-		ef_minutes(&d, "window_minutes", a->pol.disconnect_window_ms);
-		snprintf(msg, sizeof(msg), "%s disconnected %d times in %s",
-		    nm, n, dur_text(a->pol.disconnect_window_ms, t,
-		    sizeof(t)));
-		alert_flip(a, al, p->key, msg, &d, now, sink);
-	}
-
-	if ((al = alert_due(a, "participant_dropped", p->key, !p->present &&
-	    ever_joined(p) && p->left_reason != NULL &&
-	    strcmp(p->left_reason, "disconnect") == 0 &&
-	    now - p->last_leave >= a->pol.drop_ms)) != NULL) {
-		who(&d, p);
-		ef_int(&d, "dropped_at_ms", p->last_leave);
-		snprintf(msg, sizeof(msg), "%s dropped and is not back after "
-		    "%s", nm, dur_text(now - p->last_leave, t, sizeof(t)));
-		alert_flip(a, al, p->key, msg, &d, now, sink);
-	}
-
-	if ((al = alert_due(a, "screenshare_disabled", p->key,
-	    !a->pol.enable_screen_share && p->present && p->sharing)) !=
-	    NULL) {
-		snprintf(msg, sizeof(msg), "%s shares the screen, which is "
-		    "disabled", nm);
-		who(&d, p);
-		alert_flip(a, al, p->key, msg, &d, now, sink);
-	}
-
-	if ((al = alert_due(a, "chat_disabled", p->key, !a->pol.enable_chat &&
-	    p->messages > 0)) != NULL) {
-		snprintf(msg, sizeof(msg), "%s used the chat, which is "
-		    "disabled", nm);
-		who(&d, p);
-		alert_flip(a, al, p->key, msg, &d, now, sink);
-	}
-
-	if ((al = alert_due(a, "unexpected_participant", p->key,
-	    a->nroster > 0 && p->member < 0 && p->present)) != NULL) {
-		snprintf(msg, sizeof(msg), "%s joined and is not on the "
-		    "roster", nm);
-		who(&d, p);
-		alert_flip(a, al, p->key, msg, &d, now, sink);
-	}
-}
-
-/* Caregivers and patients present now. */
-static void
-present_counts(const struct appt *a, int *c, int *p)
-{
-	size_t	 i;
-
-	*c = *p = 0;
-	for (i = 0; i < a->naps; i++) {
-		if (!a->aps[i].present)
-			continue;
-		*c += a->aps[i].cat == CAT_CAREGIVER;
-		*p += a->aps[i].cat == CAT_PATIENT;
-	}
-}
-
-/* Has anybody matched to roster entry i, or of category c, joined? */
-static int
-member_seen(const struct appt *a, int i)
-{
-	size_t	 k;
-
-	for (k = 0; k < a->naps; k++)
-		if (a->aps[k].member == i && ever_joined(&a->aps[k]))
-			return 1;
-	return 0;
-}
-
-static int
-cat_seen(const struct appt *a, enum cat c)
-{
-	size_t	 k;
-
-	for (k = 0; k < a->naps; k++)
-		if (a->aps[k].cat == c && ever_joined(&a->aps[k]))
-			return 1;
-	return 0;
-}
-
-static int
-roster_has_cat(const struct appt *a, enum cat c)
-{
-	size_t	 i;
-
-	for (i = 0; i < a->nroster; i++)
-		if (role_cat(a, a->roster[i].role) == c)
-			return 1;
-	return 0;
-}
-
-/* The no-show deadline has passed and the observer has looked. */
-static int
-no_show_due(const struct appt *a, int64_t now)
-{
-	return now >= a->start + a->pol.late_join_ms && a->open_since > 0 &&
-	    now - a->open_since >= APPT_SETTLE_MS;
-}
-
-static void
-eval_no_show(struct appt *a, int64_t now, const struct event_sink *sink)
-{
-	static const enum cat cats[] = { CAT_CAREGIVER, CAT_PATIENT };
-	const struct member *m;
-	const char	*role;
-	struct alert	*al;
-	char		 subj[300], msg[512], t[32];
-	struct event_fields d;
-	size_t		 i;
-	int		 due = no_show_due(a, now);
-
-	for (i = 0; i < a->nroster; i++) {
-		m = &a->roster[i];
-		snprintf(subj, sizeof(subj), "member:%s", m->id);
-		if ((al = alert_due(a, "no_show", subj, due &&
-		    !member_seen(a, (int)i))) == NULL)
-			continue;
-		d.n = 0;
-		ef_str(&d, "participant_id", m->id);
-		ef_str(&d, "name", m->name);
-		ef_str(&d, "role", m->role);
-		snprintf(msg, sizeof(msg), "%s %s has not joined %s after "
-		    "the start", m->role != NULL ? m->role : "participant",
-		    m->name != NULL ? m->name : m->id,
-		    dur_text(now - a->start, t, sizeof(t)));
-		alert_flip(a, al, NULL, msg, &d, now, sink);
-	}
-	/* Roles the roster does not name are still expected. */
-	for (i = 0; i < 2; i++) {
-		if (roster_has_cat(a, cats[i]))
-			continue;
-		role = cats[i] == CAT_CAREGIVER ? a->pol.caregiver_role :
-		    a->pol.patient_role;
-		snprintf(subj, sizeof(subj), "role:%s", role);
-		if ((al = alert_due(a, "no_show", subj, due &&
-		    !cat_seen(a, cats[i]))) == NULL)
-			continue;
-		d.n = 0;
-		ef_str(&d, "role", role);
-		snprintf(msg, sizeof(msg), "no %s has joined %s after the "
-		    "start", role, dur_text(now - a->start, t, sizeof(t)));
-		alert_flip(a, al, NULL, msg, &d, now, sink);
-	}
-}
-
 static void
 evaluate(struct appt *a, int64_t now, const struct event_sink *sink)
 {
-	struct alert	*al;
-	char		 msg[256], t[32];
-	struct event_fields d = { .n = 0 };
-	size_t		 i;
-	int		 anyone = 0, c = 0, p = 0, n;
+	static const enum cat roles[] = { CAT_CAREGIVER, CAT_PATIENT };
+	const struct rule *r;
+	struct ctx	 x;
+	size_t		 i, k;
 
 	if (a->phase != APPT_OPEN && a->phase != APPT_ACTIVE)
 		return;
-	present_counts(a, &c, &p);
+	memset(&x, 0, sizeof(x));
+	x.a = a;
+	x.now = now;
+	present_counts(a, &x.caregivers, &x.patients);
+	for (i = 0; i < a->naps; i++)
+		x.present += a->aps[i].present;
+
 	for (i = 0; i < a->naps; i++) {
-		anyone |= a->aps[i].present;
-		eval_participant(a, &a->aps[i], now, sink);
+		x.p = &a->aps[i];
+		for (r = rules; r < rules + NRULES; r++)
+			if (r->scope == SCOPE_PARTICIPANT)
+				rule_check(a, r, &x, sink);
 	}
-
-	/*
-	 * No caregiver while one is needed: none has come yet, or a patient
-	 * is there without one.  A caregiver who left when the patient was
-	 * gone too is an early end, not an absence.
-	 */
-	if ((al = alert_due(a, "caregiver_absent", "",
-	    now >= a->start + a->pol.caregiver_absent_ms && now < end_ms(a) &&
-	    c == 0 && (p > 0 || !cat_seen(a, CAT_CAREGIVER)) &&
-	    a->open_since > 0 && now - a->open_since >= APPT_SETTLE_MS)) !=
-	    NULL) {
-		snprintf(msg, sizeof(msg), "no %s present %s after the start",
-		    a->pol.caregiver_role, dur_text(now - a->start, t,
-		    sizeof(t)));
-		alert_flip(a, al, NULL, msg, NULL, now, sink);
+	x.p = NULL;
+	for (r = rules; r < rules + NRULES; r++) {
+		if (r->scope == SCOPE_APPOINTMENT)
+			rule_check(a, r, &x, sink);
+		if (r->scope != SCOPE_MEMBER)
+			continue;
+		for (i = 0; i < a->nroster; i++) {
+			x.member = (int)i;
+			rule_check(a, r, &x, sink);
+		}
+		/* Roles the roster does not name are still expected. */
+		x.member = -1;
+		for (k = 0; k < 2; k++) {
+			if (roster_has_cat(a, roles[k]))
+				continue;
+			x.cat = roles[k];
+			rule_check(a, r, &x, sink);
+		}
 	}
-
-	if ((al = alert_due(a, "patient_waiting", "", a->wait_since > 0 &&
-	    now - a->wait_since >= a->pol.patient_wait_ms)) != NULL) {
-		ef_int(&d, "waiting_since_ms", a->wait_since);
-		snprintf(msg, sizeof(msg), "a %s has waited alone for %s",
-		    a->pol.patient_role, dur_text(now - a->wait_since, t,
-		    sizeof(t)));
-		alert_flip(a, al, NULL, msg, &d, now, sink);
-	}
-
-	eval_no_show(a, now, sink);
-
-	for (i = 0, n = 0; i < a->naps; i++)
-		n += a->aps[i].present;
-	if ((al = alert_due(a, "too_many_participants", "",
-	    a->pol.max_participants > 0 && n > a->pol.max_participants)) !=
-	    NULL) {
-		d.n = 0;
-		ef_int(&d, "present", n);
-		ef_int(&d, "max_participants", a->pol.max_participants);
-		snprintf(msg, sizeof(msg), "%d participants present, more "
-		    "than the %d allowed", n, a->pol.max_participants);
-		alert_flip(a, al, NULL, msg, &d, now, sink);
-	}
-
-	if ((al = alert_due(a, "recording_not_allowed", "",
-	    !a->pol.enable_recording &&
-	    strcmp(a->recording, "recording") == 0)) != NULL)
-		alert_flip(a, al, NULL, "the meeting is being recorded, which "
-		    "is not allowed", NULL, now, sink);
-
-	if ((al = alert_due(a, "recording_missing", "",
-	    a->pol.record_meetings && anyone && a->first_together > 0 &&
-	    now - a->first_together >= a->pol.recording_missing_ms &&
-	    strcmp(a->recording, "recording") != 0)) != NULL)
-		alert_flip(a, al, NULL, "the meeting should be recorded and is "
-		    "not", NULL, now, sink);
 }
 
 /* --- attendance -------------------------------------------------------- */
@@ -1010,7 +1201,7 @@ finish(struct appt *a, int64_t now, const struct event_sink *sink)
 {
 	const char	*from = phase_status(a);
 
-	alerts_clear_all(a, now, sink);
+	alerts_clear(a, NULL, "appointment_ended", now, sink);
 	a->phase = APPT_DONE;
 	status_event(a, from, now, sink);
 }
@@ -1107,10 +1298,8 @@ appt_free(struct appt *a)
 	for (i = 0; i < a->naps; i++)
 		ap_clear(&a->aps[i]);
 	free(a->aps);
-	for (i = 0; i < a->nalerts; i++) {
-		free(a->alerts[i].rule);
+	for (i = 0; i < a->nalerts; i++)
 		free(a->alerts[i].subject);
-	}
 	free(a->alerts);
 	roster_free(a);
 	free(a->mirror);
@@ -1338,8 +1527,16 @@ appt_event(struct appt *a, const struct event *ev,
 		    s->recording_status);
 	if (ev->knock != NULL)
 		lobby(a, ev);
-	if (ev->type == EVENT_PARTICIPANT_MERGE && ev->merge_from != NULL)
-		ap_merge(a, ev->merge_from, ev->ts_ms, sink);
+	/*
+	 * A provisional participant turned out to be another's reconnect
+	 * (bot/derive/tabs.c): its alerts are cleared and it is forgotten;
+	 * the participant it was folded into carries its figures from now on.
+	 */
+	if (ev->type == EVENT_PARTICIPANT_MERGE && ev->merge_from != NULL) {
+		alerts_clear(a, ev->merge_from, "participant_merged",
+		    ev->ts_ms, sink);
+		ap_forget(a, ev->merge_from);
+	}
 	if (ev->participant != NULL && ev->participant->key != NULL) {
 		p = ap_get(a, ev->participant);
 		track(a, p, ev);
