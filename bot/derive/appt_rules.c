@@ -334,10 +334,10 @@ recording_missing(const struct ctx *x)
 }
 
 /*
- * The rules.  Adding one is adding a row and its functions above;
- * the README's table of alerts lists them for people.  An evaluation
- * runs the participant rules first, participant by participant, then the
- * others in this order (rules_evaluate()).
+ * The rules.  Adding one is adding a row and its functions above, and
+ * a row to the README's table of alerts (test_appt compares the two).
+ * An evaluation runs the participant rules first, participant by
+ * participant, then the others in this order (rules_evaluate()).
  */
 static const struct rule rules[] = {
 	{ "poor_connection", "warning", SCOPE_PARTICIPANT, poor_connection,
