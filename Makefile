@@ -56,7 +56,8 @@ PARSE = bot/xmpp/presence.c bot/xmpp/message.c
 ROOM = bot/derive/room.c bot/derive/gap.c bot/derive/notes.c \
 	bot/derive/session.c bot/derive/part.c bot/derive/tabs.c \
 	bot/derive/client.c
-DERIVE = $(ROOM) bot/derive/appt.c
+APPT = bot/derive/appt.c bot/derive/appt_presence.c bot/derive/appt_rules.c
+DERIVE = $(ROOM) $(APPT)
 STORE = storage/db.c storage/db_repair.c storage/writer.c storage/report.c
 # The schema: migrations in order, embedded by embed.awk (schema.h).
 SCHEMA = storage/schema/001_schema.sql storage/schema/002_scheduling.sql \
@@ -144,7 +145,7 @@ $(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c) $(CLI_OBJS)
 		$(CMOCKA_LIBS)
 $(BUILD)/tests/test_notify: $(call obj,tests/test_notify.c bot/notify.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/derive/appt.c $(COMMON))
+$(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c $(APPT) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c) $(CLI_OBJS)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
