@@ -62,7 +62,8 @@ STORE = storage/db.c storage/db_repair.c storage/writer.c storage/report.c
 # The schema: migrations in order, embedded by embed.awk (schema.h).
 SCHEMA = storage/schema/001_schema.sql storage/schema/002_scheduling.sql \
 	storage/schema/003_unused_settings.sql storage/schema/004_lobby_breakout.sql
-SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/alert.c \
+SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/observer_appt.c \
+	bot/alert.c \
 	bot/status.c bot/cmd/run.c bot/xmpp/transport.c bot/xmpp/recvtext.c \
 	$(DERIVE) bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \
