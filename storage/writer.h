@@ -86,7 +86,8 @@ void		 writer_counts(const struct writer *, size_t *queued,
  * How long committed events waited, from writer_emit() (the stanza's
  * arrival: the derivation is synchronous) to their COMMIT, since
  * writer_new(): ms, at 1 ms resolution up to WRITER_LAT_MAX (a longer
- * wait counts as WRITER_LAT_MAX + 1).
+ * wait counts as WRITER_LAT_MAX + 1).  Rollup snapshots are not counted:
+ * they are no stanza's and no row of teleconference_events.
  */
 #define WRITER_LAT_MAX	5000
 struct writer_latency {

@@ -902,6 +902,35 @@ test_writer_due(void **state)
 	db_close(db);
 }
 
+/* The commit latency counts events that become rows, not rollups. */
+static void
+test_writer_latency(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	struct writer_latency	 l;
+	struct writer		*w;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	session_init(&s, "r@m/1", T0);
+	participant_init(&p, "nick:p", "p", T0);
+	writer_latency(w, &l);
+	assert_int_equal(l.count, 0);
+	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
+	emit(w, EVENT_ROLLUP, T0, &s, &p, NULL);
+	emit(w, EVENT_ROLLUP, T0, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	writer_latency(w, &l);
+	assert_int_equal(l.count, 1);
+	assert_true(l.p50_ms >= 0 && l.p50_ms <= l.p99_ms &&
+	    l.p99_ms <= l.max_ms);
+	writer_free(w);
+	db_close(db);
+}
+
 /*
  * Another process holds the write lock: the flush fails, nothing is
  * lost, the next flush after the lock is gone writes everything.
@@ -2032,6 +2061,7 @@ main(void)
 		cmocka_unit_test(test_rollup_collapse),
 		cmocka_unit_test(test_writer_many),
 		cmocka_unit_test(test_writer_due),
+		cmocka_unit_test(test_writer_latency),
 		cmocka_unit_test(test_locked_database),
 		cmocka_unit_test(test_readonly_writer),
 		cmocka_unit_test(test_queue_bound),
