@@ -1410,7 +1410,8 @@ writer_due(struct writer *w, int64_t now_ms)
 		return 0;
 	if (w->count >= w->flush_count)
 		return 1;
-	return now_ms - queue_at(w, 0)->ev.ts_ms >= w->flush_ms;
+	return now_ms - queue_at(w, 0)->ev.ts_ms >= w->flush_ms -
+	    WRITER_SLACK_MS;
 }
 
 size_t

@@ -892,10 +892,12 @@ test_writer_due(void **state)
 	assert_int_equal(writer_due(w, T0 + 10000), 0);	/* empty */
 	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
 	assert_int_equal(writer_due(w, T0 + 100), 0);
-	assert_int_equal(writer_due(w, T0 + 200), 1);	/* flush_ms */
-	emit(w, EVENT_MEETING_INFO, T0 + 150, &s, NULL, NULL);
-	emit(w, EVENT_OBSERVER_JOIN, T0 + 150, &s, NULL, NULL);
-	assert_int_equal(writer_due(w, T0 + 150), 1);	/* flush_count */
+	/* Committed by flush_ms: started that much before. */
+	assert_int_equal(writer_due(w, T0 + 200 - WRITER_SLACK_MS - 1), 0);
+	assert_int_equal(writer_due(w, T0 + 200 - WRITER_SLACK_MS), 1);
+	emit(w, EVENT_MEETING_INFO, T0 + 100, &s, NULL, NULL);
+	emit(w, EVENT_OBSERVER_JOIN, T0 + 100, &s, NULL, NULL);
+	assert_int_equal(writer_due(w, T0 + 100), 1);	/* flush_count */
 	assert_int_equal(writer_flush(w), 0);
 	assert_int_equal(writer_due(w, T0 + 100000), 0);
 	writer_free(w);
