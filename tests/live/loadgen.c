@@ -185,6 +185,21 @@ update(struct part *p, int64_t now)
 	send_presence(p, 0);
 }
 
+/*
+ * One turn of libstrophe's loop for a busy worker.  Each turn walks every
+ * connection and select()s on all of them, whatever arrived: with
+ * hundreds of sockets and a steady trickle, turns of one stanza each
+ * would make the driver cost more CPU than Prosody.  A short pause lets
+ * a turn take in what came meanwhile.
+ */
+static void
+turn(struct worker *w)
+{
+	if (w->n > 100)
+		usleep(2000);
+	xmpp_run_once(w->ctx, 5);
+}
+
 static int	 running;	/* saturate: send again on each echo */
 static int64_t	 run_end;
 
@@ -315,7 +330,7 @@ do_join(struct worker *w)
 			part_connect(w, &w->p[next++]);
 		if ((next == w->n || now >= end) && w->inflight == 0)
 			break;
-		xmpp_run_once(w->ctx, 5);
+		turn(w);
 	}
 }
 
@@ -362,7 +377,7 @@ do_run(struct worker *w, int ms, double rate)
 			left += w->p[i].st == P_JOINED && w->p[i].pending >= 0;
 		if (left == 0 || now_ms() >= end)
 			break;
-		xmpp_run_once(w->ctx, 5);
+		turn(w);
 	}
 }
 
@@ -385,7 +400,7 @@ do_leave(struct worker *w)
 		}
 		if (next == w->n && w->inflight == 0)
 			break;
-		xmpp_run_once(w->ctx, 5);
+		turn(w);
 	}
 	/* Let the stream closes go out. */
 	end = now_ms() + 3000;
@@ -397,7 +412,7 @@ do_leave(struct worker *w)
 			    xmpp_conn_is_connected(w->p[i].conn);
 		if (open == 0)
 			break;
-		xmpp_run_once(w->ctx, 5);
+		turn(w);
 	}
 }
 
@@ -470,7 +485,7 @@ worker_main(int first, int n, int cfd, int rfd)
 			 * timeout here would make the driver, idle, cost
 			 * Prosody and teletrack a third of a core.
 			 */
-			xmpp_run_once(w.ctx, 50);
+			xmpp_run_once(w.ctx, 200);
 			continue;
 		}
 		*nl = '\0';
