@@ -137,6 +137,14 @@ kv() {
 	}' "$TT_DIR/$1/out"
 }
 
+# RSS per occupant over a baseline: teletrack with one small room (the
+# first sat-K case), "-" without one.
+per_occupant() {
+	[ -n "$BASE_RSS" ] || { echo -; return; }
+	awk -v r="$1" -v n="$2" -v br="$BASE_RSS" -v bn="$BASE_ROWS" \
+	    'BEGIN { printf "%.1f KB", (r - br) / (n - bn) }'
+}
+
 # The figures, one line per case, after its rows were checked.
 live_summary() {
 	c=$1
@@ -150,9 +158,18 @@ live_summary() {
 		    "$(kv "$c" "$m" updates_per_s)" "$(kv "$c" "$m" share)" \
 		    "$(kv "$c" "$m" lat_p50)" "$(kv "$c" "$m" lat_p99)" \
 		    "$(kv "$c" "$m" lat_max)"
+		if [ "$c" = pace ]; then
+			printf '%-7s RSS %s kB, %s per occupant\n' "" \
+			    "$(kv "$c" observer_joined rss_kb)" \
+			    "$(per_occupant "$(kv "$c" observer_joined rss_kb)" \
+			    "$(kv "$c" observer_joined rows)")"
+		elif [ -z "$BASE_RSS" ]; then
+			BASE_RSS=$(kv "$c" observer_joined rss_kb)
+			BASE_ROWS=$(kv "$c" observer_joined rows)
+		fi
 		;;
 	scale)
-		printf '%-7s %s rooms, %s people: all recorded %ss after start; CPU share %s; commit p50/p99/max %s/%s/%s ms; RSS %s kB\n' \
+		printf '%-7s %s rooms, %s people: all recorded %ss after start; CPU share %s; commit p50/p99/max %s/%s/%s ms; RSS %s kB, %s per occupant\n' \
 		    "$c" "$(kv "$c" observer_joined rooms)" \
 		    "$(kv "$c" observer_joined rows)" \
 		    "$(kv "$c" observer_joined secs)" \
@@ -160,7 +177,9 @@ live_summary() {
 		    "$(kv "$c" observer_joined lat_p50)" \
 		    "$(kv "$c" observer_joined lat_p99)" \
 		    "$(kv "$c" observer_joined lat_max)" \
-		    "$(kv "$c" observer_joined rss_kb)"
+		    "$(kv "$c" observer_joined rss_kb)" \
+		    "$(per_occupant "$(kv "$c" observer_joined rss_kb)" \
+		    "$(kv "$c" observer_joined rows)")"
 		printf '%-7s idle %ss: teletrack %s ms CPU/s (Prosody %s s in all)\n' \
 		    "" "$(kv "$c" idle secs)" "$(kv "$c" idle tt_cpu_ms_per_s)" \
 		    "$(kv "$c" idle prosody_cpu)"
@@ -196,6 +215,8 @@ for c in $LIVE_CASES; do
 done
 echo "live: teletrack against Prosody $(dpkg-query -W -f '${Version}' prosody \
     2>/dev/null) on 127.0.0.1, $(nproc) CPUs, load average $LOAD0 at the start, $(cut -d' ' -f1-3 /proc/loadavg) now"
+echo "goals: CPU share <= 10%, commit p99 <= 250 ms, every row (checked above)"
+BASE_RSS="" BASE_ROWS=""
 for c in $LIVE_CASES; do
 	live_summary "$c"
 done
