@@ -159,6 +159,9 @@ $(BUILD)/tests/test_status: $(call obj,tests/test_status.c \
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/integration/jitsim: $(call obj,tests/integration/jitsim.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
+$(BUILD)/tests/live/loadgen: $(call obj,tests/live/loadgen.c \
+	bot/xmpp/recvtext.c $(COMMON))
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) -ldl
 
 deps:
 	@sh tests/install-deps.sh
@@ -205,11 +208,16 @@ demo: deps
 	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
 		sh tests/integration/demo.sh
 
+# Last, live against a real Prosody (tests/live/bench_live.sh: a few
+# minutes; LIVE_CASES=none skips it, LIVE_CASES="sat-10 pace" picks).
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tests/bench \
-		$(BUILD)/tests/bench_e2e
+		$(BUILD)/tests/bench_e2e $(PROG) $(BUILD)/tests/live/loadgen
 	@$(BUILD)/tests/bench
 	@$(BUILD)/tests/bench_e2e
+	@TELETRACK=$(abspath $(PROG)) \
+		LOADGEN=$(abspath $(BUILD)/tests/live/loadgen) \
+		sh tests/live/bench_live.sh
 
 # The daemon's pipeline end to end: every object of teletrack but main.
 $(BUILD)/tests/bench_e2e: $(call obj,tests/bench_e2e.c) \

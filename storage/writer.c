@@ -1285,7 +1285,12 @@ clock_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The time each committed event waited, from writer_emit() to COMMIT. */
+/*
+ * The time each committed event waited, from writer_emit() to COMMIT.
+ * Only events that become rows: a rollup is no stanza's event but the
+ * periodic snapshot of running durations, emitted by the thousand on one
+ * tick with many rooms; counting it would hide the stanzas' figure.
+ */
 static void
 latency(struct writer *w)
 {
@@ -1293,6 +1298,8 @@ latency(struct writer *w)
 	size_t	 i;
 
 	for (i = 0; i < w->count; i++) {
+		if (event_type_is_rollup(queue_at(w, i)->ev.type))
+			continue;
 		d = now - queue_at(w, i)->queued_ms;
 		w->lat[d < 0 ? 0 : d > WRITER_LAT_MAX ? WRITER_LAT_MAX + 1 :
 		    d]++;
@@ -1403,7 +1410,8 @@ writer_due(struct writer *w, int64_t now_ms)
 		return 0;
 	if (w->count >= w->flush_count)
 		return 1;
-	return now_ms - queue_at(w, 0)->ev.ts_ms >= w->flush_ms;
+	return now_ms - queue_at(w, 0)->ev.ts_ms >= w->flush_ms -
+	    WRITER_SLACK_MS;
 }
 
 size_t

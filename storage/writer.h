@@ -17,6 +17,12 @@
 
 #define WRITER_MAX_QUEUE	100000	/* events held while flushes fail */
 #define WRITER_RETRY_MIN_MS	1000	/* backoff after a failed flush */
+/*
+ * flush_ms is when an event must be committed, not when to start: the
+ * daemon asks writer_due() every 25 ms (transport.c, PULSE_MS) and a
+ * batch takes a few ms to commit, more on a busy machine.
+ */
+#define WRITER_SLACK_MS		50
 #define WRITER_RETRY_MAX_MS	30000
 
 struct db;
@@ -49,10 +55,11 @@ void		 writer_emit(const struct event *ev, void *arg);
 /*
  * 1 when writer_flush() should be called at now_ms (ms since the epoch,
  * the clock events are stamped with): events are queued and either
- * flush_count are queued or the oldest is flush_ms old.  After a failed
- * flush, 0 until a backoff (WRITER_RETRY_MIN_MS doubling up to
- * WRITER_RETRY_MAX_MS) has passed, so a locked database does not stall
- * the event loop on every tick.
+ * flush_count are queued or the oldest is flush_ms - WRITER_SLACK_MS old,
+ * so that its COMMIT, at the caller's next turn, is done by flush_ms.
+ * After a failed flush, 0 until a backoff (WRITER_RETRY_MIN_MS doubling
+ * up to WRITER_RETRY_MAX_MS) has passed, so a locked database does not
+ * stall the event loop on every tick.
  */
 int		 writer_due(struct writer *, int64_t now_ms);
 
@@ -86,7 +93,8 @@ void		 writer_counts(const struct writer *, size_t *queued,
  * How long committed events waited, from writer_emit() (the stanza's
  * arrival: the derivation is synchronous) to their COMMIT, since
  * writer_new(): ms, at 1 ms resolution up to WRITER_LAT_MAX (a longer
- * wait counts as WRITER_LAT_MAX + 1).
+ * wait counts as WRITER_LAT_MAX + 1).  Rollup snapshots are not counted:
+ * they are no stanza's and no row of teleconference_events.
  */
 #define WRITER_LAT_MAX	5000
 struct writer_latency {

@@ -892,12 +892,43 @@ test_writer_due(void **state)
 	assert_int_equal(writer_due(w, T0 + 10000), 0);	/* empty */
 	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
 	assert_int_equal(writer_due(w, T0 + 100), 0);
-	assert_int_equal(writer_due(w, T0 + 200), 1);	/* flush_ms */
-	emit(w, EVENT_MEETING_INFO, T0 + 150, &s, NULL, NULL);
-	emit(w, EVENT_OBSERVER_JOIN, T0 + 150, &s, NULL, NULL);
-	assert_int_equal(writer_due(w, T0 + 150), 1);	/* flush_count */
+	/* Committed by flush_ms: started that much before. */
+	assert_int_equal(writer_due(w, T0 + 200 - WRITER_SLACK_MS - 1), 0);
+	assert_int_equal(writer_due(w, T0 + 200 - WRITER_SLACK_MS), 1);
+	emit(w, EVENT_MEETING_INFO, T0 + 100, &s, NULL, NULL);
+	emit(w, EVENT_OBSERVER_JOIN, T0 + 100, &s, NULL, NULL);
+	assert_int_equal(writer_due(w, T0 + 100), 1);	/* flush_count */
 	assert_int_equal(writer_flush(w), 0);
 	assert_int_equal(writer_due(w, T0 + 100000), 0);
+	writer_free(w);
+	db_close(db);
+}
+
+/* The commit latency counts events that become rows, not rollups. */
+static void
+test_writer_latency(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	struct writer_latency	 l;
+	struct writer		*w;
+	struct db		*db;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	session_init(&s, "r@m/1", T0);
+	participant_init(&p, "nick:p", "p", T0);
+	writer_latency(w, &l);
+	assert_int_equal(l.count, 0);
+	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
+	emit(w, EVENT_ROLLUP, T0, &s, &p, NULL);
+	emit(w, EVENT_ROLLUP, T0, &s, NULL, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	writer_latency(w, &l);
+	assert_int_equal(l.count, 1);
+	assert_true(l.p50_ms >= 0 && l.p50_ms <= l.p99_ms &&
+	    l.p99_ms <= l.max_ms);
 	writer_free(w);
 	db_close(db);
 }
@@ -2032,6 +2063,7 @@ main(void)
 		cmocka_unit_test(test_rollup_collapse),
 		cmocka_unit_test(test_writer_many),
 		cmocka_unit_test(test_writer_due),
+		cmocka_unit_test(test_writer_latency),
 		cmocka_unit_test(test_locked_database),
 		cmocka_unit_test(test_readonly_writer),
 		cmocka_unit_test(test_queue_bound),

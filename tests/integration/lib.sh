@@ -75,8 +75,10 @@ tt_setup() {
 		ln -s meet.jitsi.crt "$TT_DIR/certs/$h.meet.jitsi.crt"
 	done
 	TT_PORT=$(tt_free_port)
-	TT_PLUGINS=$(cd "$(dirname "$0")/../../conf/prosody" && pwd)
-	TT_TESTMODS=$(cd "$(dirname "$0")/prosody" && pwd)
+	# TT_HERE: this directory, for scripts elsewhere (tests/live).
+	here=${TT_HERE:-$(dirname "$0")}
+	TT_PLUGINS=$(cd "$here/../../conf/prosody" && pwd)
+	TT_TESTMODS=$(cd "$here/prosody" && pwd)
 	root=""
 	[ "$(id -u)" -eq 0 ] && root="run_as_root = true"
 	cat > "$TT_DIR/prosody.cfg.lua" <<CFG
