@@ -437,7 +437,7 @@ config_init(struct config *c)
 	c->flush_count = 1000;
 	c->role_field = xstrdup("group");
 	c->ip_mode = xstrdup("hash");
-	c->rollup_interval_s = 5;
+	c->rollup_interval_s = 30;
 	c->alert_timeout_s = 10;
 	c->schedule_poll_s = 5;
 	c->schedule_horizon_h = 48;

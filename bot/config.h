@@ -51,7 +51,7 @@ struct config {
 	/* [tracking] */
 	char		*role_field;	/* "group": <identity><group> */
 	char		*ip_mode;	/* store | hash | none ("hash") */
-	int		 rollup_interval_s;	/* 5 */
+	int		 rollup_interval_s;	/* 30 */
 
 	/* [schedule] */
 	int		 schedule_poll_s;	/* 5: re-read the schedule */

@@ -42,11 +42,24 @@
 
 #define NS_DISCO_INFO	"http://jabber.org/protocol/disco#info"
 #define NS_DISCO_ITEMS	"http://jabber.org/protocol/disco#items"
+/*
+ * disco#info for the meeting id: a room settling a gap (ROOM_INFO) waits
+ * for it this long, then goes on without; the answer is still taken until
+ * INFO_GIVE_UP_MS (a busy server answers behind its whole queue: 5-15 s
+ * at a thousand rooms).
+ */
 #define INFO_TIMEOUT_MS	5000
+#define INFO_GIVE_UP_MS	60000
 
 /* Retry a missing scheduled room at least this often: people are due. */
 #define APPT_RETRY_MAX_S	5
 #define HEALTH_CHECK		"__jicofo-health-check"
+
+static int64_t
+cfg_rollup_ms(const struct observer *o)
+{
+	return (int64_t)o->cfg->rollup_interval_s * 1000;
+}
 
 /* Tree order of rooms and appointments: their first member, a string. */
 int
@@ -82,6 +95,7 @@ info_query(struct observer *o, struct watched *w, int64_t now)
 	if (tsearch(w->info, &o->info_tree, key_cmp) == NULL)
 		fatal("tsearch");
 	w->info_deadline = now + INFO_TIMEOUT_MS;
+	w->info_give_up = now + INFO_GIVE_UP_MS;
 }
 
 /* --- fan-out ----------------------------------------------------------- */
@@ -173,6 +187,7 @@ add_room_jid(struct observer *o, const char *jid, const char *name,
 	w->name = xstrdup(name);
 	w->origin = origin;
 	w->next_try = o->online ? now : 0;
+	w->next_rollup = now + random() % ((int64_t)cfg_rollup_ms(o) + 1);
 	w->sink.emit = room_sink;
 	w->sink.arg = w;
 	o->rooms = xreallocarray(o->rooms, o->nrooms + 1, sizeof(*o->rooms));
@@ -582,12 +597,8 @@ observer_tick(struct observer *o, int64_t now)
 {
 	struct watched	*w;
 	size_t		 i;
-	int		 rollup, pending = 0;
+	int		 pending = 0;
 
-	rollup = now - o->last_rollup >=
-	    (int64_t)o->cfg->rollup_interval_s * 1000;
-	if (rollup)
-		o->last_rollup = now;
 	/* Appointments first: a room wanted now is joined in this tick. */
 	if (o->store.schedule != NULL && now >= o->next_poll) {
 		o->next_poll = now + (int64_t)o->cfg->schedule_poll_s * 1000;
@@ -598,15 +609,28 @@ observer_tick(struct observer *o, int64_t now)
 	alerter_poll(o->alerter, now);
 	for (i = 0; i < o->nrooms; i++) {
 		w = o->rooms[i];
-		if (w->info != NULL && now >= w->info_deadline) {
+		if (w->info != NULL && now >= w->info_deadline &&
+		    room_state(w->room) == ROOM_INFO) {
+			log_info("room %s: no disco#info answer yet, settling "
+			    "the gap without the meeting id", w->jid);
+			room_meeting_info(w->room, NULL, now, &w->sink);
+		}
+		if (w->info != NULL && now >= w->info_give_up) {
 			log_warnx("room %s: no disco#info answer, meeting id "
 			    "unknown", w->jid);
 			info_drop(o, w);
-			room_meeting_info(w->room, NULL, now, &w->sink);
 		}
-		/* Rollups persist durations; events carry everything else. */
-		if (rollup)
+		/*
+		 * Rollups persist durations (events carry everything else),
+		 * each room at its own phase of the interval: a thousand
+		 * rooms are a trickle of rows, not one batch every interval
+		 * that events queue behind.
+		 */
+		if (now >= w->next_rollup) {
+			w->next_rollup = now + cfg_rollup_ms(o);
 			room_act(o, w, room_tick(w->room, now, &w->sink), now);
+		} else
+			room_act(o, w, room_check(w->room, now), now);
 		if (o->online && w->next_try > 0 && now >= w->next_try &&
 		    !w->gave_up && (room_state(w->room) == ROOM_IDLE ||
 		    room_state(w->room) == ROOM_LOST))
@@ -748,7 +772,6 @@ observer_new(const struct config *cfg, const struct observer_io *io,
 	o->fair_per_hour = store->quality_fair_per_hour;
 	o->poor_per_hour = store->quality_poor_per_hour;
 	o->alerter = alerter_new(cfg, &o->io);
-	o->last_rollup = now;
 	o->started = now;
 	o->status_path = status_path(cfg->database);
 	for (i = 0; i < cfg->nrooms; i++)

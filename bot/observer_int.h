@@ -37,9 +37,13 @@ struct watched {
 	char			*name;		/* room node */
 	enum origin		 origin;
 	int64_t			 next_try;	/* when to (re)join; 0: not */
+	int64_t			 next_rollup;	/* its own phase: the rooms'
+						   rollups are spread over the
+						   interval, not in one batch */
 	int			 attempts;	/* failed or empty joins */
 	struct inquiry		*info;		/* pending disco#info */
-	int64_t			 info_deadline;
+	int64_t			 info_deadline;	/* ROOM_INFO stops waiting */
+	int64_t			 info_give_up;	/* the answer is not taken */
 	int64_t			 self_ms;	/* our self-presence came */
 	struct tracked		*appt;		/* the appointment it serves */
 	struct watched		*main;		/* ROOM_BREAKOUT: its meeting */
@@ -81,7 +85,6 @@ struct observer {
 	void			*appt_tree;
 	void			*info_tree;	/* struct inquiry by id */
 
-	int64_t			 last_rollup;
 	int64_t			 next_poll;
 	double			 fair_per_hour;
 	double			 poor_per_hour;

@@ -276,6 +276,31 @@ test_join_opens_session(void **state)
 	reset_capture();
 }
 
+/*
+ * A busy server echoes our leave after we started joining again: that is
+ * not a removal (no rejoin, no gap).
+ */
+static void
+test_late_echo_of_our_leave(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p = self();
+
+	(void)state;
+	room_left(r, T0 + 60000, "no_participants", &sink);
+	room_join_sent(r, T0 + 61000);
+	p.kind = PRESENCE_UNAVAILABLE;
+	p.role = (char *)"none";
+	reset_capture();
+	assert_int_equal(apply(r, p, T0 + 64000), 0);
+	assert_int_equal(room_state(r), ROOM_JOINING);
+	assert_int_equal(apply(r, self(), T0 + 64100), ROOM_ACT_QUERY_INFO);
+	assert_int_equal(room_state(r), ROOM_JOINED);
+	assert_int_equal(count(EVENT_OBSERVER_GAP), 0);
+	room_free(r);
+	reset_capture();
+}
+
 static void
 test_not_allowed_retries(void **state)
 {
@@ -1752,6 +1777,7 @@ main(void)
 		cmocka_unit_test(test_ended_for_all),
 		cmocka_unit_test(test_joined_and_322),
 		cmocka_unit_test(test_not_allowed_retries),
+		cmocka_unit_test(test_late_echo_of_our_leave),
 		cmocka_unit_test(test_media_transitions),
 		cmocka_unit_test(test_initial_state_is_not_an_event),
 		cmocka_unit_test(test_ljm_followup_is_state),

@@ -129,7 +129,15 @@ self_presence(struct room *r, const struct presence *p, int64_t now,
 			r->state = ROOM_INFO;
 		return ROOM_ACT_QUERY_INFO;
 	}
-	/* Our own unavailable presence. */
+	/*
+	 * Our own unavailable presence.  While we are joining it can only be
+	 * the late echo of our previous leave (a busy server answers behind
+	 * its queue): nobody removes an occupant that is not in yet.
+	 */
+	if (r->state == ROOM_JOINING) {
+		log_debug("room %s: our earlier leave, echoed late", r->jid);
+		return 0;
+	}
 	if (p->destroyed && r->main != NULL) {
 		/* A breakout room closed: its people go back to the main. */
 		log_info("room %s: breakout room %s closed", r->main->jid,

@@ -664,10 +664,19 @@ room_participants_present(const struct room *r)
 int
 room_tick(struct room *r, int64_t now, const struct event_sink *sink)
 {
+	if (r->main != NULL)
+		return 0;	/* the main room rolls the meeting up */
+	session_rollup(r, now, sink);
+	return room_check(r, now);
+}
+
+int
+room_check(struct room *r, int64_t now)
+{
 	struct knock	*k, *next;
 
 	if (r->main != NULL)
-		return 0;	/* the main room rolls the meeting up */
+		return 0;
 	/* Let in from the lobby a minute ago and never joined: forget. */
 	for (k = TAILQ_FIRST(&r->knocks); k != NULL; k = next) {
 		next = TAILQ_NEXT(k, entry);
@@ -676,7 +685,6 @@ room_tick(struct room *r, int64_t now, const struct event_sink *sink)
 			knock_free(k);
 		}
 	}
-	session_rollup(r, now, sink);
 	if (r->state == ROOM_JOINED && r->empty_since > 0 &&
 	    now - r->empty_since >= (int64_t)r->leave_grace_s * 1000)
 		return ROOM_ACT_LEAVE;

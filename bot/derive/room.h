@@ -148,6 +148,12 @@ void		 room_connection_lost(struct room *, int64_t now);
 int		 room_tick(struct room *, int64_t now, const struct event_sink *);
 
 /*
+ * room_tick() without the rollup, for the ticks between a room's
+ * rollups: no event, no write; an idle room costs a comparison.
+ */
+int		 room_check(struct room *, int64_t now);
+
+/*
  * The observer leaves (room empty, or shutdown): ends the open session
  * with reason (e.g. "no_participants", "observer_stopped") and returns to
  * IDLE, forgetting occupants.
