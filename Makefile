@@ -26,9 +26,10 @@ WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
 PCS = libstrophe sqlite3 inih jansson libcrypto
 # Headers only: schedule_import.c opens libical when a calendar is read,
-# status.c libsystemd when systemd asks for notifications.
+# status.c libsystemd when systemd asks for notifications, db_pg.c libpq
+# when a URL names a PostgreSQL server.
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) libical libsystemd \
-	2>/dev/null)
+	libpq 2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 # The dashboard: libmicrohttpd, libcrypt (password hashes); libcrypto is
@@ -54,10 +55,14 @@ COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c \
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
 ROOM = bot/derive/room.c bot/derive/session.c bot/derive/client.c
 DERIVE = $(ROOM) bot/derive/appt.c
-STORE = storage/db.c storage/db_repair.c storage/writer.c storage/report.c
-# The schema: migrations in order, embedded by embed.awk (schema.h).
-SCHEMA = storage/schema/001_schema.sql storage/schema/002_scheduling.sql \
-	storage/schema/003_unused_settings.sql storage/schema/004_lobby_breakout.sql
+STORE = storage/db.c storage/db_sqlite.c storage/db_pg.c storage/db_repair.c \
+	storage/writer.c storage/report.c
+# The schema: migrations in order, embedded by embed.awk (schema.h), for
+# SQLite and, step for step, for PostgreSQL.
+MIGRATIONS = 001_schema.sql 002_scheduling.sql 003_unused_settings.sql \
+	004_lobby_breakout.sql 005_shards.sql
+SCHEMA = $(addprefix storage/schema/,$(MIGRATIONS))
+SCHEMA_PG = $(addprefix storage/schema/pg/,$(MIGRATIONS))
 SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/alert.c \
 	bot/status.c bot/cmd/run.c bot/xmpp/transport.c bot/xmpp/recvtext.c \
 	$(DERIVE) bot/notify.c \
@@ -82,7 +87,7 @@ WEB_ASSETS = storage/web/assets/style.css storage/web/assets/app.js \
 SRCS += $(WEB)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
-SCHEMA_OBJ = $(BUILD)/storage/schema_sql.o
+SCHEMA_OBJ = $(BUILD)/storage/schema_sql.o $(BUILD)/storage/schema_pg_sql.o
 # The command line as the program has it (main.c's table and every command
 # it names), for the tests that run commands: main() renamed away.
 CLI_OBJS = $(filter-out $(BUILD)/bot/main.o,$(call obj,$(SRCS))) \
@@ -125,7 +130,11 @@ $(BUILD)/tests/cli_main.o: bot/main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(FINAL_CFLAGS) -Wno-missing-prototypes -Dmain=teletrack_main \
 		-c -o $@ $<
-$(SCHEMA_OBJ): $(BUILD)/storage/schema_sql.c
+$(BUILD)/storage/schema_pg_sql.c: $(SCHEMA_PG) storage/schema/embed.awk
+	@mkdir -p $(dir $@)
+	awk -v name=schema_pg -f storage/schema/embed.awk $(SCHEMA_PG) > $@.tmp && \
+		mv $@.tmp $@
+$(BUILD)/storage/%_sql.o: $(BUILD)/storage/%_sql.c
 	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/test_presence: $(call obj,tests/test_presence.c $(PARSE) $(COMMON))

@@ -38,8 +38,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
 #include "db.h"
 #include "event.h"
 #include "log.h"
@@ -111,7 +109,8 @@ struct writer {
 	struct cache		 cache;
 	int64_t			 now;		/* latest clock seen */
 	int			 failing;	/* last flush failed */
-	int			 fail_code;
+	enum db_err		 fail_kind;
+	char			*shard;		/* [xmpp] shard, or NULL */
 	int64_t			 backoff_ms;
 	int64_t			 retry_at;
 	uint64_t		 dropped;
@@ -125,11 +124,13 @@ struct writer {
 
 #define WRITER_FREE_TRIES	10	/* flushes tried by writer_free() */
 
-static const char sql_begin[] = "BEGIN IMMEDIATE";
-static const char sql_commit[] = "COMMIT";
-static const char sql_rollback[] = "ROLLBACK";
-
-#define NOW_SQL	"strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+/*
+ * A counter or a flag that only grows: SQLite's MAX(a, b) is PostgreSQL's
+ * GREATEST(a, b), so the upserts say it in words both know.
+ */
+#define KEEP_MAX(c) \
+	" " c " = CASE WHEN excluded." c " > t." c " THEN excluded." c \
+	" ELSE t." c " END"
 
 /*
  * Identifiers learned once (appointment, meeting id) are kept when a
@@ -141,45 +142,43 @@ static const char sql_rollback[] = "ROLLBACK";
  * snapshot's.
  */
 static const char sql_session[] =
-	"INSERT INTO teleconferencesessions (session_uid, appointmentId,"
+	"INSERT INTO teleconferencesessions AS t (session_uid, appointmentId,"
 	" roomId, jitsi_room_name, jitsi_meeting_id, startTime, endTime,"
 	" session_status, end_reason, total_duration_seconds,"
 	" participant_count, peak_participants, total_disconnections,"
 	" recording_status, recording_duration_seconds, connection_quality,"
-	" status_reason, billable_seconds, patient_wait_seconds)"
+	" status_reason, billable_seconds, patient_wait_seconds, shard)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'active'), ?9,"
 	" ?10, ?11, ?12, ?13, COALESCE(?14, 'not_recorded'), ?15, ?16,"
-	" ?17, ?18, ?19)"
+	" ?17, ?18, ?19, ?21)"
 	" ON CONFLICT (session_uid) DO UPDATE SET"
-	" appointmentId = COALESCE(excluded.appointmentId, appointmentId),"
+	" appointmentId = COALESCE(excluded.appointmentId, t.appointmentId),"
 	" roomId = excluded.roomId,"
 	" jitsi_room_name = excluded.jitsi_room_name,"
 	" jitsi_meeting_id = COALESCE(excluded.jitsi_meeting_id,"
-	"  jitsi_meeting_id),"
-	" startTime = CASE WHEN startTime IS NULL"
-	"  OR excluded.startTime < startTime THEN excluded.startTime"
-	"  ELSE startTime END,"
+	"  t.jitsi_meeting_id),"
+	" startTime = CASE WHEN t.startTime IS NULL"
+	"  OR excluded.startTime < t.startTime THEN excluded.startTime"
+	"  ELSE t.startTime END,"
 	" endTime = excluded.endTime,"
-	" session_status = COALESCE(?8, session_status),"
+	" session_status = COALESCE(?8, t.session_status),"
 	" end_reason = excluded.end_reason,"
-	" total_duration_seconds = MAX(total_duration_seconds,"
-	"  excluded.total_duration_seconds),"
-	" participant_count = MAX(participant_count,"
-	"  excluded.participant_count),"
-	" peak_participants = MAX(peak_participants,"
-	"  excluded.peak_participants),"
-	" total_disconnections = MAX(total_disconnections,"
-	"  excluded.total_disconnections),"
+	KEEP_MAX("total_duration_seconds") ","
+	KEEP_MAX("participant_count") ","
+	KEEP_MAX("peak_participants") ","
+	KEEP_MAX("total_disconnections") ","
 	" recording_status = excluded.recording_status,"
-	" recording_duration_seconds = MAX(recording_duration_seconds,"
-	"  excluded.recording_duration_seconds),"
+	KEEP_MAX("recording_duration_seconds") ","
 	" connection_quality = excluded.connection_quality,"
-	" status_reason = COALESCE(excluded.status_reason, status_reason),"
+	" status_reason = COALESCE(excluded.status_reason, t.status_reason),"
 	" billable_seconds = COALESCE(excluded.billable_seconds,"
-	"  billable_seconds),"
+	"  t.billable_seconds),"
 	" patient_wait_seconds = COALESCE(excluded.patient_wait_seconds,"
-	"  patient_wait_seconds),"
-	" updatedAt = ?20"
+	"  t.patient_wait_seconds),"
+	" updatedAt = ?20,"
+	" shard = COALESCE(t.shard, excluded.shard)"
+	" WHERE t.shard IS NULL OR excluded.shard IS NULL"
+	" OR t.shard = excluded.shard"
 	" RETURNING id";
 
 /*
@@ -188,7 +187,7 @@ static const char sql_session[] =
  * and is never written here.
  */
 static const char sql_participant[] =
-	"INSERT INTO teleconference_participant_sessions"
+	"INSERT INTO teleconference_participant_sessions AS t"
 	" (teleconference_session_id, participant_key, appointment_id,"
 	" participant_id, participant_role, participant_name, nick, jid,"
 	" stats_id, joined_at, left_at, left_reason, session_duration_seconds,"
@@ -202,40 +201,39 @@ static const char sql_participant[] =
 	" ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
 	" ON CONFLICT (teleconference_session_id, participant_key)"
 	" DO UPDATE SET"
-	" appointment_id = COALESCE(excluded.appointment_id, appointment_id),"
-	" participant_id = COALESCE(excluded.participant_id, participant_id),"
+	" appointment_id = COALESCE(excluded.appointment_id,"
+	"  t.appointment_id),"
+	" participant_id = COALESCE(excluded.participant_id,"
+	"  t.participant_id),"
 	" participant_role = excluded.participant_role,"
 	" participant_name = excluded.participant_name,"
 	" nick = excluded.nick,"
-	" jid = COALESCE(excluded.jid, jid),"
-	" stats_id = COALESCE(excluded.stats_id, stats_id),"
-	" joined_at = CASE WHEN joined_at IS NULL"
-	"  OR excluded.joined_at < joined_at THEN excluded.joined_at"
-	"  ELSE joined_at END,"
+	" jid = COALESCE(excluded.jid, t.jid),"
+	" stats_id = COALESCE(excluded.stats_id, t.stats_id),"
+	" joined_at = CASE WHEN t.joined_at IS NULL"
+	"  OR excluded.joined_at < t.joined_at THEN excluded.joined_at"
+	"  ELSE t.joined_at END,"
 	" left_at = excluded.left_at,"
 	" left_reason = excluded.left_reason,"
-	" session_duration_seconds = MAX(session_duration_seconds,"
-	"  excluded.session_duration_seconds),"
-	" join_count = MAX(join_count, excluded.join_count),"
-	" disconnection_count = MAX(disconnection_count,"
-	"  excluded.disconnection_count),"
+	KEEP_MAX("session_duration_seconds") ","
+	KEEP_MAX("join_count") ","
+	KEEP_MAX("disconnection_count") ","
 	" connection_quality = excluded.connection_quality,"
-	" device_type = COALESCE(excluded.device_type, device_type),"
-	" browser = COALESCE(excluded.browser, browser),"
+	" device_type = COALESCE(excluded.device_type, t.device_type),"
+	" browser = COALESCE(excluded.browser, t.browser),"
 	" operating_system = COALESCE(excluded.operating_system,"
-	"  operating_system),"
-	" ip_address = COALESCE(excluded.ip_address, ip_address),"
-	" user_agent = COALESCE(excluded.user_agent, user_agent),"
-	" camera_enabled = MAX(camera_enabled, excluded.camera_enabled),"
-	" microphone_enabled = MAX(microphone_enabled,"
-	"  excluded.microphone_enabled),"
-	" screen_shared = MAX(screen_shared, excluded.screen_shared),"
+	"  t.operating_system),"
+	" ip_address = COALESCE(excluded.ip_address, t.ip_address),"
+	" user_agent = COALESCE(excluded.user_agent, t.user_agent),"
+	KEEP_MAX("camera_enabled") ","
+	KEEP_MAX("microphone_enabled") ","
+	KEEP_MAX("screen_shared") ","
 	" spoke_time_seconds = COALESCE(excluded.spoke_time_seconds,"
-	"  spoke_time_seconds),"
-	" messages_sent = MAX(messages_sent, excluded.messages_sent),"
-	" reactions_sent = MAX(reactions_sent, excluded.reactions_sent),"
+	"  t.spoke_time_seconds),"
+	KEEP_MAX("messages_sent") ","
+	KEEP_MAX("reactions_sent") ","
 	" issues_encountered = excluded.issues_encountered,"
-	" is_moderator = MAX(is_moderator, excluded.is_moderator),"
+	KEEP_MAX("is_moderator") ","
 	" session_status = excluded.session_status,"
 	" updatedAt = ?31"
 	" RETURNING id";
@@ -244,8 +242,7 @@ static const char sql_participant[] =
 static const char sql_attendance[] =
 	"UPDATE teleconference_participant_sessions SET"
 	" expected = ?2, attendance = ?3, late_minutes = ?4,"
-	" left_early_minutes = ?5, overran_minutes = ?6,"
-	" updatedAt = " NOW_SQL
+	" left_early_minutes = ?5, overran_minutes = ?6, updatedAt = ?7"
 	" WHERE id = ?1";
 
 /* Raised once: an open alert of the same rule and subject stays. */
@@ -259,7 +256,7 @@ static const char sql_alert_raise[] =
 	" WHERE cleared_at IS NULL DO NOTHING";
 
 static const char sql_alert_clear[] =
-	"UPDATE alerts SET cleared_at = ?3, updatedAt = " NOW_SQL
+	"UPDATE alerts SET cleared_at = ?3, updatedAt = ?5"
 	" WHERE teleconference_session_id = ?1 AND cleared_at IS NULL"
 	" AND rule = ?2 AND subject = COALESCE(?4, '')";
 
@@ -725,54 +722,53 @@ rows_commit(struct writer *w)
  */
 
 static int
-bind_str(sqlite3_stmt *st, int i, const char *s)
+bind_str(struct db_stmt *st, int i, const char *s)
 {
-	if (s == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	return db_bind_text(st, i, s);
 }
 
 /* A time in ms since the epoch as our timestamp text; 0 (unset): NULL. */
 static int
-bind_time(sqlite3_stmt *st, int i, int64_t ms)
+bind_time(struct db_stmt *st, int i, int64_t ms)
 {
 	char	 buf[32];
 
 	if (ms <= 0)
-		return sqlite3_bind_null(st, i);
+		return db_bind_null(st, i);
 	event_iso8601(ms, buf, sizeof(buf));
-	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+	return db_bind_copy(st, i, buf);
 }
 
 /*
  * Step an upsert ... RETURNING id to completion; 0 with *id set, or -1
- * with the error recorded.
+ * with the error recorded.  No row: the upsert's WHERE kept the row as
+ * it was, because another shard recorded it (a session uid both made).
  */
 static int
-step_id(struct db *db, sqlite3_stmt *st, int64_t *id)
+step_id(struct db *db, struct db_stmt *st, const char *uid, int64_t *id)
 {
+	char	 esc[128];
 	int	 rc;
 
 	*id = -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*id = db_column_int(st, 0);
+		rc = db_step(st);
+	} else if (rc == DB_DONE) {
+		db_set_error(db, DB_ERR_CONTENT, 0, "session %s belongs to "
+		    "another shard", log_escape(esc, sizeof(esc), uid));
+		rc = -1;
 	}
-	if (rc != SQLITE_DONE)
-		db_record_error(db);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE && *id != -1 ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE && *id != -1 ? 0 : -1;
 }
 
-/* Record a bind failure (the connection holds its error) and reset. */
+/* A bind failed (its error is recorded): reset. */
 static int
-bind_failed(struct db *db, sqlite3_stmt *st)
+bind_failed(struct db_stmt *st)
 {
-	db_record_error(db);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
 	return -1;
 }
 
@@ -780,7 +776,7 @@ static int
 write_session(struct writer *w, const struct session_rec *s, int64_t *id)
 {
 	struct db	*db = w->db;
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc = 0;
 
 	if ((st = db_prepare(db, sql_session)) == NULL)
@@ -794,25 +790,26 @@ write_session(struct writer *w, const struct session_rec *s, int64_t *id)
 	rc |= bind_time(st, 7, s->end_ms);
 	rc |= bind_str(st, 8, s->status);
 	rc |= bind_str(st, 9, s->end_reason);
-	rc |= sqlite3_bind_int64(st, 10, s->duration_s);
-	rc |= sqlite3_bind_int(st, 11, s->participant_count);
-	rc |= sqlite3_bind_int(st, 12, s->peak_participants);
-	rc |= sqlite3_bind_int(st, 13, s->total_disconnections);
+	rc |= db_bind_int(st, 10, s->duration_s);
+	rc |= db_bind_int(st, 11, s->participant_count);
+	rc |= db_bind_int(st, 12, s->peak_participants);
+	rc |= db_bind_int(st, 13, s->total_disconnections);
 	rc |= bind_str(st, 14, s->recording_status);
-	rc |= sqlite3_bind_int64(st, 15, s->recording_duration_s);
+	rc |= db_bind_int(st, 15, s->recording_duration_s);
 	rc |= bind_str(st, 16, s->connection_quality);
 	rc |= bind_str(st, 17, s->status_reason);
 	if (s->appt_figures) {
-		rc |= sqlite3_bind_int64(st, 18, s->billable_s);
-		rc |= sqlite3_bind_int64(st, 19, s->patient_wait_s);
+		rc |= db_bind_int(st, 18, s->billable_s);
+		rc |= db_bind_int(st, 19, s->patient_wait_s);
 	} else {
-		rc |= sqlite3_bind_null(st, 18);
-		rc |= sqlite3_bind_null(st, 19);
+		rc |= db_bind_null(st, 18);
+		rc |= db_bind_null(st, 19);
 	}
 	rc |= bind_str(st, 20, w->stamp);
-	if (rc != SQLITE_OK)
-		return bind_failed(db, st);
-	return step_id(db, st, id);
+	rc |= bind_str(st, 21, w->shard);
+	if (rc != 0)
+		return bind_failed(st);
+	return step_id(db, st, s->uid, id);
 }
 
 static int
@@ -821,14 +818,14 @@ write_participant(struct writer *w, const struct qev *e, int64_t sid,
 {
 	struct db			*db = w->db;
 	const struct participant_rec	*p = &e->p;
-	sqlite3_stmt			*st;
+	struct db_stmt			*st;
 	char				*issues;
 	int				 rc = 0;
 
 	if ((st = db_prepare(db, sql_participant)) == NULL)
 		return -1;
 	issues = event_issues_json(p->issues, p->nissues);
-	rc |= sqlite3_bind_int64(st, 1, sid);
+	rc |= db_bind_int(st, 1, sid);
 	rc |= bind_str(st, 2, p->key);
 	rc |= bind_str(st, 3, e->s.appointment_id);
 	rc |= bind_str(st, 4, p->participant_id);
@@ -841,64 +838,64 @@ write_participant(struct writer *w, const struct qev *e, int64_t sid,
 	/* Present: not left (yet), whatever an earlier leave said. */
 	rc |= bind_time(st, 11, p->present ? 0 : p->left_ms);
 	rc |= bind_str(st, 12, p->present ? NULL : p->left_reason);
-	rc |= sqlite3_bind_int64(st, 13, p->duration_s);
-	rc |= sqlite3_bind_int(st, 14, p->join_count);
-	rc |= sqlite3_bind_int(st, 15, p->disconnection_count);
+	rc |= db_bind_int(st, 13, p->duration_s);
+	rc |= db_bind_int(st, 14, p->join_count);
+	rc |= db_bind_int(st, 15, p->disconnection_count);
 	rc |= bind_str(st, 16, p->connection_quality);
 	rc |= bind_str(st, 17, p->device_type);
 	rc |= bind_str(st, 18, p->browser);
 	rc |= bind_str(st, 19, p->operating_system);
 	rc |= bind_str(st, 20, p->ip_address);
 	rc |= bind_str(st, 21, p->user_agent);
-	rc |= sqlite3_bind_int(st, 22, p->camera_enabled != 0);
-	rc |= sqlite3_bind_int(st, 23, p->microphone_enabled != 0);
-	rc |= sqlite3_bind_int(st, 24, p->screen_shared != 0);
+	rc |= db_bind_int(st, 22, p->camera_enabled != 0);
+	rc |= db_bind_int(st, 23, p->microphone_enabled != 0);
+	rc |= db_bind_int(st, 24, p->screen_shared != 0);
 	if (p->spoke_known)
-		rc |= sqlite3_bind_double(st, 25, p->spoke_time_s);
+		rc |= db_bind_real(st, 25, p->spoke_time_s);
 	else
-		rc |= sqlite3_bind_null(st, 25);
-	rc |= sqlite3_bind_int(st, 26, p->messages_sent);
-	rc |= sqlite3_bind_int(st, 27, p->reactions_sent);
-	rc |= sqlite3_bind_text(st, 28, issues, -1, free);
-	rc |= sqlite3_bind_int(st, 29, p->is_moderator != 0);
+		rc |= db_bind_null(st, 25);
+	rc |= db_bind_int(st, 26, p->messages_sent);
+	rc |= db_bind_int(st, 27, p->reactions_sent);
+	rc |= db_bind_copy(st, 28, issues);
+	free(issues);
+	rc |= db_bind_int(st, 29, p->is_moderator != 0);
 	rc |= bind_str(st, 30, p->present ? "present" : "left");
 	rc |= bind_str(st, 31, w->stamp);
-	if (rc != SQLITE_OK)
-		return bind_failed(db, st);
-	return step_id(db, st, id);
+	if (rc != 0)
+		return bind_failed(st);
+	return step_id(db, st, e->s.uid, id);
 }
 
 static int
 write_event(struct db *db, const struct qev *e, int64_t sid, int64_t pid)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 ts[32];
 	int		 rc = 0;
 
 	if ((st = db_prepare(db, sql_event)) == NULL)
 		return -1;
-	rc |= sqlite3_bind_int64(st, 1, sid);
+	rc |= db_bind_int(st, 1, sid);
 	if (pid > 0)
-		rc |= sqlite3_bind_int64(st, 2, pid);
+		rc |= db_bind_int(st, 2, pid);
 	else
-		rc |= sqlite3_bind_null(st, 2);
+		rc |= db_bind_null(st, 2);
 	rc |= bind_str(st, 3, event_type_name(e->ev.type));
 	rc |= bind_str(st, 4, e->data);
 	/* A zero time is room.c's bug, yet the event is worth keeping. */
-	rc |= sqlite3_bind_text(st, 5, event_iso8601(e->ev.ts_ms, ts,
-	    sizeof(ts)), -1, SQLITE_STATIC);
-	if (rc != SQLITE_OK)
-		return bind_failed(db, st);
+	rc |= bind_str(st, 5, event_iso8601(e->ev.ts_ms, ts, sizeof(ts)));
+	if (rc != 0)
+		return bind_failed(st);
 	return db_step_done(db, st);
 }
 
 /* Minutes with one decimal, as the JSON of the event says them. */
 static int
-bind_minutes(sqlite3_stmt *st, int i, int64_t ms)
+bind_minutes(struct db_stmt *st, int i, int64_t ms)
 {
 	if (ms < 0)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_double(st, i, (double)((ms + 3000) / 6000) / 10.0);
+		return db_bind_null(st, i);
+	return db_bind_real(st, i, (double)((ms + 3000) / 6000) / 10.0);
 }
 
 /*
@@ -906,12 +903,13 @@ bind_minutes(sqlite3_stmt *st, int i, int64_t ms)
  * attendance columns, or an alerts row.
  */
 static int
-write_side_effect(struct db *db, const struct qev *e, int64_t sid,
+write_side_effect(struct writer *w, const struct qev *e, int64_t sid,
     int64_t pid)
 {
 	const struct attendance_rec	*at = e->ev.attendance;
 	const struct alert_rec		*al = e->ev.alert;
-	sqlite3_stmt			*st;
+	struct db			*db = w->db;
+	struct db_stmt			*st;
 	char				 ts[32];
 	int				 rc = 0;
 
@@ -920,40 +918,42 @@ write_side_effect(struct db *db, const struct qev *e, int64_t sid,
 			return 0;
 		if ((st = db_prepare(db, sql_attendance)) == NULL)
 			return -1;
-		rc |= sqlite3_bind_int64(st, 1, pid);
+		rc |= db_bind_int(st, 1, pid);
 		if (at->expected < 0)
-			rc |= sqlite3_bind_null(st, 2);
+			rc |= db_bind_null(st, 2);
 		else
-			rc |= sqlite3_bind_int(st, 2, at->expected != 0);
+			rc |= db_bind_int(st, 2, at->expected != 0);
 		rc |= bind_str(st, 3, at->attendance);
 		rc |= bind_minutes(st, 4, at->late_ms);
 		rc |= bind_minutes(st, 5, at->left_early_ms);
 		rc |= bind_minutes(st, 6, at->overran_ms);
+		rc |= bind_str(st, 7, w->stamp);
 	} else if (al != NULL && e->ev.type == EVENT_ALERT) {
 		event_iso8601(e->ev.ts_ms, ts, sizeof(ts));
 		if (al->raised) {
 			if ((st = db_prepare(db, sql_alert_raise)) == NULL)
 				return -1;
-			rc |= sqlite3_bind_int64(st, 1, sid);
+			rc |= db_bind_int(st, 1, sid);
 			rc |= bind_str(st, 2, al->participant_key);
 			rc |= bind_str(st, 3, al->appointment_id);
 			rc |= bind_str(st, 4, al->rule);
 			rc |= bind_str(st, 5, al->subject);
 			rc |= bind_str(st, 6, al->severity);
-			rc |= sqlite3_bind_text(st, 7, ts, -1, SQLITE_TRANSIENT);
+			rc |= db_bind_copy(st, 7, ts);
 			rc |= bind_str(st, 8, e->details);
 		} else {
 			if ((st = db_prepare(db, sql_alert_clear)) == NULL)
 				return -1;
-			rc |= sqlite3_bind_int64(st, 1, sid);
+			rc |= db_bind_int(st, 1, sid);
 			rc |= bind_str(st, 2, al->rule);
-			rc |= sqlite3_bind_text(st, 3, ts, -1, SQLITE_TRANSIENT);
+			rc |= db_bind_copy(st, 3, ts);
 			rc |= bind_str(st, 4, al->subject);
+			rc |= bind_str(st, 5, w->stamp);
 		}
 	} else
 		return 0;
-	if (rc != SQLITE_OK)
-		return bind_failed(db, st);
+	if (rc != 0)
+		return bind_failed(st);
 	return db_step_done(db, st);
 }
 
@@ -989,7 +989,7 @@ flush_once(struct writer *w, const char **what, long *bad)
 	*what = "BEGIN";
 	cache_clear(c);
 	event_iso8601(w->now, w->stamp, sizeof(w->stamp));
-	if (db_exec(w->db, sql_begin) == -1)
+	if (db_begin(w->db) == -1)
 		return -1;
 	/* Which rows the batch touches, and their latest snapshots. */
 	for (i = 0; i < w->count; i++) {
@@ -1058,34 +1058,18 @@ flush_once(struct writer *w, const char **what, long *bad)
 				return -1;
 		}
 		*what = "applying the appointment event";
-		if (write_side_effect(w->db, e, se->id, id) == -1)
+		if (write_side_effect(w, e, se->id, id) == -1)
 			return -1;
 	}
 	*bad = -1;
 	*what = "COMMIT";
-	return db_exec(w->db, sql_commit);
-}
-
-/* Errors that retrying the same rows can never cure. */
-static int
-permanent(int code)
-{
-	switch (code & 0xff) {
-	case SQLITE_CONSTRAINT:
-	case SQLITE_MISMATCH:
-	case SQLITE_TOOBIG:
-	case SQLITE_RANGE:
-		return 1;
-	}
-	return 0;
+	return db_commit(w->db);
 }
 
 static void
 rollback(struct writer *w)
 {
-	if (sqlite3_get_autocommit(db_sqlite(w->db)))
-		return;		/* SQLite already rolled back (e.g. I/O) */
-	if (db_exec(w->db, sql_rollback) == -1)
+	if (db_rollback(w->db) == -1)
 		log_warnx("%s: ROLLBACK: %s", db_path(w->db),
 		    db_errmsg(w->db));
 }
@@ -1098,7 +1082,7 @@ writer_flush(struct writer *w)
 	char		 uid[128];
 	long		 bad;
 	size_t		 n;
-	int		 code;
+	enum db_err	 kind;
 
 	if (w->count == 0)
 		return 0;
@@ -1107,9 +1091,9 @@ writer_flush(struct writer *w)
 		db_clear_error(w->db);
 		if (flush_once(w, &what, &bad) == 0)
 			break;
-		code = db_errcode(w->db);
+		kind = db_errkind(w->db);
 		/* Log before the rollback replaces the error. */
-		if (bad >= 0 && permanent(code)) {
+		if (bad >= 0 && kind == DB_ERR_CONTENT) {
 			e = queue_at(w, (size_t)bad);
 			log_warnx("%s: %s: %s; dropping the %s event of "
 			    "session %s", db_path(w->db), what,
@@ -1122,7 +1106,7 @@ writer_flush(struct writer *w)
 				return 0;
 			continue;
 		}
-		if (!w->failing || code != w->fail_code)
+		if (!w->failing || kind != w->fail_kind)
 			log_warnx("%s: cannot write events: %s: %s; holding "
 			    "%zu event(s), will retry", db_path(w->db), what,
 			    db_errmsg(w->db), w->count);
@@ -1131,7 +1115,7 @@ writer_flush(struct writer *w)
 			    __func__, what, db_errmsg(w->db), w->count);
 		rollback(w);
 		w->failing = 1;
-		w->fail_code = code;
+		w->fail_kind = kind;
 		w->backoff_ms = w->backoff_ms == 0 ? WRITER_RETRY_MIN_MS :
 		    w->backoff_ms * 2;
 		if (w->backoff_ms > WRITER_RETRY_MAX_MS)
@@ -1151,7 +1135,7 @@ writer_flush(struct writer *w)
 	rows_commit(w);
 	latency(w);
 	w->failing = 0;
-	w->fail_code = 0;
+	w->fail_kind = DB_ERR_NONE;
 	w->backoff_ms = 0;
 	w->dropped_failing = 0;
 	w->last_commit = w->now;
@@ -1222,7 +1206,8 @@ writer_new(struct db *db, int flush_ms, int flush_count)
 	 * them costs two index probes per event row.  The setting is per
 	 * connection: readers and the CLI keep theirs on.
 	 */
-	if (db_exec(db, "PRAGMA foreign_keys = OFF") == -1)
+	if (db_backend(db) == DB_SQLITE &&
+	    db_exec(db, "PRAGMA foreign_keys = OFF") == -1)
 		log_warnx("%s: PRAGMA foreign_keys = OFF: %s", db_path(db),
 		    db_errmsg(db));
 	w->db = db;
@@ -1244,8 +1229,7 @@ writer_free(struct writer *w)
 	 * the lock, keep trying for a few busy timeouts (2 s in all).
 	 */
 	while (writer_flush(w) == -1 && ++tries < WRITER_FREE_TRIES &&
-	    ((db_errcode(w->db) & 0xff) == SQLITE_BUSY ||
-	    (db_errcode(w->db) & 0xff) == SQLITE_LOCKED))
+	    db_errkind(w->db) == DB_ERR_BUSY)
 		;
 	if (w->count > 0)
 		log_warnx("%s: %zu event(s) could not be written and are "
@@ -1255,6 +1239,7 @@ writer_free(struct writer *w)
 	free(w->q);
 	free(w->cache.v);
 	tdestroy(w->rows, row_free);
+	free(w->shard);
 	free(w);
 }
 
@@ -1311,6 +1296,13 @@ writer_counts(const struct writer *w, size_t *queued, size_t *held,
 	*held = w->failing ? w->count : 0;
 	*dropped = w->dropped;
 	*last_commit_ms = w->last_commit;
+}
+
+void
+writer_set_shard(struct writer *w, const char *shard)
+{
+	free(w->shard);
+	w->shard = shard != NULL && *shard != '\0' ? xstrdup(shard) : NULL;
 }
 
 void

@@ -881,7 +881,7 @@ test_readonly_writer(void **state)
 	assert_int_equal(writer_pending(w), 1);
 	assert_int_equal(db_errcode(db) & 0xff, SQLITE_READONLY);
 	assert_int_equal(writer_flush(w), -1);
-	assert_int_equal(db_close_stale_sessions(db, T0), -1);
+	assert_int_equal(db_close_stale_sessions(db, NULL, T0), -1);
 	writer_free(w);		/* logs that 1 event is lost */
 	db_close(db);
 
@@ -1032,7 +1032,7 @@ test_close_stale(void **state)
 	assert_int_equal(writer_flush(w), 0);
 	writer_free(w);
 
-	assert_int_equal(db_close_stale_sessions(db, T0 + 3600000), 2);
+	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 3600000), 2);
 	assert_string_equal(q_text(db, "SELECT endTime || '|' ||"
 	    " session_status || '|' || end_reason || '|' ||"
 	    " total_duration_seconds FROM teleconferencesessions WHERE"
@@ -1062,7 +1062,7 @@ test_close_stale(void **state)
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM teleconference_events"
 	    " WHERE event_type = 'session_end' AND event_data LIKE"
 	    " '%observer_restarted%'"), 2);
-	assert_int_equal(db_close_stale_sessions(db, T0 + 3600000), 0);
+	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 3600000), 0);
 
 	/* The end is never after now. */
 	w = writer_new(db, 200, 500);
@@ -1071,7 +1071,7 @@ test_close_stale(void **state)
 	emit(w, EVENT_SESSION_START, T0, &s1, NULL, NULL);
 	assert_int_equal(writer_flush(w), 0);
 	writer_free(w);
-	assert_int_equal(db_close_stale_sessions(db, T0 + 60000), 1);
+	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 60000), 1);
 	assert_string_equal(q_text(db, "SELECT endTime FROM "
 	    "teleconferencesessions WHERE session_uid = 'r@m/9'"),
 	    "2023-11-14T22:14:20.000Z");
@@ -1792,7 +1792,7 @@ test_bookings(void **state)
 	    " SELECT id, 'pt-1', 'patient' FROM teleconferencesessions"
 	    " WHERE session_uid = 'u1';", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(bookings_load(db, now, 48 * 3600000LL,
-	    "conference.x", &bk), 0);
+	    "conference.x", NULL, &bk), 0);
 	/* u6 (09:05Z), u1, u2; not the bad room, the far one, the done one. */
 	assert_int_equal(bk.n, 3);
 	assert_string_equal(bk.v[0].b.uid, "u6");
@@ -1859,11 +1859,11 @@ test_resume_appointment(void **state)
 	assert_int_equal(writer_flush(w), 0);
 	writer_free(w);
 
-	assert_int_equal(db_close_stale_sessions(db, now), 1);
+	assert_int_equal(db_close_stale_sessions(db, NULL, now), 1);
 	assert_string_equal(q_text(db, "SELECT session_status || end_reason"
 	    " FROM teleconferencesessions WHERE session_uid = 'appt:O'"),
 	    "failedobserver_restarted");
-	assert_int_equal(db_resume_appointments(db, now), 1);
+	assert_int_equal(db_resume_appointments(db, NULL, now), 1);
 	assert_string_equal(q_text(db, "SELECT session_status FROM"
 	    " teleconferencesessions WHERE session_uid = 'appt:R'"), "active");
 	assert_string_equal(q_text(db, "SELECT session_status || left_reason"
@@ -1874,7 +1874,7 @@ test_resume_appointment(void **state)
 	    " json_extract(event_data, '$.reason') = 'observer_restarted'"), 1);
 
 	/* The schedule read hands the tracker what was recorded. */
-	assert_int_equal(bookings_load(db, now, 3600000, "conference.x",
+	assert_int_equal(bookings_load(db, now, 3600000, "conference.x", NULL,
 	    &bk), 0);
 	assert_int_equal(bk.n, 1);
 	assert_int_equal(bk.v[0].b.resumed, 1);
