@@ -103,7 +103,8 @@ UNIT_TESTS = $(BUILD)/tests/test_presence $(BUILD)/tests/test_room \
 	$(BUILD)/tests/test_appt $(BUILD)/tests/test_notify
 UNIT_TESTS += $(BUILD)/tests/test_schedule $(BUILD)/tests/test_web
 UNIT_TESTS += $(BUILD)/tests/test_status
-TOOLS = $(BUILD)/tests/integration/jitsim
+# test_pg runs in sc_postgres.sh, against the server it starts.
+TOOLS = $(BUILD)/tests/integration/jitsim $(BUILD)/tests/test_pg
 
 all: $(PROG)
 
@@ -154,6 +155,9 @@ $(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c) $(CLI_OBJS)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
 		$(CMOCKA_LIBS)
 $(BUILD)/tests/test_web: $(call obj,tests/test_web.c) $(CLI_OBJS)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
+		$(CMOCKA_LIBS)
+$(BUILD)/tests/test_pg: $(call obj,tests/test_pg.c) $(CLI_OBJS)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
 		$(CMOCKA_LIBS)
 $(BUILD)/tests/test_status: $(call obj,tests/test_status.c \

@@ -37,6 +37,31 @@ db_is_url(const char *target)
 	    strncmp(target, "postgres://", 11) == 0);
 }
 
+/*
+ * A URL as messages may show it: without a password in its user info
+ * and without its parameters (one may be a password).  The backend
+ * names the database more precisely once connected.
+ */
+static char *
+url_label(const char *url)
+{
+	const char	*auth, *end, *at, *colon;
+	char		*out;
+	size_t		 n;
+
+	auth = strstr(url, "://") + 3;
+	end = auth + strcspn(auth, "/?");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	n = (size_t)(auth - url);
+	if (at != NULL && (colon = memchr(auth, ':', (size_t)(at - auth))) !=
+	    NULL)
+		xasprintf(&out, "%.*s%.*s%.*s", (int)n, url,
+		    (int)(colon - auth), auth, (int)strcspn(at, "?"), at);
+	else
+		xasprintf(&out, "%.*s", (int)strcspn(url, "?"), url);
+	return out;
+}
+
 struct db *
 db_connect(const struct db_conf *conf, int flags, char *err, size_t errsz)
 {
@@ -48,7 +73,8 @@ db_connect(const struct db_conf *conf, int flags, char *err, size_t errsz)
 	db = xcalloc(1, sizeof(*db));
 	db->ops = db_is_url(conf->target) ? &db_pg_ops : &db_sqlite_ops;
 	db->flags = flags;
-	db->path = xstrdup(conf->target);
+	db->path = db_is_url(conf->target) ? url_label(conf->target) :
+	    xstrdup(conf->target);
 	if (db->ops->open(db, conf, flags, err, errsz) == -1) {
 		/* The backends' messages lack the name: add it. */
 		if (err != NULL && errsz > 0) {
@@ -113,17 +139,27 @@ void
 db_set_error(struct db *db, enum db_err kind, int code, const char *fmt, ...)
 {
 	va_list	 ap;
-	size_t	 n;
+	char	*p, *o;
 
 	db->errkind = kind;
 	db->errcode = code;
 	va_start(ap, fmt);
 	vsnprintf(db->errmsg, sizeof(db->errmsg), fmt, ap);
 	va_end(ap);
-	/* libpq ends its messages with a newline; a log line does not. */
-	n = strlen(db->errmsg);
-	while (n > 0 && (db->errmsg[n - 1] == '\n' || db->errmsg[n - 1] == ' '))
-		db->errmsg[--n] = '\0';
+	/*
+	 * One line: libpq's messages run over several ("server closed the
+	 * connection unexpectedly\n\tThis probably means...\n").
+	 */
+	for (p = o = db->errmsg; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			*p = ' ';
+		if (*p == ' ' && (o == db->errmsg || o[-1] == ' '))
+			continue;
+		*o++ = *p;
+	}
+	while (o > db->errmsg && o[-1] == ' ')
+		o--;
+	*o = '\0';
 }
 
 void

@@ -566,18 +566,34 @@ pg_close(struct db *db)
  * Statements
  */
 
+/* v (n entries) grown to m, the new ones NULL. */
+static char **
+grow(char **v, int n, int m)
+{
+	int	 i;
+
+	if (m <= n)
+		return v;
+	v = xreallocarray(v, (size_t)m, sizeof(*v));
+	for (i = n; i < m; i++)
+		v[i] = NULL;
+	return v;
+}
+
 /*
- * SQLite's parameters as PostgreSQL's: ?NNN -> $NNN, :name -> $k (k in
- * order of first appearance, as SQLite numbers them), bare ? -> the next
- * number.  Quoted text ('...', "...") is left alone; "::" is a cast.
+ * SQLite's parameters as PostgreSQL's, numbered as SQLite numbers them:
+ * ?NNN is $NNN, a bare ? and each new :name take the number after the
+ * largest so far, a :name seen before its number again.  Quoted text
+ * ('...', "...") is left alone; "::" is a cast.  *pnames gets the name
+ * of each number (NULL for ?NNN), or NULL when there is none.
  */
 static char *
 translate(const char *sql, int *nparams, char ***pnames)
 {
 	char		*out, *o, *end, name[64];
 	const char	*p, *q;
-	char		**names = NULL;
-	int		 n = 0, k, max = 0;
+	char		**names = NULL;		/* by number - 1 */
+	int		 k, i, max = 0, named = 0, nnames = 0;
 	size_t		 len;
 
 	out = o = xmalloc(strlen(sql) * 2 + 16);
@@ -591,54 +607,58 @@ translate(const char *sql, int *nparams, char ***pnames)
 			memcpy(o, p, (size_t)(q - p));
 			o += q - p;
 			p = q;
-		} else if (*p == '?') {
+			continue;
+		}
+		if (*p == ':' && p[1] == ':') {
+			memcpy(o, p, 2);
+			o += 2;
+			p += 2;
+			continue;
+		}
+		k = 0;
+		if (*p == '?') {
 			p++;
 			if (*p >= '0' && *p <= '9') {
 				k = (int)strtol(p, &end, 10);
 				p = end;
 			} else
 				k = max + 1;
-			if (k > max)
-				max = k;
-			o += sprintf(o, "$%d", k);
-		} else if (*p == ':' && p[1] == ':') {
-			memcpy(o, p, 2);
-			o += 2;
-			p += 2;
 		} else if (*p == ':' && ((p[1] >= 'a' && p[1] <= 'z') ||
 		    (p[1] >= 'A' && p[1] <= 'Z') || p[1] == '_')) {
 			for (q = p + 1; (*q >= 'a' && *q <= 'z') ||
-			    (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
-			    *q == '_'; q++)
+			    (*q >= 'A' && *q <= 'Z') || (*q >= '0' &&
+			    *q <= '9') || *q == '_'; q++)
 				;
 			len = (size_t)(q - p);
 			if (len >= sizeof(name))
 				len = sizeof(name) - 1;
 			memcpy(name, p, len);
 			name[len] = '\0';
-			for (k = 0; k < n; k++)
-				if (strcmp(names[k], name) == 0)
-					break;
-			if (k == n) {
-				names = xreallocarray(names, (size_t)n + 1,
-				    sizeof(*names));
-				names[n++] = xstrdup(name);
-			}
-			o += sprintf(o, "$%d", k + 1);
-			if (k + 1 > max)
-				max = k + 1;
 			p = q;
-		} else
+			for (i = 0; i < nnames; i++)
+				if (names[i] != NULL &&
+				    strcmp(names[i], name) == 0)
+					k = i + 1;
+			if (k == 0) {
+				k = max + 1;
+				names = grow(names, nnames, k);
+				nnames = k;
+				names[k - 1] = xstrdup(name);
+				named = 1;
+				max = k;
+			}
+		} else {
 			*o++ = *p++;
+			continue;
+		}
+		if (k > max)
+			max = k;
+		o += sprintf(o, "$%d", k);
 	}
 	*o = '\0';
 	*nparams = max;
-	if (names != NULL && n < max) {
-		/* Mixed ?NNN and :name: SQLite would number them alike. */
-		names = xreallocarray(names, (size_t)max, sizeof(*names));
-		while (n < max)
-			names[n++] = NULL;
-	}
+	if (named)
+		names = grow(names, nnames, max);
 	*pnames = names;
 	return out;
 }

@@ -776,7 +776,7 @@ report_sessions_filter(struct db *db, const struct report_filter *f,
 struct report_rows *
 report_participants(struct db *db, int64_t session)
 {
-	int64_t	 p[] = { session, -1 };
+	int64_t	 p[] = { session, INT64_MAX };
 
 	return query(db, "participants", sql_participants, p, 2);
 }

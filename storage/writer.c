@@ -133,6 +133,17 @@ struct writer {
 	" ELSE t." c " END"
 
 /*
+ * An upsert's id on PostgreSQL: the row's own when it exists, else the
+ * next from its identity sequence.  PostgreSQL evaluates a column's
+ * default before it finds the conflict, so a plain upsert would take a
+ * number for every rollup of a row and the ids would grow by thousands
+ * a meeting; COALESCE() asks the sequence only for a new row.
+ */
+#define PG_ID(table, where) \
+	"COALESCE((SELECT id FROM " table " WHERE " where ")," \
+	" nextval(pg_get_serial_sequence('" table "', 'id'))), "
+
+/*
  * Identifiers learned once (appointment, meeting id) are kept when a
  * snapshot lacks them, so a value set by the scheduler is not erased.
  * Counters and "ever" flags only grow and the start only moves earlier:
@@ -141,102 +152,108 @@ struct writer {
  * never loses what the previous run recorded.  The rest is the
  * snapshot's.
  */
-static const char sql_session[] =
-	"INSERT INTO teleconferencesessions AS t (session_uid, appointmentId,"
-	" roomId, jitsi_room_name, jitsi_meeting_id, startTime, endTime,"
-	" session_status, end_reason, total_duration_seconds,"
-	" participant_count, peak_participants, total_disconnections,"
-	" recording_status, recording_duration_seconds, connection_quality,"
-	" status_reason, billable_seconds, patient_wait_seconds, shard)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'active'), ?9,"
-	" ?10, ?11, ?12, ?13, COALESCE(?14, 'not_recorded'), ?15, ?16,"
-	" ?17, ?18, ?19, ?21)"
-	" ON CONFLICT (session_uid) DO UPDATE SET"
-	" appointmentId = COALESCE(excluded.appointmentId, t.appointmentId),"
-	" roomId = excluded.roomId,"
-	" jitsi_room_name = excluded.jitsi_room_name,"
-	" jitsi_meeting_id = COALESCE(excluded.jitsi_meeting_id,"
-	"  t.jitsi_meeting_id),"
-	" startTime = CASE WHEN t.startTime IS NULL"
-	"  OR excluded.startTime < t.startTime THEN excluded.startTime"
-	"  ELSE t.startTime END,"
-	" endTime = excluded.endTime,"
-	" session_status = COALESCE(?8, t.session_status),"
-	" end_reason = excluded.end_reason,"
-	KEEP_MAX("total_duration_seconds") ","
-	KEEP_MAX("participant_count") ","
-	KEEP_MAX("peak_participants") ","
-	KEEP_MAX("total_disconnections") ","
-	" recording_status = excluded.recording_status,"
-	KEEP_MAX("recording_duration_seconds") ","
-	" connection_quality = excluded.connection_quality,"
-	" status_reason = COALESCE(excluded.status_reason, t.status_reason),"
-	" billable_seconds = COALESCE(excluded.billable_seconds,"
-	"  t.billable_seconds),"
-	" patient_wait_seconds = COALESCE(excluded.patient_wait_seconds,"
-	"  t.patient_wait_seconds),"
-	" updatedAt = ?20,"
-	" shard = COALESCE(t.shard, excluded.shard)"
-	" WHERE t.shard IS NULL OR excluded.shard IS NULL"
-	" OR t.shard = excluded.shard"
-	" RETURNING id";
+#define SESSION_SQL(id_col, id_val) \
+	"INSERT INTO teleconferencesessions AS t (" id_col "session_uid," \
+	" appointmentId, roomId, jitsi_room_name, jitsi_meeting_id, startTime, endTime," \
+	" session_status, end_reason, total_duration_seconds," \
+	" participant_count, peak_participants, total_disconnections," \
+	" recording_status, recording_duration_seconds, connection_quality," \
+	" status_reason, billable_seconds, patient_wait_seconds, shard)" \
+	" VALUES (" id_val "?1, ?2, ?3, ?4, ?5, ?6, ?7," \
+	" COALESCE(?8, 'active'), ?9, ?10, ?11, ?12, ?13, COALESCE(?14, 'not_recorded'), ?15, ?16," \
+	" ?17, ?18, ?19, ?21)" \
+	" ON CONFLICT (session_uid) DO UPDATE SET" \
+	" appointmentId = COALESCE(excluded.appointmentId, t.appointmentId)," \
+	" roomId = excluded.roomId," \
+	" jitsi_room_name = excluded.jitsi_room_name," \
+	" jitsi_meeting_id = COALESCE(excluded.jitsi_meeting_id," \
+	"  t.jitsi_meeting_id)," \
+	" startTime = CASE WHEN t.startTime IS NULL" \
+	"  OR excluded.startTime < t.startTime THEN excluded.startTime" \
+	"  ELSE t.startTime END," \
+	" endTime = excluded.endTime," \
+	" session_status = COALESCE(?8, t.session_status)," \
+	" end_reason = excluded.end_reason," \
+	KEEP_MAX("total_duration_seconds") "," \
+	KEEP_MAX("participant_count") "," \
+	KEEP_MAX("peak_participants") "," \
+	KEEP_MAX("total_disconnections") "," \
+	" recording_status = excluded.recording_status," \
+	KEEP_MAX("recording_duration_seconds") "," \
+	" connection_quality = excluded.connection_quality," \
+	" status_reason = COALESCE(excluded.status_reason, t.status_reason)," \
+	" billable_seconds = COALESCE(excluded.billable_seconds," \
+	"  t.billable_seconds)," \
+	" patient_wait_seconds = COALESCE(excluded.patient_wait_seconds," \
+	"  t.patient_wait_seconds)," \
+	" updatedAt = ?20," \
+	" shard = COALESCE(t.shard, excluded.shard)" \
+	" WHERE t.shard IS NULL OR excluded.shard IS NULL" \
+	" OR t.shard = excluded.shard" \
+	" RETURNING id"
+static const char sql_session[] = SESSION_SQL("", "");
+static const char sql_session_pg[] = SESSION_SQL("id, ", PG_ID("teleconferencesessions", "session_uid = ?1"));
 
 /*
  * Client details come from the companion module and may be missing from
  * a later snapshot: kept when NULL.  user_id belongs to the application
  * and is never written here.
  */
-static const char sql_participant[] =
-	"INSERT INTO teleconference_participant_sessions AS t"
-	" (teleconference_session_id, participant_key, appointment_id,"
-	" participant_id, participant_role, participant_name, nick, jid,"
-	" stats_id, joined_at, left_at, left_reason, session_duration_seconds,"
-	" join_count, disconnection_count, connection_quality, device_type,"
-	" browser, operating_system, ip_address, user_agent, camera_enabled,"
-	" microphone_enabled, screen_shared, spoke_time_seconds,"
-	" messages_sent, reactions_sent, issues_encountered, is_moderator,"
-	" session_status)"
-	" VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'unknown'), ?6, ?7, ?8, ?9,"
-	" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
-	" ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
-	" ON CONFLICT (teleconference_session_id, participant_key)"
-	" DO UPDATE SET"
-	" appointment_id = COALESCE(excluded.appointment_id,"
-	"  t.appointment_id),"
-	" participant_id = COALESCE(excluded.participant_id,"
-	"  t.participant_id),"
-	" participant_role = excluded.participant_role,"
-	" participant_name = excluded.participant_name,"
-	" nick = excluded.nick,"
-	" jid = COALESCE(excluded.jid, t.jid),"
-	" stats_id = COALESCE(excluded.stats_id, t.stats_id),"
-	" joined_at = CASE WHEN t.joined_at IS NULL"
-	"  OR excluded.joined_at < t.joined_at THEN excluded.joined_at"
-	"  ELSE t.joined_at END,"
-	" left_at = excluded.left_at,"
-	" left_reason = excluded.left_reason,"
-	KEEP_MAX("session_duration_seconds") ","
-	KEEP_MAX("join_count") ","
-	KEEP_MAX("disconnection_count") ","
-	" connection_quality = excluded.connection_quality,"
-	" device_type = COALESCE(excluded.device_type, t.device_type),"
-	" browser = COALESCE(excluded.browser, t.browser),"
-	" operating_system = COALESCE(excluded.operating_system,"
-	"  t.operating_system),"
-	" ip_address = COALESCE(excluded.ip_address, t.ip_address),"
-	" user_agent = COALESCE(excluded.user_agent, t.user_agent),"
-	KEEP_MAX("camera_enabled") ","
-	KEEP_MAX("microphone_enabled") ","
-	KEEP_MAX("screen_shared") ","
-	" spoke_time_seconds = COALESCE(excluded.spoke_time_seconds,"
-	"  t.spoke_time_seconds),"
-	KEEP_MAX("messages_sent") ","
-	KEEP_MAX("reactions_sent") ","
-	" issues_encountered = excluded.issues_encountered,"
-	KEEP_MAX("is_moderator") ","
-	" session_status = excluded.session_status,"
-	" updatedAt = ?31"
-	" RETURNING id";
+#define PARTICIPANT_SQL(id_col, id_val) \
+	"INSERT INTO teleconference_participant_sessions AS t" \
+	" (" id_col "teleconference_session_id, participant_key, appointment_id," \
+	" participant_id, participant_role, participant_name, nick, jid," \
+	" stats_id, joined_at, left_at, left_reason, session_duration_seconds," \
+	" join_count, disconnection_count, connection_quality, device_type," \
+	" browser, operating_system, ip_address, user_agent, camera_enabled," \
+	" microphone_enabled, screen_shared, spoke_time_seconds," \
+	" messages_sent, reactions_sent, issues_encountered, is_moderator," \
+	" session_status)" \
+	" VALUES (" id_val "?1, ?2, ?3, ?4, COALESCE(?5, 'unknown'), ?6, ?7, ?8, ?9," \
+	" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22," \
+	" ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)" \
+	" ON CONFLICT (teleconference_session_id, participant_key)" \
+	" DO UPDATE SET" \
+	" appointment_id = COALESCE(excluded.appointment_id," \
+	"  t.appointment_id)," \
+	" participant_id = COALESCE(excluded.participant_id," \
+	"  t.participant_id)," \
+	" participant_role = excluded.participant_role," \
+	" participant_name = excluded.participant_name," \
+	" nick = excluded.nick," \
+	" jid = COALESCE(excluded.jid, t.jid)," \
+	" stats_id = COALESCE(excluded.stats_id, t.stats_id)," \
+	" joined_at = CASE WHEN t.joined_at IS NULL" \
+	"  OR excluded.joined_at < t.joined_at THEN excluded.joined_at" \
+	"  ELSE t.joined_at END," \
+	" left_at = excluded.left_at," \
+	" left_reason = excluded.left_reason," \
+	KEEP_MAX("session_duration_seconds") "," \
+	KEEP_MAX("join_count") "," \
+	KEEP_MAX("disconnection_count") "," \
+	" connection_quality = excluded.connection_quality," \
+	" device_type = COALESCE(excluded.device_type, t.device_type)," \
+	" browser = COALESCE(excluded.browser, t.browser)," \
+	" operating_system = COALESCE(excluded.operating_system," \
+	"  t.operating_system)," \
+	" ip_address = COALESCE(excluded.ip_address, t.ip_address)," \
+	" user_agent = COALESCE(excluded.user_agent, t.user_agent)," \
+	KEEP_MAX("camera_enabled") "," \
+	KEEP_MAX("microphone_enabled") "," \
+	KEEP_MAX("screen_shared") "," \
+	" spoke_time_seconds = COALESCE(excluded.spoke_time_seconds," \
+	"  t.spoke_time_seconds)," \
+	KEEP_MAX("messages_sent") "," \
+	KEEP_MAX("reactions_sent") "," \
+	" issues_encountered = excluded.issues_encountered," \
+	KEEP_MAX("is_moderator") "," \
+	" session_status = excluded.session_status," \
+	" updatedAt = ?31" \
+	" RETURNING id"
+static const char sql_participant[] = PARTICIPANT_SQL("", "");
+static const char sql_participant_pg[] = PARTICIPANT_SQL("id, ",
+	PG_ID("teleconference_participant_sessions",
+	"teleconference_session_id = ?1 AND participant_key = ?2"));
 
 /* The side effects of appointment events (appt.c), bound typed. */
 static const char sql_attendance[] =
@@ -245,13 +262,20 @@ static const char sql_attendance[] =
 	" left_early_minutes = ?5, overran_minutes = ?6, updatedAt = ?7"
 	" WHERE id = ?1";
 
-/* Raised once: an open alert of the same rule and subject stays. */
+/*
+ * Raised once: an open alert of the same rule and subject stays (NOT
+ * EXISTS spares PostgreSQL's sequence a number; ON CONFLICT settles two
+ * writers raising it at once).
+ */
 static const char sql_alert_raise[] =
 	"INSERT INTO alerts (teleconference_session_id, participant_session_id,"
 	" appointment_id, rule, subject, severity, raised_at, details)"
-	" VALUES (?1, (SELECT id FROM teleconference_participant_sessions"
+	" SELECT ?1, (SELECT id FROM teleconference_participant_sessions"
 	"  WHERE teleconference_session_id = ?1 AND participant_key = ?2),"
-	" ?3, ?4, COALESCE(?5, ''), ?6, ?7, ?8)"
+	" ?3, ?4, COALESCE(?5, ''), ?6, ?7, ?8"
+	" WHERE NOT EXISTS (SELECT 1 FROM alerts"
+	"  WHERE teleconference_session_id = ?1 AND rule = ?4"
+	"  AND subject = COALESCE(?5, '') AND cleared_at IS NULL)"
 	" ON CONFLICT (teleconference_session_id, rule, subject)"
 	" WHERE cleared_at IS NULL DO NOTHING";
 
@@ -779,7 +803,8 @@ write_session(struct writer *w, const struct session_rec *s, int64_t *id)
 	struct db_stmt	*st;
 	int		 rc = 0;
 
-	if ((st = db_prepare(db, sql_session)) == NULL)
+	if ((st = db_prepare(db, db_pick(db, sql_session, sql_session_pg))) ==
+	    NULL)
 		return -1;
 	rc |= bind_str(st, 1, s->uid);
 	rc |= bind_str(st, 2, s->appointment_id);
@@ -822,7 +847,8 @@ write_participant(struct writer *w, const struct qev *e, int64_t sid,
 	char				*issues;
 	int				 rc = 0;
 
-	if ((st = db_prepare(db, sql_participant)) == NULL)
+	if ((st = db_prepare(db, db_pick(db, sql_participant,
+	    sql_participant_pg))) == NULL)
 		return -1;
 	issues = event_issues_json(p->issues, p->nissues);
 	rc |= db_bind_int(st, 1, sid);
