@@ -56,7 +56,7 @@ PARSE = bot/xmpp/presence.c bot/xmpp/message.c
 ROOM = bot/derive/room.c bot/derive/session.c bot/derive/client.c
 DERIVE = $(ROOM) bot/derive/appt.c
 STORE = storage/db.c storage/db_sqlite.c storage/db_pg.c storage/db_repair.c \
-	storage/writer.c storage/report.c
+	storage/writer.c storage/claim.c storage/report.c
 # The schema: migrations in order, embedded by embed.awk (schema.h), for
 # SQLite and, step for step, for PostgreSQL.
 MIGRATIONS = 001_schema.sql 002_scheduling.sql 003_unused_settings.sql \
@@ -159,7 +159,7 @@ $(BUILD)/tests/test_web: $(call obj,tests/test_web.c) $(CLI_OBJS)
 		$(CMOCKA_LIBS)
 $(BUILD)/tests/test_pg: $(call obj,tests/test_pg.c) $(CLI_OBJS)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
-		$(CMOCKA_LIBS)
+		$(CMOCKA_LIBS) -lpthread
 $(BUILD)/tests/test_status: $(call obj,tests/test_status.c \
 	bot/cmd/status_cli.c bot/status.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "claim.h"
 #include "db.h"
 #include "event.h"
 #include "log.h"
@@ -111,6 +112,13 @@ struct writer {
 	int			 failing;	/* last flush failed */
 	enum db_err		 fail_kind;
 	char			*shard;		/* [xmpp] shard, or NULL */
+	struct claims		*claims;	/* with a shard */
+	int64_t			 last_settle;	/* ms */
+	uint64_t		 foreign;	/* events another shard records */
+	int64_t			 txid;		/* PostgreSQL: this batch's */
+	int64_t			 doubt_txid;	/* a COMMIT whose answer was
+						   lost, or 0 */
+	size_t			 doubt_n;	/* its events: the oldest queued */
 	int64_t			 backoff_ms;
 	int64_t			 retry_at;
 	uint64_t		 dropped;
@@ -425,6 +433,8 @@ queue_at(const struct writer *w, size_t i)
 static void
 queue_drop_oldest(struct writer *w)
 {
+	if (w->doubt_n > 0)
+		w->doubt_n--;
 	qev_unref(w->q[w->head]);
 	w->head = (w->head + 1) % w->cap;
 	w->count--;
@@ -1017,6 +1027,10 @@ flush_once(struct writer *w, const char **what, long *bad)
 	event_iso8601(w->now, w->stamp, sizeof(w->stamp));
 	if (db_begin(w->db) == -1)
 		return -1;
+	/* PostgreSQL: to ask later whether a lost COMMIT took effect. */
+	if ((w->txid = db_tx_id(w->db)) == 0 &&
+	    db_errkind(w->db) != DB_ERR_NONE)
+		return -1;
 	/* Which rows the batch touches, and their latest snapshots. */
 	for (i = 0; i < w->count; i++) {
 		e = queue_at(w, i);
@@ -1100,6 +1114,98 @@ rollback(struct writer *w)
 		    db_errmsg(w->db));
 }
 
+/*
+ * A flush failed (what: the step, in the log): hold everything, back off,
+ * and say so once per kind of failure.  Returns -1.
+ */
+static int
+failed(struct writer *w, const char *what)
+{
+	enum db_err	 kind = db_errkind(w->db);
+	size_t		 held = w->count + (w->claims != NULL ?
+			    claims_parked(w->claims) : 0);
+
+	if (!w->failing || kind != w->fail_kind)
+		log_warnx("%s: cannot write events: %s: %s; holding "
+		    "%zu event(s), will retry", db_path(w->db), what,
+		    db_errmsg(w->db), held);
+	else
+		log_debug("%s: %s: %s: still holding %zu event(s)",
+		    __func__, what, db_errmsg(w->db), held);
+	rollback(w);
+	w->failing = 1;
+	w->fail_kind = kind;
+	w->backoff_ms = w->backoff_ms == 0 ? WRITER_RETRY_MIN_MS :
+	    w->backoff_ms * 2;
+	if (w->backoff_ms > WRITER_RETRY_MAX_MS)
+		w->backoff_ms = WRITER_RETRY_MAX_MS;
+	w->retry_at = w->now + w->backoff_ms;
+	return -1;
+}
+
+/* The database takes writes again: say so once, with n events flushed. */
+static void
+recovered(struct writer *w, size_t n)
+{
+	log_info("%s: database writable again: flushed %zu held event(s)",
+	    db_path(w->db), n);
+	if (w->dropped_failing > 0)
+		log_warnx("%s: %llu event(s) were dropped while it was not",
+		    db_path(w->db), (unsigned long long)w->dropped_failing);
+	w->failing = 0;
+	w->fail_kind = DB_ERR_NONE;
+	w->backoff_ms = 0;
+	w->dropped_failing = 0;
+}
+
+static void
+claim_release(void *item, void *arg)
+{
+	queue_push(arg, item);
+}
+
+static void
+claim_drop(void *item, void *arg)
+{
+	struct writer	*w = arg;
+
+	w->foreign++;
+	qev_unref(item);
+}
+
+/*
+ * The last batch's COMMIT lost its answer (the server went away): if it
+ * took effect, its events are in the database and must not be written
+ * again.  The rows cache may be behind what was committed: forget it,
+ * so the next batch writes every row it touches.  0, or -1 (cannot tell
+ * yet: the server is still away).
+ */
+static int
+resolve_doubt(struct writer *w)
+{
+	int	 rc;
+
+	if (w->doubt_txid == 0)
+		return 0;
+	if ((rc = db_tx_committed(w->db, w->doubt_txid)) == -1)
+		return -1;
+	if (rc == 1) {
+		log_info("%s: the batch whose COMMIT was cut off had been "
+		    "committed: its %zu event(s) are not written again",
+		    db_path(w->db), w->doubt_n);
+		while (w->doubt_n > 0) {
+			if (queue_at(w, 0)->ev.type == EVENT_SESSION_END)
+				rows_forget(w, queue_at(w, 0)->s.uid);
+			queue_drop_oldest(w);
+		}
+		tdestroy(w->rows, row_free);
+		w->rows = NULL;
+	}
+	w->doubt_txid = 0;
+	w->doubt_n = 0;
+	return 0;
+}
+
 int
 writer_flush(struct writer *w)
 {
@@ -1108,18 +1214,30 @@ writer_flush(struct writer *w)
 	char		 uid[128];
 	long		 bad;
 	size_t		 n;
-	enum db_err	 kind;
 
-	if (w->count == 0)
+	db_clear_error(w->db);
+	if (resolve_doubt(w) == -1)
+		return failed(w, "asking whether the last COMMIT took effect");
+	if (w->claims != NULL && (claims_parked(w->claims) > 0 ||
+	    claims_wanted(w->claims) > 0)) {
+		w->last_settle = w->now;
+		if (claims_settle(w->claims, w->db, claim_release, claim_drop,
+		    w, w->now) == -1)
+			return failed(w, "settling which shard records an "
+			    "appointment");
+	}
+	if (w->count == 0) {
+		if (w->failing)
+			recovered(w, 0);
 		return 0;
+	}
 	for (;;) {
 		n = w->count;
 		db_clear_error(w->db);
 		if (flush_once(w, &what, &bad) == 0)
 			break;
-		kind = db_errkind(w->db);
 		/* Log before the rollback replaces the error. */
-		if (bad >= 0 && kind == DB_ERR_CONTENT) {
+		if (bad >= 0 && db_errkind(w->db) == DB_ERR_CONTENT) {
 			e = queue_at(w, (size_t)bad);
 			log_warnx("%s: %s: %s; dropping the %s event of "
 			    "session %s", db_path(w->db), what,
@@ -1132,38 +1250,22 @@ writer_flush(struct writer *w)
 				return 0;
 			continue;
 		}
-		if (!w->failing || kind != w->fail_kind)
-			log_warnx("%s: cannot write events: %s: %s; holding "
-			    "%zu event(s), will retry", db_path(w->db), what,
-			    db_errmsg(w->db), w->count);
-		else
-			log_debug("%s: %s: %s: still holding %zu event(s)",
-			    __func__, what, db_errmsg(w->db), w->count);
-		rollback(w);
-		w->failing = 1;
-		w->fail_kind = kind;
-		w->backoff_ms = w->backoff_ms == 0 ? WRITER_RETRY_MIN_MS :
-		    w->backoff_ms * 2;
-		if (w->backoff_ms > WRITER_RETRY_MAX_MS)
-			w->backoff_ms = WRITER_RETRY_MAX_MS;
-		w->retry_at = w->now + w->backoff_ms;
-		return -1;
+		/*
+		 * A COMMIT the server may have carried out before the
+		 * connection went: find out before writing these again.
+		 */
+		if (strcmp(what, "COMMIT") == 0 && w->txid != 0 &&
+		    db_errkind(w->db) == DB_ERR_CONNECTION) {
+			w->doubt_txid = w->txid;
+			w->doubt_n = n;
+		}
+		return failed(w, what);
 	}
 
-	if (w->failing) {
-		log_info("%s: database writable again: flushed %zu held "
-		    "event(s)", db_path(w->db), n);
-		if (w->dropped_failing > 0)
-			log_warnx("%s: %llu event(s) were dropped while it was "
-			    "not", db_path(w->db),
-			    (unsigned long long)w->dropped_failing);
-	}
+	if (w->failing)
+		recovered(w, n);
 	rows_commit(w);
 	latency(w);
-	w->failing = 0;
-	w->fail_kind = DB_ERR_NONE;
-	w->backoff_ms = 0;
-	w->dropped_failing = 0;
 	w->last_commit = w->now;
 	while (w->count > 0)
 		queue_drop_oldest(w);
@@ -1262,11 +1364,50 @@ writer_free(struct writer *w)
 		    "lost", db_path(w->db), w->count);
 	while (w->count > 0)
 		queue_drop_oldest(w);
+	if (w->claims != NULL && claims_parked(w->claims) > 0)
+		log_info("%s: %zu event(s) of appointments no shard has taken "
+		    "yet are not written by this one", db_path(w->db),
+		    claims_parked(w->claims));
+	claims_free(w->claims, claim_drop, w);
 	free(w->q);
 	free(w->cache.v);
 	tdestroy(w->rows, row_free);
 	free(w->shard);
 	free(w);
+}
+
+/*
+ * An event showing that this shard may take its appointment: one from
+ * the room itself (only the shard that hosts it sees the room), or the
+ * appointment's outcome (when nobody came anywhere, every shard decides
+ * the same).  The tracker's other events (alerts, attendance, billable
+ * time) come from every shard alike.
+ */
+static int
+proves(const struct event *ev)
+{
+	switch (ev->type) {
+	case EVENT_ALERT:
+	case EVENT_ATTENDANCE:
+	case EVENT_BILLABLE_START:
+	case EVENT_BILLABLE_STOP:
+	case EVENT_APPOINTMENT_ROLLUP:
+		return 0;
+	case EVENT_APPOINTMENT_STATUS:
+		return ev->session->status != NULL &&
+		    strcmp(ev->session->status, "scheduled") != 0 &&
+		    strcmp(ev->session->status, "active") != 0;
+	default:
+		return 1;
+	}
+}
+
+/* A parked event the queue bound pushes out. */
+static void
+claim_unref(void *item, void *arg)
+{
+	(void)arg;
+	qev_unref(item);
 }
 
 void
@@ -1285,7 +1426,24 @@ writer_emit(const struct event *ev, void *arg)
 		w->now = ev->ts_ms;
 	e = qev_new(ev);
 	e->queued_ms = clock_ms();
-	queue_push(w, e);
+	if (w->claims == NULL || e->s.appointment_id == NULL) {
+		queue_push(w, e);
+		return;
+	}
+	switch (claims_state(w->claims, e->s.appointment_id)) {
+	case CLAIM_MINE:
+		queue_push(w, e);
+		break;
+	case CLAIM_THEIRS:
+		claim_drop(e, w);
+		break;
+	case CLAIM_PENDING:
+		claims_park(w->claims, e->s.appointment_id, e, proves(ev));
+		if (claims_parked(w->claims) > w->max &&
+		    claims_drop_oldest(w->claims, claim_unref, NULL))
+			w->dropped++;
+		break;
+	}
 }
 
 int
@@ -1293,9 +1451,14 @@ writer_due(struct writer *w, int64_t now_ms)
 {
 	if (now_ms > w->now)
 		w->now = now_ms;
-	if (w->count == 0)
-		return 0;
 	if (w->failing && now_ms < w->retry_at)
+		return 0;
+	/* An appointment to claim, or parked ones to ask about again. */
+	if (w->claims != NULL && (claims_wanted(w->claims) > 0 ||
+	    (claims_parked(w->claims) > 0 &&
+	    now_ms - w->last_settle >= CLAIM_CHECK_MS)))
+		return 1;
+	if (w->count == 0)
 		return 0;
 	if (w->count >= w->flush_count)
 		return 1;
@@ -1318,8 +1481,10 @@ void
 writer_counts(const struct writer *w, size_t *queued, size_t *held,
     uint64_t *dropped, int64_t *last_commit_ms)
 {
-	*queued = w->count;
-	*held = w->failing ? w->count : 0;
+	size_t	 parked = w->claims != NULL ? claims_parked(w->claims) : 0;
+
+	*queued = w->count + parked;
+	*held = w->failing ? w->count + parked : 0;
 	*dropped = w->dropped;
 	*last_commit_ms = w->last_commit;
 }
@@ -1327,8 +1492,12 @@ writer_counts(const struct writer *w, size_t *queued, size_t *held,
 void
 writer_set_shard(struct writer *w, const char *shard)
 {
+	claims_free(w->claims, claim_drop, w);
+	w->claims = NULL;
 	free(w->shard);
 	w->shard = shard != NULL && *shard != '\0' ? xstrdup(shard) : NULL;
+	if (w->shard != NULL)
+		w->claims = claims_new(w->shard);
 }
 
 void

@@ -25,6 +25,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
 #include <cmocka.h>
 #include <jansson.h>
 
@@ -908,6 +910,91 @@ test_connection_lost(void **state)
 	db_close(pg);
 }
 
+/*
+ * Two shards race for the same appointments: each writer, on its own
+ * connection and thread, has a room event for each of them and flushes
+ * at the same moment.  Every appointment ends up with one shard, and
+ * only that shard's events.
+ */
+#define RACE_APPTS	20
+
+struct racer {
+	struct writer	*w;
+	int		 rc;
+};
+
+static void *
+race(void *arg)
+{
+	struct racer	*r = arg;
+
+	r->rc = writer_flush(r->w);
+	return NULL;
+}
+
+static void
+test_claim_race(void **state)
+{
+	struct session_rec	 s;
+	struct db		*db[2];
+	struct writer		*w[2];
+	struct racer		 r[2];
+	pthread_t		 t[2];
+	char			 uid[32], appt[32], sql[256];
+	int			 i, k;
+
+	(void)state;
+	db[0] = open_pg("race");
+	db[1] = reopen(db[0], 0);
+	for (i = 0; i < RACE_APPTS; i++) {
+		snprintf(sql, sizeof(sql), "INSERT INTO teleconferencesessions"
+		    " (session_uid, appointmentId, jitsi_room_name,"
+		    " session_status, scheduled_start) VALUES ('appt:r%d',"
+		    " 'r%d', 'room%d', 'scheduled', '2026-03-10T09:00:00Z')",
+		    i, i, i);
+		script_ok(db[0], sql);
+	}
+	for (k = 0; k < 2; k++) {
+		w[k] = writer_new(db[k], 200, 500);
+		writer_set_shard(w[k], k == 0 ? "east" : "west");
+		for (i = 0; i < RACE_APPTS; i++) {
+			snprintf(uid, sizeof(uid), "appt:r%d", i);
+			snprintf(appt, sizeof(appt), "r%d", i);
+			session_init(&s, uid, T0);
+			s.appointment_id = appt;
+			s.room = "room";
+			/* east writes one event, west two: who won shows. */
+			emit(w[k], EVENT_OBSERVER_JOIN, T0, &s, NULL, NULL);
+			if (k == 1)
+				emit(w[k], EVENT_HAND_RAISE, T0 + 1, &s, NULL,
+				    NULL);
+		}
+		r[k].w = w[k];
+	}
+	for (k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&t[k], NULL, race, &r[k]), 0);
+	for (k = 0; k < 2; k++) {
+		pthread_join(t[k], NULL);
+		assert_int_equal(r[k].rc, 0);
+	}
+	/* Every appointment has one shard and that shard's events only. */
+	assert_int_equal(q_int(db[0], "SELECT count(*) FROM"
+	    " teleconferencesessions WHERE shard IS NULL"), 0);
+	assert_int_equal(q_int(db[0], "SELECT count(*) FROM"
+	    " teleconferencesessions s WHERE (SELECT count(*) FROM"
+	    " teleconference_events e WHERE e.teleconference_session_id = s.id)"
+	    " <> CASE s.shard WHEN 'east' THEN 1 ELSE 2 END"), 0);
+	printf("race: east took %lld, west %lld of %d appointments\n",
+	    (long long)q_int(db[0], "SELECT count(*) FROM"
+	    " teleconferencesessions WHERE shard = 'east'"),
+	    (long long)q_int(db[0], "SELECT count(*) FROM"
+	    " teleconferencesessions WHERE shard = 'west'"), RACE_APPTS);
+	for (k = 0; k < 2; k++) {
+		writer_free(w[k]);
+		db_close(db[k]);
+	}
+}
+
 /* A second daemon's migration waits for the first, then finds it done. */
 static void
 test_migrate_twice(void **state)
@@ -960,6 +1047,7 @@ main(void)
 		cmocka_unit_test(test_fixture_alike),
 		cmocka_unit_test(test_story_alike),
 		cmocka_unit_test(test_connection_lost),
+		cmocka_unit_test(test_claim_race),
 		cmocka_unit_test(test_migrate_twice),
 	};
 

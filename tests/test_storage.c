@@ -1779,6 +1779,144 @@ test_resume_appointment(void **state)
 	db_close(db);
 }
 
+/*
+ * Shards
+ */
+
+/* Booked appointments A (room shard-a hosts) and N (nobody comes). */
+static const char shard_bookings[] =
+	"INSERT INTO teleconferencesessions (session_uid, appointmentId,"
+	" jitsi_room_name, session_status, scheduled_start,"
+	" scheduled_duration_minutes) VALUES"
+	" ('appt:A', 'A', 'roomA', 'scheduled', '2023-11-14T22:13:20Z', 30),"
+	" ('appt:N', 'N', 'roomN', 'scheduled', '2023-11-14T22:13:20Z', 30)";
+
+/* An alert about appointment uid/appt, raised or cleared. */
+static void
+appt_alert(struct writer *w, struct session_rec *s, int64_t ts)
+{
+	emit(w, EVENT_ALERT, ts, s, NULL, "{\"rule\":\"caregiver_absent\","
+	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":\"\"}");
+}
+
+/*
+ * Two shards' writers on one database: the shard that sees the room
+ * takes the appointment, the other's events of it are dropped; an
+ * appointment nobody came to is recorded once, by the first shard to
+ * decide it; the start-up repair touches its own shard's sessions only.
+ */
+static void
+test_shards(void **state)
+{
+	struct session_rec	 a1, a2, n1, n2, x;
+	struct participant_rec	 p;
+	struct writer		*wa, *wb;
+	struct db		*db;
+	size_t			 queued, held;
+	uint64_t		 dropped;
+	int64_t			 last;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	assert_int_equal(sqlite3_exec(db_sqlite(db), shard_bookings, NULL,
+	    NULL, NULL), SQLITE_OK);
+	wa = writer_new(db, 200, 500);
+	wb = writer_new(db, 200, 500);
+	writer_set_shard(wa, "shard-a");
+	writer_set_shard(wb, "shard-b");
+
+	/* Both trackers raise an alert before anybody comes: held. */
+	session_init(&a1, "appt:A", T0);
+	a1.appointment_id = "A";
+	a1.status = NULL;
+	a2 = a1;
+	appt_alert(wa, &a1, T0 + 1000);
+	appt_alert(wb, &a2, T0 + 1000);
+	assert_int_equal(writer_flush(wa), 0);
+	assert_int_equal(writer_flush(wb), 0);
+	writer_counts(wb, &queued, &held, &dropped, &last);
+	assert_int_equal(queued, 1);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM alerts"), 0);
+
+	/* Shard a's observer is in the room: it takes A. */
+	a1.status = "active";
+	emit(wa, EVENT_OBSERVER_JOIN, T0 + 2000, &a1, NULL, NULL);
+	participant_init(&p, "id:pt-1", "pat", T0 + 3000);
+	emit(wa, EVENT_JOIN, T0 + 3000, &a1, &p, NULL);
+	assert_int_equal(writer_due(wa, T0 + 3000), 1);
+	assert_int_equal(writer_flush(wa), 0);
+	assert_string_equal(q_text(db, "SELECT shard || ' ' || session_status"
+	    " FROM teleconferencesessions WHERE session_uid = 'appt:A'"),
+	    "shard-a active");
+	assert_int_equal(q_int(db, "SELECT count(*) FROM alerts"), 1);
+
+	/* Shard b learns it (asking again after CLAIM_CHECK_MS): dropped. */
+	assert_int_equal(writer_due(wb, T0 + 1500), 0);
+	assert_int_equal(writer_due(wb, T0 + 2500), 1);
+	assert_int_equal(writer_flush(wb), 0);
+	writer_counts(wb, &queued, &held, &dropped, &last);
+	assert_int_equal(queued, 0);
+	assert_int_equal(dropped, 0);
+	a2.status = "failed";
+	a2.status_reason = "caregiver_no_show";
+	emit(wb, EVENT_APPOINTMENT_STATUS, T0 + 9000, &a2, NULL,
+	    "{\"status\":\"failed\"}");
+	assert_int_equal(writer_pending(wb), 0);
+	assert_string_equal(q_text(db, "SELECT session_status FROM"
+	    " teleconferencesessions WHERE session_uid = 'appt:A'"), "active");
+	assert_int_equal(q_int(db, "SELECT count(*) FROM teleconference_events"
+	    " e JOIN teleconferencesessions s ON s.id ="
+	    " e.teleconference_session_id WHERE s.session_uid = 'appt:A'"), 3);
+
+	/* N: nobody anywhere; both decide, the first to flush records. */
+	session_init(&n1, "appt:N", T0);
+	n1.appointment_id = "N";
+	n1.room = "roomn";
+	n1.status = NULL;
+	n2 = n1;
+	appt_alert(wa, &n1, T0 + 1000);
+	appt_alert(wb, &n2, T0 + 1000);
+	n1.status = n2.status = "failed";
+	n1.status_reason = n2.status_reason = "caregiver_no_show";
+	n1.appt_figures = n2.appt_figures = 1;
+	emit(wb, EVENT_APPOINTMENT_STATUS, T0 + 60000, &n2, NULL,
+	    "{\"status\":\"failed\"}");
+	emit(wa, EVENT_APPOINTMENT_STATUS, T0 + 60000, &n1, NULL,
+	    "{\"status\":\"failed\"}");
+	assert_int_equal(writer_flush(wb), 0);
+	assert_int_equal(writer_flush(wa), 0);
+	assert_string_equal(q_text(db, "SELECT shard || ' ' || session_status"
+	    " || ' ' || status_reason FROM teleconferencesessions WHERE"
+	    " session_uid = 'appt:N'"), "shard-b failed caregiver_no_show");
+	assert_int_equal(q_int(db, "SELECT count(*) FROM teleconference_events"
+	    " e JOIN teleconferencesessions s ON s.id ="
+	    " e.teleconference_session_id WHERE s.session_uid = 'appt:N'"), 2);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM alerts a JOIN"
+	    " teleconferencesessions s ON s.id = a.teleconference_session_id"
+	    " WHERE s.session_uid = 'appt:N'"), 1);
+
+	/* The same session uid from the other shard: never overwritten. */
+	session_init(&x, "adhoc@m/1", T0);
+	emit(wa, EVENT_SESSION_START, T0, &x, NULL, NULL);
+	assert_int_equal(writer_flush(wa), 0);
+	x.status = "failed";
+	emit(wb, EVENT_SESSION_END, T0 + 5, &x, NULL, NULL);
+	assert_int_equal(writer_flush(wb), 0);
+	assert_string_equal(q_text(db, "SELECT shard || ' ' || session_status"
+	    " FROM teleconferencesessions WHERE session_uid = 'adhoc@m/1'"),
+	    "shard-a active");
+	writer_free(wa);
+	writer_free(wb);
+
+	/* A restart of shard b leaves shard a's open meetings alone. */
+	assert_int_equal(db_close_stale_sessions(db, "shard-b", T0 + 3600000),
+	    0);
+	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 3600000), 0);
+	assert_int_equal(db_close_stale_sessions(db, "shard-a", T0 + 3600000),
+	    2);
+	db_close(db);
+}
+
 int
 main(void)
 {
@@ -1811,6 +1949,7 @@ main(void)
 		cmocka_unit_test(test_appointment_rows),
 		cmocka_unit_test(test_bookings),
 		cmocka_unit_test(test_resume_appointment),
+		cmocka_unit_test(test_shards),
 	};
 
 	log_init(0, "test_storage");
