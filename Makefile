@@ -182,6 +182,7 @@ integration: deps
 
 integration-run: $(PROG) $(TOOLS)
 	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
+		TEST_PG=$(abspath $(BUILD)/tests/test_pg) \
 		ARTIFACTS=$(abspath $(BUILD)/artifacts) sh tests/integration/run.sh
 
 test: deps

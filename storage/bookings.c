@@ -195,7 +195,7 @@ bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
 
 	memset(out, 0, sizeof(*out));
 	if (db_settings(db, &set) == -1)
-		return -1;
+		goto fail;
 	settings_policy(&set, &out->pol);
 	snprintf(out->admin_jids, sizeof(out->admin_jids), "%s",
 	    set.alert_admin_jids);
@@ -255,7 +255,6 @@ bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
 	if (rc == DB_DONE)
 		return 0;
 fail:
-	log_warnx("%s: reading the schedule: %s", db_path(db), db_errmsg(db));
 	bookings_clear(out);
 	return -1;
 }

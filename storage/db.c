@@ -491,12 +491,11 @@ db_settings(struct db *db, struct settings *s)
 	} else if (rc != DB_DONE) {
 		db_reset(st);
 		settings_defaults(s);
-		goto fail;
+		return -1;
 	}
 	db_reset(st);
 	return 0;
 fail:
-	log_warnx("%s: reading meeting_settings: %s", db->path,
-	    db_errmsg(db));
+	settings_defaults(s);
 	return -1;
 }

@@ -127,8 +127,9 @@ const char	*db_pick(const struct db *, const char *sqlite_sql,
 /*
  * Read the meeting_settings row into s, column by column as
  * settings_table declares them.  Columns that are NULL, and all of them
- * when the row is missing, keep their defaults.  Returns 0, or -1
- * (logged) on a database error, with s holding the defaults.
+ * when the row is missing, keep their defaults.  Returns 0, or -1 on a
+ * database error (recorded, not logged: the daemon's schedule read says
+ * so once per outage), with s holding the defaults.
  */
 int		 db_settings(struct db *, struct settings *s);
 

@@ -45,6 +45,7 @@ struct daemon {
 	struct writer		*w;
 	struct db		*db;
 	struct observer		*obs;
+	int			 schedule_failing;
 };
 
 static int
@@ -85,13 +86,28 @@ latency(void *arg, uint64_t *count, int *p50, int *p99, int *max)
 	*max = l.max_ms;
 }
 
+/*
+ * The observer's schedule read.  A database that is away (a PostgreSQL
+ * restart) fails every poll: said once, and once when it is back.
+ */
 static int
 schedule(void *arg, int64_t now, int64_t horizon_ms, struct bookings *out)
 {
 	struct daemon	*d = arg;
 
-	return bookings_load(d->db, now, horizon_ms, d->cur->muc_domain,
-	    d->orig->shard, out);
+	if (bookings_load(d->db, now, horizon_ms, d->cur->muc_domain,
+	    d->orig->shard, out) == -1) {
+		if (!d->schedule_failing)
+			log_warnx("%s: reading the schedule: %s; keeping the "
+			    "one read before, retrying", db_path(d->db),
+			    db_errmsg(d->db));
+		d->schedule_failing = 1;
+		return -1;
+	}
+	if (d->schedule_failing)
+		log_info("%s: schedule read again", db_path(d->db));
+	d->schedule_failing = 0;
+	return 0;
 }
 
 /* A setting the running daemon cannot change: keep it, say so. */
@@ -182,7 +198,8 @@ cmd_run(struct cmd *c)
 		log_info("resuming %d appointment(s) a previous run was "
 		    "observing", n);
 	if (db_settings(db, &set) == -1)
-		log_warnx("meeting_settings unreadable, using defaults");
+		log_warnx("%s: reading meeting_settings: %s; using the "
+		    "defaults", db_path(db), db_errmsg(db));
 
 	memset(&dm, 0, sizeof(dm));
 	dm.path = conf;

@@ -256,8 +256,10 @@ cmd_schedule_import(struct cmd *c)
 		return 1;
 	/* CHAIR and caregiver_id mean the configured caregiver role. */
 	if (db_settings(db, &set) == -1) {
+		log_warnx("%s: reading meeting_settings: %s", db_path(db),
+		    db_errmsg(db));
 		db_close(db);
-		return 1;	/* logged */
+		return 1;
 	}
 	roles.caregiver = set.caregiver_role;
 	roles.patient = set.patient_role;
