@@ -53,7 +53,8 @@ FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c \
 	bot/core/text.c bot/core/settings.c
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
-ROOM = bot/derive/room.c bot/derive/session.c bot/derive/client.c
+ROOM = bot/derive/room.c bot/derive/session.c bot/derive/tabs.c \
+	bot/derive/client.c
 DERIVE = $(ROOM) bot/derive/appt.c
 STORE = storage/db.c storage/db_sqlite.c storage/db_pg.c storage/db_repair.c \
 	storage/writer.c storage/claim.c storage/report.c
@@ -138,9 +139,11 @@ $(BUILD)/storage/schema_pg_sql.c: $(SCHEMA_PG) storage/schema/embed.awk
 $(BUILD)/storage/%_sql.o: $(BUILD)/storage/%_sql.c
 	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/test_presence: $(call obj,tests/test_presence.c $(PARSE) $(COMMON))
+$(BUILD)/tests/test_presence: $(call obj,tests/test_presence.c tests/fixture.c \
+		$(PARSE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_room: $(call obj,tests/test_room.c $(ROOM) $(PARSE) $(COMMON))
+$(BUILD)/tests/test_room: $(call obj,tests/test_room.c tests/fixture.c \
+		$(ROOM) $(PARSE) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_config: $(call obj,tests/test_config.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)

@@ -49,7 +49,8 @@
 enum origin {
 	ROOM_CONFIG,		/* [rooms] join: observed always */
 	ROOM_ALL,		/* join = all: observed while it lives */
-	ROOM_SCHEDULED		/* only while an appointment wants it */
+	ROOM_SCHEDULED,		/* only while an appointment wants it */
+	ROOM_BREAKOUT		/* a breakout room of an observed meeting */
 };
 
 struct tracked;
@@ -73,6 +74,9 @@ struct watched {
 	int64_t			 info_deadline;
 	int64_t			 self_ms;	/* our self-presence came */
 	struct tracked		*appt;		/* the appointment it serves */
+	struct watched		*main;		/* ROOM_BREAKOUT: its meeting */
+	int			 gave_up;	/* never (re)join */
+	int			 forget;	/* drop at the end of the call */
 	struct event_sink	 sink;		/* room events -> fan() */
 };
 
@@ -201,7 +205,7 @@ static void
 room_sink(const struct event *ev, void *arg)
 {
 	struct watched	*w = arg;
-	struct tracked	*t = w->appt;
+	struct tracked	*t = w->main != NULL ? w->main->appt : w->appt;
 
 	fan(w->obs, ev, ev->ts_ms);
 	if (t != NULL && appt_phase(t->a) != APPT_DONE &&
@@ -223,17 +227,19 @@ find_room(struct observer *o, const char *jid)
 	return n != NULL ? *(struct watched **)n : NULL;
 }
 
+/*
+ * The entry for room jid (node name), made when new: a breakout room of
+ * main's meeting (named bname) when main is set.
+ */
 static struct watched *
-add_room(struct observer *o, const char *name, enum origin origin,
+add_room_jid(struct observer *o, const char *jid, const char *name,
+    enum origin origin, struct watched *main, const char *bname,
     int64_t now)
 {
 	struct room_opts	 ro;
 	struct watched		*w;
-	char			*jid;
 
-	xasprintf(&jid, "%s@%s", name, o->cfg->muc_domain);
 	if ((w = find_room(o, jid)) != NULL) {
-		free(jid);
 		if (origin < w->origin)
 			w->origin = origin;
 		return w;
@@ -249,9 +255,11 @@ add_room(struct observer *o, const char *name, enum origin origin,
 	ro.ip_key = o->store.ip_key;
 	ro.ip_key_len = o->store.ip_key_len;
 	w = xcalloc(1, sizeof(*w));
-	w->jid = jid;
+	w->jid = xstrdup(jid);
 	w->obs = o;
-	w->room = room_new(jid, &ro);
+	w->room = main != NULL ? room_new_breakout(jid, &ro, main->room,
+	    bname) : room_new(jid, &ro);
+	w->main = main;
 	w->name = xstrdup(name);
 	w->origin = origin;
 	w->next_try = o->online ? now : 0;
@@ -261,6 +269,19 @@ add_room(struct observer *o, const char *name, enum origin origin,
 	o->rooms[o->nrooms++] = w;
 	if (tsearch(w, &o->room_tree, key_cmp) == NULL)
 		fatal("tsearch");
+	return w;
+}
+
+static struct watched *
+add_room(struct observer *o, const char *name, enum origin origin,
+    int64_t now)
+{
+	struct watched	*w;
+	char		*jid;
+
+	xasprintf(&jid, "%s@%s", name, o->cfg->muc_domain);
+	w = add_room_jid(o, jid, name, origin, NULL, NULL, now);
+	free(jid);
 	return w;
 }
 
@@ -295,11 +316,32 @@ static void
 leave_room(struct observer *o, struct watched *w, const char *reason,
     int64_t now)
 {
+	size_t	 i;
+
+	/* A meeting's breakout rooms go with it, first. */
+	for (i = 0; i < o->nrooms; i++)
+		if (o->rooms[i]->main == w && !o->rooms[i]->forget) {
+			leave_room(o, o->rooms[i], reason, now);
+			o->rooms[i]->forget = 1;
+		}
 	if (o->online && room_state(w->room) != ROOM_IDLE &&
 	    room_state(w->room) != ROOM_LOST)
 		o->io.presence(o->io.arg, w->jid, 1);
 	room_left(w->room, now, reason, &w->sink);
 	info_drop(o, w);
+}
+
+/* Drop the entries marked to forget (breakout rooms that closed). */
+static void
+forget_marked(struct observer *o)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->nrooms; )
+		if (o->rooms[i]->forget)
+			room_forget(o, i);
+		else
+			i++;
 }
 
 /* Act on what room.c asked for. */
@@ -311,6 +353,23 @@ room_act(struct observer *o, struct watched *w, int act, int64_t now)
 	if (act & ROOM_ACT_QUERY_INFO) {
 		info_query(o, w, now);
 		w->self_ms = now;
+		if (w->main != NULL)
+			log_info("room %s: observing its breakout room %s",
+			    w->main->jid, w->jid);
+	}
+	if (act & ROOM_ACT_GIVE_UP) {
+		if (w->main != NULL) {
+			/* A breakout room that closed (or refused us). */
+			leave_room(o, w, "breakout_closed", now);
+			w->forget = 1;
+			return;
+		}
+		w->gave_up = 1;
+		w->next_try = 0;
+		log_warnx("room %s: not observed (the server says it never "
+		    "will be: a health-check room, or not a meeting's room)",
+		    w->jid);
+		return;
 	}
 	if (act & ROOM_ACT_REJOIN) {
 		/* A short pause: an immediate rejoin can race the removal. */
@@ -571,6 +630,7 @@ observer_presence(struct observer *o, const struct presence *p, int64_t now)
 	if (room_session(w->room) != NULL)
 		w->attempts = 0;
 	room_act(o, w, act, now);
+	forget_marked(o);
 }
 
 /* A speakerstats snapshot names no room: it belongs to our latest join. */
@@ -616,6 +676,43 @@ room_node(struct observer *o, const char *jid)
 	return name;
 }
 
+/*
+ * A breakout room of a meeting we observe opened: join it too, as part of
+ * that meeting (its people's time, media and speaking count there).  When
+ * it closes the destroy presence ends it (room.c), and a move between
+ * rooms shows in the presences themselves.
+ */
+static void
+breakout_note(struct observer *o, const struct message *m, int64_t now)
+{
+	struct watched	*main, *w;
+	char		 esc[128];
+	char		*node;
+
+	if ((main = find_room(o, m->note_room)) == NULL || main->main != NULL)
+		return;
+	switch (m->note_event) {
+	case BREAKOUT_OPENED:
+		if ((node = jid_part(m->note_jid, JID_NODE)) == NULL)
+			return;
+		w = add_room_jid(o, m->note_jid, node, ROOM_BREAKOUT, main,
+		    m->note_name, now);
+		free(node);
+		log_info("room %s: breakout room \"%s\" opened: joining %s",
+		    main->jid, log_escape(esc, sizeof(esc), m->note_name),
+		    w->jid);
+		if (room_state(w->room) == ROOM_IDLE)
+			w->next_try = now;
+		break;
+	case BREAKOUT_CLOSED:
+		if ((w = find_room(o, m->note_jid)) != NULL)
+			w->gave_up = 1;	/* the destroy presence follows */
+		break;
+	default:
+		break;		/* moves: the presences say it */
+	}
+}
+
 static void
 module_note(struct observer *o, const struct message *m, int64_t now)
 {
@@ -632,6 +729,10 @@ module_note(struct observer *o, const struct message *m, int64_t now)
 		free(name);
 		if (room_state(w->room) == ROOM_IDLE)
 			w->next_try = now;
+		return;
+	}
+	if (m->note == NOTE_BREAKOUT) {
+		breakout_note(o, m, now);
 		return;
 	}
 	if ((w = find_room(o, m->note_room)) != NULL)
@@ -769,7 +870,7 @@ observer_tick(struct observer *o, int64_t now)
 		if (rollup)
 			room_act(o, w, room_tick(w->room, now, &w->sink), now);
 		if (o->online && w->next_try > 0 && now >= w->next_try &&
-		    (room_state(w->room) == ROOM_IDLE ||
+		    !w->gave_up && (room_state(w->room) == ROOM_IDLE ||
 		    room_state(w->room) == ROOM_LOST))
 			join_room(o, w, now);
 		if (room_state(w->room) == ROOM_JOINING)
@@ -780,6 +881,7 @@ observer_tick(struct observer *o, int64_t now)
 		log_info("observing %zu room(s)", o->nrooms);
 		status_ready();
 	}
+	forget_marked(o);
 	if (now >= o->next_status)
 		observer_status(o, now);
 	status_watchdog();
@@ -846,6 +948,7 @@ observer_reload(struct observer *o, const struct config *cfg, int64_t now)
 		if (room_state(w->room) == ROOM_IDLE && w->next_try == 0)
 			w->next_try = now;
 	}
+	forget_marked(o);
 	log_info("configuration reloaded: %zu room(s)", o->nrooms);
 	observer_status(o, now);
 }

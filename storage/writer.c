@@ -28,9 +28,12 @@
  * The warning is logged when the state changes, the recovery when it
  * comes.  An event SQLite refuses for its content (a CHECK or NOT NULL
  * constraint) would fail every retry: it is dropped, logged, and the
- * batch retried without it.  Committed rows are never touched again, and
- * WAL with synchronous=NORMAL keeps the file consistent after a crash (the
- * last commits may be lost on power failure, never half of one).
+ * batch retried without it.  Committed event rows are never touched
+ * again, but for one case: a provisional participant (a tab that was a
+ * reconnect, bot/derive/tabs.c) is folded into another, its rows moving
+ * over in the batch that says so.  WAL with synchronous=NORMAL keeps the
+ * file consistent after a crash (the last commits may be lost on power
+ * failure, never half of one).
  */
 #include <search.h>
 #include <stdio.h>
@@ -216,10 +219,10 @@ static const char sql_session_pg[] = SESSION_SQL("id, ", PG_ID("teleconferencese
 	" browser, operating_system, ip_address, user_agent, camera_enabled," \
 	" microphone_enabled, screen_shared, spoke_time_seconds," \
 	" messages_sent, reactions_sent, issues_encountered, is_moderator," \
-	" session_status)" \
-	" VALUES (" id_val "?1, ?2, ?3, ?4, COALESCE(?5, 'unknown'), ?6, ?7, ?8, ?9," \
-	" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22," \
-	" ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)" \
+	" session_status, lobby_wait_seconds)" \
+	" VALUES (" id_val "?1, ?2, ?3, ?4, COALESCE(?5, 'unknown'), ?6, ?7," \
+	" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21," \
+	" ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?32)" \
 	" ON CONFLICT (teleconference_session_id, participant_key)" \
 	" DO UPDATE SET" \
 	" appointment_id = COALESCE(excluded.appointment_id," \
@@ -256,6 +259,8 @@ static const char sql_session_pg[] = SESSION_SQL("id, ", PG_ID("teleconferencese
 	" issues_encountered = excluded.issues_encountered," \
 	KEEP_MAX("is_moderator") "," \
 	" session_status = excluded.session_status," \
+	" lobby_wait_seconds = COALESCE(excluded.lobby_wait_seconds," \
+	"  t.lobby_wait_seconds)," \
 	" updatedAt = ?31" \
 	" RETURNING id"
 static const char sql_participant[] = PARTICIPANT_SQL("", "");
@@ -291,6 +296,24 @@ static const char sql_alert_clear[] =
 	"UPDATE alerts SET cleared_at = ?3, updatedAt = ?5"
 	" WHERE teleconference_session_id = ?1 AND cleared_at IS NULL"
 	" AND rule = ?2 AND subject = COALESCE(?4, '')";
+
+/*
+ * A provisional participant (a tab, bot/derive/tabs.c) was a reconnect of
+ * another: its event and alert rows move to that participant (its join is
+ * stated again as the reconnect that follows) and its row goes.
+ */
+static const char sql_merge_find[] =
+	"SELECT id FROM teleconference_participant_sessions"
+	" WHERE teleconference_session_id = ?1 AND participant_key = ?2";
+static const char *const sql_merge[] = {
+	"DELETE FROM teleconference_events WHERE participant_session_id = ?1"
+	" AND event_type = 'join'",
+	"UPDATE teleconference_events SET participant_session_id = ?2"
+	" WHERE participant_session_id = ?1",
+	"UPDATE alerts SET participant_session_id = ?2, updatedAt = ?3"
+	" WHERE participant_session_id = ?1",
+	"DELETE FROM teleconference_participant_sessions WHERE id = ?1",
+};
 
 static const char sql_event[] =
 	"INSERT INTO teleconference_events (teleconference_session_id,"
@@ -332,6 +355,7 @@ string_fields(struct qev *e, const char ***f)
 		f[n++] = &e->at.role;
 		f[n++] = &e->at.attendance;
 	}
+	f[n++] = &e->ev.merge_from;
 	if (e->ev.participant == NULL)
 		return n;
 	f[n++] = &e->p.key;
@@ -642,6 +666,8 @@ same_participant(const struct participant_rec *a,
 	    a->messages_sent == b->messages_sent &&
 	    a->reactions_sent == b->reactions_sent &&
 	    a->spoke_known == b->spoke_known &&
+	    a->lobby_known == b->lobby_known &&
+	    a->lobby_wait_s == b->lobby_wait_s &&
 	    a->nissues == b->nissues &&
 	    (a->nissues == 0 || memcmp(a->issues, b->issues,
 	    a->nissues * sizeof(*a->issues)) == 0) &&
@@ -711,6 +737,7 @@ rows_commit(struct writer *w)
 {
 	struct cache	*c = &w->cache;
 	struct ent	*e;
+	struct qev	*e2;
 	struct row	*r;
 	size_t		 i;
 
@@ -746,9 +773,17 @@ rows_commit(struct writer *w)
 		r->key = e->key != NULL ? r->q->p.key : NULL;
 		r->id = e->id;
 	}
-	for (i = 0; i < w->count; i++)
-		if (queue_at(w, i)->ev.type == EVENT_SESSION_END)
-			rows_forget(w, queue_at(w, i)->s.uid);
+	for (i = 0; i < w->count; i++) {
+		e2 = queue_at(w, i);
+		if (e2->ev.type == EVENT_SESSION_END)
+			rows_forget(w, e2->s.uid);
+		else if (e2->ev.type == EVENT_PARTICIPANT_MERGE &&
+		    e2->ev.merge_from != NULL &&
+		    (r = row_find(w, e2->s.uid, e2->ev.merge_from)) != NULL) {
+			tdelete(r, &w->rows, row_cmp);
+			row_free(r);
+		}
+	}
 }
 
 /*
@@ -897,6 +932,10 @@ write_participant(struct writer *w, const struct qev *e, int64_t sid,
 	rc |= db_bind_int(st, 29, p->is_moderator != 0);
 	rc |= bind_str(st, 30, p->present ? "present" : "left");
 	rc |= bind_str(st, 31, w->stamp);
+	if (p->lobby_known)
+		rc |= db_bind_int(st, 32, p->lobby_wait_s);
+	else
+		rc |= db_bind_null(st, 32);
 	if (rc != 0)
 		return bind_failed(st);
 	return step_id(db, st, e->s.uid, id);
@@ -993,6 +1032,53 @@ write_side_effect(struct writer *w, const struct qev *e, int64_t sid,
 	return db_step_done(db, st);
 }
 
+/* Fold the rows of participant key merge_from into pid's (sql_merge). */
+static int
+write_merge(struct writer *w, const struct qev *e, int64_t sid, int64_t pid)
+{
+	struct ent	*te;
+	struct db_stmt	*st;
+	int64_t		 tab = 0;
+	size_t		 i;
+	int		 rc = 0, n;
+
+	if (e->ev.merge_from == NULL || pid <= 0)
+		return 0;
+	if ((te = cache_get(&w->cache, e->s.uid, e->ev.merge_from)) != NULL &&
+	    te->id > 0) {
+		tab = te->id;
+		te->written = 0;	/* the row is gone: not a kept row */
+	} else {
+		if ((st = db_prepare(w->db, sql_merge_find)) == NULL)
+			return -1;
+		if (db_bind_int(st, 1, sid) == -1 ||
+		    bind_str(st, 2, e->ev.merge_from) == -1)
+			return bind_failed(st);
+		if ((rc = db_step(st)) == DB_ROW)
+			tab = db_column_int(st, 0);
+		db_reset(st);
+		if (rc == -1)
+			return -1;
+	}
+	if (tab <= 0)
+		return 0;	/* never written: nothing to fold */
+	for (i = 0; i < sizeof(sql_merge) / sizeof(sql_merge[0]); i++) {
+		if ((st = db_prepare(w->db, sql_merge[i])) == NULL)
+			return -1;
+		n = db_param_count(st);
+		rc = db_bind_int(st, 1, tab);
+		if (n > 1)
+			rc |= db_bind_int(st, 2, pid);
+		if (n > 2)
+			rc |= bind_str(st, 3, w->stamp);
+		if (rc != 0)
+			return bind_failed(st);
+		if (db_step_done(w->db, st) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* A participant snapshot that can have a row (room.c always sets key). */
 static int
 has_participant(const struct qev *e)
@@ -1044,7 +1130,8 @@ flush_once(struct writer *w, const char **what, long *bad)
 				pe = cache_add(c, e->s.uid, e->p.key);
 			pe->latest = e;
 			pe->pos = i;
-			pe->rollup |= event_type_is_rollup(e->ev.type);
+			pe->rollup |= event_type_is_rollup(e->ev.type) ||
+			    e->ev.type == EVENT_PARTICIPANT_MERGE;
 		}
 	}
 	*what = "writing the session row";
@@ -1092,6 +1179,12 @@ flush_once(struct writer *w, const char **what, long *bad)
 		pe = has_participant(e) ? cache_get(c, e->s.uid, e->p.key) :
 		    NULL;
 		id = pe != NULL ? pe->id : 0;
+		if (e->ev.type == EVENT_PARTICIPANT_MERGE) {
+			*what = "folding a provisional participant";
+			if (write_merge(w, e, se->id, id) == -1)
+				return -1;
+			continue;
+		}
 		if (!event_type_is_rollup(e->ev.type)) {
 			*what = "inserting the event row";
 			if (write_event(w->db, e, se->id, id) == -1)

@@ -367,7 +367,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	c->stanzas++;
 	if (c->mode != M_TELETRACK)
 		return 1;
-	if (message_parse(st, &m, NULL) == 0) {
+	if (message_parse(st, NULL, &m, NULL) == 0) {
 		observer_message(c->obs, &m, wall_ms());
 		message_clear(&m);
 	}

@@ -42,7 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		presence_clear(&p);
 	if (presence_parse(st, NULL, &p, NULL) == 0)
 		presence_clear(&p);
-	if (message_parse(st, &m, NULL) == 0)
+	if (message_parse(st, NULL, &m, NULL) == 0)
 		message_clear(&m);
 	xmpp_stanza_release(st);
 	return 0;

@@ -670,6 +670,48 @@ test_roster_match_and_unexpected(void **state)
 	appt_free(a);
 }
 
+/*
+ * The patient's reconnect looked like a second participant until the old
+ * connection dropped (bot/derive/tabs.c): too many participants for a
+ * minute, then one patient again, its alerts cleared.
+ */
+static void
+test_merged_tab(void **state)
+{
+	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "B");
+	struct participant_rec tab = person("id:pt-1#2", "pt-1", "patient",
+	    "B");
+	struct appt	*a;
+	struct event	 ev;
+	int64_t		 now = T0;
+
+	(void)state;
+	a = booking(NULL, now, 2);
+	appt_tick(a, now, &sink);
+	join(a, &cg, T0);
+	join(a, &pt, T0);
+	join(a, &tab, T0 + MIN);
+	assert_int_equal(alerts("too_many_participants", NULL, "raised"), 1);
+	pt.join_count = 2;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EVENT_PARTICIPANT_MERGE;
+	ev.ts_ms = T0 + 2 * MIN;
+	ev.session = &room_sess;
+	ev.participant = &pt;
+	ev.merge_from = "id:pt-1#2";
+	appt_event(a, &ev, &sink);
+	assert_int_equal(alerts("too_many_participants", NULL, "cleared"), 1);
+	assert_int_equal(count(EVENT_BILLABLE_STOP), 0);
+	/* The caregiver leaves: billing stops once, the patient waits. */
+	leave(a, &cg, T0 + 10 * MIN, "leave");
+	assert_int_equal(count(EVENT_BILLABLE_STOP), 1);
+	run(a, &now, T0 + 11 * MIN);
+	assert_true(appt_billable_ms(a, now) == 10 * MIN);
+	appt_free(a);
+}
+
 /* --- rules ---------------------------------------------------------------- */
 
 static void
@@ -1003,6 +1045,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_roster_match_and_unexpected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_merged_tab, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_connection_rules, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_feature_rules, setup,

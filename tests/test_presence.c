@@ -14,33 +14,16 @@
 #include <cmocka.h>
 #include <strophe.h>
 
+#include "fixture.h"
 #include "message.h"
 #include "presence.h"
 
 static xmpp_ctx_t	*ctx;
 
-/* Load tests/fixtures/name; NULL when it is not well-formed XML. */
 static xmpp_stanza_t *
 fixture(const char *name)
 {
-	char	 path[256], *buf;
-	FILE	*fp;
-	long	 n;
-	xmpp_stanza_t *st;
-
-	snprintf(path, sizeof(path), "tests/fixtures/%s", name);
-	fp = fopen(path, "r");
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
-	st = xmpp_stanza_new_from_string(ctx, buf);
-	free(buf);
-	return st;
+	return fixture_load(ctx, name);
 }
 
 static int
@@ -71,10 +54,9 @@ test_join(void **state)
 	assert_string_equal(p.affiliation, "owner");
 	assert_string_equal(p.stats_id, "Zoey-k3Q");
 	assert_string_equal(p.display_name, "Alice");
-	assert_int_equal(p.media.known, 1);
-	assert_int_equal(p.media.audio_muted, 0);
-	assert_int_equal(p.media.camera_on, 0);
-	assert_int_equal(p.media.sharing, 1);
+	assert_int_equal(p.media.audio, 1);
+	assert_int_equal(p.media.camera, 0);
+	assert_int_equal(p.media.share, 1);
 	assert_int_equal(p.hand_raised, 1);
 	assert_int_equal(p.ncodes, 0);
 	assert_null(p.identity_id);
@@ -92,7 +74,9 @@ test_self_and_codes(void **state)
 	assert_true(presence_has_code(&p, 110));
 	assert_true(presence_has_code(&p, 100));
 	assert_false(presence_has_code(&p, 201));
-	assert_int_equal(p.media.known, 0);	/* no media info: unknown */
+	assert_int_equal(p.media.audio, MEDIA_UNKNOWN);	/* no media info */
+	assert_int_equal(p.media.camera, MEDIA_UNKNOWN);
+	assert_int_equal(p.media.share, MEDIA_UNKNOWN);
 	assert_int_equal(p.hand_raised, -1);
 	presence_clear(&p);
 
@@ -197,17 +181,16 @@ test_legacy_media(void **state)
 
 	(void)state;
 	assert_int_equal(parse("legacy-mute.xml", &p), 0);
-	assert_int_equal(p.media.known, 1);
-	assert_int_equal(p.media.audio_muted, 0);
-	assert_int_equal(p.media.sharing, 1);	/* videoType desktop */
-	assert_int_equal(p.media.camera_on, 0);
+	assert_int_equal(p.media.audio, 1);
+	assert_int_equal(p.media.share, 1);	/* videoType desktop */
+	assert_int_equal(p.media.camera, 0);
 	presence_clear(&p);
 
 	/* 2019 clients: namespaced elements, no videoType = camera */
 	assert_int_equal(parse("legacy-ns.xml", &p), 0);
-	assert_int_equal(p.media.known, 1);
-	assert_int_equal(p.media.audio_muted, 1);
-	assert_int_equal(p.media.camera_on, 1);
+	assert_int_equal(p.media.audio, 0);
+	assert_int_equal(p.media.camera, 1);
+	assert_int_equal(p.media.share, 0);	/* legacy: always complete */
 	presence_clear(&p);
 }
 
@@ -218,7 +201,7 @@ test_broken_sourceinfo(void **state)
 
 	(void)state;
 	assert_int_equal(parse("sourceinfo-broken.xml", &p), 0);
-	assert_int_equal(p.media.known, 0);	/* unknown, not "muted" */
+	assert_int_equal(p.media.audio, MEDIA_UNKNOWN);	/* not "muted" */
 	assert_int_equal(p.hand_raised, 0);	/* empty element: lowered */
 	presence_clear(&p);
 }
@@ -286,29 +269,36 @@ test_hostile_and_malformed(void **state)
 	assert_int_equal(presence_parse(NULL, NULL, &p, NULL), -1);
 }
 
+#define U	MEDIA_UNKNOWN
+
 static const struct {
 	const char	*json;
-	int		 rc, audio_muted, camera_on, sharing;
+	int		 rc, audio, camera, share;
 } si_cases[] = {
 	{ "{\"e-a0\":{\"muted\":false},\"e-v0\":{\"muted\":true}}",
-	    0, 0, 0, 0 },
+	    0, 1, 0, U },
 	{ "{\"e-a0\":{\"muted\":true},\"e-v0\":{\"muted\":false}}",
-	    0, 1, 1, 0 },
+	    0, 0, 1, U },
 	/* desktop on v0 (no camera track) and on v1: by videoType */
 	{ "{\"e-v0\":{\"muted\":false,\"videoType\":\"desktop\"}}",
-	    0, 1, 0, 1 },
+	    0, U, U, 1 },
 	{ "{\"e-v0\":{\"muted\":true},\"e-v1\":{\"muted\":false,"
-	    "\"videoType\":\"desktop\"}}", 0, 1, 0, 1 },
+	    "\"videoType\":\"desktop\"}}", 0, U, 0, 1 },
 	/* a stopped share stays as a muted desktop source */
 	{ "{\"e-v0\":{\"muted\":false},\"e-v1\":{\"muted\":true,"
-	    "\"videoType\":\"desktop\"}}", 0, 1, 1, 0 },
-	{ "{\"e-a0\":{}}", 0, 1, 0, 0 },	/* no "muted": muted */
-	{ "{\"e-a0.en\":{\"muted\":false}}", 0, 0, 0, 0 },	/* translated */
-	{ "{\"e-with-dash-a0\":{\"muted\":false}}", 0, 0, 0, 0 },
-	{ "{\"weird\":{\"muted\":false}}", 0, 1, 0, 0 },
-	{ "{\"e-a0\":\"muted\"}", 0, 1, 0, 0 },
-	{ "{\"e-a0\":{\"muted\":\"false\"}}", 0, 1, 0, 0 },	/* not bool */
-	{ "{}", 0, 1, 0, 0 },
+	    "\"videoType\":\"desktop\"}}", 0, U, 1, 0 },
+	{ "{\"e-a0\":{}}", 0, 0, U, U },	/* no "muted": muted */
+	{ "{\"e-a0.en\":{\"muted\":false}}", 0, 1, U, U },	/* translated */
+	{ "{\"e-with-dash-a0\":{\"muted\":false}}", 0, 1, U, U },
+	/* two sources of a kind: on when either is */
+	{ "{\"e-a0\":{\"muted\":true},\"e-a1\":{\"muted\":false}}",
+	    0, 1, U, U },
+	{ "{\"e-a0\":{\"muted\":false},\"e-a1\":{\"muted\":true}}",
+	    0, 1, U, U },
+	{ "{\"weird\":{\"muted\":false}}", 0, U, U, U },
+	{ "{\"e-a0\":\"muted\"}", 0, U, U, U },
+	{ "{\"e-a0\":{\"muted\":\"false\"}}", 0, 0, U, U },	/* not bool */
+	{ "{}", 0, U, U, U },	/* a join: nothing announced yet */
 	{ "[]", -1, 0, 0, 0 },
 	{ "\"x\"", -1, 0, 0, 0 },
 	{ "3", -1, 0, 0, 0 },
@@ -317,8 +307,10 @@ static const struct {
 	{ "{\"e-a0\":{\"muted\":false},\"e-a0\":{\"muted\":true}}",
 	    -1, 0, 0, 0 },	/* duplicate keys: refused */
 	{ "{\"e-a0\":{\"muted\":false,\"x\":{\"y\":[1,2,{\"z\":null}]}}}",
-	    0, 0, 0, 0 },
+	    0, 1, U, U },
 };
+
+#undef U
 
 static void
 test_sourceinfo_table(void **state)
@@ -334,14 +326,13 @@ test_sourceinfo_table(void **state)
 			fail_msg("case %zu %s: rc", i, si_cases[i].json);
 		if (si_cases[i].rc != 0)
 			continue;
-		if (m.known != 1 || m.audio_muted != si_cases[i].audio_muted ||
-		    m.camera_on != si_cases[i].camera_on ||
-		    m.sharing != si_cases[i].sharing)
+		if (m.audio != si_cases[i].audio ||
+		    m.camera != si_cases[i].camera ||
+		    m.share != si_cases[i].share)
 			fail_msg("case %zu %s: expected a%d c%d s%d, got a%d "
 			    "c%d s%d", i, si_cases[i].json,
-			    si_cases[i].audio_muted, si_cases[i].camera_on,
-			    si_cases[i].sharing, m.audio_muted, m.camera_on,
-			    m.sharing);
+			    si_cases[i].audio, si_cases[i].camera,
+			    si_cases[i].share, m.audio, m.camera, m.share);
 	}
 	assert_int_equal(presence_parse_sourceinfo(NULL, &m), -1);
 }
@@ -353,7 +344,7 @@ mparse(const char *name, struct message *m)
 	int		 rc;
 
 	assert_non_null(st);
-	rc = message_parse(st, m, NULL);
+	rc = message_parse(st, NULL, m, NULL);
 	xmpp_stanza_release(st);
 	return rc;
 }
@@ -451,7 +442,7 @@ test_chat_text_never_copied(void **state)
 	st = xmpp_stanza_new_from_string(ctx, "<message xmlns='jabber:client' "
 	    "from='r@conference.meet.jitsi/n' type='groupchat'>"
 	    "<body>SECRET-CHAT-TEXT</body></message>");
-	assert_int_equal(message_parse(st, &m, NULL), 0);
+	assert_int_equal(message_parse(st, NULL, &m, NULL), 0);
 	assert_int_equal(m.kind, MESSAGE_CHAT);
 	/* no field of struct message holds the body */
 	assert_null(strstr(m.from, "SECRET"));
@@ -464,7 +455,7 @@ test_chat_text_never_copied(void **state)
 	st = xmpp_stanza_new_from_string(ctx, "<message xmlns='jabber:client' "
 	    "from='r@conference.meet.jitsi/n' type='error'><body>x</body>"
 	    "</message>");
-	assert_int_equal(message_parse(st, &m, NULL), 0);
+	assert_int_equal(message_parse(st, NULL, &m, NULL), 0);
 	assert_int_equal(m.kind, MESSAGE_OTHER);
 	message_clear(&m);
 	xmpp_stanza_release(st);

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "event.h"
+#include "fixture.h"
 #include "message.h"
 #include "presence.h"
 #include "room.h"
@@ -40,6 +41,7 @@ struct captured {
 	char		*suid;
 };
 
+static xmpp_ctx_t	*ctx;
 static struct captured	ev[512];
 static int		nev;
 
@@ -164,8 +166,10 @@ person(char *nick, char *stats)
 	snprintf(jid[n % 8], sizeof(jid[0]), "%s@meet.jitsi/res", nick);
 	p.jid = jid[n++ % 8];
 	p.stats_id = stats;
-	p.media.known = 1;
-	p.media.audio_muted = 1;
+	/* Legacy-complete media: everything known and off. */
+	p.media.audio = 0;
+	p.media.camera = 0;
+	p.media.share = 0;
 	return p;
 }
 
@@ -301,16 +305,16 @@ test_media_transitions(void **state)
 	/* Same state again: nothing. */
 	apply(r, a, T0 + 1000);
 	assert_int_equal(nev, 0);
-	a.media.audio_muted = 0;
+	a.media.audio = 1;
 	apply(r, a, T0 + 2000);
-	a.media.camera_on = 1;
+	a.media.camera = 1;
 	apply(r, a, T0 + 3000);
-	a.media.sharing = 1;
+	a.media.share = 1;
 	apply(r, a, T0 + 4000);
-	a.media.sharing = 0;
+	a.media.share = 0;
 	apply(r, a, T0 + 5000);
-	a.media.audio_muted = 1;
-	a.media.camera_on = 0;
+	a.media.audio = 0;
+	a.media.camera = 0;
 	apply(r, a, T0 + 6000);
 	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
 	assert_int_equal(count(EVENT_AUDIO_MUTE), 1);
@@ -323,10 +327,152 @@ test_media_transitions(void **state)
 	assert_int_equal(c->p.camera_enabled, 1);
 	assert_int_equal(c->p.screen_shared, 1);
 	/* A presence without media info does not read as "muted". */
-	a.media.known = 0;
+	a.media.audio = a.media.camera = a.media.share = MEDIA_UNKNOWN;
 	reset_capture();
 	apply(r, a, T0 + 7000);
 	assert_int_equal(nev, 0);
+	room_free(r);
+	reset_capture();
+}
+
+/* Apply the presence of a real-client fixture (tests/fixtures/<name>). */
+static int
+apply_fx(struct room *r, const char *name, int64_t t)
+{
+	xmpp_stanza_t	*st = fixture_load(ctx, name);
+	struct presence	 p;
+	int		 rc;
+
+	assert_non_null(st);
+	assert_int_equal(presence_parse(st, NULL, &p, NULL), 0);
+	xmpp_stanza_release(st);
+	rc = room_apply(r, &p, t, &sink);
+	presence_clear(&p);
+	return rc;
+}
+
+/* The participant's figures as the next rollup states them. */
+static struct captured *
+rolled(struct room *r, const char *key, int64_t t)
+{
+	room_tick(r, t, &sink);
+	return last(EVENT_ROLLUP, key);
+}
+
+/*
+ * lib-jitsi-meet announces its sources only once its media session
+ * starts: SourceInfo {} at the join, the real state ~0.5 s later.  Neither
+ * is the user's action.
+ */
+static void
+test_ljm_followup_is_state(void **state)
+{
+	struct room	*r = joined_room();
+	struct captured	*c;
+	char		 buf[512];
+	const int64_t	 t = T0 + 60000;
+
+	(void)state;
+	reset_capture();
+	apply_fx(r, "ljm/join.xml", t);
+	apply_fx(r, "ljm/followup.xml", t + 433);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "join");
+	c = rolled(r, "sid:Korey-SDE", t + 1000);
+	assert_non_null(c);
+	assert_int_equal(c->p.microphone_enabled, 1);
+	assert_int_equal(c->p.camera_enabled, 1);
+	/* From then on a change is a change, whatever moves where. */
+	reset_capture();
+	apply_fx(r, "ljm/name-later.xml", t + 5000);
+	c = rolled(r, "sid:Korey-SDE", t + 6000);
+	assert_string_equal(c->pname, "Bob");
+	apply_fx(r, "ljm/audio-mute.xml", t + 20000);
+	apply_fx(r, "ljm/audio-unmute.xml", t + 21000);
+	apply_fx(r, "ljm/video-mute.xml", t + 22000);
+	apply_fx(r, "ljm/video-unmute.xml", t + 23000);
+	apply_fx(r, "ljm/share-start.xml", t + 24000);
+	apply_fx(r, "ljm/share-stop.xml", t + 25000);
+	names(buf, sizeof(buf));
+	/* The first name given is not a rename. */
+	assert_string_equal(buf, "audio_mute,audio_unmute,video_mute,"
+	    "video_unmute,screenshare_start,screenshare_stop");
+
+	/* Joined muted without a camera: state, and no camera at all. */
+	reset_capture();
+	apply_fx(r, "ljm/muted-join.xml", t + 30000);
+	apply_fx(r, "ljm/muted-followup.xml", t + 30652);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "join");
+	c = rolled(r, "sid:Jaime-ck9", t + 31000);
+	assert_int_equal(c->p.microphone_enabled, 0);
+	assert_int_equal(c->p.camera_enabled, 0);
+	room_free(r);
+	reset_capture();
+}
+
+/*
+ * Without a media session a client announces a source the first time it
+ * changes: long after any join, that first announcement is the change,
+ * and a source announced muted was on until then.
+ */
+static void
+test_ljm_first_announcement_is_a_change(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 d = person("3d0ab6a7", "Kiera-05Z");
+	struct captured	*c;
+	char		 buf[512];
+	const int64_t	 t = T0 + 60000;
+
+	(void)state;
+	d.media.audio = d.media.camera = d.media.share = MEDIA_UNKNOWN;
+	reset_capture();
+	apply(r, d, t);
+	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 45000);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "join,video_mute");
+	c = last(EVENT_VIDEO_MUTE, "sid:Kiera-05Z");
+	assert_int_equal(c->ts, t + 45000);
+	assert_int_equal(c->p.camera_enabled, 1);	/* on until then */
+	assert_int_equal(c->p.microphone_enabled, 0);	/* never said */
+	room_free(r);
+	reset_capture();
+
+	/*
+	 * The same presence within the window of someone else's join reads
+	 * as a follow-up (the known residual error of the rule).
+	 */
+	r = joined_room();
+	reset_capture();
+	apply(r, d, t);
+	apply(r, person("erin", "E"), t + 40000);
+	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 43000);
+	assert_int_equal(count(EVENT_VIDEO_MUTE), 0);
+	/* ... and after that window it is a change again. */
+	d.media.audio = 1;
+	apply(r, d, t + 60000);
+	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
+	room_free(r);
+	reset_capture();
+}
+
+/* A share's first announcement is the user starting it. */
+static void
+test_ljm_share_first_seen(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 d = person("cfd7c68d", "Korey-SDE");
+	const int64_t	 t = T0 + 60000;
+
+	(void)state;
+	d.media.audio = d.media.camera = d.media.share = MEDIA_UNKNOWN;
+	reset_capture();
+	apply(r, d, t);
+	apply_fx(r, "ljm/share-start.xml", t + 2000);
+	assert_int_equal(count(EVENT_SCREENSHARE_START), 1);
+	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 0);	/* follow-up */
+	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
 	room_free(r);
 	reset_capture();
 }
@@ -340,8 +486,8 @@ test_initial_state_is_not_an_event(void **state)
 
 	(void)state;
 	reset_capture();
-	c.media.audio_muted = 0;
-	c.media.camera_on = 1;
+	c.media.audio = 1;
+	c.media.camera = 1;
 	c.hand_raised = 1;
 	apply(r, c, T0 + 1000);
 	assert_int_equal(count(EVENT_JOIN), 1);
@@ -357,31 +503,52 @@ test_initial_state_is_not_an_event(void **state)
 	reset_capture();
 }
 
+/*
+ * bob's connection dies and he comes back under a new nick while the dead
+ * occupant is still in the room: a provisional participant (a tab) until
+ * Prosody drops the old one as a lost connection, then one participant
+ * with a reconnect at the new join.
+ */
 static void
 test_reconnect_before_delayed_leave(void **state)
 {
 	struct room	*r = joined_room();
 	struct presence	 p;
 	struct captured	*c;
+	char		 buf[512];
 
 	(void)state;
 	reset_capture();
-	/* bob's connection dies; he reloads and rejoins as bob2 at +30 s */
 	apply(r, person("bob2", "B"), T0 + 30000);
-	c = last(EVENT_RECONNECT, "sid:B");
+	c = last(EVENT_JOIN, "sid:B#2");
 	assert_non_null(c);
-	assert_int_equal(c->p.join_count, 2);
-	assert_non_null(strstr(c->data, "\"previous_nick\":\"bob\""));
+	assert_int_equal(c->s.participant_count, 3);
+	assert_int_equal(room_participants_present(r), 3);
+	/* bob2's follow-up is its own presence: nothing decided by it */
+	p = person("bob2", "B");
+	p.media.audio = 1;
+	apply(r, p, T0 + 30500);
 	/* 60 s later Prosody gives up on the old session */
 	p = gone("bob");
 	p.status_text = (char *)"Disconnected: Hibernating too long";
+	reset_capture();
 	apply(r, p, T0 + 90000);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "participant_merge,reconnect,disconnect");
+	c = last(EVENT_PARTICIPANT_MERGE, "sid:B");
+	assert_non_null(strstr(c->data, "\"from\":\"sid:B#2\""));
+	c = last(EVENT_RECONNECT, "sid:B");
+	assert_int_equal(c->ts, T0 + 30000);
+	assert_int_equal(c->p.join_count, 2);
+	assert_non_null(strstr(c->data, "\"previous_nick\":\"bob\""));
 	c = last(EVENT_DISCONNECT, "sid:B");
 	assert_non_null(c);
 	assert_int_equal(c->p.disconnection_count, 1);
 	assert_int_equal(c->p.present, 1);	/* bob2 is still here */
+	assert_int_equal(c->p.microphone_enabled, 1);	/* bob2's */
 	assert_int_equal(c->s.total_disconnections, 1);
 	assert_int_equal(c->s.participant_count, 2);	/* no duplicate */
+	assert_int_equal(c->s.peak_participants, 2);
 	assert_int_equal(room_participants_present(r), 2);
 	/* bob2 leaves cleanly at +120 s: present from +12 ms to +120 s */
 	apply(r, gone("bob2"), T0 + 120000);
@@ -391,6 +558,98 @@ test_reconnect_before_delayed_leave(void **state)
 	assert_string_equal(c->pleft, "leave");
 	assert_string_equal(c->pissues,
 	    "[\"reconnect-at-29s\",\"disconnect-at-89s\"]");
+	room_free(r);
+	reset_capture();
+}
+
+/*
+ * A second tab: same identity, both alive.  Whatever the first tab
+ * says settles it, and later drops change nothing.
+ */
+static void
+test_second_tab(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	apply(r, person("bob2", "B"), T0 + 30000);
+	p = person("bob", "B");
+	p.hand_raised = 1;
+	apply(r, p, T0 + 40000);		/* the first tab is alive */
+	assert_non_null(last(EVENT_HAND_RAISE, "sid:B"));
+	p = gone("bob");
+	p.codes[0] = 333;
+	p.ncodes = 1;
+	apply(r, p, T0 + 50000);
+	assert_int_equal(count(EVENT_PARTICIPANT_MERGE), 0);
+	assert_int_equal(count(EVENT_RECONNECT), 0);
+	c = last(EVENT_DISCONNECT, "sid:B");
+	assert_int_equal(c->p.present, 0);
+	assert_int_equal(c->s.participant_count, 3);
+	assert_int_equal(room_participants_present(r), 2);
+	room_free(r);
+	reset_capture();
+
+	/* The first tab closed cleanly: two people as well. */
+	r = joined_room();
+	reset_capture();
+	apply(r, person("bob2", "B"), T0 + 30000);
+	apply(r, gone("bob"), T0 + 31000);
+	assert_int_equal(count(EVENT_PARTICIPANT_MERGE), 0);
+	assert_non_null(last(EVENT_LEAVE, "sid:B"));
+	assert_int_equal(room_participants_present(r), 2);
+	/* ... and the tab reconnecting is the tab's own reconnect */
+	apply(r, gone("bob2"), T0 + 32000);
+	apply(r, person("bob3", "B"), T0 + 33000);
+	c = last(EVENT_RECONNECT, NULL);
+	assert_non_null(c);
+	assert_string_equal(c->key, "sid:B");	/* B left: B is back */
+	room_free(r);
+	reset_capture();
+
+	/* A drop long after the newcomer joined was not its connection. */
+	r = joined_room();
+	reset_capture();
+	apply(r, person("bob2", "B"), T0 + 30000);
+	p = gone("bob");
+	p.codes[0] = 333;
+	p.ncodes = 1;
+	apply(r, p, T0 + 30000 + 121000);
+	assert_int_equal(count(EVENT_PARTICIPANT_MERGE), 0);
+	assert_int_equal(room_participants_present(r), 2);
+	room_free(r);
+	reset_capture();
+}
+
+/*
+ * The companion module saw bob's connection drop before bob2 joined:
+ * that join is bob's reconnect at once, no provisional participant.
+ */
+static void
+test_interrupted_then_rejoin(void **state)
+{
+	struct room	*r = joined_room();
+	struct message	 m;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	memset(&m, 0, sizeof(m));
+	m.kind = MESSAGE_MODULE;
+	m.note = NOTE_INTERRUPTED;
+	m.note_room = (char *)ROOM;
+	m.note_nick = (char *)"bob";
+	room_module_note(r, &m, T0 + 20000, &sink);
+	assert_non_null(last(EVENT_CONNECTION_INTERRUPTED, "sid:B"));
+	apply(r, person("bob2", "B"), T0 + 21000);
+	c = last(EVENT_RECONNECT, "sid:B");
+	assert_non_null(c);
+	assert_int_equal(c->p.join_count, 2);
+	assert_int_equal(count(EVENT_JOIN), 0);
+	assert_int_equal(c->s.participant_count, 2);
 	room_free(r);
 	reset_capture();
 }
@@ -660,7 +919,7 @@ test_live_before_meeting_id(void **state)
 	apply(r, a, T0 + 2);
 	apply(r, person("bob", "B"), T0 + 3);
 	assert_int_equal(apply(r, self(), T0 + 4), ROOM_ACT_QUERY_INFO);
-	a.media.audio_muted = 0;
+	a.media.audio = 1;
 	apply(r, a, T0 + 10);
 	memset(&m, 0, sizeof(m));
 	m.kind = MESSAGE_CHAT;
@@ -679,6 +938,218 @@ test_live_before_meeting_id(void **state)
 	    last(EVENT_MEETING_INFO, NULL)->suid);
 	assert_int_equal(last(EVENT_MEETING_INFO, NULL)->s.participant_count,
 	    3);
+	room_free(r);
+	reset_capture();
+}
+
+/* --- the lobby, breakout rooms, the end (issue 8) ------------------------ */
+
+#define BROOM	"9db848ea@breakout.meet.jitsi"
+
+static struct message
+note(enum module_note kind, int event, char *nick)
+{
+	struct message	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = MESSAGE_MODULE;
+	m.note = kind;
+	m.note_event = event;
+	m.note_room = (char *)ROOM;
+	m.note_nick = nick;
+	return m;
+}
+
+/* Knock, let in, join: one participant whose lobby wait is recorded. */
+static void
+test_lobby(void **state)
+{
+	struct room	*r = joined_room();
+	struct message	 m;
+	struct presence	 p;
+	struct captured	*c;
+	char		 buf[512];
+	int		 i;
+
+	(void)state;
+	reset_capture();
+	m = note(NOTE_LOBBY, LOBBY_JOIN, "pat01");
+	m.note_jid = (char *)"pat@meet.jitsi/res1";
+	m.note_name = (char *)"Pat";
+	m.note_identity_id = (char *)"pt-1";
+	m.note_identity_role = (char *)"patient";
+	room_module_note(r, &m, T0 + 1000, &sink);
+	m = note(NOTE_LOBBY, LOBBY_ADMITTED, "pat01");
+	m.note_jid = (char *)"pat@meet.jitsi/res1";
+	m.note_by = (char *)"alice";
+	room_module_note(r, &m, T0 + 61000, &sink);
+	p = person("pat01", "P");
+	p.jid = (char *)"pat@meet.jitsi/res1";
+	apply(r, p, T0 + 61500);
+	m = note(NOTE_LOBBY, LOBBY_LEAVE, "pat01");
+	m.note_jid = (char *)"pat@meet.jitsi/res1";
+	m.note_reason = (char *)"admitted";
+	room_module_note(r, &m, T0 + 61600, &sink);
+	/* Dave is turned away: events, no participant. */
+	m = note(NOTE_LOBBY, LOBBY_JOIN, "dave01");
+	m.note_jid = (char *)"dave@meet.jitsi/r";
+	m.note_name = (char *)"Dave";
+	room_module_note(r, &m, T0 + 62000, &sink);
+	m = note(NOTE_LOBBY, LOBBY_DENIED, "dave01");
+	m.note_jid = (char *)"dave@meet.jitsi/r";
+	m.note_by = (char *)"alice";
+	room_module_note(r, &m, T0 + 65000, &sink);
+	names(buf, sizeof(buf));
+	assert_string_equal(buf, "lobby_join,lobby_admitted,join,"
+	    "lobby_leave,lobby_join,lobby_denied");
+	c = last(EVENT_LOBBY_ADMITTED, NULL);
+	assert_non_null(strstr(c->data, "\"wait_s\":60"));
+	assert_non_null(strstr(c->data, "\"by\":\"alice\""));
+	c = last(EVENT_JOIN, "sid:P");
+	assert_int_equal(c->p.lobby_known, 1);
+	assert_int_equal(c->p.lobby_wait_s, 60);
+	assert_int_equal(last(EVENT_LOBBY_DENIED, NULL)->s.participant_count,
+	    3);
+	/* the first knock: Pat's, with the JWT identity */
+	for (c = NULL, i = 0; i < nev && c == NULL; i++)
+		if (ev[i].type == EVENT_LOBBY_JOIN)
+			c = &ev[i];
+	assert_non_null(strstr(c->data, "\"participant_id\":\"pt-1\""));
+	room_free(r);
+	reset_capture();
+}
+
+static struct presence
+in_breakout(struct presence p)
+{
+	p.room = (char *)BROOM;
+	return p;
+}
+
+/*
+ * A move to a breakout room and back is a breakout_move, not a leave;
+ * what happens there is the meeting's; a breakout room that closes sends
+ * its people back without a leave; a move that never arrives is a leave.
+ */
+static void
+test_breakout(void **state)
+{
+	struct room	*r = joined_room();
+	struct room_opts o;
+	struct room	*b;
+	struct presence	 a = person("alice", "A"), g;
+	struct captured	*c;
+	char		 buf[512];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.self_nick = "teletrack";
+	o.hidden_domain = "hidden.meet.jitsi";
+	b = room_new_breakout(BROOM, &o, r, "Room_A");
+	room_join_sent(b, T0 + 100);
+	g = in_breakout(self());
+	assert_int_equal(room_apply(b, &g, T0 + 101, &sink),
+	    ROOM_ACT_QUERY_INFO);
+	reset_capture();
+	g = gone("alice");
+	g.status_text = (char *)"switch_room";
+	apply(r, g, T0 + 1000);
+	assert_int_equal(count(EVENT_LEAVE), 0);
+	g = in_breakout(a);
+	room_apply(b, &g, T0 + 1500, &sink);
+	c = last(EVENT_BREAKOUT_MOVE, "sid:A");
+	assert_non_null(c);
+	assert_non_null(strstr(c->data, "\"to\":\"Room_A\""));
+	assert_non_null(strstr(c->data, "\"from\":\"main\""));
+	a.media.audio = 1;
+	g = in_breakout(a);
+	room_apply(b, &g, T0 + 2000, &sink);
+	c = last(EVENT_AUDIO_UNMUTE, "sid:A");
+	assert_non_null(c);
+	if (strstr(c->data, "\"breakout\":\"Room_A\"") == NULL)
+		fail_msg("data %s", c->data);
+	/* Closed: back to the main room, no leave. */
+	g = in_breakout(self());
+	g.kind = PRESENCE_UNAVAILABLE;
+	g.destroyed = 1;
+	assert_int_equal(room_apply(b, &g, T0 + 5000, &sink),
+	    ROOM_ACT_GIVE_UP);
+	apply(r, a, T0 + 5500);
+	c = last(EVENT_BREAKOUT_MOVE, "sid:A");
+	assert_non_null(strstr(c->data, "\"reason\":\"closed\""));
+	if (strstr(c->data, "\"from\":\"Room_A\"") == NULL)
+		fail_msg("data %s", c->data);
+	assert_int_equal(c->p.join_count, 1);
+	assert_int_equal(count(EVENT_RECONNECT), 0);
+	/* Bob switches and never arrives: a leave when he left. */
+	g = gone("bob");
+	g.status_text = (char *)"switch_room";
+	apply(r, g, T0 + 6000);
+	room_tick(r, T0 + 30000, &sink);
+	assert_int_equal(count(EVENT_LEAVE), 0);
+	room_tick(r, T0 + 67000, &sink);
+	c = last(EVENT_LEAVE, "sid:B");
+	assert_non_null(c);
+	assert_int_equal(c->ts, T0 + 6000);
+	names(buf, sizeof(buf));
+	assert_null(strstr(buf, "session_end"));
+	room_free(b);
+	room_free(r);
+	reset_capture();
+}
+
+/* Ended for all: the reason, who, and the destroy text. */
+static void
+test_ended_for_all(void **state)
+{
+	struct room	*r = joined_room();
+	struct message	 m;
+	struct presence	 s = self();
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	m = note(NOTE_ENDED, 0, "alice");
+	m.note_jid = (char *)"alice@meet.jitsi/res";
+	room_module_note(r, &m, T0 + 1000, &sink);
+	s.kind = PRESENCE_UNAVAILABLE;
+	s.destroyed = 1;
+	s.destroy_reason = (char *)"The meeting has been terminated";
+	room_apply(r, &s, T0 + 1001, &sink);
+	c = last(EVENT_SESSION_END, NULL);
+	assert_non_null(c);
+	assert_non_null(strstr(c->data, "\"reason\":\"ended_for_all\""));
+	assert_non_null(strstr(c->data, "\"by\":\"alice\""));
+	assert_non_null(strstr(c->data,
+	    "\"destroy_reason\":\"The meeting has been terminated\""));
+	room_free(r);
+	reset_capture();
+}
+
+/* True join times from the module; 322 without it. */
+static void
+test_joined_and_322(void **state)
+{
+	struct room	*r = joined_room();
+	struct message	 m;
+	struct presence	 s = self();
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	m = note(NOTE_JOINED, 0, "alice");
+	m.note_at_ms = T0 - 5000;
+	room_module_note(r, &m, T0 + 30, &sink);
+	room_tick(r, T0 + 5000, &sink);
+	c = last(EVENT_ROLLUP, "sid:A");
+	assert_int_equal(c->p.joined_ms, T0 - 5000);
+	assert_int_equal(c->p.duration_s, 10);
+	s.kind = PRESENCE_UNAVAILABLE;
+	s.codes[0] = 322;
+	s.codes[1] = 110;
+	assert_int_equal(room_apply(r, &s, T0 + 6000, &sink), ROOM_ACT_RETRY);
+	c = last(EVENT_SESSION_END, NULL);
+	assert_non_null(strstr(c->data, "observer_removed"));
 	room_free(r);
 	reset_capture();
 }
@@ -739,13 +1210,20 @@ test_names_roles_identity(void **state)
 	assert_string_equal(c->prole, "caregiver");
 	assert_string_equal(c->p.participant_id, "cg-17");
 
-	/* display-name change of someone without identity */
+	/*
+	 * Someone without identity: the first name given after a nameless
+	 * join is no rename, a later change is.
+	 */
 	p = person("alice", "A");
 	p.display_name = (char *)"Alice";
 	apply(r, p, T0 + 2000);
+	assert_int_equal(count(EVENT_NICK_CHANGE), 0);
+	p.display_name = (char *)"Alice B.";
+	apply(r, p, T0 + 2500);
 	c = last(EVENT_NICK_CHANGE, "sid:A");
 	assert_non_null(c);
-	assert_string_equal(c->pname, "Alice");
+	assert_string_equal(c->pname, "Alice B.");
+	assert_non_null(strstr(c->data, "\"old\":\"Alice\""));
 	assert_string_equal(c->prole, "unknown");
 
 	/* role change: made moderator */
@@ -1163,10 +1641,19 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_join_opens_session),
 		cmocka_unit_test(test_live_before_meeting_id),
+		cmocka_unit_test(test_lobby),
+		cmocka_unit_test(test_breakout),
+		cmocka_unit_test(test_ended_for_all),
+		cmocka_unit_test(test_joined_and_322),
 		cmocka_unit_test(test_not_allowed_retries),
 		cmocka_unit_test(test_media_transitions),
 		cmocka_unit_test(test_initial_state_is_not_an_event),
+		cmocka_unit_test(test_ljm_followup_is_state),
+		cmocka_unit_test(test_ljm_first_announcement_is_a_change),
+		cmocka_unit_test(test_ljm_share_first_seen),
 		cmocka_unit_test(test_reconnect_before_delayed_leave),
+		cmocka_unit_test(test_second_tab),
+		cmocka_unit_test(test_interrupted_then_rejoin),
 		cmocka_unit_test(test_rejoin_after_leave_counts_time_present),
 		cmocka_unit_test(test_kicks_and_333),
 		cmocka_unit_test(test_device_switch),
@@ -1190,5 +1677,12 @@ main(void)
 		cmocka_unit_test(test_appointment_sessions),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int	 rc;
+
+	xmpp_initialize();
+	ctx = xmpp_ctx_new(NULL, NULL);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	xmpp_ctx_free(ctx);
+	xmpp_shutdown();
+	return rc;
 }

@@ -454,6 +454,103 @@ test_writer_skips_unchanged_rows(void **state)
 	db_close(db);
 }
 
+/* EVENT_PARTICIPANT_MERGE: the provisional participant from is p. */
+static void
+emit_merge(struct writer *w, int64_t ts, const struct session_rec *s,
+    const struct participant_rec *p, const char *from)
+{
+	struct event	 ev;
+	char		*copy = xstrdup(from);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EVENT_PARTICIPANT_MERGE;
+	ev.ts_ms = ts;
+	ev.session = s;
+	ev.participant = p;
+	ev.merge_from = copy;
+	writer_emit(&ev, w);
+	free(copy);	/* the writer keeps its own */
+}
+
+/*
+ * A provisional participant (a tab) folded into the one it reconnected:
+ * its rows move over, its join goes, its own row goes; with the tab
+ * written in an earlier batch (split) or in the same one.
+ */
+static void
+test_writer_merge(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 a, t;
+	struct writer		*w;
+	struct db		*db;
+	int64_t			 pid;
+	int			 split;
+
+	(void)state;
+	for (split = 0; split < 2; split++) {
+		db = open_ok(":memory:", 0);
+		w = writer_new(db, 200, 500);
+		session_init(&s, "room@muc/9", T0);
+		participant_init(&a, "sid:B", "bob", T0);
+		participant_init(&t, "sid:B#2", "bob2", T0 + 30000);
+		emit(w, EVENT_JOIN, T0, &s, &a, NULL);
+		emit(w, EVENT_JOIN, T0 + 30000, &s, &t, "{\"nick\":\"bob2\"}");
+		t.microphone_enabled = 1;
+		emit(w, EVENT_AUDIO_MUTE, T0 + 31000, &s, &t, NULL);
+		emit(w, EVENT_ALERT, T0 + 31000, &s, NULL,
+		    "{\"rule\":\"unexpected_participant\","
+		    "\"severity\":\"info\",\"state\":\"raised\","
+		    "\"subject\":\"sid:B#2\","
+		    "\"participant_key\":\"sid:B#2\"}");
+		if (split) {
+			assert_int_equal(writer_flush(w), 0);
+			assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+			    "teleconference_participant_sessions"), 2);
+		}
+		a.join_count = 2;
+		a.microphone_enabled = 1;
+		a.nick = "bob2";
+		emit_merge(w, T0 + 90000, &s, &a, "sid:B#2");
+		emit(w, EVENT_RECONNECT, T0 + 30000, &s, &a, NULL);
+		a.disconnection_count = 1;
+		emit(w, EVENT_DISCONNECT, T0 + 90000, &s, &a, NULL);
+		assert_int_equal(writer_flush(w), 0);
+		pid = q_int(db, "SELECT id FROM "
+		    "teleconference_participant_sessions WHERE "
+		    "participant_key = 'sid:B'");
+		assert_true(pid > 0);
+		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+		    "teleconference_participant_sessions"), 1);
+		assert_int_equal(q_int(db, "SELECT join_count FROM "
+		    "teleconference_participant_sessions"), 2);
+		assert_int_equal(q_int(db, "SELECT microphone_enabled FROM "
+		    "teleconference_participant_sessions"), 1);
+		/* join (bob), audio_mute, reconnect, disconnect: all bob's;
+		   and the alert's own row */
+		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+		    "teleconference_events"), 5);
+		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+		    "teleconference_events WHERE participant_session_id = "
+		    "(SELECT id FROM teleconference_participant_sessions "
+		    "WHERE participant_key = 'sid:B')"), 4);
+		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+		    "teleconference_events WHERE event_type = 'join'"), 1);
+		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+		    "teleconference_events WHERE event_type = "
+		    "'participant_merge'"), 0);
+		assert_int_equal(q_int(db, "SELECT participant_session_id "
+		    "FROM alerts"), pid);
+		/* The tab is not a kept row: a later batch writes fine. */
+		emit(w, EVENT_ROLLUP, T0 + 100000, &s, &a, NULL);
+		assert_int_equal(writer_flush(w), 0);
+		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
+		    "teleconference_participant_sessions"), 1);
+		writer_free(w);
+		db_close(db);
+	}
+}
+
 /* The writer copies: the caller's strings may change after emit(). */
 static void
 test_writer_deep_copy(void **state)
@@ -1929,6 +2026,7 @@ main(void)
 		cmocka_unit_test(test_writer_roundtrip),
 		cmocka_unit_test(test_writer_deep_copy),
 		cmocka_unit_test(test_writer_skips_unchanged_rows),
+		cmocka_unit_test(test_writer_merge),
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_rollup_collapse),
 		cmocka_unit_test(test_writer_many),

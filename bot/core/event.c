@@ -63,6 +63,12 @@ static const char *const names[EVENT__COUNT] = {
 	[EVENT_BILLABLE_START] = "billable_start",
 	[EVENT_BILLABLE_STOP] = "billable_stop",
 	[EVENT_APPOINTMENT_ROLLUP] = "appointment_rollup",
+	[EVENT_LOBBY_JOIN] = "lobby_join",
+	[EVENT_LOBBY_ADMITTED] = "lobby_admitted",
+	[EVENT_LOBBY_DENIED] = "lobby_denied",
+	[EVENT_LOBBY_LEAVE] = "lobby_leave",
+	[EVENT_BREAKOUT_MOVE] = "breakout_move",
+	[EVENT_PARTICIPANT_MERGE] = "participant_merge",
 };
 
 int

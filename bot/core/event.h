@@ -63,6 +63,14 @@ enum event_type {
 	EVENT_BILLABLE_START,		/* caregiver and patient together */
 	EVENT_BILLABLE_STOP,
 	EVENT_APPOINTMENT_ROLLUP,	/* no event row: billable, wait */
+	EVENT_LOBBY_JOIN,		/* knocked (companion module) */
+	EVENT_LOBBY_ADMITTED,
+	EVENT_LOBBY_DENIED,
+	EVENT_LOBBY_LEAVE,
+	EVENT_BREAKOUT_MOVE,		/* to or from a breakout room */
+	EVENT_PARTICIPANT_MERGE,	/* no event row: a provisional
+					   participant (merge_from) is this
+					   one; fold its rows into it */
 	EVENT__COUNT
 };
 
@@ -133,6 +141,8 @@ struct participant_rec {
 	int		 reactions_sent;
 	double		 spoke_time_s;	/* NULL in SQL when spoke_known == 0 */
 	int		 spoke_known;
+	int64_t		 lobby_wait_s;	/* in the lobby before being let in */
+	int		 lobby_known;	/* 0: never knocked (NULL in SQL) */
 	const struct issue *issues;	/* rendered as a JSON array of
 					   "<what>-at-<N>s" */
 	size_t		 nissues;
@@ -189,6 +199,15 @@ struct attendance_rec {
 	int64_t		 overran_ms;	/* -1: did not overrun */
 };
 
+/* EVENT_LOBBY_*: who knocked (no participant row yet). */
+struct knock_rec {
+	const char	*nick;		/* in the lobby room */
+	const char	*name;		/* display name */
+	const char	*participant_id; /* JWT identity user id or NULL */
+	const char	*role;		/* JWT identity role or NULL */
+	int64_t		 since_ms;	/* knocked at */
+};
+
 struct event {
 	enum event_type			 type;
 	int64_t				 ts_ms;
@@ -198,6 +217,9 @@ struct event {
 	size_t				 nfields;
 	const struct alert_rec		*alert;		/* EVENT_ALERT */
 	const struct attendance_rec	*attendance;	/* EVENT_ATTENDANCE */
+	const struct knock_rec		*knock;		/* EVENT_LOBBY_* */
+	const char			*merge_from;	/* EVENT_PARTICIPANT_
+							   MERGE: the key */
 };
 
 struct event_sink {

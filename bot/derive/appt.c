@@ -70,6 +70,12 @@ struct ap {
 	int		 att_sent;	/* att is set */
 };
 
+/* A patient in the lobby: waiting, not yet in the meeting. */
+struct knocked {
+	char		*nick;		/* in the lobby room */
+	struct ival	 iv;		/* knocked, let in (or gone) */
+};
+
 struct member {
 	char		*id;
 	char		*role;
@@ -113,6 +119,8 @@ struct appt {
 	int			 ending;	/* decided; appt_end() next */
 	int			 resumed;	/* after a daemon restart */
 	int64_t			 wait_since;	/* a patient alone since; 0 */
+	struct knocked		*lobby;		/* patients who knocked */
+	size_t			 nlobby;
 	int64_t			 first_together;	/* 0: not yet */
 	int64_t			 base_billable;	/* ms, from before it */
 	int64_t			 base_wait;
@@ -283,6 +291,7 @@ struct pt {
 	int64_t		 t;
 	int		 dc;	/* caregivers present: +1 / -1 */
 	int		 dp;	/* patients */
+	int		 dl;	/* patients in the lobby */
 };
 
 static int
@@ -295,7 +304,8 @@ pt_cmp(const void *x, const void *y)
 
 struct sweep {
 	int64_t		 billable;	/* ms together */
-	int64_t		 wait;		/* ms a patient without caregiver */
+	int64_t		 wait;		/* ms a patient without caregiver,
+					   or in the lobby */
 	int64_t		 last_apart;	/* together ended last; 0: never */
 };
 
@@ -303,9 +313,9 @@ static void
 sweep(const struct appt *a, int64_t now, struct sweep *sw)
 {
 	struct pt	*v;
-	size_t		 n = 0, cap = 0, i, j;
+	size_t		 n = 0, cap = a->nlobby * 2, i, j;
 	int64_t		 prev = 0;
-	int		 c = 0, p = 0, was;
+	int		 c = 0, p = 0, l = 0, was;
 
 	memset(sw, 0, sizeof(*sw));
 	for (i = 0; i < a->naps; i++)
@@ -322,6 +332,7 @@ sweep(const struct appt *a, int64_t now, struct sweep *sw)
 		for (j = 0; j < ap->niv; j++) {
 			if (ap->iv[j].start > now)
 				continue;
+			memset(&v[n], 0, sizeof(v[n]));
 			v[n].t = ap->iv[j].start;
 			v[n].dc = ap->cat == CAT_CAREGIVER;
 			v[n].dp = ap->cat == CAT_PATIENT;
@@ -329,11 +340,27 @@ sweep(const struct appt *a, int64_t now, struct sweep *sw)
 			/* Still present at now: no end point. */
 			if (ap->iv[j].end == 0 || ap->iv[j].end > now)
 				continue;
+			memset(&v[n], 0, sizeof(v[n]));
 			v[n].t = ap->iv[j].end;
 			v[n].dc = -(ap->cat == CAT_CAREGIVER);
 			v[n].dp = -(ap->cat == CAT_PATIENT);
 			n++;
 		}
+	}
+	/* A patient in the lobby waits, whoever is in the room. */
+	for (i = 0; i < a->nlobby; i++) {
+		const struct ival *iv = &a->lobby[i].iv;
+
+		if (iv->start > now)
+			continue;
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].t = iv->start;
+		v[n++].dl = 1;
+		if (iv->end == 0 || iv->end > now)
+			continue;
+		memset(&v[n], 0, sizeof(v[n]));
+		v[n].t = iv->end;
+		v[n++].dl = -1;
 	}
 	qsort(v, n, sizeof(*v), pt_cmp);
 	for (i = 0; i < n; ) {
@@ -341,7 +368,7 @@ sweep(const struct appt *a, int64_t now, struct sweep *sw)
 		if (i > 0) {
 			if (c > 0 && p > 0)
 				sw->billable += v[i].t - prev;
-			else if (p > 0)
+			if ((p > 0 && c == 0) || l > 0)
 				sw->wait += v[i].t - prev;
 		}
 		prev = v[i].t;
@@ -349,6 +376,7 @@ sweep(const struct appt *a, int64_t now, struct sweep *sw)
 		for (; i < n && v[i].t == prev; i++) {
 			c += v[i].dc;
 			p += v[i].dp;
+			l += v[i].dl;
 		}
 		if (was && !(c > 0 && p > 0))
 			sw->last_apart = prev;
@@ -356,7 +384,7 @@ sweep(const struct appt *a, int64_t now, struct sweep *sw)
 	if (n > 0 && now > prev) {
 		if (c > 0 && p > 0)
 			sw->billable += now - prev;
-		else if (p > 0)
+		if ((p > 0 && c == 0) || l > 0)
 			sw->wait += now - prev;
 	}
 	free(v);
@@ -559,6 +587,34 @@ alerts_clear_all(struct appt *a, int64_t now, const struct event_sink *sink)
 		if (a->alerts[i].open)
 			alert_emit(a, &a->alerts[i], 0, NULL, NULL, &f, now,
 			    sink);
+}
+
+/*
+ * A provisional participant turned out to be another's reconnect
+ * (bot/derive/tabs.c): its alerts are cleared and it is forgotten; the
+ * participant it was folded into carries its figures from now on.
+ */
+static void
+ap_merge(struct appt *a, const char *from, int64_t now,
+    const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+	size_t			 i;
+
+	ef_str(&f, "cleared_by", "participant_merged");
+	for (i = 0; i < a->nalerts; i++)
+		if (a->alerts[i].open && strcmp(a->alerts[i].subject, from) ==
+		    0)
+			alert_emit(a, &a->alerts[i], 0, from, NULL, &f, now,
+			    sink);
+	for (i = 0; i < a->naps; i++)
+		if (strcmp(a->aps[i].key, from) == 0) {
+			ap_clear(&a->aps[i]);
+			memmove(&a->aps[i], &a->aps[i + 1],
+			    (a->naps - i - 1) * sizeof(*a->aps));
+			a->naps--;
+			break;
+		}
 }
 
 /* Who an alert is about, as its details. */
@@ -1060,6 +1116,9 @@ appt_free(struct appt *a)
 	free(a->mirror);
 	free(a->overlap_end);
 	free(a->cancel_reason);
+	for (i = 0; i < a->nlobby; i++)
+		free(a->lobby[i].nick);
+	free(a->lobby);
 	free(a->uid);
 	free(a->appt_id);
 	free(a->room);
@@ -1205,6 +1264,55 @@ track(struct appt *a, struct ap *p, const struct event *ev)
 	}
 }
 
+/* A patient is in the lobby now. */
+static int
+lobby_waiting(const struct appt *a)
+{
+	size_t	 i;
+
+	for (i = 0; i < a->nlobby; i++)
+		if (a->lobby[i].iv.end == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The lobby: a knock by a patient (on the roster by id or name, else by
+ * the identity's role) opens a waiting interval; being let in, turned
+ * away or leaving closes it.
+ */
+static void
+lobby(struct appt *a, const struct event *ev)
+{
+	const struct knock_rec	*k = ev->knock;
+	struct knocked		*kn;
+	int			 m;
+	size_t			 i;
+
+	if (k->nick == NULL)
+		return;
+	for (i = 0; i < a->nlobby; i++)
+		if (a->lobby[i].iv.end == 0 &&
+		    strcmp(a->lobby[i].nick, k->nick) == 0)
+			break;
+	if (ev->type != EVENT_LOBBY_JOIN) {
+		if (i < a->nlobby)
+			a->lobby[i].iv.end = ev->ts_ms;
+		return;
+	}
+	if (i < a->nlobby)
+		return;		/* knocked again while knocking */
+	m = roster_match(a, k->participant_id, k->name);
+	if ((m >= 0 ? role_cat(a, a->roster[m].role) : role_cat(a, k->role))
+	    != CAT_PATIENT)
+		return;
+	a->lobby = xreallocarray(a->lobby, a->nlobby + 1, sizeof(*a->lobby));
+	kn = &a->lobby[a->nlobby++];
+	kn->nick = xstrdup(k->nick);
+	kn->iv.start = k->since_ms > 0 ? k->since_ms : ev->ts_ms;
+	kn->iv.end = 0;
+}
+
 void
 appt_event(struct appt *a, const struct event *ev,
     const struct event_sink *sink)
@@ -1228,6 +1336,10 @@ appt_event(struct appt *a, const struct event *ev,
 	if (s->recording_status != NULL)
 		snprintf(a->recording, sizeof(a->recording), "%s",
 		    s->recording_status);
+	if (ev->knock != NULL)
+		lobby(a, ev);
+	if (ev->type == EVENT_PARTICIPANT_MERGE && ev->merge_from != NULL)
+		ap_merge(a, ev->merge_from, ev->ts_ms, sink);
 	if (ev->participant != NULL && ev->participant->key != NULL) {
 		p = ap_get(a, ev->participant);
 		track(a, p, ev);
@@ -1247,7 +1359,7 @@ appt_event(struct appt *a, const struct event *ev,
 	 */
 	present_counts(a, &c, &np);
 	together = c > 0 && np > 0;
-	if (np > 0 && c == 0) {
+	if ((np > 0 && c == 0) || lobby_waiting(a)) {
 		if (a->wait_since == 0)
 			a->wait_since = ev->ts_ms;
 	} else

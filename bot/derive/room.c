@@ -39,6 +39,8 @@
 #include "settings.h"
 #include "xmalloc.h"
 
+static void	end_notes_clear(struct room *);
+
 /* --- occupants --------------------------------------------------------- */
 
 /* Tree order: the nick, the first member of struct occupant. */
@@ -138,8 +140,13 @@ occ_fill(struct occupant *o, const struct presence *p)
 		set_str(&o->identity_role, p->identity_role);
 	if (p->stats_id != NULL)
 		set_str(&o->stats_id, p->stats_id);
-	if (p->media.known)
-		o->media = p->media;
+	/* A kind the presence does not name keeps its last state. */
+	if (p->media.audio != MEDIA_UNKNOWN)
+		o->media.audio = p->media.audio;
+	if (p->media.camera != MEDIA_UNKNOWN)
+		o->media.camera = p->media.camera;
+	if (p->media.share != MEDIA_UNKNOWN)
+		o->media.share = p->media.share;
 	if (p->hand_raised >= 0)
 		o->hand = p->hand_raised;
 	o->feature_jibri |= p->feature_jibri;
@@ -153,10 +160,12 @@ occ_new(struct room *r, const struct presence *p, int64_t now)
 	size_t		 fl = strlen(r->focus_nick);
 
 	o->nick = xstrdup(p->nick);
+	o->media.audio = o->media.camera = o->media.share = MEDIA_UNKNOWN;
 	o->hand = -1;
 	o->transcription = -1;
 	o->snapshot_ms = -1;
 	o->arrived_ms = now;
+	o->flip_device = p->flip_device;
 	occ_fill(o, p);
 	/* lib-jitsi-meet adds raisedHand only once a hand went up. */
 	if (o->hand < 0)
@@ -219,6 +228,67 @@ hidden_leave(struct room *r, struct occupant *o, int during_gap,
 
 /* --- presence ---------------------------------------------------------- */
 
+/*
+ * A client announces a source in SourceInfo the first time its media
+ * session starts (the "follow-up" presence, jitsi-xmpp.md) or the first
+ * time the source changes, whichever comes first.  Media sessions start
+ * at moments the room shows: the occupant's own join, or another
+ * participant's join or leave (jicofo starts the conference at two,
+ * peer-to-peer restarts 5 s after a leave).  A first announcement within
+ * this window of such a moment is state; any other is the user's change.
+ */
+#define FOLLOWUP_WINDOW_MS	10000
+
+static int
+followup_time(const struct room *r, const struct occupant *o, int64_t now)
+{
+	return now - o->arrived_ms <= FOLLOWUP_WINDOW_MS ||
+	    (r->roster_ms > 0 && now - r->roster_ms <= FOLLOWUP_WINDOW_MS);
+}
+
+static const struct {
+	enum event_type	 on, off;
+} media_events[] = {
+	{ EVENT_AUDIO_UNMUTE, EVENT_AUDIO_MUTE },
+	{ EVENT_VIDEO_UNMUTE, EVENT_VIDEO_MUTE },
+	{ EVENT_SCREENSHARE_START, EVENT_SCREENSHARE_STOP },
+};
+
+/*
+ * Media transitions of o's participant: old and cur are o's states before
+ * and after a presence.
+ */
+static void
+media_update(struct room *r, struct occupant *o, const struct media_state
+    *old, const struct event_fields *f, int64_t now,
+    const struct event_sink *sink)
+{
+	struct participant	*pt = o->part;
+	const int		 was[3] = { old->audio, old->camera, old->share };
+	const int		 is[3] = { o->media.audio, o->media.camera,
+				    o->media.share };
+	int			*enabled[3] = { &pt->rec.microphone_enabled,
+				    &pt->rec.camera_enabled,
+				    &pt->rec.screen_shared };
+	size_t			 k;
+
+	part_media(pt, o);
+	for (k = 0; k < 3; k++) {
+		if (is[k] == MEDIA_UNKNOWN || is[k] == was[k])
+			continue;
+		if (was[k] == MEDIA_UNKNOWN) {
+			/* A share is started by the user, never a state. */
+			if (k == 2 ? !is[k] : followup_time(r, o, now))
+				continue;
+			/* Announced off: it was on since the join. */
+			if (!is[k])
+				*enabled[k] = 1;
+		}
+		emit(r, is[k] ? media_events[k].on : media_events[k].off, pt,
+		    now, f, now, sink);
+	}
+}
+
 /* Compare old occupant state with a new presence; emit transitions. */
 static void
 occ_update(struct room *r, struct occupant *o, const struct presence *p,
@@ -235,23 +305,24 @@ occ_update(struct room *r, struct occupant *o, const struct presence *p,
 	occ_fill(o, p);
 	if (pt == NULL)
 		goto done;
+	/*
+	 * The occupant spoke: its connection is alive, so a newcomer with its
+	 * identity is a second tab.  A role change alone is the server's
+	 * doing, and the listing at our own (re)join is no sign either.
+	 */
+	o->interrupted = 0;
+	if (pt->ntabs > 0 && r->state == ROOM_JOINED &&
+	    streq(oldrole, o->role) && streq(oldaff, o->affiliation))
+		tab_settle(r, pt);
 	ef_str(&f, "nick", o->nick);
-	if (old.known && o->media.known) {
-		if (old.audio_muted != o->media.audio_muted)
-			emit(r, o->media.audio_muted ? EVENT_AUDIO_MUTE :
-			    EVENT_AUDIO_UNMUTE, pt, now, &f, now, sink);
-		if (old.camera_on != o->media.camera_on)
-			emit(r, o->media.camera_on ? EVENT_VIDEO_UNMUTE :
-			    EVENT_VIDEO_MUTE, pt, now, &f, now, sink);
-		if (old.sharing != o->media.sharing)
-			emit(r, o->media.sharing ? EVENT_SCREENSHARE_START :
-			    EVENT_SCREENSHARE_STOP, pt, now, &f, now, sink);
-	}
-	part_media(pt, o);
+	media_update(r, o, &old, &f, now, sink);
 	if (oldhand >= 0 && o->hand >= 0 && oldhand != o->hand)
 		emit(r, o->hand ? EVENT_HAND_RAISE : EVENT_HAND_LOWER, pt,
 		    now, &f, now, sink);
-	if (strcmp(oldname, best_name(o)) != 0) {
+	/* The first name given after a nameless join is not a rename. */
+	if (strcmp(oldname, best_name(o)) != 0 && strcmp(oldname, o->nick) == 0)
+		set_str(&pt->name, best_name(o));
+	else if (strcmp(oldname, best_name(o)) != 0) {
 		set_str(&pt->name, best_name(o));
 		f.n = 1;
 		ef_str(&f, "old", oldname);
@@ -312,7 +383,20 @@ occ_unavailable(struct room *r, struct occupant *o, const struct presence *p,
 
 	if (o->kind == OCC_FOCUS) {
 		occ_remove(r, o);
-		session_close(r, now, "focus_left", sink);
+		/* Jicofo leaves a breakout room, not the meeting. */
+		if (r->main == NULL)
+			session_close(r, now, "focus_left", sink);
+		return;
+	}
+	/*
+	 * Going to another room of the meeting (a breakout room, or back):
+	 * not a leave.  The arrival says where (part_attach()).
+	 */
+	if (o->kind == OCC_PARTICIPANT && o->part != NULL &&
+	    p->status_text != NULL && strcmp(p->status_text, "switch_room") ==
+	    0 && (r->main != NULL || r->nbreakouts > 0)) {
+		part_move_out(r, o, "switch_room", now);
+		occ_remove(r, o);
 		return;
 	}
 	if (o->kind == OCC_HIDDEN) {
@@ -397,13 +481,15 @@ reconcile(struct room *r, int64_t now, const struct event_sink *sink)
 			hidden_leave(r, o, 1, now, sink);
 		else if (o->kind == OCC_FOCUS) {
 			occ_remove(r, o);
-			session_close(r, gap, "focus_left", sink);
+			if (r->main == NULL)
+				session_close(r, gap, "focus_left", sink);
 			continue;
 		}
 		occ_remove(r, o);
 	}
 	joined = attach_newcomers(r, 0, now, sink);
-	if (r->sess.open) {
+	/* The main room speaks for the meeting's gap. */
+	if (r->main == NULL && r->sess.open) {
 		f.n = 0;
 		ef_time(&f, "from", gap);
 		ef_time(&f, "to", now);
@@ -430,7 +516,7 @@ self_presence(struct room *r, const struct presence *p, int64_t now,
 			/* A fresh join: everyone listed was already here. */
 			r->state = ROOM_JOINED;
 			attach_newcomers(r, 1, now, sink);
-					return ROOM_ACT_QUERY_INFO;
+			return ROOM_ACT_QUERY_INFO;
 		}
 		TAILQ_FOREACH(o, &r->occupants, entry)
 			if (o->seen && o->part != NULL)
@@ -447,10 +533,40 @@ self_presence(struct room *r, const struct presence *p, int64_t now,
 		return ROOM_ACT_QUERY_INFO;
 	}
 	/* Our own unavailable presence. */
-	if (p->destroyed) {
-		log_info("room %s: destroyed", r->jid);
-		session_close(r, now, "room_destroyed", sink);
+	if (p->destroyed && r->main != NULL) {
+		/* A breakout room closed: its people go back to the main. */
+		log_info("room %s: breakout room %s closed", r->main->jid,
+		    r->breakout_name != NULL ? r->breakout_name : r->jid);
+		TAILQ_FOREACH(o, &r->occupants, entry)
+			if (o->kind == OCC_PARTICIPANT)
+				part_move_out(r, o, "closed", now);
 		occ_clear(r);
+		r->state = ROOM_IDLE;
+		return ROOM_ACT_GIVE_UP;
+	}
+	if (p->destroyed) {
+		log_info("room %s: destroyed%s%s", r->jid,
+		    r->ended_by != NULL ? ", ended for all by " : "",
+		    r->ended_by != NULL ? r->ended_by : "");
+		set_str(&r->destroy_reason, p->destroy_reason);
+		session_close(r, now, r->ended_by != NULL ? "ended_for_all" :
+		    "room_destroyed", sink);
+		end_notes_clear(r);
+		occ_clear(r);
+		r->state = ROOM_IDLE;
+		return ROOM_ACT_RETRY;
+	}
+	/*
+	 * 322: removed because the room became members-only (the lobby was
+	 * turned on) and nobody made us a member: without the companion
+	 * module the observer cannot come back in while the lobby is on.
+	 */
+	if (presence_has_code(p, 322) && r->main == NULL) {
+		log_warnx("room %s: observer removed by the lobby (322); the "
+		    "companion module keeps it in", r->jid);
+		session_close(r, now, "observer_removed", sink);
+		occ_clear(r);
+		r->gap_start = 0;
 		r->state = ROOM_IDLE;
 		return ROOM_ACT_RETRY;
 	}
@@ -482,15 +598,20 @@ room_apply(struct room *r, const struct presence *p, int64_t now,
 		/*
 		 * The room is gone or refuses us ("Room creation is
 		 * restricted" before focus created it).  After a gap this
-		 * means the meeting ended while we could not see it.
+		 * means the meeting ended while we could not see it.  A
+		 * breakout room's refusal ends nothing.
 		 */
-		if (r->sess.open)
+		if (r->main == NULL && r->sess.open)
 			session_close(r, r->gap_start > 0 ? r->gap_start : now,
 			    "ended_during_gap", sink);
 		occ_clear(r);
 		r->gap_start = 0;
 		r->state = ROOM_IDLE;
-		return ROOM_ACT_RETRY;
+		/* The companion module says when trying again is pointless. */
+		if (p->retry != NULL && (strcmp(p->retry, "health-check") ==
+		    0 || strcmp(p->retry, "not-in-meeting") == 0))
+			return ROOM_ACT_GIVE_UP;
+		return r->main != NULL ? ROOM_ACT_GIVE_UP : ROOM_ACT_RETRY;
 	}
 	if (r->state == ROOM_IDLE || r->state == ROOM_LOST)
 		return 0;	/* stray presence while not in the room */
@@ -507,6 +628,8 @@ room_apply(struct room *r, const struct presence *p, int64_t now,
 			occ_unavailable(r, o, p, now, sink);
 			return ROOM_ACT_LEAVE;
 		}
+		if (o->kind == OCC_PARTICIPANT && !presence_has_code(p, 303))
+			r->roster_ms = now;
 		occ_unavailable(r, o, p, now, sink);
 		return 0;
 	}
@@ -536,6 +659,7 @@ room_apply(struct room *r, const struct presence *p, int64_t now,
 		hidden_transcription(r, o, p->transcription, now, sink);
 		break;
 	case OCC_PARTICIPANT:
+		r->roster_ms = now;
 		/* While joining (or settling a gap), attach later. */
 		if (r->state == ROOM_JOINED)
 			part_attach(r, o, now, 0, now, sink);
@@ -551,6 +675,13 @@ room_meeting_info(struct room *r, const char *meeting_id, int64_t now,
 	struct event_fields	 f = { .n = 0 };
 	struct occupant		*o, *next;
 	int			 changed;
+
+	if (r->main != NULL) {
+		/* A breakout room's id is not the meeting's. */
+		if (r->state == ROOM_INFO)
+			reconcile(r, now, sink);
+		return;
+	}
 
 	if (r->state == ROOM_INFO) {
 		changed = meeting_id != NULL && r->meeting_id != NULL &&
@@ -659,6 +790,152 @@ room_speakerstats(struct room *r, const struct message *m, int64_t now,
 	session_stats(r, now, sink);
 }
 
+/*
+ * The server admitted o at at_ms (the companion module saw it; rate
+ * limits and jicofo's lock can hold a join for seconds): people already
+ * here when we came joined then, not when we did.
+ */
+static void
+joined_at(struct room *r, struct occupant *o, int64_t at_ms)
+{
+	struct participant	*p = o->part;
+
+	if (at_ms <= 0 || at_ms >= o->arrived_ms)
+		return;
+	o->true_join_ms = at_ms;
+	o->arrived_ms = at_ms;
+	if (p == NULL)
+		return;
+	if (at_ms < p->rec.joined_ms)
+		p->rec.joined_ms = at_ms;
+	if (p->noccupants == 1 && at_ms < p->present_since)
+		p->present_since = at_ms;
+	p->dirty = 1;
+	(void)r;
+}
+
+/* The ended note and the destroy reason are only good for one end. */
+static void
+end_notes_clear(struct room *r)
+{
+	free(r->ended_by);
+	free(r->ended_by_jid);
+	free(r->destroy_reason);
+	r->ended_by = r->ended_by_jid = r->destroy_reason = NULL;
+}
+
+/* The bare part of a real JID, copied, or NULL. */
+static char *
+bare_dup(const char *jid)
+{
+	return jid != NULL ? strndup(jid, strcspn(jid, "/")) : NULL;
+}
+
+static struct knock *
+knock_find(struct room *r, const char *nick, const char *jid)
+{
+	struct knock	*k;
+	char		*b = bare_dup(jid);
+
+	TAILQ_FOREACH(k, &r->knocks, entry)
+		if ((b != NULL && streq(k->jid, b)) || streq(k->nick, nick))
+			break;
+	free(b);
+	return k;
+}
+
+/*
+ * The lobby, from the companion module's notes (knockers' presence in the
+ * lobby room reaches only the meeting's owners).  A knock is kept until
+ * its person is let in and joins (part_attach() turns the time between
+ * into lobby_wait_seconds) or leaves the lobby without that.
+ */
+static void
+lobby_note(struct room *r, const struct message *m, int64_t now,
+    const struct event_sink *sink)
+{
+	static const enum event_type types[] = {
+		[LOBBY_JOIN] = EVENT_LOBBY_JOIN,
+		[LOBBY_ADMITTED] = EVENT_LOBBY_ADMITTED,
+		[LOBBY_DENIED] = EVENT_LOBBY_DENIED,
+		[LOBBY_LEAVE] = EVENT_LOBBY_LEAVE
+	};
+	struct event_fields	 f = { .n = 0 };
+	struct knock		*k;
+	struct occupant		*o;
+	char			*b;
+
+	k = knock_find(r, m->note_nick, m->note_jid);
+	if (m->note_event == LOBBY_JOIN) {
+		if (k == NULL) {
+			k = xcalloc(1, sizeof(*k));
+			TAILQ_INSERT_TAIL(&r->knocks, k, entry);
+		}
+		set_str(&k->nick, m->note_nick);
+		free(k->jid);
+		k->jid = bare_dup(m->note_jid);
+		set_str(&k->name, m->note_identity_name != NULL ?
+		    m->note_identity_name : m->note_name);
+		set_str(&k->pid, m->note_identity_id);
+		set_str(&k->role, m->note_identity_role);
+		k->since = now;
+		k->admitted = k->left = 0;
+		/* A knock is the meeting's business: it opens the session. */
+		if (!r->sess.open)
+			session_open(r, now, now, sink);
+	}
+	if (k == NULL)
+		return;		/* a knock from before we came */
+	ef_str(&f, "nick", k->nick);
+	if (m->note_event == LOBBY_JOIN) {
+		ef_str(&f, "name", k->name);
+		if (k->pid != NULL)
+			ef_str(&f, "participant_id", k->pid);
+		if (k->role != NULL)
+			ef_str(&f, "role", k->role);
+	} else
+		ef_int(&f, "wait_s", ((k->admitted > 0 ? k->admitted : now) -
+		    k->since) / 1000);
+	if (m->note_by != NULL)
+		ef_str(&f, "by", m->note_by);
+	if (m->note_event == LOBBY_LEAVE && m->note_reason != NULL)
+		ef_str(&f, "reason", m->note_reason);
+	emit_knock(r, types[m->note_event], k, &f, now, sink);
+	switch (m->note_event) {
+	case LOBBY_ADMITTED:
+		k->admitted = now;
+		/* Already in (the join can come first): link it now. */
+		b = bare_dup(m->note_jid);
+		TAILQ_FOREACH(o, &r->occupants, entry) {
+			char *ob = bare_dup(o->jid);
+			int match = o->part != NULL && ((b != NULL &&
+			    streq(ob, b)) || streq(o->nick, k->nick));
+
+			free(ob);
+			if (!match)
+				continue;
+			o->part->rec.lobby_wait_s = (k->admitted - k->since) /
+			    1000;
+			o->part->rec.lobby_known = 1;
+			o->part->dirty = 1;
+			k->linked = 1;
+			break;
+		}
+		free(b);
+		break;
+	case LOBBY_LEAVE:
+		/* Let in: kept (a minute at most) until the person joins. */
+		if (k->admitted == 0 || k->linked) {
+			TAILQ_REMOVE(&r->knocks, k, entry);
+			knock_free(k);
+		} else
+			k->left = now;
+		break;
+	default:
+		break;
+	}
+}
+
 void
 room_module_note(struct room *r, const struct message *m, int64_t now,
     const struct event_sink *sink)
@@ -669,8 +946,26 @@ room_module_note(struct room *r, const struct message *m, int64_t now,
 	const char		*ip = NULL;
 	char			 hash[CLIENT_PSEUDONYM_LEN];
 
+	switch (m->note) {
+	case NOTE_LOBBY:
+		lobby_note(M(r), m, now, sink);
+		return;
+	case NOTE_ENDED:
+		/* The destroy presences follow: they end the session. */
+		set_str(&M(r)->ended_by, m->note_nick);
+		set_str(&M(r)->ended_by_jid, m->note_jid);
+		log_info("room %s: ended for all by %s", M(r)->jid,
+		    m->note_nick != NULL ? m->note_nick : "?");
+		return;
+	default:
+		break;
+	}
 	if (m->note_nick == NULL || (o = occ_find(r, m->note_nick)) == NULL)
 		return;
+	if (m->note == NOTE_JOINED) {
+		joined_at(r, o, m->note_at_ms);
+		return;
+	}
 	if (m->note == NOTE_CLIENT) {
 		if (m->note_ip != NULL && streq(r->ip_mode, "store"))
 			ip = m->note_ip;
@@ -696,11 +991,13 @@ room_module_note(struct room *r, const struct message *m, int64_t now,
 		emit(r, EVENT_DOMINANT_SPEAKER, p, now, &f, now, sink);
 		return;
 	case NOTE_INTERRUPTED:
+		o->interrupted = 1;
 		p->interruptions++;
 		part_issue(r, p, "interrupted", now, now);
 		emit(r, EVENT_CONNECTION_INTERRUPTED, p, now, &f, now, sink);
 		return;
 	case NOTE_RESTORED:
+		o->interrupted = 0;
 		ef_int(&f, "duration_ms", m->note_ms);
 		p->dirty = 1;
 		emit(r, EVENT_CONNECTION_RESTORED, p, now, &f, now, sink);
@@ -737,15 +1034,65 @@ room_new(const char *jid, const struct room_opts *opts)
 	room_set_ip(r, opts->ip_mode, opts->ip_key, opts->ip_key_len);
 	TAILQ_INIT(&r->occupants);
 	TAILQ_INIT(&r->parts);
+	TAILQ_INIT(&r->knocks);
 	r->state = ROOM_IDLE;
 	return r;
+}
+
+struct room *
+room_new_breakout(const char *jid, const struct room_opts *opts,
+    struct room *main, const char *name)
+{
+	struct room	*r = room_new(jid, opts);
+
+	r->main = main;
+	r->breakout_name = xstrdup(name != NULL ? name : r->name);
+	main->breakouts = xreallocarray(main->breakouts, main->nbreakouts + 1,
+	    sizeof(*main->breakouts));
+	main->breakouts[main->nbreakouts++] = r;
+	return r;
+}
+
+/* Unlink breakout room b from its main room. */
+static void
+unlink_breakout(struct room *b)
+{
+	struct room	*m = b->main;
+	struct occupant	*o;
+	size_t		 i;
+
+	for (i = 0; i < m->nbreakouts; i++)
+		if (m->breakouts[i] == b) {
+			m->breakouts[i] = m->breakouts[--m->nbreakouts];
+			break;
+		}
+	/* Whoever is still attached here is no longer in this room. */
+	TAILQ_FOREACH(o, &b->occupants, entry)
+		if (o->part != NULL && o->part->noccupants > 0) {
+			o->part->noccupants--;
+			o->part = NULL;
+		}
+	b->main = NULL;
 }
 
 void
 room_free(struct room *r)
 {
+	struct knock	*k;
+
 	if (r == NULL)
 		return;
+	if (r->main != NULL)
+		unlink_breakout(r);
+	while (r->nbreakouts > 0)
+		unlink_breakout(r->breakouts[r->nbreakouts - 1]);
+	free(r->breakouts);
+	free(r->breakout_name);
+	while ((k = TAILQ_FIRST(&r->knocks)) != NULL) {
+		TAILQ_REMOVE(&r->knocks, k, entry);
+		knock_free(k);
+	}
+	end_notes_clear(r);
 	occ_clear(r);
 	parts_clear(r);
 	free(r->sess.uid);
@@ -842,6 +1189,18 @@ room_connection_lost(struct room *r, int64_t now)
 int
 room_tick(struct room *r, int64_t now, const struct event_sink *sink)
 {
+	struct knock	*k, *next;
+
+	if (r->main != NULL)
+		return 0;	/* the main room rolls the meeting up */
+	/* Let in from the lobby a minute ago and never joined: forget. */
+	for (k = TAILQ_FIRST(&r->knocks); k != NULL; k = next) {
+		next = TAILQ_NEXT(k, entry);
+		if (k->left > 0 && now - k->left > 60000) {
+			TAILQ_REMOVE(&r->knocks, k, entry);
+			knock_free(k);
+		}
+	}
 	session_rollup(r, now, sink);
 	if (r->state == ROOM_JOINED && r->empty_since > 0 &&
 	    now - r->empty_since >= (int64_t)r->leave_grace_s * 1000)
@@ -853,7 +1212,16 @@ void
 room_left(struct room *r, int64_t now, const char *reason,
     const struct event_sink *sink)
 {
-	session_close(r, now, reason, sink);
+	struct occupant	*o;
+
+	if (r->main != NULL) {
+		/* Leaving a breakout room is not the end of its people. */
+		TAILQ_FOREACH(o, &r->occupants, entry)
+			if (o->kind == OCC_PARTICIPANT)
+				part_move_out(r, o, "observer_left", now);
+	} else
+		session_close(r, now, reason, sink);
+	end_notes_clear(r);
 	occ_clear(r);
 	r->gap_start = 0;
 	r->empty_since = 0;

@@ -51,9 +51,22 @@ enum room_state {
 #define ROOM_ACT_RETRY		0x04	/* room missing or join refused:
 					   retry later with backoff */
 #define ROOM_ACT_LEAVE		0x08	/* no participant left: leave now */
+#define ROOM_ACT_GIVE_UP	0x10	/* never (re)join: a health-check
+					   room, a room not of our meetings,
+					   a breakout room that closed */
 
 /* Returns a new room for the bare room JID; room_free() frees it. */
 struct room	*room_new(const char *room_jid, const struct room_opts *opts);
+
+/*
+ * A breakout room of main's meeting, named name (copied): its occupants
+ * are participants of main's session, what happens there is recorded
+ * there (with the breakout room's name), and moving between the two is
+ * a breakout_move, not a leave.  room_free() of either unlinks it.
+ */
+struct room	*room_new_breakout(const char *room_jid,
+		    const struct room_opts *opts, struct room *main,
+		    const char *name);
 void		 room_free(struct room *);	/* NULL is fine */
 
 const char	*room_jid(const struct room *);

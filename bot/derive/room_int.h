@@ -10,6 +10,10 @@
  * one's delayed leave).  Occupants and participants are each kept in a
  * list (arrival order) and a search tree (tsearch) for lookups, so no
  * step walks the whole history of a meeting.
+ *
+ * A meeting is its main room and the breakout rooms opened for it: each
+ * room keeps its own occupants, the main room keeps the session and the
+ * participants for all of them.  M(r) is the room that holds the meeting.
  */
 #ifndef TELETRACK_ROOM_INT_H
 #define TELETRACK_ROOM_INT_H
@@ -53,8 +57,26 @@ struct occupant {
 	int64_t			 snapshot_ms;	/* speakerstats; -1 none */
 	char			*pending_ip;	/* client note before attach */
 	char			*pending_ua;
+	int64_t			 true_join_ms;	/* module: admitted at; 0 */
+	int			 interrupted;	/* module: connection lost */
+	int			 flip_device;	/* joined to take over */
 };
 TAILQ_HEAD(occ_list, occupant);
+
+/* Someone in the lobby, from the companion module's notes. */
+struct knock {
+	TAILQ_ENTRY(knock)	 entry;
+	char			*nick;
+	char			*jid;		/* bare real JID */
+	char			*name;
+	char			*pid;		/* JWT identity */
+	char			*role;
+	int64_t			 since;		/* knocked */
+	int64_t			 admitted;	/* 0: not (yet) */
+	int64_t			 left;		/* left the lobby; 0: there */
+	int			 linked;	/* its participant has the wait */
+};
+TAILQ_HEAD(knock_list, knock);
 
 enum quality { Q_NONE, Q_GOOD, Q_FAIR, Q_POOR, Q__COUNT };
 
@@ -85,6 +107,17 @@ struct participant {
 	int64_t			 spoke_base_ms;	/* snapshot at join */
 	enum quality		 quality;
 	int			 dirty;
+	int64_t			 moving;	/* left a room of the meeting
+						   for another (switch_room,
+						   a breakout closed) at; 0 */
+	char			*move_from;	/* breakout name, NULL: main */
+	const char		*move_reason;	/* static */
+	struct participant	*tab_of;	/* provisional: the participant
+						   with the same identity
+						   (tabs.c); NULL settled */
+	int64_t			 tab_since;	/* joined as a tab at */
+	int			 peak_before;	/* the session's peak then */
+	int			 ntabs;		/* tabs pending on this one */
 };
 TAILQ_HEAD(part_list, participant);
 
@@ -105,6 +138,14 @@ struct session {
 struct room {
 	char			*jid;
 	char			*name;
+	struct room		*main;		/* a breakout room's meeting */
+	char			*breakout_name;	/* ... and its name */
+	struct room		**breakouts;	/* a main room's */
+	size_t			 nbreakouts;
+	struct knock_list	 knocks;	/* the lobby (main room) */
+	char			*ended_by;	/* ended for all, by nick */
+	char			*ended_by_jid;
+	char			*destroy_reason; /* the room's <destroy> text */
 	char			*self_nick;
 	char			*hidden_domain;
 	char			*focus_nick;
@@ -127,6 +168,8 @@ struct room {
 	int64_t			 joined_ms;	/* our last join */
 	int64_t			 gap_start;	/* 0: no gap pending */
 	int64_t			 empty_since;	/* 0: participants present */
+	int64_t			 roster_ms;	/* a participant's occupant
+						   came or went; 0 never */
 	char			*meeting_id;	/* last known meeting id */
 	struct event_field	*pending_stats;	/* speakerstats before the
 						   session opened; one block
@@ -143,14 +186,25 @@ struct room {
 	char			*rec_session;
 };
 
+/* In the meeting: an occupant in one of its rooms, or moving. */
+#define PRESENT(p)	((p)->noccupants > 0 || (p)->moving > 0)
+
+/* The room that holds r's meeting: r, or its main room. */
+#define M(r)	((r)->main != NULL ? (r)->main : (r))
+
 /* session.c */
 void	 set_str(char **dst, const char *src);
 int	 streq(const char *a, const char *b);
 void	 emit(struct room *, enum event_type, struct participant *, int64_t ts,
 	    const struct event_fields *, int64_t now, const struct event_sink *);
+void	 emit_knock(struct room *, enum event_type, const struct knock *,
+	    const struct event_fields *, int64_t now,
+	    const struct event_sink *);
 void	 emitv(struct room *, enum event_type, struct participant *,
 	    int64_t ts, const struct event_field *, size_t, int64_t now,
 	    const struct event_sink *);
+void	 emit_merge(struct room *, struct participant *, const char *from,
+	    int64_t now, const struct event_sink *);
 void	 session_open(struct room *, int64_t start, int64_t now,
 	    const struct event_sink *);
 void	 session_close(struct room *, int64_t ts, const char *reason,
@@ -161,6 +215,9 @@ void	 session_recording(struct room *, const struct presence *, int64_t now,
 	    const struct event_sink *);
 void	 part_attach(struct room *, struct occupant *, int64_t ts,
 	    int already, int64_t now, const struct event_sink *);
+void	 part_move_out(struct room *, struct occupant *, const char *reason,
+	    int64_t ts);
+void	 knock_free(struct knock *);
 void	 part_detach(struct room *, struct occupant *, enum event_type,
 	    const char *reason, const struct event_fields *, int64_t ts,
 	    int64_t now, const struct event_sink *);
@@ -172,5 +229,19 @@ void	 part_client(struct room *, struct participant *, const char *ip,
 	    const char *ua, int64_t now, const struct event_sink *);
 void	 parts_clear(struct room *);
 const char *best_name(const struct occupant *);
+struct participant *part_find(struct room *, const char *key);
+struct participant *part_new(struct room *, const char *key, int64_t ts);
+void	 part_remove(struct room *, struct participant *);
+int	 part_interrupted(struct room *, const struct participant *);
+void	 present_changed(struct room *, int delta, int64_t ts);
+void	 requality(struct room *, struct participant *, int64_t now);
+void	 speak_stop(struct room *, struct participant *, int64_t ts);
+
+/* tabs.c */
+struct participant *tab_get(struct room *, struct participant *of,
+	    int64_t ts);
+void	 tab_settle(struct room *, struct participant *of);
+void	 tab_merge_into(struct room *, struct participant *of, int64_t now,
+	    const struct event_sink *);
 
 #endif

@@ -25,6 +25,9 @@
 #include "room_int.h"
 #include "xmalloc.h"
 
+/* A move between the meeting's rooms that does not arrive is a leave. */
+#define MOVE_MAX_MS	60000
+
 static const char *const quality_names[Q__COUNT] = {
 	[Q_NONE] = NULL, [Q_GOOD] = "good", [Q_FAIR] = "fair",
 	[Q_POOR] = "poor"
@@ -64,7 +67,7 @@ part_duration_ms(const struct participant *p, int64_t now)
 {
 	int64_t	 d = p->accum_ms;
 
-	if (p->noccupants > 0 && now > p->present_since)
+	if (PRESENT(p) && now > p->present_since)
 		d += now - p->present_since;
 	return d;
 }
@@ -104,9 +107,10 @@ quality_of(const struct room *r, const struct participant *p, int64_t dur_ms)
 }
 
 /* Re-rate p at now and keep the session's count per quality. */
-static void
-requality(struct room *r, struct participant *p, int64_t now)
+void
+requality(struct room *room, struct participant *p, int64_t now)
 {
+	struct room		*r = M(room);
 	enum quality	 q = quality_of(r, p, part_duration_ms(p, now));
 
 	if (q == p->quality)
@@ -129,11 +133,11 @@ part_sync(struct participant *p, int64_t now)
 	p->rec.jid = p->jid;
 	p->rec.stats_id = p->stats_id;
 	p->rec.duration_s = part_duration_ms(p, now) / 1000;
-	p->rec.present = p->noccupants > 0;
+	p->rec.present = PRESENT(p);
 	p->rec.issues = p->issues;
 	p->rec.nissues = p->nissues;
-	p->rec.left_reason = p->noccupants > 0 ? NULL : p->left_reason;
-	p->rec.left_ms = p->noccupants > 0 ? 0 : p->rec.left_ms;
+	p->rec.left_reason = PRESENT(p) ? NULL : p->left_reason;
+	p->rec.left_ms = PRESENT(p) ? 0 : p->rec.left_ms;
 	p->rec.ip_address = p->ip;
 	p->rec.user_agent = p->ua;
 	p->rec.browser = p->browser;
@@ -145,8 +149,9 @@ part_sync(struct participant *p, int64_t now)
 }
 
 static void
-sess_sync(struct room *r, int64_t now)
+sess_sync(struct room *room, int64_t now)
 {
+	struct room		*r = M(room);
 	struct session	*s = &r->sess;
 	int64_t		 rec_ms;
 	int		 q;
@@ -173,12 +178,14 @@ sess_sync(struct room *r, int64_t now)
 
 /* --- emitting ---------------------------------------------------------- */
 
-void
-emitv(struct room *r, enum event_type type, struct participant *p,
-    int64_t ts, const struct event_field *f, size_t n, int64_t now,
-    const struct event_sink *sink)
+static void
+emit_full(struct room *room, enum event_type type, struct participant *p,
+    int64_t ts, const struct event_field *f, size_t n, const char *merge_from,
+    int64_t now, const struct event_sink *sink)
 {
-	struct event	 ev;
+	struct room		*r = M(room);
+	struct event		 ev;
+	struct event_field	*copy = NULL;
 
 	if (!r->sess.open)
 		return;
@@ -194,16 +201,77 @@ emitv(struct room *r, enum event_type type, struct participant *p,
 	ev.participant = p != NULL ? &p->rec : NULL;
 	ev.fields = f;
 	ev.nfields = n;
+	ev.merge_from = merge_from;
+	/* What happens in a breakout room says which one. */
+	if (room->main != NULL && type != EVENT_ROLLUP) {
+		copy = xcalloc(n + 1, sizeof(*copy));
+		if (n > 0)
+			memcpy(copy, f, n * sizeof(*f));
+		copy[n].key = "breakout";
+		copy[n].type = EV_STR;
+		copy[n].s = room->breakout_name;
+		ev.fields = copy;
+		ev.nfields = n + 1;
+	}
+	event_emit(sink, &ev);
+	free(copy);
+}
+
+void
+emitv(struct room *room, enum event_type type, struct participant *p,
+    int64_t ts, const struct event_field *f, size_t n, int64_t now,
+    const struct event_sink *sink)
+{
+	emit_full(room, type, p, ts, f, n, NULL, now, sink);
+}
+
+/* The provisional participant keyed from is p (tabs.c). */
+void
+emit_merge(struct room *room, struct participant *p, const char *from,
+    int64_t now, const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+
+	ef_str(&f, "from", from);
+	emit_full(room, EVENT_PARTICIPANT_MERGE, p, now, f.v, f.n, from, now,
+	    sink);
+}
+
+/* A lobby event: about a knock, not (yet) a participant. */
+void
+emit_knock(struct room *room, enum event_type type, const struct knock *k,
+    const struct event_fields *f, int64_t now, const struct event_sink *sink)
+{
+	struct room		*r = M(room);
+	struct knock_rec	 kr;
+	struct event		 ev;
+
+	if (!r->sess.open)
+		return;
+	sess_sync(r, now);
+	memset(&kr, 0, sizeof(kr));
+	kr.nick = k->nick;
+	kr.name = k->name;
+	kr.participant_id = k->pid;
+	kr.role = k->role;
+	kr.since_ms = k->since;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.ts_ms = now;
+	ev.session = &r->sess.rec;
+	ev.fields = f->v;
+	ev.nfields = f->n;
+	ev.knock = &kr;
 	event_emit(sink, &ev);
 }
 
 void
-emit(struct room *r, enum event_type type, struct participant *p,
+emit(struct room *room, enum event_type type, struct participant *p,
     int64_t ts, const struct event_fields *f, int64_t now,
     const struct event_sink *sink)
 {
-	emitv(r, type, p, ts, f != NULL ? f->v : NULL, f != NULL ? f->n : 0,
-	    now, sink);
+	emitv(room, type, p, ts, f != NULL ? f->v : NULL,
+	    f != NULL ? f->n : 0, now, sink);
 }
 
 /* --- participants ------------------------------------------------------ */
@@ -215,9 +283,10 @@ part_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static struct participant *
-part_find(struct room *r, const char *key)
+struct participant *
+part_find(struct room *room, const char *key)
 {
+	struct room		*r = M(room);
 	void	*n;
 
 	n = tfind(&key, &r->part_tree, part_cmp);
@@ -238,7 +307,19 @@ part_free(struct participant *p)
 	free(p->ip);
 	free(p->ua);
 	free(p->issues);
+	free(p->move_from);
 	free(p);
+}
+
+/* Forget p: it was folded into another participant (tabs.c). */
+void
+part_remove(struct room *room, struct participant *p)
+{
+	struct room		*r = M(room);
+
+	TAILQ_REMOVE(&r->parts, p, entry);
+	tdelete(p, &r->part_tree, part_cmp);
+	part_free(p);
 }
 
 static void
@@ -248,26 +329,33 @@ no_free(void *p)
 }
 
 void
-parts_clear(struct room *r)
+parts_clear(struct room *room)
 {
+	struct room		*r = M(room);
 	struct participant	*p;
 	struct occupant		*o;
 
 	tdestroy(r->part_tree, no_free);
 	r->part_tree = NULL;
+	size_t			 i;
+
 	while ((p = TAILQ_FIRST(&r->parts)) != NULL) {
 		TAILQ_REMOVE(&r->parts, p, entry);
 		part_free(p);
 	}
 	TAILQ_FOREACH(o, &r->occupants, entry)
 		o->part = NULL;
+	for (i = 0; i < r->nbreakouts; i++)
+		TAILQ_FOREACH(o, &r->breakouts[i]->occupants, entry)
+			o->part = NULL;
 	r->speaker = NULL;
 }
 
 /* The number of participants present changed at ts. */
-static void
-present_changed(struct room *r, int delta, int64_t ts)
+void
+present_changed(struct room *room, int delta, int64_t ts)
 {
+	struct room		*r = M(room);
 	struct session	*s = &r->sess;
 
 	s->present += delta;
@@ -283,21 +371,20 @@ present_changed(struct room *r, int delta, int64_t ts)
 void
 part_media(struct participant *p, const struct occupant *o)
 {
-	if (!o->media.known)
-		return;
-	if (!o->media.audio_muted)
+	if (o->media.audio > 0)
 		p->rec.microphone_enabled = 1;
-	if (o->media.camera_on)
+	if (o->media.camera > 0)
 		p->rec.camera_enabled = 1;
-	if (o->media.sharing)
+	if (o->media.share > 0)
 		p->rec.screen_shared = 1;
 	p->dirty = 1;
 }
 
 void
-part_issue(struct room *r, struct participant *p, const char *what,
+part_issue(struct room *room, struct participant *p, const char *what,
     int64_t ts, int64_t now)
 {
+	struct room		*r = M(room);
 	int64_t	 at = (ts - p->rec.joined_ms) / 1000;
 
 	p->issues = xreallocarray(p->issues, p->nissues + 1,
@@ -310,9 +397,10 @@ part_issue(struct room *r, struct participant *p, const char *what,
 }
 
 /* Close p's running speaking interval, if any, at ts. */
-static void
-speak_stop(struct room *r, struct participant *p, int64_t ts)
+void
+speak_stop(struct room *room, struct participant *p, int64_t ts)
 {
+	struct room		*r = M(room);
 	if (p->speak_since == 0)
 		return;
 	if (ts > p->speak_since)
@@ -324,11 +412,12 @@ speak_stop(struct room *r, struct participant *p, int64_t ts)
 }
 
 void
-part_speaker(struct room *r, struct participant *to, int64_t now)
+part_speaker(struct room *room, struct participant *to, int64_t now)
 {
+	struct room		*r = M(room);
 	if (r->speaker != NULL && r->speaker != to)
 		speak_stop(r, r->speaker, now);
-	if (to != NULL && to->speak_since == 0 && to->noccupants > 0) {
+	if (to != NULL && to->speak_since == 0 && PRESENT(to)) {
 		to->speak_since = now;
 		to->rec.spoke_known = 1;
 		to->dirty = 1;
@@ -341,9 +430,10 @@ part_speaker(struct room *r, struct participant *to, int64_t now)
  * being present: its time present is banked and its leave stamped.
  */
 static void
-part_gone(struct room *r, struct participant *p, int64_t ts,
+part_gone(struct room *room, struct participant *p, int64_t ts,
     const char *reason)
 {
+	struct room		*r = M(room);
 	if (--p->noccupants > 0)
 		return;
 	if (ts > p->present_since)
@@ -354,16 +444,129 @@ part_gone(struct room *r, struct participant *p, int64_t ts,
 	present_changed(r, -1, ts);
 }
 
+/* The bare part of a real JID, into buf. */
+static const char *
+bare(const char *jid, char *buf, size_t bufsz)
+{
+	size_t	 n;
+
+	if (jid == NULL)
+		return NULL;
+	n = strcspn(jid, "/");
+	if (n >= bufsz)
+		n = bufsz - 1;
+	memcpy(buf, jid, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * A participant let in from the lobby: its wait is the time from the
+ * knock to the admission.  The knock is found by real JID, else by nick.
+ */
+static void
+lobby_link(struct room *r, struct participant *p, const struct occupant *o)
+{
+	struct knock	*k;
+	char		 b[1024];
+	const char	*j = bare(o->jid, b, sizeof(b));
+
+	TAILQ_FOREACH(k, &r->knocks, entry) {
+		if (k->admitted == 0 || k->linked ||
+		    !((j != NULL && streq(k->jid, j)) ||
+		    streq(k->nick, o->nick)))
+			continue;
+		p->rec.lobby_wait_s = (k->admitted - k->since) / 1000;
+		p->rec.lobby_known = 1;
+		p->dirty = 1;
+		k->linked = 1;
+		return;
+	}
+}
+
+/*
+ * One of a moving participant's occupants arrived in room: the move is
+ * over, and a breakout_move event says from where to where.
+ */
+static void
+part_arrive(struct room *room, struct occupant *o, struct participant *p,
+    int64_t ts, int64_t now, const struct event_sink *sink)
+{
+	struct room		*r = M(room);
+	struct event_fields	 f = { .n = 0 };
+
+	o->part = p;
+	p->noccupants++;
+	set_str(&p->nick, o->nick);
+	part_media(p, o);
+	ef_str(&f, "nick", o->nick);
+	ef_str(&f, "from", p->move_from != NULL ? p->move_from : "main");
+	ef_str(&f, "to", room->breakout_name != NULL ? room->breakout_name :
+	    "main");
+	ef_str(&f, "reason", p->move_reason);
+	ef_int(&f, "seconds", (ts - p->moving) / 1000);
+	p->moving = 0;
+	p->dirty = 1;
+	emit(r, EVENT_BREAKOUT_MOVE, p, ts, &f, now, sink);
+	free(p->move_from);	/* the event borrowed it */
+	p->move_from = NULL;
+}
+
+/* A new participant of the session, keyed key, joined at ts. */
+struct participant *
+part_new(struct room *room, const char *key, int64_t ts)
+{
+	struct room		*r = M(room);
+	struct participant	*p = xcalloc(1, sizeof(*p));
+
+	p->key = xstrdup(key);
+	p->rec.joined_ms = ts;
+	TAILQ_INSERT_TAIL(&r->parts, p, entry);
+	if (tsearch(p, &r->part_tree, part_cmp) == NULL)
+		fatal("tsearch");
+	r->sess.rec.participant_count++;
+	return p;
+}
+
+/*
+ * Every occupant of p is known to have lost its connection (the
+ * companion module's notice): a newcomer with p's identity is p coming
+ * back.
+ */
+int
+part_interrupted(struct room *room, const struct participant *p)
+{
+	struct room	*r = M(room);
+	struct occupant	*o;
+	size_t		 i;
+	int		 n = 0;
+
+	TAILQ_FOREACH(o, &r->occupants, entry)
+		if (o->part == p && !o->interrupted)
+			return 0;
+		else if (o->part == p)
+			n++;
+	for (i = 0; i < r->nbreakouts; i++)
+		TAILQ_FOREACH(o, &r->breakouts[i]->occupants, entry)
+			if (o->part == p && !o->interrupted)
+				return 0;
+			else if (o->part == p)
+				n++;
+	return n > 0;
+}
+
 /*
  * Attach occupant o to the participant with its identity: a new one
- * (join) or an existing one (reconnect, also when the old nick is still
- * here because its delayed leave has not arrived).  Opens the session when
- * this is its first participant.
+ * (join), one that left (reconnect), one moving between the rooms of the
+ * meeting (the end of the move), or, when that identity is still here, a
+ * provisional one (tabs.c).  Opens the session when this is its first
+ * participant.
  */
 void
-part_attach(struct room *r, struct occupant *o, int64_t ts, int already,
+part_attach(struct room *room, struct occupant *o, int64_t ts, int already,
     int64_t now, const struct event_sink *sink)
 {
+	struct room		*r = M(room);
 	struct participant	*p;
 	struct event_fields	 f = { .n = 0 };
 	int			 reconnect;
@@ -371,19 +574,19 @@ part_attach(struct room *r, struct occupant *o, int64_t ts, int already,
 
 	if (!r->sess.open)
 		session_open(r, ts, now, sink);
-	if ((p = part_find(r, o->key)) == NULL) {
-		p = xcalloc(1, sizeof(*p));
-		p->key = xstrdup(o->key);
-		p->rec.joined_ms = ts;
-		TAILQ_INSERT_TAIL(&r->parts, p, entry);
-		if (tsearch(p, &r->part_tree, part_cmp) == NULL)
-			fatal("tsearch");
-		r->sess.rec.participant_count++;
-		reconnect = 0;
-	} else {
-		reconnect = 1;
-		prev_nick = xstrdup_null(p->nick);
+	if ((p = part_find(r, o->key)) != NULL && p->moving > 0) {
+		part_arrive(room, o, p, ts, now, sink);
+		return;
 	}
+	/* The same identity still here: a second tab, or a reconnect. */
+	if (p != NULL && PRESENT(p) && !o->flip_device &&
+	    !part_interrupted(r, p))
+		p = tab_get(r, p, ts);
+	if (p == NULL)
+		p = part_new(r, o->key, ts);
+	reconnect = p->rec.join_count > 0;
+	if (reconnect)
+		prev_nick = xstrdup_null(p->nick);
 	o->part = p;
 	p->rec.join_count++;
 	if (p->noccupants++ == 0) {
@@ -407,6 +610,7 @@ part_attach(struct room *r, struct occupant *o, int64_t ts, int already,
 		p->spoke_base_ms = o->snapshot_ms;
 		p->rec.spoke_known = 1;
 	}
+	lobby_link(r, p, o);
 	p->dirty = 1;
 	if (reconnect)
 		part_issue(r, p, "reconnect", ts, now);
@@ -420,7 +624,7 @@ part_attach(struct room *r, struct occupant *o, int64_t ts, int already,
 	}
 	if (already)
 		ef_bool(&f, "already_present", 1);
-	emit(r, reconnect ? EVENT_RECONNECT : EVENT_JOIN, p, ts, &f, now,
+	emit(room, reconnect ? EVENT_RECONNECT : EVENT_JOIN, p, ts, &f, now,
 	    sink);
 	free(prev_nick);
 	/* Client facts the module sent before the occupant was attached. */
@@ -433,18 +637,48 @@ part_attach(struct room *r, struct occupant *o, int64_t ts, int already,
 }
 
 /*
- * Occupant o leaves at ts with event type t.  The participant stays
- * present when another of its occupants is still here.
+ * Occupant o left room for another room of the meeting (switch_room, or
+ * its breakout room closed) at ts.  Its participant stays present while
+ * it moves; part_attach() ends the move where it arrives, and
+ * session_rollup() makes it a leave when it never does.
  */
 void
-part_detach(struct room *r, struct occupant *o, enum event_type t,
-    const char *reason, const struct event_fields *f, int64_t ts,
-    int64_t now, const struct event_sink *sink)
+part_move_out(struct room *room, struct occupant *o, const char *reason,
+    int64_t ts)
 {
 	struct participant	*p = o->part;
 
 	if (p == NULL)
 		return;
+	o->part = NULL;
+	if (--p->noccupants > 0)
+		return;
+	p->noccupants = 0;
+	p->moving = ts;
+	p->move_reason = reason;
+	set_str(&p->move_from, room->breakout_name);
+	speak_stop(room, p, ts);
+}
+
+/*
+ * Occupant o leaves at ts with event type t.  The participant stays
+ * present when another of its occupants is still here.
+ */
+void
+part_detach(struct room *room, struct occupant *o, enum event_type t,
+    const char *reason, const struct event_fields *f, int64_t ts,
+    int64_t now, const struct event_sink *sink)
+{
+	struct room		*r = M(room);
+	struct participant	*p = o->part;
+
+	if (p == NULL)
+		return;
+	/* A lost connection may be the one a newcomer replaced. */
+	if (p->ntabs > 0 && t == EVENT_DISCONNECT)
+		tab_merge_into(r, p, now, sink);
+	else if (p->ntabs > 0)
+		tab_settle(r, p);
 	part_gone(r, p, ts, reason);
 	if (t == EVENT_DISCONNECT) {
 		p->rec.disconnection_count++;
@@ -454,14 +688,15 @@ part_detach(struct room *r, struct occupant *o, enum event_type t,
 		part_issue(r, p, "kicked", ts, now);
 	o->part = NULL;
 	p->dirty = 1;
-	emit(r, t, p, ts, f, now, sink);
+	emit(room, t, p, ts, f, now, sink);
 }
 
 /* Record client facts (ip already stored, hashed or NULL per ip_mode). */
 void
-part_client(struct room *r, struct participant *p, const char *ip,
+part_client(struct room *room, struct participant *p, const char *ip,
     const char *ua, int64_t now, const struct event_sink *sink)
 {
+	struct room		*r = M(room);
 	struct event_fields	 f = { .n = 0 };
 
 	ef_str(&f, "nick", p->nick);
@@ -478,24 +713,62 @@ part_client(struct room *r, struct participant *p, const char *ip,
 	emit(r, EVENT_CLIENT_INFO, p, now, &f, now, sink);
 }
 
+void
+knock_free(struct knock *k)
+{
+	if (k == NULL)
+		return;
+	free(k->nick);
+	free(k->jid);
+	free(k->name);
+	free(k->pid);
+	free(k->role);
+	free(k);
+}
+
+/*
+ * A participant left a room for another one of the meeting and never
+ * arrived: a leave after all, when the move began.
+ */
+static void
+move_nowhere(struct room *r, struct participant *p, int64_t now,
+    const struct event_sink *sink)
+{
+	struct event_fields	 f = { .n = 0 };
+	int64_t			 ts = p->moving;
+
+	p->moving = 0;
+	p->noccupants = 1;	/* part_gone() counts it down */
+	part_gone(r, p, ts, "leave");
+	ef_str(&f, "nick", p->nick);
+	ef_str(&f, "status", p->move_reason);
+	ef_bool(&f, "never_arrived", 1);
+	p->dirty = 1;
+	emit(r, EVENT_LEAVE, p, ts, &f, now, sink);
+}
+
 /* --- the session ------------------------------------------------------- */
 
 void
-session_stats(struct room *r, int64_t now, const struct event_sink *sink)
+session_stats(struct room *room, int64_t now, const struct event_sink *sink)
 {
-	if (r->pending_stats == NULL || !r->sess.open)
+	struct room		*r = M(room);
+
+	/* The snapshot is the room's; its figures go to the meeting. */
+	if (room->pending_stats == NULL || !r->sess.open)
 		return;
-	emitv(r, EVENT_SPEAKER_STATS, NULL, now, r->pending_stats,
-	    r->npending_stats, now, sink);
-	free(r->pending_stats);
-	r->pending_stats = NULL;
-	r->npending_stats = 0;
+	emitv(room, EVENT_SPEAKER_STATS, NULL, now, room->pending_stats,
+	    room->npending_stats, now, sink);
+	free(room->pending_stats);
+	room->pending_stats = NULL;
+	room->npending_stats = 0;
 }
 
 void
-session_open(struct room *r, int64_t start, int64_t now,
+session_open(struct room *room, int64_t start, int64_t now,
     const struct event_sink *sink)
 {
+	struct room		*r = M(room);
 	struct session		*s = &r->sess;
 	struct event_fields	 f = { .n = 0 };
 
@@ -555,23 +828,38 @@ session_open(struct room *r, int64_t start, int64_t now,
 }
 
 void
-session_close(struct room *r, int64_t ts, const char *reason,
+session_close(struct room *room, int64_t ts, const char *reason,
     const struct event_sink *sink)
 {
+	struct room		*r = M(room);
 	struct session		*s = &r->sess;
 	struct participant	*p;
 	struct occupant		*o;
 	struct event_fields	 f = { .n = 0 };
+	size_t			 i;
 
 	if (!s->open)
 		return;
-	/* Everyone still attached leaves with the session. */
+	/* Everyone still in a room of the meeting leaves with the session. */
 	TAILQ_FOREACH(o, &r->occupants, entry) {
 		if ((p = o->part) == NULL)
 			continue;
 		part_gone(r, p, ts, "session_end");
 		o->part = NULL;
 	}
+	for (i = 0; i < r->nbreakouts; i++)
+		TAILQ_FOREACH(o, &r->breakouts[i]->occupants, entry) {
+			if ((p = o->part) == NULL)
+				continue;
+			part_gone(r, p, ts, "session_end");
+			o->part = NULL;
+		}
+	TAILQ_FOREACH(p, &r->parts, entry)
+		if (p->moving > 0) {
+			p->moving = 0;
+			p->noccupants = 1;
+			part_gone(r, p, ts, "session_end");
+		}
 	if (s->rec_on_since > 0) {
 		if (ts > s->rec_on_since)
 			s->rec_accum_ms += ts - s->rec_on_since;
@@ -597,6 +885,12 @@ session_close(struct room *r, int64_t ts, const char *reason,
 	ef_int(&f, "duration_s", s->rec.duration_s);
 	ef_int(&f, "peak_participants", s->rec.peak_participants);
 	ef_int(&f, "participant_count", s->rec.participant_count);
+	if (r->ended_by != NULL) {
+		ef_str(&f, "by", r->ended_by);
+		ef_str(&f, "by_jid", r->ended_by_jid);
+	}
+	if (r->destroy_reason != NULL)
+		ef_str(&f, "destroy_reason", r->destroy_reason);
 	emit(r, EVENT_SESSION_END, NULL, ts, &f, ts, sink);
 	s->open = 0;
 	parts_clear(r);
@@ -613,8 +907,9 @@ session_close(struct room *r, int64_t ts, const char *reason,
  * changed since: every participant is rated again.
  */
 void
-session_rollup(struct room *r, int64_t now, const struct event_sink *sink)
+session_rollup(struct room *room, int64_t now, const struct event_sink *sink)
 {
+	struct room		*r = M(room);
 	struct participant	*p;
 	int			 all = r->requality;
 
@@ -622,7 +917,9 @@ session_rollup(struct room *r, int64_t now, const struct event_sink *sink)
 	if (!r->sess.open)
 		return;
 	TAILQ_FOREACH(p, &r->parts, entry) {
-		if (!p->dirty && p->noccupants == 0 && p->speak_since == 0 &&
+		if (p->moving > 0 && now - p->moving >= MOVE_MAX_MS)
+			move_nowhere(r, p, now, sink);
+		if (!p->dirty && !PRESENT(p) && p->speak_since == 0 &&
 		    !all)
 			continue;
 		if (all)
@@ -635,9 +932,10 @@ session_rollup(struct room *r, int64_t now, const struct event_sink *sink)
 
 /* Focus presence: <jibri-recording-status> changes. */
 void
-session_recording(struct room *r, const struct presence *pr, int64_t now,
+session_recording(struct room *room, const struct presence *pr, int64_t now,
     const struct event_sink *sink)
 {
+	struct room		*r = M(room);
 	struct session		*s = &r->sess;
 	struct event_fields	 f = { .n = 0 };
 	enum event_type		 t;

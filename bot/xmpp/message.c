@@ -14,6 +14,7 @@
 #include <strophe.h>
 
 #include "message.h"
+#include "presence.h"
 #include "xmalloc.h"
 
 #define NS_DELAY	"urn:xmpp:delay"
@@ -51,6 +52,17 @@ message_clear(struct message *m)
 	free(m->note_nick);
 	free(m->note_ip);
 	free(m->note_ua);
+	free(m->note_jid);
+	free(m->note_name);
+	free(m->note_by);
+	free(m->note_reason);
+	free(m->note_from);
+	free(m->note_to);
+	free(m->note_from_name);
+	free(m->note_to_name);
+	free(m->note_identity_id);
+	free(m->note_identity_name);
+	free(m->note_identity_role);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -113,9 +125,50 @@ json_message(xmpp_stanza_t *jm, struct message *m)
 	return rc;
 }
 
-static int
-module_note(xmpp_stanza_t *n, struct message *m)
+/* The attribute name of n, copied, or NULL. */
+static char *
+attr(xmpp_stanza_t *n, const char *name)
 {
+	return xstrdup_null(xmpp_stanza_get_attribute(n, name));
+}
+
+/* A number attribute (ms); 0 when absent or not a number. */
+static int64_t
+attr_ms(xmpp_stanza_t *n, const char *name)
+{
+	const char	*v = xmpp_stanza_get_attribute(n, name);
+	char		*end;
+	long long	 x;
+
+	if (v == NULL)
+		return 0;
+	x = strtoll(v, &end, 10);
+	return *end == '\0' && x > 0 ? (int64_t)x : 0;
+}
+
+/* The index of v in names (NULL-terminated), or -1. */
+static int
+lookup(const char *v, const char *const *names)
+{
+	int	 i;
+
+	for (i = 0; v != NULL && names[i] != NULL; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int
+module_note(xmpp_stanza_t *n, const char *role_field, struct message *m)
+{
+	static const char *const lobby_events[] = {
+		[LOBBY_JOIN] = "join", [LOBBY_ADMITTED] = "admitted",
+		[LOBBY_DENIED] = "denied", [LOBBY_LEAVE] = "leave", NULL
+	};
+	static const char *const breakout_events[] = {
+		[BREAKOUT_OPENED] = "opened", [BREAKOUT_MOVE] = "move",
+		[BREAKOUT_CLOSED] = "closed", NULL
+	};
 	const char	*name = xmpp_stanza_get_name(n);
 	const char	*v;
 	char		*end;
@@ -129,16 +182,21 @@ module_note(xmpp_stanza_t *n, struct message *m)
 			m->note = NOTE_ROOM_CREATED;
 		else if (strcmp(v, "destroyed") == 0)
 			m->note = NOTE_ROOM_DESTROYED;
-		else
-			return -1;
+		else {
+			m->kind = MESSAGE_OTHER;	/* a newer module */
+			return 0;
+		}
 		m->note_room = lower_dup(xmpp_stanza_get_attribute(n, "jid"));
+		m->note_reason = attr(n, "reason");
 		return 0;
 	}
-	if (xmpp_stanza_get_attribute(n, "room") == NULL ||
-	    xmpp_stanza_get_attribute(n, "nick") == NULL)
+	if (xmpp_stanza_get_attribute(n, "room") == NULL)
 		return -1;
 	m->note_room = lower_dup(xmpp_stanza_get_attribute(n, "room"));
-	m->note_nick = xstrdup(xmpp_stanza_get_attribute(n, "nick"));
+	m->note_nick = attr(n, "nick");
+	/* Every note but the breakout room's own needs a nick. */
+	if (m->note_nick == NULL && strcmp(name, "breakout") != 0)
+		return -1;
 	if (strcmp(name, "speaker") == 0) {
 		m->note = NOTE_SPEAKER;
 		v = xmpp_stanza_get_attribute(n, "silence");
@@ -159,15 +217,57 @@ module_note(xmpp_stanza_t *n, struct message *m)
 			m->note_ms = strtoll(v, &end, 10);
 	} else if (strcmp(name, "client") == 0) {
 		m->note = NOTE_CLIENT;
-		m->note_ip = xstrdup_null(xmpp_stanza_get_attribute(n, "ip"));
-		m->note_ua = xstrdup_null(xmpp_stanza_get_attribute(n, "ua"));
+		m->note_ip = attr(n, "ip");
+		m->note_ua = attr(n, "ua");
+	} else if (strcmp(name, "joined") == 0) {
+		m->note = NOTE_JOINED;
+		if ((m->note_at_ms = attr_ms(n, "at_ms")) == 0)
+			return -1;
+		m->note_queued_ms = attr_ms(n, "queued_ms");
+	} else if (strcmp(name, "lobby") == 0) {
+		m->note = NOTE_LOBBY;
+		if ((m->note_event = lookup(xmpp_stanza_get_attribute(n,
+		    "event"), lobby_events)) < 0) {
+			m->kind = MESSAGE_OTHER;
+			return 0;
+		}
+		m->note_jid = attr(n, "jid");
+		m->note_name = attr(n, "name");
+		m->note_by = attr(n, "by");
+		m->note_reason = attr(n, "reason");
+		presence_identity(n, role_field, &m->note_identity_id,
+		    &m->note_identity_name, &m->note_identity_role);
+	} else if (strcmp(name, "breakout") == 0) {
+		m->note = NOTE_BREAKOUT;
+		if ((m->note_event = lookup(xmpp_stanza_get_attribute(n,
+		    "event"), breakout_events)) < 0) {
+			m->kind = MESSAGE_OTHER;
+			return 0;
+		}
+		m->note_jid = lower_dup(xmpp_stanza_get_attribute(n, "jid"));
+		m->note_name = attr(n, "name");
+		m->note_reason = attr(n, "reason");
+		m->note_from = lower_dup(xmpp_stanza_get_attribute(n, "from"));
+		m->note_to = lower_dup(xmpp_stanza_get_attribute(n, "to"));
+		m->note_from_name = attr(n, "from_name");
+		m->note_to_name = attr(n, "to_name");
+		if (m->note_event != BREAKOUT_MOVE && m->note_jid == NULL)
+			return -1;
+		if (m->note_event == BREAKOUT_MOVE && (m->note_nick == NULL ||
+		    m->note_from == NULL || m->note_to == NULL))
+			return -1;
+	} else if (strcmp(name, "ended") == 0) {
+		m->note = NOTE_ENDED;
+		m->note_jid = attr(n, "jid");
+		m->note_reason = attr(n, "reason");
 	} else
 		m->kind = MESSAGE_OTHER;
 	return 0;
 }
 
 int
-message_parse(xmpp_stanza_t *st, struct message *m, const char **errstr)
+message_parse(xmpp_stanza_t *st, const char *role_field, struct message *m,
+    const char **errstr)
 {
 	xmpp_stanza_t	*c;
 	const char	*from, *type, *name, *ns, *at, *slash, *dummy;
@@ -211,7 +311,7 @@ message_parse(xmpp_stanza_t *st, struct message *m, const char **errstr)
 		name = xmpp_stanza_get_name(c);
 		ns = xmpp_stanza_get_ns(c);
 		if (ns != NULL && strcmp(ns, TELETRACK_NS) == 0) {
-			rc = module_note(c, m);
+			rc = module_note(c, role_field, m);
 			break;
 		}
 		if (strcmp(name, "reactions") == 0 && ns != NULL &&

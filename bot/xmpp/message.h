@@ -34,7 +34,26 @@ enum module_note {
 	NOTE_RESTORED,		/* <connection state='restored'> */
 	NOTE_CLIENT,		/* <client room nick ip ua/> */
 	NOTE_ROOM_CREATED,	/* <room event='created' jid/> */
-	NOTE_ROOM_DESTROYED	/* <room event='destroyed' jid/> */
+	NOTE_ROOM_DESTROYED,	/* <room event='destroyed' jid [reason]/> */
+	NOTE_JOINED,		/* <joined room nick at_ms [queued_ms]/> */
+	NOTE_LOBBY,		/* <lobby event room nick jid ...> */
+	NOTE_BREAKOUT,		/* <breakout event room ...> */
+	NOTE_ENDED		/* <ended room nick jid reason/> */
+};
+
+/* NOTE_LOBBY events */
+enum lobby_event {
+	LOBBY_JOIN,		/* knocked: entered the lobby room */
+	LOBBY_ADMITTED,		/* a moderator let them in */
+	LOBBY_DENIED,		/* a moderator turned them away */
+	LOBBY_LEAVE		/* left the lobby (note_reason says why) */
+};
+
+/* NOTE_BREAKOUT events */
+enum breakout_event {
+	BREAKOUT_OPENED,	/* note_jid: the breakout room, note_name */
+	BREAKOUT_MOVE,		/* note_nick moved note_from -> note_to */
+	BREAKOUT_CLOSED		/* note_jid closed (note_reason) */
 };
 
 struct message {
@@ -60,15 +79,34 @@ struct message {
 	char			*note_ua;
 	int			 note_silence;
 	int64_t			 note_ms;	/* duration for restored */
+	int			 note_event;	/* enum lobby_event or
+						   breakout_event */
+	char			*note_jid;	/* a real JID, or a breakout
+						   room's JID */
+	char			*note_name;	/* display or breakout name */
+	char			*note_by;	/* the moderator's nick */
+	char			*note_reason;
+	char			*note_from;	/* move: room JIDs */
+	char			*note_to;
+	char			*note_from_name; /* ... breakout names */
+	char			*note_to_name;
+	int64_t			 note_at_ms;	/* joined: admitted at */
+	int64_t			 note_queued_ms; /* ... after waiting */
+	char			*note_identity_id;	/* lobby knock's JWT */
+	char			*note_identity_name;
+	char			*note_identity_role;
 };
 
 /*
  * Parse st into m.  Returns 0 when m->kind is set (MESSAGE_OTHER included),
  * -1 when st is malformed (m cleared).  A MESSAGE_SPEAKERSTATS with broken
- * JSON is -1.  Trust is the caller's job: message_parse does not decide
- * whether a module notification came from the server.
+ * JSON is -1.  role_field reads a lobby knock's identity as presence_parse()
+ * does.  Unknown notes and events are MESSAGE_OTHER.  Trust is the caller's
+ * job: message_parse does not decide whether a module notification came
+ * from the server.
  */
-int	message_parse(xmpp_stanza_t *st, struct message *m, const char **errstr);
+int	message_parse(xmpp_stanza_t *st, const char *role_field,
+	    struct message *m, const char **errstr);
 void	message_clear(struct message *m);
 
 #endif

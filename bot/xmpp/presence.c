@@ -82,6 +82,7 @@ presence_clear(struct presence *p)
 	free(p->destroy_reason);
 	free(p->status_text);
 	free(p->error_condition);
+	free(p->retry);
 	free(p->display_name);
 	free(p->stats_id);
 	free(p->identity_id);
@@ -95,6 +96,7 @@ presence_clear(struct presence *p)
 	memset(p, 0, sizeof(*p));
 	p->hand_raised = -1;
 	p->transcription = -1;
+	p->media.audio = p->media.camera = p->media.share = MEDIA_UNKNOWN;
 }
 
 /* Is key an audio (-a<digits>[.lang]) or video (-v<digits>) source? */
@@ -121,7 +123,7 @@ presence_parse_sourceinfo(const char *text, struct media_state *m)
 	json_error_t	 err;
 	const char	*key;
 	struct media_state out;
-	int		 kind, on;
+	int		 kind, on, *slot;
 
 	if (text == NULL)
 		return -1;
@@ -131,9 +133,7 @@ presence_parse_sourceinfo(const char *text, struct media_state *m)
 		json_decref(root);
 		return -1;
 	}
-	memset(&out, 0, sizeof(out));
-	out.known = 1;
-	out.audio_muted = 1;
+	out.audio = out.camera = out.share = MEDIA_UNKNOWN;
 	json_object_foreach(root, key, v) {
 		if (!json_is_object(v))
 			continue;
@@ -142,16 +142,17 @@ presence_parse_sourceinfo(const char *text, struct media_state *m)
 		on = json_is_false(muted);
 		vt = json_object_get(v, "videoType");
 		if (json_is_string(vt) &&
-		    strcmp(json_string_value(vt), "desktop") == 0) {
-			if (on)
-				out.sharing = 1;
+		    strcmp(json_string_value(vt), "desktop") == 0)
+			slot = &out.share;
+		else if ((kind = source_kind(key)) == 'a')
+			slot = &out.audio;
+		else if (kind == 'v')
+			slot = &out.camera;
+		else
 			continue;
-		}
-		kind = source_kind(key);
-		if (kind == 'a' && on)
-			out.audio_muted = 0;
-		else if (kind == 'v' && on)
-			out.camera_on = 1;
+		/* A kind is on when any of its sources is. */
+		if (*slot != 1)
+			*slot = on;
 	}
 	json_decref(root);
 	*m = out;
@@ -163,6 +164,7 @@ static void
 legacy_media(xmpp_ctx_t *ctx, xmpp_stanza_t *st, struct media_state *m)
 {
 	char	*am, *vm, *vt;
+	int	 on;
 
 	am = child_text(st, "audiomuted");
 	vm = child_text(st, "videomuted");
@@ -170,13 +172,15 @@ legacy_media(xmpp_ctx_t *ctx, xmpp_stanza_t *st, struct media_state *m)
 	if (xmpp_stanza_get_child_by_name(st, "audiomuted") == NULL &&
 	    xmpp_stanza_get_child_by_name(st, "videomuted") == NULL)
 		goto done;
-	m->known = 1;
-	m->audio_muted = !(am != NULL && strcmp(am, "false") == 0);
-	if (vm != NULL && strcmp(vm, "false") == 0) {
-		if (vt != NULL && strcmp(vt, "desktop") == 0)
-			m->sharing = 1;
-		else
-			m->camera_on = 1;
+	/* Both always come together: every kind is known. */
+	m->audio = am != NULL && strcmp(am, "false") == 0;
+	on = vm != NULL && strcmp(vm, "false") == 0;
+	if (vt != NULL && strcmp(vt, "desktop") == 0) {
+		m->share = on;
+		m->camera = 0;
+	} else {
+		m->camera = on;
+		m->share = 0;
 	}
 done:
 	if (am != NULL)
@@ -188,18 +192,20 @@ done:
 }
 
 /* <identity><user><id/><name/></user><group/></identity> */
-static void
-identity(xmpp_ctx_t *ctx, xmpp_stanza_t *st, const char *role_field,
-    struct presence *p)
+void
+presence_identity(xmpp_stanza_t *st, const char *role_field, char **uid,
+    char **name, char **role)
 {
+	xmpp_ctx_t	*ctx = xmpp_stanza_get_context(st);
 	xmpp_stanza_t	*id, *user, *c;
 	char		 path[128], *seg, *save = NULL;
 
+	*uid = *name = *role = NULL;
 	if ((id = xmpp_stanza_get_child_by_name(st, "identity")) == NULL)
 		return;
 	if ((user = xmpp_stanza_get_child_by_name(id, "user")) != NULL) {
-		p->identity_id = own(ctx, child_text(user, "id"));
-		p->identity_name = own(ctx, child_text(user, "name"));
+		*uid = own(ctx, child_text(user, "id"));
+		*name = own(ctx, child_text(user, "name"));
 	}
 	snprintf(path, sizeof(path), "%s", role_field != NULL ? role_field :
 	    "group");
@@ -208,7 +214,7 @@ identity(xmpp_ctx_t *ctx, xmpp_stanza_t *st, const char *role_field,
 	    seg = strtok_r(NULL, "/", &save))
 		c = xmpp_stanza_get_child_by_name(c, seg);
 	if (c != NULL && c != id)
-		p->identity_role = own(ctx, xmpp_stanza_get_text(c));
+		*role = own(ctx, xmpp_stanza_get_text(c));
 }
 
 static void
@@ -315,6 +321,7 @@ presence_parse(xmpp_stanza_t *st, const char *role_field, struct presence *p,
 	memset(p, 0, sizeof(*p));
 	p->hand_raised = -1;
 	p->transcription = -1;
+	p->media.audio = p->media.camera = p->media.share = MEDIA_UNKNOWN;
 	if (st == NULL || (name = xmpp_stanza_get_name(st)) == NULL ||
 	    strcmp(name, "presence") != 0) {
 		*errstr = "not a presence";
@@ -347,6 +354,11 @@ presence_parse(xmpp_stanza_t *st, const char *role_field, struct presence *p,
 					    xmpp_stanza_get_name(c));
 					break;
 				}
+		/* The companion module says whether to try again. */
+		if (err != NULL && (c = xmpp_stanza_get_child_by_name_and_ns(
+		    err, "retry", "urn:teletrack:1")) != NULL)
+			p->retry = xstrdup_null(xmpp_stanza_get_attribute(c,
+			    "reason"));
 		return 0;
 	}
 	if (split_from(xmpp_stanza_get_from(st), p, errstr) == -1)
@@ -360,12 +372,13 @@ presence_parse(xmpp_stanza_t *st, const char *role_field, struct presence *p,
 	    NULL)
 		p->display_name = own(ctx, xmpp_stanza_get_text(c));
 	p->stats_id = own(ctx, child_text(st, "stats-id"));
-	identity(ctx, st, role_field, p);
+	presence_identity(st, role_field, &p->identity_id, &p->identity_name,
+	    &p->identity_role);
 
 	if ((c = xmpp_stanza_get_child_by_name(st, "SourceInfo")) != NULL) {
 		text = xmpp_stanza_get_text(c);
-		if (presence_parse_sourceinfo(text, &p->media) == -1)
-			p->media.known = 0;	/* broken JSON: state unknown */
+		/* Broken JSON leaves the state unknown. */
+		(void)presence_parse_sourceinfo(text, &p->media);
 		if (text != NULL)
 			xmpp_free(ctx, text);
 	} else

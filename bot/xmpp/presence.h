@@ -19,11 +19,18 @@ enum presence_kind {
 };
 
 /* Tri-state for values a presence may not state: -1 unknown. */
+#define MEDIA_UNKNOWN	(-1)
+
+/*
+ * What a presence says of the occupant's media, per kind: 1 on, 0 off
+ * (muted, or a stopped share), MEDIA_UNKNOWN when it says nothing of that
+ * kind.  lib-jitsi-meet's SourceInfo names a source only once the client
+ * has announced it: "{}" at a join means "not said yet", not "muted".
+ */
 struct media_state {
-	int	known;		/* SourceInfo or legacy elements present */
-	int	audio_muted;	/* no -a* source has muted:false */
-	int	camera_on;	/* a video source without videoType desktop on */
-	int	sharing;	/* a videoType desktop source on */
+	int	audio;		/* an -a source unmuted */
+	int	camera;		/* a video source, not desktop, unmuted */
+	int	share;		/* a videoType desktop source unmuted */
 };
 
 struct presence {
@@ -47,6 +54,10 @@ struct presence {
 	char			*status_text;	/* <status> text */
 	char			*error_condition; /* PRESENCE_ERROR: e.g.
 						     "not-allowed" */
+	char			*retry;		/* the companion module's
+						   reason: no-room, no-focus
+						   (retry), health-check,
+						   not-in-meeting (never) */
 
 	/* Jitsi elements */
 	char			*display_name;	/* <nick xmlns=.../nick> */
@@ -90,8 +101,18 @@ void	presence_clear(struct presence *p);
 int	presence_has_code(const struct presence *p, int code);
 
 /*
- * Parse a SourceInfo JSON object (jitsi-xmpp.md §2.2) into m.
- * Returns 0, or -1 on malformed JSON (m unchanged).
+ * The <identity> child of st (Jitsi's JWT identity, as mod_presence_identity
+ * puts it): the user id, name and the role at role_field ("group" when
+ * NULL, or a path such as "user/role").  Each is NULL when absent, else an
+ * owned copy (free()).
+ */
+void	presence_identity(xmpp_stanza_t *st, const char *role_field, char **id,
+	    char **name, char **role);
+
+/*
+ * Parse a SourceInfo JSON object (jitsi-xmpp.md §2.2) into m: a kind
+ * no key names stays MEDIA_UNKNOWN.  Returns 0, or -1 on malformed JSON
+ * (m unchanged).
  */
 int	presence_parse_sourceinfo(const char *json, struct media_state *m);
 

@@ -35,6 +35,7 @@
 
 #include <strophe.h>
 
+#include "jid.h"
 #include "log.h"
 #include "message.h"
 #include "observer.h"
@@ -48,6 +49,7 @@
 #define NS_DISCO_ITEMS	"http://jabber.org/protocol/disco#items"
 #define NS_DATA		"jabber:x:data"
 #define NS_JINGLE	"urn:xmpp:jingle:1"
+#define NS_JINGLE_ERRORS "urn:xmpp:jingle:errors:1"
 #define NS_PING		"urn:xmpp:ping"
 #define STOP_TIMEOUT_MS	3000
 #define PULSE_MS	25
@@ -246,7 +248,7 @@ message_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	char			 esc[128];
 
 	(void)conn;
-	if (message_parse(st, &m, &err) == -1) {
+	if (message_parse(st, t->cfg->role_field, &m, &err) == -1) {
 		log_debug("%s: dropped message from %s: %s", __func__,
 		    log_escape(esc, sizeof(esc), xmpp_stanza_get_from(st)),
 		    err != NULL ? err : "malformed");
@@ -362,6 +364,99 @@ reply_disco(struct transport *t, xmpp_stanza_t *st)
 	xmpp_stanza_release(r);
 }
 
+/*
+ * A peer-to-peer offer (a session-initiate from an occupant other than
+ * focus: lib-jitsi-meet's own test) is declined the way lib-jitsi-meet
+ * declines one: acknowledge, then session-terminate <decline/>.  An offer
+ * left half-open stalls the client's camera mute until it ends (the track
+ * removal waits for a renegotiation that cannot happen).
+ */
+static void
+decline_p2p(struct transport *t, xmpp_stanza_t *st, xmpp_stanza_t *offer)
+{
+	xmpp_stanza_t	*iq, *j, *reason, *decline, *text, *body;
+	const char	*sid, *initiator;
+	char		*id;
+
+	reply(t, st, NULL, NULL);
+	id = new_id(t, "jingle");
+	iq = xmpp_iq_new(t->ctx, "set", id);
+	free(id);
+	xmpp_stanza_set_to(iq, xmpp_stanza_get_from(st));
+	j = xmpp_stanza_new(t->ctx);
+	xmpp_stanza_set_name(j, "jingle");
+	xmpp_stanza_set_ns(j, NS_JINGLE);
+	xmpp_stanza_set_attribute(j, "action", "session-terminate");
+	if ((initiator = xmpp_stanza_get_attribute(offer, "initiator")) != NULL)
+		xmpp_stanza_set_attribute(j, "initiator", initiator);
+	if ((sid = xmpp_stanza_get_attribute(offer, "sid")) != NULL)
+		xmpp_stanza_set_attribute(j, "sid", sid);
+	reason = xmpp_stanza_new(t->ctx);
+	xmpp_stanza_set_name(reason, "reason");
+	decline = xmpp_stanza_new(t->ctx);
+	xmpp_stanza_set_name(decline, "decline");
+	xmpp_stanza_add_child_ex(reason, decline, 0);
+	text = xmpp_stanza_new(t->ctx);
+	xmpp_stanza_set_name(text, "text");
+	body = xmpp_stanza_new(t->ctx);
+	xmpp_stanza_set_text(body, "P2P disabled");
+	xmpp_stanza_add_child_ex(text, body, 0);
+	xmpp_stanza_add_child_ex(reason, text, 0);
+	xmpp_stanza_add_child_ex(j, reason, 0);
+	xmpp_stanza_add_child_ex(iq, j, 0);
+	send_stanza(t, iq);
+	xmpp_stanza_release(iq);
+}
+
+/* Jingle's "unknown-session" (XEP-0166 section 10): a session we ended. */
+static void
+reply_unknown_session(struct transport *t, xmpp_stanza_t *st)
+{
+	xmpp_stanza_t	*r, *err, *app;
+
+	if ((r = xmpp_stanza_reply_error(st, "cancel", "item-not-found",
+	    NULL)) == NULL)
+		return;
+	if ((err = xmpp_stanza_get_child_by_name(r, "error")) != NULL) {
+		app = xmpp_stanza_new(t->ctx);
+		xmpp_stanza_set_name(app, "unknown-session");
+		xmpp_stanza_set_ns(app, NS_JINGLE_ERRORS);
+		xmpp_stanza_add_child_ex(err, app, 0);
+	}
+	send_stanza(t, r);
+	xmpp_stanza_release(r);
+}
+
+/*
+ * Every Jingle request is answered at once: a client or jicofo never waits
+ * on the observer.  focus's offer (the bridge) is refused, and jicofo then
+ * expires the channels without retrying; a participant's offer (P2P) is
+ * declined; whatever follows on a session we ended is "unknown-session";
+ * a terminate is acknowledged.
+ */
+static void
+answer_jingle(struct transport *t, xmpp_stanza_t *st, xmpp_stanza_t *jingle)
+{
+	const char	*action = xmpp_stanza_get_attribute(jingle, "action");
+	const char	*from = xmpp_stanza_get_from(st);
+	char		*res = from != NULL ? jid_part(from, JID_RESOURCE) : NULL;
+	int		 focus = res != NULL && strcmp(res, "focus") == 0;
+
+	free(res);
+	if (action == NULL)
+		action = "(none)";
+	if (strcmp(action, "session-terminate") == 0)
+		reply(t, st, NULL, NULL);
+	else if (focus)
+		reply(t, st, "cancel", "service-unavailable");
+	else if (strcmp(action, "session-initiate") == 0)
+		decline_p2p(t, st, jingle);
+	else
+		reply_unknown_session(t, st);
+	log_debug("%s: jingle %s from %s answered", __func__, action,
+	    focus ? "focus" : "a participant");
+}
+
 static int
 iq_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
@@ -370,7 +465,7 @@ iq_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	const char		*id = xmpp_stanza_get_id(st);
 	struct disco_result	 d;
 	xmpp_stanza_t		*jingle;
-	const char		*action, **items;
+	const char		**items;
 	char			*mid;
 
 	(void)conn;
@@ -400,17 +495,7 @@ iq_cb(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	}
 	if ((jingle = xmpp_stanza_get_child_by_name_and_ns(st, "jingle",
 	    NS_JINGLE)) != NULL) {
-		action = xmpp_stanza_get_attribute(jingle, "action");
-		/*
-		 * Refuse the media session: jicofo then expires the bridge
-		 * channels and does not retry.  Acknowledge the terminate.
-		 */
-		if (action != NULL && strcmp(action, "session-terminate") == 0)
-			reply(t, st, NULL, NULL);
-		else
-			reply(t, st, "cancel", "service-unavailable");
-		log_debug("%s: jingle %s answered", __func__,
-		    action != NULL ? action : "(none)");
+		answer_jingle(t, st, jingle);
 		return 1;
 	}
 	/* RFC 6120 8.2.3: every get/set gets an answer. */

@@ -175,10 +175,15 @@ cmp -s conf/prosody/mod_teletrack.lua \
     "$W/home/.jitsi-meet-cfg/prosody/prosody-plugins-custom/mod_teletrack.lua" &&
     td_ok "module in docker-jitsi-meet's prosody-plugins-custom" ||
     td_fail "module not in prosody-plugins-custom"
-for l in XMPP_MODULES=teletrack XMPP_MUC_MODULES=teletrack ENABLE_RECORDING=1; do
+for l in XMPP_MODULES=teletrack ENABLE_RECORDING=1; do
 	grep -qx "$l" "$W/docker-jitsi-meet/.env" && td_ok ".env: $l" ||
 	    td_fail ".env lacks $l"
 done
+# Loaded once, on the VirtualHost: it reaches the MUC components itself
+# (conf/prosody/mod_teletrack.lua).
+grep -q '^XMPP_MUC_MODULES=.*teletrack' "$W/docker-jitsi-meet/.env" &&
+    td_fail ".env loads the module on the MUC component too" ||
+    td_ok ".env: not in XMPP_MUC_MODULES"
 # GLOBAL_CONFIG: docker-jitsi-meet splits it at a literal \n into Lua lines.
 sed -n 's/^GLOBAL_CONFIG=//p' "$W/docker-jitsi-meet/.env" |
     sed 's/\\n/\n/g' > "$W/global.lua"

@@ -254,6 +254,16 @@ tt_sql() {
 	sqlite3 -batch -noheader "$TT_DIR/teletrack.db" "$1"
 }
 
+# tt_wait_sql QUERY VALUE [TENTHS]: wait until QUERY returns VALUE (20 s).
+tt_wait_sql() {
+	i=0
+	until [ "$(tt_sql "$1" 2>/dev/null)" = "$2" ] || [ $i -ge ${3:-200} ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ "$(tt_sql "$1" 2>/dev/null)" = "$2" ] ||
+	    tt_fail "waited for [$2] from: $1"
+}
+
 tt_count() {
 	tt_sql "SELECT count(*) FROM teleconference_events WHERE event_type = '$1'"
 }

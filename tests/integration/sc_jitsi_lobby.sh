@@ -91,4 +91,17 @@ tt_eq "B-1,M-1,P-1" "$(tt_sql "SELECT group_concat(stats_id) FROM (SELECT
     NULL ORDER BY stats_id)")" "the admitted patient is in the session"
 grep "join refused" "$TT_DIR/observer.log" | grep -v item-not-found >&2 &&
     tt_fail "the observer was refused a join"
+# The lobby as events, and the admitted patient's wait (about 1 s).
+tt_eq 2 "$(tt_count lobby_join)" "two knocks"
+tt_eq 1 "$(tt_count lobby_admitted)" "one let in"
+tt_eq 1 "$(tt_count lobby_denied)" "one turned away"
+tt_eq mod01 "$(tt_sql "SELECT json_extract(event_data, '$.by') FROM
+    teleconference_events WHERE event_type = 'lobby_denied'")" \
+    "turned away by the moderator"
+tt_eq 1 "$(tt_sql "SELECT lobby_wait_seconds BETWEEN 1 AND 30 FROM
+    teleconference_participant_sessions WHERE stats_id = 'P-1'")" \
+    "the patient's lobby wait"
+tt_eq 0 "$(tt_sql "SELECT count(*) FROM teleconference_participant_sessions
+    WHERE stats_id IN ('B-1', 'M-1') AND lobby_wait_seconds IS NOT NULL")" \
+    "no lobby wait for who never knocked"
 tt_done

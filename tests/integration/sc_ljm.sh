@@ -12,8 +12,6 @@
 #  - carol reloads (bare unavailable, rejoin under a new nick): one
 #    participant, join_count 2.  dave's tab crashes (the old occupant stays
 #    silent until the server drops it with 333): one participant too.
-# Skipped until the C side implements issue 9 (TT_ISSUE9=1 runs it).
-[ -n "${TT_ISSUE9:-}" ] || { echo "needs the issue 9 change in teletrack (TT_ISSUE9=1 runs it)"; exit 77; }
 . "$(dirname "$0")/lib.sh"
 TT_VHOST_MODULES='"smacks"'
 tt_setup
