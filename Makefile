@@ -218,15 +218,18 @@ bench: deps
 		$(BUILD)/tests/bench_e2e
 	@$(BUILD)/tests/bench
 	@$(BUILD)/tests/bench_e2e
+	@BENCH=$(abspath $(BUILD)/tests/bench) sh tests/bench_pg.sh
 
 # The daemon's pipeline end to end: every object of teletrack but main.
 $(BUILD)/tests/bench_e2e: $(call obj,tests/bench_e2e.c) \
 	    $(filter-out $(BUILD)/bot/main.o,$(call obj,$(SRCS))) $(SCHEMA_OBJ)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) -ldl
 
+# bench links libpq itself: its baseline is bare libpq.
 $(BUILD)/tests/bench: $(call obj,tests/bench.c $(DERIVE) $(PARSE) $(STORE) $(COMMON)) \
 	    $(SCHEMA_OBJ)
-	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) \
+		$(shell $(PKG_CONFIG) --libs libpq 2>/dev/null)
 
 # Coverage-guided fuzzing of the stanza parsers (clang's libFuzzer).
 FUZZ_SECONDS ?= 60
