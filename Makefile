@@ -4,6 +4,7 @@
 #   make test            install deps, unit tests, then integration tests
 #   make unit            unit tests only (no server)
 #   make demo            throwaway Prosody + simulated conference + report
+#   make demo-postgres   two Jitsi shards, one throwaway PostgreSQL
 #   make bench           throughput and memory figures
 #   make test-container  build the Dockerfile's image with podman and run it
 #   make install         binary, man pages, systemd unit, example config and
@@ -213,6 +214,11 @@ demo: deps
 	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
 		sh tests/integration/demo.sh
 
+demo-postgres: deps
+	@$(MAKE) --no-print-directory $(PROG) $(TOOLS)
+	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
+		sh tests/integration/demo_postgres.sh
+
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/tests/bench \
 		$(BUILD)/tests/bench_e2e
@@ -273,7 +279,8 @@ uninstall:
 clean:
 	rm -rf build build-san teletrack
 
-.PHONY: all deps unit unit-run integration integration-run test demo bench fuzz \
+.PHONY: all deps unit unit-run integration integration-run test demo \
+	demo-postgres bench fuzz \
 	deploy-run test-container install uninstall clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -16,10 +16,10 @@
 #     why it cannot write, holds; once granted, it writes what it held.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../pg.sh"
+. "$(dirname "$0")/shards.sh"
 tt_pg_available || { echo "no PostgreSQL server (Debian: postgresql)"; exit 77; }
 : "${TEST_PG:?TEST_PG must point at the test_pg binary}"
 
-WEST_PID=""
 EAST_PID=""
 WESTD_PID=""
 SIMS=""
@@ -28,8 +28,7 @@ pg_cleanup() {
 	for p in $EAST_PID $WESTD_PID $SIMS; do
 		kill -9 "$p" 2>/dev/null
 	done
-	[ -n "$WEST_PID" ] && kill "$WEST_PID" 2>/dev/null &&
-	    wait "$WEST_PID" 2>/dev/null
+	tt_west_stop
 	if [ "$TT_FAILED" -ne 0 ] && [ -n "$TT_DIR" ]; then
 		for f in east/observer.log west/observer.log sim-east.log \
 		    sim-west.log test_pg.log; do
@@ -57,106 +56,8 @@ else
 fi
 unset TELETRACK_DB_PASSWORD
 
-# The west shard: a second Prosody like the first, on its own port.
-WEST_PORT=$(tt_free_port)
-mkdir -p "$TT_DIR/west/data" "$TT_DIR/east"
-sed -e "s|$TT_DIR/prosody.pid|$TT_DIR/west/prosody.pid|" \
-    -e "s|$TT_DIR/data|$TT_DIR/west/data|" \
-    -e "s|$TT_DIR/admin.sock|$TT_DIR/west/admin.sock|" \
-    -e "s|$TT_DIR/prosody.log|$TT_DIR/west/prosody.log|" \
-    -e "s|c2s_ports = { $TT_PORT }|c2s_ports = { $WEST_PORT }|" \
-    "$TT_DIR/prosody.cfg.lua" > "$TT_DIR/west/prosody.cfg.lua"
-pcw="prosodyctl --config $TT_DIR/west/prosody.cfg.lua"
-$pcw register focus auth.meet.jitsi focuspw >/dev/null 2>&1
-$pcw register teletrack hidden.meet.jitsi observerpw >/dev/null 2>&1
 tt_prosody_start
-prosody -F --config "$TT_DIR/west/prosody.cfg.lua" \
-    >"$TT_DIR/west/prosody.out" 2>&1 &
-WEST_PID=$!
-tt_wait_port "$WEST_PORT" || tt_fail "west's Prosody did not start"
-
-printf '%s\n' "$TT_PG_PASSWORD" > "$TT_DIR/pgpass"
-chmod 600 "$TT_DIR/pgpass"
-
-# shard_conf NAME PORT ROOM [URL [PASSFILE]]: NAME's config.
-shard_conf() {
-	cat > "$TT_DIR/$1/teletrack.conf" <<CFG
-[xmpp]
-jid = teletrack@hidden.meet.jitsi
-password_file = $TT_DIR/password
-server = 127.0.0.1
-port = $2
-tls = required
-ca_file = $TT_DIR/certs/meet.jitsi.crt
-muc_domain = conference.meet.jitsi
-reconnect_min_s = 1
-reconnect_max_s = 2
-shard = $1
-[rooms]
-join = $3
-leave_grace_s = 2
-retry_min_s = 1
-retry_max_s = 2
-[storage]
-database = $TT_DIR/$1/teletrack.db
-url = ${4:-$TT_PG_URL}
-password_file = ${5:-$TT_DIR/pgpass}
-schema = teletrack
-flush_ms = 100
-[tracking]
-rollup_interval_s = 1
-[schedule]
-poll_s = 1
-CFG
-}
-
-# start_shard NAME: its daemon, logging to NAME/observer.log; sets PID.
-start_shard() {
-	"$TELETRACK" run -v -c "$TT_DIR/$1/teletrack.conf" \
-	    >>"$TT_DIR/$1/observer.log" 2>&1 &
-	PID=$!
-}
-
-# stop_shard PID NAME: SIGTERM, bounded wait, exit status 0.
-stop_shard() {
-	kill -TERM "$1" 2>/dev/null
-	i=0
-	while kill -0 "$1" 2>/dev/null && [ $i -lt 150 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	kill -0 "$1" 2>/dev/null && { tt_fail "$2 did not stop"; kill -9 "$1"; }
-	wait "$1" || tt_fail "$2 exited $?"
-}
-
-# wait_in FILE PATTERN [TENTHS]: bounded wait for a line in FILE.
-wait_in() {
-	i=0
-	while [ $i -lt "${3:-300}" ]; do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	tt_fail "$(basename "$(dirname "$1")")/$(basename "$1") never showed: $2"
-	return 1
-}
-
-# q SQL: one value from the database, as the teletrack role sees it.
-q() {
-	PGPASSWORD="$TT_PG_PASSWORD" psql -X -q -t -A -v ON_ERROR_STOP=1 \
-	    "$TT_PG_URL" -c "SET search_path TO teletrack" -c "$1"
-}
-
-# wait_q SQL WANT [TENTHS]: bounded wait until SQL gives WANT.
-wait_q() {
-	i=0
-	while [ $i -lt "${3:-300}" ]; do
-		[ "$(q "$1" 2>/dev/null)" = "$2" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	tt_fail "never got [$2] from: $1 (last: [$(q "$1" 2>&1)])"
-	return 1
-}
+tt_west_start
 
 # held NAME: the events NAME's writer holds, from its status file.
 held() {
@@ -164,14 +65,14 @@ held() {
 	    "$TT_DIR/$1/teletrack.status" 2>/dev/null
 }
 
-shard_conf east "$TT_PORT" east1
-shard_conf west "$WEST_PORT" west1
-start_shard east
+tt_shard_conf east "$TT_PORT" east1
+tt_shard_conf west "$WEST_PORT" west1
+tt_shard_start east
 EAST_PID=$PID
-start_shard west
+tt_shard_start west
 WESTD_PID=$PID
-wait_in "$TT_DIR/east/observer.log" "connected as"
-wait_in "$TT_DIR/west/observer.log" "connected as"
+tt_wait_in "$TT_DIR/east/observer.log" "connected as"
+tt_wait_in "$TT_DIR/west/observer.log" "connected as"
 
 # 1. A meeting on each shard at once; PostgreSQL goes away in the middle.
 for s in east west; do
@@ -222,13 +123,13 @@ timeout 150 "$JITSIM" -p "$WEST_PORT" "$TT_DIR/west.jsim" \
 sim_west=$!
 SIMS="$sim_east $sim_west"
 
-wait_q "SELECT count(*) FROM teleconference_events e JOIN
+tt_wait_pgq "SELECT count(*) FROM teleconference_events e JOIN
     teleconferencesessions s ON s.id = e.teleconference_session_id
     WHERE e.event_type = 'chat_message'" 2
 tt_pg_stop
 touch "$TT_DIR/pg-down"
 for s in east west; do
-	wait_in "$TT_DIR/$s/observer.log" "cannot write events"
+	tt_wait_in "$TT_DIR/$s/observer.log" "cannot write events"
 	i=0
 	while [ "$(held $s)" -lt 5 ] 2>/dev/null && [ $i -lt 300 ]; do
 		sleep 0.1; i=$((i + 1))
@@ -239,12 +140,12 @@ done
 tt_pg_restart || tt_fail "PostgreSQL did not come back"
 touch "$TT_DIR/pg-up"
 for s in east west; do
-	wait_in "$TT_DIR/$s/observer.log" "database writable again" 450
+	tt_wait_in "$TT_DIR/$s/observer.log" "database writable again" 450
 done
 wait $sim_east || tt_fail "jitsim east: $(tail -n 3 "$TT_DIR/sim-east.log")"
 wait $sim_west || tt_fail "jitsim west: $(tail -n 3 "$TT_DIR/sim-west.log")"
 SIMS=""
-wait_q "SELECT count(*) FROM teleconferencesessions WHERE session_status
+tt_wait_pgq "SELECT count(*) FROM teleconferencesessions WHERE session_status
     IN ('completed', 'failed') AND jitsi_room_name IN ('east1', 'west1')" 2
 
 for s in east west; do
@@ -252,13 +153,13 @@ for s in east west; do
 	for pair in session_start:1 session_end:1 observer_join:1 join:2 leave:2 \
 	    audio_unmute:1 video_unmute:1 hand_raise:1 hand_lower:1 \
 	    chat_message:4 screenshare_start:1 screenshare_stop:1; do
-		tt_eq "${pair#*:}" "$(q "SELECT count(*) FROM
+		tt_eq "${pair#*:}" "$(tt_pgq "SELECT count(*) FROM
 		    teleconference_events e JOIN teleconferencesessions s
 		    ON s.id = e.teleconference_session_id
 		    WHERE $w AND e.event_type = '${pair%%:*}'")" \
 		    "$s: ${pair%%:*} events, once each"
 	done
-	tt_eq "$s|completed|2|2" "$(q "SELECT s.shard || '|' ||
+	tt_eq "$s|completed|2|2" "$(tt_pgq "SELECT s.shard || '|' ||
 	    s.session_status || '|' || s.participant_count || '|' ||
 	    (SELECT count(*) FROM teleconference_participant_sessions p
 	    WHERE p.teleconference_session_id = s.id)
@@ -309,27 +210,27 @@ while [ "$(date +%s)" -lt "$start_epoch" ]; do sleep 0.1; done
 touch "$TT_DIR/go"
 wait $SIMS || tt_fail "jitsim booked: $(tail -n 3 "$TT_DIR/sim-west.log")"
 SIMS=""
-wait_in "$TT_DIR/west/observer.log" "appointment bk-1: active -> completed" 300
-wait_in "$TT_DIR/east/observer.log" "appointment bk-1 is recorded by shard west" 300
-wait_q "SELECT shard || '|' || session_status FROM teleconferencesessions
+tt_wait_in "$TT_DIR/west/observer.log" "appointment bk-1: active -> completed" 300
+tt_wait_in "$TT_DIR/east/observer.log" "appointment bk-1 is recorded by shard west" 300
+tt_wait_pgq "SELECT shard || '|' || session_status FROM teleconferencesessions
     WHERE appointmentId = 'bk-1'" "west|completed"
 grep -q "room consult@conference.meet.jitsi: not available, retry" \
     "$TT_DIR/east/observer.log" || tt_fail "east never looked for the room"
-tt_eq "1|on_time|1|on_time" "$(q "SELECT string_agg(expected || '|' ||
+tt_eq "1|on_time|1|on_time" "$(tt_pgq "SELECT string_agg(expected || '|' ||
     attendance, '|' ORDER BY participant_id) FROM
     teleconference_participant_sessions p JOIN teleconferencesessions s
     ON s.id = p.teleconference_session_id WHERE s.appointmentId = 'bk-1'")" \
     "bk-1 attendance, from west"
-tt_eq "0" "$(q "SELECT count(*) FROM alerts a JOIN teleconferencesessions s
+tt_eq "0" "$(tt_pgq "SELECT count(*) FROM alerts a JOIN teleconferencesessions s
     ON s.id = a.teleconference_session_id WHERE s.appointmentId = 'bk-1'")" \
     "alerts east's tracker raised about bk-1 (it saw nobody)"
-tt_eq "1" "$(q "SELECT count(*) FROM teleconferencesessions
+tt_eq "1" "$(tt_pgq "SELECT count(*) FROM teleconferencesessions
     WHERE appointmentId = 'bk-1'")" "rows of bk-1"
-tt_eq "1" "$(q "SELECT count(*) FROM teleconference_events e JOIN
+tt_eq "1" "$(tt_pgq "SELECT count(*) FROM teleconference_events e JOIN
     teleconferencesessions s ON s.id = e.teleconference_session_id
     WHERE s.appointmentId = 'bk-1' AND e.event_type = 'observer_join'")" \
     "observer_join events of bk-1"
-tt_eq "0" "$(q "SELECT count(*) FROM teleconference_events e JOIN
+tt_eq "0" "$(tt_pgq "SELECT count(*) FROM teleconference_events e JOIN
     teleconferencesessions s ON s.id = e.teleconference_session_id
     WHERE s.appointmentId = 'bk-1' AND e.event_data LIKE '%no_show%'")" \
     "no-show events of bk-1"
@@ -393,7 +294,7 @@ uq() {
 	    "$TT_PG_URL" -c "SET search_path TO public, teletrack" -f "$1"
 }
 out=$(uq "$TT_DIR/billing.sql" 2>&1) || tt_fail "billing query: $out"
-dur=$(q "SELECT total_duration_seconds / 60 FROM teleconferencesessions
+dur=$(tt_pgq "SELECT total_duration_seconds / 60 FROM teleconferencesessions
     WHERE appointmentId = 'bk-1'")
 tt_eq "bk-1|completed|$dur|good|2" "$out" "the billing query, as written"
 out=$(uq "$TT_DIR/caregivers.sql" 2>&1) || tt_fail "caregiver query: $out"
@@ -401,10 +302,10 @@ out=$(uq "$TT_DIR/caregivers.sql" 2>&1) || tt_fail "caregiver query: $out"
 tt_eq "cg-1|Alice|Smith|1|2 cg-east|Carl|East|1|2" "$(printf '%s\n' "$out" |
     cut -d '|' -f 1-4,7 | sort | tr '\n' ' ' | sed 's/ $//')" \
     "the caregiver query, as written"
-out=$(q "SELECT count(*) FROM problem_sessions") || tt_fail "problem_sessions"
+out=$(tt_pgq "SELECT count(*) FROM problem_sessions") || tt_fail "problem_sessions"
 
 # 4. east under a role that may only read.
-stop_shard "$EAST_PID" east
+tt_shard_stop "$EAST_PID" east
 EAST_PID=""
 tt_psql <<SQL || tt_fail "creating the read-only role"
 CREATE ROLE teletrack_ro LOGIN PASSWORD 'ro-$TT_PG_PASSWORD';
@@ -413,13 +314,13 @@ GRANT SELECT ON ALL TABLES IN SCHEMA teletrack TO teletrack_ro;
 SQL
 printf 'ro-%s\n' "$TT_PG_PASSWORD" > "$TT_DIR/pgpass-ro"
 chmod 600 "$TT_DIR/pgpass-ro"
-shard_conf east "$TT_PORT" east2 \
+tt_shard_conf east "$TT_PORT" east2 \
     "postgresql://teletrack_ro@127.0.0.1:$TT_PG_PORT/teletrack?sslmode=disable" \
     "$TT_DIR/pgpass-ro"
 : > "$TT_DIR/east/observer.log"
-start_shard east
+tt_shard_start east
 EAST_PID=$PID
-wait_in "$TT_DIR/east/observer.log" "connected as"
+tt_wait_in "$TT_DIR/east/observer.log" "connected as"
 cat > "$TT_DIR/east2.jsim" <<JSIM
 connect focus focus@auth.meet.jitsi focuspw
 join focus east2 focus
@@ -437,23 +338,23 @@ JSIM
 timeout 90 "$JITSIM" -p "$TT_PORT" "$TT_DIR/east2.jsim" \
     >>"$TT_DIR/sim-east.log" 2>&1 &
 SIMS=$!
-wait_in "$TT_DIR/east/observer.log" "cannot write events: .*permission denied"
+tt_wait_in "$TT_DIR/east/observer.log" "cannot write events: .*permission denied"
 i=0
 while [ "$(held east)" -lt 3 ] 2>/dev/null && [ $i -lt 300 ]; do
 	sleep 0.1; i=$((i + 1))
 done
-tt_eq 0 "$(q "SELECT count(*) FROM teleconferencesessions
+tt_eq 0 "$(tt_pgq "SELECT count(*) FROM teleconferencesessions
     WHERE jitsi_room_name = 'east2'")" "rows the read-only role wrote"
 tt_psql -c "GRANT INSERT, UPDATE ON ALL TABLES IN SCHEMA teletrack TO teletrack_ro" \
     -c "GRANT USAGE ON ALL SEQUENCES IN SCHEMA teletrack TO teletrack_ro" ||
     tt_fail "granting"
 touch "$TT_DIR/granted"
-wait_in "$TT_DIR/east/observer.log" "database writable again" 450
+tt_wait_in "$TT_DIR/east/observer.log" "database writable again" 450
 wait $SIMS || tt_fail "jitsim east2: $(tail -n 3 "$TT_DIR/sim-east.log")"
 SIMS=""
-wait_q "SELECT shard || '|' || session_status FROM teleconferencesessions
+tt_wait_pgq "SELECT shard || '|' || session_status FROM teleconferencesessions
     WHERE jitsi_room_name = 'east2'" "east|failed"
-tt_eq "1|1|1" "$(q "SELECT (SELECT count(*) FROM teleconference_events e
+tt_eq "1|1|1" "$(tt_pgq "SELECT (SELECT count(*) FROM teleconference_events e
     WHERE e.teleconference_session_id = s.id AND e.event_type = 'join') || '|' ||
     (SELECT count(*) FROM teleconference_events e WHERE
     e.teleconference_session_id = s.id AND e.event_type = 'chat_message')
@@ -464,9 +365,9 @@ tt_eq "1|1|1" "$(q "SELECT (SELECT count(*) FROM teleconference_events e
 tt_eq 1 "$(grep -c 'cannot write events' "$TT_DIR/east/observer.log")" \
     "east: warnings while it could not write"
 
-stop_shard "$EAST_PID" east
+tt_shard_stop "$EAST_PID" east
 EAST_PID=""
-stop_shard "$WESTD_PID" west
+tt_shard_stop "$WESTD_PID" west
 WESTD_PID=""
 grep -F "$TT_PG_PASSWORD" "$TT_DIR"/*/observer.log "$TT_DIR"/*.log &&
     tt_fail "a database password in a log"
