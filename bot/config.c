@@ -561,8 +561,9 @@ finish_storage(struct parse *ps)
 	}
 	if (c->db_url == NULL) {
 		if (c->db_schema != NULL || c->db_password_file != NULL)
-			log_warnx("%s: storage.schema and storage.password_file "
-			    "apply to storage.url only: ignored", ps->name);
+			log_warnx("%s: storage.schema and "
+			    "storage.password_file apply to storage.url only: "
+			    "ignored", ps->name);
 		return;
 	}
 	if (strncmp(c->db_url, "postgresql://", 13) != 0 &&
@@ -574,7 +575,8 @@ finish_storage(struct parse *ps)
 	}
 	if (url_has_password(c->db_url)) {
 		log_warnx("%s: storage.url holds a password: put it in "
-		    "storage.password_file or $TELETRACK_DB_PASSWORD", ps->name);
+		    "storage.password_file or $TELETRACK_DB_PASSWORD",
+		    ps->name);
 		ps->errors++;
 		return;
 	}

@@ -32,8 +32,9 @@ struct config {
 	char		*focus_nick;	/* "focus" */
 	int		 reconnect_min_s;	/* 1 */
 	int		 reconnect_max_s;	/* 60 */
-	char		*shard;		/* this observer's Jitsi shard, stored on
-					   every session; NULL: none */
+	char		*shard;		/* this observer's Jitsi shard,
+					   stored on every session; NULL:
+					   none */
 
 	/* [rooms] */
 	char		**rooms;	/* room names (node only), lower case,

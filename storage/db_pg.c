@@ -309,8 +309,9 @@ check_url(struct db *db, const char *url, char *err, size_t errsz)
 		if (strcmp(o->keyword, "password") == 0) {
 			pq.PQconninfoFree(opts);
 			seterr(err, errsz, "the URL holds a password: put it "
-			    "in [storage] password_file, $TELETRACK_DB_PASSWORD, "
-			    "$PGPASSWORD or ~/.pgpass instead");
+			    "in [storage] password_file, "
+			    "$TELETRACK_DB_PASSWORD, $PGPASSWORD or ~/.pgpass "
+			    "instead");
 			return -1;
 		}
 		if (strcmp(o->keyword, "user") == 0)
@@ -409,8 +410,9 @@ migrate(struct db *db, char *err, size_t errsz)
 		if ((v = schema_version_of(db, err, errsz)) == -1)
 			goto failed;
 		if (v < DB_SCHEMA_VERSION) {
-			snprintf(sql, sizeof(sql), "DELETE FROM teletrack_schema;"
-			    " INSERT INTO teletrack_schema VALUES (%d)", v + 1);
+			snprintf(sql, sizeof(sql), "DELETE FROM "
+			    "teletrack_schema; INSERT INTO teletrack_schema "
+			    "VALUES (%d)", v + 1);
 			if (command(db, schema_pg_migrations[v]) == -1) {
 				seterr(err, errsz, "migration %d -> %d: %s", v,
 				    v + 1, db_errmsg(db));

@@ -177,7 +177,8 @@ static const char sql_problems[] =
 	" ORDER BY total_sessions DESC, p.participant_id LIMIT :limit"
 static const char sql_caregivers[] = CAREGIVERS_SQL("p.participant_name");
 static const char sql_caregivers_pg[] = CAREGIVERS_SQL(
-	"(array_agg(p.participant_name ORDER BY p.joined_at DESC NULLS LAST))[1]");
+	"(array_agg(p.participant_name"
+	" ORDER BY p.joined_at DESC NULLS LAST))[1]");
 
 static const char sql_alerts[] =
 	"SELECT a.id AS alert_id, a.teleconference_session_id AS session_id,"
@@ -239,7 +240,8 @@ static const char sql_alerts[] =
 	"  AS billable_minutes," \
 	" ROUND(COALESCE(s.patient_wait_seconds, 0) / 60.0, 2)" \
 	"  AS patient_wait_minutes, " \
-	list(ATTENDED_EXPR, ATTENDED_FROM, "p.joined_at, p.id") " AS attended, " \
+	list(ATTENDED_EXPR, ATTENDED_FROM, "p.joined_at, p.id") \
+	" AS attended, " \
 	list(ROSTER_EXPR, ABSENT_FROM(""), "e.id") " AS absent," \
 	" (SELECT count(*) FROM alerts a" \
 	"  WHERE a.teleconference_session_id = s.id) AS alerts" \
@@ -279,8 +281,9 @@ static const char sql_find_ref[] =
  * once it ended.
  */
 #define NOW_SQL(list, day, time) \
-	"SELECT s.id, s.jitsi_room_name AS room, s.appointmentId AS appointment," \
-	" s.scheduled_start, s.scheduled_duration_minutes AS booked_minutes," \
+	"SELECT s.id, s.jitsi_room_name AS room," \
+	" s.appointmentId AS appointment, s.scheduled_start," \
+	" s.scheduled_duration_minutes AS booked_minutes," \
 	" s.startTime AS start, s.session_status AS status, s.status_reason," \
 	" (SELECT count(*) FROM teleconference_participant_sessions p" \
 	"  WHERE p.teleconference_session_id = s.id" \
@@ -395,7 +398,8 @@ static const char sql_quality[] =
  * daemon ran (not_observed) say nothing about anybody.
  */
 #define NOSHOW_SQL \
-	"CASE WHEN NOT EXISTS (SELECT 1 FROM teleconference_participant_sessions p" \
+	"CASE WHEN NOT EXISTS (SELECT 1" \
+	" FROM teleconference_participant_sessions p" \
 	" WHERE p.teleconference_session_id = s.id" \
 	" AND p.participant_id = e.participant_id) THEN 1 ELSE 0 END"
 static const char sql_noshow[] =

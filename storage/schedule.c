@@ -96,7 +96,8 @@ static const char sql_status[] =
 	" WHERE e.teleconference_session_id = s.id"
 #define LIST_SQL(roster) \
 	"SELECT s.appointmentId AS appointment, s.jitsi_room_name AS room," \
-	" s.scheduled_start AS start, s.scheduled_duration_minutes AS minutes," \
+	" s.scheduled_start AS start," \
+	" s.scheduled_duration_minutes AS minutes," \
 	" s.session_status AS status, s.status_reason AS reason, " roster \
 	" AS roster FROM teleconferencesessions s" \
 	" WHERE s.appointmentId IS NOT NULL AND s.scheduled_start IS NOT NULL" \
@@ -106,7 +107,8 @@ static const char sql_list[] = LIST_SQL(
 	"(SELECT group_concat(x, '; ') FROM (SELECT " ROSTER_X " AS x "
 	ROSTER_FROM " ORDER BY e.id))");
 static const char sql_list_pg[] = LIST_SQL(
-	"(SELECT string_agg(" ROSTER_X ", '; ' ORDER BY e.id) " ROSTER_FROM ")");
+	"(SELECT string_agg(" ROSTER_X ", '; ' ORDER BY e.id) "
+	ROSTER_FROM ")");
 
 static const char sql_settings_row[] =
 	"INSERT INTO meeting_settings (id) VALUES (1)"

@@ -1,6 +1,7 @@
 /*
  * The storage writer: the event sink at the end of the flow
- * (room.c -> event sink -> here -> SQLite).
+ * (room.c -> event sink -> here -> the database, SQLite or PostgreSQL,
+ * through the storage interface db.h).
  *
  * DESIGN
  *
@@ -8,8 +9,8 @@
  * fail, so it only deep-copies the event into an in-memory queue: one
  * allocation per event holding the event, both rollup snapshots and all
  * their strings.  A timed handler asks writer_due() and calls
- * writer_flush(), which writes the whole queue in one IMMEDIATE
- * transaction (one fsync-free WAL commit per batch, as mosquitto's
+ * writer_flush(), which writes the whole queue in one transaction
+ * (SQLite: IMMEDIATE, one fsync-free WAL commit per batch, as mosquitto's
  * persist-sqlite commits on its tick).
  *
  * Rollups are snapshots: the latest one wins.  So within a batch each
@@ -22,18 +23,27 @@
  * rollback a freshly inserted id no longer exists.
  *
  * Failures: another process holding the write lock (SQLITE_BUSY after
- * busy_timeout), a read-only file, a full disk.  The transaction is
- * rolled back and the queue kept; writer_due() backs off before the next
- * attempt so the event loop is not blocked busy_timeout ms on every tick.
- * The warning is logged when the state changes, the recovery when it
- * comes.  An event SQLite refuses for its content (a CHECK or NOT NULL
- * constraint) would fail every retry: it is dropped, logged, and the
- * batch retried without it.  Committed event rows are never touched
- * again, but for one case: a provisional participant (a tab that was a
- * reconnect, bot/derive/tabs.c) is folded into another, its rows moving
- * over in the batch that says so.  WAL with synchronous=NORMAL keeps the
+ * busy_timeout), a read-only file or role, a full disk, a PostgreSQL
+ * server gone (the next attempt reconnects).  The transaction is rolled
+ * back and the queue kept; writer_due() backs off before the next
+ * attempt so the event loop is not blocked on every tick.  The warning
+ * is logged when the kind of failure changes, the recovery when it
+ * comes.  An event the database refuses for its content (a CHECK or NOT
+ * NULL constraint, a row another shard wrote) would fail every retry: it
+ * is dropped, logged, and the batch retried without it.  A PostgreSQL
+ * COMMIT whose answer was lost with the connection may have taken
+ * effect: the next flush asks txid_status() before writing it again.
+ * Committed event rows are never touched again, but for one case: a
+ * provisional participant (a tab that was a reconnect,
+ * bot/derive/tabs.c) is folded into another, its rows moving over in
+ * the batch that says so.  WAL with synchronous=NORMAL keeps the
  * file consistent after a crash (the last commits may be lost on power
  * failure, never half of one).
+ *
+ * Shards: with [xmpp] shard set, every session row carries it, and the
+ * events of a booked appointment nobody has taken yet wait in claim.c
+ * until the database says which shard records it (the one whose Prosody
+ * hosts the room); another shard's are dropped.
  */
 #include <search.h>
 #include <stdio.h>
@@ -117,11 +127,13 @@ struct writer {
 	char			*shard;		/* [xmpp] shard, or NULL */
 	struct claims		*claims;	/* with a shard */
 	int64_t			 last_settle;	/* ms */
-	uint64_t		 foreign;	/* events another shard records */
+	uint64_t		 foreign;	/* events another shard
+						   records */
 	int64_t			 txid;		/* PostgreSQL: this batch's */
 	int64_t			 doubt_txid;	/* a COMMIT whose answer was
 						   lost, or 0 */
-	size_t			 doubt_n;	/* its events: the oldest queued */
+	size_t			 doubt_n;	/* its events: the oldest
+						   queued */
 	int64_t			 backoff_ms;
 	int64_t			 retry_at;
 	uint64_t		 dropped;
@@ -165,14 +177,15 @@ struct writer {
  */
 #define SESSION_SQL(id_col, id_val) \
 	"INSERT INTO teleconferencesessions AS t (" id_col "session_uid," \
-	" appointmentId, roomId, jitsi_room_name, jitsi_meeting_id, startTime, endTime," \
-	" session_status, end_reason, total_duration_seconds," \
+	" appointmentId, roomId, jitsi_room_name, jitsi_meeting_id," \
+	" startTime, endTime, session_status, end_reason," \
+	" total_duration_seconds," \
 	" participant_count, peak_participants, total_disconnections," \
 	" recording_status, recording_duration_seconds, connection_quality," \
 	" status_reason, billable_seconds, patient_wait_seconds, shard)" \
 	" VALUES (" id_val "?1, ?2, ?3, ?4, ?5, ?6, ?7," \
-	" COALESCE(?8, 'active'), ?9, ?10, ?11, ?12, ?13, COALESCE(?14, 'not_recorded'), ?15, ?16," \
-	" ?17, ?18, ?19, ?21)" \
+	" COALESCE(?8, 'active'), ?9, ?10, ?11, ?12, ?13," \
+	" COALESCE(?14, 'not_recorded'), ?15, ?16, ?17, ?18, ?19, ?21)" \
 	" ON CONFLICT (session_uid) DO UPDATE SET" \
 	" appointmentId = COALESCE(excluded.appointmentId, t.appointmentId)," \
 	" roomId = excluded.roomId," \
@@ -203,7 +216,8 @@ struct writer {
 	" OR t.shard = excluded.shard" \
 	" RETURNING id"
 static const char sql_session[] = SESSION_SQL("", "");
-static const char sql_session_pg[] = SESSION_SQL("id, ", PG_ID("teleconferencesessions", "session_uid = ?1"));
+static const char sql_session_pg[] = SESSION_SQL("id, ",
+	PG_ID("teleconferencesessions", "session_uid = ?1"));
 
 /*
  * Client details come from the companion module and may be missing from
@@ -212,9 +226,10 @@ static const char sql_session_pg[] = SESSION_SQL("id, ", PG_ID("teleconferencese
  */
 #define PARTICIPANT_SQL(id_col, id_val) \
 	"INSERT INTO teleconference_participant_sessions AS t" \
-	" (" id_col "teleconference_session_id, participant_key, appointment_id," \
-	" participant_id, participant_role, participant_name, nick, jid," \
-	" stats_id, joined_at, left_at, left_reason, session_duration_seconds," \
+	" (" id_col "teleconference_session_id, participant_key," \
+	" appointment_id, participant_id, participant_role, participant_name," \
+	" nick, jid, stats_id, joined_at, left_at, left_reason," \
+	" session_duration_seconds," \
 	" join_count, disconnection_count, connection_quality, device_type," \
 	" browser, operating_system, ip_address, user_agent, camera_enabled," \
 	" microphone_enabled, screen_shared, spoke_time_seconds," \

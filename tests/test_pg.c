@@ -193,10 +193,11 @@ same_rows(struct report_rows *a, struct report_rows *b, const char *what)
 			if (x->type != y->type || (x->text == NULL) !=
 			    (y->text == NULL) || (x->text != NULL &&
 			    strcmp(x->text, y->text) != 0))
-				differ(what, "row %zu %s: [%s] (%d), PostgreSQL "
-				    "[%s] (%d)", i, a->cols[j],
-				    x->text != NULL ? x->text : "NULL", x->type,
-				    y->text != NULL ? y->text : "NULL", y->type);
+				differ(what, "row %zu %s: [%s] (%d), "
+				    "PostgreSQL [%s] (%d)", i, a->cols[j],
+				    x->text != NULL ? x->text : "NULL",
+				    x->type, y->text != NULL ? y->text :
+				    "NULL", y->type);
 		}
 out:
 	report_rows_free(a);
@@ -261,8 +262,8 @@ same_reports(struct db *lite, struct db *pg, const char *day,
 		for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 			snprintf(what, sizeof(what), "%s, filter %zu",
 			    lists[i].name, k);
-			same_rows(lists[i].fn(lite, f, 0), lists[i].fn(pg, f, 0),
-			    what);
+			same_rows(lists[i].fn(lite, f, 0),
+			    lists[i].fn(pg, f, 0), what);
 		}
 		snprintf(what, sizeof(what), "daily, filter %zu", k);
 		same_rows(report_daily_outcomes(lite, f),
@@ -451,8 +452,8 @@ canonical(const char *line)
 	dot = strchr(col, '.');
 	if (strncmp(col, "meeting_settings.", 17) == 0 && dot != NULL &&
 	    (s = settings_find(dot + 1)) != NULL)
-		cls = s->type == SETTING_REAL ? "real" : s->type == SETTING_INT ?
-		    "int" : "text";
+		cls = s->type == SETTING_REAL ? "real" :
+		    s->type == SETTING_INT ? "int" : "text";
 	/* SQLite's INTEGER PRIMARY KEY is NOT NULL without saying so. */
 	xasprintf(&out, "%s %s %s %s %s", kind, col, cls,
 	    strcmp(pk, "1") == 0 ? "1" : nn, pk);
@@ -486,7 +487,8 @@ test_schema_parity(void **state)
 		sa = canonical(la);
 		sb = canonical(lb);
 		if (strcmp(sa, sb) != 0)
-			differ("schema", "SQLite [%s], PostgreSQL [%s]", sa, sb);
+			differ("schema", "SQLite [%s], PostgreSQL [%s]", sa,
+			    sb);
 		free(sa);
 		free(sb);
 		if (p == NULL || q == NULL)
@@ -516,7 +518,8 @@ static const char clocks[] =
 	"UPDATE teleconferencesessions SET createdAt = '2026-03-01T00:00:00Z',"
 	" updatedAt = '2026-03-02T00:00:00Z';"
 	"UPDATE teleconference_participant_sessions SET"
-	" createdAt = '2026-03-01T00:00:00Z', updatedAt = '2026-03-02T00:00:00Z';"
+	" createdAt = '2026-03-01T00:00:00Z',"
+	" updatedAt = '2026-03-02T00:00:00Z';"
 	"UPDATE alerts SET createdAt = '2026-03-01T00:00:00Z',"
 	" updatedAt = '2026-03-02T00:00:00Z';"
 	"UPDATE teleconference_expected_participants"
