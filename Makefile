@@ -52,11 +52,14 @@ FINAL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN) -MMD -MP \
 FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c \
+	bot/core/clock.c \
 	bot/core/text.c bot/core/settings.c
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
-ROOM = bot/derive/room.c bot/derive/session.c bot/derive/tabs.c \
+ROOM = bot/derive/room.c bot/derive/gap.c bot/derive/notes.c \
+	bot/derive/session.c bot/derive/part.c bot/derive/tabs.c \
 	bot/derive/client.c
-DERIVE = $(ROOM) bot/derive/appt.c
+APPT = bot/derive/appt.c bot/derive/appt_presence.c bot/derive/appt_rules.c
+DERIVE = $(ROOM) $(APPT)
 STORE = storage/db.c storage/db_sqlite.c storage/db_pg.c storage/db_repair.c \
 	storage/writer.c storage/claim.c storage/report.c
 # The schema: migrations in order, embedded by embed.awk (schema.h), for
@@ -153,7 +156,7 @@ $(BUILD)/tests/test_storage: $(call obj,tests/test_storage.c) $(CLI_OBJS)
 		$(CMOCKA_LIBS)
 $(BUILD)/tests/test_notify: $(call obj,tests/test_notify.c bot/notify.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
-$(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c bot/derive/appt.c $(COMMON))
+$(BUILD)/tests/test_appt: $(call obj,tests/test_appt.c $(APPT) $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
 $(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c) $(CLI_OBJS)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
@@ -176,7 +179,9 @@ deps:
 unit: deps
 	@$(MAKE) --no-print-directory unit-run
 
-unit-run: $(UNIT_TESTS)
+# The benchmarks are built with the tests (not run: make bench), so a
+# change that breaks them fails here.
+unit-run: $(UNIT_TESTS) $(BUILD)/tests/bench $(BUILD)/tests/bench_e2e
 	@fail=0; for t in $(UNIT_TESTS); do \
 		echo "== $$t"; $$t || fail=1; \
 	done; exit $$fail
@@ -228,8 +233,9 @@ bench: deps
 
 # The daemon's pipeline end to end: every object of teletrack but main.
 $(BUILD)/tests/bench_e2e: $(call obj,tests/bench_e2e.c) \
-	    $(filter-out $(BUILD)/bot/main.o,$(call obj,$(SRCS))) $(SCHEMA_OBJ)
-	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) -ldl
+	    $(filter-out $(BUILD)/bot/main.o,$(call obj,$(SRCS))) $(SCHEMA_OBJ) \
+	    $(BUILD)/gen/assets.o
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) -ldl
 
 # bench links libpq itself: its baseline is bare libpq.
 $(BUILD)/tests/bench: $(call obj,tests/bench.c $(DERIVE) $(PARSE) $(STORE) $(COMMON)) \

@@ -1,6 +1,6 @@
 /*
  * Alert delivery, at the end of the flow beside the storage writer:
- * appt.c raises and clears alerts as typed events, the observer hands
+ * appt_rules.c raises and clears alerts as typed events, the observer hands
  * each to alerter_deliver(), and this module renders it once (a line for
  * people, the JSON for programs) and sends it: chat messages through the
  * transport, the command through notify.c.  An address that is not

@@ -30,6 +30,7 @@
 #include "alert.h"
 #include "appt.h"
 #include "bookings.h"
+#include "clock.h"
 #include "jid.h"
 #include "log.h"
 #include "observer.h"
@@ -97,6 +98,7 @@ struct observer {
 	struct alerter		*alerter;
 
 	int			 online;
+	int64_t			 started;
 	int64_t			 online_since;
 	int64_t			 offline_since;
 	int			 module;	/* -1 unknown, 0 no, 1 yes */
@@ -157,21 +159,6 @@ info_query(struct observer *o, struct watched *w, int64_t now)
 	if (tsearch(w->info, &o->info_tree, key_cmp) == NULL)
 		fatal("tsearch");
 	w->info_deadline = now + INFO_TIMEOUT_MS;
-}
-
-/* Exponential backoff between min_s and max_s, with +-50% jitter. */
-static int64_t
-backoff_ms(int attempts, int min_s, int max_s)
-{
-	double	 d = min_s;
-	int	 i;
-
-	for (i = 0; i < attempts && d < max_s; i++)
-		d *= 2;
-	if (d > max_s)
-		d = max_s;
-	d *= 0.5 + (double)random() / RAND_MAX;
-	return (int64_t)(d * 1000);
 }
 
 /* --- fan-out ----------------------------------------------------------- */
@@ -966,6 +953,7 @@ observer_status(struct observer *o, int64_t now)
 		return;
 	memset(&st, 0, sizeof(st));
 	st.now = now;
+	st.started = o->started;
 	st.connected = o->online;
 	st.connected_since = o->online_since;
 	st.disconnected_since = o->offline_since;
@@ -1010,6 +998,7 @@ observer_new(const struct config *cfg, const struct observer_io *io,
 	o->poor_per_hour = store->quality_poor_per_hour;
 	o->alerter = alerter_new(cfg, &o->io);
 	o->last_rollup = now;
+	o->started = now;
 	o->status_path = status_path(cfg->database);
 	for (i = 0; i < cfg->nrooms; i++)
 		add_room(o, cfg->rooms[i], ROOM_CONFIG, now);

@@ -10,7 +10,8 @@
  *
  * Under systemd (Type=notify) the daemon says READY=1 once it is logged
  * in and its rooms were tried, pings the watchdog from the event loop,
- * and says STOPPING=1 when it leaves its rooms.  libsystemd is opened
+ * says RELOADING=1 then READY=1 around a reload (SIGHUP), and STOPPING=1
+ * when it leaves its rooms.  libsystemd is opened
  * only when the service manager asked for notifications ($NOTIFY_SOCKET):
  * outside systemd these calls do nothing and cost nothing (linked, it
  * brings its own libraries into every process).
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -65,6 +67,7 @@ status_write(const char *path, const struct status *st)
 	j = json_object();
 	json_object_set_new(j, "version", json_integer(STATUS_VERSION));
 	json_object_set_new(j, "pid", json_integer(getpid()));
+	json_object_set_new(j, "started", jtime(st->started));
 	json_object_set_new(j, "updated", jtime(st->now));
 	json_object_set_new(j, "connected", json_boolean(st->connected));
 	json_object_set_new(j, "connected_since", st->connected ?
@@ -160,4 +163,17 @@ void
 status_stopping(void)
 {
 	notify("STOPPING=1");
+}
+
+/* systemd waits for the READY=1 that follows (systemctl reload). */
+void
+status_reloading(void)
+{
+	struct timespec	 ts;
+	char		 buf[96];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(buf, sizeof(buf), "RELOADING=1\nMONOTONIC_USEC=%lld",
+	    (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+	notify(buf);
 }

@@ -16,6 +16,7 @@
 /* One snapshot of the daemon; times in ms since the epoch, 0 = none. */
 struct status {
 	int64_t		 now;
+	int64_t		 started;	/* the daemon */
 	int		 connected;
 	int64_t		 connected_since;
 	int64_t		 disconnected_since;
@@ -51,9 +52,13 @@ void	 status_write(const char *path, const struct status *st);
 /* Remove the file at a clean stop. */
 void	 status_remove(const char *path);
 
-/* sd_notify: READY=1, WATCHDOG=1 (when the manager asked), STOPPING=1. */
+/*
+ * sd_notify: READY=1, WATCHDOG=1 (when the manager asked), STOPPING=1,
+ * RELOADING=1.
+ */
 void	 status_ready(void);
 void	 status_watchdog(void);
 void	 status_stopping(void);
+void	 status_reloading(void);	/* READY=1 (status_ready) ends it */
 
 #endif

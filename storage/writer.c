@@ -320,6 +320,18 @@ static const char sql_alert_clear[] =
 static const char sql_merge_find[] =
 	"SELECT id FROM teleconference_participant_sessions"
 	" WHERE teleconference_session_id = ?1 AND participant_key = ?2";
+/*
+ * The session row keeps the largest counts it was given (a resumed
+ * appointment starts counting from zero): the one the tab added is taken
+ * back only where it is still the count the tab made.
+ */
+static const char sql_merge_counts[] =
+	"UPDATE teleconferencesessions SET"
+	" participant_count = CASE WHEN participant_count = ?2 + 1"
+	"  THEN ?2 ELSE participant_count END,"
+	" peak_participants = CASE WHEN ?4 AND peak_participants = ?3 + 1"
+	"  THEN ?3 ELSE peak_participants END"
+	" WHERE id = ?1";
 static const char *const sql_merge[] = {
 	"DELETE FROM teleconference_events WHERE participant_session_id = ?1"
 	" AND event_type = 'join'",
@@ -1075,6 +1087,16 @@ write_merge(struct writer *w, const struct qev *e, int64_t sid, int64_t pid)
 		if (rc == -1)
 			return -1;
 	}
+	if ((st = db_prepare(w->db, sql_merge_counts)) == NULL)
+		return -1;
+	rc = db_bind_int(st, 1, sid);
+	rc |= db_bind_int(st, 2, e->s.participant_count);
+	rc |= db_bind_int(st, 3, e->s.peak_participants);
+	rc |= db_bind_int(st, 4, e->ev.merge_peak_lowered != 0);
+	if (rc != 0)
+		return bind_failed(st);
+	if (db_step_done(w->db, st) == -1)
+		return -1;
 	if (tab <= 0)
 		return 0;	/* never written: nothing to fold */
 	for (i = 0; i < sizeof(sql_merge) / sizeof(sql_merge[0]); i++) {

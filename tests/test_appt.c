@@ -821,6 +821,54 @@ test_feature_rules(void **state)
 	appt_free(a);
 }
 
+/*
+ * The rule table is the one list of rules: each has a name and a known
+ * severity, and the README's table of alerts shows exactly these rows.
+ */
+static void
+test_rule_table(void **state)
+{
+	FILE		*fp;
+	char		 line[1024], row[128];
+	const char	*name, *sev;
+	size_t		 i, j, nrules, nrows = 0;
+	int		 found;
+
+	(void)state;
+	for (i = 0; (name = appt_rule_name(i)) != NULL; i++) {
+		sev = appt_rule_severity(i);
+		assert_non_null(sev);
+		assert_true(strcmp(sev, "critical") == 0 ||
+		    strcmp(sev, "warning") == 0 || strcmp(sev, "info") == 0);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(appt_rule_name(j), name);
+	}
+	nrules = i;
+	assert_int_equal(nrules, 12);
+	assert_null(appt_rule_severity(nrules));
+
+	assert_non_null(fp = fopen("README.md", "r"));
+	for (i = 0; i < nrules; i++) {
+		snprintf(row, sizeof(row), "  | `%s` | %s |", appt_rule_name(i),
+		    appt_rule_severity(i));
+		rewind(fp);
+		found = 0;
+		while (fgets(line, sizeof(line), fp) != NULL)
+			found |= strncmp(line, row, strlen(row)) == 0;
+		if (!found)
+			fail_msg("README.md: no alert row \"%s\"", row);
+	}
+	rewind(fp);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, "  | `", 5) == 0 &&
+		    (strstr(line, "` | critical |") != NULL ||
+		    strstr(line, "` | warning |") != NULL ||
+		    strstr(line, "` | info |") != NULL))
+			nrows++;
+	fclose(fp);
+	assert_int_equal(nrows, nrules);
+}
+
 /* A leave stamped before the previous join (observer gap repair). */
 static void
 test_out_of_order(void **state)
@@ -1051,6 +1099,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_feature_rules, setup,
 		    teardown),
+		cmocka_unit_test(test_rule_table),
 		cmocka_unit_test_setup_teardown(test_out_of_order, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_update, setup, teardown),

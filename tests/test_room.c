@@ -368,6 +368,7 @@ static void
 test_ljm_followup_is_state(void **state)
 {
 	struct room	*r = joined_room();
+	struct presence	 f;
 	struct captured	*c;
 	char		 buf[512];
 	const int64_t	 t = T0 + 60000;
@@ -397,6 +398,20 @@ test_ljm_followup_is_state(void **state)
 	/* The first name given is not a rename. */
 	assert_string_equal(buf, "audio_mute,audio_unmute,video_mute,"
 	    "video_unmute,screenshare_start,screenshare_stop");
+
+	/*
+	 * A follow-up names microphone and camera together: state, however
+	 * late it comes (a loaded server, a session started by a leave).
+	 */
+	reset_capture();
+	f = person("f00d0001", "F");
+	f.media.audio = f.media.camera = f.media.share = MEDIA_UNKNOWN;
+	apply(r, f, t + 26000);
+	f.media.audio = 1;
+	f.media.camera = 1;
+	apply(r, f, t + 26000 + 8000);
+	assert_int_equal(count(EVENT_AUDIO_UNMUTE) + count(EVENT_VIDEO_UNMUTE),
+	    0);
 
 	/* Joined muted without a camera: state, and no camera at all. */
 	reset_capture();
@@ -447,12 +462,78 @@ test_ljm_first_announcement_is_a_change(void **state)
 	reset_capture();
 	apply(r, d, t);
 	apply(r, person("erin", "E"), t + 40000);
-	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 43000);
+	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 42000);
 	assert_int_equal(count(EVENT_VIDEO_MUTE), 0);
 	/* ... and after that window it is a change again. */
 	d.media.audio = 1;
 	apply(r, d, t + 60000);
 	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
+	room_free(r);
+	reset_capture();
+}
+
+/*
+ * A person's new connection (a reload, a move between rooms) announces
+ * its sources afresh: compared with what the person's last connection
+ * said, within the follow-up window too.
+ */
+static void
+test_first_announcement_after_reconnect(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 b = person("bob2", "B");
+	const int64_t	 t = T0 + 60000;
+
+	(void)state;
+	b.media.audio = b.media.camera = b.media.share = MEDIA_UNKNOWN;
+	reset_capture();
+	apply(r, gone("bob"), t);		/* bob (muted) reloads */
+	apply(r, b, t + 900);
+	b.media.audio = 0;			/* still muted: nothing */
+	b.media.camera = 0;
+	apply(r, b, t + 1400);
+	assert_int_equal(count(EVENT_AUDIO_MUTE) + count(EVENT_AUDIO_UNMUTE),
+	    0);
+	apply(r, gone("bob2"), t + 2000);	/* again; back unmuted */
+	b = person("bob3", "B");
+	b.media.audio = b.media.camera = b.media.share = MEDIA_UNKNOWN;
+	apply(r, b, t + 3000);
+	b.media.audio = 1;
+	apply(r, b, t + 3500);
+	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
+	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
+	room_free(r);
+	reset_capture();
+}
+
+/*
+ * Alone in the room a client has no media session to announce: its first
+ * announcement, however soon after its join, is its change (a patient
+ * muting while waiting).  With company the same presence is a follow-up.
+ */
+static void
+test_alone_has_no_followup(void **state)
+{
+	struct room	*r = mkroom();
+	struct presence	 p = person("pat01", "P");
+	struct captured	*c;
+
+	(void)state;
+	room_join_sent(r, T0);
+	apply(r, focus(), T0 + 10);
+	apply(r, self(), T0 + 20);
+	p.media.audio = p.media.camera = p.media.share = MEDIA_UNKNOWN;
+	apply(r, p, T0 + 1000);
+	p.media.audio = 0;
+	apply(r, p, T0 + 2500);
+	c = last(EVENT_AUDIO_MUTE, "sid:P");
+	assert_non_null(c);
+	assert_int_equal(c->p.microphone_enabled, 1);	/* on until then */
+	/* The caregiver arrives: the patient's camera follow-up is state. */
+	apply(r, person("cg01", "C"), T0 + 60000);
+	p.media.camera = 1;
+	apply(r, p, T0 + 60800);
+	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
 	room_free(r);
 	reset_capture();
 }
@@ -607,6 +688,31 @@ test_second_tab(void **state)
 	c = last(EVENT_RECONNECT, NULL);
 	assert_non_null(c);
 	assert_string_equal(c->key, "sid:B");	/* B left: B is back */
+	room_free(r);
+	reset_capture();
+
+	/*
+	 * A settled tab that left is a person of its own: bob crashing later
+	 * and coming back is still folded into bob, not into that tab.
+	 */
+	r = joined_room();
+	reset_capture();
+	apply(r, person("bob2", "B"), T0 + 30000);
+	p = person("bob", "B");
+	p.hand_raised = 1;
+	apply(r, p, T0 + 31000);		/* bob alive: two people */
+	apply(r, gone("bob2"), T0 + 32000);	/* the tab closes */
+	apply(r, person("bob3", "B"), T0 + 40000);	/* bob crashed */
+	assert_non_null(last(EVENT_JOIN, "sid:B#3"));
+	p = gone("bob");
+	p.codes[0] = 333;
+	p.ncodes = 1;
+	apply(r, p, T0 + 100000);
+	c = last(EVENT_PARTICIPANT_MERGE, "sid:B");
+	assert_non_null(c);
+	assert_non_null(strstr(c->data, "\"from\":\"sid:B#3\""));
+	assert_int_equal(c->p.join_count, 2);
+	assert_int_equal(c->s.participant_count, 3);	/* A, B, B#2 */
 	room_free(r);
 	reset_capture();
 
@@ -1651,6 +1757,8 @@ main(void)
 		cmocka_unit_test(test_ljm_followup_is_state),
 		cmocka_unit_test(test_ljm_first_announcement_is_a_change),
 		cmocka_unit_test(test_ljm_share_first_seen),
+		cmocka_unit_test(test_alone_has_no_followup),
+		cmocka_unit_test(test_first_announcement_after_reconnect),
 		cmocka_unit_test(test_reconnect_before_delayed_leave),
 		cmocka_unit_test(test_second_tab),
 		cmocka_unit_test(test_interrupted_then_rejoin),

@@ -1232,6 +1232,13 @@ test_cli(void **state)
 	free(out);
 	assert_int_equal(cli(path, NULL, "settings", "set",
 	    "default_duration=30", "bogus=1", NULL), 1);
+	/* alert_rules names the tracker's rules: a misspelt one is refused */
+	assert_int_equal(cli(path, NULL, "settings", "set",
+	    "alert_rules=no_show,poor_conection", NULL), 1);
+	assert_int_equal(cli(path, NULL, "settings", "set",
+	    "alert_rules=No_Show, poor_connection", NULL), 0);
+	assert_int_equal(cli(path, NULL, "settings", "set", "alert_rules=all",
+	    NULL), 0);
 	assert_int_equal(cli(path, &out, "settings", "-d", path, "show", "-f",
 	    "csv", NULL), 0);
 	assert_non_null(strstr(out, "default_duration,real,20,"));

@@ -457,7 +457,7 @@ test_writer_skips_unchanged_rows(void **state)
 /* EVENT_PARTICIPANT_MERGE: the provisional participant from is p. */
 static void
 emit_merge(struct writer *w, int64_t ts, const struct session_rec *s,
-    const struct participant_rec *p, const char *from)
+    const struct participant_rec *p, const char *from, int peak_lowered)
 {
 	struct event	 ev;
 	char		*copy = xstrdup(from);
@@ -468,6 +468,7 @@ emit_merge(struct writer *w, int64_t ts, const struct session_rec *s,
 	ev.session = s;
 	ev.participant = p;
 	ev.merge_from = copy;
+	ev.merge_peak_lowered = peak_lowered;
 	writer_emit(&ev, w);
 	free(copy);	/* the writer keeps its own */
 }
@@ -494,7 +495,9 @@ test_writer_merge(void **state)
 		session_init(&s, "room@muc/9", T0);
 		participant_init(&a, "sid:B", "bob", T0);
 		participant_init(&t, "sid:B#2", "bob2", T0 + 30000);
+		s.participant_count = s.peak_participants = 1;
 		emit(w, EVENT_JOIN, T0, &s, &a, NULL);
+		s.participant_count = s.peak_participants = 2;
 		emit(w, EVENT_JOIN, T0 + 30000, &s, &t, "{\"nick\":\"bob2\"}");
 		t.microphone_enabled = 1;
 		emit(w, EVENT_AUDIO_MUTE, T0 + 31000, &s, &t, NULL);
@@ -511,7 +514,8 @@ test_writer_merge(void **state)
 		a.join_count = 2;
 		a.microphone_enabled = 1;
 		a.nick = "bob2";
-		emit_merge(w, T0 + 90000, &s, &a, "sid:B#2");
+		s.participant_count = s.peak_participants = 1;
+		emit_merge(w, T0 + 90000, &s, &a, "sid:B#2", 1);
 		emit(w, EVENT_RECONNECT, T0 + 30000, &s, &a, NULL);
 		a.disconnection_count = 1;
 		emit(w, EVENT_DISCONNECT, T0 + 90000, &s, &a, NULL);
@@ -541,6 +545,11 @@ test_writer_merge(void **state)
 		    "'participant_merge'"), 0);
 		assert_int_equal(q_int(db, "SELECT participant_session_id "
 		    "FROM alerts"), pid);
+		/* The counts the tab raised are taken back. */
+		assert_int_equal(q_int(db, "SELECT participant_count FROM "
+		    "teleconferencesessions"), 1);
+		assert_int_equal(q_int(db, "SELECT peak_participants FROM "
+		    "teleconferencesessions"), 1);
 		/* The tab is not a kept row: a later batch writes fine. */
 		emit(w, EVENT_ROLLUP, T0 + 100000, &s, &a, NULL);
 		assert_int_equal(writer_flush(w), 0);

@@ -698,7 +698,7 @@ test_metrics(void **state)
 	    "\"updated\":\"2026-03-12T11:04:59.000Z\",\"connected\":true,"
 	    "\"mode\":\"full\",\"rooms_watched\":3,\"rooms_joined\":2,"
 	    "\"writer_queue\":5,\"events_held\":0,\"events_dropped\":1,"
-	    "\"events_written\":1234,\"events_written_by_type\":{\"join\":10},"
+	    "\"events_written\":1234,\"events_by_type\":{\"join\":10},"
 	    "\"last_commit\":\"2026-03-12T11:04:58.500Z\","
 	    "\"future_key\":[1]}");
 	assert_non_null(strstr(t, "\nteletrack_up 1\n"));

@@ -13,6 +13,7 @@
 
 #include "bookings.h"
 #include "client.h"
+#include "clock.h"
 #include "cmd.h"
 #include "config.h"
 #include "db.h"
@@ -21,6 +22,7 @@
 #include "observer.h"
 #include "run.h"
 #include "settings.h"
+#include "status.h"
 #include "transport.h"
 #include "writer.h"
 #include "xmalloc.h"
@@ -135,10 +137,12 @@ reload(void *arg, int64_t now)
 	struct config	*c = xcalloc(1, sizeof(*c));
 
 	log_info("reloading %s", d->path);
+	status_reloading();
 	if (config_reload(d->path, c) == -1) {
 		log_warnx("%s: not reloaded: the configuration has errors; "
 		    "the running one stays", d->path);
 		free(c);
+		status_ready();
 		return;
 	}
 	log_configure(c->log_level, c->log_syslog);
@@ -158,6 +162,7 @@ reload(void *arg, int64_t now)
 		free(d->cur);
 	}
 	d->cur = c;
+	status_ready();
 }
 
 int

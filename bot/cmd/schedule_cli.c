@@ -25,8 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <strings.h>
 #include <time.h>
 
+#include "appt.h"
 #include "cmd.h"
 #include "db.h"
 #include "log.h"
@@ -300,6 +302,45 @@ cmd_settings_show(struct cmd *c)
 	return status;
 }
 
+/*
+ * alert_rules names rules of the appointment tracker (appt_rules.c):
+ * 'all', or a comma-separated list of its rule names.  A misspelt rule
+ * would otherwise switch an alert off without a word.
+ */
+static int
+check_rules(const char *kv, char *err, size_t errsz)
+{
+	const char	*p = kv + strlen("alert_rules="), *name;
+	size_t		 n, i;
+	int		 len;
+
+	if (strncmp(kv, "alert_rules=", strlen("alert_rules=")) != 0)
+		return 0;
+	for (;;) {
+		p += strspn(p, ", \t");
+		if (*p == '\0')
+			return 0;
+		n = strcspn(p, ", \t");
+		if (n == 3 && strncasecmp(p, "all", 3) == 0) {
+			p += n;
+			continue;
+		}
+		for (i = 0; (name = appt_rule_name(i)) != NULL; i++)
+			if (strlen(name) == n && strncasecmp(p, name, n) == 0)
+				break;
+		if (name == NULL) {
+			len = snprintf(err, errsz, "alert_rules: no rule "
+			    "\"%.*s\"; the rules:", (int)(n > 64 ? 64 : n), p);
+			for (i = 0; (name = appt_rule_name(i)) != NULL &&
+			    len > 0 && (size_t)len < errsz; i++)
+				len += snprintf(err + len, errsz - (size_t)len,
+				    " %s", name);
+			return -1;
+		}
+		p += n;
+	}
+}
+
 int
 cmd_settings_set(struct cmd *c)
 {
@@ -309,7 +350,8 @@ cmd_settings_set(struct cmd *c)
 
 	/* Every pair is checked, so one run shows every mistake. */
 	for (i = 0; i < c->argc; i++)
-		if (settings_check(c->argv[i], err, sizeof(err)) == -1) {
+		if (settings_check(c->argv[i], err, sizeof(err)) == -1 ||
+		    check_rules(c->argv[i], err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			bad = 1;
 		}

@@ -77,11 +77,7 @@ get_time(json_t *o, const char *key)
 	return json_is_string(v) ? parse_time(json_string_value(v)) : -1;
 }
 
-/*
- * A daemon that writes only the per-type counts ("events_by_type", or
- * "events_written_by_type" as the contract first named them): their sum,
- * or -1.
- */
+/* The events recorded, from the per-type counts: their sum, or -1. */
 static long long
 sum_counts(json_t *o)
 {
@@ -89,8 +85,7 @@ sum_counts(json_t *o)
 	const char	*key;
 	long long	 sum = 0;
 
-	if ((types = json_object_get(o, "events_by_type")) == NULL)
-		types = json_object_get(o, "events_written_by_type");
+	types = json_object_get(o, "events_by_type");
 	if (!json_is_object(types))
 		return -1;
 	json_object_foreach(types, key, v)

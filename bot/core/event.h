@@ -220,6 +220,9 @@ struct event {
 	const struct knock_rec		*knock;		/* EVENT_LOBBY_* */
 	const char			*merge_from;	/* EVENT_PARTICIPANT_
 							   MERGE: the key */
+	int				 merge_peak_lowered; /* ... and the
+							   session's peak went
+							   down by one */
 };
 
 struct event_sink {

@@ -27,7 +27,7 @@
 		    sizeof(((struct settings *)0)->f)
 
 #define APPT	"the appointment tracker (appt.c)"
-#define ALERT	"the appointment tracker's alert rules (appt.c)"
+#define ALERT	"the appointment tracker's alert rules (appt_rules.c)"
 
 const struct setting settings_table[] = {
 	{ "default_duration", SR(default_duration), "60",
@@ -53,7 +53,7 @@ const struct setting settings_table[] = {
 	    "0: a recording raises an alert", ALERT },
 	{ "max_participants", SI(max_participants), "2",
 	    "alert: more participants than this present at once (0: no "
-	    "limit)", "the alert rule too_many_participants (appt.c)" },
+	    "limit)", "the alert rule too_many_participants (appt_rules.c)" },
 	{ "quality_fair_per_hour", SR(quality_fair_per_hour), "2.0",
 	    "connection incidents per hour for 'fair'",
 	    "the room tracker (room.c)" },

@@ -33,8 +33,13 @@ enum appt_phase {
 #define APPT_ACT_END		0x02	/* over: leave the room, then call
 					   appt_end() */
 
-/* The names of the alert rules, NULL-terminated (for docs and checks). */
-extern const char *const appt_rules[];
+/*
+ * The alert rules, from the tracker's rule table in the order they are
+ * evaluated: the i-th rule's name (as meeting_settings.alert_rules names
+ * it) and severity ("critical", "warning", "info"); NULL past the last.
+ */
+const char	*appt_rule_name(size_t i);
+const char	*appt_rule_severity(size_t i);
 
 /* Fill p with the defaults of meeting_settings. */
 void		 appt_policy_defaults(struct appt_policy *p);

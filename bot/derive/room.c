@@ -7,23 +7,8 @@
  * the stored state and tells session.c what happened: a participant
  * arrived, changed or left.  Nothing here does I/O or reads the clock.
  *
- * Lifecycle.  A join goes IDLE -> JOINING; the occupant list arrives, then
- * our self-presence, and from there on everything is live: the occupants
- * listed are attached to participants (the session opens with the first)
- * and every later presence is an event.  The meeting id (disco#info) is
- * added to the session when it comes; nothing waits for it, because a
- * busy Prosody answers behind everything already queued to us.
- *
- * Gaps.  When our connection drops (or we are removed from the room while
- * the meeting goes on) the room goes LOST and keeps its occupants.  At the
- * self-presence of the rejoin, occupants not listed again left during the
- * gap (at the gap's start, the conservative time for billing), new ones
- * joined, and an observer_gap event records the blind interval.  Only one
- * case waits for the meeting id: nobody known was listed again, so the
- * room may have been destroyed and re-created meanwhile (ROOM_INFO); the
- * newcomers are attached to the old or a new session once the id says
- * which.  Nobody is duplicated because occupants and participants keep
- * their identity.
+ * The observer's own joins, and the gaps when it could not see the room,
+ * are in gap.c; what arrives besides presence in notes.c.
  */
 #include <search.h>
 #include <stdint.h>
@@ -39,8 +24,6 @@
 #include "settings.h"
 #include "xmalloc.h"
 
-static void	end_notes_clear(struct room *);
-
 /* --- occupants --------------------------------------------------------- */
 
 /* Tree order: the nick, the first member of struct occupant. */
@@ -50,7 +33,7 @@ occ_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static struct occupant *
+struct occupant *
 occ_find(struct room *r, const char *nick)
 {
 	void	*n;
@@ -79,7 +62,7 @@ occ_free(struct occupant *o)
 	free(o);
 }
 
-static void
+void
 occ_remove(struct room *r, struct occupant *o)
 {
 	tdelete(o, &r->occ_tree, occ_cmp);
@@ -87,7 +70,7 @@ occ_remove(struct room *r, struct occupant *o)
 	occ_free(o);
 }
 
-static void
+void
 occ_clear(struct room *r)
 {
 	struct occupant	*o;
@@ -212,7 +195,7 @@ hidden_transcription(struct room *r, struct occupant *o, int state,
 	o->transcription = state;
 }
 
-static void
+void
 hidden_leave(struct room *r, struct occupant *o, int during_gap,
     int64_t now, const struct event_sink *sink)
 {
@@ -231,19 +214,38 @@ hidden_leave(struct room *r, struct occupant *o, int during_gap,
 /*
  * A client announces a source in SourceInfo the first time its media
  * session starts (the "follow-up" presence, jitsi-xmpp.md) or the first
- * time the source changes, whichever comes first.  Media sessions start
- * at moments the room shows: the occupant's own join, or another
- * participant's join or leave (jicofo starts the conference at two,
- * peer-to-peer restarts 5 s after a leave).  A first announcement within
- * this window of such a moment is state; any other is the user's change.
+ * time the source changes, whichever comes first.  A follow-up names
+ * every track the client has at once (microphone and camera together);
+ * a change names the one source changed.  So a presence that names audio
+ * and camera for the first time together is state.  One kind named alone
+ * is state when it comes within this window of a moment a media session
+ * starts: the occupant's own join, or another participant's join or leave
+ * (jicofo starts the conference at two; measured 0.4-1.1 s after the join
+ * with lib-jitsi-meet on a loaded machine).  Someone alone in the room has
+ * no media session (jicofo waits for a second participant, and there is
+ * no peer), so what they name is their change whenever it comes.
+ * Otherwise it is the user's change.
  */
-#define FOLLOWUP_WINDOW_MS	10000
+#define FOLLOWUP_WINDOW_MS	3000
+
+/* Another participant's occupant is in the room with o. */
+static int
+has_company(const struct room *r, const struct occupant *o)
+{
+	const struct occupant	*x;
+
+	TAILQ_FOREACH(x, &r->occupants, entry)
+		if (x != o && x->kind == OCC_PARTICIPANT)
+			return 1;
+	return 0;
+}
 
 static int
 followup_time(const struct room *r, const struct occupant *o, int64_t now)
 {
-	return now - o->arrived_ms <= FOLLOWUP_WINDOW_MS ||
-	    (r->roster_ms > 0 && now - r->roster_ms <= FOLLOWUP_WINDOW_MS);
+	return (now - o->arrived_ms <= FOLLOWUP_WINDOW_MS ||
+	    (r->roster_ms > 0 && now - r->roster_ms <= FOLLOWUP_WINDOW_MS)) &&
+	    has_company(r, o);
 }
 
 static const struct {
@@ -255,8 +257,11 @@ static const struct {
 };
 
 /*
- * Media transitions of o's participant: old and cur are o's states before
- * and after a presence.
+ * Media transitions of o's participant: old is o's state before the
+ * presence.  A kind o names for the first time is compared with what the
+ * participant's other connections said (a move between rooms, a
+ * reconnect): a change if it differs.  For someone never heard of, the
+ * follow-up window decides.
  */
 static void
 media_update(struct room *r, struct occupant *o, const struct media_state
@@ -267,18 +272,28 @@ media_update(struct room *r, struct occupant *o, const struct media_state
 	const int		 was[3] = { old->audio, old->camera, old->share };
 	const int		 is[3] = { o->media.audio, o->media.camera,
 				    o->media.share };
+	const int		 knew[3] = { pt->media.audio, pt->media.camera,
+				    pt->media.share };
 	int			*enabled[3] = { &pt->rec.microphone_enabled,
 				    &pt->rec.camera_enabled,
 				    &pt->rec.screen_shared };
 	size_t			 k;
+	int			 together;
 
+	/* Microphone and camera named for the first time at once. */
+	together = was[0] == MEDIA_UNKNOWN && is[0] != MEDIA_UNKNOWN &&
+	    was[1] == MEDIA_UNKNOWN && is[1] != MEDIA_UNKNOWN;
 	part_media(pt, o);
 	for (k = 0; k < 3; k++) {
 		if (is[k] == MEDIA_UNKNOWN || is[k] == was[k])
 			continue;
-		if (was[k] == MEDIA_UNKNOWN) {
+		if (was[k] == MEDIA_UNKNOWN && knew[k] != MEDIA_UNKNOWN) {
+			if (is[k] == knew[k])
+				continue;
+		} else if (was[k] == MEDIA_UNKNOWN) {
 			/* A share is started by the user, never a state. */
-			if (k == 2 ? !is[k] : followup_time(r, o, now))
+			if (k == 2 ? !is[k] : together ||
+			    followup_time(r, o, now))
 				continue;
 			/* Announced off: it was on since the join. */
 			if (!is[k])
@@ -431,160 +446,6 @@ occ_unavailable(struct room *r, struct occupant *o, const struct presence *p,
 	occ_remove(r, o);
 }
 
-/*
- * Attach the occupants not attached yet, in the order they arrived.  A
- * room with nobody in it is empty from now on (room_tick leaves it).
- */
-static int
-attach_newcomers(struct room *r, int already, int64_t now,
-    const struct event_sink *sink)
-{
-	struct occupant	*o;
-	int		 n = 0;
-
-	TAILQ_FOREACH(o, &r->occupants, entry) {
-		if (o->kind != OCC_PARTICIPANT || o->part != NULL)
-			continue;
-		part_attach(r, o, o->arrived_ms, already, now, sink);
-		n++;
-	}
-	if (r->sess.present == 0 && r->empty_since == 0)
-		r->empty_since = now;
-	return n;
-}
-
-/*
- * Settle a gap: occupants the rejoin did not list again left while we
- * could not see them, the newcomers joined, and an observer_gap event
- * records the blind interval.  Ends in JOINED.
- */
-static void
-reconcile(struct room *r, int64_t now, const struct event_sink *sink)
-{
-	struct occupant		*o, *next;
-	struct event_fields	 f;
-	int			 left = 0, joined;
-	int64_t			 gap = r->gap_start;
-
-	for (o = TAILQ_FIRST(&r->occupants); o != NULL; o = next) {
-		next = TAILQ_NEXT(o, entry);
-		if (o->seen)
-			continue;
-		f.n = 0;
-		if (o->kind == OCC_PARTICIPANT && o->part != NULL) {
-			ef_str(&f, "nick", o->nick);
-			ef_bool(&f, "during_gap", 1);
-			part_detach(r, o, EVENT_LEAVE, "left_during_gap", &f,
-			    gap, now, sink);
-			left++;
-		} else if (o->kind == OCC_HIDDEN)
-			hidden_leave(r, o, 1, now, sink);
-		else if (o->kind == OCC_FOCUS) {
-			occ_remove(r, o);
-			if (r->main == NULL)
-				session_close(r, gap, "focus_left", sink);
-			continue;
-		}
-		occ_remove(r, o);
-	}
-	joined = attach_newcomers(r, 0, now, sink);
-	/* The main room speaks for the meeting's gap. */
-	if (r->main == NULL && r->sess.open) {
-		f.n = 0;
-		ef_time(&f, "from", gap);
-		ef_time(&f, "to", now);
-		ef_int(&f, "seconds", (now - gap) / 1000);
-		ef_int(&f, "left_during_gap", left);
-		ef_int(&f, "joined_during_gap", joined);
-		emit(r, EVENT_OBSERVER_GAP, NULL, now, &f, now, sink);
-	}
-	r->gap_start = 0;
-	r->state = ROOM_JOINED;
-}
-
-static int
-self_presence(struct room *r, const struct presence *p, int64_t now,
-    const struct event_sink *sink)
-{
-	struct occupant	*o;
-	int		 survivor = 0;
-
-	if (p->kind == PRESENCE_AVAILABLE) {
-		if (r->state != ROOM_JOINING)
-			return 0;
-		if (r->gap_start == 0) {
-			/* A fresh join: everyone listed was already here. */
-			r->state = ROOM_JOINED;
-			attach_newcomers(r, 1, now, sink);
-			return ROOM_ACT_QUERY_INFO;
-		}
-		TAILQ_FOREACH(o, &r->occupants, entry)
-			if (o->seen && o->part != NULL)
-				survivor = 1;
-		/*
-		 * Somebody we knew is still here, so the room (and its
-		 * meeting) survived the gap; or there is no meeting id to
-		 * tell meetings apart by.  Otherwise wait for the id.
-		 */
-		if (survivor || !r->sess.open || r->sess.meeting_id == NULL)
-			reconcile(r, now, sink);
-		else
-			r->state = ROOM_INFO;
-		return ROOM_ACT_QUERY_INFO;
-	}
-	/* Our own unavailable presence. */
-	if (p->destroyed && r->main != NULL) {
-		/* A breakout room closed: its people go back to the main. */
-		log_info("room %s: breakout room %s closed", r->main->jid,
-		    r->breakout_name != NULL ? r->breakout_name : r->jid);
-		TAILQ_FOREACH(o, &r->occupants, entry)
-			if (o->kind == OCC_PARTICIPANT)
-				part_move_out(r, o, "closed", now);
-		occ_clear(r);
-		r->state = ROOM_IDLE;
-		return ROOM_ACT_GIVE_UP;
-	}
-	if (p->destroyed) {
-		log_info("room %s: destroyed%s%s", r->jid,
-		    r->ended_by != NULL ? ", ended for all by " : "",
-		    r->ended_by != NULL ? r->ended_by : "");
-		set_str(&r->destroy_reason, p->destroy_reason);
-		session_close(r, now, r->ended_by != NULL ? "ended_for_all" :
-		    "room_destroyed", sink);
-		end_notes_clear(r);
-		occ_clear(r);
-		r->state = ROOM_IDLE;
-		return ROOM_ACT_RETRY;
-	}
-	/*
-	 * 322: removed because the room became members-only (the lobby was
-	 * turned on) and nobody made us a member: without the companion
-	 * module the observer cannot come back in while the lobby is on.
-	 */
-	if (presence_has_code(p, 322) && r->main == NULL) {
-		log_warnx("room %s: observer removed by the lobby (322); the "
-		    "companion module keeps it in", r->jid);
-		session_close(r, now, "observer_removed", sink);
-		occ_clear(r);
-		r->gap_start = 0;
-		r->state = ROOM_IDLE;
-		return ROOM_ACT_RETRY;
-	}
-	/*
-	 * Removed while the meeting goes on: 333 after our connection
-	 * hibernated with stanzas queued, a kick, a ban.  Keep the state and
-	 * rejoin; the gap is reconciled like a reconnect.
-	 */
-	log_warnx("room %s: observer removed (code %d), rejoining", r->jid,
-	    p->ncodes > 0 ? p->codes[0] : 0);
-	if (r->state != ROOM_LOST) {
-		r->state = ROOM_LOST;
-		if (r->gap_start == 0)
-			r->gap_start = now;
-	}
-	return ROOM_ACT_REJOIN;
-}
-
 int
 room_apply(struct room *r, const struct presence *p, int64_t now,
     const struct event_sink *sink)
@@ -666,345 +527,6 @@ room_apply(struct room *r, const struct presence *p, int64_t now,
 		break;
 	}
 	return 0;
-}
-
-void
-room_meeting_info(struct room *r, const char *meeting_id, int64_t now,
-    const struct event_sink *sink)
-{
-	struct event_fields	 f = { .n = 0 };
-	struct occupant		*o, *next;
-	int			 changed;
-
-	if (r->main != NULL) {
-		/* A breakout room's id is not the meeting's. */
-		if (r->state == ROOM_INFO)
-			reconcile(r, now, sink);
-		return;
-	}
-
-	if (r->state == ROOM_INFO) {
-		changed = meeting_id != NULL && r->meeting_id != NULL &&
-		    strcmp(meeting_id, r->meeting_id) != 0;
-		if (changed) {
-			/* The room was re-created while we were away. */
-			session_close(r, r->gap_start, "ended_during_gap",
-			    sink);
-			r->gap_start = 0;
-		}
-		if (meeting_id != NULL)
-			set_str(&r->meeting_id, meeting_id);
-		if (changed) {
-			/* Who was not listed again left with the old one. */
-			for (o = TAILQ_FIRST(&r->occupants); o != NULL;
-			    o = next) {
-				next = TAILQ_NEXT(o, entry);
-				if (!o->seen)
-					occ_remove(r, o);
-			}
-			r->state = ROOM_JOINED;
-			attach_newcomers(r, 1, now, sink);
-		} else
-			reconcile(r, now, sink);
-	} else if (r->state == ROOM_JOINED && meeting_id != NULL)
-		set_str(&r->meeting_id, meeting_id);
-	else
-		return;
-	if (r->sess.open && r->sess.meeting_id == NULL &&
-	    r->meeting_id != NULL) {
-		r->sess.meeting_id = xstrdup(r->meeting_id);
-		ef_str(&f, "meeting_id", r->meeting_id);
-		emit(r, EVENT_MEETING_INFO, NULL, now, &f, now, sink);
-	}
-}
-
-/* --- messages ---------------------------------------------------------- */
-
-void
-room_message(struct room *r, const struct message *m, int64_t now,
-    const struct event_sink *sink)
-{
-	struct event_fields	 f = { .n = 0 };
-	struct occupant		*o;
-
-	if (m->nick == NULL || m->delayed)
-		return;		/* room-level message, or history replay */
-	if ((o = occ_find(r, m->nick)) == NULL || o->part == NULL)
-		return;		/* focus, observer, hidden, or unknown */
-	ef_str(&f, "nick", o->nick);
-	if (m->kind == MESSAGE_CHAT) {
-		o->part->rec.messages_sent++;
-		ef_bool(&f, "reply", m->is_reply);
-		emit(r, EVENT_CHAT_MESSAGE, o->part, now, &f, now, sink);
-	} else if (m->kind == MESSAGE_REACTION && m->nreactions > 0) {
-		o->part->rec.reactions_sent += m->nreactions;
-		ef_int(&f, "count", m->nreactions);
-		emit(r, EVENT_REACTION, o->part, now, &f, now, sink);
-	} else
-		return;
-	o->part->dirty = 1;
-}
-
-void
-room_speakerstats(struct room *r, const struct message *m, int64_t now,
-    const struct event_sink *sink)
-{
-	struct event_field	*f;
-	struct occupant		*o;
-	size_t			 n = 0, len = sizeof("users");
-	char			*text;
-	int			 i;
-
-	/* One block: the fields, then the keys they point to. */
-	for (i = 0; i < m->nstats; i++)
-		len += strlen(m->stats[i].nick) + 1;
-	f = xcalloc(1, ((size_t)m->nstats + 2) * sizeof(*f) + len);
-	text = (char *)(f + m->nstats + 2);
-	memcpy(text, "users", sizeof("users"));
-	f[n].key = text;
-	f[n++].type = EV_OBJECT;
-	text += sizeof("users");
-	for (i = 0; i < m->nstats; i++) {
-		const struct speaker_stat *st = &m->stats[i];
-
-		len = strlen(st->nick) + 1;
-		memcpy(text, st->nick, len);
-		f[n].key = text;
-		f[n].type = EV_INT;
-		f[n++].i = st->total_ms;
-		text += len;
-		if ((o = occ_find(r, st->nick)) == NULL)
-			continue;
-		o->snapshot_ms = st->total_ms;
-		if (o->part != NULL) {
-			o->part->spoke_base_ms = st->total_ms;
-			o->part->rec.spoke_known = 1;
-			o->part->dirty = 1;
-		}
-	}
-	f[n++].type = EV_END;
-	/* Kept until the session opens, when it has not yet. */
-	free(r->pending_stats);
-	r->pending_stats = f;
-	r->npending_stats = n;
-	session_stats(r, now, sink);
-}
-
-/*
- * The server admitted o at at_ms (the companion module saw it; rate
- * limits and jicofo's lock can hold a join for seconds): people already
- * here when we came joined then, not when we did.
- */
-static void
-joined_at(struct room *r, struct occupant *o, int64_t at_ms)
-{
-	struct participant	*p = o->part;
-
-	if (at_ms <= 0 || at_ms >= o->arrived_ms)
-		return;
-	o->true_join_ms = at_ms;
-	o->arrived_ms = at_ms;
-	if (p == NULL)
-		return;
-	if (at_ms < p->rec.joined_ms)
-		p->rec.joined_ms = at_ms;
-	if (p->noccupants == 1 && at_ms < p->present_since)
-		p->present_since = at_ms;
-	p->dirty = 1;
-	(void)r;
-}
-
-/* The ended note and the destroy reason are only good for one end. */
-static void
-end_notes_clear(struct room *r)
-{
-	free(r->ended_by);
-	free(r->ended_by_jid);
-	free(r->destroy_reason);
-	r->ended_by = r->ended_by_jid = r->destroy_reason = NULL;
-}
-
-/* The bare part of a real JID, copied, or NULL. */
-static char *
-bare_dup(const char *jid)
-{
-	return jid != NULL ? strndup(jid, strcspn(jid, "/")) : NULL;
-}
-
-static struct knock *
-knock_find(struct room *r, const char *nick, const char *jid)
-{
-	struct knock	*k;
-	char		*b = bare_dup(jid);
-
-	TAILQ_FOREACH(k, &r->knocks, entry)
-		if ((b != NULL && streq(k->jid, b)) || streq(k->nick, nick))
-			break;
-	free(b);
-	return k;
-}
-
-/*
- * The lobby, from the companion module's notes (knockers' presence in the
- * lobby room reaches only the meeting's owners).  A knock is kept until
- * its person is let in and joins (part_attach() turns the time between
- * into lobby_wait_seconds) or leaves the lobby without that.
- */
-static void
-lobby_note(struct room *r, const struct message *m, int64_t now,
-    const struct event_sink *sink)
-{
-	static const enum event_type types[] = {
-		[LOBBY_JOIN] = EVENT_LOBBY_JOIN,
-		[LOBBY_ADMITTED] = EVENT_LOBBY_ADMITTED,
-		[LOBBY_DENIED] = EVENT_LOBBY_DENIED,
-		[LOBBY_LEAVE] = EVENT_LOBBY_LEAVE
-	};
-	struct event_fields	 f = { .n = 0 };
-	struct knock		*k;
-	struct occupant		*o;
-	char			*b;
-
-	k = knock_find(r, m->note_nick, m->note_jid);
-	if (m->note_event == LOBBY_JOIN) {
-		if (k == NULL) {
-			k = xcalloc(1, sizeof(*k));
-			TAILQ_INSERT_TAIL(&r->knocks, k, entry);
-		}
-		set_str(&k->nick, m->note_nick);
-		free(k->jid);
-		k->jid = bare_dup(m->note_jid);
-		set_str(&k->name, m->note_identity_name != NULL ?
-		    m->note_identity_name : m->note_name);
-		set_str(&k->pid, m->note_identity_id);
-		set_str(&k->role, m->note_identity_role);
-		k->since = now;
-		k->admitted = k->left = 0;
-		/* A knock is the meeting's business: it opens the session. */
-		if (!r->sess.open)
-			session_open(r, now, now, sink);
-	}
-	if (k == NULL)
-		return;		/* a knock from before we came */
-	ef_str(&f, "nick", k->nick);
-	if (m->note_event == LOBBY_JOIN) {
-		ef_str(&f, "name", k->name);
-		if (k->pid != NULL)
-			ef_str(&f, "participant_id", k->pid);
-		if (k->role != NULL)
-			ef_str(&f, "role", k->role);
-	} else
-		ef_int(&f, "wait_s", ((k->admitted > 0 ? k->admitted : now) -
-		    k->since) / 1000);
-	if (m->note_by != NULL)
-		ef_str(&f, "by", m->note_by);
-	if (m->note_event == LOBBY_LEAVE && m->note_reason != NULL)
-		ef_str(&f, "reason", m->note_reason);
-	emit_knock(r, types[m->note_event], k, &f, now, sink);
-	switch (m->note_event) {
-	case LOBBY_ADMITTED:
-		k->admitted = now;
-		/* Already in (the join can come first): link it now. */
-		b = bare_dup(m->note_jid);
-		TAILQ_FOREACH(o, &r->occupants, entry) {
-			char *ob = bare_dup(o->jid);
-			int match = o->part != NULL && ((b != NULL &&
-			    streq(ob, b)) || streq(o->nick, k->nick));
-
-			free(ob);
-			if (!match)
-				continue;
-			o->part->rec.lobby_wait_s = (k->admitted - k->since) /
-			    1000;
-			o->part->rec.lobby_known = 1;
-			o->part->dirty = 1;
-			k->linked = 1;
-			break;
-		}
-		free(b);
-		break;
-	case LOBBY_LEAVE:
-		/* Let in: kept (a minute at most) until the person joins. */
-		if (k->admitted == 0 || k->linked) {
-			TAILQ_REMOVE(&r->knocks, k, entry);
-			knock_free(k);
-		} else
-			k->left = now;
-		break;
-	default:
-		break;
-	}
-}
-
-void
-room_module_note(struct room *r, const struct message *m, int64_t now,
-    const struct event_sink *sink)
-{
-	struct event_fields	 f = { .n = 0 };
-	struct occupant		*o;
-	struct participant	*p;
-	const char		*ip = NULL;
-	char			 hash[CLIENT_PSEUDONYM_LEN];
-
-	switch (m->note) {
-	case NOTE_LOBBY:
-		lobby_note(M(r), m, now, sink);
-		return;
-	case NOTE_ENDED:
-		/* The destroy presences follow: they end the session. */
-		set_str(&M(r)->ended_by, m->note_nick);
-		set_str(&M(r)->ended_by_jid, m->note_jid);
-		log_info("room %s: ended for all by %s", M(r)->jid,
-		    m->note_nick != NULL ? m->note_nick : "?");
-		return;
-	default:
-		break;
-	}
-	if (m->note_nick == NULL || (o = occ_find(r, m->note_nick)) == NULL)
-		return;
-	if (m->note == NOTE_JOINED) {
-		joined_at(r, o, m->note_at_ms);
-		return;
-	}
-	if (m->note == NOTE_CLIENT) {
-		if (m->note_ip != NULL && streq(r->ip_mode, "store"))
-			ip = m->note_ip;
-		else if (m->note_ip != NULL && !streq(r->ip_mode, "none"))
-			ip = client_ip_pseudonym(r->ip_key, r->ip_key_len,
-			    m->note_ip, hash, sizeof(hash));
-		if (o->part != NULL)
-			part_client(r, o->part, ip, m->note_ua, now, sink);
-		else if (o->kind == OCC_PARTICIPANT) {
-			/* Not attached yet (we are still joining). */
-			set_str(&o->pending_ip, ip);
-			set_str(&o->pending_ua, m->note_ua);
-		}
-		return;
-	}
-	if ((p = o->part) == NULL)
-		return;
-	ef_str(&f, "nick", o->nick);
-	switch (m->note) {
-	case NOTE_SPEAKER:
-		part_speaker(r, m->note_silence ? NULL : p, now);
-		ef_bool(&f, "silence", m->note_silence);
-		emit(r, EVENT_DOMINANT_SPEAKER, p, now, &f, now, sink);
-		return;
-	case NOTE_INTERRUPTED:
-		o->interrupted = 1;
-		p->interruptions++;
-		part_issue(r, p, "interrupted", now, now);
-		emit(r, EVENT_CONNECTION_INTERRUPTED, p, now, &f, now, sink);
-		return;
-	case NOTE_RESTORED:
-		o->interrupted = 0;
-		ef_int(&f, "duration_ms", m->note_ms);
-		p->dirty = 1;
-		emit(r, EVENT_CONNECTION_RESTORED, p, now, &f, now, sink);
-		return;
-	default:
-		return;
-	}
 }
 
 /* --- lifecycle --------------------------------------------------------- */
@@ -1137,53 +659,6 @@ int
 room_participants_present(const struct room *r)
 {
 	return r->sess.open ? r->sess.present : 0;
-}
-
-void
-room_join_sent(struct room *r, int64_t now)
-{
-	struct occupant	*o;
-
-	if (r->state == ROOM_LOST) {
-		TAILQ_FOREACH(o, &r->occupants, entry)
-			o->seen = 0;
-	} else if (r->state == ROOM_IDLE) {
-		occ_clear(r);
-		r->gap_start = 0;
-		r->empty_since = 0;
-		/* A new visit may find a new meeting in the same room. */
-		free(r->meeting_id);
-		r->meeting_id = NULL;
-	} else
-		return;
-	r->joined_ms = now;
-	r->state = ROOM_JOINING;
-}
-
-void
-room_connection_lost(struct room *r, int64_t now)
-{
-	switch (r->state) {
-	case ROOM_JOINING:
-	case ROOM_INFO:
-		/* A gap that started earlier still counts from its start. */
-		if (r->gap_start == 0) {
-			if (!r->sess.open) {
-				occ_clear(r);
-				r->state = ROOM_IDLE;
-				return;
-			}
-			r->gap_start = now;
-		}
-		r->state = ROOM_LOST;
-		break;
-	case ROOM_JOINED:
-		r->gap_start = now;
-		r->state = ROOM_LOST;
-		break;
-	default:
-		break;
-	}
 }
 
 int

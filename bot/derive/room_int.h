@@ -98,6 +98,7 @@ struct participant {
 	const char		*device;
 	struct issue		*issues;
 	size_t			 nissues;
+	struct media_state	 media;		/* last known, any occupant */
 	int			 noccupants;
 	int64_t			 present_since;
 	int64_t			 accum_ms;
@@ -204,7 +205,7 @@ void	 emitv(struct room *, enum event_type, struct participant *,
 	    int64_t ts, const struct event_field *, size_t, int64_t now,
 	    const struct event_sink *);
 void	 emit_merge(struct room *, struct participant *, const char *from,
-	    int64_t now, const struct event_sink *);
+	    int peak_lowered, int64_t now, const struct event_sink *);
 void	 session_open(struct room *, int64_t start, int64_t now,
 	    const struct event_sink *);
 void	 session_close(struct room *, int64_t ts, const char *reason,
@@ -236,6 +237,26 @@ int	 part_interrupted(struct room *, const struct participant *);
 void	 present_changed(struct room *, int delta, int64_t ts);
 void	 requality(struct room *, struct participant *, int64_t now);
 void	 speak_stop(struct room *, struct participant *, int64_t ts);
+
+/* room.c */
+struct occupant *occ_find(struct room *, const char *nick);
+void	 occ_remove(struct room *, struct occupant *);
+void	 occ_clear(struct room *);
+void	 hidden_leave(struct room *, struct occupant *, int during_gap,
+	    int64_t now, const struct event_sink *);
+
+/* gap.c */
+int	 self_presence(struct room *, const struct presence *, int64_t now,
+	    const struct event_sink *);
+
+/* notes.c */
+void	 end_notes_clear(struct room *);
+
+/* part.c */
+void	 part_gone(struct room *, struct participant *, int64_t ts,
+	    const char *reason);
+void	 move_nowhere(struct room *, struct participant *, int64_t now,
+	    const struct event_sink *);
 
 /* tabs.c */
 struct participant *tab_get(struct room *, struct participant *of,

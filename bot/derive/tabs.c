@@ -39,11 +39,13 @@
  */
 #define TAB_MERGE_MS	120000
 
-#define TAB_MAX		99	/* "#2" .. "#99"; then one more tab is #99 */
+#define TAB_MAX		99	/* "#2" .. "#99"; past that, #99 takes all */
 
 /*
  * The participant a newcomer with of's identity attaches to while of is
- * present: a tab of of's that left (its reconnect), else a new tab.
+ * present: a pending tab of of's that left (that tab reconnecting: still
+ * undecided), else a new tab.  A settled tab is a person of its own and
+ * is not reused: another crash of of's must still be folded into of.
  */
 struct participant *
 tab_get(struct room *room, struct participant *of, int64_t ts)
@@ -58,7 +60,7 @@ tab_get(struct room *room, struct participant *of, int64_t ts)
 		xasprintf(&key, "%s#%d", of->key, n);
 		if ((t = part_find(r, key)) == NULL)
 			break;
-		if (!PRESENT(t))
+		if (!PRESENT(t) && t->tab_of == of)
 			break;
 	}
 	if (t != NULL) {
@@ -185,6 +187,7 @@ tab_merge_into(struct room *room, struct participant *of, int64_t now,
 	struct session		*s = &r->sess;
 	struct event_fields	 f = { .n = 0 };
 	char			*prev_nick;
+	int			 lowered;
 
 	TAILQ_FOREACH(t, &r->parts, entry)
 		if (t->tab_of == of && now - t->tab_since <= TAB_MERGE_MS &&
@@ -203,14 +206,14 @@ tab_merge_into(struct room *room, struct participant *of, int64_t now,
 		present_changed(r, -1, now);
 	s->rec.participant_count--;
 	/* A peak reached while the tab was counted was one too high. */
-	if (s->rec.peak_participants > t->peak_before)
+	if ((lowered = s->rec.peak_participants > t->peak_before))
 		s->rec.peak_participants--;
 	if (t->quality != Q_NONE)
 		s->nquality[t->quality]--;
 	fold(r, t, of, now);
 
 	/* The sinks fold the tab's rows, then the reconnect is stated. */
-	emit_merge(r, of, t->key, now, sink);
+	emit_merge(r, of, t->key, lowered, now, sink);
 	ef_str(&f, "nick", of->nick);
 	ef_str(&f, "name", of->name != NULL ? of->name : of->nick);
 	ef_str(&f, "role", of->prole != NULL ? of->prole : "unknown");

@@ -35,6 +35,7 @@
 
 #include <strophe.h>
 
+#include "clock.h"
 #include "jid.h"
 #include "log.h"
 #include "message.h"
@@ -73,30 +74,6 @@ struct transport {
 	int64_t			 stopping;	/* stop started at; 0 = no */
 	unsigned		 idseq;
 };
-
-int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Exponential backoff between min_s and max_s, with +-50% jitter. */
-static int64_t
-backoff_ms(int attempts, int min_s, int max_s)
-{
-	double	 d = min_s;
-	int	 i;
-
-	for (i = 0; i < attempts && d < max_s; i++)
-		d *= 2;
-	if (d > max_s)
-		d = max_s;
-	d *= 0.5 + (double)random() / RAND_MAX;
-	return (int64_t)(d * 1000);
-}
 
 /* Every send of ours: the serializer must work (recvtext.c). */
 static void

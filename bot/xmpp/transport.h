@@ -39,7 +39,4 @@ void			 transport_run(struct transport *, struct observer *obs,
 			    void (*reload_cb)(void *arg, int64_t now),
 			    void *arg);
 
-/* Milliseconds since the epoch (CLOCK_REALTIME). */
-int64_t	now_ms(void);
-
 #endif

@@ -159,13 +159,12 @@ daemon_metrics(struct wbuf *b, json_t *st, int64_t now_ms)
 		    status_nums[i].help);
 		wbuf_printf(b, "%s %.15g\n", status_nums[i].name, d);
 	}
-	/* The contract's name, and the one the daemon writes. */
-	if ((by = json_object_get(st, "events_written_by_type")) == NULL)
-		by = json_object_get(st, "events_by_type");
+	by = json_object_get(st, "events_by_type");
 	if (json_is_object(by) && json_object_size(by) > 0) {
 		help(b, "teletrack_writer_events_written_by_type_total",
-		    "counter", "Events committed since the daemon started, "
-		    "by type.");
+		    "counter", "Events handed to storage since the daemon "
+		    "started, by type (teletrack_writer_events_dropped_total "
+		    "says how many of them were lost).");
 		json_object_foreach(by, k, v) {
 			if (!json_is_number(v))
 				continue;

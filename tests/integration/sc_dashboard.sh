@@ -177,7 +177,7 @@ cat >"$TT_DIR/teletrack.status" <<STATUS
  "connected_since": "$t", "disconnected_since": null, "mode": "full",
  "rooms_watched": 1, "rooms_joined": 1, "sessions_open": 0,
  "participants_present": 0, "writer_queue": 3, "events_held": 0,
- "events_dropped": 0, "events_written": 9, "events_written_by_type":
+ "events_dropped": 0, "events_written": 9, "events_by_type":
  {"join": 9}, "last_commit": "$t", "alerts_open": 0}
 STATUS
 curl -sf "http://127.0.0.1:$sport/metrics" >"$TT_DIR/metrics.txt"

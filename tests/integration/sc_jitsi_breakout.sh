@@ -49,6 +49,7 @@ wait-file $TT_DIR/in 20000
 learn bob mod
 switch bob Room_A bob01
 audio bob on
+send bob
 sleep 600
 switch bob main bob01
 sleep 600
