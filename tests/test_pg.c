@@ -605,7 +605,7 @@ story(struct db *db)
 	    "allow_early_join_minutes=2.5", "alert_rules=all",
 	    "caregiver_role=caregiver", "max_participants=3" };
 	struct session_rec	 s, h, z;
-	struct participant_rec	 cg, pt, g;
+	struct participant_rec	 cg, pt, g, tab;
 	struct writer		*w;
 	char			 err[256];
 
@@ -707,6 +707,18 @@ story(struct db *db)
 	h.participant_count = 1;
 	h.peak_participants = 1;
 	emit(w, EVENT_JOIN, T0 + 86401000, &h, &g, NULL);
+	/* A second tab, written, then found to be a reconnect: folded. */
+	participant_init(&tab, "nick:x#2", "x2", T0 + 86401200);
+	h.participant_count = h.peak_participants = 2;
+	emit(w, EVENT_JOIN, T0 + 86401200, &h, &tab, NULL);
+	tab.microphone_enabled = 1;
+	emit(w, EVENT_AUDIO_UNMUTE, T0 + 86401300, &h, &tab, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	h.participant_count = h.peak_participants = 1;
+	g.join_count = 2;
+	g.microphone_enabled = 1;
+	emit_merge(w, T0 + 86401400, &h, &g, "nick:x#2", 1);
+	emit(w, EVENT_RECONNECT, T0 + 86401200, &h, &g, NULL);
 	g.present = 0;
 	g.left_ms = T0 + 86402000;
 	g.left_reason = "kicked";

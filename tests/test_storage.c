@@ -454,25 +454,6 @@ test_writer_skips_unchanged_rows(void **state)
 	db_close(db);
 }
 
-/* EVENT_PARTICIPANT_MERGE: the provisional participant from is p. */
-static void
-emit_merge(struct writer *w, int64_t ts, const struct session_rec *s,
-    const struct participant_rec *p, const char *from, int peak_lowered)
-{
-	struct event	 ev;
-	char		*copy = xstrdup(from);
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EVENT_PARTICIPANT_MERGE;
-	ev.ts_ms = ts;
-	ev.session = s;
-	ev.participant = p;
-	ev.merge_from = copy;
-	ev.merge_peak_lowered = peak_lowered;
-	writer_emit(&ev, w);
-	free(copy);	/* the writer keeps its own */
-}
-
 /*
  * A provisional participant (a tab) folded into the one it reconnected:
  * its rows move over, its join goes, its own row goes; with the tab

@@ -142,4 +142,23 @@ emit(struct writer *w, enum event_type type, int64_t ts,
 	json_decref(j);
 }
 
+/* EVENT_PARTICIPANT_MERGE: the provisional participant from is p. */
+static void
+emit_merge(struct writer *w, int64_t ts, const struct session_rec *s,
+    const struct participant_rec *p, const char *from, int peak_lowered)
+{
+	struct event	 ev;
+	char		*copy = xstrdup(from);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EVENT_PARTICIPANT_MERGE;
+	ev.ts_ms = ts;
+	ev.session = s;
+	ev.participant = p;
+	ev.merge_from = copy;
+	ev.merge_peak_lowered = peak_lowered;
+	writer_emit(&ev, w);
+	free(copy);	/* the writer keeps its own */
+}
+
 #endif
