@@ -106,7 +106,7 @@ db_close(struct db *db)
 	if (db == NULL)
 		return;
 	for (i = 0; i < db->nstmts; i++)
-		db->ops->finalize(db->stmts[i].be);
+		db->ops->finalize(db->stmts[i].be, 1);
 	if (db->be != NULL)
 		db->ops->close(db);
 	free(db->path);
@@ -243,7 +243,7 @@ db_stmt_free(struct db_stmt *s)
 {
 	if (s == NULL)
 		return;
-	s->db->ops->finalize(s->be);
+	s->db->ops->finalize(s->be, 0);
 	free(s);
 }
 

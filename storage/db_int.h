@@ -31,7 +31,7 @@ struct db_ops {
 			    char *err, size_t errsz);
 	void		(*close)(struct db *);
 	void		*(*prepare)(struct db *, const char *sql);
-	void		(*finalize)(void *st);
+	void		(*finalize)(void *st, int cached);
 	int		(*bind_int)(struct db *, void *st, int i, int64_t v);
 	int		(*bind_real)(struct db *, void *st, int i, double v);
 	int		(*bind_text)(struct db *, void *st, int i,

@@ -76,12 +76,18 @@ static struct {
 #define OID_FLOAT8	701
 #define OID_NUMERIC	1700
 
-/* Our defaults, before the URL (which may override them). */
+/*
+ * Our defaults, before the URL (which may override them).  The daemon's
+ * statements run in its event loop: a server that went away without a
+ * word (a cable, a partition) must fail them in seconds, not after the
+ * kernel's two hours: unacknowledged data after 10 s, silence probed
+ * after 10 s, every 5 s, three times.
+ */
 static const char *const def_keys[] = { "connect_timeout",
     "fallback_application_name", "keepalives", "keepalives_idle",
-    "keepalives_interval", "keepalives_count" };
-static const char *const def_vals[] = { "5", "teletrack", "1", "30", "10",
-    "3" };
+    "keepalives_interval", "keepalives_count", "tcp_user_timeout" };
+static const char *const def_vals[] = { "5", "teletrack", "1", "10", "5",
+    "3", "10000" };
 #define NDEFS	(sizeof(def_keys) / sizeof(def_keys[0]))
 
 /* Columns created unquoted in camel case, which PostgreSQL folds. */
@@ -711,7 +717,7 @@ pg_reset(void *p)
 }
 
 static void
-pg_finalize(void *p)
+pg_finalize(void *p, int cached)
 {
 	struct pgst	*st = p;
 	struct pg	*pg = st->db->be;
@@ -720,8 +726,8 @@ pg_finalize(void *p)
 
 	pg_reset(st);
 	/* An uncached statement goes; the cached ones go with the conn. */
-	if (st->gen != 0 && st->gen == pg->gen && pg->conn != NULL &&
-	    pq.PQstatus(pg->conn) == CONNECTION_OK &&
+	if (!cached && st->gen != 0 && st->gen == pg->gen &&
+	    pg->conn != NULL && pq.PQstatus(pg->conn) == CONNECTION_OK &&
 	    pq.PQtransactionStatus(pg->conn) == PQTRANS_IDLE) {
 		snprintf(sql, sizeof(sql), "DEALLOCATE %s", st->name);
 		(void)command(st->db, sql);

@@ -336,8 +336,9 @@ lite_prepare(struct db *db, const char *sql)
 }
 
 static void
-lite_finalize(void *st)
+lite_finalize(void *st, int cached)
 {
+	(void)cached;
 	sqlite3_finalize(st);
 }
 
