@@ -68,7 +68,8 @@ MIGRATIONS = 001_schema.sql 002_scheduling.sql 003_unused_settings.sql \
 	004_lobby_breakout.sql 005_shards.sql
 SCHEMA = $(addprefix storage/schema/,$(MIGRATIONS))
 SCHEMA_PG = $(addprefix storage/schema/pg/,$(MIGRATIONS))
-SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/alert.c \
+SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/observer_appt.c \
+	bot/alert.c \
 	bot/status.c bot/cmd/run.c bot/xmpp/transport.c bot/xmpp/recvtext.c \
 	$(DERIVE) bot/notify.c \
 	$(PARSE) $(COMMON) storage/bookings.c \

@@ -13,9 +13,10 @@
  *
  * Rooms come from three places: [rooms] join (kept always), join = all
  * (every room the companion module announces, kept while it lives), and
- * booked appointments (kept while the appointment wants the room).  An
- * appointment (bot/derive/appt.c) is attached to its room's entry, so a
- * room event reaches its tracker without a lookup.
+ * booked appointments (kept while the appointment wants the room; read
+ * and followed in observer_appt.c).  An appointment (bot/derive/appt.c) is
+ * attached to its room's entry, so a room event reaches its tracker
+ * without a lookup.
  *
  * Every event leaves through fan(): the storage sink, the room's
  * appointment, alert delivery (alert.c) and the counters of the status
@@ -34,6 +35,7 @@
 #include "jid.h"
 #include "log.h"
 #include "observer.h"
+#include "observer_int.h"
 #include "room.h"
 #include "status.h"
 #include "xmalloc.h"
@@ -44,89 +46,10 @@
 
 /* Retry a missing scheduled room at least this often: people are due. */
 #define APPT_RETRY_MAX_S	5
-#define APPT_KEEP_MS		3600000	/* forget an ended appointment */
 #define HEALTH_CHECK		"__jicofo-health-check"
 
-enum origin {
-	ROOM_CONFIG,		/* [rooms] join: observed always */
-	ROOM_ALL,		/* join = all: observed while it lives */
-	ROOM_SCHEDULED,		/* only while an appointment wants it */
-	ROOM_BREAKOUT		/* a breakout room of an observed meeting */
-};
-
-struct tracked;
-struct watched;
-
-/* A room's pending disco#info, found by its IQ id. */
-struct inquiry {
-	char			*id;		/* first: the tree's key */
-	struct watched		*w;
-};
-
-struct watched {
-	char			*jid;		/* first: the tree's key */
-	struct observer		*obs;
-	struct room		*room;
-	char			*name;		/* room node */
-	enum origin		 origin;
-	int64_t			 next_try;	/* when to (re)join; 0: not */
-	int			 attempts;	/* failed or empty joins */
-	struct inquiry		*info;		/* pending disco#info */
-	int64_t			 info_deadline;
-	int64_t			 self_ms;	/* our self-presence came */
-	struct tracked		*appt;		/* the appointment it serves */
-	struct watched		*main;		/* ROOM_BREAKOUT: its meeting */
-	int			 gave_up;	/* never (re)join */
-	int			 forget;	/* drop at the end of the call */
-	struct event_sink	 sink;		/* room events -> fan() */
-};
-
-struct tracked {
-	char			*uid;		/* first: the tree's key */
-	struct observer		*obs;
-	struct appt		*a;
-	struct watched		*w;		/* its room, once wanted */
-	int			 seen;		/* in the latest read */
-	int64_t			 done_at;	/* 0 while not done */
-	struct event_sink	 sink;		/* appt events -> fan() */
-};
-
-struct observer {
-	const struct config	*cfg;
-	struct observer_io	 io;
-	struct observer_store	 store;
-	struct alerter		*alerter;
-
-	int			 online;
-	int64_t			 started;
-	int64_t			 online_since;
-	int64_t			 offline_since;
-	int			 module;	/* -1 unknown, 0 no, 1 yes */
-	char			*modinfo_id;
-	char			*items_id;
-	int			 ready;
-
-	struct watched		**rooms;
-	size_t			 nrooms;
-	void			*room_tree;
-	struct tracked		**appts;
-	size_t			 nappts;
-	void			*appt_tree;
-	void			*info_tree;	/* struct inquiry by id */
-
-	int64_t			 last_rollup;
-	int64_t			 next_poll;
-	double			 fair_per_hour;
-	double			 poor_per_hour;
-
-	char			*status_path;
-	int64_t			 next_status;
-	uint64_t		 events[EVENT__COUNT];
-	uint64_t		 alerts_open;
-};
-
 /* Tree order of rooms and appointments: their first member, a string. */
-static int
+int
 key_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -179,7 +102,7 @@ fan(struct observer *o, const struct event *ev, int64_t now)
 }
 
 /* Events of an appointment tracker. */
-static void
+void
 appt_sink(const struct event *ev, void *arg)
 {
 	struct tracked	*t = arg;
@@ -259,7 +182,7 @@ add_room_jid(struct observer *o, const char *jid, const char *name,
 	return w;
 }
 
-static struct watched *
+struct watched *
 add_room(struct observer *o, const char *name, enum origin origin,
     int64_t now)
 {
@@ -299,7 +222,7 @@ join_room(struct observer *o, struct watched *w, int64_t now)
 	w->next_try = 0;
 }
 
-static void
+void
 leave_room(struct observer *o, struct watched *w, const char *reason,
     int64_t now)
 {
@@ -384,178 +307,6 @@ room_act(struct observer *o, struct watched *w, int act, int64_t now)
 		w->next_try = w->origin == ROOM_SCHEDULED ? 0 : now +
 		    backoff_ms(w->attempts++, o->cfg->retry_min_s,
 		    o->cfg->retry_max_s);
-	}
-}
-
-/* --- appointments ------------------------------------------------------ */
-
-static struct tracked *
-find_appt(struct observer *o, const char *uid)
-{
-	void	*n;
-
-	n = tfind(&uid, &o->appt_tree, key_cmp);
-	return n != NULL ? *(struct tracked **)n : NULL;
-}
-
-static struct tracked *
-appt_add(struct observer *o, const struct booking *r,
-    const struct appt_policy *pol, int64_t now)
-{
-	struct tracked	*t = xcalloc(1, sizeof(*t));
-
-	t->uid = xstrdup(r->b.uid);
-	t->obs = o;
-	t->a = appt_new(&r->b, pol, now);
-	t->sink.emit = appt_sink;
-	t->sink.arg = t;
-	o->appts = xreallocarray(o->appts, o->nappts + 1, sizeof(*o->appts));
-	o->appts[o->nappts++] = t;
-	if (tsearch(t, &o->appt_tree, key_cmp) == NULL)
-		fatal("tsearch");
-	return t;
-}
-
-static void
-appt_remove(struct observer *o, size_t i)
-{
-	struct tracked	*t = o->appts[i];
-
-	tdelete(t, &o->appt_tree, key_cmp);
-	o->appts[i] = o->appts[--o->nappts];
-	if (t->w != NULL && t->w->appt == t)
-		t->w->appt = NULL;
-	appt_free(t->a);
-	free(t->uid);
-	free(t);
-}
-
-/* The appointment wants its room: attach it and make sure we go. */
-static void
-want_room(struct observer *o, struct tracked *t, int64_t now)
-{
-	struct watched	*w;
-
-	if (t->w == NULL) {
-		w = add_room(o, appt_room(t->a), ROOM_SCHEDULED, now);
-		if (w->appt != NULL && w->appt != t)
-			return;		/* the previous one is not done */
-		w->appt = t;
-		t->w = w;
-		room_set_appointment(w->room, appt_uid(t->a), appt_id(t->a));
-		w->attempts = 0;
-	}
-	w = t->w;
-	if ((room_state(w->room) == ROOM_IDLE ||
-	    room_state(w->room) == ROOM_LOST) && w->next_try == 0)
-		w->next_try = now;
-}
-
-/*
- * The appointment is over: leave its room (room.c's closing snapshot
- * reaches the appointment before its outcome), detach, and come back
- * only if the room is observed for its own sake.
- */
-static void
-release_room(struct observer *o, struct tracked *t, int64_t now)
-{
-	struct watched	*w = t->w;
-
-	if (w == NULL || w->appt != t)
-		return;
-	if (room_state(w->room) != ROOM_IDLE)
-		leave_room(o, w, "appointment_ended", now);
-	room_set_appointment(w->room, NULL, NULL);
-	w->appt = NULL;
-	t->w = NULL;
-	w->next_try = w->origin == ROOM_SCHEDULED ? 0 : now + 1000;
-}
-
-static void
-appt_step(struct observer *o, struct tracked *t, int64_t now)
-{
-	int	 act;
-
-	if (appt_phase(t->a) == APPT_DONE)
-		return;
-	act = appt_tick(t->a, now, &t->sink);
-	if (act & APPT_ACT_JOIN)
-		want_room(o, t, now);
-	if (act & APPT_ACT_END) {
-		release_room(o, t, now);
-		appt_end(t->a, now, &t->sink);
-		t->done_at = now;
-	}
-}
-
-/* Re-read the schedule and the policy; follow what changed. */
-static void
-schedule_poll(struct observer *o, int64_t now)
-{
-	struct bookings	 bk;
-	struct booking	*r;
-	struct tracked	*t;
-	char		 iso[32];
-	size_t		 i;
-
-	if (o->store.schedule(o->store.arg, now,
-	    (int64_t)o->cfg->schedule_horizon_h * 3600000, &bk) == -1)
-		return;		/* logged; keep what we know */
-	alerter_set_admins(o->alerter, bk.admin_jids);
-	/* The policy of every room follows meeting_settings too. */
-	o->fair_per_hour = bk.quality_fair_per_hour;
-	o->poor_per_hour = bk.quality_poor_per_hour;
-	for (i = 0; i < o->nrooms; i++)
-		room_set_quality(o->rooms[i]->room, o->fair_per_hour,
-		    o->poor_per_hour);
-	for (i = 0; i < o->nappts; i++)
-		o->appts[i]->seen = 0;
-	for (i = 0; i < bk.n; i++) {
-		r = &bk.v[i];
-		if ((t = find_appt(o, r->b.uid)) == NULL) {
-			if (strcmp(r->status, "cancelled") == 0)
-				continue;
-			t = appt_add(o, r, &bk.pol, now);
-			log_info("appointment %s: room %s at %s for %.1f min, "
-			    "%zu expected%s", appt_id(t->a), r->b.room,
-			    event_iso8601(r->b.start_ms, iso, sizeof(iso)),
-			    (double)r->b.duration_ms / 60000, r->b.nroster,
-			    r->b.resumed ? " (resumed)" : "");
-		} else if (strcmp(r->status, "cancelled") == 0) {
-			if (appt_phase(t->a) != APPT_DONE) {
-				release_room(o, t, now);
-				appt_cancel(t->a, now, r->status_reason,
-				    &t->sink);
-				t->done_at = now;
-			}
-		} else if (strcmp(appt_room(t->a), r->b.room) != 0) {
-			/* Moved to another room: fine until its window opens. */
-			if (appt_phase(t->a) == APPT_PENDING) {
-				log_info("appointment %s: moved to room %s",
-				    appt_id(t->a), r->b.room);
-				release_room(o, t, now);
-				appt_free(t->a);
-				t->a = appt_new(&r->b, &bk.pol, now);
-			} else if (t->done_at == 0)
-				log_debug("%s: appointment %s already in room "
-				    "%s: its move to %s is ignored", __func__,
-				    appt_id(t->a), appt_room(t->a), r->b.room);
-		} else
-			appt_update(t->a, &r->b, &bk.pol);
-		t->seen = 1;
-	}
-	bookings_clear(&bk);
-	/* Gone from the schedule before it began, or long done: forget. */
-	for (i = 0; i < o->nappts; ) {
-		t = o->appts[i];
-		if ((!t->seen && appt_phase(t->a) == APPT_PENDING) ||
-		    (t->done_at > 0 && now - t->done_at > APPT_KEEP_MS &&
-		    !t->seen)) {
-			log_debug("%s: forgetting appointment %s", __func__,
-			    appt_id(t->a));
-			appt_remove(o, i);
-		} else
-			i++;
 	}
 }
 

@@ -12,6 +12,10 @@
  * run shows them all.  Files are untrusted: NUL bytes, fields over
  * CSV_FIELD_MAX bytes, records over CSV_FIELDS_MAX fields and files over
  * SCHEDULE_IMPORT_MAX bytes are refused rather than stored.
+ *
+ * Over 800 lines: two formats mapped to one batch, and libical opened
+ * with dlopen (its symbol table is declared here) so a daemon that never
+ * imports does not load it.
  */
 #include <ctype.h>
 #include <dlfcn.h>

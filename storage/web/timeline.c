@@ -19,6 +19,10 @@
  *                            session tracks; alerts come from the alerts rows
  *   session_end              everything still open ends
  * Unknown types are skipped, so a newer daemon's events do no harm.
+ *
+ * Over 800 lines on purpose: the replay and its drawing share a model
+ * (struct tl_*) nothing else needs; split, it would become a header for
+ * two callers.
  */
 #include <stdio.h>
 #include <stdlib.h>
