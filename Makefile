@@ -4,6 +4,7 @@
 #   make test            install deps, unit tests, then integration tests
 #   make unit            unit tests only (no server)
 #   make demo            throwaway Prosody + simulated conference + report
+#   make demo-postgres   two Jitsi shards, one throwaway PostgreSQL
 #   make bench           throughput and memory figures
 #   make test-container  build the Dockerfile's image with podman and run it
 #   make install         binary, man pages, systemd unit, example config and
@@ -26,9 +27,10 @@ WARN = -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wshadow -Wpointer-arith -Wcast-qual -Wsign-compare
 PCS = libstrophe sqlite3 inih jansson libcrypto
 # Headers only: schedule_import.c opens libical when a calendar is read,
-# status.c libsystemd when systemd asks for notifications.
+# status.c libsystemd when systemd asks for notifications, db_pg.c libpq
+# when a URL names a PostgreSQL server.
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) libical libsystemd \
-	2>/dev/null)
+	libpq 2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 # The dashboard: libmicrohttpd, libcrypt (password hashes); libcrypto is
@@ -58,10 +60,14 @@ ROOM = bot/derive/room.c bot/derive/gap.c bot/derive/notes.c \
 	bot/derive/client.c
 APPT = bot/derive/appt.c bot/derive/appt_presence.c bot/derive/appt_rules.c
 DERIVE = $(ROOM) $(APPT)
-STORE = storage/db.c storage/db_repair.c storage/writer.c storage/report.c
-# The schema: migrations in order, embedded by embed.awk (schema.h).
-SCHEMA = storage/schema/001_schema.sql storage/schema/002_scheduling.sql \
-	storage/schema/003_unused_settings.sql storage/schema/004_lobby_breakout.sql
+STORE = storage/db.c storage/db_sqlite.c storage/db_pg.c storage/db_repair.c \
+	storage/writer.c storage/claim.c storage/report.c
+# The schema: migrations in order, embedded by embed.awk (schema.h), for
+# SQLite and, step for step, for PostgreSQL.
+MIGRATIONS = 001_schema.sql 002_scheduling.sql 003_unused_settings.sql \
+	004_lobby_breakout.sql 005_shards.sql
+SCHEMA = $(addprefix storage/schema/,$(MIGRATIONS))
+SCHEMA_PG = $(addprefix storage/schema/pg/,$(MIGRATIONS))
 SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/observer_appt.c \
 	bot/alert.c \
 	bot/status.c bot/cmd/run.c bot/xmpp/transport.c bot/xmpp/recvtext.c \
@@ -87,7 +93,7 @@ WEB_ASSETS = storage/web/assets/style.css storage/web/assets/app.js \
 SRCS += $(WEB)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
-SCHEMA_OBJ = $(BUILD)/storage/schema_sql.o
+SCHEMA_OBJ = $(BUILD)/storage/schema_sql.o $(BUILD)/storage/schema_pg_sql.o
 # The command line as the program has it (main.c's table and every command
 # it names), for the tests that run commands: main() renamed away.
 CLI_OBJS = $(filter-out $(BUILD)/bot/main.o,$(call obj,$(SRCS))) \
@@ -103,7 +109,8 @@ UNIT_TESTS = $(BUILD)/tests/test_presence $(BUILD)/tests/test_room \
 	$(BUILD)/tests/test_appt $(BUILD)/tests/test_notify
 UNIT_TESTS += $(BUILD)/tests/test_schedule $(BUILD)/tests/test_web
 UNIT_TESTS += $(BUILD)/tests/test_status
-TOOLS = $(BUILD)/tests/integration/jitsim
+# test_pg runs in sc_postgres.sh, against the server it starts.
+TOOLS = $(BUILD)/tests/integration/jitsim $(BUILD)/tests/test_pg
 
 all: $(PROG)
 
@@ -130,7 +137,11 @@ $(BUILD)/tests/cli_main.o: bot/main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(FINAL_CFLAGS) -Wno-missing-prototypes -Dmain=teletrack_main \
 		-c -o $@ $<
-$(SCHEMA_OBJ): $(BUILD)/storage/schema_sql.c
+$(BUILD)/storage/schema_pg_sql.c: $(SCHEMA_PG) storage/schema/embed.awk
+	@mkdir -p $(dir $@)
+	awk -v name=schema_pg -f storage/schema/embed.awk $(SCHEMA_PG) > $@.tmp && \
+		mv $@.tmp $@
+$(BUILD)/storage/%_sql.o: $(BUILD)/storage/%_sql.c
 	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/test_presence: $(call obj,tests/test_presence.c tests/fixture.c \
@@ -154,6 +165,9 @@ $(BUILD)/tests/test_schedule: $(call obj,tests/test_schedule.c) $(CLI_OBJS)
 $(BUILD)/tests/test_web: $(call obj,tests/test_web.c) $(CLI_OBJS)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
 		$(CMOCKA_LIBS)
+$(BUILD)/tests/test_pg: $(call obj,tests/test_pg.c) $(CLI_OBJS)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) \
+		$(CMOCKA_LIBS) -lpthread
 $(BUILD)/tests/test_status: $(call obj,tests/test_status.c \
 	bot/cmd/status_cli.c bot/status.c bot/config.c $(COMMON))
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CMOCKA_LIBS)
@@ -181,6 +195,7 @@ integration: deps
 
 integration-run: $(PROG) $(TOOLS)
 	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
+		TEST_PG=$(abspath $(BUILD)/tests/test_pg) \
 		ARTIFACTS=$(abspath $(BUILD)/artifacts) sh tests/integration/run.sh
 
 test: deps
@@ -208,6 +223,11 @@ demo: deps
 	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
 		sh tests/integration/demo.sh
 
+demo-postgres: deps
+	@$(MAKE) --no-print-directory $(PROG) $(TOOLS)
+	@TELETRACK=$(abspath $(PROG)) JITSIM=$(abspath $(BUILD)/tests/integration/jitsim) \
+		sh tests/integration/demo_postgres.sh
+
 # Last, live against a real Prosody (tests/live/bench_live.sh: a few
 # minutes; LIVE_CASES=none skips it, LIVE_CASES="sat-10 pace" picks).
 bench: deps
@@ -215,6 +235,7 @@ bench: deps
 		$(BUILD)/tests/bench_e2e $(PROG) $(BUILD)/tests/live/loadgen
 	@$(BUILD)/tests/bench
 	@$(BUILD)/tests/bench_e2e
+	@BENCH=$(abspath $(BUILD)/tests/bench) sh tests/bench_pg.sh
 	@TELETRACK=$(abspath $(PROG)) \
 		LOADGEN=$(abspath $(BUILD)/tests/live/loadgen) \
 		sh tests/live/bench_live.sh
@@ -225,9 +246,11 @@ $(BUILD)/tests/bench_e2e: $(call obj,tests/bench_e2e.c) \
 	    $(BUILD)/gen/assets.o
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) $(CSV_LIBS) $(WEB_LIBS) -ldl
 
+# bench links libpq itself: its baseline is bare libpq.
 $(BUILD)/tests/bench: $(call obj,tests/bench.c $(DERIVE) $(PARSE) $(STORE) $(COMMON)) \
 	    $(SCHEMA_OBJ)
-	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS) \
+		$(shell $(PKG_CONFIG) --libs libpq 2>/dev/null)
 
 # Coverage-guided fuzzing of the stanza parsers (clang's libFuzzer).
 FUZZ_SECONDS ?= 60
@@ -271,7 +294,8 @@ uninstall:
 clean:
 	rm -rf build build-san teletrack
 
-.PHONY: all deps unit unit-run integration integration-run test demo bench fuzz \
+.PHONY: all deps unit unit-run integration integration-run test demo \
+	demo-postgres bench fuzz \
 	deploy-run test-container install uninstall clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

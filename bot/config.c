@@ -22,6 +22,9 @@
  *
  * The password may come from the file itself, from password_file (first
  * line) or from $TELETRACK_XMPP_PASSWORD.  Its value is never logged.
+ * The PostgreSQL password ([storage] url) comes only from
+ * [storage] password_file or $TELETRACK_DB_PASSWORD (else libpq's own
+ * PGPASSWORD or ~/.pgpass): never from this file or the URL.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -84,6 +87,9 @@ static const struct key keys[] = {
 	{ "storage.database",		KEY_STR, OFF(database), 0, 0, 0 },
 	{ "storage.flush_count",	KEY_INT, OFF(flush_count), 1, 100000, 0 },
 	{ "storage.flush_ms",		KEY_INT, OFF(flush_ms), 10, 250, 0 },
+	{ "storage.password_file",	KEY_STR, OFF(db_password_file), 0, 0, 0 },
+	{ "storage.schema",		KEY_STR, OFF(db_schema), 0, 0, 0 },
+	{ "storage.url",		KEY_STR, OFF(db_url), 0, 0, 0 },
 	{ "tracking.ip_mode",		KEY_IPMODE, OFF(ip_mode), 0, 0, 0 },
 	{ "tracking.role_field",	KEY_STR, OFF(role_field), 0, 0, 0 },
 	{ "tracking.rollup_interval_s",	KEY_INT, OFF(rollup_interval_s), 1, 3600, 0 },
@@ -99,6 +105,7 @@ static const struct key keys[] = {
 	{ "xmpp.reconnect_max_s",	KEY_INT, OFF(reconnect_max_s), 1, 86400, 0 },
 	{ "xmpp.reconnect_min_s",	KEY_INT, OFF(reconnect_min_s), 1, 86400, 0 },
 	{ "xmpp.server",		KEY_STR, OFF(server), 0, 0, 0 },
+	{ "xmpp.shard",			KEY_STR, OFF(shard), 0, 0, 0 },
 	{ "xmpp.tls",			KEY_TLS, OFF(tls), 0, 0, 0 },
 };
 
@@ -451,7 +458,11 @@ config_free(struct config *c)
 
 	if (c->password != NULL)
 		explicit_bzero(c->password, strlen(c->password));
-	/* Every string of struct config is a key's. */
+	if (c->db_password != NULL) {
+		explicit_bzero(c->db_password, strlen(c->db_password));
+		free(c->db_password);
+	}
+	/* Every other string of struct config is a key's. */
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (keys[i].type == KEY_STR || keys[i].type == KEY_IPMODE)
 			free(*(char **)((char *)c + keys[i].off));
@@ -459,15 +470,16 @@ config_free(struct config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* The first line of path, the password key names (never logged). */
 static char *
-read_password_file(struct parse *ps, const char *path)
+read_password_file(struct parse *ps, const char *key, const char *path)
 {
 	FILE	*fp;
 	char	 buf[1024], *p;
 	size_t	 n;
 
 	if ((fp = fopen(path, "r")) == NULL) {
-		log_warn("%s: xmpp.password_file %s", ps->name, path);
+		log_warn("%s: %s %s", ps->name, key, path);
 		ps->errors++;
 		return NULL;
 	}
@@ -477,7 +489,7 @@ read_password_file(struct parse *ps, const char *path)
 	n = strcspn(buf, "\r\n");
 	buf[n] = '\0';
 	if (n == 0) {
-		log_warnx("%s: xmpp.password_file %s is empty", ps->name, path);
+		log_warnx("%s: %s %s is empty", ps->name, key, path);
 		ps->errors++;
 		explicit_bzero(buf, sizeof(buf));
 		return NULL;
@@ -485,6 +497,95 @@ read_password_file(struct parse *ps, const char *path)
 	p = xstrdup(buf);
 	explicit_bzero(buf, sizeof(buf));
 	return p;
+}
+
+/* name: [A-Za-z0-9_] and, after the first, chars from extra; 1..max. */
+static int
+valid_name(const char *name, const char *extra, size_t max)
+{
+	const char	*p;
+
+	if (name == NULL || *name == '\0' || strlen(name) > max)
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' &&
+		    (p == name || strchr(extra, *p) == NULL))
+			return 0;
+	return 1;
+}
+
+/*
+ * 1 when a postgresql:// URL carries a password: in its user info
+ * ("user:secret@host") or as a parameter ("?password=").  libpq checks
+ * again when the daemon connects; this one says so with the file's name.
+ */
+static int
+url_has_password(const char *url)
+{
+	const char	*auth, *end, *at, *q;
+
+	if ((auth = strstr(url, "://")) == NULL)
+		return 0;
+	auth += 3;
+	end = auth + strcspn(auth, "/?");
+	if ((at = memchr(auth, '@', (size_t)(end - auth))) != NULL &&
+	    memchr(auth, ':', (size_t)(at - auth)) != NULL)
+		return 1;
+	for (q = strchr(url, '?'); q != NULL; q = strchr(q + 1, '&'))
+		if (strncasecmp(q + 1, "password=", 9) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * [storage] url, its password and schema, and [xmpp] shard: the
+ * PostgreSQL side.  database stays the directory of the state files
+ * (status, IP key) when url is set.
+ */
+static void
+finish_storage(struct parse *ps)
+{
+	struct config	*c = ps->c;
+	const char	*env;
+
+	if (c->shard != NULL && !valid_name(c->shard, "-.", 64)) {
+		log_warnx("%s: xmpp.shard \"%s\" must match "
+		    "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$", ps->name, c->shard);
+		ps->errors++;
+	}
+	if (c->db_schema != NULL && (!valid_name(c->db_schema, "", 63) ||
+	    isdigit((unsigned char)*c->db_schema))) {
+		log_warnx("%s: storage.schema \"%s\" must match "
+		    "^[A-Za-z_][A-Za-z0-9_]{0,62}$", ps->name, c->db_schema);
+		ps->errors++;
+	}
+	if (c->db_url == NULL) {
+		if (c->db_schema != NULL || c->db_password_file != NULL)
+			log_warnx("%s: storage.schema and "
+			    "storage.password_file apply to storage.url only: "
+			    "ignored", ps->name);
+		return;
+	}
+	if (strncmp(c->db_url, "postgresql://", 13) != 0 &&
+	    strncmp(c->db_url, "postgres://", 11) != 0) {
+		log_warnx("%s: storage.url must start with postgresql://",
+		    ps->name);
+		ps->errors++;
+		return;
+	}
+	if (url_has_password(c->db_url)) {
+		log_warnx("%s: storage.url holds a password: put it in "
+		    "storage.password_file or $TELETRACK_DB_PASSWORD",
+		    ps->name);
+		ps->errors++;
+		return;
+	}
+	if (c->db_password_file != NULL)
+		c->db_password = read_password_file(ps, "storage.password_file",
+		    c->db_password_file);
+	else if ((env = getenv("TELETRACK_DB_PASSWORD")) != NULL &&
+	    *env != '\0')
+		c->db_password = xstrdup(env);
 }
 
 /*
@@ -673,7 +774,8 @@ finish(struct parse *ps)
 		ps->errors++;
 	}
 	if (c->password == NULL && c->password_file != NULL)
-		c->password = read_password_file(ps, c->password_file);
+		c->password = read_password_file(ps, "xmpp.password_file",
+		    c->password_file);
 	else if (c->password == NULL &&
 	    (env = getenv("TELETRACK_XMPP_PASSWORD")) != NULL && *env != '\0')
 		c->password = xstrdup(env);
@@ -682,6 +784,7 @@ finish(struct parse *ps)
 		    "xmpp.password or $TELETRACK_XMPP_PASSWORD", ps->name);
 		ps->errors++;
 	}
+	finish_storage(ps);
 }
 
 /*
@@ -794,6 +897,8 @@ config_dump(const struct config *c, FILE *fp)
 	    "focus_nick = %s\nreconnect_min_s = %d\nreconnect_max_s = %d\n",
 	    c->muc_domain, c->nick, c->hidden_domain, c->focus_nick,
 	    c->reconnect_min_s, c->reconnect_max_s);
+	if (c->shard != NULL)
+		fprintf(fp, "shard = %s\n", c->shard);
 	/* Ten rooms a line, the rest on continuation lines. */
 	fprintf(fp, "[rooms]\njoin = ");
 	for (i = 0; i < c->nrooms; i++)
@@ -809,6 +914,14 @@ config_dump(const struct config *c, FILE *fp)
 	    c->retry_max_s);
 	fprintf(fp, "[storage]\ndatabase = %s\nflush_ms = %d\n"
 	    "flush_count = %d\n", c->database, c->flush_ms, c->flush_count);
+	if (c->db_url != NULL)
+		fprintf(fp, "url = %s\npassword = %s\n", c->db_url,
+		    c->db_password != NULL ? "********" :
+		    "(libpq's: PGPASSWORD, ~/.pgpass)");
+	if (c->db_password_file != NULL)
+		fprintf(fp, "password_file = %s\n", c->db_password_file);
+	if (c->db_schema != NULL)
+		fprintf(fp, "schema = %s\n", c->db_schema);
 	fprintf(fp, "[tracking]\nrole_field = %s\nip_mode = %s\n"
 	    "rollup_interval_s = %d\n", c->role_field, c->ip_mode,
 	    c->rollup_interval_s);

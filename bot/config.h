@@ -32,6 +32,9 @@ struct config {
 	char		*focus_nick;	/* "focus" */
 	int		 reconnect_min_s;	/* 1 */
 	int		 reconnect_max_s;	/* 60 */
+	char		*shard;		/* this observer's Jitsi shard,
+					   stored on every session; NULL:
+					   none */
 
 	/* [rooms] */
 	char		**rooms;	/* room names (node only), lower case,
@@ -44,7 +47,14 @@ struct config {
 	int		 retry_max_s;	/* 60 */
 
 	/* [storage] */
-	char		*database;	/* /var/lib/teletrack/teletrack.db */
+	char		*database;	/* /var/lib/teletrack/teletrack.db; with
+					   url: where the state files live */
+	char		*db_url;	/* postgresql://...: the database */
+	char		*db_password;	/* from password_file or
+					   $TELETRACK_DB_PASSWORD; NULL:
+					   libpq's own */
+	char		*db_password_file;
+	char		*db_schema;	/* PostgreSQL schema; NULL: default */
 	int		 flush_ms;	/* 200: max delay before commit */
 	int		 flush_count;	/* 500: commit after this many */
 

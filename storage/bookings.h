@@ -38,15 +38,18 @@ struct bookings {
 /*
  * Read the appointments whose scheduled start lies within [now - 1 day,
  * now + horizon_ms] and whose status is scheduled, active or cancelled,
- * ordered by start, and the policy.  Room JIDs are room@muc_domain.  A
- * row without a duration gets meeting_settings.default_duration; a row
- * whose start is not a time is skipped with a warning.  Returns 0, or -1
- * (logged) with out empty.  An 'active' row is one a previous run was
- * observing: it comes with b.resumed, its billable and waiting time so
- * far and the participants it saw.  bookings_clear() frees out.
+ * ordered by start, and the policy (meeting_settings).  With a shard,
+ * only the bookings no shard has taken yet and those this one took
+ * (claim.c).  Room JIDs are room@muc_domain.  A row without a duration
+ * gets meeting_settings.default_duration; a row whose start is not a
+ * time is skipped with a warning.  Returns 0, or -1 with out empty and
+ * the database's error recorded (not logged: the daemon polls every few
+ * seconds and logs an outage once).  An 'active' row is one a previous
+ * run was observing: it comes with b.resumed, its billable and waiting
+ * time so far and the participants it saw.  bookings_clear() frees out.
  */
 int	bookings_load(struct db *db, int64_t now_ms, int64_t horizon_ms,
-	    const char *muc_domain, struct bookings *out);
+	    const char *muc_domain, const char *shard, struct bookings *out);
 void	bookings_clear(struct bookings *);
 
 #endif

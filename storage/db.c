@@ -1,324 +1,101 @@
 /*
- * The SQLite side of teletrack: opening the file, the PRAGMAs, the schema
- * migrations, a small prepared-statement cache, and reading the
- * meeting_settings row.
+ * The storage interface's front: choosing the backend, the statement
+ * cache, the recorded error, and what is written once for both
+ * backends (reading meeting_settings).
  *
- * Flow: main() opens the database read-write once and hands it to the
- * writer (writer.c), which turns events into rows; the commands open it
- * read-only (reports) or for short transactions (schedule, settings).
- * All go through struct db, which owns the sqlite3 handle and every
- * statement, so db_close() is the one place that finalizes them (as in
- * mosquitto's persist-sqlite plugin).
+ * Flow: `teletrack run` opens the database read-write once and hands it
+ * to the writer (writer.c), which turns events into rows; the commands
+ * open it read-only (reports, the dashboard) or for short transactions
+ * (schedule, settings).  All go through struct db, which owns the
+ * connection and every statement, so db_close() is the one place that
+ * finalizes them (as in mosquitto's persist-sqlite plugin).
  *
- * Schema: storage/schema/NNN_name.sql, embedded at build time (see
- * schema.h).  The tables of the application's design (a MySQL migration)
- * adapted to SQLite, plus what the observer needs (session_uid,
- * participant_key, ...).  Migrations are numbered by PRAGMA user_version:
- * migration i takes the schema from version i to i + 1 in one
- * transaction, so a crash mid-migration leaves the previous version.
- * Timestamps are UTC text "YYYY-MM-DDTHH:MM:SS.mmmZ", which sorts.
- * Repairing what a previous run left open is db_repair.c's.
+ * Backends: db_sqlite.c (the default: a file, WAL) and db_pg.c
+ * (PostgreSQL through libpq, which it opens when a URL names a server,
+ * so a SQLite user's process never loads it).  Each implements struct
+ * db_ops (db_int.h): open with its migrations, prepare, bind, step,
+ * columns, transactions.  The schema is the same on both, migration for
+ * migration: storage/schema/NNN_name.sql and storage/schema/pg/ hold
+ * each step in the two dialects (schema.h).
  */
 #include <stdarg.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "db.h"
+#include "db_int.h"
 #include "log.h"
-#include "schema.h"
 #include "settings.h"
 #include "text.h"
 #include "xmalloc.h"
 
-#define DB_MAX_STMTS	32
-
-struct db_stmt {
-	const char	*sql;		/* the key: its address */
-	sqlite3_stmt	*st;
-};
-
-struct db {
-	sqlite3		*sq;
-	char		*path;
-	int		 flags;
-	struct db_stmt	 stmts[DB_MAX_STMTS];
-	size_t		 nstmts;
-	int		 errcode;
-	char		 errmsg[256];
-};
+int
+db_is_url(const char *target)
+{
+	return target != NULL && (strncmp(target, "postgresql://", 13) == 0 ||
+	    strncmp(target, "postgres://", 11) == 0);
+}
 
 /*
- * "file:" URI for path with the characters URIs give a meaning escaped,
- * so any file name opens as itself.  An absolute path gets an empty
- * authority ("file:///..."), so a path starting with "//" is not read as
- * a host name.  The caller frees the result.
+ * A URL as messages may show it: without a password in its user info
+ * and without its parameters (one may be a password).  The backend
+ * names the database more precisely once connected.
  */
 static char *
-path_uri(const char *path, const char *query)
+url_label(const char *url)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t		 len = strlen(path), o = 0;
-	char		*uri;
-	const char	*p;
+	const char	*auth, *end, *at, *colon;
+	char		*out;
+	size_t		 n;
 
-	uri = xmalloc(len * 3 + strlen(query) + 16);
-	memcpy(uri, "file:", 5);
-	o = 5;
-	if (path[0] == '/') {
-		memcpy(uri + o, "//", 2);
-		o += 2;
-	}
-	for (p = path; *p != '\0'; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '%' || c == '?' || c == '#' || c <= 0x20 ||
-		    c >= 0x7f) {
-			uri[o++] = '%';
-			uri[o++] = hex[c >> 4];
-			uri[o++] = hex[c & 0xf];
-		} else
-			uri[o++] = (char)c;
-	}
-	uri[o++] = '?';
-	strcpy(uri + o, query);
-	return uri;
-}
-
-/* PRAGMA user_version, or -1 with err filled. */
-static int
-user_version(sqlite3 *sq, char *err, size_t errsz)
-{
-	sqlite3_stmt	*st;
-	int		 rc, v = -1;
-
-	if (sqlite3_prepare_v2(sq, "PRAGMA user_version", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		seterr(err, errsz, "reading the schema version: %s",
-		    sqlite3_errmsg(sq));
-		return -1;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
+	auth = strstr(url, "://") + 3;
+	end = auth + strcspn(auth, "/?");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	n = (size_t)(auth - url);
+	if (at != NULL && (colon = memchr(auth, ':', (size_t)(at - auth))) !=
+	    NULL)
+		xasprintf(&out, "%.*s%.*s%.*s", (int)n, url,
+		    (int)(colon - auth), auth, (int)strcspn(at, "?"), at);
 	else
-		seterr(err, errsz, "reading the schema version: %s",
-		    sqlite3_errmsg(sq));
-	sqlite3_finalize(st);
-	return v;
-}
-
-/*
- * Bring the schema from its current version to DB_SCHEMA_VERSION.  Each
- * step is one IMMEDIATE transaction that re-reads the version inside it,
- * so two daemons started together on a new file do not both migrate.
- */
-static int
-migrate(sqlite3 *sq, char *err, size_t errsz)
-{
-	char		*msg = NULL;
-	char		 what[64];
-	int		 v;
-
-	for (;;) {
-		if (sqlite3_exec(sq, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
-		    SQLITE_OK) {
-			seterr(err, errsz, "migration: BEGIN: %s",
-			    msg != NULL ? msg : sqlite3_errmsg(sq));
-			sqlite3_free(msg);
-			return -1;
-		}
-		if ((v = user_version(sq, err, errsz)) == -1)
-			goto fail;
-		if (schema_version != DB_SCHEMA_VERSION) {
-			/* A build mistake: the .sql files and db.h disagree. */
-			seterr(err, errsz, "built with %d migrations, but the "
-			    "code knows schema %d", schema_version,
-			    DB_SCHEMA_VERSION);
-			goto fail;
-		}
-		if (v > DB_SCHEMA_VERSION) {
-			seterr(err, errsz, "schema is newer than this "
-			    "program: version %d, it knows %d", v,
-			    DB_SCHEMA_VERSION);
-			goto fail;
-		}
-		if (v == DB_SCHEMA_VERSION)
-			break;
-		snprintf(what, sizeof(what), "PRAGMA user_version = %d",
-		    v + 1);
-		if (sqlite3_exec(sq, schema_migrations[v], NULL, NULL, &msg) !=
-		    SQLITE_OK || sqlite3_exec(sq, what, NULL, NULL, &msg) !=
-		    SQLITE_OK) {
-			seterr(err, errsz, "migration %d -> %d: %s", v, v + 1,
-			    msg != NULL ? msg : sqlite3_errmsg(sq));
-			sqlite3_free(msg);
-			goto fail;
-		}
-		if (sqlite3_exec(sq, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-			seterr(err, errsz, "migration: COMMIT: %s",
-			    msg != NULL ? msg : sqlite3_errmsg(sq));
-			sqlite3_free(msg);
-			goto fail;
-		}
-	}
-	if (sqlite3_exec(sq, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
-		seterr(err, errsz, "migration: COMMIT: %s",
-		    msg != NULL ? msg : sqlite3_errmsg(sq));
-		sqlite3_free(msg);
-		goto fail;
-	}
-	return 0;
-fail:
-	if (!sqlite3_get_autocommit(sq))
-		sqlite3_exec(sq, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-/* Run one PRAGMA (or other row-less statement); -1 with err filled. */
-static int
-pragma(sqlite3 *sq, const char *sql, char *err, size_t errsz)
-{
-	char	*msg = NULL;
-
-	if (sqlite3_exec(sq, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		seterr(err, errsz, "%s: %s", sql,
-		    msg != NULL ? msg : sqlite3_errmsg(sq));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
+		xasprintf(&out, "%.*s", (int)strcspn(url, "?"), url);
+	return out;
 }
 
 struct db *
-db_open(const char *path, int flags, char *err, size_t errsz)
+db_connect(const struct db_conf *conf, int flags, char *err, size_t errsz)
 {
 	struct db	*db;
-	char		*uri = NULL;
-	int		 rc, v;
+	char		*msg;
 
 	if (err != NULL && errsz > 0)
 		err[0] = '\0';
 	db = xcalloc(1, sizeof(*db));
-	db->path = xstrdup(path);
+	db->ops = db_is_url(conf->target) ? &db_pg_ops : &db_sqlite_ops;
 	db->flags = flags;
-
-	if (flags & DB_READONLY) {
-		uri = path_uri(path, "mode=ro");
-		rc = sqlite3_open_v2(uri, &db->sq,
-		    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	} else
-		rc = sqlite3_open_v2(path, &db->sq,
-		    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	free(uri);
-	if (rc != SQLITE_OK) {
-		seterr(err, errsz, "cannot open: %s", db->sq != NULL ?
-		    sqlite3_errmsg(db->sq) : sqlite3_errstr(rc));
-		goto fail;
-	}
-	sqlite3_extended_result_codes(db->sq, 1);
-
-	if (flags & DB_READONLY) {
-		if (sqlite3_busy_timeout(db->sq, DB_BUSY_MS_READONLY) !=
-		    SQLITE_OK) {
-			seterr(err, errsz, "busy_timeout: %s",
-			    sqlite3_errmsg(db->sq));
-			goto fail;
+	db->path = db_is_url(conf->target) ? url_label(conf->target) :
+	    xstrdup(conf->target);
+	if (db->ops->open(db, conf, flags, err, errsz) == -1) {
+		/* The backends' messages lack the name: add it. */
+		if (err != NULL && errsz > 0) {
+			msg = xstrdup(err);
+			seterr(err, errsz, "%s: %s", db->path, msg);
+			free(msg);
 		}
-		if (pragma(db->sq, "PRAGMA query_only = ON", err, errsz) == -1)
-			goto fail;
-		if ((v = user_version(db->sq, err, errsz)) == -1) {
-			rc = sqlite3_errcode(db->sq);
-			if (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN)
-				seterr(err, errsz, "cannot read: its WAL "
-				    "index (-shm file) is missing and this "
-				    "user cannot create it (start the daemon "
-				    "once, or run as a user who may write the "
-				    "directory)");
-			goto fail;
-		}
-		if (v != DB_SCHEMA_VERSION) {
-			seterr(err, errsz, "%s: version %d, expected %d",
-			    v == 0 ? "not a teletrack database (no schema)" :
-			    v > DB_SCHEMA_VERSION ?
-			    "schema is newer than this program" :
-			    "schema is older: start the daemon to migrate it",
-			    v, DB_SCHEMA_VERSION);
-			goto fail;
-		}
-		return db;
-	}
-
-	if (sqlite3_busy_timeout(db->sq, DB_BUSY_MS) != SQLITE_OK) {
-		seterr(err, errsz, "busy_timeout: %s",
-		    sqlite3_errmsg(db->sq));
-		goto fail;
-	}
-	/*
-	 * journal_mode answers with the mode in effect: "memory" for
-	 * ":memory:", "wal" otherwise; anything else (e.g. "delete" on a
-	 * file system without shared memory) is refused, because reports
-	 * would then block the writer.
-	 */
-	if (pragma(db->sq, "PRAGMA foreign_keys = ON", err, errsz) == -1)
-		goto fail;
-	{
-		sqlite3_stmt	*st;
-		const char	*mode;
-
-		if (sqlite3_prepare_v2(db->sq, "PRAGMA journal_mode = WAL", -1,
-		    &st, NULL) != SQLITE_OK) {
-			seterr(err, errsz, "journal_mode: %s",
-			    sqlite3_errmsg(db->sq));
-			goto fail;
-		}
-		rc = sqlite3_step(st);
-		mode = rc == SQLITE_ROW ?
-		    (const char *)sqlite3_column_text(st, 0) : NULL;
-		if (mode == NULL || (strcmp(mode, "wal") != 0 &&
-		    strcmp(mode, "memory") != 0)) {
-			seterr(err, errsz, "cannot enable WAL: %s",
-			    mode != NULL ? mode : sqlite3_errmsg(db->sq));
-			sqlite3_finalize(st);
-			goto fail;
-		}
-		sqlite3_finalize(st);
-	}
-	if (pragma(db->sq, "PRAGMA synchronous = NORMAL", err, errsz) == -1 ||
-	    pragma(db->sq, "PRAGMA journal_size_limit = 67108864", err,
-	    errsz) == -1 ||
-	    migrate(db->sq, err, errsz) == -1)
-		goto fail;
-	/*
-	 * Keep the -wal and -shm files when the daemon closes: a read-only
-	 * reader cannot create the -shm itself, so without them a report
-	 * run by another user (directory not writable) fails whenever the
-	 * daemon is stopped.  No-op for ":memory:".
-	 */
-	{
-		int	 one = 1;
-
-		rc = sqlite3_file_control(db->sq, "main",
-		    SQLITE_FCNTL_PERSIST_WAL, &one);
-		if (rc != SQLITE_OK && rc != SQLITE_NOTFOUND) {
-			seterr(err, errsz, "persistent WAL: %s",
-			    sqlite3_errstr(rc));
-			goto fail;
-		}
+		db_close(db);
+		return NULL;
 	}
 	return db;
-fail:
-	/* Every message above lacks the path: the caller may not know it. */
-	if (err != NULL && errsz > 0) {
-		char	*msg = xstrdup(err);
+}
 
-		seterr(err, errsz, "%s: %s", path, msg);
-		free(msg);
-	}
-	db_close(db);
-	return NULL;
+struct db *
+db_open(const char *target, int flags, char *err, size_t errsz)
+{
+	struct db_conf	 conf;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.target = target;
+	return db_connect(&conf, flags, err, errsz);
 }
 
 void
@@ -329,10 +106,9 @@ db_close(struct db *db)
 	if (db == NULL)
 		return;
 	for (i = 0; i < db->nstmts; i++)
-		sqlite3_finalize(db->stmts[i].st);
-	/* Every statement is finalized, so close cannot fail with BUSY. */
-	if (db->sq != NULL && sqlite3_close(db->sq) != SQLITE_OK)
-		log_warnx("closing %s: %s", db->path, sqlite3_errmsg(db->sq));
+		db->ops->finalize(db->stmts[i].be, 1);
+	if (db->be != NULL)
+		db->ops->close(db);
 	free(db->path);
 	free(db);
 }
@@ -343,25 +119,61 @@ db_path(const struct db *db)
 	return db->path;
 }
 
-struct sqlite3 *
-db_sqlite(struct db *db)
+enum db_backend
+db_backend(const struct db *db)
 {
-	return db->sq;
+	return db->ops->backend;
 }
 
-void
-db_record_error(struct db *db)
+const char *
+db_pick(const struct db *db, const char *sqlite_sql, const char *pg_sql)
 {
-	db->errcode = sqlite3_extended_errcode(db->sq);
-	snprintf(db->errmsg, sizeof(db->errmsg), "%s",
-	    sqlite3_errmsg(db->sq));
+	return db->ops->backend == DB_PG ? pg_sql : sqlite_sql;
+}
+
+/*
+ * Errors
+ */
+
+void
+db_set_error(struct db *db, enum db_err kind, int code, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p, *o;
+
+	db->errkind = kind;
+	db->errcode = code;
+	va_start(ap, fmt);
+	vsnprintf(db->errmsg, sizeof(db->errmsg), fmt, ap);
+	va_end(ap);
+	/*
+	 * One line: libpq's messages run over several ("server closed the
+	 * connection unexpectedly\n\tThis probably means...\n").
+	 */
+	for (p = o = db->errmsg; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			*p = ' ';
+		if (*p == ' ' && (o == db->errmsg || o[-1] == ' '))
+			continue;
+		*o++ = *p;
+	}
+	while (o > db->errmsg && o[-1] == ' ')
+		o--;
+	*o = '\0';
 }
 
 void
 db_clear_error(struct db *db)
 {
+	db->errkind = DB_ERR_NONE;
 	db->errcode = 0;
 	db->errmsg[0] = '\0';
+}
+
+enum db_err
+db_errkind(const struct db *db)
+{
+	return db->errkind;
 }
 
 int
@@ -373,55 +185,256 @@ db_errcode(const struct db *db)
 const char *
 db_errmsg(const struct db *db)
 {
-	return db->errcode == 0 && db->errmsg[0] == '\0' ? "no error" :
-	    db->errmsg;
+	return db->errkind == DB_ERR_NONE && db->errmsg[0] == '\0' ?
+	    "no error" : db->errmsg;
 }
 
-struct sqlite3_stmt *
+char *
+db_real_text(double d, char *buf, size_t bufsz)
+{
+	snprintf(buf, bufsz, "%.15g", d);
+	/* SQLite's "!" flag: a REAL always shows that it is one. */
+	if (strpbrk(buf, ".eni") == NULL && strlen(buf) + 3 <= bufsz)
+		strcat(buf, ".0");
+	return buf;
+}
+
+/*
+ * Statements
+ */
+
+struct db_stmt *
 db_prepare(struct db *db, const char *sql)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*s;
+	void		*be;
 	size_t		 i;
 
 	for (i = 0; i < db->nstmts; i++)
-		if (db->stmts[i].sql == sql)
-			return db->stmts[i].st;
+		if (db->stmts[i].key == sql)
+			return &db->stmts[i];
 	if (db->nstmts == DB_MAX_STMTS)
 		fatalx("%s: more than %d statements", __func__, DB_MAX_STMTS);
-	if (sqlite3_prepare_v3(db->sq, sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    &st, NULL) != SQLITE_OK) {
-		db_record_error(db);
+	if ((be = db->ops->prepare(db, sql)) == NULL)
 		return NULL;
-	}
-	db->stmts[db->nstmts].sql = sql;
-	db->stmts[db->nstmts].st = st;
-	db->nstmts++;
-	return st;
+	s = &db->stmts[db->nstmts++];
+	s->db = db;
+	s->key = sql;
+	s->be = be;
+	return s;
+}
+
+struct db_stmt *
+db_stmt_new(struct db *db, const char *sql)
+{
+	struct db_stmt	*s;
+	void		*be;
+
+	if ((be = db->ops->prepare(db, sql)) == NULL)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->db = db;
+	s->be = be;
+	return s;
+}
+
+void
+db_stmt_free(struct db_stmt *s)
+{
+	if (s == NULL)
+		return;
+	s->db->ops->finalize(s->be, 0);
+	free(s);
 }
 
 int
-db_step_done(struct db *db, struct sqlite3_stmt *st)
+db_bind_int(struct db_stmt *s, int i, int64_t v)
+{
+	return s->db->ops->bind_int(s->db, s->be, i, v);
+}
+
+int
+db_bind_real(struct db_stmt *s, int i, double v)
+{
+	return s->db->ops->bind_real(s->db, s->be, i, v);
+}
+
+int
+db_bind_text(struct db_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		return s->db->ops->bind_null(s->db, s->be, i);
+	return s->db->ops->bind_text(s->db, s->be, i, v, 0);
+}
+
+int
+db_bind_copy(struct db_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		return s->db->ops->bind_null(s->db, s->be, i);
+	return s->db->ops->bind_text(s->db, s->be, i, v, 1);
+}
+
+int
+db_bind_null(struct db_stmt *s, int i)
+{
+	return s->db->ops->bind_null(s->db, s->be, i);
+}
+
+int
+db_param_count(struct db_stmt *s)
+{
+	return s->db->ops->param_count(s->be);
+}
+
+const char *
+db_param_name(struct db_stmt *s, int i)
+{
+	return s->db->ops->param_name(s->be, i);
+}
+
+int
+db_step(struct db_stmt *s)
+{
+	return s->db->ops->step(s->db, s->be);
+}
+
+int
+db_column_count(struct db_stmt *s)
+{
+	return s->db->ops->column_count(s->be);
+}
+
+const char *
+db_column_name(struct db_stmt *s, int i)
+{
+	return s->db->ops->column_name(s->be, i);
+}
+
+enum db_type
+db_column_type(struct db_stmt *s, int i)
+{
+	return s->db->ops->column_type(s->be, i);
+}
+
+int64_t
+db_column_int(struct db_stmt *s, int i)
+{
+	return s->db->ops->column_int(s->be, i);
+}
+
+double
+db_column_real(struct db_stmt *s, int i)
+{
+	return s->db->ops->column_real(s->be, i);
+}
+
+const char *
+db_column_text(struct db_stmt *s, int i)
+{
+	return s->db->ops->column_text(s->be, i);
+}
+
+void
+db_reset(struct db_stmt *s)
+{
+	s->db->ops->reset(s->be);
+}
+
+int
+db_step_done(struct db *db, struct db_stmt *st)
 {
 	int	 rc;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	(void)db;
+	while ((rc = db_step(st)) == DB_ROW)
 		;
-	if (rc != SQLITE_DONE)
-		db_record_error(db);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int
 db_exec(struct db *db, const char *sql)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = db_prepare(db, sql)) == NULL)
 		return -1;
 	return db_step_done(db, st);
 }
+
+int
+db_script(struct db *db, const char *sql)
+{
+	return db->ops->script(db, sql);
+}
+
+int64_t
+db_changes(struct db *db)
+{
+	return db->ops->changes(db);
+}
+
+/*
+ * Transactions
+ */
+
+static const char sql_commit[] = "COMMIT";
+static const char sql_rollback[] = "ROLLBACK";
+
+int
+db_begin(struct db *db)
+{
+	return db->ops->begin(db);
+}
+
+int
+db_commit(struct db *db)
+{
+	return db_exec(db, sql_commit);
+}
+
+int
+db_rollback(struct db *db)
+{
+	if (!db->ops->in_transaction(db))
+		return 0;
+	return db_exec(db, sql_rollback);
+}
+
+int
+db_in_transaction(struct db *db)
+{
+	return db->ops->in_transaction(db);
+}
+
+int64_t
+db_tx_id(struct db *db)
+{
+	return db->ops->tx_id(db);
+}
+
+int
+db_tx_committed(struct db *db, int64_t id)
+{
+	return db->ops->tx_committed(db, id);
+}
+
+void
+db_busy_timeout(struct db *db, int ms)
+{
+	db->ops->busy_timeout(db, ms);
+}
+
+struct sqlite3 *
+db_sqlite(struct db *db)
+{
+	return db->ops->backend == DB_SQLITE ? db->be : NULL;
+}
+
+/*
+ * meeting_settings
+ */
 
 /* SELECT of every column in settings_table, built once (static). */
 static const char *
@@ -446,43 +459,43 @@ int
 db_settings(struct db *db, struct settings *s)
 {
 	const struct setting *c;
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		*base = (char *)s;
+	const char	*t;
 	int		 i, rc;
 
 	settings_defaults(s);
 	if ((st = db_prepare(db, settings_sql())) == NULL)
 		goto fail;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		for (i = 0, c = settings_table; c->name != NULL; c++, i++) {
-			if (sqlite3_column_type(st, i) == SQLITE_NULL)
+			if (db_column_type(st, i) == DB_NULL)
 				continue;
 			switch (c->type) {
 			case SETTING_INT:
 				*(int *)(base + c->off) =
-				    sqlite3_column_int(st, i);
+				    (int)db_column_int(st, i);
 				break;
 			case SETTING_REAL:
 				*(double *)(base + c->off) =
-				    sqlite3_column_double(st, i);
+				    db_column_real(st, i);
 				break;
 			default:
+				t = db_column_text(st, i);
 				snprintf(base + c->off, c->size, "%s",
-				    (const char *)sqlite3_column_text(st, i));
+				    t != NULL ? t : "");
 				break;
 			}
 		}
-	} else if (rc != SQLITE_DONE) {
-		db_record_error(db);
-		sqlite3_reset(st);
+	} else if (rc != DB_DONE) {
+		db_reset(st);
 		settings_defaults(s);
-		goto fail;
+		return -1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 fail:
-	log_warnx("%s: reading meeting_settings: %s", db->path,
-	    db_errmsg(db));
+	settings_defaults(s);
 	return -1;
 }

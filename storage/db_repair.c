@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
+#include <jansson.h>
 
 #include "db.h"
 #include "event.h"
@@ -28,40 +28,62 @@
 #include "xmalloc.h"
 
 /*
+ * Days since an epoch, for arithmetic on times as the scheduling app may
+ * have written them (NULL when one is not a time): SQLite's julianday(),
+ * PostgreSQL's teletrack_time() (pg/001_schema.sql).
+ */
+#define JD_LITE(t)	"julianday(" t ")"
+#define JD_PG(t) \
+	"(EXTRACT(EPOCH FROM teletrack_time(" t ")) / 86400.0)"
+
+/*
  * A booked appointment still within its time (start + duration + the
  * auto-end wait): the daemon picks it up again, so it is not closed.
  * Needs ?1 = now as timestamp text.
  */
-#define RESUMABLE \
-	"s.scheduled_start IS NOT NULL AND julianday(s.scheduled_start) +" \
+#define RESUMABLE(jd) \
+	"s.scheduled_start IS NOT NULL AND " jd("s.scheduled_start") " +" \
 	" (COALESCE(s.scheduled_duration_minutes, (SELECT default_duration" \
 	"  FROM meeting_settings WHERE id = 1), 60) + COALESCE((SELECT" \
 	"  auto_end_after_minutes FROM meeting_settings WHERE id = 1), 30))" \
-	" / 1440.0 > julianday(?1)"
+	" / 1440.0 > " jd("?1")
+
+/* The sessions of this daemon's shard (?2; NULL: of no shard). */
+#define OURS	" AND s.shard IS NOT DISTINCT FROM ?2"
 
 /*
  * Stale sessions and the candidates for their end: the last event, the
  * start, and the start plus the last persisted duration.  All three are
  * in our sortable timestamp format, so the latest is a string compare.
  */
-static const char stale_sql[] =
-	"SELECT s.id, s.peak_participants, s.startTime,"
-	" (SELECT MAX(e.timestamp) FROM teleconference_events e"
-	"  WHERE e.teleconference_session_id = s.id),"
-	" strftime('%Y-%m-%dT%H:%M:%fZ', s.startTime,"
-	"  '+' || s.total_duration_seconds || ' seconds')"
-	" FROM teleconferencesessions s WHERE s.session_status = 'active'"
-	" AND NOT (" RESUMABLE ")"
-	" ORDER BY s.id";
+#define STALE_SQL(jd, plus) \
+	"SELECT s.id, s.peak_participants, s.startTime," \
+	" (SELECT MAX(e.timestamp) FROM teleconference_events e" \
+	"  WHERE e.teleconference_session_id = s.id), " plus \
+	" FROM teleconferencesessions s WHERE s.session_status = 'active'" \
+	" AND NOT (" RESUMABLE(jd) ")" OURS \
+	" ORDER BY s.id"
+static const char stale_sql[] = STALE_SQL(JD_LITE,
+	"strftime('%Y-%m-%dT%H:%M:%fZ', s.startTime,"
+	" '+' || s.total_duration_seconds || ' seconds')");
+static const char stale_sql_pg[] = STALE_SQL(JD_PG,
+	"teletrack_iso(teletrack_time(s.startTime)"
+	" + s.total_duration_seconds * INTERVAL '1 second')");
 
-static const char stale_session_sql[] =
-	"UPDATE teleconferencesessions SET endTime = ?2,"
-	" end_reason = 'observer_restarted', session_status = ?3,"
-	" total_duration_seconds = MAX(total_duration_seconds, COALESCE("
-	"  CAST(ROUND((julianday(?2) - julianday(startTime)) * 86400)"
-	"  AS INTEGER), 0)),"
-	" updatedAt = ?4"
-	" WHERE id = ?1";
+/* The seconds from startTime to ?2, when both are times. */
+#define SPAN(jd) \
+	"COALESCE(CAST(ROUND((" jd("?2") " - " jd("startTime") ") * 86400)" \
+	" AS BIGINT), 0)"
+#define STALE_SESSION_SQL(jd) \
+	"UPDATE teleconferencesessions SET endTime = ?2," \
+	" end_reason = 'observer_restarted', session_status = ?3," \
+	" total_duration_seconds = CASE WHEN " SPAN(jd) \
+	"  > total_duration_seconds THEN " SPAN(jd) \
+	"  ELSE total_duration_seconds END," \
+	" updatedAt = ?4" \
+	" WHERE id = ?1"
+static const char stale_session_sql[] = STALE_SESSION_SQL(JD_LITE);
+static const char stale_session_sql_pg[] = STALE_SESSION_SQL(JD_PG);
 
 static const char stale_participants_sql[] =
 	"UPDATE teleconference_participant_sessions SET"
@@ -74,10 +96,6 @@ static const char stale_event_sql[] =
 	" participant_session_id, event_type, event_data, timestamp)"
 	" VALUES (?1, NULL, 'session_end', ?2, ?3)";
 
-static const char sql_begin[] = "BEGIN IMMEDIATE";
-static const char sql_commit[] = "COMMIT";
-static const char sql_rollback[] = "ROLLBACK";
-
 struct stale {
 	int64_t	 id;
 	char	 end[32];
@@ -86,7 +104,7 @@ struct stale {
 
 /* Copy into dst the latest non-NULL timestamp column of st among cols. */
 static void
-latest(sqlite3_stmt *st, const int *cols, int ncols, char *dst,
+latest(struct db_stmt *st, const int *cols, int ncols, char *dst,
     size_t dstsz)
 {
 	const char	*t;
@@ -94,42 +112,60 @@ latest(sqlite3_stmt *st, const int *cols, int ncols, char *dst,
 
 	dst[0] = '\0';
 	for (i = 0; i < ncols; i++) {
-		t = (const char *)sqlite3_column_text(st, cols[i]);
+		t = db_column_text(st, cols[i]);
 		if (t != NULL && strcmp(t, dst) > 0)
 			snprintf(dst, dstsz, "%s", t);
 	}
 }
 
 /*
- * Run sql with ?1 = id, ?2 = a, ?3 = b to completion and reset it.
- * Returns 0, or -1 with the error recorded.
+ * Run sql with ?1 = id, ?2 = a, ?3 = b (and ?4 = c unless NULL) to
+ * completion and reset it.  Returns 0, or -1 with the error recorded.
  */
 static int
-run_id2(struct db *db, const char *sql, int64_t id, const char *a,
-    const char *b)
+run_id(struct db *db, const char *sql, int64_t id, const char *a,
+    const char *b, const char *c)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 
 	if ((st = db_prepare(db, sql)) == NULL)
 		return -1;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 2, a, -1, SQLITE_TRANSIENT) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 3, b, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-		db_record_error(db);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	if (db_bind_int(st, 1, id) == -1 || db_bind_copy(st, 2, a) == -1 ||
+	    db_bind_copy(st, 3, b) == -1 ||
+	    (c != NULL && db_bind_copy(st, 4, c) == -1)) {
+		db_reset(st);
 		return -1;
 	}
 	return db_step_done(db, st);
 }
 
+/* Bind ?1 = now and ?2 = shard to a query of sessions. */
+static int
+bind_now_shard(struct db_stmt *st, const char *now, const char *shard)
+{
+	if (db_bind_text(st, 1, now) == -1 ||
+	    db_bind_text(st, 2, shard != NULL && *shard != '\0' ? shard :
+	    NULL) == -1) {
+		db_reset(st);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+rollback(struct db *db)
+{
+	if (db_rollback(db) == -1)
+		log_warnx("%s: ROLLBACK: %s", db_path(db), db_errmsg(db));
+}
+
 int
-db_close_stale_sessions(struct db *db, int64_t now_ms)
+db_close_stale_sessions(struct db *db, const char *shard, int64_t now_ms)
 {
 	static const int cols[] = { 2, 3, 4 };
 	static const char data[] = "{\"end_reason\":\"observer_restarted\"}";
 	struct stale	*v = NULL;
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	const char	*what = "BEGIN";
 	char		 now[32];
 	size_t		 n = 0, cap = 0, i;
@@ -137,141 +173,147 @@ db_close_stale_sessions(struct db *db, int64_t now_ms)
 
 	event_iso8601(now_ms, now, sizeof(now));
 	db_clear_error(db);
-	if (db_exec(db, sql_begin) == -1)
+	if (db_begin(db) == -1)
 		goto fail;
 	what = "finding stale sessions";
-	if ((st = db_prepare(db, stale_sql)) == NULL)
+	if ((st = db_prepare(db, db_pick(db, stale_sql, stale_sql_pg))) ==
+	    NULL || bind_now_shard(st, now, shard) == -1)
 		goto fail;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
 			v = xreallocarray(v, cap, sizeof(*v));
 		}
-		v[n].id = sqlite3_column_int64(st, 0);
-		v[n].completed = sqlite3_column_int(st, 1) >= 2;
+		v[n].id = db_column_int(st, 0);
+		v[n].completed = db_column_int(st, 1) >= 2;
 		latest(st, cols, 3, v[n].end, sizeof(v[n].end));
 		if (v[n].end[0] == '\0' || strcmp(v[n].end, now) > 0)
 			memcpy(v[n].end, now, sizeof(now));
 		n++;
 	}
-	if (rc != SQLITE_DONE) {
-		db_record_error(db);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	db_reset(st);
+	if (rc != DB_DONE)
 		goto fail;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 
 	for (i = 0; i < n; i++) {
 		what = "closing a stale session";
-		if ((st = db_prepare(db, stale_session_sql)) == NULL ||
-		    sqlite3_bind_int64(st, 1, v[i].id) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 2, v[i].end, -1, SQLITE_STATIC) !=
-		    SQLITE_OK ||
-		    sqlite3_bind_text(st, 3, v[i].completed ? "completed" :
-		    "failed", -1, SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC) !=
-		    SQLITE_OK || db_step_done(db, st) == -1)
-			goto fail_stmt;
+		if (run_id(db, db_pick(db, stale_session_sql,
+		    stale_session_sql_pg), v[i].id, v[i].end,
+		    v[i].completed ? "completed" : "failed", now) == -1)
+			goto fail;
 		what = "closing its participants";
-		if (run_id2(db, stale_participants_sql, v[i].id, v[i].end,
-		    now) == -1)
+		if (run_id(db, stale_participants_sql, v[i].id, v[i].end,
+		    now, NULL) == -1)
 			goto fail;
 		what = "recording its end";
-		if (run_id2(db, stale_event_sql, v[i].id, data, v[i].end) == -1)
+		if (run_id(db, stale_event_sql, v[i].id, data, v[i].end,
+		    NULL) == -1)
 			goto fail;
 	}
 	what = "COMMIT";
-	if (db_exec(db, sql_commit) == -1)
+	if (db_commit(db) == -1)
 		goto fail;
 	free(v);
 	return (int)n;
-fail_stmt:
-	/*
-	 * db_step_done() recorded its error; a failed bind has not yet
-	 * (SQLite left its error on the connection).
-	 */
-	if (st != NULL) {
-		if (db_errcode(db) == 0)
-			db_record_error(db);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	}
 fail:
 	log_warnx("%s: closing stale sessions: %s: %s", db_path(db), what,
 	    db_errmsg(db));
-	if (!sqlite3_get_autocommit(db_sqlite(db)) &&
-	    db_exec(db, sql_rollback) == -1)
-		log_warnx("%s: ROLLBACK: %s", db_path(db), db_errmsg(db));
+	rollback(db);
 	free(v);
 	return -1;
 }
 
-static const char resume_sql[] =
-	"SELECT s.id, (SELECT MAX(e.timestamp) FROM teleconference_events e"
-	"  WHERE e.teleconference_session_id = s.id)"
-	" FROM teleconferencesessions s WHERE s.session_status = 'active'"
-	" AND " RESUMABLE " ORDER BY s.id";
+#define RESUME_SQL(jd) \
+	"SELECT s.id, (SELECT MAX(e.timestamp) FROM teleconference_events e" \
+	"  WHERE e.teleconference_session_id = s.id)" \
+	" FROM teleconferencesessions s WHERE s.session_status = 'active'" \
+	" AND " RESUMABLE(jd) OURS " ORDER BY s.id"
+static const char resume_sql[] = RESUME_SQL(JD_LITE);
+static const char resume_sql_pg[] = RESUME_SQL(JD_PG);
 
 static const char resume_event_sql[] =
 	"INSERT INTO teleconference_events (teleconference_session_id,"
 	" participant_session_id, event_type, event_data, timestamp)"
-	" VALUES (?1, NULL, 'observer_gap', json_object('reason',"
-	" 'observer_restarted', 'since', ?2), ?3)";
+	" VALUES (?1, NULL, 'observer_gap', ?2, ?3)";
+
+/* The observer_gap event's data: {"reason":..., "since": since}. */
+static char *
+gap_json(const char *since)
+{
+	json_t	*j;
+	char	*s;
+
+	j = json_pack("{s:s, s:s}", "reason", "observer_restarted", "since",
+	    since);
+	if (j == NULL || (s = json_dumps(j, JSON_COMPACT |
+	    JSON_PRESERVE_ORDER)) == NULL)
+		fatalx("%s: out of memory", __func__);
+	json_decref(j);
+	return s;
+}
+
+struct resume {
+	int64_t	 id;
+	char	 since[32];
+};
 
 int
-db_resume_appointments(struct db *db, int64_t now_ms)
+db_resume_appointments(struct db *db, const char *shard, int64_t now_ms)
 {
-	sqlite3_stmt	*st;
+	struct resume	*v = NULL;
+	struct db_stmt	*st;
 	const char	*what = "BEGIN", *last;
-	char		 now[32], since[32];
-	int		 rc, n = 0;
-	int64_t		 id;
+	char		 now[32], *data;
+	size_t		 n = 0, cap = 0, i;
+	int		 rc;
 
 	event_iso8601(now_ms, now, sizeof(now));
 	db_clear_error(db);
-	if (db_exec(db, sql_begin) == -1)
+	if (db_begin(db) == -1)
 		goto fail;
 	what = "finding appointments to resume";
-	if ((st = db_prepare(db, resume_sql)) == NULL)
+	if ((st = db_prepare(db, db_pick(db, resume_sql, resume_sql_pg))) ==
+	    NULL || bind_now_shard(st, now, shard) == -1)
 		goto fail;
-	sqlite3_bind_text(st, 1, now, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
-		last = (const char *)sqlite3_column_text(st, 1);
-		snprintf(since, sizeof(since), "%s", last != NULL ? last : now);
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			v = xreallocarray(v, cap, sizeof(*v));
+		}
+		v[n].id = db_column_int(st, 0);
+		last = db_column_text(st, 1);
+		snprintf(v[n].since, sizeof(v[n].since), "%s",
+		    last != NULL ? last : now);
+		n++;
+	}
+	db_reset(st);
+	if (rc != DB_DONE)
+		goto fail;
+	for (i = 0; i < n; i++) {
 		/*
 		 * Nobody is known to be there any more: whoever is seen
 		 * again becomes present again; the gap is on record.
 		 */
 		what = "closing its participants";
-		if (run_id2(db, stale_participants_sql, id, since, now) == -1)
-			goto fail_rows;
+		if (run_id(db, stale_participants_sql, v[i].id, v[i].since,
+		    now, NULL) == -1)
+			goto fail;
 		what = "recording the gap";
-		if (run_id2(db, resume_event_sql, id, since, now) == -1)
-			goto fail_rows;
-		n++;
+		data = gap_json(v[i].since);
+		rc = run_id(db, resume_event_sql, v[i].id, data, now, NULL);
+		free(data);
+		if (rc == -1)
+			goto fail;
 	}
-	if (rc != SQLITE_DONE)
-		db_record_error(db);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		goto fail;
 	what = "COMMIT";
-	if (db_exec(db, sql_commit) == -1)
+	if (db_commit(db) == -1)
 		goto fail;
-	return n;
-fail_rows:
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	free(v);
+	return (int)n;
 fail:
 	log_warnx("%s: resuming appointments: %s: %s", db_path(db), what,
 	    db_errmsg(db));
-	if (!sqlite3_get_autocommit(db_sqlite(db)) &&
-	    db_exec(db, sql_rollback) == -1)
-		log_warnx("%s: ROLLBACK: %s", db_path(db), db_errmsg(db));
+	rollback(db);
+	free(v);
 	return -1;
 }

@@ -11,10 +11,11 @@
  * Nothing here prints or exits; errors are logged once, here, where the
  * report's name is known.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sqlite3.h>
+#include <time.h>
 
 #include "db.h"
 #include "log.h"
@@ -23,20 +24,24 @@
 
 /*
  * The filters every list report shares (struct report_filter), on the
- * session row aliased s; a NULL parameter does not filter.  A session's
- * day is its start, or its booked start when it never started (a no-show
- * still belongs to the day it was booked for).  :to is inclusive.
+ * session row aliased s; a NULL parameter does not filter (CAST: so
+ * PostgreSQL knows its type where it first stands).  A session's day is
+ * its start, or its booked start when it never started (a no-show still
+ * belongs to the day it was booked for).  :tonext is the day after :to
+ * (computed here: the two dialects count days differently).
  */
 #define WHEN_SQL	"COALESCE(s.startTime, s.scheduled_start)"
 #define CAREGIVER_ROLE_SQL \
 	"(SELECT caregiver_role FROM meeting_settings WHERE id = 1)"
 #define FILTER_SQL \
-	" (:from IS NULL OR " WHEN_SQL " >= :from)" \
-	" AND (:to IS NULL OR " WHEN_SQL " < date(:to, '+1 day'))" \
-	" AND (:status IS NULL OR s.session_status = :status)" \
-	" AND (:room IS NULL OR lower(s.jitsi_room_name) = lower(:room))" \
-	" AND (:quality IS NULL OR s.connection_quality = :quality)" \
-	" AND (:caregiver IS NULL" \
+	" (CAST(:from AS TEXT) IS NULL OR " WHEN_SQL " >= :from)" \
+	" AND (CAST(:tonext AS TEXT) IS NULL OR " WHEN_SQL " < :tonext)" \
+	" AND (CAST(:status AS TEXT) IS NULL OR s.session_status = :status)" \
+	" AND (CAST(:room AS TEXT) IS NULL" \
+	"  OR lower(s.jitsi_room_name) = lower(:room))" \
+	" AND (CAST(:quality AS TEXT) IS NULL" \
+	"  OR s.connection_quality = :quality)" \
+	" AND (CAST(:caregiver AS TEXT) IS NULL" \
 	"  OR EXISTS (SELECT 1 FROM teleconference_participant_sessions c" \
 	"  WHERE c.teleconference_session_id = s.id" \
 	"  AND c.participant_role = " CAREGIVER_ROLE_SQL \
@@ -48,17 +53,32 @@
 	"  AND (c.participant_id = :caregiver" \
 	"  OR c.participant_name = :caregiver)))"
 
-/* The sort keys of report_sessions_filter(), as SQL on s. */
-#define SORT_SQL \
+/*
+ * The sort keys of report_sessions_filter(), as SQL on s: text keys and
+ * numbers apart, since a PostgreSQL CASE has one type.  NULLs sort as
+ * SQLite sorts them (first going up, last going down) on both.
+ */
+#define SORT_TEXT_SQL \
 	" WHEN 'start' THEN " WHEN_SQL \
 	" WHEN 'room' THEN s.jitsi_room_name" \
-	" WHEN 'status' THEN s.session_status" \
+	" WHEN 'status' THEN s.session_status"
+#define SORT_NUM_SQL \
 	" WHEN 'duration' THEN s.total_duration_seconds" \
 	" WHEN 'participants' THEN s.participant_count" \
 	" WHEN 'disconnections' THEN s.total_disconnections" \
 	" WHEN 'quality' THEN CASE s.connection_quality WHEN 'good' THEN 3" \
 	"  WHEN 'fair' THEN 2 WHEN 'poor' THEN 1 END" \
 	" WHEN 'billable' THEN s.billable_seconds"
+#define ORDER_SQL \
+	" ORDER BY CASE WHEN :asc = 1 THEN CASE :sort" SORT_TEXT_SQL \
+	"  END END NULLS FIRST," \
+	" CASE WHEN :asc = 1 THEN CASE :sort" SORT_NUM_SQL " END END" \
+	"  NULLS FIRST," \
+	" CASE WHEN :asc = 0 THEN CASE :sort" SORT_TEXT_SQL " END END" \
+	"  DESC NULLS LAST," \
+	" CASE WHEN :asc = 0 THEN CASE :sort" SORT_NUM_SQL " END END" \
+	"  DESC NULLS LAST," \
+	" " WHEN_SQL " DESC NULLS LAST, s.id DESC"
 
 const char *const report_sort_keys[] = {
 	"start", "room", "status", "duration", "participants",
@@ -74,11 +94,9 @@ static const char sql_sessions[] =
 	" s.total_disconnections AS disconnections,"
 	" s.connection_quality AS quality, s.recording_status AS recording,"
 	" s.end_reason, s.appointmentId AS appointment, s.scheduled_start,"
-	" s.status_reason, s.billable_seconds AS billable_s"
+	" s.status_reason, s.billable_seconds AS billable_s, s.shard"
 	" FROM teleconferencesessions s WHERE" FILTER_SQL
-	" ORDER BY CASE WHEN :asc = 1 THEN CASE :sort" SORT_SQL " END END,"
-	" CASE WHEN :asc = 0 THEN CASE :sort" SORT_SQL " END END DESC,"
-	" " WHEN_SQL " DESC, s.id DESC LIMIT :limit";
+	ORDER_SQL " LIMIT :limit";
 
 static const char sql_participants[] =
 	"SELECT p.id, p.participant_name AS name, p.nick,"
@@ -93,7 +111,7 @@ static const char sql_participants[] =
 	" p.issues_encountered AS issues"
 	" FROM teleconference_participant_sessions p"
 	" WHERE p.teleconference_session_id = ?1"
-	" ORDER BY p.joined_at, p.id LIMIT ?2";
+	" ORDER BY p.joined_at NULLS FIRST, p.id LIMIT ?2";
 
 static const char sql_events[] =
 	"SELECT e.timestamp, e.event_type AS type,"
@@ -111,7 +129,7 @@ static const char sql_summary[] =
 	" s.session_status, s.end_reason, s.total_duration_seconds,"
 	" s.participant_count, s.peak_participants, s.total_disconnections,"
 	" s.connection_quality, b.avg_quality_score, s.recording_status,"
-	" s.recording_duration_seconds,"
+	" s.recording_duration_seconds, s.shard,"
 	" (SELECT COUNT(*) FROM teleconference_participant_sessions p"
 	"  WHERE p.teleconference_session_id = s.id) AS participant_rows,"
 	" (SELECT COUNT(*) FROM teleconference_events e"
@@ -123,35 +141,44 @@ static const char sql_summary[] =
 static const char sql_billing[] =
 	"SELECT b.* FROM billing_report b"
 	" JOIN teleconferencesessions s ON s.id = b.session_id WHERE" FILTER_SQL
-	" ORDER BY b.startTime DESC, b.session_id DESC LIMIT :limit";
+	" ORDER BY b.startTime DESC NULLS LAST, b.session_id DESC"
+	" LIMIT :limit";
 
 static const char sql_problems[] =
 	"SELECT q.* FROM problem_sessions q"
 	" JOIN teleconferencesessions s ON s.id = q.session_id WHERE" FILTER_SQL
-	" ORDER BY q.startTime DESC, q.session_id DESC LIMIT :limit";
+	" ORDER BY q.startTime DESC NULLS LAST, q.session_id DESC"
+	" LIMIT :limit";
 
 /*
  * The caregiver_performance view's query with the filters inside the
  * aggregate (a view's groups cannot be filtered from outside): keep the
- * two alike.
+ * two alike (storage/schema/001_schema.sql and pg/001_schema.sql).
+ * name is the participant_name of the latest join: SQLite's bare column
+ * beside MAX(), PostgreSQL's array_agg().
  */
-static const char sql_caregivers[] =
-	"SELECT"
-	" p.participant_id, p.participant_name AS name,"
-	" COUNT(DISTINCT p.teleconference_session_id) AS total_sessions,"
-	" ROUND(AVG(p.session_duration_seconds) / 60.0, 2)"
-	"  AS avg_duration_minutes,"
-	" ROUND(AVG(p.spoke_time_seconds), 1) AS avg_spoke_time_seconds,"
-	" SUM(p.messages_sent) AS total_messages,"
-	" ROUND(AVG(p.disconnection_count), 2) AS avg_disconnections,"
-	" MAX(p.joined_at) AS last_joined_at"
-	" FROM teleconference_participant_sessions p"
-	" JOIN teleconferencesessions s ON s.id = p.teleconference_session_id"
-	" WHERE p.participant_role = 'caregiver'"
-	" AND s.session_status = 'completed'"
-	" AND p.participant_id IS NOT NULL AND" FILTER_SQL
-	" GROUP BY p.participant_id"
-	" ORDER BY total_sessions DESC, p.participant_id LIMIT :limit";
+#define CAREGIVERS_SQL(name) \
+	"SELECT" \
+	" p.participant_id, " name " AS name," \
+	" COUNT(DISTINCT p.teleconference_session_id) AS total_sessions," \
+	" ROUND(AVG(p.session_duration_seconds) / 60.0, 2)" \
+	"  AS avg_duration_minutes," \
+	" ROUND(CAST(AVG(p.spoke_time_seconds) AS NUMERIC), 1)" \
+	"  AS avg_spoke_time_seconds," \
+	" SUM(p.messages_sent) AS total_messages," \
+	" ROUND(AVG(p.disconnection_count), 2) AS avg_disconnections," \
+	" MAX(p.joined_at) AS last_joined_at" \
+	" FROM teleconference_participant_sessions p" \
+	" JOIN teleconferencesessions s ON s.id = p.teleconference_session_id" \
+	" WHERE p.participant_role = 'caregiver'" \
+	" AND s.session_status = 'completed'" \
+	" AND p.participant_id IS NOT NULL AND" FILTER_SQL \
+	" GROUP BY p.participant_id" \
+	" ORDER BY total_sessions DESC, p.participant_id LIMIT :limit"
+static const char sql_caregivers[] = CAREGIVERS_SQL("p.participant_name");
+static const char sql_caregivers_pg[] = CAREGIVERS_SQL(
+	"(array_agg(p.participant_name"
+	" ORDER BY p.joined_at DESC NULLS LAST))[1]");
 
 static const char sql_alerts[] =
 	"SELECT a.id AS alert_id, a.teleconference_session_id AS session_id,"
@@ -165,50 +192,83 @@ static const char sql_alerts[] =
 	" ORDER BY a.raised_at DESC, a.id DESC LIMIT :limit";
 
 /*
+ * "a; b; c" of the rows of a subquery in its order: SQLite 3.40 has no
+ * ORDER BY inside group_concat(), so an ordered subquery feeds it;
+ * PostgreSQL says the same with string_agg().
+ */
+#define LIST_LITE(expr, from, order) \
+	"(SELECT group_concat(x, '; ') FROM (SELECT " expr " AS x " from \
+	" ORDER BY " order "))"
+#define LIST_PG(expr, from, order) \
+	"(SELECT string_agg(" expr ", '; ' ORDER BY " order ") " from ")"
+
+/* Who came to a booked appointment, and who did not. */
+#define ATTENDED_EXPR \
+	"COALESCE(p.participant_name, p.nick) || ' ('" \
+	" || p.participant_role || ', ' || COALESCE(p.attendance, '?')" \
+	" || CASE WHEN p.late_minutes > 0 THEN ' ' || p.late_minutes" \
+	" || ' min' ELSE '' END" \
+	" || CASE WHEN p.left_early_minutes > 0 THEN ', left '" \
+	" || p.left_early_minutes || ' min early' ELSE '' END" \
+	" || CASE WHEN p.overran_minutes > 0 THEN ', overran '" \
+	" || p.overran_minutes || ' min' ELSE '' END" \
+	" || CASE WHEN p.expected = 0 THEN ', unexpected' ELSE '' END" \
+	" || ')'"
+#define ATTENDED_FROM \
+	"FROM teleconference_participant_sessions p" \
+	" WHERE p.teleconference_session_id = s.id"
+#define ROSTER_EXPR \
+	"COALESCE(e.participant_name, e.participant_id)" \
+	" || ' (' || e.participant_role || ')'"
+#define ABSENT_FROM(present) \
+	"FROM teleconference_expected_participants e" \
+	" WHERE e.teleconference_session_id = s.id AND NOT EXISTS" \
+	" (SELECT 1 FROM teleconference_participant_sessions p" \
+	" WHERE p.teleconference_session_id = s.id" \
+	" AND p.participant_id = e.participant_id" present ")"
+
+/*
  * One line per booked appointment: outcome, billable and waiting time,
  * who came (role, punctuality), who did not.
  */
-static const char sql_attendance[] =
-	"SELECT s.id AS session_id, s.appointmentId AS appointment,"
-	" s.jitsi_room_name AS room, s.scheduled_start,"
-	" s.scheduled_duration_minutes AS booked_minutes, s.session_status,"
-	" s.status_reason,"
-	" ROUND(COALESCE(s.billable_seconds, 0) / 60.0, 2)"
-	"  AS billable_minutes,"
-	" ROUND(COALESCE(s.patient_wait_seconds, 0) / 60.0, 2)"
-	"  AS patient_wait_minutes,"
-	" (SELECT group_concat(COALESCE(p.participant_name, p.nick) || ' ('"
-	"  || p.participant_role || ', ' || COALESCE(p.attendance, '?')"
-	"  || CASE WHEN p.late_minutes > 0 THEN ' ' || p.late_minutes"
-	"  || ' min' ELSE '' END"
-	"  || CASE WHEN p.left_early_minutes > 0 THEN ', left '"
-	"  || p.left_early_minutes || ' min early' ELSE '' END"
-	"  || CASE WHEN p.overran_minutes > 0 THEN ', overran '"
-	"  || p.overran_minutes || ' min' ELSE '' END"
-	"  || CASE WHEN p.expected = 0 THEN ', unexpected' ELSE '' END"
-	"  || ')', '; ')"
-	"  FROM teleconference_participant_sessions p"
-	"  WHERE p.teleconference_session_id = s.id) AS attended,"
-	" (SELECT group_concat(COALESCE(e.participant_name, e.participant_id)"
-	"  || ' (' || e.participant_role || ')', '; ')"
-	"  FROM teleconference_expected_participants e"
-	"  WHERE e.teleconference_session_id = s.id AND NOT EXISTS"
-	"  (SELECT 1 FROM teleconference_participant_sessions p"
-	"  WHERE p.teleconference_session_id = s.id"
-	"  AND p.participant_id = e.participant_id)) AS absent,"
-	" (SELECT count(*) FROM alerts a"
-	"  WHERE a.teleconference_session_id = s.id) AS alerts"
-	" FROM teleconferencesessions s WHERE s.scheduled_start IS NOT NULL"
-	" AND" FILTER_SQL
-	" ORDER BY julianday(s.scheduled_start) DESC, s.id DESC LIMIT :limit";
+#define ATTENDANCE_SQL(list, time) \
+	"SELECT s.id AS session_id, s.appointmentId AS appointment," \
+	" s.jitsi_room_name AS room, s.scheduled_start," \
+	" s.scheduled_duration_minutes AS booked_minutes, s.session_status," \
+	" s.status_reason," \
+	" ROUND(COALESCE(s.billable_seconds, 0) / 60.0, 2)" \
+	"  AS billable_minutes," \
+	" ROUND(COALESCE(s.patient_wait_seconds, 0) / 60.0, 2)" \
+	"  AS patient_wait_minutes, " \
+	list(ATTENDED_EXPR, ATTENDED_FROM, "p.joined_at, p.id") \
+	" AS attended, " \
+	list(ROSTER_EXPR, ABSENT_FROM(""), "e.id") " AS absent," \
+	" (SELECT count(*) FROM alerts a" \
+	"  WHERE a.teleconference_session_id = s.id) AS alerts" \
+	" FROM teleconferencesessions s WHERE s.scheduled_start IS NOT NULL" \
+	" AND" FILTER_SQL \
+	" ORDER BY " time "(s.scheduled_start) DESC NULLS LAST, s.id DESC" \
+	" LIMIT :limit"
+static const char sql_attendance[] = ATTENDANCE_SQL(LIST_LITE, "julianday");
+static const char sql_attendance_pg[] = ATTENDANCE_SQL(LIST_PG,
+	"teletrack_time");
 
 static const char sql_find_id[] =
 	"SELECT id FROM teleconferencesessions WHERE id = ?1";
 
+/*
+ * By session_uid, else the Jitsi meeting id, else the appointment, else
+ * the room (any case); the latest session first.  Rooms and meeting ids
+ * are unique across shards as the sessions recorded by all of them are
+ * in the one database.
+ */
 static const char sql_find_ref[] =
-	"SELECT id FROM teleconferencesessions"
-	" WHERE session_uid = ?1 OR jitsi_meeting_id = ?1"
-	" ORDER BY session_uid = ?1 DESC, startTime DESC, id DESC LIMIT 1";
+	"SELECT s.id FROM teleconferencesessions s"
+	" WHERE s.session_uid = ?1 OR s.jitsi_meeting_id = ?1"
+	" OR s.appointmentId = ?1 OR lower(s.jitsi_room_name) = lower(?1)"
+	" ORDER BY CASE WHEN s.session_uid = ?1 THEN 0"
+	" WHEN s.jitsi_meeting_id = ?1 THEN 1 WHEN s.appointmentId = ?1"
+	" THEN 2 ELSE 3 END, " WHEN_SQL " DESC NULLS LAST, s.id DESC LIMIT 1";
 
 /*
  * The dashboard's views (storage/web/): what is happening now, one
@@ -220,52 +280,49 @@ static const char sql_find_ref[] =
  * awaited (on the roster, not present) while it is on, who never came
  * once it ended.
  */
-static const char sql_now[] =
-	"SELECT s.id, s.jitsi_room_name AS room, s.appointmentId AS appointment,"
-	" s.scheduled_start, s.scheduled_duration_minutes AS booked_minutes,"
-	" s.startTime AS start, s.session_status AS status, s.status_reason,"
-	" (SELECT count(*) FROM teleconference_participant_sessions p"
-	"  WHERE p.teleconference_session_id = s.id"
-	"  AND p.session_status = 'present') AS present,"
-	" s.participant_count AS participants,"
-	" s.connection_quality AS quality, s.recording_status AS recording,"
-	" CASE WHEN s.session_status IN ('scheduled', 'active') THEN"
-	" (SELECT group_concat(COALESCE(e.participant_name, e.participant_id)"
-	"  || ' (' || e.participant_role || ')', '; ')"
-	"  FROM teleconference_expected_participants e"
-	"  WHERE e.teleconference_session_id = s.id AND NOT EXISTS"
-	"  (SELECT 1 FROM teleconference_participant_sessions p"
-	"  WHERE p.teleconference_session_id = s.id"
-	"  AND p.participant_id = e.participant_id"
-	"  AND p.session_status = 'present')) END AS awaited,"
-	" CASE WHEN s.session_status IN ('completed', 'failed') THEN"
-	" (SELECT group_concat(COALESCE(e.participant_name, e.participant_id)"
-	"  || ' (' || e.participant_role || ')', '; ')"
-	"  FROM teleconference_expected_participants e"
-	"  WHERE e.teleconference_session_id = s.id AND NOT EXISTS"
-	"  (SELECT 1 FROM teleconference_participant_sessions p"
-	"  WHERE p.teleconference_session_id = s.id"
-	"  AND p.participant_id = e.participant_id)) END AS absent,"
-	" (SELECT count(*) FROM alerts a WHERE a.teleconference_session_id ="
-	"  s.id AND a.cleared_at IS NULL) AS open_alerts"
-	" FROM teleconferencesessions s"
-	" WHERE s.session_status = 'active' OR date(s.scheduled_start) = :day"
-	" ORDER BY s.session_status <> 'active',"
-	" julianday(COALESCE(s.scheduled_start, s.startTime)), s.id";
+#define NOW_SQL(list, day, time) \
+	"SELECT s.id, s.jitsi_room_name AS room," \
+	" s.appointmentId AS appointment, s.scheduled_start," \
+	" s.scheduled_duration_minutes AS booked_minutes," \
+	" s.startTime AS start, s.session_status AS status, s.status_reason," \
+	" (SELECT count(*) FROM teleconference_participant_sessions p" \
+	"  WHERE p.teleconference_session_id = s.id" \
+	"  AND p.session_status = 'present') AS present," \
+	" s.participant_count AS participants," \
+	" s.connection_quality AS quality, s.recording_status AS recording," \
+	" CASE WHEN s.session_status IN ('scheduled', 'active') THEN " \
+	list(ROSTER_EXPR, ABSENT_FROM(" AND p.session_status = 'present'"), \
+	"e.id") " END AS awaited," \
+	" CASE WHEN s.session_status IN ('completed', 'failed') THEN " \
+	list(ROSTER_EXPR, ABSENT_FROM(""), "e.id") " END AS absent," \
+	" (SELECT count(*) FROM alerts a WHERE a.teleconference_session_id =" \
+	"  s.id AND a.cleared_at IS NULL) AS open_alerts" \
+	" FROM teleconferencesessions s" \
+	" WHERE s.session_status = 'active' OR " day("s.scheduled_start") \
+	" = :day" \
+	" ORDER BY CASE WHEN s.session_status = 'active' THEN 0 ELSE 1 END," \
+	" " time "(COALESCE(s.scheduled_start, s.startTime)) NULLS FIRST, s.id"
+/* A time's UTC day, "YYYY-MM-DD". */
+#define DAY_LITE(t)	"date(" t ")"
+#define DAY_PG(t)	"to_char(teletrack_time(" t "), 'YYYY-MM-DD')"
+static const char sql_now[] = NOW_SQL(LIST_LITE, DAY_LITE, "julianday");
+static const char sql_now_pg[] = NOW_SQL(LIST_PG, DAY_PG, "teletrack_time");
 
 /* Who is in the sessions sql_now lists. */
-static const char sql_present[] =
-	"SELECT p.teleconference_session_id AS session_id, p.id,"
-	" COALESCE(p.participant_name, p.nick) AS name,"
-	" p.participant_role AS role, p.joined_at, p.join_count AS joins,"
-	" p.disconnection_count AS disconnections,"
-	" p.connection_quality AS quality, p.microphone_enabled AS mic,"
-	" p.camera_enabled AS camera, p.screen_shared AS screen"
-	" FROM teleconference_participant_sessions p"
-	" JOIN teleconferencesessions s ON s.id = p.teleconference_session_id"
-	" WHERE p.session_status = 'present' AND (s.session_status = 'active'"
-	" OR date(s.scheduled_start) = :day)"
-	" ORDER BY p.teleconference_session_id, p.joined_at, p.id";
+#define PRESENT_SQL(day) \
+	"SELECT p.teleconference_session_id AS session_id, p.id," \
+	" COALESCE(p.participant_name, p.nick) AS name," \
+	" p.participant_role AS role, p.joined_at, p.join_count AS joins," \
+	" p.disconnection_count AS disconnections," \
+	" p.connection_quality AS quality, p.microphone_enabled AS mic," \
+	" p.camera_enabled AS camera, p.screen_shared AS screen" \
+	" FROM teleconference_participant_sessions p" \
+	" JOIN teleconferencesessions s ON s.id = p.teleconference_session_id" \
+	" WHERE p.session_status = 'present' AND (s.session_status = 'active'" \
+	" OR " day("s.scheduled_start") " = :day)" \
+	" ORDER BY p.teleconference_session_id, p.joined_at NULLS FIRST, p.id"
+static const char sql_present[] = PRESENT_SQL(DAY_LITE);
+static const char sql_present_pg[] = PRESENT_SQL(DAY_PG);
 
 static const char sql_open_alerts[] =
 	"SELECT a.id AS alert_id, a.teleconference_session_id AS session_id,"
@@ -290,7 +347,7 @@ static const char sql_session_row[] =
 static const char sql_participant_rows[] =
 	"SELECT p.* FROM teleconference_participant_sessions p"
 	" WHERE p.teleconference_session_id = :session"
-	" ORDER BY p.joined_at, p.id";
+	" ORDER BY p.joined_at NULLS FIRST, p.id";
 
 static const char sql_timeline[] =
 	"SELECT e.id, e.timestamp, e.event_type AS type,"
@@ -311,25 +368,28 @@ static const char sql_roster[] =
 	" e.participant_name AS name,"
 	" (SELECT p.id FROM teleconference_participant_sessions p"
 	"  WHERE p.teleconference_session_id = e.teleconference_session_id"
-	"  AND p.participant_id = e.participant_id) AS participant"
+	"  AND p.participant_id = e.participant_id ORDER BY p.id LIMIT 1)"
+	"  AS participant"
 	" FROM teleconference_expected_participants e"
 	" WHERE e.teleconference_session_id = :session ORDER BY e.id";
 
 /* Charts. */
-static const char sql_daily[] =
-	"SELECT date(" WHEN_SQL ") AS day, s.session_status AS status,"
-	" count(*) AS sessions"
-	" FROM teleconferencesessions s WHERE" FILTER_SQL
-	" AND " WHEN_SQL " IS NOT NULL"
-	" GROUP BY day, status ORDER BY day, status";
+#define DAILY_SQL(day) \
+	"SELECT " day(WHEN_SQL) " AS day, s.session_status AS status," \
+	" count(*) AS sessions" \
+	" FROM teleconferencesessions s WHERE" FILTER_SQL \
+	" AND " WHEN_SQL " IS NOT NULL" \
+	" GROUP BY 1, 2 ORDER BY 1 NULLS FIRST, 2"
+static const char sql_daily[] = DAILY_SQL(DAY_LITE);
+static const char sql_daily_pg[] = DAILY_SQL(DAY_PG);
 
 static const char sql_quality[] =
 	"SELECT COALESCE(s.connection_quality, 'unknown') AS quality,"
 	" count(*) AS sessions"
 	" FROM teleconferencesessions s WHERE" FILTER_SQL
 	" AND s.session_status IN ('active', 'completed', 'failed')"
-	" GROUP BY 1 ORDER BY CASE quality WHEN 'good' THEN 1 WHEN 'fair'"
-	" THEN 2 WHEN 'poor' THEN 3 ELSE 4 END";
+	" GROUP BY 1 ORDER BY CASE COALESCE(s.connection_quality, 'unknown')"
+	" WHEN 'good' THEN 1 WHEN 'fair' THEN 2 WHEN 'poor' THEN 3 ELSE 4 END";
 
 /*
  * Per caregiver on the rosters of ended appointments: how many they were
@@ -338,9 +398,10 @@ static const char sql_quality[] =
  * daemon ran (not_observed) say nothing about anybody.
  */
 #define NOSHOW_SQL \
-	"NOT EXISTS (SELECT 1 FROM teleconference_participant_sessions p" \
+	"CASE WHEN NOT EXISTS (SELECT 1" \
+	" FROM teleconference_participant_sessions p" \
 	" WHERE p.teleconference_session_id = s.id" \
-	" AND p.participant_id = e.participant_id)"
+	" AND p.participant_id = e.participant_id) THEN 1 ELSE 0 END"
 static const char sql_noshow[] =
 	"SELECT e.participant_id, MAX(e.participant_name) AS name,"
 	" count(*) AS booked, SUM(" NOSHOW_SQL ") AS no_shows,"
@@ -410,32 +471,36 @@ report_rows_free(struct report_rows *r)
 }
 
 void
-report_cell_set(struct report_cell *c, sqlite3_stmt *st, int i)
+report_cell_set(struct report_cell *c, struct db_stmt *st, int i)
 {
 	const char	*t;
 
-	switch (sqlite3_column_type(st, i)) {
-	case SQLITE_NULL:
+	switch (db_column_type(st, i)) {
+	case DB_NULL:
 		c->type = REPORT_NULL;
 		c->text = NULL;
 		return;
-	case SQLITE_INTEGER:
+	case DB_INT:
 		c->type = REPORT_INT;
 		break;
-	case SQLITE_FLOAT:
+	case DB_REAL:
 		c->type = REPORT_REAL;
 		break;
-	default:	/* TEXT; a BLOB is shown as text */
+	default:
 		c->type = REPORT_TEXT;
 		break;
 	}
-	t = (const char *)sqlite3_column_text(st, i);
+	t = db_column_text(st, i);
 	c->text = xstrdup(t != NULL ? t : "");
 }
 
-/* Step st (bound) to the end and collect every row; resets st. */
+/*
+ * Step st (bound) to the end and collect every row; resets st.  The
+ * columns are read after the first step (PostgreSQL knows them only
+ * then).
+ */
 static struct report_rows *
-collect(struct db *db, sqlite3_stmt *st)
+collect(struct db *db, struct db_stmt *st)
 {
 	struct report_rows	*r;
 	struct report_cell	*c;
@@ -443,13 +508,17 @@ collect(struct db *db, sqlite3_stmt *st)
 	size_t			 cap = 0, i;
 	int			 rc;
 
+	(void)db;
 	r = xcalloc(1, sizeof(*r));
-	r->ncols = (size_t)sqlite3_column_count(st);
-	r->cols = xreallocarray(NULL, r->ncols + 1, sizeof(*r->cols));
-	for (i = 0; i < r->ncols; i++)
-		r->cols[i] = xstrdup((t = sqlite3_column_name(st, (int)i)) !=
-		    NULL ? t : "?");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = db_step(st);
+	if (rc != -1) {
+		r->ncols = (size_t)db_column_count(st);
+		r->cols = xreallocarray(NULL, r->ncols + 1, sizeof(*r->cols));
+		for (i = 0; i < r->ncols; i++)
+			r->cols[i] = xstrdup((t = db_column_name(st,
+			    (int)i)) != NULL ? t : "?");
+	}
+	for (; rc == DB_ROW; rc = db_step(st)) {
 		if (r->nrows == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
 			r->cells = xreallocarray(r->cells, cap * r->ncols + 1,
@@ -460,15 +529,11 @@ collect(struct db *db, sqlite3_stmt *st)
 			report_cell_set(c, st, (int)i);
 		r->nrows++;
 	}
-	if (rc != SQLITE_DONE) {
-		db_record_error(db);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	db_reset(st);
+	if (rc != DB_DONE) {
 		report_rows_free(r);
 		return NULL;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	return r;
 }
 
@@ -481,15 +546,14 @@ query(struct db *db, const char *name, const char *sql, const int64_t *p,
     int np)
 {
 	struct report_rows	*r;
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 k;
 
 	if ((st = db_prepare(db, sql)) == NULL)
 		goto fail;
 	for (k = 0; k < np; k++)
-		if (sqlite3_bind_int64(st, k + 1, p[k]) != SQLITE_OK) {
-			db_record_error(db);
-			sqlite3_reset(st);
+		if (db_bind_int(st, k + 1, p[k]) == -1) {
+			db_reset(st);
 			goto fail;
 		}
 	if ((r = collect(db, st)) == NULL)
@@ -504,24 +568,51 @@ fail:
 struct qargs {
 	const struct report_filter	*f;	/* NULL: no filter */
 	int64_t				 session;
-	int64_t				 limit;	/* -1: all */
+	int64_t				 limit;	/* lim() */
 	const char			*day;	/* YYYY-MM-DD */
 };
 
 /* Bind the text v (NULL or "" binds NULL: no filter). */
 static int
-bind_text(sqlite3_stmt *st, int i, const char *v)
+bind_text(struct db_stmt *st, int i, const char *v)
 {
 	if (v == NULL || *v == '\0')
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+		return db_bind_null(st, i);
+	return db_bind_text(st, i, v);
 }
 
 /*
- * Run sql with each named parameter it uses (:from, :to, :status, :room,
- * :caregiver, :quality, :sort, :asc, :session, :limit, :day) bound from
- * a, and collect every row.  A name not listed here is a programming
- * error and fails the report.
+ * The day after to ("YYYY-MM-DD..."), for :tonext: NULL when to is
+ * empty; "" (before every day: nothing matches) when it is not a day.
+ */
+static const char *
+day_after(const char *to, char *buf, size_t bufsz)
+{
+	struct tm	 tm;
+	time_t		 t;
+	const char	*end;
+
+	if (to == NULL || *to == '\0')
+		return NULL;
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(to, "%Y-%m-%d", &tm)) == NULL ||
+	    (*end != '\0' && *end != ' ' && *end != 'T')) {
+		snprintf(buf, bufsz, "%s", "");
+		return buf;
+	}
+	tm.tm_mday++;
+	tm.tm_isdst = 0;
+	t = timegm(&tm);
+	gmtime_r(&t, &tm);
+	strftime(buf, bufsz, "%Y-%m-%d", &tm);
+	return buf;
+}
+
+/*
+ * Run sql with each named parameter it uses (:from, :tonext, :status,
+ * :room, :caregiver, :quality, :sort, :asc, :session, :limit, :day)
+ * bound from a, and collect every row.  A name not listed here is a
+ * programming error and fails the report.
  */
 static struct report_rows *
 query_named(struct db *db, const char *name, const char *sql,
@@ -530,20 +621,23 @@ query_named(struct db *db, const char *name, const char *sql,
 	static const struct report_filter none;
 	const struct report_filter	*f = a->f != NULL ? a->f : &none;
 	struct report_rows		*r;
-	sqlite3_stmt			*st;
-	const char			*pn;
+	struct db_stmt			*st;
+	const char			*pn, *next;
+	char				 nextbuf[16];
 	int				 i, n, rc;
 
 	if ((st = db_prepare(db, sql)) == NULL)
 		goto fail;
-	n = sqlite3_bind_parameter_count(st);
+	next = day_after(f->to, nextbuf, sizeof(nextbuf));
+	n = db_param_count(st);
 	for (i = 1; i <= n; i++) {
-		if ((pn = sqlite3_bind_parameter_name(st, i)) == NULL)
+		if ((pn = db_param_name(st, i)) == NULL)
 			pn = "?";
 		if (strcmp(pn, ":from") == 0)
 			rc = bind_text(st, i, f->from);
-		else if (strcmp(pn, ":to") == 0)
-			rc = bind_text(st, i, f->to);
+		else if (strcmp(pn, ":tonext") == 0)
+			rc = next == NULL ? db_bind_null(st, i) :
+			    db_bind_text(st, i, next);
 		else if (strcmp(pn, ":status") == 0)
 			rc = bind_text(st, i, f->status);
 		else if (strcmp(pn, ":room") == 0)
@@ -555,22 +649,21 @@ query_named(struct db *db, const char *name, const char *sql,
 		else if (strcmp(pn, ":sort") == 0)
 			rc = bind_text(st, i, f->sort);
 		else if (strcmp(pn, ":asc") == 0)
-			rc = sqlite3_bind_int(st, i, f->asc != 0);
+			rc = db_bind_int(st, i, f->asc != 0);
 		else if (strcmp(pn, ":session") == 0)
-			rc = sqlite3_bind_int64(st, i, a->session);
+			rc = db_bind_int(st, i, a->session);
 		else if (strcmp(pn, ":limit") == 0)
-			rc = sqlite3_bind_int64(st, i, a->limit);
+			rc = db_bind_int(st, i, a->limit);
 		else if (strcmp(pn, ":day") == 0)
 			rc = bind_text(st, i, a->day);
 		else {
 			log_warnx("%s: report %s: unknown parameter %s",
 			    db_path(db), name, pn);
-			sqlite3_clear_bindings(st);
+			db_reset(st);
 			return NULL;
 		}
-		if (rc != SQLITE_OK) {
-			db_record_error(db);
-			sqlite3_clear_bindings(st);
+		if (rc == -1) {
+			db_reset(st);
 			goto fail;
 		}
 	}
@@ -613,20 +706,20 @@ transpose(struct report_rows *r)
 	return t;
 }
 
-/* SQLite's LIMIT: a negative value means no limit. */
+/* LIMIT: no limit is the largest number (PostgreSQL refuses -1). */
 static int64_t
 lim(int limit)
 {
-	return limit > 0 ? limit : -1;
+	return limit > 0 ? limit : INT64_MAX;
 }
 
 int64_t
 report_find_session(struct db *db, const char *ref)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	const char	*p;
 	int64_t		 id = 0;
-	int		 rc, numeric = ref[0] != '\0';
+	int		 rc, numeric = ref[0] != '\0' && strlen(ref) < 19;
 
 	for (p = ref; *p != '\0'; p++)
 		if (*p < '0' || *p > '9')
@@ -634,21 +727,16 @@ report_find_session(struct db *db, const char *ref)
 	if ((st = db_prepare(db, numeric ? sql_find_id : sql_find_ref)) ==
 	    NULL)
 		goto fail;
-	if ((numeric ? sqlite3_bind_int64(st, 1, strtoll(ref, NULL, 10)) :
-	    sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC)) != SQLITE_OK) {
-		db_record_error(db);
-		sqlite3_reset(st);
+	if ((numeric ? db_bind_int(st, 1, strtoll(ref, NULL, 10)) :
+	    db_bind_text(st, 1, ref)) == -1) {
+		db_reset(st);
 		goto fail;
 	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE) {
-		db_record_error(db);
-		sqlite3_reset(st);
+	if ((rc = db_step(st)) == DB_ROW)
+		id = db_column_int(st, 0);
+	db_reset(st);
+	if (rc == -1)
 		goto fail;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	return id;
 fail:
 	log_warnx("%s: finding session: %s", db_path(db), db_errmsg(db));
@@ -692,7 +780,7 @@ report_sessions_filter(struct db *db, const struct report_filter *f,
 struct report_rows *
 report_participants(struct db *db, int64_t session)
 {
-	int64_t	 p[] = { session, -1 };
+	int64_t	 p[] = { session, INT64_MAX };
 
 	return query(db, "participants", sql_participants, p, 2);
 }
@@ -743,13 +831,15 @@ report_problems_filter(struct db *db, const struct report_filter *f, int limit)
 struct report_rows *
 report_caregivers(struct db *db, int limit)
 {
-	return list(db, "caregivers", sql_caregivers, NULL, limit);
+	return list(db, "caregivers",
+	    db_pick(db, sql_caregivers, sql_caregivers_pg), NULL, limit);
 }
 
 struct report_rows *
 report_caregivers_filter(struct db *db, const struct report_filter *f, int limit)
 {
-	return list(db, "caregivers", sql_caregivers, f, limit);
+	return list(db, "caregivers",
+	    db_pick(db, sql_caregivers, sql_caregivers_pg), f, limit);
 }
 
 struct report_rows *
@@ -767,13 +857,15 @@ report_alerts_filter(struct db *db, const struct report_filter *f, int limit)
 struct report_rows *
 report_attendance(struct db *db, int limit)
 {
-	return list(db, "attendance", sql_attendance, NULL, limit);
+	return list(db, "attendance",
+	    db_pick(db, sql_attendance, sql_attendance_pg), NULL, limit);
 }
 
 struct report_rows *
 report_attendance_filter(struct db *db, const struct report_filter *f, int limit)
 {
-	return list(db, "attendance", sql_attendance, f, limit);
+	return list(db, "attendance",
+	    db_pick(db, sql_attendance, sql_attendance_pg), f, limit);
 }
 
 /*
@@ -785,7 +877,7 @@ static struct report_rows *
 one(struct db *db, const char *name, const char *sql, int64_t session,
     const char *day)
 {
-	struct qargs	 a = { NULL, session, -1, day };
+	struct qargs	 a = { NULL, session, INT64_MAX, day };
 
 	return query_named(db, name, sql, &a);
 }
@@ -793,13 +885,15 @@ one(struct db *db, const char *name, const char *sql, int64_t session,
 struct report_rows *
 report_now(struct db *db, const char *day)
 {
-	return one(db, "now", sql_now, 0, day);
+	return one(db, "now",
+	    db_pick(db, sql_now, sql_now_pg), 0, day);
 }
 
 struct report_rows *
 report_present(struct db *db, const char *day)
 {
-	return one(db, "present", sql_present, 0, day);
+	return one(db, "present",
+	    db_pick(db, sql_present, sql_present_pg), 0, day);
 }
 
 struct report_rows *
@@ -842,7 +936,8 @@ report_roster(struct db *db, int64_t session)
 struct report_rows *
 report_daily_outcomes(struct db *db, const struct report_filter *f)
 {
-	return list(db, "daily outcomes", sql_daily, f, 0);
+	return list(db, "daily outcomes",
+	    db_pick(db, sql_daily, sql_daily_pg), f, 0);
 }
 
 struct report_rows *

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 struct db;
-struct sqlite3_stmt;
+struct db_stmt;
 
 enum report_type {
 	REPORT_NULL,
@@ -41,12 +41,12 @@ const struct report_cell *report_cell(const struct report_rows *,
 int		 report_col(const struct report_rows *, const char *name);
 
 /*
- * Set c from column i of st's current row, keeping SQLite's type (a
- * BLOB becomes text).  c->text is a copy that report_rows_free() frees.
- * For storage code that builds its own rows (schedule_list()).
+ * Set c from column i of st's current row, keeping its type as SQLite
+ * gives it.  c->text is a copy that report_rows_free() frees.  For
+ * storage code that builds its own rows (schedule_list()).
  */
 void		 report_cell_set(struct report_cell *c,
-		    struct sqlite3_stmt *st, int i);
+		    struct db_stmt *st, int i);
 
 /* Free rows and every string in them.  NULL is fine. */
 void		 report_rows_free(struct report_rows *);
@@ -54,8 +54,9 @@ void		 report_rows_free(struct report_rows *);
 /*
  * The session a user means by ref: its id when ref is a decimal number,
  * else its session_uid, else the latest session with that
- * jitsi_meeting_id.  Returns the id, 0 when nothing matches, -1 on an
- * SQLite error (logged).
+ * jitsi_meeting_id, else with that appointmentId, else in that room (any
+ * case), whichever shard recorded it.  Returns the id, 0 when nothing
+ * matches, -1 on a database error (logged).
  */
 int64_t		 report_find_session(struct db *, const char *ref);
 
@@ -86,7 +87,7 @@ int		 report_sort_valid(const char *key);
 
 /*
  * Each report returns rows that report_rows_free() frees, or NULL on an
- * SQLite error (logged with the report's name).  limit <= 0 means all.
+ * database error (logged with the report's name).  limit <= 0 means all.
  * session is an id from report_find_session().  The unfiltered reports
  * are the _filter ones with no filter: one query each.
  */

@@ -27,8 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "db.h"
 #include "event.h"
 #include "log.h"
@@ -40,10 +38,6 @@
 #include "xmalloc.h"
 
 #define QUOTE_MAX	48			/* of user text in messages */
-
-static const char sql_begin[] = "BEGIN IMMEDIATE";
-static const char sql_commit[] = "COMMIT";
-static const char sql_rollback[] = "ROLLBACK";
 
 /*
  * Every row that holds this appointment: its booking ("appt:" uid) and
@@ -58,7 +52,8 @@ static const char sql_insert[] =
 	"INSERT INTO teleconferencesessions (session_uid, appointmentId,"
 	" roomId, jitsi_room_name, session_status, scheduled_start,"
 	" scheduled_duration_minutes, createdAt, updatedAt)"
-	" VALUES ('appt:' || ?1, ?1, ?2, ?2, 'scheduled', ?3, ?4, ?5, ?5)";
+	" VALUES ('appt:' || ?1, ?1, ?2, ?2, 'scheduled', ?3, ?4, ?5, ?5)"
+	" RETURNING id";
 
 static const char sql_update[] =
 	"UPDATE teleconferencesessions SET roomId = ?2, jitsi_room_name = ?2,"
@@ -91,23 +86,33 @@ static const char sql_status[] =
 /*
  * The roster as "id:role:name; ..." in the order it was given (SQLite
  * 3.40 has no ORDER BY inside group_concat; an ordered subquery feeds it
- * in order).
+ * in order; PostgreSQL's string_agg() takes one).
  */
-static const char sql_list[] =
-	"SELECT s.appointmentId AS appointment, s.jitsi_room_name AS room,"
-	" s.scheduled_start AS start, s.scheduled_duration_minutes AS minutes,"
-	" s.session_status AS status, s.status_reason AS reason,"
-	" (SELECT group_concat(x, '; ') FROM (SELECT e.participant_id || ':'"
-	"  || e.participant_role || COALESCE(':' || e.participant_name, '')"
-	"  AS x FROM teleconference_expected_participants e"
-	"  WHERE e.teleconference_session_id = s.id ORDER BY e.id)) AS roster"
-	" FROM teleconferencesessions s"
-	" WHERE s.appointmentId IS NOT NULL AND s.scheduled_start IS NOT NULL"
-	" AND (?1 OR s.session_status IN ('scheduled', 'active'))"
-	" ORDER BY s.scheduled_start, s.id LIMIT ?2";
+#define ROSTER_X \
+	"e.participant_id || ':' || e.participant_role" \
+	" || COALESCE(':' || e.participant_name, '')"
+#define ROSTER_FROM \
+	"FROM teleconference_expected_participants e" \
+	" WHERE e.teleconference_session_id = s.id"
+#define LIST_SQL(roster) \
+	"SELECT s.appointmentId AS appointment, s.jitsi_room_name AS room," \
+	" s.scheduled_start AS start," \
+	" s.scheduled_duration_minutes AS minutes," \
+	" s.session_status AS status, s.status_reason AS reason, " roster \
+	" AS roster FROM teleconferencesessions s" \
+	" WHERE s.appointmentId IS NOT NULL AND s.scheduled_start IS NOT NULL" \
+	" AND (?1 OR s.session_status IN ('scheduled', 'active'))" \
+	" ORDER BY s.scheduled_start, s.id LIMIT ?2"
+static const char sql_list[] = LIST_SQL(
+	"(SELECT group_concat(x, '; ') FROM (SELECT " ROSTER_X " AS x "
+	ROSTER_FROM " ORDER BY e.id))");
+static const char sql_list_pg[] = LIST_SQL(
+	"(SELECT string_agg(" ROSTER_X ", '; ' ORDER BY e.id) "
+	ROSTER_FROM ")");
 
 static const char sql_settings_row[] =
-	"INSERT OR IGNORE INTO meeting_settings (id) VALUES (1)";
+	"INSERT INTO meeting_settings (id) VALUES (1)"
+	" ON CONFLICT (id) DO NOTHING";
 
 static const char sql_settings_all[] =
 	"SELECT * FROM meeting_settings WHERE id = 1";
@@ -125,64 +130,57 @@ quote(char *buf, const char *s)
 
 /*
  * Bind ?1, ?2, ... from fmt, one argument each: 'i' int64_t, 'r' double,
- * 't' text (NULL binds NULL; bound SQLITE_STATIC, so it must outlive the
- * step).  Returns 0, or -1 with the error recorded and st reset.
+ * 't' text (NULL binds NULL; not copied, so it must outlive the step).
+ * Returns 0, or -1 with the error recorded and st reset.
  */
 static int
-vbind(struct db *db, sqlite3_stmt *st, const char *fmt, va_list ap)
+vbind(struct db_stmt *st, const char *fmt, va_list ap)
 {
-	const char	*t;
-	int		 i, rc = SQLITE_OK;
+	int	 i, rc = 0;
 
-	for (i = 1; *fmt != '\0' && rc == SQLITE_OK; fmt++, i++) {
+	for (i = 1; *fmt != '\0' && rc == 0; fmt++, i++) {
 		switch (*fmt) {
 		case 'i':
-			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			rc = db_bind_int(st, i, va_arg(ap, int64_t));
 			break;
 		case 'r':
-			rc = sqlite3_bind_double(st, i, va_arg(ap, double));
+			rc = db_bind_real(st, i, va_arg(ap, double));
 			break;
 		default:
-			t = va_arg(ap, const char *);
-			rc = t != NULL ? sqlite3_bind_text(st, i, t, -1,
-			    SQLITE_STATIC) : sqlite3_bind_null(st, i);
+			rc = db_bind_text(st, i, va_arg(ap, const char *));
 			break;
 		}
 	}
-	if (rc != SQLITE_OK) {
-		db_record_error(db);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+	if (rc != 0) {
+		db_reset(st);
 		return -1;
 	}
 	return 0;
 }
 
 /* The cached statement for sql with fmt's arguments bound, or NULL. */
-static sqlite3_stmt *
+static struct db_stmt *
 stmt(struct db *db, const char *sql, const char *fmt, ...)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	va_list		 ap;
 	int		 rc;
 
 	if ((st = db_prepare(db, sql)) == NULL)
 		return NULL;
 	va_start(ap, fmt);
-	rc = vbind(db, st, fmt, ap);
+	rc = vbind(st, fmt, ap);
 	va_end(ap);
 	return rc == 0 ? st : NULL;
 }
 
-/* Finish a statement stepped by hand: 0 at SQLITE_DONE, else -1. */
+/* Finish a statement stepped by hand: 0 at DB_DONE, else -1. */
 static int
-stmt_end(struct db *db, sqlite3_stmt *st, int rc)
+stmt_end(struct db *db, struct db_stmt *st, int rc)
 {
-	if (rc != SQLITE_DONE)
-		db_record_error(db);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	(void)db;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /*
@@ -192,10 +190,8 @@ stmt_end(struct db *db, sqlite3_stmt *st, int rc)
 static void
 dberr(struct db *db, const char *what, char *err, size_t errsz)
 {
-	int	 code = db_errcode(db) & 0xff;
-
 	seterr(err, errsz, "%s: %s: %s%s", db_path(db), what, db_errmsg(db),
-	    code == SQLITE_BUSY || code == SQLITE_LOCKED ?
+	    db_errkind(db) == DB_ERR_BUSY ?
 	    " (another process, e.g. the daemon, holds the lock: try again)" :
 	    "");
 }
@@ -203,8 +199,7 @@ dberr(struct db *db, const char *what, char *err, size_t errsz)
 static void
 rollback(struct db *db)
 {
-	if (!sqlite3_get_autocommit(db_sqlite(db)))
-		(void)db_exec(db, sql_rollback);
+	(void)db_rollback(db);
 }
 
 /*
@@ -216,7 +211,7 @@ static int
 end_tx(struct db *db, int ok, const char *what, char *err, size_t errsz)
 {
 	if (ok == 0) {
-		if (db_exec(db, sql_commit) == 0)
+		if (db_commit(db) == 0)
 			return 0;
 		what = "COMMIT";
 	}
@@ -237,7 +232,7 @@ static int
 limits(struct db *db, double *minutes, double *max)
 {
 	struct settings	 def;
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc;
 
 	settings_defaults(&def);
@@ -245,25 +240,25 @@ limits(struct db *db, double *minutes, double *max)
 	*max = def.max_meeting_duration;
 	if ((st = stmt(db, sql_limits, "")) == NULL)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-			*minutes = sqlite3_column_double(st, 0);
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL)
-			*max = sqlite3_column_double(st, 1);
-		rc = sqlite3_step(st);
+	if ((rc = db_step(st)) == DB_ROW) {
+		if (db_column_type(st, 0) != DB_NULL)
+			*minutes = db_column_real(st, 0);
+		if (db_column_type(st, 1) != DB_NULL)
+			*max = db_column_real(st, 1);
+		rc = db_step(st);
 	}
 	return stmt_end(db, st, rc);
 }
 
 /*
  * Write one appointment inside the open transaction.  Returns 0, 1 when
- * refused (error added to b), -1 on an SQLite error (recorded).
+ * refused (error added to b), -1 on a database error (recorded).
  */
 static int
 put(struct db *db, struct schedule_batch *b, const struct schedule_appt *a,
     double minutes, double max, const char *now)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	const char	*status;
 	char		 start[32], ended[16] = "", q[QUOTE_MAX];
 	int64_t		 id = 0;
@@ -272,11 +267,11 @@ put(struct db *db, struct schedule_batch *b, const struct schedule_appt *a,
 
 	if ((st = stmt(db, sql_find, "t", a->appt)) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		status = (const char *)sqlite3_column_text(st, 1);
+	while ((rc = db_step(st)) == DB_ROW) {
+		status = db_column_text(st, 1);
 		if (status != NULL && strcmp(status, "scheduled") == 0) {
 			if (id == 0)
-				id = sqlite3_column_int64(st, 0);
+				id = db_column_int(st, 0);
 		} else if (ended[0] == '\0')
 			snprintf(ended, sizeof(ended), "%s",
 			    status != NULL ? status : "?");
@@ -313,9 +308,14 @@ put(struct db *db, struct schedule_batch *b, const struct schedule_appt *a,
 		b->updated++;
 	} else {
 		if ((st = stmt(db, sql_insert, "tttrt", a->appt, a->room, start,
-		    minutes, now)) == NULL || db_step_done(db, st) == -1)
+		    minutes, now)) == NULL)
 			return -1;
-		id = sqlite3_last_insert_rowid(db_sqlite(db));
+		if ((rc = db_step(st)) == DB_ROW) {
+			id = db_column_int(st, 0);
+			rc = db_step(st);
+		}
+		if (stmt_end(db, st, rc) == -1)
+			return -1;
 		b->added++;
 	}
 	for (j = 0; j < a->nmembers; j++)
@@ -330,7 +330,7 @@ int
 schedule_apply(struct db *db, struct schedule_batch *b, int64_t now_ms)
 {
 	struct schedule_appt	*a;
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	const char		*what = "BEGIN";
 	char			 now[32], err[512];
 	double			 minutes, max;
@@ -342,7 +342,7 @@ schedule_apply(struct db *db, struct schedule_batch *b, int64_t now_ms)
 		return -1;
 	event_iso8601(now_ms, now, sizeof(now));
 	db_clear_error(db);
-	if (db_exec(db, sql_begin) == -1)
+	if (db_begin(db) == -1)
 		goto fail;
 	what = "reading default_duration";
 	if (limits(db, &minutes, &max) == -1)
@@ -355,7 +355,7 @@ schedule_apply(struct db *db, struct schedule_batch *b, int64_t now_ms)
 			    "cancelled", now, (int64_t)0)) == NULL ||
 			    db_step_done(db, st) == -1)
 				goto fail;
-			b->cancelled += sqlite3_changes(db_sqlite(db));
+			b->cancelled += (int)db_changes(db);
 			continue;
 		}
 		what = "booking";
@@ -382,7 +382,7 @@ int
 schedule_cancel(struct db *db, const char *appt, const char *reason,
     int64_t now_ms, char *err, size_t errsz)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	const char	*what = "BEGIN", *status;
 	char		 now[32], q[QUOTE_MAX];
 	int		 rc, n;
@@ -393,23 +393,23 @@ schedule_cancel(struct db *db, const char *appt, const char *reason,
 		return -1;
 	event_iso8601(now_ms, now, sizeof(now));
 	db_clear_error(db);
-	if (db_exec(db, sql_begin) == -1)
+	if (db_begin(db) == -1)
 		goto fail;
 	what = "cancelling";
 	if ((st = stmt(db, sql_cancel, "ttti", appt, reason != NULL ? reason :
 	    "cancelled", now, (int64_t)1)) == NULL ||
 	    db_step_done(db, st) == -1)
 		goto fail;
-	if ((n = sqlite3_changes(db_sqlite(db))) == 0) {
+	if ((n = (int)db_changes(db)) == 0) {
 		what = "looking it up";
 		if ((st = stmt(db, sql_status, "t", appt)) == NULL)
 			goto fail;
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			status = (const char *)sqlite3_column_text(st, 0);
+		if ((rc = db_step(st)) == DB_ROW) {
+			status = db_column_text(st, 0);
 			seterr(err, errsz, "appointment %s is %s: only a "
 			    "scheduled or active one can be cancelled",
 			    quote(q, appt), status != NULL ? status : "?");
-			rc = sqlite3_step(st);
+			rc = db_step(st);
 		} else
 			seterr(err, errsz, "%s: no appointment %s",
 			    db_path(db), quote(q, appt));
@@ -468,17 +468,18 @@ schedule_list(struct db *db, int all, int limit, char *err, size_t errsz)
 	    "minutes", "status", "reason", "roster" };
 	struct report_rows	*r;
 	struct report_cell	*c;
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
 	int			 rc, i;
 
 	db_clear_error(db);
-	if ((st = stmt(db, sql_list, "ii", (int64_t)(all != 0),
-	    (int64_t)(limit > 0 ? limit : -1))) == NULL) {
+	if ((st = stmt(db, db_pick(db, sql_list, sql_list_pg), "ii",
+	    (int64_t)(all != 0), (int64_t)(limit > 0 ? limit : INT64_MAX))) ==
+	    NULL) {
 		dberr(db, "listing appointments", err, errsz);
 		return NULL;
 	}
 	r = rows_new(cols, sizeof(cols) / sizeof(cols[0]));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		c = rows_push(r);
 		for (i = 0; i < (int)r->ncols; i++)
 			report_cell_set(&c[i], st, i);
@@ -503,7 +504,8 @@ schedule_settings(struct db *db, char *err, size_t errsz)
 	const struct setting *c;
 	struct report_rows	*r;
 	struct report_cell	*row;
-	sqlite3_stmt		*st;
+	struct db_stmt		*st;
+	char			 num[32];
 	int			 rc, i, n;
 
 	db_clear_error(db);
@@ -515,34 +517,42 @@ schedule_settings(struct db *db, char *err, size_t errsz)
 	 * SELECT * and match names, so the list of columns stays in
 	 * settings_table alone; a column the row lacks shows as NULL.
 	 */
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	rc = db_step(st);
+	if (rc != DB_ROW && rc != DB_DONE) {
 		stmt_end(db, st, rc);
 		dberr(db, "reading meeting_settings", err, errsz);
 		return NULL;
 	}
 	r = rows_new(cols, 4);
-	n = sqlite3_column_count(st);
+	n = db_column_count(st);
 	for (c = settings_table; c->name != NULL; c++) {
 		row = rows_push(r);
 		row[0].type = row[1].type = row[3].type = REPORT_TEXT;
 		row[0].text = xstrdup(c->name);
 		row[1].text = xstrdup(settings_type_name(c->type));
 		row[3].text = xstrdup(c->help);
-		for (i = 0; rc == SQLITE_ROW && i < n; i++)
-			if (strcmp(sqlite3_column_name(st, i), c->name) == 0) {
+		for (i = 0; rc == DB_ROW && i < n; i++)
+			if (strcmp(db_column_name(st, i), c->name) == 0) {
 				report_cell_set(&row[2], st, i);
 				break;
 			}
 		/*
-		 * JSON follows the declared type: the migration made some
-		 * REAL settings INTEGER columns, which hold 60, not 60.0.
+		 * JSON follows the declared type, and the text is the same
+		 * on both backends: SQLite's migration made some REAL
+		 * settings INTEGER columns, which hold 60 where PostgreSQL's
+		 * hold 60.0; both show 60.
 		 */
-		if (row[2].type == REPORT_INT && c->type == SETTING_REAL)
+		if ((row[2].type == REPORT_INT || row[2].type == REPORT_REAL) &&
+		    c->type == SETTING_REAL) {
+			snprintf(num, sizeof(num), "%.15g",
+			    db_column_real(st, i));
+			free(row[2].text);
+			row[2].text = xstrdup(num);
 			row[2].type = REPORT_REAL;
+		}
 	}
-	if (rc == SQLITE_ROW)
-		rc = sqlite3_step(st);
+	if (rc == DB_ROW)
+		rc = db_step(st);
 	if (stmt_end(db, st, rc) == -1) {
 		report_rows_free(r);
 		dberr(db, "reading meeting_settings", err, errsz);
@@ -557,24 +567,23 @@ schedule_settings_set(struct db *db, char *const *kv, size_t n,
 {
 	const struct setting *c;
 	struct settings	 v;
-	sqlite3_stmt	*st = NULL;
+	struct db_stmt	*st, *up = NULL;
 	const char	*value, *what = "BEGIN";
 	char		*sql, now[32];
 	size_t		 i;
-	int		 rc;
+	int		 rc = 0;
 
 	for (i = 0; i < n; i++)
 		if (settings_check(kv[i], err, errsz) == -1)
 			return -1;
 	event_iso8601(now_ms, now, sizeof(now));
 	db_clear_error(db);
-	if (db_exec(db, sql_begin) == -1)
+	if (db_begin(db) == -1)
 		goto fail;
 	what = "meeting_settings row";
 	if ((st = stmt(db, sql_settings_row, "")) == NULL ||
 	    db_step_done(db, st) == -1)
 		goto fail;
-	st = NULL;
 	for (i = 0; i < n; i++) {
 		/* Checked above: the column and its value are good. */
 		c = settings_split(kv[i], &value, NULL, 0);
@@ -582,43 +591,36 @@ schedule_settings_set(struct db *db, char *const *kv, size_t n,
 		what = c->name;
 		/*
 		 * Not db_prepare(): its cache is keyed by the SQL's address
-		 * and holds 32 statements, fewer than the columns.  The
+		 * and holds fewer statements than there are columns.  The
 		 * column name comes from settings_table, never from the
 		 * user.
 		 */
 		xasprintf(&sql, "UPDATE meeting_settings SET %s = ?1,"
 		    " updatedAt = ?2 WHERE id = 1", c->name);
-		rc = sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st, NULL);
+		up = db_stmt_new(db, sql);
 		free(sql);
-		if (rc != SQLITE_OK) {
-			db_record_error(db);
+		if (up == NULL)
 			goto fail;
-		}
 		switch (c->type) {
 		case SETTING_INT:
-			rc = sqlite3_bind_int64(st, 1,
-			    *(int *)((char *)&v + c->off));
+			rc = db_bind_int(up, 1, *(int *)((char *)&v + c->off));
 			break;
 		case SETTING_REAL:
-			rc = sqlite3_bind_double(st, 1,
+			rc = db_bind_real(up, 1,
 			    *(double *)((char *)&v + c->off));
 			break;
 		case SETTING_TEXT:
-			rc = sqlite3_bind_text(st, 1, value, -1,
-			    SQLITE_STATIC);
+			rc = db_bind_text(up, 1, value);
 			break;
 		}
-		if (rc != SQLITE_OK || sqlite3_bind_text(st, 2, now, -1,
-		    SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_step(st) != SQLITE_DONE) {
-			db_record_error(db);
+		if (rc != 0 || db_bind_text(up, 2, now) == -1 ||
+		    db_step_done(db, up) == -1)
 			goto fail;
-		}
-		sqlite3_finalize(st);
-		st = NULL;
+		db_stmt_free(up);
+		up = NULL;
 	}
 	return end_tx(db, 0, NULL, err, errsz);
 fail:
-	sqlite3_finalize(st);
+	db_stmt_free(up);
 	return end_tx(db, -1, what, err, errsz);
 }

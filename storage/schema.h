@@ -1,7 +1,9 @@
 /*
- * The schema's migrations, from storage/schema/NNN_name.sql, embedded at
- * build time (storage/schema/embed.awk writes schema_sql.c).  db.c's
- * migrate() applies them by PRAGMA user_version; nothing else uses them.
+ * The schema's migrations, embedded at build time (storage/schema/
+ * embed.awk writes schema_sql.c and schema_pg_sql.c): from
+ * storage/schema/NNN_name.sql for SQLite, and from
+ * storage/schema/pg/NNN_name.sql, the same steps in PostgreSQL's
+ * dialect.  The backends' migrate() apply them; nothing else uses them.
  */
 #ifndef TELETRACK_SCHEMA_H
 #define TELETRACK_SCHEMA_H
@@ -9,11 +11,13 @@
 #include <stddef.h>
 
 /*
- * schema_migrations[i] takes the schema from user_version i to i + 1;
- * NULL after the last.  schema_version is their number: the version a
- * fully migrated database has.
+ * schema_migrations[i] takes the schema from version i to i + 1; NULL
+ * after the last.  schema_version is their number: the version a fully
+ * migrated database has.  The _pg_ pair is PostgreSQL's, step for step.
  */
 extern const char *const schema_migrations[];
 extern const int	 schema_version;
+extern const char *const schema_pg_migrations[];
+extern const int	 schema_pg_version;
 
 #endif

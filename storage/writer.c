@@ -1,6 +1,7 @@
 /*
  * The storage writer: the event sink at the end of the flow
- * (room.c -> event sink -> here -> SQLite).
+ * (room.c -> event sink -> here -> the database, SQLite or PostgreSQL,
+ * through the storage interface db.h).
  *
  * DESIGN
  *
@@ -8,8 +9,8 @@
  * fail, so it only deep-copies the event into an in-memory queue: one
  * allocation per event holding the event, both rollup snapshots and all
  * their strings.  A timed handler asks writer_due() and calls
- * writer_flush(), which writes the whole queue in one IMMEDIATE
- * transaction (one fsync-free WAL commit per batch, as mosquitto's
+ * writer_flush(), which writes the whole queue in one transaction
+ * (SQLite: IMMEDIATE, one fsync-free WAL commit per batch, as mosquitto's
  * persist-sqlite commits on its tick).
  *
  * Rollups are snapshots: the latest one wins.  So within a batch each
@@ -22,18 +23,27 @@
  * rollback a freshly inserted id no longer exists.
  *
  * Failures: another process holding the write lock (SQLITE_BUSY after
- * busy_timeout), a read-only file, a full disk.  The transaction is
- * rolled back and the queue kept; writer_due() backs off before the next
- * attempt so the event loop is not blocked busy_timeout ms on every tick.
- * The warning is logged when the state changes, the recovery when it
- * comes.  An event SQLite refuses for its content (a CHECK or NOT NULL
- * constraint) would fail every retry: it is dropped, logged, and the
- * batch retried without it.  Committed event rows are never touched
- * again, but for one case: a provisional participant (a tab that was a
- * reconnect, bot/derive/tabs.c) is folded into another, its rows moving
- * over in the batch that says so.  WAL with synchronous=NORMAL keeps the
+ * busy_timeout), a read-only file or role, a full disk, a PostgreSQL
+ * server gone (the next attempt reconnects).  The transaction is rolled
+ * back and the queue kept; writer_due() backs off before the next
+ * attempt so the event loop is not blocked on every tick.  The warning
+ * is logged when the kind of failure changes, the recovery when it
+ * comes.  An event the database refuses for its content (a CHECK or NOT
+ * NULL constraint, a row another shard wrote) would fail every retry: it
+ * is dropped, logged, and the batch retried without it.  A PostgreSQL
+ * COMMIT whose answer was lost with the connection may have taken
+ * effect: the next flush asks txid_status() before writing it again.
+ * Committed event rows are never touched again, but for one case: a
+ * provisional participant (a tab that was a reconnect,
+ * bot/derive/tabs.c) is folded into another, its rows moving over in
+ * the batch that says so.  WAL with synchronous=NORMAL keeps the
  * file consistent after a crash (the last commits may be lost on power
  * failure, never half of one).
+ *
+ * Shards: with [xmpp] shard set, every session row carries it, and the
+ * events of a booked appointment nobody has taken yet wait in claim.c
+ * until the database says which shard records it (the one whose Prosody
+ * hosts the room); another shard's are dropped.
  */
 #include <search.h>
 #include <stdio.h>
@@ -41,8 +51,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
+#include "claim.h"
 #include "db.h"
 #include "event.h"
 #include "log.h"
@@ -114,7 +123,17 @@ struct writer {
 	struct cache		 cache;
 	int64_t			 now;		/* latest clock seen */
 	int			 failing;	/* last flush failed */
-	int			 fail_code;
+	enum db_err		 fail_kind;
+	char			*shard;		/* [xmpp] shard, or NULL */
+	struct claims		*claims;	/* with a shard */
+	int64_t			 last_settle;	/* ms */
+	uint64_t		 foreign;	/* events another shard
+						   records */
+	int64_t			 txid;		/* PostgreSQL: this batch's */
+	int64_t			 doubt_txid;	/* a COMMIT whose answer was
+						   lost, or 0 */
+	size_t			 doubt_n;	/* its events: the oldest
+						   queued */
 	int64_t			 backoff_ms;
 	int64_t			 retry_at;
 	uint64_t		 dropped;
@@ -128,11 +147,24 @@ struct writer {
 
 #define WRITER_FREE_TRIES	10	/* flushes tried by writer_free() */
 
-static const char sql_begin[] = "BEGIN IMMEDIATE";
-static const char sql_commit[] = "COMMIT";
-static const char sql_rollback[] = "ROLLBACK";
+/*
+ * A counter or a flag that only grows: SQLite's MAX(a, b) is PostgreSQL's
+ * GREATEST(a, b), so the upserts say it in words both know.
+ */
+#define KEEP_MAX(c) \
+	" " c " = CASE WHEN excluded." c " > t." c " THEN excluded." c \
+	" ELSE t." c " END"
 
-#define NOW_SQL	"strftime('%Y-%m-%dT%H:%M:%fZ','now')"
+/*
+ * An upsert's id on PostgreSQL: the row's own when it exists, else the
+ * next from its identity sequence.  PostgreSQL evaluates a column's
+ * default before it finds the conflict, so a plain upsert would take a
+ * number for every rollup of a row and the ids would grow by thousands
+ * a meeting; COALESCE() asks the sequence only for a new row.
+ */
+#define PG_ID(table, where) \
+	"COALESCE((SELECT id FROM " table " WHERE " where ")," \
+	" nextval(pg_get_serial_sequence('" table "', 'id'))), "
 
 /*
  * Identifiers learned once (appointment, meeting id) are kept when a
@@ -143,128 +175,140 @@ static const char sql_rollback[] = "ROLLBACK";
  * never loses what the previous run recorded.  The rest is the
  * snapshot's.
  */
-static const char sql_session[] =
-	"INSERT INTO teleconferencesessions (session_uid, appointmentId,"
-	" roomId, jitsi_room_name, jitsi_meeting_id, startTime, endTime,"
-	" session_status, end_reason, total_duration_seconds,"
-	" participant_count, peak_participants, total_disconnections,"
-	" recording_status, recording_duration_seconds, connection_quality,"
-	" status_reason, billable_seconds, patient_wait_seconds)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, COALESCE(?8, 'active'), ?9,"
-	" ?10, ?11, ?12, ?13, COALESCE(?14, 'not_recorded'), ?15, ?16,"
-	" ?17, ?18, ?19)"
-	" ON CONFLICT (session_uid) DO UPDATE SET"
-	" appointmentId = COALESCE(excluded.appointmentId, appointmentId),"
-	" roomId = excluded.roomId,"
-	" jitsi_room_name = excluded.jitsi_room_name,"
-	" jitsi_meeting_id = COALESCE(excluded.jitsi_meeting_id,"
-	"  jitsi_meeting_id),"
-	" startTime = CASE WHEN startTime IS NULL"
-	"  OR excluded.startTime < startTime THEN excluded.startTime"
-	"  ELSE startTime END,"
-	" endTime = excluded.endTime,"
-	" session_status = COALESCE(?8, session_status),"
-	" end_reason = excluded.end_reason,"
-	" total_duration_seconds = MAX(total_duration_seconds,"
-	"  excluded.total_duration_seconds),"
-	" participant_count = MAX(participant_count,"
-	"  excluded.participant_count),"
-	" peak_participants = MAX(peak_participants,"
-	"  excluded.peak_participants),"
-	" total_disconnections = MAX(total_disconnections,"
-	"  excluded.total_disconnections),"
-	" recording_status = excluded.recording_status,"
-	" recording_duration_seconds = MAX(recording_duration_seconds,"
-	"  excluded.recording_duration_seconds),"
-	" connection_quality = excluded.connection_quality,"
-	" status_reason = COALESCE(excluded.status_reason, status_reason),"
-	" billable_seconds = COALESCE(excluded.billable_seconds,"
-	"  billable_seconds),"
-	" patient_wait_seconds = COALESCE(excluded.patient_wait_seconds,"
-	"  patient_wait_seconds),"
-	" updatedAt = ?20"
-	" RETURNING id";
+#define SESSION_SQL(id_col, id_val) \
+	"INSERT INTO teleconferencesessions AS t (" id_col "session_uid," \
+	" appointmentId, roomId, jitsi_room_name, jitsi_meeting_id," \
+	" startTime, endTime, session_status, end_reason," \
+	" total_duration_seconds," \
+	" participant_count, peak_participants, total_disconnections," \
+	" recording_status, recording_duration_seconds, connection_quality," \
+	" status_reason, billable_seconds, patient_wait_seconds, shard)" \
+	" VALUES (" id_val "?1, ?2, ?3, ?4, ?5, ?6, ?7," \
+	" COALESCE(?8, 'active'), ?9, ?10, ?11, ?12, ?13," \
+	" COALESCE(?14, 'not_recorded'), ?15, ?16, ?17, ?18, ?19, ?21)" \
+	" ON CONFLICT (session_uid) DO UPDATE SET" \
+	" appointmentId = COALESCE(excluded.appointmentId, t.appointmentId)," \
+	" roomId = excluded.roomId," \
+	" jitsi_room_name = excluded.jitsi_room_name," \
+	" jitsi_meeting_id = COALESCE(excluded.jitsi_meeting_id," \
+	"  t.jitsi_meeting_id)," \
+	" startTime = CASE WHEN t.startTime IS NULL" \
+	"  OR excluded.startTime < t.startTime THEN excluded.startTime" \
+	"  ELSE t.startTime END," \
+	" endTime = excluded.endTime," \
+	" session_status = COALESCE(?8, t.session_status)," \
+	" end_reason = excluded.end_reason," \
+	KEEP_MAX("total_duration_seconds") "," \
+	KEEP_MAX("participant_count") "," \
+	KEEP_MAX("peak_participants") "," \
+	KEEP_MAX("total_disconnections") "," \
+	" recording_status = excluded.recording_status," \
+	KEEP_MAX("recording_duration_seconds") "," \
+	" connection_quality = excluded.connection_quality," \
+	" status_reason = COALESCE(excluded.status_reason, t.status_reason)," \
+	" billable_seconds = COALESCE(excluded.billable_seconds," \
+	"  t.billable_seconds)," \
+	" patient_wait_seconds = COALESCE(excluded.patient_wait_seconds," \
+	"  t.patient_wait_seconds)," \
+	" updatedAt = ?20," \
+	" shard = COALESCE(t.shard, excluded.shard)" \
+	" WHERE t.shard IS NULL OR excluded.shard IS NULL" \
+	" OR t.shard = excluded.shard" \
+	" RETURNING id"
+static const char sql_session[] = SESSION_SQL("", "");
+static const char sql_session_pg[] = SESSION_SQL("id, ",
+	PG_ID("teleconferencesessions", "session_uid = ?1"));
 
 /*
  * Client details come from the companion module and may be missing from
  * a later snapshot: kept when NULL.  user_id belongs to the application
  * and is never written here.
  */
-static const char sql_participant[] =
-	"INSERT INTO teleconference_participant_sessions"
-	" (teleconference_session_id, participant_key, appointment_id,"
-	" participant_id, participant_role, participant_name, nick, jid,"
-	" stats_id, joined_at, left_at, left_reason, session_duration_seconds,"
-	" join_count, disconnection_count, connection_quality, device_type,"
-	" browser, operating_system, ip_address, user_agent, camera_enabled,"
-	" microphone_enabled, screen_shared, spoke_time_seconds,"
-	" messages_sent, reactions_sent, issues_encountered, is_moderator,"
-	" session_status, lobby_wait_seconds)"
-	" VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'unknown'), ?6, ?7, ?8, ?9,"
-	" ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
-	" ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?32)"
-	" ON CONFLICT (teleconference_session_id, participant_key)"
-	" DO UPDATE SET"
-	" appointment_id = COALESCE(excluded.appointment_id, appointment_id),"
-	" participant_id = COALESCE(excluded.participant_id, participant_id),"
-	" participant_role = excluded.participant_role,"
-	" participant_name = excluded.participant_name,"
-	" nick = excluded.nick,"
-	" jid = COALESCE(excluded.jid, jid),"
-	" stats_id = COALESCE(excluded.stats_id, stats_id),"
-	" joined_at = CASE WHEN joined_at IS NULL"
-	"  OR excluded.joined_at < joined_at THEN excluded.joined_at"
-	"  ELSE joined_at END,"
-	" left_at = excluded.left_at,"
-	" left_reason = excluded.left_reason,"
-	" session_duration_seconds = MAX(session_duration_seconds,"
-	"  excluded.session_duration_seconds),"
-	" join_count = MAX(join_count, excluded.join_count),"
-	" disconnection_count = MAX(disconnection_count,"
-	"  excluded.disconnection_count),"
-	" connection_quality = excluded.connection_quality,"
-	" device_type = COALESCE(excluded.device_type, device_type),"
-	" browser = COALESCE(excluded.browser, browser),"
-	" operating_system = COALESCE(excluded.operating_system,"
-	"  operating_system),"
-	" ip_address = COALESCE(excluded.ip_address, ip_address),"
-	" user_agent = COALESCE(excluded.user_agent, user_agent),"
-	" camera_enabled = MAX(camera_enabled, excluded.camera_enabled),"
-	" microphone_enabled = MAX(microphone_enabled,"
-	"  excluded.microphone_enabled),"
-	" screen_shared = MAX(screen_shared, excluded.screen_shared),"
-	" spoke_time_seconds = COALESCE(excluded.spoke_time_seconds,"
-	"  spoke_time_seconds),"
-	" messages_sent = MAX(messages_sent, excluded.messages_sent),"
-	" reactions_sent = MAX(reactions_sent, excluded.reactions_sent),"
-	" issues_encountered = excluded.issues_encountered,"
-	" is_moderator = MAX(is_moderator, excluded.is_moderator),"
-	" session_status = excluded.session_status,"
-	" lobby_wait_seconds = COALESCE(excluded.lobby_wait_seconds,"
-	"  lobby_wait_seconds),"
-	" updatedAt = ?31"
-	" RETURNING id";
+#define PARTICIPANT_SQL(id_col, id_val) \
+	"INSERT INTO teleconference_participant_sessions AS t" \
+	" (" id_col "teleconference_session_id, participant_key," \
+	" appointment_id, participant_id, participant_role, participant_name," \
+	" nick, jid, stats_id, joined_at, left_at, left_reason," \
+	" session_duration_seconds," \
+	" join_count, disconnection_count, connection_quality, device_type," \
+	" browser, operating_system, ip_address, user_agent, camera_enabled," \
+	" microphone_enabled, screen_shared, spoke_time_seconds," \
+	" messages_sent, reactions_sent, issues_encountered, is_moderator," \
+	" session_status, lobby_wait_seconds)" \
+	" VALUES (" id_val "?1, ?2, ?3, ?4, COALESCE(?5, 'unknown'), ?6, ?7," \
+	" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21," \
+	" ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?32)" \
+	" ON CONFLICT (teleconference_session_id, participant_key)" \
+	" DO UPDATE SET" \
+	" appointment_id = COALESCE(excluded.appointment_id," \
+	"  t.appointment_id)," \
+	" participant_id = COALESCE(excluded.participant_id," \
+	"  t.participant_id)," \
+	" participant_role = excluded.participant_role," \
+	" participant_name = excluded.participant_name," \
+	" nick = excluded.nick," \
+	" jid = COALESCE(excluded.jid, t.jid)," \
+	" stats_id = COALESCE(excluded.stats_id, t.stats_id)," \
+	" joined_at = CASE WHEN t.joined_at IS NULL" \
+	"  OR excluded.joined_at < t.joined_at THEN excluded.joined_at" \
+	"  ELSE t.joined_at END," \
+	" left_at = excluded.left_at," \
+	" left_reason = excluded.left_reason," \
+	KEEP_MAX("session_duration_seconds") "," \
+	KEEP_MAX("join_count") "," \
+	KEEP_MAX("disconnection_count") "," \
+	" connection_quality = excluded.connection_quality," \
+	" device_type = COALESCE(excluded.device_type, t.device_type)," \
+	" browser = COALESCE(excluded.browser, t.browser)," \
+	" operating_system = COALESCE(excluded.operating_system," \
+	"  t.operating_system)," \
+	" ip_address = COALESCE(excluded.ip_address, t.ip_address)," \
+	" user_agent = COALESCE(excluded.user_agent, t.user_agent)," \
+	KEEP_MAX("camera_enabled") "," \
+	KEEP_MAX("microphone_enabled") "," \
+	KEEP_MAX("screen_shared") "," \
+	" spoke_time_seconds = COALESCE(excluded.spoke_time_seconds," \
+	"  t.spoke_time_seconds)," \
+	KEEP_MAX("messages_sent") "," \
+	KEEP_MAX("reactions_sent") "," \
+	" issues_encountered = excluded.issues_encountered," \
+	KEEP_MAX("is_moderator") "," \
+	" session_status = excluded.session_status," \
+	" lobby_wait_seconds = COALESCE(excluded.lobby_wait_seconds," \
+	"  t.lobby_wait_seconds)," \
+	" updatedAt = ?31" \
+	" RETURNING id"
+static const char sql_participant[] = PARTICIPANT_SQL("", "");
+static const char sql_participant_pg[] = PARTICIPANT_SQL("id, ",
+	PG_ID("teleconference_participant_sessions",
+	"teleconference_session_id = ?1 AND participant_key = ?2"));
 
 /* The side effects of appointment events (appt.c), bound typed. */
 static const char sql_attendance[] =
 	"UPDATE teleconference_participant_sessions SET"
 	" expected = ?2, attendance = ?3, late_minutes = ?4,"
-	" left_early_minutes = ?5, overran_minutes = ?6,"
-	" updatedAt = " NOW_SQL
+	" left_early_minutes = ?5, overran_minutes = ?6, updatedAt = ?7"
 	" WHERE id = ?1";
 
-/* Raised once: an open alert of the same rule and subject stays. */
+/*
+ * Raised once: an open alert of the same rule and subject stays (NOT
+ * EXISTS spares PostgreSQL's sequence a number; ON CONFLICT settles two
+ * writers raising it at once).
+ */
 static const char sql_alert_raise[] =
 	"INSERT INTO alerts (teleconference_session_id, participant_session_id,"
 	" appointment_id, rule, subject, severity, raised_at, details)"
-	" VALUES (?1, (SELECT id FROM teleconference_participant_sessions"
+	" SELECT ?1, (SELECT id FROM teleconference_participant_sessions"
 	"  WHERE teleconference_session_id = ?1 AND participant_key = ?2),"
-	" ?3, ?4, COALESCE(?5, ''), ?6, ?7, ?8)"
+	" ?3, ?4, COALESCE(?5, ''), ?6, ?7, ?8"
+	" WHERE NOT EXISTS (SELECT 1 FROM alerts"
+	"  WHERE teleconference_session_id = ?1 AND rule = ?4"
+	"  AND subject = COALESCE(?5, '') AND cleared_at IS NULL)"
 	" ON CONFLICT (teleconference_session_id, rule, subject)"
 	" WHERE cleared_at IS NULL DO NOTHING";
 
 static const char sql_alert_clear[] =
-	"UPDATE alerts SET cleared_at = ?3, updatedAt = " NOW_SQL
+	"UPDATE alerts SET cleared_at = ?3, updatedAt = ?5"
 	" WHERE teleconference_session_id = ?1 AND cleared_at IS NULL"
 	" AND rule = ?2 AND subject = COALESCE(?4, '')";
 
@@ -293,8 +337,8 @@ static const char *const sql_merge[] = {
 	" AND event_type = 'join'",
 	"UPDATE teleconference_events SET participant_session_id = ?2"
 	" WHERE participant_session_id = ?1",
-	"UPDATE alerts SET participant_session_id = ?2,"
-	" updatedAt = " NOW_SQL " WHERE participant_session_id = ?1",
+	"UPDATE alerts SET participant_session_id = ?2, updatedAt = ?3"
+	" WHERE participant_session_id = ?1",
 	"DELETE FROM teleconference_participant_sessions WHERE id = ?1",
 };
 
@@ -440,6 +484,8 @@ queue_at(const struct writer *w, size_t i)
 static void
 queue_drop_oldest(struct writer *w)
 {
+	if (w->doubt_n > 0)
+		w->doubt_n--;
 	qev_unref(w->q[w->head]);
 	w->head = (w->head + 1) % w->cap;
 	w->count--;
@@ -772,54 +818,53 @@ rows_commit(struct writer *w)
  */
 
 static int
-bind_str(sqlite3_stmt *st, int i, const char *s)
+bind_str(struct db_stmt *st, int i, const char *s)
 {
-	if (s == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	return db_bind_text(st, i, s);
 }
 
 /* A time in ms since the epoch as our timestamp text; 0 (unset): NULL. */
 static int
-bind_time(sqlite3_stmt *st, int i, int64_t ms)
+bind_time(struct db_stmt *st, int i, int64_t ms)
 {
 	char	 buf[32];
 
 	if (ms <= 0)
-		return sqlite3_bind_null(st, i);
+		return db_bind_null(st, i);
 	event_iso8601(ms, buf, sizeof(buf));
-	return sqlite3_bind_text(st, i, buf, -1, SQLITE_TRANSIENT);
+	return db_bind_copy(st, i, buf);
 }
 
 /*
  * Step an upsert ... RETURNING id to completion; 0 with *id set, or -1
- * with the error recorded.
+ * with the error recorded.  No row: the upsert's WHERE kept the row as
+ * it was, because another shard recorded it (a session uid both made).
  */
 static int
-step_id(struct db *db, sqlite3_stmt *st, int64_t *id)
+step_id(struct db *db, struct db_stmt *st, const char *uid, int64_t *id)
 {
+	char	 esc[128];
 	int	 rc;
 
 	*id = -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*id = db_column_int(st, 0);
+		rc = db_step(st);
+	} else if (rc == DB_DONE) {
+		db_set_error(db, DB_ERR_CONTENT, 0, "session %s belongs to "
+		    "another shard", log_escape(esc, sizeof(esc), uid));
+		rc = -1;
 	}
-	if (rc != SQLITE_DONE)
-		db_record_error(db);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE && *id != -1 ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE && *id != -1 ? 0 : -1;
 }
 
-/* Record a bind failure (the connection holds its error) and reset. */
+/* A bind failed (its error is recorded): reset. */
 static int
-bind_failed(struct db *db, sqlite3_stmt *st)
+bind_failed(struct db_stmt *st)
 {
-	db_record_error(db);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
 	return -1;
 }
 
@@ -827,10 +872,11 @@ static int
 write_session(struct writer *w, const struct session_rec *s, int64_t *id)
 {
 	struct db	*db = w->db;
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int		 rc = 0;
 
-	if ((st = db_prepare(db, sql_session)) == NULL)
+	if ((st = db_prepare(db, db_pick(db, sql_session, sql_session_pg))) ==
+	    NULL)
 		return -1;
 	rc |= bind_str(st, 1, s->uid);
 	rc |= bind_str(st, 2, s->appointment_id);
@@ -841,25 +887,26 @@ write_session(struct writer *w, const struct session_rec *s, int64_t *id)
 	rc |= bind_time(st, 7, s->end_ms);
 	rc |= bind_str(st, 8, s->status);
 	rc |= bind_str(st, 9, s->end_reason);
-	rc |= sqlite3_bind_int64(st, 10, s->duration_s);
-	rc |= sqlite3_bind_int(st, 11, s->participant_count);
-	rc |= sqlite3_bind_int(st, 12, s->peak_participants);
-	rc |= sqlite3_bind_int(st, 13, s->total_disconnections);
+	rc |= db_bind_int(st, 10, s->duration_s);
+	rc |= db_bind_int(st, 11, s->participant_count);
+	rc |= db_bind_int(st, 12, s->peak_participants);
+	rc |= db_bind_int(st, 13, s->total_disconnections);
 	rc |= bind_str(st, 14, s->recording_status);
-	rc |= sqlite3_bind_int64(st, 15, s->recording_duration_s);
+	rc |= db_bind_int(st, 15, s->recording_duration_s);
 	rc |= bind_str(st, 16, s->connection_quality);
 	rc |= bind_str(st, 17, s->status_reason);
 	if (s->appt_figures) {
-		rc |= sqlite3_bind_int64(st, 18, s->billable_s);
-		rc |= sqlite3_bind_int64(st, 19, s->patient_wait_s);
+		rc |= db_bind_int(st, 18, s->billable_s);
+		rc |= db_bind_int(st, 19, s->patient_wait_s);
 	} else {
-		rc |= sqlite3_bind_null(st, 18);
-		rc |= sqlite3_bind_null(st, 19);
+		rc |= db_bind_null(st, 18);
+		rc |= db_bind_null(st, 19);
 	}
 	rc |= bind_str(st, 20, w->stamp);
-	if (rc != SQLITE_OK)
-		return bind_failed(db, st);
-	return step_id(db, st, id);
+	rc |= bind_str(st, 21, w->shard);
+	if (rc != 0)
+		return bind_failed(st);
+	return step_id(db, st, s->uid, id);
 }
 
 static int
@@ -868,14 +915,15 @@ write_participant(struct writer *w, const struct qev *e, int64_t sid,
 {
 	struct db			*db = w->db;
 	const struct participant_rec	*p = &e->p;
-	sqlite3_stmt			*st;
+	struct db_stmt			*st;
 	char				*issues;
 	int				 rc = 0;
 
-	if ((st = db_prepare(db, sql_participant)) == NULL)
+	if ((st = db_prepare(db, db_pick(db, sql_participant,
+	    sql_participant_pg))) == NULL)
 		return -1;
 	issues = event_issues_json(p->issues, p->nissues);
-	rc |= sqlite3_bind_int64(st, 1, sid);
+	rc |= db_bind_int(st, 1, sid);
 	rc |= bind_str(st, 2, p->key);
 	rc |= bind_str(st, 3, e->s.appointment_id);
 	rc |= bind_str(st, 4, p->participant_id);
@@ -888,68 +936,68 @@ write_participant(struct writer *w, const struct qev *e, int64_t sid,
 	/* Present: not left (yet), whatever an earlier leave said. */
 	rc |= bind_time(st, 11, p->present ? 0 : p->left_ms);
 	rc |= bind_str(st, 12, p->present ? NULL : p->left_reason);
-	rc |= sqlite3_bind_int64(st, 13, p->duration_s);
-	rc |= sqlite3_bind_int(st, 14, p->join_count);
-	rc |= sqlite3_bind_int(st, 15, p->disconnection_count);
+	rc |= db_bind_int(st, 13, p->duration_s);
+	rc |= db_bind_int(st, 14, p->join_count);
+	rc |= db_bind_int(st, 15, p->disconnection_count);
 	rc |= bind_str(st, 16, p->connection_quality);
 	rc |= bind_str(st, 17, p->device_type);
 	rc |= bind_str(st, 18, p->browser);
 	rc |= bind_str(st, 19, p->operating_system);
 	rc |= bind_str(st, 20, p->ip_address);
 	rc |= bind_str(st, 21, p->user_agent);
-	rc |= sqlite3_bind_int(st, 22, p->camera_enabled != 0);
-	rc |= sqlite3_bind_int(st, 23, p->microphone_enabled != 0);
-	rc |= sqlite3_bind_int(st, 24, p->screen_shared != 0);
+	rc |= db_bind_int(st, 22, p->camera_enabled != 0);
+	rc |= db_bind_int(st, 23, p->microphone_enabled != 0);
+	rc |= db_bind_int(st, 24, p->screen_shared != 0);
 	if (p->spoke_known)
-		rc |= sqlite3_bind_double(st, 25, p->spoke_time_s);
+		rc |= db_bind_real(st, 25, p->spoke_time_s);
 	else
-		rc |= sqlite3_bind_null(st, 25);
-	rc |= sqlite3_bind_int(st, 26, p->messages_sent);
-	rc |= sqlite3_bind_int(st, 27, p->reactions_sent);
-	rc |= sqlite3_bind_text(st, 28, issues, -1, free);
-	rc |= sqlite3_bind_int(st, 29, p->is_moderator != 0);
+		rc |= db_bind_null(st, 25);
+	rc |= db_bind_int(st, 26, p->messages_sent);
+	rc |= db_bind_int(st, 27, p->reactions_sent);
+	rc |= db_bind_copy(st, 28, issues);
+	free(issues);
+	rc |= db_bind_int(st, 29, p->is_moderator != 0);
 	rc |= bind_str(st, 30, p->present ? "present" : "left");
 	rc |= bind_str(st, 31, w->stamp);
 	if (p->lobby_known)
-		rc |= sqlite3_bind_int64(st, 32, p->lobby_wait_s);
+		rc |= db_bind_int(st, 32, p->lobby_wait_s);
 	else
-		rc |= sqlite3_bind_null(st, 32);
-	if (rc != SQLITE_OK)
-		return bind_failed(db, st);
-	return step_id(db, st, id);
+		rc |= db_bind_null(st, 32);
+	if (rc != 0)
+		return bind_failed(st);
+	return step_id(db, st, e->s.uid, id);
 }
 
 static int
 write_event(struct db *db, const struct qev *e, int64_t sid, int64_t pid)
 {
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	char		 ts[32];
 	int		 rc = 0;
 
 	if ((st = db_prepare(db, sql_event)) == NULL)
 		return -1;
-	rc |= sqlite3_bind_int64(st, 1, sid);
+	rc |= db_bind_int(st, 1, sid);
 	if (pid > 0)
-		rc |= sqlite3_bind_int64(st, 2, pid);
+		rc |= db_bind_int(st, 2, pid);
 	else
-		rc |= sqlite3_bind_null(st, 2);
+		rc |= db_bind_null(st, 2);
 	rc |= bind_str(st, 3, event_type_name(e->ev.type));
 	rc |= bind_str(st, 4, e->data);
 	/* A zero time is room.c's bug, yet the event is worth keeping. */
-	rc |= sqlite3_bind_text(st, 5, event_iso8601(e->ev.ts_ms, ts,
-	    sizeof(ts)), -1, SQLITE_STATIC);
-	if (rc != SQLITE_OK)
-		return bind_failed(db, st);
+	rc |= bind_str(st, 5, event_iso8601(e->ev.ts_ms, ts, sizeof(ts)));
+	if (rc != 0)
+		return bind_failed(st);
 	return db_step_done(db, st);
 }
 
 /* Minutes with one decimal, as the JSON of the event says them. */
 static int
-bind_minutes(sqlite3_stmt *st, int i, int64_t ms)
+bind_minutes(struct db_stmt *st, int i, int64_t ms)
 {
 	if (ms < 0)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_double(st, i, (double)((ms + 3000) / 6000) / 10.0);
+		return db_bind_null(st, i);
+	return db_bind_real(st, i, (double)((ms + 3000) / 6000) / 10.0);
 }
 
 /*
@@ -957,12 +1005,13 @@ bind_minutes(sqlite3_stmt *st, int i, int64_t ms)
  * attendance columns, or an alerts row.
  */
 static int
-write_side_effect(struct db *db, const struct qev *e, int64_t sid,
+write_side_effect(struct writer *w, const struct qev *e, int64_t sid,
     int64_t pid)
 {
 	const struct attendance_rec	*at = e->ev.attendance;
 	const struct alert_rec		*al = e->ev.alert;
-	sqlite3_stmt			*st;
+	struct db			*db = w->db;
+	struct db_stmt			*st;
 	char				 ts[32];
 	int				 rc = 0;
 
@@ -971,40 +1020,42 @@ write_side_effect(struct db *db, const struct qev *e, int64_t sid,
 			return 0;
 		if ((st = db_prepare(db, sql_attendance)) == NULL)
 			return -1;
-		rc |= sqlite3_bind_int64(st, 1, pid);
+		rc |= db_bind_int(st, 1, pid);
 		if (at->expected < 0)
-			rc |= sqlite3_bind_null(st, 2);
+			rc |= db_bind_null(st, 2);
 		else
-			rc |= sqlite3_bind_int(st, 2, at->expected != 0);
+			rc |= db_bind_int(st, 2, at->expected != 0);
 		rc |= bind_str(st, 3, at->attendance);
 		rc |= bind_minutes(st, 4, at->late_ms);
 		rc |= bind_minutes(st, 5, at->left_early_ms);
 		rc |= bind_minutes(st, 6, at->overran_ms);
+		rc |= bind_str(st, 7, w->stamp);
 	} else if (al != NULL && e->ev.type == EVENT_ALERT) {
 		event_iso8601(e->ev.ts_ms, ts, sizeof(ts));
 		if (al->raised) {
 			if ((st = db_prepare(db, sql_alert_raise)) == NULL)
 				return -1;
-			rc |= sqlite3_bind_int64(st, 1, sid);
+			rc |= db_bind_int(st, 1, sid);
 			rc |= bind_str(st, 2, al->participant_key);
 			rc |= bind_str(st, 3, al->appointment_id);
 			rc |= bind_str(st, 4, al->rule);
 			rc |= bind_str(st, 5, al->subject);
 			rc |= bind_str(st, 6, al->severity);
-			rc |= sqlite3_bind_text(st, 7, ts, -1, SQLITE_TRANSIENT);
+			rc |= db_bind_copy(st, 7, ts);
 			rc |= bind_str(st, 8, e->details);
 		} else {
 			if ((st = db_prepare(db, sql_alert_clear)) == NULL)
 				return -1;
-			rc |= sqlite3_bind_int64(st, 1, sid);
+			rc |= db_bind_int(st, 1, sid);
 			rc |= bind_str(st, 2, al->rule);
-			rc |= sqlite3_bind_text(st, 3, ts, -1, SQLITE_TRANSIENT);
+			rc |= db_bind_copy(st, 3, ts);
 			rc |= bind_str(st, 4, al->subject);
+			rc |= bind_str(st, 5, w->stamp);
 		}
 	} else
 		return 0;
-	if (rc != SQLITE_OK)
-		return bind_failed(db, st);
+	if (rc != 0)
+		return bind_failed(st);
 	return db_step_done(db, st);
 }
 
@@ -1013,10 +1064,10 @@ static int
 write_merge(struct writer *w, const struct qev *e, int64_t sid, int64_t pid)
 {
 	struct ent	*te;
-	sqlite3_stmt	*st;
+	struct db_stmt	*st;
 	int64_t		 tab = 0;
 	size_t		 i;
-	int		 rc = 0;
+	int		 rc = 0, n;
 
 	if (e->ev.merge_from == NULL || pid <= 0)
 		return 0;
@@ -1027,26 +1078,23 @@ write_merge(struct writer *w, const struct qev *e, int64_t sid, int64_t pid)
 	} else {
 		if ((st = db_prepare(w->db, sql_merge_find)) == NULL)
 			return -1;
-		if (sqlite3_bind_int64(st, 1, sid) != SQLITE_OK ||
-		    bind_str(st, 2, e->ev.merge_from) != SQLITE_OK)
-			return bind_failed(w->db, st);
-		if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-			tab = sqlite3_column_int64(st, 0);
-		else if (rc != SQLITE_DONE)
-			db_record_error(w->db);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if (db_bind_int(st, 1, sid) == -1 ||
+		    bind_str(st, 2, e->ev.merge_from) == -1)
+			return bind_failed(st);
+		if ((rc = db_step(st)) == DB_ROW)
+			tab = db_column_int(st, 0);
+		db_reset(st);
+		if (rc == -1)
 			return -1;
 	}
 	if ((st = db_prepare(w->db, sql_merge_counts)) == NULL)
 		return -1;
-	rc = sqlite3_bind_int64(st, 1, sid);
-	rc |= sqlite3_bind_int(st, 2, e->s.participant_count);
-	rc |= sqlite3_bind_int(st, 3, e->s.peak_participants);
-	rc |= sqlite3_bind_int(st, 4, e->ev.merge_peak_lowered != 0);
-	if (rc != SQLITE_OK)
-		return bind_failed(w->db, st);
+	rc = db_bind_int(st, 1, sid);
+	rc |= db_bind_int(st, 2, e->s.participant_count);
+	rc |= db_bind_int(st, 3, e->s.peak_participants);
+	rc |= db_bind_int(st, 4, e->ev.merge_peak_lowered != 0);
+	if (rc != 0)
+		return bind_failed(st);
 	if (db_step_done(w->db, st) == -1)
 		return -1;
 	if (tab <= 0)
@@ -1054,11 +1102,14 @@ write_merge(struct writer *w, const struct qev *e, int64_t sid, int64_t pid)
 	for (i = 0; i < sizeof(sql_merge) / sizeof(sql_merge[0]); i++) {
 		if ((st = db_prepare(w->db, sql_merge[i])) == NULL)
 			return -1;
-		rc = sqlite3_bind_int64(st, 1, tab);
-		if (sqlite3_bind_parameter_count(st) > 1)
-			rc |= sqlite3_bind_int64(st, 2, pid);
-		if (rc != SQLITE_OK)
-			return bind_failed(w->db, st);
+		n = db_param_count(st);
+		rc = db_bind_int(st, 1, tab);
+		if (n > 1)
+			rc |= db_bind_int(st, 2, pid);
+		if (n > 2)
+			rc |= bind_str(st, 3, w->stamp);
+		if (rc != 0)
+			return bind_failed(st);
 		if (db_step_done(w->db, st) == -1)
 			return -1;
 	}
@@ -1097,7 +1148,11 @@ flush_once(struct writer *w, const char **what, long *bad)
 	*what = "BEGIN";
 	cache_clear(c);
 	event_iso8601(w->now, w->stamp, sizeof(w->stamp));
-	if (db_exec(w->db, sql_begin) == -1)
+	if (db_begin(w->db) == -1)
+		return -1;
+	/* PostgreSQL: to ask later whether a lost COMMIT took effect. */
+	if ((w->txid = db_tx_id(w->db)) == 0 &&
+	    db_errkind(w->db) != DB_ERR_NONE)
 		return -1;
 	/* Which rows the batch touches, and their latest snapshots. */
 	for (i = 0; i < w->count; i++) {
@@ -1173,36 +1228,112 @@ flush_once(struct writer *w, const char **what, long *bad)
 				return -1;
 		}
 		*what = "applying the appointment event";
-		if (write_side_effect(w->db, e, se->id, id) == -1)
+		if (write_side_effect(w, e, se->id, id) == -1)
 			return -1;
 	}
 	*bad = -1;
 	*what = "COMMIT";
-	return db_exec(w->db, sql_commit);
-}
-
-/* Errors that retrying the same rows can never cure. */
-static int
-permanent(int code)
-{
-	switch (code & 0xff) {
-	case SQLITE_CONSTRAINT:
-	case SQLITE_MISMATCH:
-	case SQLITE_TOOBIG:
-	case SQLITE_RANGE:
-		return 1;
-	}
-	return 0;
+	return db_commit(w->db);
 }
 
 static void
 rollback(struct writer *w)
 {
-	if (sqlite3_get_autocommit(db_sqlite(w->db)))
-		return;		/* SQLite already rolled back (e.g. I/O) */
-	if (db_exec(w->db, sql_rollback) == -1)
+	if (db_rollback(w->db) == -1)
 		log_warnx("%s: ROLLBACK: %s", db_path(w->db),
 		    db_errmsg(w->db));
+}
+
+/*
+ * A flush failed (what: the step, in the log): hold everything, back off,
+ * and say so once per kind of failure.  Returns -1.
+ */
+static int
+failed(struct writer *w, const char *what)
+{
+	enum db_err	 kind = db_errkind(w->db);
+	size_t		 held = w->count + (w->claims != NULL ?
+			    claims_parked(w->claims) : 0);
+
+	if (!w->failing || kind != w->fail_kind)
+		log_warnx("%s: cannot write events: %s: %s; holding "
+		    "%zu event(s), will retry", db_path(w->db), what,
+		    db_errmsg(w->db), held);
+	else
+		log_debug("%s: %s: %s: still holding %zu event(s)",
+		    __func__, what, db_errmsg(w->db), held);
+	rollback(w);
+	w->failing = 1;
+	w->fail_kind = kind;
+	w->backoff_ms = w->backoff_ms == 0 ? WRITER_RETRY_MIN_MS :
+	    w->backoff_ms * 2;
+	if (w->backoff_ms > WRITER_RETRY_MAX_MS)
+		w->backoff_ms = WRITER_RETRY_MAX_MS;
+	w->retry_at = w->now + w->backoff_ms;
+	return -1;
+}
+
+/* The database takes writes again: say so once, with n events flushed. */
+static void
+recovered(struct writer *w, size_t n)
+{
+	log_info("%s: database writable again: flushed %zu held event(s)",
+	    db_path(w->db), n);
+	if (w->dropped_failing > 0)
+		log_warnx("%s: %llu event(s) were dropped while it was not",
+		    db_path(w->db), (unsigned long long)w->dropped_failing);
+	w->failing = 0;
+	w->fail_kind = DB_ERR_NONE;
+	w->backoff_ms = 0;
+	w->dropped_failing = 0;
+}
+
+static void
+claim_release(void *item, void *arg)
+{
+	queue_push(arg, item);
+}
+
+static void
+claim_drop(void *item, void *arg)
+{
+	struct writer	*w = arg;
+
+	w->foreign++;
+	qev_unref(item);
+}
+
+/*
+ * The last batch's COMMIT lost its answer (the server went away): if it
+ * took effect, its events are in the database and must not be written
+ * again.  The rows cache may be behind what was committed: forget it,
+ * so the next batch writes every row it touches.  0, or -1 (cannot tell
+ * yet: the server is still away).
+ */
+static int
+resolve_doubt(struct writer *w)
+{
+	int	 rc;
+
+	if (w->doubt_txid == 0)
+		return 0;
+	if ((rc = db_tx_committed(w->db, w->doubt_txid)) == -1)
+		return -1;
+	if (rc == 1) {
+		log_info("%s: the batch whose COMMIT was cut off had been "
+		    "committed: its %zu event(s) are not written again",
+		    db_path(w->db), w->doubt_n);
+		while (w->doubt_n > 0) {
+			if (queue_at(w, 0)->ev.type == EVENT_SESSION_END)
+				rows_forget(w, queue_at(w, 0)->s.uid);
+			queue_drop_oldest(w);
+		}
+		tdestroy(w->rows, row_free);
+		w->rows = NULL;
+	}
+	w->doubt_txid = 0;
+	w->doubt_n = 0;
+	return 0;
 }
 
 int
@@ -1213,18 +1344,30 @@ writer_flush(struct writer *w)
 	char		 uid[128];
 	long		 bad;
 	size_t		 n;
-	int		 code;
 
-	if (w->count == 0)
+	db_clear_error(w->db);
+	if (resolve_doubt(w) == -1)
+		return failed(w, "asking whether the last COMMIT took effect");
+	if (w->claims != NULL && (claims_parked(w->claims) > 0 ||
+	    claims_wanted(w->claims) > 0)) {
+		w->last_settle = w->now;
+		if (claims_settle(w->claims, w->db, claim_release, claim_drop,
+		    w, w->now) == -1)
+			return failed(w, "settling which shard records an "
+			    "appointment");
+	}
+	if (w->count == 0) {
+		if (w->failing)
+			recovered(w, 0);
 		return 0;
+	}
 	for (;;) {
 		n = w->count;
 		db_clear_error(w->db);
 		if (flush_once(w, &what, &bad) == 0)
 			break;
-		code = db_errcode(w->db);
 		/* Log before the rollback replaces the error. */
-		if (bad >= 0 && permanent(code)) {
+		if (bad >= 0 && db_errkind(w->db) == DB_ERR_CONTENT) {
 			e = queue_at(w, (size_t)bad);
 			log_warnx("%s: %s: %s; dropping the %s event of "
 			    "session %s", db_path(w->db), what,
@@ -1237,38 +1380,22 @@ writer_flush(struct writer *w)
 				return 0;
 			continue;
 		}
-		if (!w->failing || code != w->fail_code)
-			log_warnx("%s: cannot write events: %s: %s; holding "
-			    "%zu event(s), will retry", db_path(w->db), what,
-			    db_errmsg(w->db), w->count);
-		else
-			log_debug("%s: %s: %s: still holding %zu event(s)",
-			    __func__, what, db_errmsg(w->db), w->count);
-		rollback(w);
-		w->failing = 1;
-		w->fail_code = code;
-		w->backoff_ms = w->backoff_ms == 0 ? WRITER_RETRY_MIN_MS :
-		    w->backoff_ms * 2;
-		if (w->backoff_ms > WRITER_RETRY_MAX_MS)
-			w->backoff_ms = WRITER_RETRY_MAX_MS;
-		w->retry_at = w->now + w->backoff_ms;
-		return -1;
+		/*
+		 * A COMMIT the server may have carried out before the
+		 * connection went: find out before writing these again.
+		 */
+		if (strcmp(what, "COMMIT") == 0 && w->txid != 0 &&
+		    db_errkind(w->db) == DB_ERR_CONNECTION) {
+			w->doubt_txid = w->txid;
+			w->doubt_n = n;
+		}
+		return failed(w, what);
 	}
 
-	if (w->failing) {
-		log_info("%s: database writable again: flushed %zu held "
-		    "event(s)", db_path(w->db), n);
-		if (w->dropped_failing > 0)
-			log_warnx("%s: %llu event(s) were dropped while it was "
-			    "not", db_path(w->db),
-			    (unsigned long long)w->dropped_failing);
-	}
+	if (w->failing)
+		recovered(w, n);
 	rows_commit(w);
 	latency(w);
-	w->failing = 0;
-	w->fail_code = 0;
-	w->backoff_ms = 0;
-	w->dropped_failing = 0;
 	w->last_commit = w->now;
 	while (w->count > 0)
 		queue_drop_oldest(w);
@@ -1344,7 +1471,8 @@ writer_new(struct db *db, int flush_ms, int flush_count)
 	 * them costs two index probes per event row.  The setting is per
 	 * connection: readers and the CLI keep theirs on.
 	 */
-	if (db_exec(db, "PRAGMA foreign_keys = OFF") == -1)
+	if (db_backend(db) == DB_SQLITE &&
+	    db_exec(db, "PRAGMA foreign_keys = OFF") == -1)
 		log_warnx("%s: PRAGMA foreign_keys = OFF: %s", db_path(db),
 		    db_errmsg(db));
 	w->db = db;
@@ -1366,18 +1494,57 @@ writer_free(struct writer *w)
 	 * the lock, keep trying for a few busy timeouts (2 s in all).
 	 */
 	while (writer_flush(w) == -1 && ++tries < WRITER_FREE_TRIES &&
-	    ((db_errcode(w->db) & 0xff) == SQLITE_BUSY ||
-	    (db_errcode(w->db) & 0xff) == SQLITE_LOCKED))
+	    db_errkind(w->db) == DB_ERR_BUSY)
 		;
 	if (w->count > 0)
 		log_warnx("%s: %zu event(s) could not be written and are "
 		    "lost", db_path(w->db), w->count);
 	while (w->count > 0)
 		queue_drop_oldest(w);
+	if (w->claims != NULL && claims_parked(w->claims) > 0)
+		log_info("%s: %zu event(s) of appointments no shard has taken "
+		    "yet are not written by this one", db_path(w->db),
+		    claims_parked(w->claims));
+	claims_free(w->claims, claim_drop, w);
 	free(w->q);
 	free(w->cache.v);
 	tdestroy(w->rows, row_free);
+	free(w->shard);
 	free(w);
+}
+
+/*
+ * An event showing that this shard may take its appointment: one from
+ * the room itself (only the shard that hosts it sees the room), or the
+ * appointment's outcome (when nobody came anywhere, every shard decides
+ * the same).  The tracker's other events (alerts, attendance, billable
+ * time) come from every shard alike.
+ */
+static int
+proves(const struct event *ev)
+{
+	switch (ev->type) {
+	case EVENT_ALERT:
+	case EVENT_ATTENDANCE:
+	case EVENT_BILLABLE_START:
+	case EVENT_BILLABLE_STOP:
+	case EVENT_APPOINTMENT_ROLLUP:
+		return 0;
+	case EVENT_APPOINTMENT_STATUS:
+		return ev->session->status != NULL &&
+		    strcmp(ev->session->status, "scheduled") != 0 &&
+		    strcmp(ev->session->status, "active") != 0;
+	default:
+		return 1;
+	}
+}
+
+/* A parked event the queue bound pushes out. */
+static void
+claim_unref(void *item, void *arg)
+{
+	(void)arg;
+	qev_unref(item);
 }
 
 void
@@ -1396,7 +1563,24 @@ writer_emit(const struct event *ev, void *arg)
 		w->now = ev->ts_ms;
 	e = qev_new(ev);
 	e->queued_ms = clock_ms();
-	queue_push(w, e);
+	if (w->claims == NULL || e->s.appointment_id == NULL) {
+		queue_push(w, e);
+		return;
+	}
+	switch (claims_state(w->claims, e->s.appointment_id)) {
+	case CLAIM_MINE:
+		queue_push(w, e);
+		break;
+	case CLAIM_THEIRS:
+		claim_drop(e, w);
+		break;
+	case CLAIM_PENDING:
+		claims_park(w->claims, e->s.appointment_id, e, proves(ev));
+		if (claims_parked(w->claims) > w->max &&
+		    claims_drop_oldest(w->claims, claim_unref, NULL))
+			w->dropped++;
+		break;
+	}
 }
 
 int
@@ -1404,9 +1588,14 @@ writer_due(struct writer *w, int64_t now_ms)
 {
 	if (now_ms > w->now)
 		w->now = now_ms;
-	if (w->count == 0)
-		return 0;
 	if (w->failing && now_ms < w->retry_at)
+		return 0;
+	/* An appointment to claim, or parked ones to ask about again. */
+	if (w->claims != NULL && (claims_wanted(w->claims) > 0 ||
+	    (claims_parked(w->claims) > 0 &&
+	    now_ms - w->last_settle >= CLAIM_CHECK_MS)))
+		return 1;
+	if (w->count == 0)
 		return 0;
 	if (w->count >= w->flush_count)
 		return 1;
@@ -1430,10 +1619,23 @@ void
 writer_counts(const struct writer *w, size_t *queued, size_t *held,
     uint64_t *dropped, int64_t *last_commit_ms)
 {
-	*queued = w->count;
-	*held = w->failing ? w->count : 0;
+	size_t	 parked = w->claims != NULL ? claims_parked(w->claims) : 0;
+
+	*queued = w->count + parked;
+	*held = w->failing ? w->count + parked : 0;
 	*dropped = w->dropped;
 	*last_commit_ms = w->last_commit;
+}
+
+void
+writer_set_shard(struct writer *w, const char *shard)
+{
+	claims_free(w->claims, claim_drop, w);
+	w->claims = NULL;
+	free(w->shard);
+	w->shard = shard != NULL && *shard != '\0' ? xstrdup(shard) : NULL;
+	if (w->shard != NULL)
+		w->claims = claims_new(w->shard);
 }
 
 void

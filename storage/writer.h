@@ -105,6 +105,12 @@ struct writer_latency {
 };
 void		 writer_latency(const struct writer *, struct writer_latency *);
 
+/*
+ * The observer's shard ([xmpp] shard; NULL or "": none), stored on every
+ * session row it writes.  A row another shard recorded is never changed.
+ */
+void		 writer_set_shard(struct writer *, const char *shard);
+
 /* Change the queue bound (default WRITER_MAX_QUEUE; values < 1 mean 1). */
 void		 writer_set_max_queue(struct writer *, size_t max);
 

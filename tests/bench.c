@@ -9,7 +9,9 @@
  *      (libstrophe + expat), which every XMPP client pays anyway;
  *   2. storage: events through the batching writer into a WAL file, against
  *      the baseline of bare prepared INSERTs of one row per event in
- *      transactions of the same size;
+ *      transactions of the same size; with TELETRACK_BENCH_PG (a URL; make
+ *      bench starts a throw-away server) the same through the writer into
+ *      PostgreSQL, against bare libpq prepared INSERTs on that server;
  *   3. memory: heap growth per occupant of a room holding N participants;
  *   4. appointments: the tracker's cost per room event (attendance,
  *      billable sweep, every rule) against deriving one presence in 1.;
@@ -24,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <strophe.h>
 
@@ -173,16 +176,66 @@ bench_derivation(void)
 	xmpp_ctx_free(ctx);
 }
 
-static void
-bench_storage(const char *dir)
+/*
+ * NEVENTS mute events of 20 participants of one session through a
+ * writer on db, flushed every BATCH: the seconds it took.
+ */
+static double
+writer_run(struct db *db)
 {
-	char			 path[512], err[256];
-	struct db		*db;
 	struct writer		*w;
 	struct session_rec	 s;
 	struct participant_rec	 pr;
 	struct event		 ev;
 	struct event_fields	 fl = { .n = 0 };
+	double			 t0;
+	int			 i;
+
+	w = writer_new(db, 200, BATCH);
+	memset(&s, 0, sizeof(s));
+	s.uid = ROOM "/1";
+	s.room = "bench";
+	s.room_jid = ROOM;
+	s.start_ms = 1767258000000LL;
+	s.status = "active";
+	s.recording_status = "not_recorded";
+	memset(&pr, 0, sizeof(pr));
+	pr.nick = "p0001";
+	pr.name = "Person";
+	pr.role = "unknown";
+	pr.connection_quality = "good";
+	pr.present = 1;
+	pr.join_count = 1;
+	memset(&ev, 0, sizeof(ev));
+	ev.session = &s;
+	ev.participant = &pr;
+	ev.type = EVENT_AUDIO_MUTE;
+	ef_str(&fl, "nick", "p0001");
+	ev.fields = fl.v;
+	ev.nfields = fl.n;
+	t0 = now_s();
+	for (i = 0; i < NEVENTS; i++) {
+		char	 key[32];
+
+		snprintf(key, sizeof(key), "sid:%d", i % 20);
+		pr.key = key;
+		ev.ts_ms = s.start_ms + i;
+		writer_emit(&ev, w);
+		if (writer_pending(w) >= BATCH && writer_flush(w) == -1)
+			fatalx("writer_flush: %s", db_errmsg(db));
+	}
+	if (writer_flush(w) == -1)
+		fatalx("writer_flush: %s", db_errmsg(db));
+	t0 = now_s() - t0;
+	writer_free(w);
+	return t0;
+}
+
+static void
+bench_storage(const char *dir)
+{
+	char			 path[512], err[256];
+	struct db		*db;
 	sqlite3			*raw;
 	sqlite3_stmt		*st;
 	double			 t0, base, full;
@@ -219,47 +272,97 @@ bench_storage(const char *dir)
 	snprintf(path, sizeof(path), "%s/teletrack.db", dir);
 	if ((db = db_open(path, 0, err, sizeof(err))) == NULL)
 		fatalx("db_open: %s", err);
-	w = writer_new(db, 200, BATCH);
-	memset(&s, 0, sizeof(s));
-	s.uid = ROOM "/1";
-	s.room = "bench";
-	s.room_jid = ROOM;
-	s.start_ms = 1767258000000LL;
-	s.status = "active";
-	s.recording_status = "not_recorded";
-	memset(&pr, 0, sizeof(pr));
-	pr.nick = "p0001";
-	pr.name = "Person";
-	pr.role = "unknown";
-	pr.connection_quality = "good";
-	pr.present = 1;
-	pr.join_count = 1;
-	memset(&ev, 0, sizeof(ev));
-	ev.session = &s;
-	ev.participant = &pr;
-	ev.type = EVENT_AUDIO_MUTE;
-	ef_str(&fl, "nick", "p0001");
-	ev.fields = fl.v;
-	ev.nfields = fl.n;
-	t0 = now_s();
-	for (i = 0; i < NEVENTS; i++) {
-		char	 key[32];
-
-		snprintf(key, sizeof(key), "sid:%d", i % 20);
-		pr.key = key;
-		ev.ts_ms = s.start_ms + i;
-		writer_emit(&ev, w);
-		if (writer_pending(w) >= BATCH)
-			writer_flush(w);
-	}
-	writer_flush(w);
-	full = now_s() - t0;
-	writer_free(w);
+	full = writer_run(db);
 	db_close(db);
 
 	printf("storage: %d events, transactions of %d, WAL, "
 	    "synchronous=NORMAL\n", NEVENTS, BATCH);
 	printf("  baseline  bare INSERT, one row/event  %9.0f /s\n",
+	    NEVENTS / base);
+	printf("  teletrack writer (event + session and participant upserts)"
+	    " %9.0f /s  (%.2fx the baseline's time)\n", NEVENTS / full,
+	    full / base);
+}
+
+/* A libpq command that must work, or the benchmark stops. */
+static void
+pq_ok(PGconn *c, const char *sql)
+{
+	PGresult	*r = PQexec(c, sql);
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK)
+		fatalx("%s: %s", sql, PQerrorMessage(c));
+	PQclear(r);
+}
+
+/*
+ * The same through the PostgreSQL backend, against the same server
+ * taking one bare prepared INSERT per event (libpq, no teletrack code),
+ * BATCH per transaction: each a round trip, as each of the writer's
+ * statements is.
+ */
+static void
+bench_storage_pg(const char *url)
+{
+	const char	*vals[4], *pw;
+	const char	*keys[] = { "dbname", "password", NULL };
+	const char	*kv[3];
+	struct db_conf	 conf;
+	struct db	*db;
+	PGconn		*c;
+	PGresult	*r;
+	char		 p[16], err[512];
+	double		 t0, base, full;
+	int		 i;
+
+	pw = getenv("TELETRACK_DB_PASSWORD");
+	kv[0] = url;
+	kv[1] = pw;
+	kv[2] = NULL;
+	c = PQconnectdbParams(keys, kv, 1);
+	if (PQstatus(c) != CONNECTION_OK)
+		fatalx("PostgreSQL: %s", PQerrorMessage(c));
+	pq_ok(c, "DROP TABLE IF EXISTS bench_e");
+	pq_ok(c, "CREATE TABLE bench_e (id BIGINT GENERATED BY DEFAULT AS"
+	    " IDENTITY PRIMARY KEY, s BIGINT, p BIGINT, type TEXT, data TEXT,"
+	    " ts TEXT)");
+	r = PQprepare(c, "ins", "INSERT INTO bench_e (s, p, type, data, ts)"
+	    " VALUES (1, $1, $2, $3, $4)", 4, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		fatalx("PQprepare: %s", PQerrorMessage(c));
+	PQclear(r);
+	vals[1] = "audio_mute";
+	vals[2] = "{\"nick\":\"p0001\"}";
+	vals[3] = "2026-01-01T09:00:00.000Z";
+	t0 = now_s();
+	for (i = 0; i < NEVENTS; i++) {
+		if (i % BATCH == 0)
+			pq_ok(c, "BEGIN");
+		snprintf(p, sizeof(p), "%d", i % 20);
+		vals[0] = p;
+		r = PQexecPrepared(c, "ins", 4, vals, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			fatalx("INSERT: %s", PQerrorMessage(c));
+		PQclear(r);
+		if (i % BATCH == BATCH - 1)
+			pq_ok(c, "COMMIT");
+	}
+	base = now_s() - t0;
+	pq_ok(c, "DROP TABLE bench_e");
+	PQfinish(c);
+
+	memset(&conf, 0, sizeof(conf));
+	conf.target = url;
+	conf.schema = "bench";
+	if ((db = db_connect(&conf, 0, err, sizeof(err))) == NULL)
+		fatalx("db_connect: %s", err);
+	full = writer_run(db);
+	db_close(db);
+
+	printf("storage: %d events, transactions of %d, PostgreSQL on "
+	    "loopback\n", NEVENTS, BATCH);
+	printf("  baseline  bare libpq INSERT, one row/event %9.0f /s\n",
 	    NEVENTS / base);
 	printf("  teletrack writer (event + session and participant upserts)"
 	    " %9.0f /s  (%.2fx the baseline's time)\n", NEVENTS / full,
@@ -477,12 +580,20 @@ bench_appt(void)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	char	 dir[] = "/tmp/teletrack-bench.XXXXXX";
 	char	 cmd[600];
+	const char *url;
 
 	log_init(0, "bench");
+	/* "bench pg": the PostgreSQL figures only (make bench's second run). */
+	if (argc > 1 && strcmp(argv[1], "pg") == 0) {
+		if ((url = getenv("TELETRACK_BENCH_PG")) == NULL)
+			fatalx("bench pg needs TELETRACK_BENCH_PG");
+		bench_storage_pg(url);
+		return 0;
+	}
 	xmpp_initialize();
 	if (mkdtemp(dir) == NULL)
 		fatal("mkdtemp");

@@ -275,6 +275,81 @@ test_password_sources(void **state)
 	config_free(&c);
 }
 
+/*
+ * [storage] url and its password, schema; [xmpp] shard: a URL holding a
+ * password is refused without echoing it; the password comes from
+ * password_file or $TELETRACK_DB_PASSWORD and is masked in the dump.
+ */
+static void
+test_postgres_keys(void **state)
+{
+	struct config	 c;
+	char		 path[] = "/tmp/tt-dbpw-XXXXXX", text[1024];
+	char		*dump = NULL;
+	size_t		 dumplen = 0;
+	FILE		*fp;
+	int		 fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "db-" SECRET "\n", strlen(SECRET) + 4),
+	    (ssize_t)strlen(SECRET) + 4);
+	close(fd);
+	snprintf(text, sizeof(text), MIN_OK "[xmpp]\nshard = east-1.a\n"
+	    "[storage]\nurl = postgresql://tt@db.example.org/clinic"
+	    "?sslmode=verify-full\npassword_file = %s\nschema = tele_track\n",
+	    path);
+	assert_int_equal(load(text, &c), 0);
+	assert_string_equal(c.db_url,
+	    "postgresql://tt@db.example.org/clinic?sslmode=verify-full");
+	assert_string_equal(c.db_password, "db-" SECRET);
+	assert_string_equal(c.db_schema, "tele_track");
+	assert_string_equal(c.shard, "east-1.a");
+	fp = open_memstream(&dump, &dumplen);
+	config_dump(&c, fp);
+	fclose(fp);
+	assert_null(strstr(dump, SECRET));
+	assert_non_null(strstr(dump, "shard = east-1.a"));
+	assert_non_null(strstr(dump, "url = postgresql://"));
+	free(dump);
+	config_free(&c);
+	unlink(path);
+
+	setenv("TELETRACK_DB_PASSWORD", "from-env", 1);
+	assert_int_equal(load(MIN_OK "[storage]\nurl = postgres://h/d\n", &c),
+	    0);
+	assert_string_equal(c.db_password, "from-env");
+	config_free(&c);
+	unsetenv("TELETRACK_DB_PASSWORD");
+	assert_int_equal(load(MIN_OK "[storage]\nurl = postgres://h/d\n", &c),
+	    0);
+	assert_null(c.db_password);	/* libpq's own: PGPASSWORD, .pgpass */
+	config_free(&c);
+
+	assert_int_equal(load(MIN_OK "[storage]\nurl = postgresql://u:"
+	    SECRET "@h/d\n", &c), -1);
+	assert_non_null(strstr(errbuf, "holds a password"));
+	assert_null(strstr(errbuf, SECRET));
+	config_free(&c);
+	assert_int_equal(load(MIN_OK "[storage]\nurl = postgresql://h/d"
+	    "?sslmode=require&password=" SECRET "\n", &c), -1);
+	assert_null(strstr(errbuf, SECRET));
+	config_free(&c);
+	assert_int_equal(load(MIN_OK "[storage]\nurl = mysql://h/d\n", &c),
+	    -1);
+	assert_non_null(strstr(errbuf, "must start with postgresql://"));
+	config_free(&c);
+	assert_int_equal(load(MIN_OK "[storage]\nurl = postgresql://h/d\n"
+	    "schema = 1bad\n[xmpp]\nshard = -x\n", &c), -1);
+	assert_non_null(strstr(errbuf, "storage.schema"));
+	assert_non_null(strstr(errbuf, "xmpp.shard"));
+	config_free(&c);
+	assert_int_equal(load(MIN_OK "[storage]\nschema = s\n", &c), 0);
+	assert_non_null(strstr(errbuf, "apply to storage.url only"));
+	config_free(&c);
+}
+
 static void
 test_dump_masks_password(void **state)
 {
@@ -561,6 +636,7 @@ main(void)
 		cmocka_unit_test(test_required_and_ranges),
 		cmocka_unit_test(test_nicks),
 		cmocka_unit_test(test_password_sources),
+		cmocka_unit_test(test_postgres_keys),
 		cmocka_unit_test(test_dump_masks_password),
 		cmocka_unit_test(test_format_strings_are_data),
 		cmocka_unit_test(test_join_continuation_lines),

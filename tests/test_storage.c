@@ -35,145 +35,15 @@
 #include "xmalloc.h"
 
 #include "testdb.h"
+#include "testevents.h"
 
 #include "report_cli.h"
 
 #define T0	1700000000000LL		/* 2023-11-14T22:13:20.000Z */
 
 /*
- * Helpers (the shared ones are in testdb.h)
+ * Helpers: testdb.h (databases, queries), testevents.h (events)
  */
-
-static void
-session_init(struct session_rec *s, const char *uid, int64_t start)
-{
-	memset(s, 0, sizeof(*s));
-	s->uid = uid;
-	s->room = "consult42";
-	s->room_jid = "consult42@conference.example.org";
-	s->meeting_id = "3f9a-meeting";
-	s->start_ms = start;
-	s->status = "active";
-	s->recording_status = "not_recorded";
-}
-
-static void
-participant_init(struct participant_rec *p, const char *key,
-    const char *nick, int64_t joined)
-{
-	memset(p, 0, sizeof(*p));
-	p->key = key;
-	p->nick = nick;
-	p->name = nick;
-	p->role = "unknown";
-	p->joined_ms = joined;
-	p->present = 1;
-	p->join_count = 1;
-	p->connection_quality = "good";
-}
-
-/*
- * The details of a test event, written as JSON for brevity and turned
- * into the typed fields the derivation would give: strings, integers,
- * booleans, null and nested objects.  The strings stay in the parsed
- * json_t, which the caller keeps until the event is emitted.
- */
-static void
-to_fields(json_t *obj, struct event_fields *f)
-{
-	const char	*k;
-	json_t		*v;
-
-	json_object_foreach(obj, k, v) {
-		switch (json_typeof(v)) {
-		case JSON_STRING:
-			ef_str(f, k, json_string_value(v));
-			break;
-		case JSON_INTEGER:
-			ef_int(f, k, json_integer_value(v));
-			break;
-		case JSON_TRUE:
-		case JSON_FALSE:
-			ef_bool(f, k, json_is_true(v));
-			break;
-		case JSON_OBJECT:
-			ef_object(f, k);
-			to_fields(v, f);
-			ef_end(f);
-			break;
-		default:
-			ef_null(f, k);
-			break;
-		}
-	}
-}
-
-static const char *
-jget(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-/* Minutes as the tracker keeps them: ms (-1 for null). */
-static int64_t
-jminutes_ms(json_t *o, const char *k)
-{
-	json_t	*v = json_object_get(o, k);
-
-	return json_is_number(v) ? (int64_t)(json_number_value(v) * 60000) :
-	    -1;
-}
-
-static void
-emit(struct writer *w, enum event_type type, int64_t ts,
-    const struct session_rec *s, const struct participant_rec *p,
-    const char *data)
-{
-	struct event		 ev;
-	struct event_fields	 f = { .n = 0 };
-	struct alert_rec	 al;
-	struct attendance_rec	 at;
-	json_t			*j = NULL, *d;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = type;
-	ev.ts_ms = ts;
-	ev.session = s;
-	ev.participant = p;
-	if (data != NULL) {
-		j = json_loads(data, JSON_PRESERVE_ORDER, NULL);
-		assert_non_null(j);
-	}
-	if (type == EVENT_ALERT && j != NULL) {
-		memset(&al, 0, sizeof(al));
-		al.rule = jget(j, "rule");
-		al.severity = jget(j, "severity");
-		al.raised = strcmp(jget(j, "state"), "raised") == 0;
-		al.subject = jget(j, "subject");
-		al.participant_key = jget(j, "participant_key");
-		al.appointment_id = jget(j, "appointment_id");
-		al.room = jget(j, "room");
-		al.message = jget(j, "message");
-		if ((d = json_object_get(j, "details")) != NULL)
-			to_fields(d, &f);
-		ev.alert = &al;
-	} else if (type == EVENT_ATTENDANCE && j != NULL) {
-		memset(&at, 0, sizeof(at));
-		d = json_object_get(j, "expected");
-		at.expected = json_is_boolean(d) ? json_is_true(d) : -1;
-		at.role = jget(j, "role");
-		at.attendance = jget(j, "attendance");
-		at.late_ms = jminutes_ms(j, "late_minutes");
-		at.left_early_ms = jminutes_ms(j, "left_early_minutes");
-		at.overran_ms = jminutes_ms(j, "overran_minutes");
-		ev.attendance = &at;
-	} else if (j != NULL)
-		to_fields(j, &f);
-	ev.fields = f.v;
-	ev.nfields = f.n;
-	writer_emit(&ev, w);
-	json_decref(j);
-}
 
 /*
  * Schema
@@ -582,25 +452,6 @@ test_writer_skips_unchanged_rows(void **state)
 	    "teleconferencesessions"), "focus_left");
 	writer_free(w);
 	db_close(db);
-}
-
-/* EVENT_PARTICIPANT_MERGE: the provisional participant from is p. */
-static void
-emit_merge(struct writer *w, int64_t ts, const struct session_rec *s,
-    const struct participant_rec *p, const char *from, int peak_lowered)
-{
-	struct event	 ev;
-	char		*copy = xstrdup(from);
-
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EVENT_PARTICIPANT_MERGE;
-	ev.ts_ms = ts;
-	ev.session = s;
-	ev.participant = p;
-	ev.merge_from = copy;
-	ev.merge_peak_lowered = peak_lowered;
-	writer_emit(&ev, w);
-	free(copy);	/* the writer keeps its own */
 }
 
 /*
@@ -1018,7 +869,7 @@ test_readonly_writer(void **state)
 	assert_int_equal(writer_pending(w), 1);
 	assert_int_equal(db_errcode(db) & 0xff, SQLITE_READONLY);
 	assert_int_equal(writer_flush(w), -1);
-	assert_int_equal(db_close_stale_sessions(db, T0), -1);
+	assert_int_equal(db_close_stale_sessions(db, NULL, T0), -1);
 	writer_free(w);		/* logs that 1 event is lost */
 	db_close(db);
 
@@ -1169,7 +1020,7 @@ test_close_stale(void **state)
 	assert_int_equal(writer_flush(w), 0);
 	writer_free(w);
 
-	assert_int_equal(db_close_stale_sessions(db, T0 + 3600000), 2);
+	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 3600000), 2);
 	assert_string_equal(q_text(db, "SELECT endTime || '|' ||"
 	    " session_status || '|' || end_reason || '|' ||"
 	    " total_duration_seconds FROM teleconferencesessions WHERE"
@@ -1199,7 +1050,7 @@ test_close_stale(void **state)
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM teleconference_events"
 	    " WHERE event_type = 'session_end' AND event_data LIKE"
 	    " '%observer_restarted%'"), 2);
-	assert_int_equal(db_close_stale_sessions(db, T0 + 3600000), 0);
+	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 3600000), 0);
 
 	/* The end is never after now. */
 	w = writer_new(db, 200, 500);
@@ -1208,7 +1059,7 @@ test_close_stale(void **state)
 	emit(w, EVENT_SESSION_START, T0, &s1, NULL, NULL);
 	assert_int_equal(writer_flush(w), 0);
 	writer_free(w);
-	assert_int_equal(db_close_stale_sessions(db, T0 + 60000), 1);
+	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 60000), 1);
 	assert_string_equal(q_text(db, "SELECT endTime FROM "
 	    "teleconferencesessions WHERE session_uid = 'r@m/9'"),
 	    "2023-11-14T22:14:20.000Z");
@@ -1929,7 +1780,7 @@ test_bookings(void **state)
 	    " SELECT id, 'pt-1', 'patient' FROM teleconferencesessions"
 	    " WHERE session_uid = 'u1';", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(bookings_load(db, now, 48 * 3600000LL,
-	    "conference.x", &bk), 0);
+	    "conference.x", NULL, &bk), 0);
 	/* u6 (09:05Z), u1, u2; not the bad room, the far one, the done one. */
 	assert_int_equal(bk.n, 3);
 	assert_string_equal(bk.v[0].b.uid, "u6");
@@ -1996,11 +1847,11 @@ test_resume_appointment(void **state)
 	assert_int_equal(writer_flush(w), 0);
 	writer_free(w);
 
-	assert_int_equal(db_close_stale_sessions(db, now), 1);
+	assert_int_equal(db_close_stale_sessions(db, NULL, now), 1);
 	assert_string_equal(q_text(db, "SELECT session_status || end_reason"
 	    " FROM teleconferencesessions WHERE session_uid = 'appt:O'"),
 	    "failedobserver_restarted");
-	assert_int_equal(db_resume_appointments(db, now), 1);
+	assert_int_equal(db_resume_appointments(db, NULL, now), 1);
 	assert_string_equal(q_text(db, "SELECT session_status FROM"
 	    " teleconferencesessions WHERE session_uid = 'appt:R'"), "active");
 	assert_string_equal(q_text(db, "SELECT session_status || left_reason"
@@ -2011,7 +1862,7 @@ test_resume_appointment(void **state)
 	    " json_extract(event_data, '$.reason') = 'observer_restarted'"), 1);
 
 	/* The schedule read hands the tracker what was recorded. */
-	assert_int_equal(bookings_load(db, now, 3600000, "conference.x",
+	assert_int_equal(bookings_load(db, now, 3600000, "conference.x", NULL,
 	    &bk), 0);
 	assert_int_equal(bk.n, 1);
 	assert_int_equal(bk.v[0].b.resumed, 1);
@@ -2043,6 +1894,144 @@ test_resume_appointment(void **state)
 	    " join_count || '|' || messages_sent FROM"
 	    " teleconference_participant_sessions"),
 	    "present|2023-11-14T22:14:20.000Z|500|2|4");
+	db_close(db);
+}
+
+/*
+ * Shards
+ */
+
+/* Booked appointments A (room shard-a hosts) and N (nobody comes). */
+static const char shard_bookings[] =
+	"INSERT INTO teleconferencesessions (session_uid, appointmentId,"
+	" jitsi_room_name, session_status, scheduled_start,"
+	" scheduled_duration_minutes) VALUES"
+	" ('appt:A', 'A', 'roomA', 'scheduled', '2023-11-14T22:13:20Z', 30),"
+	" ('appt:N', 'N', 'roomN', 'scheduled', '2023-11-14T22:13:20Z', 30)";
+
+/* An alert about appointment uid/appt, raised or cleared. */
+static void
+appt_alert(struct writer *w, struct session_rec *s, int64_t ts)
+{
+	emit(w, EVENT_ALERT, ts, s, NULL, "{\"rule\":\"caregiver_absent\","
+	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":\"\"}");
+}
+
+/*
+ * Two shards' writers on one database: the shard that sees the room
+ * takes the appointment, the other's events of it are dropped; an
+ * appointment nobody came to is recorded once, by the first shard to
+ * decide it; the start-up repair touches its own shard's sessions only.
+ */
+static void
+test_shards(void **state)
+{
+	struct session_rec	 a1, a2, n1, n2, x;
+	struct participant_rec	 p;
+	struct writer		*wa, *wb;
+	struct db		*db;
+	size_t			 queued, held;
+	uint64_t		 dropped;
+	int64_t			 last;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	assert_int_equal(sqlite3_exec(db_sqlite(db), shard_bookings, NULL,
+	    NULL, NULL), SQLITE_OK);
+	wa = writer_new(db, 200, 500);
+	wb = writer_new(db, 200, 500);
+	writer_set_shard(wa, "shard-a");
+	writer_set_shard(wb, "shard-b");
+
+	/* Both trackers raise an alert before anybody comes: held. */
+	session_init(&a1, "appt:A", T0);
+	a1.appointment_id = "A";
+	a1.status = NULL;
+	a2 = a1;
+	appt_alert(wa, &a1, T0 + 1000);
+	appt_alert(wb, &a2, T0 + 1000);
+	assert_int_equal(writer_flush(wa), 0);
+	assert_int_equal(writer_flush(wb), 0);
+	writer_counts(wb, &queued, &held, &dropped, &last);
+	assert_int_equal(queued, 1);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM alerts"), 0);
+
+	/* Shard a's observer is in the room: it takes A. */
+	a1.status = "active";
+	emit(wa, EVENT_OBSERVER_JOIN, T0 + 2000, &a1, NULL, NULL);
+	participant_init(&p, "id:pt-1", "pat", T0 + 3000);
+	emit(wa, EVENT_JOIN, T0 + 3000, &a1, &p, NULL);
+	assert_int_equal(writer_due(wa, T0 + 3000), 1);
+	assert_int_equal(writer_flush(wa), 0);
+	assert_string_equal(q_text(db, "SELECT shard || ' ' || session_status"
+	    " FROM teleconferencesessions WHERE session_uid = 'appt:A'"),
+	    "shard-a active");
+	assert_int_equal(q_int(db, "SELECT count(*) FROM alerts"), 1);
+
+	/* Shard b learns it (asking again after CLAIM_CHECK_MS): dropped. */
+	assert_int_equal(writer_due(wb, T0 + 1500), 0);
+	assert_int_equal(writer_due(wb, T0 + 2500), 1);
+	assert_int_equal(writer_flush(wb), 0);
+	writer_counts(wb, &queued, &held, &dropped, &last);
+	assert_int_equal(queued, 0);
+	assert_int_equal(dropped, 0);
+	a2.status = "failed";
+	a2.status_reason = "caregiver_no_show";
+	emit(wb, EVENT_APPOINTMENT_STATUS, T0 + 9000, &a2, NULL,
+	    "{\"status\":\"failed\"}");
+	assert_int_equal(writer_pending(wb), 0);
+	assert_string_equal(q_text(db, "SELECT session_status FROM"
+	    " teleconferencesessions WHERE session_uid = 'appt:A'"), "active");
+	assert_int_equal(q_int(db, "SELECT count(*) FROM teleconference_events"
+	    " e JOIN teleconferencesessions s ON s.id ="
+	    " e.teleconference_session_id WHERE s.session_uid = 'appt:A'"), 3);
+
+	/* N: nobody anywhere; both decide, the first to flush records. */
+	session_init(&n1, "appt:N", T0);
+	n1.appointment_id = "N";
+	n1.room = "roomn";
+	n1.status = NULL;
+	n2 = n1;
+	appt_alert(wa, &n1, T0 + 1000);
+	appt_alert(wb, &n2, T0 + 1000);
+	n1.status = n2.status = "failed";
+	n1.status_reason = n2.status_reason = "caregiver_no_show";
+	n1.appt_figures = n2.appt_figures = 1;
+	emit(wb, EVENT_APPOINTMENT_STATUS, T0 + 60000, &n2, NULL,
+	    "{\"status\":\"failed\"}");
+	emit(wa, EVENT_APPOINTMENT_STATUS, T0 + 60000, &n1, NULL,
+	    "{\"status\":\"failed\"}");
+	assert_int_equal(writer_flush(wb), 0);
+	assert_int_equal(writer_flush(wa), 0);
+	assert_string_equal(q_text(db, "SELECT shard || ' ' || session_status"
+	    " || ' ' || status_reason FROM teleconferencesessions WHERE"
+	    " session_uid = 'appt:N'"), "shard-b failed caregiver_no_show");
+	assert_int_equal(q_int(db, "SELECT count(*) FROM teleconference_events"
+	    " e JOIN teleconferencesessions s ON s.id ="
+	    " e.teleconference_session_id WHERE s.session_uid = 'appt:N'"), 2);
+	assert_int_equal(q_int(db, "SELECT count(*) FROM alerts a JOIN"
+	    " teleconferencesessions s ON s.id = a.teleconference_session_id"
+	    " WHERE s.session_uid = 'appt:N'"), 1);
+
+	/* The same session uid from the other shard: never overwritten. */
+	session_init(&x, "adhoc@m/1", T0);
+	emit(wa, EVENT_SESSION_START, T0, &x, NULL, NULL);
+	assert_int_equal(writer_flush(wa), 0);
+	x.status = "failed";
+	emit(wb, EVENT_SESSION_END, T0 + 5, &x, NULL, NULL);
+	assert_int_equal(writer_flush(wb), 0);
+	assert_string_equal(q_text(db, "SELECT shard || ' ' || session_status"
+	    " FROM teleconferencesessions WHERE session_uid = 'adhoc@m/1'"),
+	    "shard-a active");
+	writer_free(wa);
+	writer_free(wb);
+
+	/* A restart of shard b leaves shard a's open meetings alone. */
+	assert_int_equal(db_close_stale_sessions(db, "shard-b", T0 + 3600000),
+	    0);
+	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 3600000), 0);
+	assert_int_equal(db_close_stale_sessions(db, "shard-a", T0 + 3600000),
+	    2);
 	db_close(db);
 }
 
@@ -2080,6 +2069,7 @@ main(void)
 		cmocka_unit_test(test_appointment_rows),
 		cmocka_unit_test(test_bookings),
 		cmocka_unit_test(test_resume_appointment),
+		cmocka_unit_test(test_shards),
 	};
 
 	log_init(0, "test_storage");

@@ -20,6 +20,7 @@
 
 #include "cmd.h"
 #include "config.h"
+#include "db.h"
 #include "log.h"
 #include "report.h"
 #include "xmalloc.h"
@@ -232,25 +233,70 @@ scan(struct cmd *c, int argc, char **argv, const char *opts,
 	return optind;
 }
 
-/* The database for a CMD_DB entry: -c's, -d, or def.  -1 logged. */
+/* What find_db() copies out of the config, freed after the command. */
+struct dbowned {
+	char	*path;
+	char	*password;
+	char	*schema;
+	char	*state;
+};
+
+static void
+dbowned_free(struct dbowned *o)
+{
+	free(o->path);
+	if (o->password != NULL) {
+		explicit_bzero(o->password, strlen(o->password));
+		free(o->password);
+	}
+	free(o->schema);
+	free(o->state);
+}
+
+/*
+ * The database for a CMD_DB entry: -c's (its url, else its database),
+ * -d, or def.  -1 logged.
+ */
 static int
-find_db(struct cmd *c, const char *def, char **owned)
+find_db(struct cmd *c, const char *def, struct dbowned *o)
 {
 	struct config	 cfg;
 
-	*owned = NULL;
+	memset(o, 0, sizeof(*o));
 	if (c->conf != NULL) {
 		config_init(&cfg);
 		if (config_load_file(c->conf, &cfg) == -1) {
 			config_free(&cfg);
 			return -1;
 		}
-		*owned = xstrdup(cfg.database);
-		c->dbpath = *owned;
+		o->path = xstrdup(cfg.db_url != NULL ? cfg.db_url :
+		    cfg.database);
+		o->password = xstrdup_null(cfg.db_password);
+		o->schema = xstrdup_null(cfg.db_schema);
+		o->state = xstrdup(cfg.database);
+		c->dbpath = o->path;
+		c->dbpassword = o->password;
+		c->dbschema = o->schema;
+		c->statepath = o->state;
 		config_free(&cfg);
 	} else if (c->dbpath == NULL)
 		c->dbpath = def;
+	if (c->statepath == NULL && c->dbpath != NULL &&
+	    !db_is_url(c->dbpath))
+		c->statepath = c->dbpath;
 	return 0;
+}
+
+struct db *
+cmd_db_open(struct cmd *c, int flags, char *err, size_t errsz)
+{
+	struct db_conf	 conf;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.target = c->dbpath;
+	conf.password = c->dbpassword;
+	conf.schema = c->dbschema;
+	return db_connect(&conf, flags, err, errsz);
 }
 
 int
@@ -260,7 +306,8 @@ cmd_dispatch(const struct cmd_entry *table, FILE *out, const char *dbpath,
 	const struct cmd_entry	*e, *found = NULL, *def = NULL;
 	struct option		 longs[LONGS_MAX];
 	struct cmd		 c;
-	char			 opts[128], esc[64], *fake[2], *owned;
+	char			 opts[128], esc[64], *fake[2];
+	struct dbowned		 owned;
 	int			 i, rc, flags = 0, subs = 0, nfirst;
 	int			 given = 0, allowed;
 	size_t			 olen = 0;
@@ -391,7 +438,7 @@ cmd_dispatch(const struct cmd_entry *table, FILE *out, const char *dbpath,
 	if ((found->flags & CMD_CONFIG) && c.conf == NULL)
 		return cmd_usage(&c);
 	log_init(c.verbose, "teletrack");
-	owned = NULL;
+	memset(&owned, 0, sizeof(owned));
 	if (found->flags & CMD_DB) {
 		if (find_db(&c, dbpath, &owned) == -1)
 			return 1;
@@ -402,7 +449,7 @@ cmd_dispatch(const struct cmd_entry *table, FILE *out, const char *dbpath,
 		}
 	}
 	rc = found->exec(&c);
-	free(owned);
+	dbowned_free(&owned);
 	return rc;
 }
 

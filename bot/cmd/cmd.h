@@ -17,8 +17,10 @@
 #include "report_cli.h"
 
 #define CMD_CONFIG	0x01	/* -c FILE, required (run, check-config) */
-#define CMD_DB		0x02	/* a database: -c FILE's, -d DBFILE, or
-				   $TELETRACK_DB; required */
+#define CMD_DB		0x02	/* a database: -c FILE's ([storage] url,
+				   else database), -d DBFILE (a file or a
+				   postgresql:// URL), or $TELETRACK_DB;
+				   required */
 #define CMD_FORMAT	0x04	/* -f text|csv|json */
 #define CMD_VERBOSE	0x08	/* -v, -vv */
 #define CMD_DEFAULT	0x10	/* run when no subcommand is named */
@@ -52,7 +54,13 @@ struct cmd {
 	const struct cmd_entry	*table;	/* for help */
 	FILE			*out;	/* stdout, or the tests' buffer */
 	const char		*conf;	/* -c */
-	const char		*dbpath;	/* CMD_DB: set, never empty */
+	const char		*dbpath;	/* CMD_DB: set, never empty: a
+						   file or a URL */
+	const char		*dbpassword;	/* -c's storage.password_file
+						   (else NULL: the env's) */
+	const char		*dbschema;	/* -c's storage.schema */
+	const char		*statepath;	/* -c's storage.database: the
+						   status file is beside it */
 	enum report_format	 fmt;	/* -f; text without it */
 	int			 verbose;	/* -v */
 	struct cmd_opt		 opts[CMD_OPTS_MAX];
@@ -87,6 +95,13 @@ int	 cmd_usage(const struct cmd *);
  * for an unknown name (logged).
  */
 int	 cmd_help(const struct cmd_entry *table, FILE *fp, const char *name);
+
+/*
+ * Open c's database (dbpath with -c's password and schema) with
+ * db_connect()'s flags; NULL with err filled.
+ */
+struct db;
+struct db	*cmd_db_open(struct cmd *c, int flags, char *err, size_t errsz);
 
 /* -n LIMIT: a whole number from 1; -1 (logged) otherwise. */
 int	 cmd_limit(const char *arg, int *limit);

@@ -344,7 +344,7 @@ run(struct cmd *c, struct report_rows *(*fn)(struct db *,
 		log_warnx("report %s needs --session ID", name);
 		return cmd_usage(c);
 	}
-	if ((db = db_open(c->dbpath, DB_READONLY, err, sizeof(err))) == NULL) {
+	if ((db = cmd_db_open(c, DB_READONLY, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return 1;
 	}
@@ -352,7 +352,7 @@ run(struct cmd *c, struct report_rows *(*fn)(struct db *,
 		if ((a.session = report_find_session(db, session)) == -1)
 			goto out;
 		if (a.session == 0) {
-			log_warnx("%s: no session %s", c->dbpath,
+			log_warnx("%s: no session %s", db_path(db),
 			    log_escape(esc, sizeof(esc), session));
 			goto out;
 		}

@@ -47,6 +47,7 @@ struct daemon {
 	struct writer		*w;
 	struct db		*db;
 	struct observer		*obs;
+	int			 schedule_failing;
 };
 
 static int
@@ -87,12 +88,28 @@ latency(void *arg, uint64_t *count, int *p50, int *p99, int *max)
 	*max = l.max_ms;
 }
 
+/*
+ * The observer's schedule read.  A database that is away (a PostgreSQL
+ * restart) fails every poll: said once, and once when it is back.
+ */
 static int
 schedule(void *arg, int64_t now, int64_t horizon_ms, struct bookings *out)
 {
 	struct daemon	*d = arg;
 
-	return bookings_load(d->db, now, horizon_ms, d->cur->muc_domain, out);
+	if (bookings_load(d->db, now, horizon_ms, d->cur->muc_domain,
+	    d->orig->shard, out) == -1) {
+		if (!d->schedule_failing)
+			log_warnx("%s: reading the schedule: %s; keeping the "
+			    "one read before, retrying", db_path(d->db),
+			    db_errmsg(d->db));
+		d->schedule_failing = 1;
+		return -1;
+	}
+	if (d->schedule_failing)
+		log_info("%s: schedule read again", db_path(d->db));
+	d->schedule_failing = 0;
+	return 0;
 }
 
 /* A setting the running daemon cannot change: keep it, say so. */
@@ -136,6 +153,9 @@ reload(void *arg, int64_t now)
 	keep(&c->muc_domain, d->orig->muc_domain, "xmpp.muc_domain");
 	keep(&c->nick, d->orig->nick, "xmpp.nick");
 	keep(&c->database, d->orig->database, "storage.database");
+	keep(&c->db_url, d->orig->db_url, "storage.url");
+	keep(&c->db_schema, d->orig->db_schema, "storage.schema");
+	keep(&c->shard, d->orig->shard, "xmpp.shard");
 	observer_reload(d->obs, c, now);
 	if (d->cur != d->orig) {
 		config_free(d->cur);
@@ -150,6 +170,7 @@ cmd_run(struct cmd *c)
 {
 	struct config		 cfg;
 	struct db		*db;
+	struct db_conf		 dbc;
 	struct settings		 set;
 	struct observer_store	 store;
 	struct transport	*t;
@@ -167,24 +188,30 @@ cmd_run(struct cmd *c)
 		fatalx("%s: configuration has errors", conf);
 	}
 	log_configure(cfg.log_level, cfg.log_syslog);
-	if ((db = db_open(cfg.database, 0, err, sizeof(err))) == NULL) {
+	memset(&dbc, 0, sizeof(dbc));
+	dbc.target = cfg.db_url != NULL ? cfg.db_url : cfg.database;
+	dbc.password = cfg.db_password;
+	dbc.schema = cfg.db_schema;
+	if ((db = db_connect(&dbc, 0, err, sizeof(err))) == NULL) {
 		config_free(&cfg);
 		fatalx("cannot open database: %s", err);
 	}
-	if ((n = db_close_stale_sessions(db, now_ms())) > 0)
+	if ((n = db_close_stale_sessions(db, cfg.shard, now_ms())) > 0)
 		log_info("closed %d session(s) left active by a previous run",
 		    n);
-	if ((n = db_resume_appointments(db, now_ms())) > 0)
+	if ((n = db_resume_appointments(db, cfg.shard, now_ms())) > 0)
 		log_info("resuming %d appointment(s) a previous run was "
 		    "observing", n);
 	if (db_settings(db, &set) == -1)
-		log_warnx("meeting_settings unreadable, using defaults");
+		log_warnx("%s: reading meeting_settings: %s; using the "
+		    "defaults", db_path(db), db_errmsg(db));
 
 	memset(&dm, 0, sizeof(dm));
 	dm.path = conf;
 	dm.orig = dm.cur = &cfg;
 	dm.db = db;
 	dm.w = writer_new(db, cfg.flush_ms, cfg.flush_count);
+	writer_set_shard(dm.w, cfg.shard);
 	memset(&store, 0, sizeof(store));
 	store.sink.emit = writer_emit;
 	store.sink.arg = dm.w;
@@ -215,8 +242,9 @@ cmd_run(struct cmd *c)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 
-	log_info("teletrack %s starting, database %s", TELETRACK_VERSION,
-	    cfg.database);
+	log_info("teletrack %s starting, database %s%s%s", TELETRACK_VERSION,
+	    db_path(db), cfg.shard != NULL ? ", shard " : "",
+	    cfg.shard != NULL ? cfg.shard : "");
 	if ((t = transport_new(&cfg)) == NULL)
 		fatalx("cannot start the XMPP library");
 	dm.obs = observer_new(&cfg, transport_io(t), &store, now_ms());

@@ -11,8 +11,9 @@
  * a half-imported calendar never reaches the daemon.
  *
  * Unlike reports, these commands write: they open the database
- * read-write (db_open flags 0) and keep each change to one short
- * BEGIN IMMEDIATE transaction so the daemon's writer waits little.
+ * read-write (db_connect flags 0) and keep each change to one short
+ * transaction (SQLite: BEGIN IMMEDIATE) so the daemon's writer waits
+ * little.
  * Exit status: 2 for usage errors (unknown option, missing argument), 1
  * for everything else that fails (bad values, refused changes, database
  * errors), each message logged once.
@@ -26,8 +27,6 @@
 #include <sys/stat.h>
 #include <strings.h>
 #include <time.h>
-
-#include <sqlite3.h>
 
 #include "appt.h"
 #include "cmd.h"
@@ -59,18 +58,20 @@ cli_now_ms(void)
 }
 
 /*
- * Open the database read-write, or NULL (logged).  It must exist: a
+ * Open the database read-write, or NULL (logged).  A file must exist: a
  * typo in -d would otherwise create an empty file the daemon never
- * reads, and the bookings in it would silently never happen.
+ * reads, and the bookings in it would silently never happen.  (A
+ * PostgreSQL server says itself when a database does not exist.)
  */
 static struct db *
-open_db(const char *path)
+open_db(struct cmd *c)
 {
 	struct stat	 sb;
 	struct db	*db;
+	const char	*path = c->dbpath;
 	char		 err[512];
 
-	if (stat(path, &sb) == -1) {
+	if (!db_is_url(path) && stat(path, &sb) == -1) {
 		if (errno == ENOENT)
 			log_warnx("%s: no such database (check the path, or "
 			    "start the daemon once to create it)", path);
@@ -78,7 +79,7 @@ open_db(const char *path)
 			log_warn("%s", path);
 		return NULL;
 	}
-	if ((db = db_open(path, 0, err, sizeof(err))) == NULL) {
+	if ((db = cmd_db_open(c, 0, err, sizeof(err))) == NULL) {
 		/*
 		 * db_open() only says so in words: SQLITE_BUSY's text.  Even
 		 * an up-to-date schema takes the write lock to check it.
@@ -92,7 +93,7 @@ open_db(const char *path)
 	 * db_open() gives the daemon's short busy timeout; a person at a
 	 * terminal can wait for one of the daemon's commits to finish.
 	 */
-	sqlite3_busy_timeout(db_sqlite(db), CLI_BUSY_MS);
+	db_busy_timeout(db, CLI_BUSY_MS);
 	return db;
 }
 
@@ -185,7 +186,7 @@ cmd_schedule_add(struct cmd *c)
 		else
 			a->has_minutes = 1;
 	}
-	if ((db = open_db(c->dbpath)) == NULL)
+	if ((db = open_db(c)) == NULL)
 		goto out;
 	if (schedule_apply(db, &b, cli_now_ms()) == -1) {
 		log_errors(&b);
@@ -212,7 +213,7 @@ cmd_schedule_list(struct cmd *c)
 			all = 1;
 		else if (cmd_limit(c->opts[i].arg, &limit) == -1)
 			return cmd_usage(c);
-	if ((db = open_db(c->dbpath)) == NULL)
+	if ((db = open_db(c)) == NULL)
 		return 1;
 	status = cmd_print(c, schedule_list(db, all, limit, err, sizeof(err)),
 	    err);
@@ -230,7 +231,7 @@ cmd_schedule_cancel(struct cmd *c)
 
 	for (i = 0; i < c->nopts; i++)
 		reason = c->opts[i].arg;	/* --reason */
-	if ((db = open_db(c->dbpath)) == NULL)
+	if ((db = open_db(c)) == NULL)
 		return 1;
 	if (schedule_cancel(db, c->argv[0], reason, cli_now_ms(), err,
 	    sizeof(err)) == -1)
@@ -253,12 +254,14 @@ cmd_schedule_import(struct cmd *c)
 	struct db		*db;
 	int			 status = 1;
 
-	if ((db = open_db(c->dbpath)) == NULL)
+	if ((db = open_db(c)) == NULL)
 		return 1;
 	/* CHAIR and caregiver_id mean the configured caregiver role. */
 	if (db_settings(db, &set) == -1) {
+		log_warnx("%s: reading meeting_settings: %s", db_path(db),
+		    db_errmsg(db));
 		db_close(db);
-		return 1;	/* logged */
+		return 1;
 	}
 	roles.caregiver = set.caregiver_role;
 	roles.patient = set.patient_role;
@@ -292,7 +295,7 @@ cmd_settings_show(struct cmd *c)
 	char		 err[512];
 	int		 status;
 
-	if ((db = open_db(c->dbpath)) == NULL)
+	if ((db = open_db(c)) == NULL)
 		return 1;
 	status = cmd_print(c, schedule_settings(db, err, sizeof(err)), err);
 	db_close(db);
@@ -356,7 +359,7 @@ cmd_settings_set(struct cmd *c)
 		log_warnx("no setting changed");
 		return 1;
 	}
-	if ((db = open_db(c->dbpath)) == NULL)
+	if ((db = open_db(c)) == NULL)
 		return 1;
 	if (schedule_settings_set(db, c->argv, (size_t)c->argc, cli_now_ms(),
 	    err, sizeof(err)) == -1) {

@@ -1,5 +1,7 @@
 # Embeds the migrations storage/schema/NNN_name.sql into the program as
-# C strings (the Makefile writes $(BUILD)/storage/schema_sql.c with it).
+# C strings (the Makefile writes $(BUILD)/storage/schema_sql.c with it),
+# and with -v name=schema_pg those of storage/schema/pg/ (PostgreSQL's
+# dialect of the same steps) as schema_pg_migrations, schema_pg_version.
 #
 # Files are given in order and must be numbered 001, 002, ... without a
 # gap: migration NNN takes PRAGMA user_version from NNN - 1 to NNN.
@@ -11,6 +13,8 @@
 # statement starts with its blank.
 BEGIN {
 	n = 0
+	if (name == "")
+		name = "schema"
 	print "/* Generated from storage/schema/NNN_name.sql by embed.awk: do not edit. */"
 	print "#include \"schema.h\""
 }
@@ -18,14 +22,14 @@ FNR == 1 {
 	if (n > 0)
 		print ";"
 	n++
-	name = FILENAME
-	sub(/.*\//, "", name)
-	if (name !~ /^[0-9][0-9][0-9]_[a-z0-9_]+\.sql$/ || name + 0 != n) {
+	file = FILENAME
+	sub(/.*\//, "", file)
+	if (file !~ /^[0-9][0-9][0-9]_[a-z0-9_]+\.sql$/ || file + 0 != n) {
 		printf "%s: expected %03d_name.sql\n", FILENAME, n > "/dev/stderr"
 		bad = 1
 		exit 1
 	}
-	printf "\n/* %s */\nstatic const char m%03d[] = \"\"", name, n
+	printf "\n/* %s */\nstatic const char m%03d[] = \"\"", file, n
 }
 {
 	line = $0
@@ -43,10 +47,10 @@ END {
 	if (n > 0)
 		print ";"
 	print ""
-	print "const char *const schema_migrations[] = {"
+	print "const char *const " name "_migrations[] = {"
 	for (i = 1; i <= n; i++)
 		printf "\tm%03d,\n", i
 	print "\tNULL"
 	print "};"
-	printf "const int schema_version = %d;\n", n
+	printf "const int %s_version = %d;\n", name, n
 }

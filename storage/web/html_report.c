@@ -105,7 +105,7 @@ cmd_report_html(struct cmd *c)
 	struct db		*db = NULL;
 	struct timespec		 ts;
 	const char		*out = NULL, *refs[HTML_MAX_SESSIONS];
-	const char		*dbpath = c->dbpath, *arg;
+	const char		*arg;
 	int64_t			*ids = NULL, now;
 	size_t			 nrefs = 0, nids = 0, i, len;
 	char			 err[256], esc[128], iso[32], title[64], *s;
@@ -162,7 +162,7 @@ cmd_report_html(struct cmd *c)
 		log_warnx("%s", err);
 		goto usage;
 	}
-	if ((db = db_open(dbpath, DB_READONLY, err, sizeof(err))) == NULL) {
+	if ((db = cmd_db_open(c, DB_READONLY, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		goto done;
 	}
@@ -177,7 +177,7 @@ cmd_report_html(struct cmd *c)
 		if (id == -1)
 			goto done;
 		if (id == 0) {
-			log_warnx("%s: no session %s", dbpath,
+			log_warnx("%s: no session %s", db_path(db),
 			    log_escape(esc, sizeof(esc), refs[i]));
 			goto done;
 		}

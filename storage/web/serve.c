@@ -253,7 +253,6 @@ cmd_serve(struct cmd *c)
 	socklen_t		 sslen;
 	const char		*listen = SERVE_DEFAULT_LISTEN;
 	const char		*passwd = NULL, *token = NULL, *status = NULL;
-	const char		*dbpath = c->dbpath;
 	char			*status_alloc = NULL, err[512], esc[128];
 	int			 i, sig = 0, rc = 1;
 
@@ -291,12 +290,13 @@ cmd_serve(struct cmd *c)
 		log_warnx("%s", err);
 		return 1;
 	}
-	if ((db = db_open(dbpath, DB_READONLY, err, sizeof(err))) == NULL) {
+	if ((db = cmd_db_open(c, DB_READONLY, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		goto out;
 	}
-	if (status == NULL)
-		status = status_alloc = status_path(dbpath);
+	/* A PostgreSQL daemon keeps it beside its config's database. */
+	if (status == NULL && c->statepath != NULL)
+		status = status_alloc = status_path(c->statepath);
 
 	memset(&srv, 0, sizeof(srv));
 	srv.db = db;
@@ -326,7 +326,7 @@ cmd_serve(struct cmd *c)
 		goto out;
 	}
 	log_info("dashboard on http://%s/ (database %s, read-only%s)",
-	    log_escape(esc, sizeof(esc), listen), dbpath,
+	    log_escape(esc, sizeof(esc), listen), db_path(db),
 	    auth != NULL ? ", authentication on" : "");
 	if (sigwait(&set, &sig) != 0)
 		log_warnx("sigwait failed");
