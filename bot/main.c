@@ -88,7 +88,8 @@ static const struct cmd_entry cmd_table[] = {
 	{ "report caregivers", "[-n LIMIT]", "caregivers over completed "
 	    "sessions", REPORT, cmd_report_caregivers },
 	{ "report events", "-s ID [-n LIMIT]", "the timeline of a session "
-	    "(ID: its id, session_uid or meeting id)", REPORT,
+	    "(ID: its id, session_uid, meeting id, appointment or room)",
+	    REPORT,
 	    cmd_report_events },
 	{ "report html", "-o FILE|- [-s ID]... [-a] [-n LIMIT] [--from DATE] "
 	    "[--to DATE] [--status S] [--room R] [--caregiver C] "

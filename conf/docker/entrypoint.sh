@@ -34,7 +34,8 @@ check_env() {
 	    XMPP_PORT TELETRACK_XMPP_USER TELETRACK_XMPP_PASSWORD_FILE \
 	    TELETRACK_ROOMS TELETRACK_TLS TELETRACK_CA_FILE TELETRACK_NICK \
 	    TELETRACK_ROLE_FIELD TELETRACK_IP_MODE TELETRACK_ALERT_JIDS \
-	    TELETRACK_LOG_LEVEL TELETRACK_DATABASE; do
+	    TELETRACK_LOG_LEVEL TELETRACK_DATABASE TELETRACK_DB_URL \
+	    TELETRACK_DB_PASSWORD_FILE TELETRACK_DB_SCHEMA TELETRACK_SHARD; do
 		eval "x=\${$v:-}"
 		case $x in
 		*'
@@ -67,10 +68,21 @@ render() {
 	echo "muc_domain = ${XMPP_MUC_DOMAIN:-muc.$domain}"
 	echo "hidden_domain = $hidden"
 	[ -n "${TELETRACK_NICK:-}" ] && echo "nick = $TELETRACK_NICK"
+	[ -n "${TELETRACK_SHARD:-}" ] && echo "shard = $TELETRACK_SHARD"
 	echo "[rooms]"
 	[ -n "${TELETRACK_ROOMS:-}" ] && echo "join = $TELETRACK_ROOMS"
 	echo "[storage]"
-	echo "database = ${TELETRACK_DATABASE:-/var/lib/teletrack/teletrack.db}"
+	# PostgreSQL when a URL is given (its password: the file, else
+	# $TELETRACK_DB_PASSWORD, which the daemon reads itself).
+	if [ -n "${TELETRACK_DB_URL:-}" ]; then
+		echo "url = $TELETRACK_DB_URL"
+		[ -n "${TELETRACK_DB_PASSWORD_FILE:-}" ] &&
+		    echo "password_file = $TELETRACK_DB_PASSWORD_FILE"
+		[ -n "${TELETRACK_DB_SCHEMA:-}" ] &&
+		    echo "schema = $TELETRACK_DB_SCHEMA"
+	else
+		echo "database = ${TELETRACK_DATABASE:-/var/lib/teletrack/teletrack.db}"
+	fi
 	echo "[tracking]"
 	[ -n "${TELETRACK_ROLE_FIELD:-}" ] &&
 	    echo "role_field = $TELETRACK_ROLE_FIELD"

@@ -22,7 +22,8 @@ unset XMPP_DOMAIN XMPP_HIDDEN_DOMAIN XMPP_MUC_DOMAIN XMPP_SERVER XMPP_PORT \
     TELETRACK_XMPP_USER TELETRACK_XMPP_PASSWORD TELETRACK_XMPP_PASSWORD_FILE \
     TELETRACK_ROOMS TELETRACK_TLS TELETRACK_CA_FILE TELETRACK_NICK \
     TELETRACK_ROLE_FIELD TELETRACK_IP_MODE TELETRACK_ALERT_JIDS \
-    TELETRACK_LOG_LEVEL TELETRACK_DATABASE
+    TELETRACK_LOG_LEVEL TELETRACK_DATABASE TELETRACK_DB_URL \
+    TELETRACK_DB_PASSWORD_FILE TELETRACK_DB_SCHEMA TELETRACK_SHARD
 
 # docker-jitsi-meet's defaults: only the password is set.
 TELETRACK_XMPP_PASSWORD=s3cret sh "$EP" render-config > "$W/a.conf" ||
@@ -62,6 +63,18 @@ for l in 'jid = watcher@rec.example.org' 'server = 10.0.0.5' 'port = 5223' \
 	printf '%s\n' "$out" | grep -qx "$l" && td_ok "effective: $l" ||
 	    td_fail "effective config lacks \"$l\""
 done
+
+# One PostgreSQL for many shards: the URL replaces the SQLite file.
+env TELETRACK_XMPP_PASSWORD=x TELETRACK_SHARD=east \
+    TELETRACK_DB_URL=postgresql://tt@db.example.org/telehealth \
+    TELETRACK_DB_PASSWORD_FILE=/run/secrets/db TELETRACK_DB_SCHEMA=teletrack \
+    sh "$EP" render-config > "$W/c.conf" || td_fail "render-config, PostgreSQL"
+for l in 'shard = east' 'url = postgresql://tt@db.example.org/telehealth' \
+    'password_file = /run/secrets/db' 'schema = teletrack'; do
+	grep -qx "$l" "$W/c.conf" && td_ok "PostgreSQL: $l" ||
+	    td_fail "PostgreSQL rendering lacks \"$l\""
+done
+grep -q '^database = ' "$W/c.conf" && td_fail "a database file beside the URL"
 
 # Refused: no password at all, a value that would add a line.
 TELETRACK_XMPP_PASSWORD= sh "$EP" render-config >/dev/null 2>"$W/err"
