@@ -454,6 +454,32 @@ report_col(const struct report_rows *r, const char *name)
 	return -1;
 }
 
+const char *
+report_get(const struct report_rows *r, size_t i, const char *name)
+{
+	int	 c;
+
+	if (r == NULL || i >= r->nrows || (c = report_col(r, name)) < 0)
+		return NULL;
+	return report_cell(r, i, (size_t)c)->text;
+}
+
+int64_t
+report_get_int(const struct report_rows *r, size_t i, const char *name)
+{
+	const char	*t = report_get(r, i, name);
+
+	return t != NULL ? strtoll(t, NULL, 10) : 0;
+}
+
+double
+report_get_num(const struct report_rows *r, size_t i, const char *name)
+{
+	const char	*t = report_get(r, i, name);
+
+	return t != NULL ? atof(t) : 0;
+}
+
 void
 report_rows_free(struct report_rows *r)
 {

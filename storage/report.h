@@ -41,6 +41,18 @@ const struct report_cell *report_cell(const struct report_rows *,
 int		 report_col(const struct report_rows *, const char *name);
 
 /*
+ * The text of column name in row i: NULL for a NULL cell, no such
+ * column or row, or r NULL.  report_get_int() and report_get_num() read
+ * it as a number, 0 when it is NULL.
+ */
+const char	*report_get(const struct report_rows *r, size_t i,
+		    const char *name);
+int64_t		 report_get_int(const struct report_rows *r, size_t i,
+		    const char *name);
+double		 report_get_num(const struct report_rows *r, size_t i,
+		    const char *name);
+
+/*
  * Set c from column i of st's current row, keeping its type as SQLite
  * gives it.  c->text is a copy that report_rows_free() frees.  For
  * storage code that builds its own rows (schedule_list()).

@@ -52,6 +52,7 @@
 #include <time.h>
 
 #include "claim.h"
+#include "clock.h"
 #include "db.h"
 #include "event.h"
 #include "log.h"
@@ -619,7 +620,6 @@ cache_add(struct cache *c, const char *uid, const char *key)
 
 static void	rows_forget(struct writer *, const char *);
 static void	latency(struct writer *);
-static int64_t	clock_ms(void);
 
 static int
 row_cmp(const void *a, const void *b)
@@ -1402,16 +1402,6 @@ writer_flush(struct writer *w)
 	return 0;
 }
 
-/* Wall-clock ms: what the commit latency is measured in. */
-static int64_t
-clock_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * The time each committed event waited, from writer_emit() to COMMIT.
  * Only events that become rows: a rollup is no stanza's event but the
@@ -1421,7 +1411,7 @@ clock_ms(void)
 static void
 latency(struct writer *w)
 {
-	int64_t	 now = clock_ms(), d;
+	int64_t	 now = now_ms(), d;
 	size_t	 i;
 
 	for (i = 0; i < w->count; i++) {
@@ -1562,7 +1552,7 @@ writer_emit(const struct event *ev, void *arg)
 	if (ev->ts_ms > w->now)
 		w->now = ev->ts_ms;
 	e = qev_new(ev);
-	e->queued_ms = clock_ms();
+	e->queued_ms = now_ms();
 	if (w->claims == NULL || e->s.appointment_id == NULL) {
 		queue_push(w, e);
 		return;

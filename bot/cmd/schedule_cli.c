@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "appt.h"
+#include "clock.h"
 #include "cmd.h"
 #include "db.h"
 #include "log.h"
@@ -47,15 +48,6 @@
 /*
  * Helpers
  */
-
-static int64_t
-cli_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Open the database read-write, or NULL (logged).  A file must exist: a
@@ -188,7 +180,7 @@ cmd_schedule_add(struct cmd *c)
 	}
 	if ((db = open_db(c)) == NULL)
 		goto out;
-	if (schedule_apply(db, &b, cli_now_ms()) == -1) {
+	if (schedule_apply(db, &b, now_ms()) == -1) {
 		log_errors(&b);
 		goto out;
 	}
@@ -233,7 +225,7 @@ cmd_schedule_cancel(struct cmd *c)
 		reason = c->opts[i].arg;	/* --reason */
 	if ((db = open_db(c)) == NULL)
 		return 1;
-	if (schedule_cancel(db, c->argv[0], reason, cli_now_ms(), err,
+	if (schedule_cancel(db, c->argv[0], reason, now_ms(), err,
 	    sizeof(err)) == -1)
 		log_warnx("%s", err);
 	else {
@@ -267,7 +259,7 @@ cmd_schedule_import(struct cmd *c)
 	roles.patient = set.patient_role;
 	schedule_batch_init(&b, c->argv[0]);
 	schedule_import_file(&b, c->argv[0], &roles);
-	if (schedule_apply(db, &b, cli_now_ms()) == -1)
+	if (schedule_apply(db, &b, now_ms()) == -1)
 		log_errors(&b);
 	else {
 		fprintf(c->out, "imported %d appointment(s)",
@@ -361,7 +353,7 @@ cmd_settings_set(struct cmd *c)
 	}
 	if ((db = open_db(c)) == NULL)
 		return 1;
-	if (schedule_settings_set(db, c->argv, (size_t)c->argc, cli_now_ms(),
+	if (schedule_settings_set(db, c->argv, (size_t)c->argc, now_ms(),
 	    err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		log_warnx("no setting changed");

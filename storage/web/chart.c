@@ -21,24 +21,6 @@
 #define BAR_GAP		8
 #define LABEL_W		170
 
-static const char *
-get(const struct report_rows *r, size_t i, const char *name)
-{
-	int	 c;
-
-	if (r == NULL || i >= r->nrows || (c = report_col(r, name)) < 0)
-		return NULL;
-	return report_cell(r, i, (size_t)c)->text;
-}
-
-static double
-get_num(const struct report_rows *r, size_t i, const char *name)
-{
-	const char	*t = get(r, i, name);
-
-	return t != NULL ? atof(t) : 0;
-}
-
 static const char *const outcomes[] = {
 	"completed", "failed", "active", "scheduled", "cancelled"
 };
@@ -85,15 +67,15 @@ chart_daily(struct wbuf *b, const struct report_rows *r)
 	days = xcalloc(r->nrows, sizeof(*days));
 	count = xcalloc(r->nrows * NOUT, sizeof(*count));
 	for (i = 0; i < r->nrows; i++) {
-		if ((day = get(r, i, "day")) == NULL)
+		if ((day = report_get(r, i, "day")) == NULL)
 			continue;
 		if (ndays == 0 || strcmp(days[ndays - 1], day) != 0)
 			days[ndays++] = day;	/* rows come by day */
-		st = get(r, i, "status");
+		st = report_get(r, i, "status");
 		for (k = 0; k < NOUT; k++)
 			if (st != NULL && strcmp(st, outcomes[k]) == 0)
 				count[(ndays - 1) * NOUT + k] +=
-				    get_num(r, i, "sessions");
+				    report_get_num(r, i, "sessions");
 	}
 	for (d = 0; d < ndays; d++) {
 		for (total = 0, k = 0; k < NOUT; k++)
@@ -216,10 +198,10 @@ chart_quality(struct wbuf *b, const struct report_rows *r)
 	}
 	v = xcalloc(r->nrows, sizeof(*v));
 	for (i = 0; i < r->nrows; i++) {
-		v[i].label = get(r, i, "quality");
+		v[i].label = report_get(r, i, "quality");
 		if (v[i].label == NULL)
 			v[i].label = "unknown";
-		v[i].value = get_num(r, i, "sessions");
+		v[i].value = report_get_num(r, i, "sessions");
 		v[i].cls = "bar-unknown";
 		for (k = 0; k < 3; k++)
 			if (strcmp(v[i].label, known[k]) == 0)
@@ -247,18 +229,18 @@ chart_noshow(struct wbuf *b, const struct report_rows *r)
 	}
 	v = xcalloc(r->nrows, sizeof(*v));
 	for (i = 0; i < r->nrows; i++) {
-		v[i].label = get(r, i, "name");
+		v[i].label = report_get(r, i, "name");
 		if (v[i].label == NULL)
-			v[i].label = get(r, i, "participant_id");
+			v[i].label = report_get(r, i, "participant_id");
 		if (v[i].label == NULL)
 			v[i].label = "?";
-		v[i].sub = get(r, i, "participant_id");
-		v[i].value = get_num(r, i, "no_show_percent");
+		v[i].sub = report_get(r, i, "participant_id");
+		v[i].value = report_get_num(r, i, "no_show_percent");
 		v[i].cls = v[i].value >= 20 ? "bar-poor" : v[i].value > 0 ?
 		    "bar-fair" : "bar-good";
 		snprintf(v[i].title, sizeof(v[i].title), "%g of %g booked "
-		    "appointment(s) missed", get_num(r, i, "no_shows"),
-		    get_num(r, i, "booked"));
+		    "appointment(s) missed", report_get_num(r, i, "no_shows"),
+		    report_get_num(r, i, "booked"));
 	}
 	hbars(b, "No-show rate per caregiver", v, r->nrows, 100, " %");
 	free(v);

@@ -51,16 +51,6 @@ gauge(struct wbuf *b, const char *name, const char *text, double v)
 	wbuf_printf(b, "%s %.15g\n", name, v);
 }
 
-static const char *
-get(const struct report_rows *r, size_t i, const char *name)
-{
-	int	 c;
-
-	if (r == NULL || i >= r->nrows || (c = report_col(r, name)) < 0)
-		return NULL;
-	return report_cell(r, i, (size_t)c)->text;
-}
-
 /* One labelled series per row: name{label="col"} value_col. */
 static void
 series(struct wbuf *b, const struct report_rows *r, const char *name,
@@ -72,12 +62,12 @@ series(struct wbuf *b, const struct report_rows *r, const char *name,
 
 	for (i = 0; r != NULL && i < r->nrows; i++) {
 		wbuf_printf(b, "%s{%s=\"", name, l1);
-		metrics_label(b, get(r, i, c1));
+		metrics_label(b, report_get(r, i, c1));
 		if (l2 != NULL) {
 			wbuf_printf(b, "\",%s=\"", l2);
-			metrics_label(b, get(r, i, c2));
+			metrics_label(b, report_get(r, i, c2));
 		}
-		v = get(r, i, vcol);
+		v = report_get(r, i, vcol);
 		wbuf_printf(b, "\"} %s\n", v != NULL ? v : "0");
 	}
 }
@@ -208,10 +198,10 @@ metrics_write(struct wbuf *b, const struct metrics_db *m, const char *status,
 	json_decref(st);
 
 	if (m->live != NULL && m->live->nrows > 0) {
-		v = get(m->live, 0, "sessions_active");
+		v = report_get(m->live, 0, "sessions_active");
 		gauge(b, "teletrack_sessions_active", "Sessions being recorded "
 		    "(database).", v != NULL ? atof(v) : 0);
-		v = get(m->live, 0, "participants_present");
+		v = report_get(m->live, 0, "participants_present");
 		gauge(b, "teletrack_participants_present", "Participants "
 		    "present in active sessions (database).",
 		    v != NULL ? atof(v) : 0);

@@ -29,6 +29,7 @@
 #include <microhttpd.h>
 
 #include "auth.h"
+#include "clock.h"
 #include "cmd.h"
 #include "db.h"
 #include "log.h"
@@ -56,15 +57,6 @@
 struct req {
 	char	*uri;
 };
-
-static int64_t
-clock_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /*
  * Parse "ADDR:PORT" or "[V6ADDR]:PORT" (numeric addresses only) into ss.
@@ -195,7 +187,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	else
 		web_handle(s, method, rq->uri, MHD_lookup_connection_value(c,
 		    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-		    clock_ms(), &r);
+		    now_ms(), &r);
 	log_debug("%s %s -> %u", method, log_escape(esc, sizeof(esc),
 	    rq != NULL ? rq->uri : url), r.status);
 

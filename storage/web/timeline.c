@@ -81,25 +81,6 @@ timeline_mark_name(enum tl_mark_kind k)
 	return (int)k >= 0 && k < TLM__KINDS ? mark_names[k] : "?";
 }
 
-/* Text of column name in row i, or NULL (NULL cell or no column). */
-static const char *
-get(const struct report_rows *r, size_t i, const char *name)
-{
-	int	 c;
-
-	if (r == NULL || i >= r->nrows || (c = report_col(r, name)) < 0)
-		return NULL;
-	return report_cell(r, i, (size_t)c)->text;
-}
-
-static int64_t
-get_int(const struct report_rows *r, size_t i, const char *name)
-{
-	const char	*t = get(r, i, name);
-
-	return t != NULL ? strtoll(t, NULL, 10) : 0;
-}
-
 static void
 span_add(struct tl_spans *s, int64_t from, int64_t to, int open)
 {
@@ -211,15 +192,15 @@ media_initial(struct media *m, const struct report_rows *parts, size_t i,
 {
 	const char	*type, *f;
 	size_t		 k, e;
-	int64_t		 id = get_int(parts, i, "id");
+	int64_t		 id = report_get_int(parts, i, "id");
 	int		 seen;
 
 	memset(m, 0, sizeof(*m));
 	for (k = 0; k < NTOGGLES; k++) {
 		seen = 0;
 		for (e = 0; ev != NULL && e < ev->nrows && !seen; e++) {
-			if (get_int(ev, e, "participant") != id ||
-			    (type = get(ev, e, "type")) == NULL)
+			if (report_get_int(ev, e, "participant") != id ||
+			    (type = report_get(ev, e, "type")) == NULL)
 				continue;
 			if (strcmp(type, toggles[k].on) == 0)
 				seen = 1;	/* off before */
@@ -229,7 +210,7 @@ media_initial(struct media *m, const struct report_rows *parts, size_t i,
 			}
 		}
 		if (!seen && toggles[k].flag != NULL &&
-		    (f = get(parts, i, toggles[k].flag)) != NULL)
+		    (f = report_get(parts, i, toggles[k].flag)) != NULL)
 			m->want[toggles[k].track] = strcmp(f, "0") != 0;
 	}
 }
@@ -437,23 +418,23 @@ timeline_build(const struct report_rows *sess,
 	media = xcalloc(n + 1, sizeof(*media));
 	for (i = 0; i < n; i++) {
 		l = &tl->lanes[tl->nlanes++];
-		l->id = get_int(parts, i, "id");
-		t = get(parts, i, "participant_name");
-		l->name = xstrdup(t != NULL ? t : (t = get(parts, i,
+		l->id = report_get_int(parts, i, "id");
+		t = report_get(parts, i, "participant_name");
+		l->name = xstrdup(t != NULL ? t : (t = report_get(parts, i,
 		    "nick")) != NULL ? t : "?");
-		t = get(parts, i, "participant_role");
+		t = report_get(parts, i, "participant_role");
 		l->role = xstrdup(t != NULL ? t : "unknown");
 		media_initial(&media[i], parts, i, ev);
 	}
 
-	status = get(sess, 0, "session_status");
+	status = report_get(sess, 0, "session_status");
 	running = status != NULL && strcmp(status, "active") == 0;
-	start = web_parse_time(get(sess, 0, "startTime"));
-	end = web_parse_time(get(sess, 0, "endTime"));
+	start = web_parse_time(report_get(sess, 0, "startTime"));
+	end = web_parse_time(report_get(sess, 0, "endTime"));
 
 	for (i = 0; ev != NULL && i < ev->nrows; i++) {
-		if ((type = get(ev, i, "type")) == NULL ||
-		    (at = web_parse_time(get(ev, i, "timestamp"))) < 0)
+		if ((type = report_get(ev, i, "type")) == NULL ||
+		    (at = web_parse_time(report_get(ev, i, "timestamp"))) < 0)
 			continue;
 		if (first < 0)
 			first = at;
@@ -462,14 +443,14 @@ timeline_build(const struct report_rows *sess,
 			close_all(tl, at, 0);
 			continue;
 		}
-		t = get(ev, i, "data");
+		t = report_get(ev, i, "data");
 		data = t != NULL ? json_loads(t, 0, NULL) : NULL;
 		if (data != NULL && !json_is_object(data)) {
 			json_decref(data);
 			data = NULL;
 		}
-		l = get(ev, i, "participant") != NULL ?
-		    lane_of(tl, get_int(ev, i, "participant")) : NULL;
+		l = report_get(ev, i, "participant") != NULL ?
+		    lane_of(tl, report_get_int(ev, i, "participant")) : NULL;
 		replay(tl, media, type, l, at, data);
 		json_decref(data);
 	}
@@ -483,10 +464,10 @@ timeline_build(const struct report_rows *sess,
 		end = last;
 	if (start < 0) {
 		/* Never started: a booked appointment nobody came to. */
-		start = web_parse_time(get(sess, 0, "scheduled_start"));
+		start = web_parse_time(report_get(sess, 0, "scheduled_start"));
 		if (start < 0)
 			start = now_ms;
-		end = start + (int64_t)(atof((t = get(sess, 0,
+		end = start + (int64_t)(atof((t = report_get(sess, 0,
 		    "scheduled_duration_minutes")) != NULL ? t : "0") *
 		    60000);
 	}
@@ -498,9 +479,10 @@ timeline_build(const struct report_rows *sess,
 		l = &tl->lanes[i];
 		if (l->tracks[TL_PRESENT].n > 0 || l->on[TL_PRESENT])
 			continue;
-		if ((at = web_parse_time(get(parts, i, "joined_at"))) < 0)
+		if ((at = web_parse_time(report_get(parts, i,
+		    "joined_at"))) < 0)
 			continue;
-		v = web_parse_time(get(parts, i, "left_at"));
+		v = web_parse_time(report_get(parts, i, "left_at"));
 		span_add(&l->tracks[TL_PRESENT], at, v >= 0 ? v : end,
 		    v < 0 && running);
 	}
@@ -508,22 +490,23 @@ timeline_build(const struct report_rows *sess,
 	free(media);
 
 	/* The booked window, then each alert. */
-	if ((v = web_parse_time(get(sess, 0, "scheduled_start"))) >= 0) {
-		t = get(sess, 0, "scheduled_duration_minutes");
+	if ((v = web_parse_time(report_get(sess, 0, "scheduled_start"))) >= 0) {
+		t = report_get(sess, 0, "scheduled_duration_minutes");
 		r = row_new(tl, TLR_BOOKED, NULL);
 		span_add(&r->spans, v, v + (int64_t)(atof(t != NULL ? t :
 		    "0") * 60000), 0);
 	}
 	for (i = 0; alerts != NULL && i < alerts->nrows; i++) {
-		if ((at = web_parse_time(get(alerts, i, "raised_at"))) < 0)
+		if ((at = web_parse_time(report_get(alerts, i,
+		    "raised_at"))) < 0)
 			continue;
-		v = web_parse_time(get(alerts, i, "cleared_at"));
-		r = row_new(tl, TLR_ALERT, get(alerts, i, "rule"));
-		t = get(alerts, i, "severity");
+		v = web_parse_time(report_get(alerts, i, "cleared_at"));
+		r = row_new(tl, TLR_ALERT, report_get(alerts, i, "rule"));
+		t = report_get(alerts, i, "severity");
 		r->severity = xstrdup(t != NULL ? t : "info");
-		if (get(alerts, i, "participant") != NULL &&
-		    (l = lane_of(tl, get_int(alerts, i, "participant"))) !=
-		    NULL)
+		if (report_get(alerts, i, "participant") != NULL &&
+		    (l = lane_of(tl, report_get_int(alerts, i,
+		    "participant"))) != NULL)
 			r->detail = xstrdup(l->name);
 		span_add(&r->spans, at, v >= 0 ? v : end, v < 0);
 	}

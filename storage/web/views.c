@@ -40,24 +40,6 @@ view_day(int64_t now_ms, char *day, size_t sz)
 	strftime(day, sz, "%Y-%m-%d", &tm);
 }
 
-static const char *
-get(const struct report_rows *r, size_t i, const char *name)
-{
-	int	 c;
-
-	if (r == NULL || i >= r->nrows || (c = report_col(r, name)) < 0)
-		return NULL;
-	return report_cell(r, i, (size_t)c)->text;
-}
-
-static int64_t
-get_int(const struct report_rows *r, size_t i, const char *name)
-{
-	const char	*t = get(r, i, name);
-
-	return t != NULL ? strtoll(t, NULL, 10) : 0;
-}
-
 /* A big number with a caption. */
 static void
 figure(struct wbuf *b, const char *id, const char *caption, const char *n)
@@ -96,7 +78,7 @@ static void
 now_card(struct wbuf *b, const struct page_ctx *ctx,
     const struct report_rows *now, size_t i, const struct report_rows *pres)
 {
-	int64_t		 id = get_int(now, i, "id");
+	int64_t		 id = report_get_int(now, i, "id");
 	const char	*t;
 	size_t		 k, n = 0;
 	int		 link;
@@ -110,54 +92,56 @@ now_card(struct wbuf *b, const struct page_ctx *ctx,
 		b->len -= strlen("<a href=");
 		b->s[b->len] = '\0';
 	}
-	wbuf_html(b, (t = get(now, i, "room")) != NULL ? t : "?");
+	wbuf_html(b, (t = report_get(now, i, "room")) != NULL ? t : "?");
 	if (link)
 		wbuf_puts(b, "</a>");
 	wbuf_puts(b, "</h3>\n<p class=\"muted\">");
-	if ((t = get(now, i, "appointment")) != NULL) {
+	if ((t = report_get(now, i, "appointment")) != NULL) {
 		wbuf_puts(b, "appointment ");
 		wbuf_html(b, t);
 		wbuf_puts(b, " \xc2\xb7 ");
 	}
-	if ((t = get(now, i, "start")) != NULL) {
+	if ((t = report_get(now, i, "start")) != NULL) {
 		wbuf_puts(b, "started ");
 		page_time(b, t);
 	}
-	if ((t = get(now, i, "quality")) != NULL) {
+	if ((t = report_get(now, i, "quality")) != NULL) {
 		wbuf_puts(b, " \xc2\xb7 quality ");
 		wbuf_html(b, t);
 	}
-	if ((t = get(now, i, "recording")) != NULL &&
+	if ((t = report_get(now, i, "recording")) != NULL &&
 	    strcmp(t, "not_recorded") != 0) {
 		wbuf_puts(b, " \xc2\xb7 recording: ");
 		wbuf_html(b, t);
 	}
 	wbuf_puts(b, "</p>\n<ul class=\"present\">\n");
 	for (k = 0; pres != NULL && k < pres->nrows; k++) {
-		if (get_int(pres, k, "session_id") != id)
+		if (report_get_int(pres, k, "session_id") != id)
 			continue;
 		n++;
 		wbuf_printf(b, "<li data-participant=\"%lld\">",
-		    (long long)get_int(pres, k, "id"));
+		    (long long)report_get_int(pres, k, "id"));
 		if (!ctx->standalone)
 			wbuf_printf(b, "<a href=\"/sessions/%lld#p-%lld\">",
-			    (long long)id, (long long)get_int(pres, k, "id"));
-		wbuf_html(b, get(pres, k, "name"));
+			    (long long)id,
+			    (long long)report_get_int(pres, k, "id"));
+		wbuf_html(b, report_get(pres, k, "name"));
 		if (!ctx->standalone)
 			wbuf_puts(b, "</a>");
 		wbuf_puts(b, " <span class=\"muted\">(");
-		wbuf_html(b, get(pres, k, "role"));
+		wbuf_html(b, report_get(pres, k, "role"));
 		wbuf_puts(b, ")");
-		if (get_int(pres, k, "mic"))
+		if (report_get_int(pres, k, "mic"))
 			wbuf_puts(b, " \xc2\xb7 mic");
-		if (get_int(pres, k, "camera"))
+		if (report_get_int(pres, k, "camera"))
 			wbuf_puts(b, " \xc2\xb7 camera");
-		if (get_int(pres, k, "screen"))
+		if (report_get_int(pres, k, "screen"))
 			wbuf_puts(b, " \xc2\xb7 shared screen");
-		if (get_int(pres, k, "disconnections") > 0)
+		if (report_get_int(pres, k, "disconnections") > 0)
 			wbuf_printf(b, " \xc2\xb7 %lld drop(s)",
-			    (long long)get_int(pres, k, "disconnections"));
-		if ((t = get(pres, k, "quality")) != NULL) {
+			    (long long)report_get_int(pres, k,
+			    "disconnections"));
+		if ((t = report_get(pres, k, "quality")) != NULL) {
 			wbuf_puts(b, " \xc2\xb7 ");
 			wbuf_html(b, t);
 		}
@@ -166,14 +150,14 @@ now_card(struct wbuf *b, const struct page_ctx *ctx,
 	if (n == 0)
 		wbuf_puts(b, "<li class=\"muted\">nobody present</li>\n");
 	wbuf_puts(b, "</ul>\n");
-	if ((t = get(now, i, "awaited")) != NULL) {
+	if ((t = report_get(now, i, "awaited")) != NULL) {
 		wbuf_puts(b, "<p>Awaited: ");
 		wbuf_html(b, t);
 		wbuf_puts(b, "</p>\n");
 	}
-	if (get_int(now, i, "open_alerts") > 0)
+	if (report_get_int(now, i, "open_alerts") > 0)
 		wbuf_printf(b, "<p class=\"error\">%lld open alert(s)</p>\n",
-		    (long long)get_int(now, i, "open_alerts"));
+		    (long long)report_get_int(now, i, "open_alerts"));
 	wbuf_puts(b, "</article>\n");
 }
 
@@ -198,13 +182,13 @@ view_now_body(struct db *db, const struct page_ctx *ctx, int64_t now_ms,
 		goto out;
 	}
 	for (i = 0; i < now->nrows; i++)
-		if (strcmp(get(now, i, "status"), "active") == 0)
+		if (strcmp(report_get(now, i, "status"), "active") == 0)
 			nactive++;
 	for (i = 0; i < pres->nrows; i++)
 		for (j = 0; j < now->nrows; j++)
-			if (get_int(now, j, "id") ==
-			    get_int(pres, i, "session_id") &&
-			    strcmp(get(now, j, "status"), "active") == 0)
+			if (report_get_int(now, j, "id") ==
+			    report_get_int(pres, i, "session_id") &&
+			    strcmp(report_get(now, j, "status"), "active") == 0)
 				npresent++;
 
 	wbuf_puts(b, "<h1>Now</h1>\n<div class=\"figures\">\n");
@@ -225,7 +209,7 @@ view_now_body(struct db *db, const struct page_ctx *ctx, int64_t now_ms,
 	else {
 		wbuf_puts(b, "<div class=\"cards\">\n");
 		for (i = 0; i < now->nrows; i++)
-			if (strcmp(get(now, i, "status"), "active") == 0)
+			if (strcmp(report_get(now, i, "status"), "active") == 0)
 				now_card(b, ctx, now, i, pres);
 		wbuf_puts(b, "</div>\n");
 	}
@@ -238,7 +222,7 @@ view_now_body(struct db *db, const struct page_ctx *ctx, int64_t now_ms,
 	today->cells = xcalloc(now->nrows * now->ncols + 1,
 	    sizeof(*today->cells));
 	for (i = 0; i < now->nrows; i++)
-		if (strcmp(get(now, i, "status"), "active") != 0)
+		if (strcmp(report_get(now, i, "status"), "active") != 0)
 			memcpy(&today->cells[today->nrows++ * now->ncols],
 			    report_cell(now, i, 0),
 			    now->ncols * sizeof(*today->cells));
@@ -384,14 +368,15 @@ view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
 	wbuf_printf(b, "<section class=\"session\" id=\"session-%lld\" "
 	    "data-session=\"%lld\">\n<h1>Session %lld: ", (long long)id,
 	    (long long)id, (long long)id);
-	wbuf_html(b, (v = get(s, 0, "jitsi_room_name")) != NULL ? v : "?");
+	v = report_get(s, 0, "jitsi_room_name");
+	wbuf_html(b, v != NULL ? v : "?");
 	wbuf_puts(b, " ");
 	page_cell(b, ctx, "status", report_cell(s, 0, (size_t)report_col(s,
 	    "session_status")), 0);
 	wbuf_puts(b, "</h1>\n");
 	if (!ctx->standalone) {
 		wbuf_printf(b, "<p class=\"exports\">");
-		if ((v = get(s, 0, "jitsi_room_name")) != NULL) {
+		if ((v = report_get(s, 0, "jitsi_room_name")) != NULL) {
 			wbuf_puts(b, "<a href=\"/sessions?room=");
 			wbuf_url(b, v);
 			wbuf_puts(b, "\">Every session in this room</a> "
@@ -402,20 +387,22 @@ view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
 		    "events CSV</a></p>\n", (long long)id, (long long)id);
 	}
 	wbuf_puts(b, "<div class=\"figures\">\n");
-	figure(b, "f-start", "started", get(s, 0, "startTime"));
+	figure(b, "f-start", "started", report_get(s, 0, "startTime"));
 	figure(b, "f-duration", "seconds long",
-	    get(s, 0, "total_duration_seconds"));
+	    report_get(s, 0, "total_duration_seconds"));
 	figure(b, "f-participants", "participants",
-	    get(s, 0, "participant_count"));
+	    report_get(s, 0, "participant_count"));
 	figure(b, "f-disconnections", "disconnections",
-	    get(s, 0, "total_disconnections"));
+	    report_get(s, 0, "total_disconnections"));
 	figure(b, "f-quality", "connection quality",
-	    get(s, 0, "connection_quality"));
-	figure(b, "f-recording", "recording", get(s, 0, "recording_status"));
-	if (get(s, 0, "scheduled_start") != NULL) {
+	    report_get(s, 0, "connection_quality"));
+	figure(b, "f-recording", "recording",
+	    report_get(s, 0, "recording_status"));
+	if (report_get(s, 0, "scheduled_start") != NULL) {
 		figure(b, "f-billable", "billable seconds",
-		    get(s, 0, "billable_seconds"));
-		figure(b, "f-reason", "outcome", get(s, 0, "status_reason"));
+		    report_get(s, 0, "billable_seconds"));
+		figure(b, "f-reason", "outcome",
+		    report_get(s, 0, "status_reason"));
 	}
 	wbuf_puts(b, "</div>\n");
 
@@ -448,12 +435,12 @@ view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
 	for (i = 0; i < p->nrows; i++) {
 		wbuf_printf(b, "<details class=\"participant\" "
 		    "id=\"p-%lld\"><summary>",
-		    (long long)get_int(p, i, "id"));
-		v = get(p, i, "participant_name");
-		wbuf_html(b, v != NULL ? v : get(p, i, "nick"));
+		    (long long)report_get_int(p, i, "id"));
+		v = report_get(p, i, "participant_name");
+		wbuf_html(b, v != NULL ? v : report_get(p, i, "nick"));
 		wbuf_puts(b, ": every column</summary>\n");
 		snprintf(idbuf, sizeof(idbuf), "pf-%lld",
-		    (long long)get_int(p, i, "id"));
+		    (long long)report_get_int(p, i, "id"));
 		fields(b, ctx, p, i, idbuf);
 		wbuf_puts(b, "</details>\n");
 	}
