@@ -1410,6 +1410,41 @@ test_gap_reconciliation(void **state)
 	reset_capture();
 }
 
+/*
+ * Focus left while we could not see the room, the people stayed: the
+ * meeting ended at the gap's start, and they are in the next one from
+ * the moment we see them again, never before (fuzz finding F1: the new
+ * session started before the old one ended and could share its uid).
+ */
+static void
+test_gap_focus_left_people_stayed(void **state)
+{
+	struct room	*r = joined_room();
+	struct captured	*end, *start, *c;
+
+	(void)state;
+	reset_capture();
+	room_connection_lost(r, T0 + 60000);
+	room_join_sent(r, T0 + 65000);
+	apply(r, person("alice", "A"), T0 + 65011);
+	apply(r, person("bob", "B"), T0 + 65012);
+	assert_int_equal(apply(r, self(), T0 + 65013), ROOM_ACT_QUERY_INFO);
+	end = last(EVENT_SESSION_END, NULL);
+	assert_non_null(end);
+	assert_int_equal(end->ts, T0 + 60000);
+	assert_non_null(strstr(end->data, "\"reason\":\"focus_left\""));
+	start = last(EVENT_SESSION_START, NULL);
+	assert_non_null(start);
+	assert_true(start->ts >= T0 + 65000);
+	assert_string_not_equal(start->suid, end->suid);
+	c = last(EVENT_JOIN, "sid:A");
+	assert_true(c->ts >= T0 + 65000);
+	assert_non_null(strstr(c->data, "\"already_present\":true"));
+	assert_int_equal(c->p.join_count, 1);
+	room_free(r);
+	reset_capture();
+}
+
 static void
 test_gap_meeting_changed(void **state)
 {
@@ -1799,6 +1834,7 @@ main(void)
 		cmocka_unit_test(test_chat_and_reactions),
 		cmocka_unit_test(test_names_roles_identity),
 		cmocka_unit_test(test_gap_reconciliation),
+		cmocka_unit_test(test_gap_focus_left_people_stayed),
 		cmocka_unit_test(test_gap_meeting_changed),
 		cmocka_unit_test(test_room_gone_during_gap),
 		cmocka_unit_test(test_observer_removed_and_destroyed),

@@ -29,12 +29,13 @@
 #include "xmalloc.h"
 
 /*
- * Attach the occupants not attached yet, in the order they arrived.  A
- * room with nobody in it is empty from now on (room_tick leaves it).
+ * Attach the occupants not attached yet, in the order they arrived, but
+ * not before not_before.  A room with nobody in it is empty from now on
+ * (room_tick leaves it).
  */
 static int
-attach_newcomers(struct room *r, int already, int64_t now,
-    const struct event_sink *sink)
+attach_newcomers(struct room *r, int already, int64_t not_before,
+    int64_t now, const struct event_sink *sink)
 {
 	struct occupant	*o;
 	int		 n = 0;
@@ -42,7 +43,8 @@ attach_newcomers(struct room *r, int already, int64_t now,
 	TAILQ_FOREACH(o, &r->occupants, entry) {
 		if (o->kind != OCC_PARTICIPANT || o->part != NULL)
 			continue;
-		part_attach(r, o, o->arrived_ms, already, now, sink);
+		part_attach(r, o, o->arrived_ms > not_before ? o->arrived_ms :
+		    not_before, already, now, sink);
 		n++;
 	}
 	if (r->sess.present == 0 && r->empty_since == 0)
@@ -60,7 +62,7 @@ reconcile(struct room *r, int64_t now, const struct event_sink *sink)
 {
 	struct occupant		*o, *next;
 	struct event_fields	 f;
-	int			 left = 0, joined;
+	int			 left = 0, joined, ended = 0;
 	int64_t			 gap = r->gap_start;
 
 	for (o = TAILQ_FIRST(&r->occupants); o != NULL; o = next) {
@@ -78,13 +80,22 @@ reconcile(struct room *r, int64_t now, const struct event_sink *sink)
 			hidden_leave(r, o, 1, now, sink);
 		else if (o->kind == OCC_FOCUS) {
 			occ_remove(r, o);
-			if (r->main == NULL)
+			if (r->main == NULL && r->sess.open) {
 				session_close(r, gap, "focus_left", sink);
+				ended = 1;
+			}
 			continue;
 		}
 		occ_remove(r, o);
 	}
-	joined = attach_newcomers(r, 0, now, sink);
+	/*
+	 * The meeting ended during the gap but people stayed: they are in
+	 * the next meeting from the moment we see them again, never before
+	 * the old one's end (a session of theirs would overlap it, even
+	 * share its uid).
+	 */
+	joined = ended ? attach_newcomers(r, 1, now, now, sink) :
+	    attach_newcomers(r, 0, 0, now, sink);
 	/* The main room speaks for the meeting's gap. */
 	if (r->main == NULL && r->sess.open) {
 		f.n = 0;
@@ -112,7 +123,7 @@ self_presence(struct room *r, const struct presence *p, int64_t now,
 		if (r->gap_start == 0) {
 			/* A fresh join: everyone listed was already here. */
 			r->state = ROOM_JOINED;
-			attach_newcomers(r, 1, now, sink);
+			attach_newcomers(r, 1, 0, now, sink);
 			return ROOM_ACT_QUERY_INFO;
 		}
 		TAILQ_FOREACH(o, &r->occupants, entry)
@@ -225,7 +236,7 @@ room_meeting_info(struct room *r, const char *meeting_id, int64_t now,
 					occ_remove(r, o);
 			}
 			r->state = ROOM_JOINED;
-			attach_newcomers(r, 1, now, sink);
+			attach_newcomers(r, 1, 0, now, sink);
 		} else
 			reconcile(r, now, sink);
 	} else if (r->state == ROOM_JOINED && meeting_id != NULL)

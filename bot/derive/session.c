@@ -164,7 +164,9 @@ sess_sync(struct room *room, int64_t now)
 	s->rec.appointment_id = s->appointment_id;
 	s->rec.end_reason = s->end_reason;
 	if (s->open)
-		s->rec.duration_s = (now - s->rec.start_ms) / 1000;
+		/* The wall clock may step back: never a negative time. */
+		s->rec.duration_s = now > s->rec.start_ms ?
+		    (now - s->rec.start_ms) / 1000 : 0;
 	s->rec.connection_quality = NULL;
 	for (q = Q_POOR; q > Q_NONE; q--)
 		if (s->nquality[q] > 0) {
@@ -412,7 +414,8 @@ session_close(struct room *room, int64_t ts, const char *reason,
 	/* Persist each participant's final figures, then the end. */
 	TAILQ_FOREACH(p, &r->parts, entry)
 		emit(r, EVENT_ROLLUP, p, ts, NULL, ts, sink);
-	s->rec.duration_s = (ts - s->rec.start_ms) / 1000;
+	s->rec.duration_s = ts > s->rec.start_ms ?
+	    (ts - s->rec.start_ms) / 1000 : 0;
 	ef_str(&f, "reason", reason);
 	ef_int(&f, "duration_s", s->rec.duration_s);
 	ef_int(&f, "peak_participants", s->rec.peak_participants);

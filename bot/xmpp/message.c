@@ -84,7 +84,9 @@ speakerstats(const char *text, struct message *m)
 		if (!json_is_object(u) || m->nstats >= MAX_STATS)
 			continue;
 		t = json_object_get(u, "totalDominantSpeakerTime");
-		if (!json_is_number(t) || json_number_value(t) < 0)
+		/* ms: a time no meeting reaches (1e12 ms, 31 years) is junk */
+		if (!json_is_number(t) || !(json_number_value(t) >= 0 &&
+		    json_number_value(t) < 1e12))
 			continue;
 		m->stats = xreallocarray(m->stats, m->nstats + 1,
 		    sizeof(*m->stats));
@@ -171,7 +173,6 @@ module_note(xmpp_stanza_t *n, const char *role_field, struct message *m)
 	};
 	const char	*name = xmpp_stanza_get_name(n);
 	const char	*v;
-	char		*end;
 
 	m->kind = MESSAGE_MODULE;
 	if (strcmp(name, "room") == 0) {
@@ -213,8 +214,7 @@ module_note(xmpp_stanza_t *n, const char *role_field, struct message *m)
 			m->kind = MESSAGE_OTHER;	/* timeout: presence says */
 			return 0;
 		}
-		if ((v = xmpp_stanza_get_attribute(n, "duration_ms")) != NULL)
-			m->note_ms = strtoll(v, &end, 10);
+		m->note_ms = attr_ms(n, "duration_ms");	/* 0: not said */
 	} else if (strcmp(name, "client") == 0) {
 		m->note = NOTE_CLIENT;
 		m->note_ip = attr(n, "ip");
