@@ -6,6 +6,12 @@
 # that only focus may create rooms in) on a free loopback port, and an
 # observer config.  Everything started is stopped by tt_cleanup (trap).
 # Only 127.0.0.1 is used.  Every wait is bounded.
+#
+# Scenarios wait on conditions, never on a fixed sleep standing for one:
+# a line in the observer's log (tt_wait_log), a row in SQLite
+# (tt_wait_sql), a file a jitsim script creates (tt_wait_file), a stanza
+# a jitsim actor receives (its wait-* commands).  A scripted person's own
+# pauses (jitsim's sleep) only set how long things last.
 
 : "${TELETRACK:?TELETRACK must point at the teletrack binary}"
 : "${JITSIM:?JITSIM must point at the jitsim binary}"
@@ -15,6 +21,7 @@ TT_PORT=""
 TT_PROSODY_PID=""
 TT_OBSERVER_PID=""
 TT_PROXY_PID=""
+TT_SIM_PID=""
 TT_FAILED=0
 TT_VALGRIND="${TT_VALGRIND:-}"
 TT_MODULES="${TT_MODULES:-}"		# extra modules on the MUC component
@@ -197,6 +204,35 @@ tt_wait_log() {
 	return 1
 }
 
+# tt_wait_sql SQL EXPECTED [TENTHS]: until the query prints EXPECTED
+# (bounded: TENTHS tenths of a second, 30 s by default).
+tt_wait_sql() {
+	i=0
+	lim=${3:-300}
+	got=""
+	while [ $i -lt "$lim" ]; do
+		got=$(tt_sql "$1" 2>/dev/null)
+		[ "$got" = "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tt_fail "the database never showed [$2] (last [$got]) for: $1"
+	return 1
+}
+
+# tt_wait_file PATH [TENTHS]: until PATH exists (30 s by default).
+tt_wait_file() {
+	i=0
+	lim=${2:-300}
+	while [ $i -lt "$lim" ]; do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tt_fail "$1 never appeared"
+	return 1
+}
+
 tt_observer_stop() {
 	[ -n "$TT_OBSERVER_PID" ] || return 0
 	kill -TERM "$TT_OBSERVER_PID" 2>/dev/null
@@ -220,9 +256,27 @@ tt_proxy_start() {
 	tt_wait_port "$1" || tt_fail "proxy did not start"
 }
 
+# tt_sim_start SCRIPT [SECONDS]: play a jitsim script in the background,
+# for at most SECONDS (120); tt_sim_wait waits for its end.  tt_sim plays
+# one to its end.
+tt_sim_start() {
+	timeout "${2:-120}" "$JITSIM" -p "$TT_PORT" "$1" \
+	    >>"$TT_DIR/jitsim.log" 2>&1 &
+	TT_SIM_PID=$!
+}
+
+tt_sim_wait() {
+	wait "$TT_SIM_PID"
+	rc=$?
+	TT_SIM_PID=""
+	[ "$rc" -eq 0 ] && return 0
+	tt_fail "jitsim script failed ($rc): $(tail -n 3 "$TT_DIR/jitsim.log")"
+	return 1
+}
+
 tt_sim() {
-	timeout 120 "$JITSIM" -p "$TT_PORT" "$1" >>"$TT_DIR/jitsim.log" 2>&1 ||
-	    { tt_fail "jitsim script $1 failed: $(tail -n 3 "$TT_DIR/jitsim.log")"; return 1; }
+	tt_sim_start "$@"
+	tt_sim_wait
 }
 
 tt_sql() {
@@ -235,7 +289,10 @@ tt_count() {
 
 tt_cleanup() {
 	[ -n "$TT_OBSERVER_PID" ] && kill -9 "$TT_OBSERVER_PID" 2>/dev/null
-	[ -n "$TT_PROXY_PID" ] && kill "$TT_PROXY_PID" 2>/dev/null
+	[ -n "$TT_SIM_PID" ] && kill "$TT_SIM_PID" 2>/dev/null
+	# A proxy a scenario paused (SIGSTOP) must run to see the TERM.
+	[ -n "$TT_PROXY_PID" ] && kill -CONT "$TT_PROXY_PID" 2>/dev/null &&
+	    kill "$TT_PROXY_PID" 2>/dev/null
 	tt_prosody_stop
 	# TT_KEEP_LOGS=DIR keeps every log of the run there, for debugging.
 	if [ -n "${TT_KEEP_LOGS:-}" ] && [ -n "$TT_DIR" ]; then
