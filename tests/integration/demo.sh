@@ -85,14 +85,16 @@ sleep 500
 leave pt2
 sleep 1000
 leave dr
-sleep 300
+# focus (jicofo) goes once the room has seen the caregiver go
+wait-gone focus 3f9a1c2e
 leave focus
-sleep 500
 JSIM
 say "Playing the appointment (about 25 s)"
 tt_sim "$TT_DIR/demo.jsim" || exit 1
-tt_wait_log "appointment appointment-42: active -> " 150
-sleep 1
+tt_wait_log "appointment appointment-42: active -> " 300
+tt_wait_sql "SELECT count(*) FROM teleconferencesessions
+    WHERE appointmentId = 'appointment-42'
+    AND session_status IN ('completed', 'failed')" 1
 tt_observer_stop
 say "teletrack report attendance"
 "$TELETRACK" report -d "$DB" attendance

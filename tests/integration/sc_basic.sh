@@ -61,13 +61,14 @@ recording focus off file rec-1
 sleep 300
 leave alice
 leave bob2
-sleep 500
+# Focus leaves last: once the room has seen both go.
+wait-gone focus alice01
+wait-gone focus bob02
 leave focus
-sleep 300
 JSIM
 tt_sim "$TT_DIR/meeting.jsim"
-tt_wait_log "no participant left\|session_end\|leaving" 50
-sleep 1
+# Focus left: the session is over and on record.
+tt_wait_sql "SELECT session_status FROM teleconferencesessions" completed 600
 tt_observer_stop
 
 for pair in session_start:1 session_end:1 observer_join:1 join:2 reconnect:1 \
@@ -83,17 +84,17 @@ tt_eq "completed|2|2|1|recorded|focus_left" "$(tt_sql "SELECT session_status,
 tt_eq "1" "$(tt_sql "SELECT count(*) FROM teleconferencesessions
     WHERE recording_duration_seconds >= 1 AND total_duration_seconds >= 3
     AND endTime LIKE '____-__-__T__:__:__.___Z'")" "durations and times"
+# One participant's row, by stats-id: who, how often, what they did.
+person() {
+	tt_sql "SELECT participant_name, participant_id, participant_role,
+	    join_count, disconnection_count, camera_enabled, microphone_enabled,
+	    screen_shared, messages_sent, reactions_sent, session_status,
+	    left_reason FROM teleconference_participant_sessions
+	    WHERE stats_id = '$1'"
+}
 tt_eq "Dr Alice Smith|cg-1|caregiver|1|0|1|1|1|0|0|left|leave" \
-    "$(tt_sql "SELECT participant_name, participant_id, participant_role,
-    join_count, disconnection_count, camera_enabled, microphone_enabled,
-    screen_shared, messages_sent, reactions_sent, session_status, left_reason
-    FROM teleconference_participant_sessions WHERE stats_id = 'A-1'")" \
-    "caregiver row"
-tt_eq "Robert||unknown|2|1|0|0|0|2|1|left|leave" \
-    "$(tt_sql "SELECT participant_name, participant_id, participant_role,
-    join_count, disconnection_count, camera_enabled, microphone_enabled,
-    screen_shared, messages_sent, reactions_sent, session_status, left_reason
-    FROM teleconference_participant_sessions WHERE stats_id = 'B-1'")" \
+    "$(person A-1)" "caregiver row"
+tt_eq "Robert||unknown|2|1|0|0|0|2|1|left|leave" "$(person B-1)" \
     "patient row (one row across the reconnect)"
 tt_eq "2" "$(tt_sql "SELECT count(*) FROM teleconference_participant_sessions")" \
     "participant rows"
