@@ -5,7 +5,8 @@
 #   make unit            unit tests only (no server)
 #   make demo            throwaway Prosody + simulated conference + report
 #   make bench           throughput and memory figures
-#   make fuzz            libFuzzer on the stanza parsers (needs clang)
+#   make fuzz            libFuzzer: single stanzas, then stanza sequences
+#                        through the whole flow (needs clang)
 #   make SANITIZE=address,undefined test
 
 PKG_CONFIG ?= pkg-config
@@ -142,16 +143,61 @@ $(BUILD)/tests/bench: $(call obj,tests/bench.c $(DERIVE) $(PARSE) $(STORE) $(COM
 	    $(SCHEMA_OBJ)
 	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(PC_LIBS)
 
-# Coverage-guided fuzzing of the stanza parsers (clang's libFuzzer).
+# Coverage-guided fuzzing with clang's libFuzzer under ASan and UBSan:
+#   fuzz-stanza  single stanzas through the parsers (tests/fuzz_presence.c,
+#                seeded from tests/fixtures)
+#   fuzz-flow    sequences of stanzas, disco answers and time through parse
+#                -> observer -> derivation -> writer on an in-memory
+#                database, invariants checked after each (tests/fuzz_flow.c,
+#                seeded from tests/fuzz/flow)
+# `make fuzz` runs both, FUZZ_SECONDS each; FUZZ_RUNS=N stops each after N
+# executions instead; FUZZ_OPTS adds libFuzzer options (-fork=2, ...).
+# FUZZ_KNOWN=F1,F2 lets fuzz-flow go on past known findings (listed in
+# tests/fuzz/README) to look for others.  Its inputs are kept short
+# (FUZZ_FLOW_MAX_LEN): a sequence is cheap to mutate but each one costs
+# SQL; the longer seeds are cut to their first FUZZ_FLOW_MAX_LEN bytes.
+FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-fuzz:
-	@mkdir -p build/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE \
-		-Ibot/core -Ibot/xmpp $(PC_CFLAGS) tests/fuzz_presence.c bot/xmpp/presence.c \
-		bot/xmpp/message.c bot/core/log.c bot/core/xmalloc.c bot/core/text.c \
-		$(PC_LIBS) -o build/fuzz/fuzz_presence
-	build/fuzz/fuzz_presence -max_total_time=$(FUZZ_SECONDS) \
-		build/fuzz/corpus tests/fixtures
+FUZZ_RUNS ?=
+FUZZ_OPTS ?=
+FUZZ_KNOWN ?=
+FUZZ_FLOW_MAX_LEN ?= 2048
+FUZZ_DIR = build/fuzz
+FUZZ_CFLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all -std=c11 -D_GNU_SOURCE $(WARN) \
+	-Ibot -Ibot/core -Ibot/xmpp -Ibot/derive -Istorage $(PC_CFLAGS)
+FUZZ_LIMIT = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS))
+FUZZ_STANZA_SRCS = tests/fuzz_presence.c $(PARSE) bot/core/log.c \
+	bot/core/xmalloc.c bot/core/text.c
+FUZZ_FLOW_SRCS = tests/fuzz_flow.c bot/observer.c bot/alert.c bot/notify.c \
+	bot/status.c bot/config.c $(DERIVE) $(PARSE) $(COMMON) $(STORE) \
+	storage/bookings.c $(BUILD)/storage/schema_sql.c
+
+fuzz: fuzz-stanza fuzz-flow
+
+fuzz-stanza: $(FUZZ_DIR)/fuzz_presence
+	@mkdir -p $(FUZZ_DIR)/corpus-stanza
+	$(FUZZ_DIR)/fuzz_presence $(FUZZ_LIMIT) -artifact_prefix=$(FUZZ_DIR)/ \
+		$(FUZZ_OPTS) $(FUZZ_DIR)/corpus-stanza tests/fixtures
+
+fuzz-flow: $(FUZZ_DIR)/fuzz_flow
+	@mkdir -p $(FUZZ_DIR)/corpus-flow
+	FUZZ_FLOW_KNOWN=$(FUZZ_KNOWN) \
+	UBSAN_OPTIONS=$(if $(findstring F2,$(FUZZ_KNOWN)),suppressions=tests/fuzz/known.supp) \
+	$(FUZZ_DIR)/fuzz_flow $(FUZZ_LIMIT) -max_len=$(FUZZ_FLOW_MAX_LEN) \
+		-artifact_prefix=$(FUZZ_DIR)/ -dict=tests/fuzz/flow.dict $(FUZZ_OPTS) \
+		$(FUZZ_DIR)/corpus-flow tests/fuzz/flow
+
+$(FUZZ_DIR)/fuzz_presence: $(FUZZ_STANZA_SRCS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_STANZA_SRCS) $(PC_LIBS) -o $@
+
+# float-cast-overflow recoverable (still fatal: halt_on_error) so that
+# FUZZ_KNOWN=F2 can suppress it at run time.
+$(FUZZ_DIR)/fuzz_flow: $(FUZZ_FLOW_SRCS) $(wildcard bot/*.h bot/*/*.h storage/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize-recover=float-cast-overflow \
+		$(FUZZ_FLOW_SRCS) $(PC_LIBS) -o $@
 
 install: $(PROG)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/teletrack/prosody
@@ -166,7 +212,8 @@ uninstall:
 clean:
 	rm -rf build build-san teletrack
 
-.PHONY: all deps unit unit-run integration integration-run test demo bench fuzz \
+.PHONY: all deps unit unit-run integration integration-run test demo bench \
+	fuzz fuzz-stanza fuzz-flow \
 	install uninstall clean
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
