@@ -152,7 +152,7 @@ $(BUILD)/tests/bench: $(call obj,tests/bench.c $(DERIVE) $(PARSE) $(STORE) $(COM
 #                seeded from tests/fuzz/flow)
 # `make fuzz` runs both, FUZZ_SECONDS each; FUZZ_RUNS=N stops each after N
 # executions instead; FUZZ_OPTS adds libFuzzer options (-fork=2, ...).
-# FUZZ_KNOWN=F1,F2 lets fuzz-flow go on past known findings (listed in
+# FUZZ_KNOWN=F1,F2,F3 lets fuzz-flow go on past known findings (listed in
 # tests/fuzz/README) to look for others.  Its inputs are kept short
 # (FUZZ_FLOW_MAX_LEN): a sequence is cheap to mutate but each one costs
 # SQL; the longer seeds are cut to their first FUZZ_FLOW_MAX_LEN bytes.

@@ -483,6 +483,13 @@ check_event(const struct event *ev)
 	if (ev->ts_ms < T0)
 		fail("%s event stamped before the start",
 		    event_type_name(ev->type));
+	for (i = 0; i < ev->nfields; i++)
+		if (ev->fields[i].type == EV_INT && ev->fields[i].i < 0 &&
+		    ev->fields[i].key != NULL &&
+		    strcmp(ev->fields[i].key, "duration_ms") == 0 &&
+		    ev->type == EVENT_CONNECTION_RESTORED)
+			finding("F3", "connection_restored with duration_ms "
+			    "%lld", (long long)ev->fields[i].i);
 	if (s->duration_s < 0 || s->recording_duration_s < 0)
 		fail("session %s: negative duration %lld / recording %lld",
 		    s->uid, (long long)s->duration_s,
