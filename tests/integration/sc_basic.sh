@@ -10,12 +10,12 @@ tt_setup
 tt_prosody_start
 tt_observer_conf room1
 tt_observer_start
-tt_wait_log "not available, retry"	# the room does not exist yet
+tt_wait_log "not available, retry" 1200	# no room yet (valgrind: slow start)
 
 cat > "$TT_DIR/meeting.jsim" <<'JSIM'
 connect focus focus@auth.meet.jitsi focuspw
 join focus room1 focus
-wait-presence focus teletrack 15000
+wait-presence focus teletrack 60000
 disco focus teletrack
 jingle focus teletrack
 connect alice anon

@@ -72,28 +72,31 @@ tt_wait_log "appointment appt-4: room appt4a"
     >>"$TT_DIR/schedule.out" 2>&1 || tt_fail "schedule cancel appt-3"
 
 cat > "$TT_DIR/meeting.jsim" <<JSIM
+# Everyone logs in first: nothing slow stands between the booked start
+# and the people joining.
 connect admin admin@auth.meet.jitsi adminpw
 available admin
 connect focus focus@auth.meet.jitsi focuspw
-join focus appt1 focus
+connect focus2 focus@auth.meet.jitsi focuspw
 connect focus3 focus@auth.meet.jitsi focuspw
+connect alice anon
+connect pat anon
+connect bob anon
+set alice identity cg-1 caregiver Dr Alice
+set pat identity pt-2 patient Pat
+set bob identity pt-1 patient Bob
+join focus appt1 focus
 join focus3 appt3 focus
 wait-presence focus teletrack 60000
 # appt2's room is created only now: the observer, its window open, has
 # been refused (Jitsi answers not-allowed until focus creates a room).
-wait-log $TT_DIR/observer.log 30000 room appt2@conference.meet.jitsi: not available, retry
-connect focus2 focus@auth.meet.jitsi focuspw
+wait-log $TT_DIR/observer.log 60000 room appt2@conference.meet.jitsi: not available, retry
 join focus2 appt2 focus
-wait-presence focus2 teletrack 30000
-# Connected beforehand, so joining at the start is quick even when slow.
-connect alice anon
-set alice identity cg-1 caregiver Dr Alice
-connect pat anon
-set pat identity pt-2 patient Pat
-connect bob anon
-set bob identity pt-1 patient Bob
-wait-file $TT_DIR/go 30000
+wait-file $TT_DIR/go 60000
 join alice appt1 alice01
+# pat comes once the observer's retry has found appt2 (her time is not
+# checked; the caregiver's is).
+wait-presence focus2 teletrack 60000
 join pat appt2 pat01
 sleep 4000
 join bob appt1 bob01
