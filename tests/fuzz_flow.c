@@ -30,7 +30,8 @@
  *   T MS                              the clock advances (ticks, flushes)
  *   W                                 the clock advances until the observer
  *                                     sends a join presence (one not waited
- *                                     for yet; at most 60 s)
+ *                                     for yet; at most 10 s: both
+ *                                     configurations retry within 2 s)
  *   L / C                             the XMPP connection is lost / back
  *   !all                              (first line) join = all, ip_mode hash
  *
@@ -103,6 +104,7 @@ __ubsan_default_options(void)
 #define MAX_OPS		400		/* lines run per input */
 #define MAX_STEP_MS	(6 * 3600 * 1000LL)
 #define MAX_QUERIES	32
+#define MAX_WAIT_TICKS	10		/* W: retries come within 2 s */
 #define MUC		"conference.meet.jitsi"
 
 static const char conf_rooms[] =
@@ -131,6 +133,8 @@ static const char conf_all[] =
 	"[rooms]\n"
 	"join = all\n"
 	"leave_grace_s = 3\n"
+	"retry_min_s = 1\n"
+	"retry_max_s = 2\n"
 	"[storage]\n"
 	"database = :memory:\n"
 	"flush_ms = 200\n"
@@ -1073,9 +1077,8 @@ static void
 run_line(char *line)
 {
 	char	*w[64], *p, *save;
-	int	 n = 0;
+	int	 n = 0, i;
 	long long ms;
-	int64_t	 end;
 
 	while (*line == ' ' || *line == '\t')
 		line++;
@@ -1102,9 +1105,10 @@ run_line(char *line)
 			ms = MAX_STEP_MS;
 		advance(ms);
 	} else if (strcmp(w[0], "W") == 0) {
-		end = F.now + 60000;
-		while (F.joins == F.joins_awaited && F.now < end)
-			advance(100);
+		/* Joins are sent from the tick: step from tick to tick. */
+		for (i = 0; F.joins == F.joins_awaited && i < MAX_WAIT_TICKS;
+		    i++)
+			advance(F.next_tick > F.now ? F.next_tick - F.now : 1);
 		F.joins_awaited = F.joins;
 	} else if (strcmp(w[0], "L") == 0 && F.online) {
 		/* The connection and its pending queries are gone. */
