@@ -33,7 +33,7 @@ cat > "$TT_DIR/demo.jsim" <<'JSIM'
 # jicofo creates the room; the observer, retrying, joins it
 connect focus focus@auth.meet.jitsi focuspw
 join focus appointment-42 focus
-wait-presence focus teletrack 15000
+wait-presence focus teletrack 60000
 # the caregiver arrives first, with a JWT identity
 connect dr anon
 set dr stats-id Caregiver-7Qx

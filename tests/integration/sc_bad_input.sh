@@ -14,19 +14,21 @@ LONG=$(printf 'n%.0s' $(seq 1 1000))
 EVIL="x');DROP_TABLE_teleconference_events;--"
 
 cat > "$TT_DIR/a.jsim" <<JSIM
+# Everyone logs in first (slow on a busy machine); then the room is never
+# without a participant long enough for the observer to leave it.
 connect focus focus@auth.meet.jitsi focuspw
-join focus room3 focus
 connect focus2 focus@auth.meet.jitsi focuspw
-join focus2 other focus
-wait-presence focus teletrack 15000
 connect evil anon
-set evil stats-id E-3
-join evil room3 $EVIL
 connect long anon
-join long room3 $LONG
-spoof evil teletrack
 connect x anon
+set evil stats-id E-3
 set x stats-id X-3
+join focus room3 focus
+join focus2 other focus
+join evil room3 $EVIL
+join long room3 $LONG
+wait-presence evil teletrack 60000
+spoof evil teletrack
 join x room3 chatty
 chat x one
 chat x two

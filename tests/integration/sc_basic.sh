@@ -13,20 +13,22 @@ tt_observer_start
 tt_wait_log "not available, retry" 1200	# no room yet (valgrind: slow start)
 
 cat > "$TT_DIR/meeting.jsim" <<'JSIM'
+# Everyone logs in first (slow on a busy machine): once the observer is in,
+# the room gets its participants before it could find it empty and leave.
 connect focus focus@auth.meet.jitsi focuspw
-join focus room1 focus
-wait-presence focus teletrack 60000
-disco focus teletrack
-jingle focus teletrack
 connect alice anon
+connect bob anon
 set alice stats-id A-1
 set alice name Alice
 set alice identity cg-1 caregiver Dr Alice Smith
-join alice room1 alice01
-connect bob anon
 set bob stats-id B-1
 set bob name Bob
+join focus room1 focus
+wait-presence focus teletrack 60000
+join alice room1 alice01
 join bob room1 bob01
+disco focus teletrack
+jingle focus teletrack
 sleep 400
 recording focus pending file rec-1
 sleep 200

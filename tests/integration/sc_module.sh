@@ -30,13 +30,14 @@ else
 fi
 
 cat > "$TT_DIR/m.jsim" <<JSIM
+# Everyone logs in first (slow on a busy machine), then joins at once.
 connect focus focus@auth.meet.jitsi focuspw
-join focus room4 focus
 connect alice anon
-set alice stats-id A-4
-join alice room4 alice04
 connect-sm carol carol@auth.meet.jitsi carolpw
+set alice stats-id A-4
 set carol stats-id C-4
+join focus room4 focus
+join alice room4 alice04
 join carol room4 carol04
 wait-file $TT_DIR/go 20000
 JSIM

@@ -72,21 +72,22 @@ tt_wait_log "appointment appt-4: room appt4a"
     >>"$TT_DIR/schedule.out" 2>&1 || tt_fail "schedule cancel appt-3"
 
 cat > "$TT_DIR/meeting.jsim" <<JSIM
-# Everyone logs in first: nothing slow stands between the booked start
-# and the people joining.
+# Focus opens appt1 (and the cancelled appt3) early; then everyone else
+# logs in, so nothing slow stands between the booked start and the people
+# joining.
+connect focus focus@auth.meet.jitsi focuspw
+join focus appt1 focus
+connect focus3 focus@auth.meet.jitsi focuspw
+join focus3 appt3 focus
 connect admin admin@auth.meet.jitsi adminpw
 available admin
-connect focus focus@auth.meet.jitsi focuspw
 connect focus2 focus@auth.meet.jitsi focuspw
-connect focus3 focus@auth.meet.jitsi focuspw
 connect alice anon
 connect pat anon
 connect bob anon
 set alice identity cg-1 caregiver Dr Alice
 set pat identity pt-2 patient Pat
 set bob identity pt-1 patient Bob
-join focus appt1 focus
-join focus3 appt3 focus
 wait-presence focus teletrack 60000
 # appt2's room is created only now: the observer, its window open, has
 # been refused (Jitsi answers not-allowed until focus creates a room).

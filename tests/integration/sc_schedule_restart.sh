@@ -21,13 +21,14 @@ start=$(date -u -d "@$start_epoch" +%Y-%m-%dT%H:%M:%SZ)
     tt_fail "schedule add"
 
 cat > "$TT_DIR/meeting.jsim" <<JSIM
-# Everyone logs in first, so joining at the start is quick even when slow.
+# Focus opens the room early; alice and bob log in before the start, so
+# joining at the start is quick even on a busy machine.
 connect focus focus@auth.meet.jitsi focuspw
+join focus apptr focus
 connect alice anon
 connect bob anon
 set alice identity cg-1 caregiver Dr Alice
 set bob identity pt-1 patient Bob
-join focus apptr focus
 wait-presence focus teletrack 30000
 wait-file $TT_DIR/go 30000
 join alice apptr alice01
