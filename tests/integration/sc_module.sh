@@ -39,7 +39,7 @@ set carol stats-id C-4
 join focus room4 focus
 join alice room4 alice04
 join carol room4 carol04
-wait-file $TT_DIR/go 20000
+wait-file $TT_DIR/go 60000
 JSIM
 if [ -z "$TT_NO_MODULE" ]; then
 	# Focus (owner) tries to make the observer visible; a second session
