@@ -21,6 +21,7 @@ TT_PORT=""
 TT_PROSODY_PID=""
 TT_OBSERVER_PID=""
 TT_PROXY_PID=""
+TT_PROXY_PORT=""
 TT_SIM_PID=""
 TT_FAILED=0
 TT_VALGRIND="${TT_VALGRIND:-}"
@@ -56,11 +57,15 @@ tt_free_port() {
 	return 1
 }
 
-# tt_wait_port PORT [TENTHS]: until something listens there (10 s).
-tt_wait_port() {
+# tt_listening PORT PID [TENTHS]: until process PID listens on PORT (10 s;
+# a port picked free may be taken by another run meanwhile: then PID
+# never gets it, or has died trying).
+tt_listening() {
 	i=0
-	while [ $i -lt "${2:-100}" ]; do
-		ss -ltn 2>/dev/null | awk '{print $4}' | grep -q ":$1\$" && return 0
+	while [ $i -lt "${3:-100}" ]; do
+		ss -ltnp 2>/dev/null | grep ":$1 " | grep -q "pid=$2," &&
+		    return 0
+		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -130,17 +135,17 @@ CFG
 	trap tt_cleanup EXIT INT TERM
 }
 
-# Start Prosody and wait for its port.  The free port was only free when
-# it was picked (other test runs share the machine): if Prosody does not
-# open it, stop it and try again on another one, three times at most.
+# Start Prosody and wait until it listens.  The free port was only free
+# when it was picked (other test runs share the machine): if Prosody does
+# not get it, stop it and try again on another one, three times at most.
 tt_prosody_start() {
 	tries=0
 	while [ $tries -lt 3 ]; do
 		prosody -F --config "$TT_DIR/prosody.cfg.lua" \
 		    >"$TT_DIR/prosody.out" 2>&1 &
 		TT_PROSODY_PID=$!
-		tt_wait_port "$TT_PORT" 300 && return 0
-		tt_log "prosody did not open port $TT_PORT: $(tail -n 2 "$TT_DIR/prosody.out")"
+		tt_listening "$TT_PORT" "$TT_PROSODY_PID" 300 && return 0
+		tt_log "prosody did not get port $TT_PORT: $(tail -n 2 "$TT_DIR/prosody.out")"
 		tt_prosody_stop
 		TT_PORT=$(tt_free_port)
 		sed -i "s/^c2s_ports = .*/c2s_ports = { $TT_PORT }/" \
@@ -265,10 +270,23 @@ tt_observer_stop() {
 	[ "$rc" -eq 0 ] || tt_fail "observer exited $rc"
 }
 
+# tt_proxy_start: a jitsim proxy to Prosody on a free port, TT_PROXY_PORT
+# (another one if the port picked is taken meanwhile).
 tt_proxy_start() {
-	"$JITSIM" proxy "$1" "$TT_PORT" 2>>"$TT_DIR/proxy.log" &
-	TT_PROXY_PID=$!
-	tt_wait_port "$1" || tt_fail "proxy did not start"
+	tries=0
+	while [ $tries -lt 3 ]; do
+		TT_PROXY_PORT=$(tt_free_port)
+		"$JITSIM" proxy "$TT_PROXY_PORT" "$TT_PORT" \
+		    2>>"$TT_DIR/proxy.log" &
+		TT_PROXY_PID=$!
+		tt_listening "$TT_PROXY_PORT" "$TT_PROXY_PID" && return 0
+		kill "$TT_PROXY_PID" 2>/dev/null
+		wait "$TT_PROXY_PID" 2>/dev/null
+		TT_PROXY_PID=""
+		tries=$((tries + 1))
+	done
+	tt_fail "proxy did not start"
+	return 1
 }
 
 # tt_sim_start SCRIPT [SECONDS]: play a jitsim script in the background,

@@ -7,9 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 tt_setup
 tt_prosody_start
-PPORT=$(tt_free_port)
-tt_proxy_start "$PPORT"
-tt_observer_conf room2 "$PPORT"
+tt_proxy_start
+tt_observer_conf room2 "$TT_PROXY_PORT"
 tt_observer_start
 
 cat > "$TT_DIR/all.jsim" <<JSIM
