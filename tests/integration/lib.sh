@@ -84,7 +84,6 @@ tt_setup() {
 		ln -s meet.jitsi.key "$TT_DIR/certs/$h.meet.jitsi.key"
 		ln -s meet.jitsi.crt "$TT_DIR/certs/$h.meet.jitsi.crt"
 	done
-	TT_PORT=$(tt_free_port)
 	TT_PLUGINS=$(cd "$(dirname "$0")/../../conf/prosody" && pwd)
 	root=""
 	[ "$(id -u)" -eq 0 ] && root="run_as_root = true"
@@ -96,7 +95,7 @@ certificates = "$TT_DIR/certs"
 admin_socket = "$TT_DIR/admin.sock"
 plugin_paths = { "$TT_PLUGINS" }
 interfaces = { "127.0.0.1" }
-c2s_ports = { $TT_PORT }
+c2s_ports = {}
 s2s_ports = {}
 component_ports = {}
 http_ports = {}
@@ -135,25 +134,36 @@ CFG
 	trap tt_cleanup EXIT INT TERM
 }
 
-# Start Prosody and wait until it listens.  The free port was only free
-# when it was picked (other test runs share the machine): if Prosody does
-# not get it, stop it and try again on another one, three times at most.
-tt_prosody_start() {
+# tt_start_listening START: pick a free port and call START PORT, which
+# starts a server in the background and sets TT_STARTED to its PID, until
+# that process listens there: a port free when picked may be taken by
+# another run meanwhile.  Three tries; the port is then TT_STARTED_PORT.
+tt_start_listening() {
 	tries=0
 	while [ $tries -lt 3 ]; do
-		prosody -F --config "$TT_DIR/prosody.cfg.lua" \
-		    >"$TT_DIR/prosody.out" 2>&1 &
-		TT_PROSODY_PID=$!
-		tt_listening "$TT_PORT" "$TT_PROSODY_PID" 300 && return 0
-		tt_log "prosody did not get port $TT_PORT: $(tail -n 2 "$TT_DIR/prosody.out")"
-		tt_prosody_stop
-		TT_PORT=$(tt_free_port)
-		sed -i "s/^c2s_ports = .*/c2s_ports = { $TT_PORT }/" \
-		    "$TT_DIR/prosody.cfg.lua"
+		TT_STARTED_PORT=$(tt_free_port)
+		"$1" "$TT_STARTED_PORT"
+		tt_listening "$TT_STARTED_PORT" "$TT_STARTED" 300 && return 0
+		tt_log "$1: no listener on port $TT_STARTED_PORT, trying another"
+		kill -9 "$TT_STARTED" 2>/dev/null
+		wait "$TT_STARTED" 2>/dev/null
 		tries=$((tries + 1))
 	done
-	tt_fail "prosody did not start"
 	return 1
+}
+
+prosody_on() {
+	sed -i "s/^c2s_ports = .*/c2s_ports = { $1 }/" "$TT_DIR/prosody.cfg.lua"
+	prosody -F --config "$TT_DIR/prosody.cfg.lua" \
+	    >"$TT_DIR/prosody.out" 2>&1 &
+	TT_STARTED=$!
+}
+
+tt_prosody_start() {
+	tt_start_listening prosody_on ||
+	    { tt_fail "prosody did not start: $(tail -n 2 "$TT_DIR/prosody.out")"; return 1; }
+	TT_PORT=$TT_STARTED_PORT
+	TT_PROSODY_PID=$TT_STARTED
 }
 
 tt_prosody_stop() {
@@ -270,23 +280,16 @@ tt_observer_stop() {
 	[ "$rc" -eq 0 ] || tt_fail "observer exited $rc"
 }
 
-# tt_proxy_start: a jitsim proxy to Prosody on a free port, TT_PROXY_PORT
-# (another one if the port picked is taken meanwhile).
+proxy_on() {
+	"$JITSIM" proxy "$1" "$TT_PORT" 2>>"$TT_DIR/proxy.log" &
+	TT_STARTED=$!
+}
+
+# tt_proxy_start: a jitsim proxy to Prosody, on port TT_PROXY_PORT.
 tt_proxy_start() {
-	tries=0
-	while [ $tries -lt 3 ]; do
-		TT_PROXY_PORT=$(tt_free_port)
-		"$JITSIM" proxy "$TT_PROXY_PORT" "$TT_PORT" \
-		    2>>"$TT_DIR/proxy.log" &
-		TT_PROXY_PID=$!
-		tt_listening "$TT_PROXY_PORT" "$TT_PROXY_PID" && return 0
-		kill "$TT_PROXY_PID" 2>/dev/null
-		wait "$TT_PROXY_PID" 2>/dev/null
-		TT_PROXY_PID=""
-		tries=$((tries + 1))
-	done
-	tt_fail "proxy did not start"
-	return 1
+	tt_start_listening proxy_on || { tt_fail "proxy did not start"; return 1; }
+	TT_PROXY_PORT=$TT_STARTED_PORT
+	TT_PROXY_PID=$TT_STARTED
 }
 
 # tt_sim_start SCRIPT [SECONDS]: play a jitsim script in the background,
