@@ -19,9 +19,9 @@ cat > "$TT_DIR/a.jsim" <<JSIM
 connect focus focus@auth.meet.jitsi focuspw
 connect focus2 focus@auth.meet.jitsi focuspw
 connect evil anon
+set evil stats-id E-3
 connect long anon
 connect x anon
-set evil stats-id E-3
 set x stats-id X-3
 join focus room3 focus
 join focus2 other focus
