@@ -152,6 +152,19 @@ static const struct appt_member roster2[] = {
 	{ "pt-1", "patient", "Bob" }
 };
 
+/* The two people of roster2, as the room reports them. */
+static struct participant_rec
+caregiver(void)
+{
+	return person("id:cg-1", "cg-1", "caregiver", "Dr Alice");
+}
+
+static struct participant_rec
+patient(void)
+{
+	return person("id:pt-1", "pt-1", "patient", "Bob");
+}
+
 /* A 30-minute appointment at T0 with a caregiver and a patient. */
 static struct appt *
 booking(const struct appt_policy *pol, int64_t created, size_t nroster)
@@ -180,6 +193,16 @@ booking(const struct appt_policy *pol, int64_t created, size_t nroster)
 		pol = &def;
 	}
 	return appt_new(&b, pol, created);
+}
+
+/* booking(), ticked once when it is made. */
+static struct appt *
+booked(const struct appt_policy *pol, int64_t created, size_t nroster)
+{
+	struct appt	*a = booking(pol, created, nroster);
+
+	appt_tick(a, created, &sink);
+	return a;
 }
 
 /* Tick every 10 s from *now to until; returns the OR of the actions. */
@@ -317,9 +340,8 @@ test_window_opens(void **state)
 static void
 test_completed_billable(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
-	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct participant_rec cg = caregiver();
+	struct participant_rec pt = patient();
 	struct appt	*a;
 	int64_t		 now = T0 - 10 * MIN;
 	char		 buf[32];
@@ -373,9 +395,8 @@ test_completed_billable(void **state)
 static void
 test_patient_wait(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
-	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct participant_rec cg = caregiver();
+	struct participant_rec pt = patient();
 	struct appt	*a;
 	int64_t		 now = T0 - 20 * MIN;
 
@@ -430,7 +451,7 @@ test_nobody_came(void **state)
 static void
 test_caregiver_no_show(void **state)
 {
-	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct participant_rec pt = patient();
 	struct appt	*a;
 	int64_t		 now = T0 - 5 * MIN;
 
@@ -452,8 +473,7 @@ test_caregiver_no_show(void **state)
 static void
 test_patient_no_show(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
+	struct participant_rec cg = caregiver();
 	struct appt	*a;
 	int64_t		 now = T0 - 5 * MIN;
 
@@ -475,9 +495,8 @@ test_patient_no_show(void **state)
 static void
 test_ended_early_and_overrun(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
-	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct participant_rec cg = caregiver();
+	struct participant_rec pt = patient();
 	struct appt_policy pol;
 	struct appt	*a;
 	int64_t		 now = T0;
@@ -486,8 +505,7 @@ test_ended_early_and_overrun(void **state)
 	(void)state;
 	appt_policy_defaults(&pol);
 	pol.auto_end_ms = 10 * MIN;
-	a = booking(&pol, now, 2);
-	appt_tick(a, now, &sink);
+	a = booked(&pol, now, 2);
 	join(a, &cg, T0 + 7 * MIN);
 	join(a, &pt, T0 + 8 * MIN);
 	leave(a, &pt, T0 + 12 * MIN, "leave");
@@ -509,10 +527,9 @@ test_ended_early_and_overrun(void **state)
 
 	caps_reset();
 	now = T0;
-	cg = person("id:cg-1", "cg-1", "caregiver", "Dr Alice");
-	pt = person("id:pt-1", "pt-1", "patient", "Bob");
-	a = booking(NULL, now, 2);
-	appt_tick(a, now, &sink);
+	cg = caregiver();
+	pt = patient();
+	a = booked(NULL, now, 2);
 	join(a, &cg, T0);
 	join(a, &pt, T0);
 	run(a, &now, T0 + 45 * MIN);
@@ -529,15 +546,13 @@ test_ended_early_and_overrun(void **state)
 static void
 test_technical_failure(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
-	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct participant_rec cg = caregiver();
+	struct participant_rec pt = patient();
 	struct appt	*a;
 	int64_t		 now = T0;
 
 	(void)state;
-	a = booking(NULL, now, 2);
-	appt_tick(a, now, &sink);
+	a = booked(NULL, now, 2);
 	join(a, &cg, T0);
 	join(a, &pt, T0 + MIN);
 	leave(a, &pt, T0 + 5 * MIN, "disconnect");
@@ -557,15 +572,13 @@ test_technical_failure(void **state)
 static void
 test_no_overlap(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
-	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct participant_rec cg = caregiver();
+	struct participant_rec pt = patient();
 	struct appt	*a;
 	int64_t		 now = T0;
 
 	(void)state;
-	a = booking(NULL, now, 2);
-	appt_tick(a, now, &sink);
+	a = booked(NULL, now, 2);
 	join(a, &pt, T0);
 	leave(a, &pt, T0 + 4 * MIN, "leave");
 	join(a, &cg, T0 + 6 * MIN);
@@ -580,14 +593,12 @@ test_no_overlap(void **state)
 static void
 test_cancel_and_not_observed(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
+	struct participant_rec cg = caregiver();
 	struct appt	*a;
 	int64_t		 now = T0 - MIN;
 
 	(void)state;
-	a = booking(NULL, now, 2);
-	appt_tick(a, now, &sink);
+	a = booked(NULL, now, 2);
 	join(a, &cg, T0);
 	run(a, &now, T0 + 31 * MIN);
 	assert_int_equal(alerts("no_show", "member:pt-1", "raised"), 1);
@@ -620,8 +631,7 @@ test_roles_unknown(void **state)
 	int64_t		 now = T0;
 
 	(void)state;
-	a = booking(NULL, now, 0);
-	appt_tick(a, now, &sink);
+	a = booked(NULL, now, 0);
 	room_sess.peak_participants = 2;
 	join(a, &x, T0);
 	join(a, &y, T0);
@@ -649,8 +659,7 @@ test_roster_match_and_unexpected(void **state)
 	char		 buf[16];
 
 	(void)state;
-	a = booking(NULL, now, 2);
-	appt_tick(a, now, &sink);
+	a = booked(NULL, now, 2);
 	join(a, &cg, T0);
 	join(a, &pt, T0);
 	assert_int_equal(count(EVENT_BILLABLE_START), 1);
@@ -717,8 +726,7 @@ test_merged_tab(void **state)
 static void
 test_connection_rules(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
+	struct participant_rec cg = caregiver();
 	struct appt_policy pol;
 	struct appt	*a;
 	int64_t		 now = T0;
@@ -729,8 +737,7 @@ test_connection_rules(void **state)
 	pol.disconnects = 3;
 	pol.disconnect_window_ms = 10 * MIN;
 	pol.drop_ms = 10 * MIN;
-	a = booking(&pol, now, 2);
-	appt_tick(a, now, &sink);
+	a = booked(&pol, now, 2);
 	join(a, &cg, T0);
 	for (i = 0; i < 3; i++) {
 		leave(a, &cg, T0 + (2 * i + 1) * MIN, "disconnect");
@@ -759,9 +766,8 @@ test_connection_rules(void **state)
 static void
 test_feature_rules(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
-	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct participant_rec cg = caregiver();
+	struct participant_rec pt = patient();
 	struct appt_policy pol;
 	struct appt	*a;
 	int64_t		 now = T0;
@@ -773,8 +779,7 @@ test_feature_rules(void **state)
 	pol.enable_recording = 1;
 	pol.record_meetings = 1;
 	pol.recording_missing_ms = 2 * MIN;
-	a = booking(&pol, now, 2);
-	appt_tick(a, now, &sink);
+	a = booked(&pol, now, 2);
 	join(a, &cg, T0);
 	join(a, &pt, T0);
 	pev(a, EVENT_SCREENSHARE_START, T0 + MIN, &cg, NULL);
@@ -803,9 +808,8 @@ test_feature_rules(void **state)
 	pol.enable_recording = 0;
 	pol.enable_chat = 0;
 	snprintf(pol.rules, sizeof(pol.rules), "no_show, recording_not_allowed");
-	cg = person("id:cg-1", "cg-1", "caregiver", "Dr Alice");
-	a = booking(&pol, now, 2);
-	appt_tick(a, now, &sink);
+	cg = caregiver();
+	a = booked(&pol, now, 2);
 	join(a, &cg, T0);
 	cg.messages_sent = 3;
 	pev(a, EVENT_CHAT_MESSAGE, T0 + MIN, &cg, NULL);
@@ -873,15 +877,13 @@ test_rule_table(void **state)
 static void
 test_out_of_order(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
-	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct participant_rec cg = caregiver();
+	struct participant_rec pt = patient();
 	struct appt	*a;
 	int64_t		 now = T0;
 
 	(void)state;
-	a = booking(NULL, now, 2);
-	appt_tick(a, now, &sink);
+	a = booked(NULL, now, 2);
 	join(a, &cg, T0 + 5 * MIN);
 	join(a, &pt, T0 + 5 * MIN);
 	/* The observer learns at T0 + 9 that the patient left at T0 + 4. */
@@ -946,8 +948,7 @@ test_hostile_names(void **state)
 	nick[sizeof(nick) - 1] = '\0';
 	memcpy(nick, "\"}\xff\xfe'); --", 11);
 	cg = person("id:zz", "zz", "caregiver", nick);
-	a = booking(NULL, now, 2);
-	appt_tick(a, now, &sink);
+	a = booked(NULL, now, 2);
 	join(a, &cg, T0);
 	assert_true(alerts("unexpected_participant", NULL, "raised") == 1);
 	for (i = 0; i < ncaps; i++) {
@@ -968,9 +969,8 @@ test_resume(void **state)
 		{ "id:cg-1", "cg-1", "Dr Alice", "caregiver", T0 - MIN },
 		{ "id:pt-1", "pt-1", "Bob", "patient", T0 + 2 * MIN }
 	};
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
-	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "Bob");
+	struct participant_rec cg = caregiver();
+	struct participant_rec pt = patient();
 	struct appt_booking	 b;
 	struct appt_policy	 pol;
 	struct appt		*a;
@@ -1035,8 +1035,7 @@ test_resume(void **state)
 static void
 test_second_session(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
+	struct participant_rec cg = caregiver();
 	struct appt_policy pol;
 	struct appt	*a;
 	int64_t		 now = T0;
@@ -1044,8 +1043,7 @@ test_second_session(void **state)
 	(void)state;
 	appt_policy_defaults(&pol);
 	pol.enable_chat = 0;
-	a = booking(&pol, now, 2);
-	appt_tick(a, now, &sink);
+	a = booked(&pol, now, 2);
 	join(a, &cg, T0);
 	cg.messages_sent = 2;
 	pev(a, EVENT_CHAT_MESSAGE, T0 + 1000, &cg, NULL);
@@ -1055,7 +1053,7 @@ test_second_session(void **state)
 	assert_int_equal(alerts("repeated_disconnects", NULL, "raised"), 0);
 	/* A new session: a fresh record, counters from zero. */
 	room_sess.uid = "appt:A1/2";
-	cg = person("id:cg-1", "cg-1", "caregiver", "Dr Alice");
+	cg = caregiver();
 	join(a, &cg, T0 + 3 * MIN);
 	assert_int_equal(alerts("chat_disabled", NULL, "cleared"), 0);
 	leave(a, &cg, T0 + 4 * MIN, "disconnect");

@@ -134,37 +134,6 @@ write_file(const char *path, const void *data, size_t len)
 }
 
 /*
- * Run a command (argv[0] "schedule" or "settings", then the rest, NULL
- * ended) on dbpath; its output is returned in *out (caller frees).
- */
-static int
-cli(const char *dbpath, char **out, ...)
-{
-	va_list		 ap;
-	char		*argv[32], *buf = NULL;
-	const char	*a;
-	size_t		 len = 0;
-	FILE		*fp;
-	int		 argc = 0, rc, i;
-
-	va_start(ap, out);
-	while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
-		argv[argc++] = xstrdup(a);
-	va_end(ap);
-	argv[argc] = NULL;
-	assert_non_null(fp = open_memstream(&buf, &len));
-	rc = cmd_main(fp, dbpath, argc, argv);
-	fclose(fp);
-	for (i = 0; i < argc; i++)
-		free(argv[i]);
-	if (out != NULL)
-		*out = buf;
-	else
-		free(buf);
-	return rc;
-}
-
-/*
  * Parsing values
  */
 

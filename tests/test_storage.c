@@ -281,6 +281,14 @@ test_open_errors(void **state)
  * Writer
  */
 
+/* A writer (flush at 200 ms or 500 events) on a fresh :memory: database. */
+static struct writer *
+memory_writer(struct db **db)
+{
+	*db = open_ok(":memory:", 0);
+	return writer_new(*db, 200, 500);
+}
+
 static void
 test_writer_roundtrip(void **state)
 {
@@ -290,8 +298,7 @@ test_writer_roundtrip(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
+	w = memory_writer(&db);
 	assert_int_equal(writer_flush(w), 0);	/* empty: nothing to do */
 
 	session_init(&s, "consult42@conference.example.org/1700000000000",
@@ -552,8 +559,7 @@ test_writer_deep_copy(void **state)
 	char			 uid[64], nick[32], data[32];
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
+	w = memory_writer(&db);
 	snprintf(uid, sizeof(uid), "room@muc/1");
 	snprintf(nick, sizeof(nick), "alice");
 	snprintf(data, sizeof(data), "{\"n\":1}");
@@ -592,8 +598,7 @@ test_hostile_strings(void **state)
 	size_t			 hugelen = 200000;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
+	w = memory_writer(&db);
 	huge = xmalloc(hugelen + 1);
 	memset(huge, 'n', hugelen);
 	huge[hugelen] = '\0';
@@ -648,8 +653,7 @@ test_rollup_collapse(void **state)
 	int			 i;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
+	w = memory_writer(&db);
 	session_init(&s, "r@m/1", T0);
 	participant_init(&p, "nick:p", "p", T0);
 	participant_init(&q, "nick:q", "q", T0);
@@ -705,8 +709,7 @@ test_writer_many(void **state)
 	int			 i;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
+	w = memory_writer(&db);
 	session_init(&s1, "r@m/1", T0);
 	session_init(&s2, "r2@m/1", T0);
 	for (i = 0; i < 300; i++) {
@@ -888,8 +891,7 @@ test_queue_bound(void **state)
 	int			 i;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
+	w = memory_writer(&db);
 	writer_set_max_queue(w, 3);
 	session_init(&s, "r@m/1", T0);
 	for (i = 0; i < 5; i++) {
@@ -918,8 +920,7 @@ test_rejected_event(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
+	w = memory_writer(&db);
 	session_init(&s, "r@m/1", T0);
 	session_init(&bad, "r@m/2", T0);
 	bad.status = "exploded";
@@ -958,8 +959,7 @@ test_appointment_kept(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
+	w = memory_writer(&db);
 	session_init(&s, "r@m/1", T0);
 	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
 	assert_int_equal(writer_flush(w), 0);
@@ -995,8 +995,7 @@ test_close_stale(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
+	w = memory_writer(&db);
 	/* s1: two people, last event at +90 s, rollup says 120 s. */
 	session_init(&s1, "r@m/1", T0);
 	s1.peak_participants = 2;
@@ -1517,32 +1516,6 @@ test_json(void **state)
 /*
  * The command line
  */
-
-/* run() with a NULL-terminated argument list; output in *outp. */
-static int
-cli(const char *dbpath, char **outp, ...)
-{
-	char	*argv[16], *buf = NULL;
-	size_t	 len = 0;
-	va_list	 ap;
-	FILE	*fp;
-	int	 argc = 0, rc;
-
-	va_start(ap, outp);
-	while (argc < 15 && (argv[argc] = va_arg(ap, char *)) != NULL)
-		argc++;
-	va_end(ap);
-	argv[argc] = NULL;
-	fp = open_memstream(&buf, &len);
-	assert_non_null(fp);
-	rc = cmd_main(fp, dbpath, argc, argv);
-	fclose(fp);
-	if (outp != NULL)
-		*outp = buf;
-	else
-		free(buf);
-	return rc;
-}
 
 static void
 test_cli(void **state)

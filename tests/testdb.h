@@ -1,12 +1,13 @@
 /*
  * Helpers the database tests share (test_storage.c, test_schedule.c): a
  * temporary directory per test group, opening a database or failing the
- * test, and one-value queries.  Included after <cmocka.h>, <sqlite3.h>,
- * "db.h" and "xmalloc.h".
+ * test, one-value queries, and running a command as `teletrack` would.
+ * Included after <cmocka.h>, <sqlite3.h>, "cmd.h", "db.h" and "xmalloc.h".
  */
 #ifndef TELETRACK_TESTDB_H
 #define TELETRACK_TESTDB_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,38 @@ q_text(struct db *db, const char *sql)
 		buf = xstrdup(t);
 	sqlite3_finalize(st);
 	return t != NULL ? buf : NULL;
+}
+
+/*
+ * Run a command (argv[0] "schedule", "settings", "report"..., then the
+ * rest, NULL ended) on dbpath, as cmd_main() does for `teletrack`; its
+ * output is returned in *out (caller frees), or dropped when out is NULL.
+ */
+static int
+cli(const char *dbpath, char **out, ...)
+{
+	va_list		 ap;
+	char		*argv[32], *buf = NULL;
+	const char	*a;
+	size_t		 len = 0;
+	FILE		*fp;
+	int		 argc = 0, rc, i;
+
+	va_start(ap, out);
+	while ((a = va_arg(ap, const char *)) != NULL && argc < 31)
+		argv[argc++] = xstrdup(a);
+	va_end(ap);
+	argv[argc] = NULL;
+	assert_non_null(fp = open_memstream(&buf, &len));
+	rc = cmd_main(fp, dbpath, argc, argv);
+	fclose(fp);
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	if (out != NULL)
+		*out = buf;
+	else
+		free(buf);
+	return rc;
 }
 
 #endif

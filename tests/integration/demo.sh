@@ -10,8 +10,8 @@
 say() { printf '\n== %s\n' "$*"; }
 
 tt_setup
-say "Prosody (Jitsi-like: meet.jitsi, auth., hidden., conference.) on 127.0.0.1:$TT_PORT"
 tt_prosody_start || exit 1
+say "Prosody (Jitsi-like: meet.jitsi, auth., hidden., conference.) on 127.0.0.1:$TT_PORT"
 tt_observer_conf "" "$TT_PORT" "[schedule]" "poll_s = 1"
 say "teletrack run -c $TT_DIR/teletrack.conf (log: $TT_DIR/observer.log)"
 tt_observer_start
@@ -34,7 +34,7 @@ cat > "$TT_DIR/demo.jsim" <<'JSIM'
 # jicofo creates the room; the observer, retrying, joins it
 connect focus focus@auth.meet.jitsi focuspw
 join focus appointment-42 focus
-wait-presence focus teletrack 15000
+wait-presence focus teletrack 60000
 # the caregiver arrives first, with a JWT identity
 connect dr anon
 set dr stats-id Caregiver-7Qx
@@ -86,14 +86,16 @@ sleep 500
 leave pt2
 sleep 1000
 leave dr
-sleep 300
+# focus (jicofo) goes once the room has seen the caregiver go
+wait-gone focus 3f9a1c2e
 leave focus
-sleep 500
 JSIM
 say "Playing the appointment (about 25 s)"
 tt_sim "$TT_DIR/demo.jsim" || exit 1
-tt_wait_log "appointment appointment-42: active -> " 150
-sleep 1
+tt_wait_log "appointment appointment-42: active -> " 300
+tt_wait_sql "SELECT count(*) FROM teleconferencesessions
+    WHERE appointmentId = 'appointment-42'
+    AND session_status IN ('completed', 'failed')" 1
 tt_observer_stop
 say "teletrack report attendance"
 "$TELETRACK" report -d "$DB" attendance

@@ -142,7 +142,7 @@ if [ "$TT_FAILED" -eq 0 ] && [ "${DEMO_SERVE:-1}" != 0 ]; then
 	    port=$(tt_free_port)
 	"$TELETRACK" serve -c "$C" -l "127.0.0.1:$port" >>"$TT_DIR/serve.log" 2>&1 &
 	TT_SERVE_PID=$!
-	tt_wait_port "$port" || exit 1
+	tt_listening "$port" "$TT_SERVE_PID" || exit 1
 	say "The dashboard over PostgreSQL: http://127.0.0.1:$port/
    (teletrack serve -c $C; read-only.)  Ctrl-C stops it and cleans up."
 	wait "$TT_SERVE_PID"

@@ -75,6 +75,11 @@
  *   disconnect A                                clean stream close
  *   sleep MS
  *   wait-file PATH [MS]                         until the test creates PATH
+ *   wait-log PATH MS TEXT...                    until PATH (e.g. the
+ *                                               observer's log) has a line
+ *                                               containing TEXT
+ *   touch PATH                                  create PATH: tell the test
+ *                                               a step is done
  *   wait-presence A NICK [MS]                   A has seen NICK available
  *   wait-gone A NICK [MS]                       A has seen NICK leave
  *   expect-no-presence-from A NICK              A never got one from NICK
@@ -123,7 +128,7 @@
 
 #define MAX_ACTORS	32
 #define MAX_SEEN	64
-#define WAIT_MS		8000
+#define WAIT_MS		30000	/* a bound: a valgrind'd observer on a busy machine is slow */
 
 /* A participant's presence elements (see participant_presence()). */
 enum {
@@ -1884,6 +1889,32 @@ ext_command(struct actor *a, char **w, int n)
 	return 1;
 }
 
+/*
+ * 1 when the file at path has a line containing text.  Only what was
+ * appended since *off is read: a debug log grows to megabytes.
+ */
+static int
+file_has(const char *path, const char *text, long *off)
+{
+	FILE	*fp;
+	char	*line = NULL;
+	size_t	 cap = 0;
+	ssize_t	 len;
+	int	 found = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (fseek(fp, *off, SEEK_SET) == 0)
+		while (!found && (len = getline(&line, &cap, fp)) > 0 &&
+		    line[len - 1] == '\n') {
+			found = strstr(line, text) != NULL;
+			*off += (long)len;
+		}
+	free(line);
+	fclose(fp);
+	return found;
+}
+
 static void
 run_line(char **w, int n)
 {
@@ -1902,6 +1933,24 @@ run_line(char **w, int n)
 			xmpp_run_once(ctx, 20);
 		if (access(w[1], F_OK) != 0)
 			die("wait-file %s timed out", w[1]);
+		return;
+	}
+	if (strcmp(w[0], "wait-log") == 0 && n >= 4) {
+		long	 off = 0;
+
+		rest(w, n, 3, buf, sizeof(buf));
+		end = now_ms() + atoi(w[2]);
+		while (!(ok = file_has(w[1], buf, &off)) && now_ms() < end)
+			pump(100);
+		if (!ok)
+			die("wait-log %s \"%s\" timed out", w[1], buf);
+		return;
+	}
+	if (strcmp(w[0], "touch") == 0 && n >= 2) {
+		FILE	*fp;
+
+		if ((fp = fopen(w[1], "a")) == NULL || fclose(fp) != 0)
+			die("touch %s: %s", w[1], strerror(errno));
 		return;
 	}
 	if (n < 2)

@@ -6,6 +6,12 @@
 # that only focus may create rooms in) on a free loopback port, and an
 # observer config.  Everything started is stopped by tt_cleanup (trap).
 # Only 127.0.0.1 is used.  Every wait is bounded.
+#
+# Scenarios wait on conditions, never on a fixed sleep standing for one:
+# a line in the observer's log (tt_wait_log), a row in SQLite
+# (tt_wait_sql), a file a jitsim script creates (tt_wait_file), a stanza
+# a jitsim actor receives (its wait-* commands).  A scripted person's own
+# pauses (jitsim's sleep) only set how long things last.
 
 : "${TELETRACK:?TELETRACK must point at the teletrack binary}"
 : "${JITSIM:?JITSIM must point at the jitsim binary}"
@@ -16,6 +22,8 @@ TT_PROSODY_PID=""
 TT_OBSERVER_PID=""
 TT_PROXY_PID=""
 TT_SERVE_PID=""
+TT_PROXY_PORT=""
+TT_SIM_PID=""
 TT_FAILED=0
 TT_VALGRIND="${TT_VALGRIND:-}"
 TT_MODULES="${TT_MODULES:-}"		# extra modules on the MUC component
@@ -52,10 +60,15 @@ tt_free_port() {
 	return 1
 }
 
-tt_wait_port() {
+# tt_listening PORT PID [TENTHS]: until process PID listens on PORT (10 s;
+# a port picked free may be taken by another run meanwhile: then PID
+# never gets it, or has died trying).
+tt_listening() {
 	i=0
-	while [ $i -lt 100 ]; do
-		ss -ltn 2>/dev/null | awk '{print $4}' | grep -q ":$1\$" && return 0
+	while [ $i -lt "${3:-100}" ]; do
+		ss -ltnp 2>/dev/null | grep ":$1 " | grep -q "pid=$2," &&
+		    return 0
+		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -74,7 +87,6 @@ tt_setup() {
 		ln -s meet.jitsi.key "$TT_DIR/certs/$h.meet.jitsi.key"
 		ln -s meet.jitsi.crt "$TT_DIR/certs/$h.meet.jitsi.crt"
 	done
-	TT_PORT=$(tt_free_port)
 	# TT_HERE: this directory, for scripts elsewhere (tests/live).
 	here=${TT_HERE:-$(dirname "$0")}
 	TT_PLUGINS=$(cd "$here/../../conf/prosody" && pwd)
@@ -89,7 +101,7 @@ certificates = "$TT_DIR/certs"
 admin_socket = "$TT_DIR/admin.sock"
 plugin_paths = { "$TT_PLUGINS", "$TT_TESTMODS" }
 interfaces = { "127.0.0.1" }
-c2s_ports = { $TT_PORT }
+c2s_ports = {}
 s2s_ports = {}
 component_ports = {}
 http_ports = {}
@@ -129,11 +141,36 @@ CFG
 	trap tt_cleanup EXIT INT TERM
 }
 
-tt_prosody_start() {
+# tt_start_listening START: pick a free port and call START PORT, which
+# starts a server in the background and sets TT_STARTED to its PID, until
+# that process listens there: a port free when picked may be taken by
+# another run meanwhile.  Three tries; the port is then TT_STARTED_PORT.
+tt_start_listening() {
+	tries=0
+	while [ $tries -lt 3 ]; do
+		TT_STARTED_PORT=$(tt_free_port)
+		"$1" "$TT_STARTED_PORT"
+		tt_listening "$TT_STARTED_PORT" "$TT_STARTED" 300 && return 0
+		tt_log "$1: no listener on port $TT_STARTED_PORT, trying another"
+		kill -9 "$TT_STARTED" 2>/dev/null
+		wait "$TT_STARTED" 2>/dev/null
+		tries=$((tries + 1))
+	done
+	return 1
+}
+
+prosody_on() {
+	sed -i "s/^c2s_ports = .*/c2s_ports = { $1 }/" "$TT_DIR/prosody.cfg.lua"
 	prosody -F --config "$TT_DIR/prosody.cfg.lua" \
 	    >"$TT_DIR/prosody.out" 2>&1 &
-	TT_PROSODY_PID=$!
-	tt_wait_port "$TT_PORT" || { tt_fail "prosody did not start"; return 1; }
+	TT_STARTED=$!
+}
+
+tt_prosody_start() {
+	tt_start_listening prosody_on ||
+	    { tt_fail "prosody did not start: $(tail -n 2 "$TT_DIR/prosody.out")"; return 1; }
+	TT_PORT=$TT_STARTED_PORT
+	TT_PROSODY_PID=$TT_STARTED
 }
 
 tt_prosody_stop() {
@@ -204,6 +241,35 @@ tt_wait_log() {
 	return 1
 }
 
+# tt_wait_sql SQL EXPECTED [TENTHS]: until the query prints EXPECTED
+# (bounded: TENTHS tenths of a second, 30 s by default).
+tt_wait_sql() {
+	i=0
+	lim=${3:-300}
+	got=""
+	while [ $i -lt "$lim" ]; do
+		got=$(tt_sql "$1" 2>/dev/null)
+		[ "$got" = "$2" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tt_fail "the database never showed [$2] (last [$got]) for: $1"
+	return 1
+}
+
+# tt_wait_file PATH [TENTHS]: until PATH exists (30 s by default).
+tt_wait_file() {
+	i=0
+	lim=${2:-300}
+	while [ $i -lt "$lim" ]; do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	tt_fail "$1 never appeared"
+	return 1
+}
+
 tt_observer_stop() {
 	[ -n "$TT_OBSERVER_PID" ] || return 0
 	kill -TERM "$TT_OBSERVER_PID" 2>/dev/null
@@ -221,10 +287,34 @@ tt_observer_stop() {
 	[ "$rc" -eq 0 ] || tt_fail "observer exited $rc"
 }
 
-tt_proxy_start() {
+proxy_on() {
 	"$JITSIM" proxy "$1" "$TT_PORT" 2>>"$TT_DIR/proxy.log" &
-	TT_PROXY_PID=$!
-	tt_wait_port "$1" || tt_fail "proxy did not start"
+	TT_STARTED=$!
+}
+
+# tt_proxy_start: a jitsim proxy to Prosody, on port TT_PROXY_PORT.
+tt_proxy_start() {
+	tt_start_listening proxy_on || { tt_fail "proxy did not start"; return 1; }
+	TT_PROXY_PORT=$TT_STARTED_PORT
+	TT_PROXY_PID=$TT_STARTED
+}
+
+# tt_sim_start SCRIPT [SECONDS]: play a jitsim script in the background,
+# for at most SECONDS (120); tt_sim_wait waits for its end.  tt_sim plays
+# one to its end.
+tt_sim_start() {
+	timeout "${2:-120}" "$JITSIM" -p "$TT_PORT" "$1" \
+	    >>"$TT_DIR/jitsim.log" 2>&1 &
+	TT_SIM_PID=$!
+}
+
+tt_sim_wait() {
+	wait "$TT_SIM_PID"
+	rc=$?
+	TT_SIM_PID=""
+	[ "$rc" -eq 0 ] && return 0
+	tt_fail "jitsim script failed ($rc): $(tail -n 3 "$TT_DIR/jitsim.log")"
+	return 1
 }
 
 # tt_serve_start PORT [serve args...]: the dashboard on 127.0.0.1:PORT
@@ -235,7 +325,7 @@ tt_serve_start() {
 	"$TELETRACK" serve -d "$TT_DIR/teletrack.db" -l "127.0.0.1:$sport" "$@" \
 	    >>"$TT_DIR/serve.log" 2>&1 &
 	TT_SERVE_PID=$!
-	tt_wait_port "$sport" || { tt_fail "serve did not listen on $sport"; return 1; }
+	tt_listening "$sport" "$TT_SERVE_PID" || { tt_fail "serve did not listen on $sport"; return 1; }
 }
 
 tt_serve_stop() {
@@ -248,22 +338,12 @@ tt_serve_stop() {
 }
 
 tt_sim() {
-	timeout 120 "$JITSIM" -p "$TT_PORT" "$1" >>"$TT_DIR/jitsim.log" 2>&1 ||
-	    { tt_fail "jitsim script $1 failed: $(tail -n 3 "$TT_DIR/jitsim.log")"; return 1; }
+	tt_sim_start "$@"
+	tt_sim_wait
 }
 
 tt_sql() {
 	sqlite3 -batch -noheader "$TT_DIR/teletrack.db" "$1"
-}
-
-# tt_wait_sql QUERY VALUE [TENTHS]: wait until QUERY returns VALUE (20 s).
-tt_wait_sql() {
-	i=0
-	until [ "$(tt_sql "$1" 2>/dev/null)" = "$2" ] || [ $i -ge ${3:-200} ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	[ "$(tt_sql "$1" 2>/dev/null)" = "$2" ] ||
-	    tt_fail "waited for [$2] from: $1"
 }
 
 tt_count() {
@@ -272,8 +352,11 @@ tt_count() {
 
 tt_cleanup() {
 	[ -n "$TT_OBSERVER_PID" ] && kill -9 "$TT_OBSERVER_PID" 2>/dev/null
-	[ -n "$TT_PROXY_PID" ] && kill "$TT_PROXY_PID" 2>/dev/null
 	[ -n "$TT_SERVE_PID" ] && kill "$TT_SERVE_PID" 2>/dev/null
+	[ -n "$TT_SIM_PID" ] && kill "$TT_SIM_PID" 2>/dev/null
+	# A proxy a scenario paused (SIGSTOP) must run to see the TERM.
+	[ -n "$TT_PROXY_PID" ] && kill -CONT "$TT_PROXY_PID" 2>/dev/null &&
+	    kill "$TT_PROXY_PID" 2>/dev/null
 	tt_prosody_stop
 	# TT_KEEP_LOGS=DIR keeps every log of the run there, for debugging.
 	if [ -n "${TT_KEEP_LOGS:-}" ] && [ -n "$TT_DIR" ]; then

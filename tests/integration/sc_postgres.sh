@@ -256,7 +256,7 @@ grep -q "SSL" "$TT_DIR/tls.out" || tt_fail "sslmode=require: $(cat "$TT_DIR/tls.
 sport=$(tt_free_port)
 "$TELETRACK" serve -c "$conf" -l "127.0.0.1:$sport" >>"$TT_DIR/serve.log" 2>&1 &
 TT_SERVE_PID=$!
-tt_wait_port "$sport" || tt_fail "serve did not listen"
+tt_listening "$sport" "$TT_SERVE_PID" || tt_fail "serve did not listen"
 curl -s "http://127.0.0.1:$sport/api/sessions" >"$TT_DIR/api.json" ||
     tt_fail "GET /api/sessions"
 tt_eq "3" "$(grep -c '"shard":' "$TT_DIR/api.json")" "sessions in the API"

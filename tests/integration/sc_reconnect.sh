@@ -7,55 +7,58 @@
 . "$(dirname "$0")/lib.sh"
 tt_setup
 tt_prosody_start
-PPORT=$(tt_free_port)
-tt_proxy_start "$PPORT"
-tt_observer_conf room2 "$PPORT"
+tt_proxy_start
+tt_observer_conf room2 "$TT_PROXY_PORT"
 tt_observer_start
 
-cat > "$TT_DIR/part1.jsim" <<'JSIM'
+cat > "$TT_DIR/all.jsim" <<JSIM
+# Everyone logs in first; carol joins only while the observer is away.
 connect focus focus@auth.meet.jitsi focuspw
-join focus room2 focus
 connect alice anon
-set alice stats-id A-2
-join alice room2 alice02
 connect bob anon
-set bob stats-id B-2
-join bob room2 bob02
-wait-presence alice teletrack 15000
-JSIM
-# Part 1 keeps its clients online while the test cuts the observer: run it
-# as one long script with pauses the shell fills in.
-cat "$TT_DIR/part1.jsim" > "$TT_DIR/all.jsim"
-cat >> "$TT_DIR/all.jsim" <<JSIM
-# the shell cuts the observer's link and says so
-wait-file $TT_DIR/cut 20000
-leave bob
 connect carol anon
+set alice stats-id A-2
+set bob stats-id B-2
 set carol stats-id C-2
+join focus room2 focus
+join alice room2 alice02
+join bob room2 bob02
+wait-presence alice teletrack 30000
+# The test cuts the observer's link and holds the proxy: the room sees
+# the observer go, bob leaves and carol joins while it cannot see.
+wait-gone alice teletrack 30000
+leave bob
 join carol room2 carol02
-# the observer comes back within a few seconds
-wait-presence alice teletrack 20000
+touch $TT_DIR/away-done
+# the observer comes back when the test lets the proxy run again
+wait-presence alice teletrack 30000
 sleep 1500
 leave alice
 leave carol
-sleep 300
+# Focus leaves last: once the room has seen both go.
+wait-gone focus alice02
+wait-gone focus carol02
 leave focus
-sleep 300
 JSIM
-timeout 120 "$JITSIM" -p "$TT_PORT" "$TT_DIR/all.jsim" >>"$TT_DIR/jitsim.log" 2>&1 &
-SIM=$!
+tt_sim_start "$TT_DIR/all.jsim"
 tt_wait_log "joining room2" 100
-# Wait for the session to be open, then cut.
-i=0
-while [ "$(tt_sql "SELECT count(*) FROM teleconference_events WHERE event_type='join'" 2>/dev/null)" != "2" ] && [ $i -lt 100 ]; do
-	sleep 0.1; i=$((i + 1))
-done
-sleep 0.5
+# The session is open with alice and bob: cut.
+tt_wait_sql "SELECT count(*) FROM teleconference_events
+    WHERE event_type = 'join'" 2
 kill -USR1 "$TT_PROXY_PID"
+# Then hold the proxy (it neither accepts nor forwards) until the room has
+# changed, so the observer's reconnection cannot overtake the changes.
+i=0
+until grep -q "cut 1 link" "$TT_DIR/proxy.log" || [ $i -ge 100 ]; do
+	sleep 0.01; i=$((i + 1))
+done
+kill -STOP "$TT_PROXY_PID"
 tt_wait_log "connection to 127.0.0.1 lost" 50
-touch "$TT_DIR/cut"	# bob leaves now, while the observer is away
-wait "$SIM" || tt_fail "jitsim failed: $(tail -n 3 "$TT_DIR/jitsim.log")"
-sleep 1
+tt_wait_file "$TT_DIR/away-done"
+kill -CONT "$TT_PROXY_PID"
+tt_sim_wait
+# Focus left: the session is over and on record.
+tt_wait_sql "SELECT session_status FROM teleconferencesessions" completed
 tt_observer_stop
 
 tt_eq 1 "$(tt_count observer_gap)" "observer_gap events"

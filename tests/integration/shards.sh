@@ -24,7 +24,7 @@ tt_west_start() {
 	prosody -F --config "$TT_DIR/west/prosody.cfg.lua" \
 	    >"$TT_DIR/west/prosody.out" 2>&1 &
 	WEST_PID=$!
-	tt_wait_port "$WEST_PORT" || { tt_fail "west's Prosody did not start"; return 1; }
+	tt_listening "$WEST_PORT" "$WEST_PID" || { tt_fail "west's Prosody did not start"; return 1; }
 	printf '%s\n' "$TT_PG_PASSWORD" > "$TT_DIR/pgpass"
 	chmod 600 "$TT_DIR/pgpass"
 }
