@@ -864,6 +864,30 @@ test_device_switch(void **state)
 	reset_capture();
 }
 
+/*
+ * Someone who left with nothing changed since is on record: the end of a
+ * meeting with thousands of past participants costs one rollup each only
+ * for those still there.
+ */
+static void
+test_session_end_rolls_up_only_the_changed(void **state)
+{
+	struct room	*r = joined_room();
+
+	(void)state;
+	apply(r, gone("alice"), T0 + 5000);
+	assert_non_null(last(EVENT_LEAVE, "sid:A"));
+	reset_capture();
+	apply(r, gone("focus"), T0 + 9000);
+	assert_non_null(last(EVENT_SESSION_END, NULL));
+	assert_null(last(EVENT_ROLLUP, "sid:A"));
+	assert_non_null(last(EVENT_ROLLUP, "sid:B"));
+	assert_string_equal(last(EVENT_ROLLUP, "sid:B")->pleft,
+	    "session_end");
+	room_free(r);
+	reset_capture();
+}
+
 static void
 test_focus_leaves_ends_session(void **state)
 {
@@ -1827,6 +1851,7 @@ main(void)
 		cmocka_unit_test(test_kicks_and_333),
 		cmocka_unit_test(test_device_switch),
 		cmocka_unit_test(test_focus_leaves_ends_session),
+		cmocka_unit_test(test_session_end_rolls_up_only_the_changed),
 		cmocka_unit_test(test_failed_when_one_side_only),
 		cmocka_unit_test(test_recording),
 		cmocka_unit_test(test_recording_already_on),

@@ -95,7 +95,7 @@ q_text(struct db *db, const char *sql)
  * rest, NULL ended) on dbpath, as cmd_main() does for `teletrack`; its
  * output is returned in *out (caller frees), or dropped when out is NULL.
  */
-static int
+static int __attribute__((unused))	/* not every test runs commands */
 cli(const char *dbpath, char **out, ...)
 {
 	va_list		 ap;

@@ -193,6 +193,7 @@ part_gone(struct room *room, struct participant *p, int64_t ts,
 	set_str(&p->left_reason, reason);
 	speak_stop(r, p, ts);
 	present_changed(r, -1, ts);
+	p->dirty = 1;
 }
 
 /* The bare part of a real JID, into buf. */

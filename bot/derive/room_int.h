@@ -107,7 +107,7 @@ struct participant {
 	int64_t			 spoke_ms;	/* closed intervals */
 	int64_t			 spoke_base_ms;	/* snapshot at join */
 	enum quality		 quality;
-	int			 dirty;
+	int			 dirty;		/* changed since its last event */
 	int64_t			 moving;	/* left a room of the meeting
 						   for another (switch_room,
 						   a breakout closed) at; 0 */

@@ -219,6 +219,9 @@ emit_full(struct room *room, enum event_type type, struct participant *p,
 	}
 	event_emit(sink, &ev);
 	free(copy);
+	/* Its snapshot went with the event: no rollup owes it anything. */
+	if (p != NULL)
+		p->dirty = 0;
 }
 
 void
@@ -411,9 +414,14 @@ session_close(struct room *room, int64_t ts, const char *reason,
 		    "failed";
 	set_str(&s->end_reason, reason);
 
-	/* Persist each participant's final figures, then the end. */
+	/*
+	 * Persist the final figures of each participant changed since its
+	 * last event, then the end; one who left with nothing since is on
+	 * record already (a long meeting has thousands).
+	 */
 	TAILQ_FOREACH(p, &r->parts, entry)
-		emit(r, EVENT_ROLLUP, p, ts, NULL, ts, sink);
+		if (p->dirty || PRESENT(p) || p->speak_since != 0)
+			emit(r, EVENT_ROLLUP, p, ts, NULL, ts, sink);
 	s->rec.duration_s = ts > s->rec.start_ms ?
 	    (ts - s->rec.start_ms) / 1000 : 0;
 	ef_str(&f, "reason", reason);
@@ -438,7 +446,7 @@ session_close(struct room *room, int64_t ts, const char *reason,
 
 /*
  * Persist what grows with the clock: every participant that is present,
- * speaking or changed since the last rollup, then the session.  Thresholds
+ * speaking or changed since its last event or rollup, then the session.  Thresholds
  * changed since: every participant is rated again.
  */
 void
