@@ -34,11 +34,11 @@ PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) libical libsystemd \
 	libpq 2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
-# The dashboard: libmicrohttpd, libcrypt (password hashes); libcrypto is
-# in PCS already.
+# The dashboard: libmicrohttpd (its header: serve.c opens the library
+# itself), libcrypt (password hashes); libcrypto is in PCS already.
 WEB_PCS = libmicrohttpd
 WEB_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(WEB_PCS) 2>/dev/null)
-WEB_LIBS = $(shell $(PKG_CONFIG) --libs $(WEB_PCS) 2>/dev/null) -lcrypt
+WEB_LIBS = -lcrypt
 
 ifneq ($(SANITIZE),)
 SAN = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all

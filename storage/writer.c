@@ -279,6 +279,38 @@ static const char sql_session_pg[] = SESSION_SQL("id, ",
 	"  t.lobby_wait_seconds)," \
 	" updatedAt = ?31" \
 	" RETURNING id"
+/*
+ * The same row again, its indexed columns unchanged (SQLite): an UPDATE
+ * naming only the columns that change during a stay leaves the table's
+ * seven indexes alone, where the UPSERT above rewrites them all.  Same
+ * parameters; the same rules (KEEP_MAX, COALESCE) column for column.
+ */
+#define KEEP_MAX_P(c, p) \
+	" " c " = CASE WHEN " p " > " c " THEN " p " ELSE " c " END"
+static const char sql_participant_update[] =
+	"UPDATE teleconference_participant_sessions SET"
+	" participant_name = ?6, nick = ?7, jid = COALESCE(?8, jid),"
+	" stats_id = COALESCE(?9, stats_id), left_reason = ?12,"
+	KEEP_MAX_P("session_duration_seconds", "?13") ","
+	KEEP_MAX_P("join_count", "?14") ","
+	KEEP_MAX_P("disconnection_count", "?15") ","
+	" connection_quality = ?16,"
+	" device_type = COALESCE(?17, device_type),"
+	" browser = COALESCE(?18, browser),"
+	" operating_system = COALESCE(?19, operating_system),"
+	" ip_address = COALESCE(?20, ip_address),"
+	" user_agent = COALESCE(?21, user_agent),"
+	KEEP_MAX_P("camera_enabled", "?22") ","
+	KEEP_MAX_P("microphone_enabled", "?23") ","
+	KEEP_MAX_P("screen_shared", "?24") ","
+	" spoke_time_seconds = COALESCE(?25, spoke_time_seconds),"
+	KEEP_MAX_P("messages_sent", "?26") ","
+	KEEP_MAX_P("reactions_sent", "?27") ","
+	" issues_encountered = ?28,"
+	KEEP_MAX_P("is_moderator", "?29") ","
+	" session_status = ?30, updatedAt = ?31,"
+	" lobby_wait_seconds = COALESCE(?32, lobby_wait_seconds)"
+	" WHERE id = ?33 RETURNING id";
 static const char sql_participant[] = PARTICIPANT_SQL("", "");
 static const char sql_participant_pg[] = PARTICIPANT_SQL("id, ",
 	PG_ID("teleconference_participant_sessions",
@@ -909,19 +941,15 @@ write_session(struct writer *w, const struct session_rec *s, int64_t *id)
 	return step_id(db, st, s->uid, id);
 }
 
+/* A participant snapshot as parameters 1-32 of either statement. */
 static int
-write_participant(struct writer *w, const struct qev *e, int64_t sid,
-    int64_t *id)
+bind_participant(struct writer *w, struct db_stmt *st, const struct qev *e,
+    int64_t sid)
 {
-	struct db			*db = w->db;
 	const struct participant_rec	*p = &e->p;
-	struct db_stmt			*st;
 	char				*issues;
 	int				 rc = 0;
 
-	if ((st = db_prepare(db, db_pick(db, sql_participant,
-	    sql_participant_pg))) == NULL)
-		return -1;
 	issues = event_issues_json(p->issues, p->nissues);
 	rc |= db_bind_int(st, 1, sid);
 	rc |= bind_str(st, 2, p->key);
@@ -963,7 +991,45 @@ write_participant(struct writer *w, const struct qev *e, int64_t sid,
 		rc |= db_bind_int(st, 32, p->lobby_wait_s);
 	else
 		rc |= db_bind_null(st, 32);
-	if (rc != 0)
+	return rc;
+}
+
+static int
+write_participant(struct writer *w, const struct qev *e, const struct row *r,
+    int64_t sid, int64_t *id)
+{
+	struct db			*db = w->db;
+	const struct participant_rec	*p = &e->p, *was;
+	struct db_stmt			*st;
+	int				 rc;
+
+	was = r != NULL ? &r->q->p : NULL;
+	if (was != NULL && r->id > 0 && db_backend(db) == DB_SQLITE &&
+	    same(e->s.appointment_id, r->q->s.appointment_id) &&
+	    same(p->participant_id, was->participant_id) &&
+	    same(p->role, was->role) && p->joined_ms == was->joined_ms &&
+	    p->present == was->present && p->left_ms == was->left_ms) {
+		if ((st = db_prepare(db, sql_participant_update)) == NULL)
+			return -1;
+		if (bind_participant(w, st, e, sid) != 0 ||
+		    db_bind_int(st, 33, r->id) != 0)
+			return bind_failed(st);
+		*id = -1;
+		if ((rc = db_step(st)) == DB_ROW) {
+			*id = db_column_int(st, 0);
+			rc = db_step(st);
+		}
+		db_reset(st);
+		if (rc != DB_DONE)
+			return -1;
+		if (*id == r->id)
+			return 0;
+		/* The row went (deleted by hand?): written anew below. */
+	}
+	if ((st = db_prepare(db, db_pick(db, sql_participant,
+	    sql_participant_pg))) == NULL)
+		return -1;
+	if (bind_participant(w, st, e, sid) != 0)
 		return bind_failed(st);
 	return step_id(db, st, e->s.uid, id);
 }
@@ -1198,14 +1264,14 @@ flush_once(struct writer *w, const char **what, long *bad)
 		    (pe = cache_get(c, e->s.uid, e->p.key))->id != 0)
 			continue;
 		pe->sid = cache_get(c, e->s.uid, NULL)->id;
-		if (!pe->rollup &&
-		    (r = row_find(w, e->s.uid, e->p.key)) != NULL &&
+		r = row_find(w, e->s.uid, e->p.key);
+		if (!pe->rollup && r != NULL &&
 		    same_participant(&r->q->p, &pe->latest->p)) {
 			pe->id = r->id;
 			continue;
 		}
 		*bad = (long)pe->pos;
-		if (write_participant(w, pe->latest, pe->sid, &pe->id) == -1)
+		if (write_participant(w, pe->latest, r, pe->sid, &pe->id) == -1)
 			return -1;
 		pe->written = 1;
 	}

@@ -462,6 +462,76 @@ test_writer_skips_unchanged_rows(void **state)
 }
 
 /*
+ * A row written again with its indexed columns as they were takes the
+ * narrow UPDATE (writer.c): the same rules as the UPSERT (counts never
+ * go down, client details kept when a snapshot lacks them), and a row
+ * deleted meanwhile is written anew.  A departure changes left_at (an
+ * index): the whole UPSERT.
+ */
+static void
+test_writer_same_row_again(void **state)
+{
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	struct writer		*w;
+	struct db		*db;
+	int64_t			 pid;
+
+	(void)state;
+	db = open_ok(":memory:", 0);
+	w = writer_new(db, 200, 500);
+	session_init(&s, "room@muc/10", T0);
+	participant_init(&p, "sid:A", "alice", T0);
+	p.join_count = 2;
+	p.browser = "firefox";
+	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	pid = q_int(db, "SELECT id FROM teleconference_participant_sessions");
+
+	p.join_count = 1;	/* a resumed count starts lower */
+	p.browser = NULL;
+	p.messages_sent = 3;
+	p.nick = "alice2";
+	emit(w, EVENT_CHAT_MESSAGE, T0 + 1000, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(q_int(db, "SELECT join_count FROM "
+	    "teleconference_participant_sessions"), 2);
+	assert_string_equal(q_text(db, "SELECT browser FROM "
+	    "teleconference_participant_sessions"), "firefox");
+	assert_int_equal(q_int(db, "SELECT messages_sent FROM "
+	    "teleconference_participant_sessions"), 3);
+	assert_string_equal(q_text(db, "SELECT nick FROM "
+	    "teleconference_participant_sessions"), "alice2");
+	assert_int_equal(q_int(db, "SELECT id FROM "
+	    "teleconference_participant_sessions"), pid);
+
+	/* Deleted by hand between two batches: written anew. */
+	assert_int_equal(db_exec(db, "DELETE FROM "
+	    "teleconference_participant_sessions"), 0);
+	p.messages_sent = 4;
+	emit(w, EVENT_CHAT_MESSAGE, T0 + 2000, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(q_int(db, "SELECT messages_sent FROM "
+	    "teleconference_participant_sessions"), 4);
+	assert_int_equal(q_int(db, "SELECT participant_session_id = (SELECT "
+	    "id FROM teleconference_participant_sessions) FROM "
+	    "teleconference_events WHERE event_type = 'chat_message' "
+	    "ORDER BY id DESC LIMIT 1"), 1);
+
+	/* Leaving: left_at and the status. */
+	p.present = 0;
+	p.left_ms = T0 + 3000;
+	p.left_reason = "leave";
+	emit(w, EVENT_LEAVE, T0 + 3000, &s, &p, NULL);
+	assert_int_equal(writer_flush(w), 0);
+	assert_string_equal(q_text(db, "SELECT session_status || ' ' || "
+	    "left_reason || ' ' || (left_at IS NOT NULL) FROM "
+	    "teleconference_participant_sessions"), "left leave 1");
+	writer_free(w);
+	db_close(db);
+}
+
+/*
  * A provisional participant (a tab) folded into the one it reconnected:
  * its rows move over, its join goes, its own row goes; with the tab
  * written in an earlier batch (split) or in the same one.
@@ -2020,6 +2090,7 @@ main(void)
 		cmocka_unit_test(test_writer_roundtrip),
 		cmocka_unit_test(test_writer_deep_copy),
 		cmocka_unit_test(test_writer_skips_unchanged_rows),
+		cmocka_unit_test(test_writer_same_row_again),
 		cmocka_unit_test(test_writer_merge),
 		cmocka_unit_test(test_hostile_strings),
 		cmocka_unit_test(test_rollup_collapse),

@@ -14,8 +14,13 @@
  * ones closed after SERVE_TIMEOUT_S, a request's header block limited by
  * libmicrohttpd's per-connection memory (SERVE_CONN_MEMORY), request
  * bodies never read.
+ *
+ * libmicrohttpd is opened (dlopen) by this command only, like libpq in
+ * db_pg.c: the daemon never serves, and linking it would load it with
+ * GnuTLS and its libraries into every process (2.6 MB of RSS).
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,6 +42,49 @@
 #include "serve.h"
 #include "status.h"
 #include "xmalloc.h"
+
+#define MHD_FUNCS(X)							\
+	X(MHD_start_daemon)						\
+	X(MHD_stop_daemon)						\
+	X(MHD_lookup_connection_value)					\
+	X(MHD_create_response_from_buffer)				\
+	X(MHD_add_response_header)					\
+	X(MHD_queue_response)						\
+	X(MHD_queue_basic_auth_fail_response)				\
+	X(MHD_destroy_response)
+
+static struct {
+	void	*lib;
+#define MHD_PTR(f)	__typeof__(f) *f;
+	MHD_FUNCS(MHD_PTR)
+#undef MHD_PTR
+} mhd;
+
+/* Open libmicrohttpd once; -1 with err filled. */
+static int
+mhd_load(char *err, size_t errsz)
+{
+	void	*lib;
+
+	if (mhd.lib != NULL)
+		return 0;
+	if ((lib = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL)) ==
+	    NULL) {
+		snprintf(err, errsz, "the dashboard needs libmicrohttpd "
+		    "(Debian package libmicrohttpd12): %s", dlerror());
+		return -1;
+	}
+#define MHD_LOAD(f)							\
+	if ((*(void **)&mhd.f = dlsym(lib, #f)) == NULL) {		\
+		snprintf(err, errsz, "libmicrohttpd: no %s", #f);	\
+		dlclose(lib);						\
+		return -1;						\
+	}
+	MHD_FUNCS(MHD_LOAD)
+#undef MHD_LOAD
+	mhd.lib = lib;
+	return 0;
+}
 
 #define SERVE_DEFAULT_LISTEN	"127.0.0.1:8080"
 #define SERVE_CONNECTIONS	64
@@ -185,43 +233,46 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (rq == NULL)
 		web_refuse(&r, 414, "Request target too long.");
 	else
-		web_handle(s, method, rq->uri, MHD_lookup_connection_value(c,
-		    MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION),
-		    now_ms(), &r);
+		web_handle(s, method, rq->uri,
+		    mhd.MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_AUTHORIZATION), now_ms(), &r);
 	log_debug("%s %s -> %u", method, log_escape(esc, sizeof(esc),
 	    rq != NULL ? rq->uri : url), r.status);
 
-	resp = MHD_create_response_from_buffer(r.len, r.body,
+	resp = mhd.MHD_create_response_from_buffer(r.len, r.body,
 	    MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		web_response_free(&r);
 		return MHD_NO;
 	}
 	r.body = NULL;		/* the response owns it now */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r.ctype);
-	MHD_add_response_header(resp, "Content-Security-Policy", SERVE_CSP);
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(resp, "Cross-Origin-Resource-Policy",
+	mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    r.ctype);
+	mhd.MHD_add_response_header(resp, "Content-Security-Policy",
+	    SERVE_CSP);
+	mhd.MHD_add_response_header(resp, "X-Content-Type-Options",
+	    "nosniff");
+	mhd.MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	mhd.MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	mhd.MHD_add_response_header(resp, "Cross-Origin-Resource-Policy",
 	    "same-origin");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
 	    r.immutable ? "max-age=3600" : "no-store");
 	if (r.filename[0] != '\0') {
 		snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"",
 		    r.filename);
-		MHD_add_response_header(resp,
+		mhd.MHD_add_response_header(resp,
 		    MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
 	}
 	if (r.status == 405)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		mhd.MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
 		    "GET, HEAD");
 	if (r.status == 401)
-		ret = MHD_queue_basic_auth_fail_response(c, "teletrack",
+		ret = mhd.MHD_queue_basic_auth_fail_response(c, "teletrack",
 		    resp);
 	else
-		ret = MHD_queue_response(c, r.status, resp);
-	MHD_destroy_response(resp);
+		ret = mhd.MHD_queue_response(c, r.status, resp);
+	mhd.MHD_destroy_response(resp);
 	return ret;
 }
 
@@ -282,6 +333,10 @@ cmd_serve(struct cmd *c)
 		log_warnx("%s", err);
 		return 1;
 	}
+	if (mhd_load(err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto out;
+	}
 	if ((db = cmd_db_open(c, DB_READONLY, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		goto out;
@@ -301,8 +356,9 @@ cmd_serve(struct cmd *c)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
-	    MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	d = mhd.MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	    MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 	    0, NULL, NULL, handler, &srv,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
@@ -326,7 +382,7 @@ cmd_serve(struct cmd *c)
 	rc = 0;
 out:
 	if (d != NULL)
-		MHD_stop_daemon(d);
+		mhd.MHD_stop_daemon(d);
 	db_close(db);
 	auth_free(auth);
 	free(status_alloc);
