@@ -752,6 +752,8 @@ observer_status(struct observer *o, int64_t now)
 		o->store.latency(o->store.arg, &st.lat_count, &st.lat_p50_ms,
 		    &st.lat_p99_ms, &st.lat_max_ms);
 	st.events = o->events;
+	if (o->store.written != NULL)
+		st.written = o->store.written(o->store.arg);
 	st.alerts_open = o->alerts_open;
 	status_write(o->status_path, &st);
 }

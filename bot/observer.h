@@ -49,6 +49,8 @@ struct observer_store {
 	/* Events queued, held (the database refuses them), dropped. */
 	void	(*counts)(void *arg, size_t *queued, size_t *held,
 		    uint64_t *dropped, int64_t *last_commit_ms);
+	/* Event rows committed since start, by type ([EVENT__COUNT]). */
+	const uint64_t *(*written)(void *arg);
 	/* Commit latency since start: ms from arrival to COMMIT. */
 	void	(*latency)(void *arg, uint64_t *count, int *p50_ms,
 		    int *p99_ms, int *max_ms);

@@ -60,9 +60,21 @@ jtime(int64_t ms)
 void
 status_write(const char *path, const struct status *st)
 {
-	json_t	*j, *types, *lat;
-	char	*tmp;
-	int	 i, rc;
+	json_t		*j, *types, *lat;
+	const uint64_t	*by;
+	uint64_t	 total = 0;
+	char		*tmp;
+	int		 i, rc;
+
+	/* Committed rows, or without a writer what went to storage. */
+	by = st->written != NULL ? st->written : st->events;
+	types = json_object();
+	for (i = 0; by != NULL && i < EVENT__COUNT; i++)
+		if (by[i] > 0 && !event_type_is_rollup(i)) {
+			json_object_set_new(types, event_type_name(i),
+			    json_integer((json_int_t)by[i]));
+			total += by[i];
+		}
 
 	j = json_object();
 	json_object_set_new(j, "version", json_integer(STATUS_VERSION));
@@ -89,6 +101,8 @@ status_write(const char *path, const struct status *st)
 	    json_integer((json_int_t)st->held));
 	json_object_set_new(j, "events_dropped",
 	    json_integer((json_int_t)st->dropped));
+	json_object_set_new(j, "events_written",
+	    json_integer((json_int_t)total));
 	json_object_set_new(j, "last_commit", jtime(st->last_commit));
 	lat = json_object();
 	json_object_set_new(lat, "count", json_integer((json_int_t)
@@ -99,11 +113,6 @@ status_write(const char *path, const struct status *st)
 	json_object_set_new(j, "commit_latency_ms", lat);
 	json_object_set_new(j, "alerts_open",
 	    json_integer((json_int_t)st->alerts_open));
-	types = json_object();
-	for (i = 0; st->events != NULL && i < EVENT__COUNT; i++)
-		if (st->events[i] > 0 && !event_type_is_rollup(i))
-			json_object_set_new(types, event_type_name(i),
-			    json_integer((json_int_t)st->events[i]));
 	json_object_set_new(j, "events_by_type", types);
 
 	xasprintf(&tmp, "%s.tmp", path);

@@ -34,6 +34,7 @@ struct status {
 	int		 lat_p99_ms;
 	int		 lat_max_ms;
 	const uint64_t	*events;	/* [EVENT__COUNT] handed to storage */
+	const uint64_t	*written;	/* [EVENT__COUNT] committed, or NULL */
 	uint64_t	 alerts_open;
 };
 

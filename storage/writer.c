@@ -138,6 +138,7 @@ struct writer {
 	int64_t			 backoff_ms;
 	int64_t			 retry_at;
 	uint64_t		 dropped;
+	uint64_t		 written[EVENT__COUNT];	/* committed rows */
 	uint64_t		 dropped_failing; /* since the failure began */
 	int64_t			 last_commit;	/* ms, 0: none yet */
 	char			 stamp[32];	/* updatedAt of this flush */
@@ -522,6 +523,17 @@ queue_drop_oldest(struct writer *w)
 	qev_unref(w->q[w->head]);
 	w->head = (w->head + 1) % w->cap;
 	w->count--;
+}
+
+/* The oldest event is on record: counted (an event row), then dropped. */
+static void
+drop_committed(struct writer *w)
+{
+	enum event_type	 t = queue_at(w, 0)->ev.type;
+
+	if (!event_type_is_rollup(t) && t != EVENT_PARTICIPANT_MERGE)
+		w->written[t]++;
+	queue_drop_oldest(w);
 }
 
 /* Remove the event at position i (0 = oldest), keeping the order. */
@@ -1392,7 +1404,7 @@ resolve_doubt(struct writer *w)
 		while (w->doubt_n > 0) {
 			if (queue_at(w, 0)->ev.type == EVENT_SESSION_END)
 				rows_forget(w, queue_at(w, 0)->s.uid);
-			queue_drop_oldest(w);
+			drop_committed(w);
 		}
 		tdestroy(w->rows, row_free);
 		w->rows = NULL;
@@ -1464,7 +1476,7 @@ writer_flush(struct writer *w)
 	latency(w);
 	w->last_commit = w->now;
 	while (w->count > 0)
-		queue_drop_oldest(w);
+		drop_committed(w);
 	return 0;
 }
 
@@ -1681,6 +1693,12 @@ writer_counts(const struct writer *w, size_t *queued, size_t *held,
 	*held = w->failing ? w->count + parked : 0;
 	*dropped = w->dropped;
 	*last_commit_ms = w->last_commit;
+}
+
+const uint64_t *
+writer_written(const struct writer *w)
+{
+	return w->written;
 }
 
 void

@@ -88,6 +88,8 @@ uint64_t	 writer_dropped(const struct writer *);
  */
 void		 writer_counts(const struct writer *, size_t *queued,
 		    size_t *held, uint64_t *dropped, int64_t *last_commit_ms);
+/* Event rows committed since writer_new(), by type ([EVENT__COUNT]). */
+const uint64_t	*writer_written(const struct writer *);
 
 /*
  * How long committed events waited, from writer_emit() (the stanza's

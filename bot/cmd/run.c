@@ -75,6 +75,14 @@ counts(void *arg, size_t *queued, size_t *held, uint64_t *dropped,
 	writer_counts(d->w, queued, held, dropped, last_commit);
 }
 
+static const uint64_t *
+written(void *arg)
+{
+	struct daemon	*d = arg;
+
+	return writer_written(d->w);
+}
+
 static void
 latency(void *arg, uint64_t *count, int *p50, int *p99, int *max)
 {
@@ -218,6 +226,7 @@ cmd_run(struct cmd *c)
 	store.flush_due = flush_due;
 	store.flush = flush;
 	store.counts = counts;
+	store.written = written;
 	store.latency = latency;
 	store.schedule = schedule;
 	store.arg = &dm;

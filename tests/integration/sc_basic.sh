@@ -68,9 +68,24 @@ wait-gone focus alice01
 wait-gone focus bob02
 leave focus
 JSIM
+tt_count_all() { tt_sql "SELECT count(*) FROM teleconference_events"; }
 tt_sim "$TT_DIR/meeting.jsim"
 # Focus left: the session is over and on record.
 tt_wait_sql "SELECT session_status FROM teleconferencesessions" completed 600
+# The status file counts what is committed: every event row, by type
+# (written every second; wait for the one after the last commit).
+written() {
+	sed -n 's/^ *"events_written": \([0-9]*\),$/\1/p' \
+	    "$TT_DIR/teletrack.status" 2>/dev/null
+}
+i=0
+until [ "$(written)" = "$(tt_count_all)" ] || [ $i -ge 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+tt_eq "$(tt_count_all)" "$(written)" "status: events_written"
+tt_eq "$(tt_count join)" "$(sed -n \
+    '/"events_by_type"/,$s/^ *"join": \([0-9]*\).*/\1/p' \
+    "$TT_DIR/teletrack.status")" "status: joins written"
 tt_observer_stop
 
 for pair in session_start:1 session_end:1 observer_join:1 join:2 reconnect:1 \
