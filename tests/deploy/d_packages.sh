@@ -6,7 +6,8 @@
 #  - every library the Makefile links (pkg-config modules and plain -l
 #    flags) comes from a package of [build];
 #  - every shared library the built binary needs comes from a package of
-#    [runtime] (libc and libgcc come with any Debian).
+#    [runtime] (libc and libgcc come with any Debian), also those the
+#    sources open themselves (dlopen: libpq, libmicrohttpd, ...).
 # Needs TELETRACK (the built binary) and a Debian with dpkg.
 . "$(dirname "$0")/lib.sh"
 : "${TELETRACK:?TELETRACK must point at the built binary}"
@@ -91,6 +92,18 @@ for so in $needed; do
 			td_fail "$so comes from ${owner:-no package}, not in [runtime]"
 		fi ;;
 	esac
+done
+# 4. ... and so does every library the sources open with dlopen().
+opened=$(grep -rhoE 'dlopen\("[^"]+"' bot storage | sed 's/dlopen("//; s/"$//' |
+    sort -u)
+[ -n "$opened" ] || td_fail "no dlopen() found in bot/ and storage/"
+for so in $opened; do
+	owner=$(dpkg -S "*/$so" 2>/dev/null | sed 's/:.*//' | head -n 1)
+	if [ -n "$owner" ] && in_list "$owner" "$runtime"; then
+		td_ok "$so (dlopen) from $owner"
+	else
+		td_fail "$so (dlopen) comes from ${owner:-no package}, not in [runtime]"
+	fi
 done
 in_list ca-certificates "$runtime" || td_fail "[runtime] lacks ca-certificates"
 
