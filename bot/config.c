@@ -440,7 +440,7 @@ config_init(struct config *c)
 	c->retry_min_s = 2;
 	c->retry_max_s = 60;
 	c->database = xstrdup("/var/lib/teletrack/teletrack.db");
-	c->flush_ms = 200;
+	c->flush_ms = 100;
 	c->flush_count = 1000;
 	c->role_field = xstrdup("group");
 	c->ip_mode = xstrdup("hash");

@@ -72,7 +72,7 @@ test_defaults_and_derived(void **state)
 	assert_int_equal(c.tls, TLS_REQUIRED);
 	assert_string_equal(c.focus_nick, "focus");
 	assert_int_equal(c.leave_grace_s, 10);
-	assert_int_equal(c.flush_ms, 200);
+	assert_int_equal(c.flush_ms, 100);
 	assert_int_equal(c.flush_count, 1000);
 	assert_string_equal(c.role_field, "group");
 	assert_string_equal(c.ip_mode, "hash");
@@ -429,11 +429,11 @@ test_join_continuation_lines(void **state)
 
 	/* a list on the join line itself, then more below it */
 	assert_int_equal(load(HEAD "join = a, b\n\tc\n  d, e ; comment\n"
-	    "[storage]\nflush_ms = 100\n", &c), 0);
+	    "[storage]\nflush_ms = 150\n", &c), 0);
 	assert_int_equal(c.nrooms, 5);
 	assert_string_equal(c.rooms[2], "c");
 	assert_string_equal(c.rooms[4], "e");
-	assert_int_equal(c.flush_ms, 100);
+	assert_int_equal(c.flush_ms, 150);
 	config_free(&c);
 }
 
