@@ -165,6 +165,8 @@ struct room {
 	void			*part_tree;	/* by key */
 	struct participant	*speaker;	/* dominant speaker or NULL */
 	struct session		 sess;
+	int64_t			 prev_start_ms;	/* the last closed session's */
+	int64_t			 prev_end_ms;	/* start and end; 0: none */
 
 	int64_t			 joined_ms;	/* our last join */
 	int64_t			 gap_start;	/* 0: no gap pending */
