@@ -669,6 +669,46 @@ test_reconnect_before_delayed_leave(void **state)
 }
 
 /*
+ * A tab folded into bob, then another newcomer with bob's identity while
+ * bob2 is in: a new tab, under a key of its own.  The folded tab's key
+ * still names the folded one in the sinks (fuzz finding F7: the new tab
+ * got sid:B#2 again, and the writer stored its join under the deleted
+ * row).
+ */
+static void
+test_tab_key_not_reused(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	apply(r, person("bob2", "B"), T0 + 30000);
+	assert_non_null(last(EVENT_JOIN, "sid:B#2"));
+	p = gone("bob");
+	p.status_text = (char *)"Disconnected: Hibernating too long";
+	apply(r, p, T0 + 90000);
+	assert_non_null(last(EVENT_PARTICIPANT_MERGE, "sid:B"));
+	reset_capture();
+	apply(r, person("bob", "B"), T0 + 90005);
+	assert_null(last(EVENT_JOIN, "sid:B#2"));
+	c = last(EVENT_JOIN, "sid:B#3");
+	assert_non_null(c);
+	assert_int_equal(c->s.participant_count, 3);	/* A, B, B#3 */
+	/* bob dropped again: the new tab is folded into B as well */
+	p = gone("bob2");
+	p.status_text = (char *)"Disconnected: Hibernating too long";
+	apply(r, p, T0 + 100000);
+	c = last(EVENT_PARTICIPANT_MERGE, "sid:B");
+	assert_non_null(c);
+	assert_non_null(strstr(c->data, "\"from\":\"sid:B#3\""));
+	assert_int_equal(c->s.participant_count, 2);
+	room_free(r);
+	reset_capture();
+}
+
+/*
  * A second tab: same identity, both alive.  Whatever the first tab
  * says settles it, and later drops change nothing.
  */
@@ -1915,6 +1955,7 @@ main(void)
 		cmocka_unit_test(test_alone_has_no_followup),
 		cmocka_unit_test(test_first_announcement_after_reconnect),
 		cmocka_unit_test(test_reconnect_before_delayed_leave),
+		cmocka_unit_test(test_tab_key_not_reused),
 		cmocka_unit_test(test_second_tab),
 		cmocka_unit_test(test_interrupted_then_rejoin),
 		cmocka_unit_test(test_rejoin_after_leave_counts_time_present),

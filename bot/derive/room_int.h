@@ -119,6 +119,7 @@ struct participant {
 	int64_t			 tab_since;	/* joined as a tab at */
 	int			 peak_before;	/* the session's peak then */
 	int			 ntabs;		/* tabs pending on this one */
+	int			 tab_last;	/* its highest tab "#n" made */
 };
 TAILQ_HEAD(part_list, participant);
 
