@@ -357,14 +357,18 @@ static const char sql_merge_find[] =
 /*
  * The session row keeps the largest counts it was given (a resumed
  * appointment starts counting from zero): the one the tab added is taken
- * back only where it is still the count the tab made.
+ * back only where it is still the count the tab made (?2, ?3: the counts
+ * after the merge), and is not the count of the batch's latest snapshot
+ * (?5, ?6), which the row got in the first pass.  Someone who joins
+ * after the merge, in the same batch, brings the count back up to what
+ * it was with the tab: that count is theirs (fuzz finding F6).
  */
 static const char sql_merge_counts[] =
 	"UPDATE teleconferencesessions SET"
 	" participant_count = CASE WHEN participant_count = ?2 + 1"
-	"  THEN ?2 ELSE participant_count END,"
+	"  AND participant_count > ?5 THEN ?2 ELSE participant_count END,"
 	" peak_participants = CASE WHEN ?4 AND peak_participants = ?3 + 1"
-	"  THEN ?3 ELSE peak_participants END"
+	"  AND peak_participants > ?6 THEN ?3 ELSE peak_participants END"
 	" WHERE id = ?1";
 static const char *const sql_merge[] = {
 	"DELETE FROM teleconference_events WHERE participant_session_id = ?1"
@@ -1137,9 +1141,13 @@ write_side_effect(struct writer *w, const struct qev *e, int64_t sid,
 	return db_step_done(db, st);
 }
 
-/* Fold the rows of participant key merge_from into pid's (sql_merge). */
+/*
+ * Fold the rows of participant key merge_from into pid's (sql_merge).
+ * latest is the session snapshot the batch wrote to the session row.
+ */
 static int
-write_merge(struct writer *w, const struct qev *e, int64_t sid, int64_t pid)
+write_merge(struct writer *w, const struct qev *e,
+    const struct session_rec *latest, int64_t sid, int64_t pid)
 {
 	struct ent	*te;
 	struct db_stmt	*st;
@@ -1171,6 +1179,8 @@ write_merge(struct writer *w, const struct qev *e, int64_t sid, int64_t pid)
 	rc |= db_bind_int(st, 2, e->s.participant_count);
 	rc |= db_bind_int(st, 3, e->s.peak_participants);
 	rc |= db_bind_int(st, 4, e->ev.merge_peak_lowered != 0);
+	rc |= db_bind_int(st, 5, latest->participant_count);
+	rc |= db_bind_int(st, 6, latest->peak_participants);
 	if (rc != 0)
 		return bind_failed(st);
 	if (db_step_done(w->db, st) == -1)
@@ -1296,7 +1306,8 @@ flush_once(struct writer *w, const char **what, long *bad)
 		id = pe != NULL ? pe->id : 0;
 		if (e->ev.type == EVENT_PARTICIPANT_MERGE) {
 			*what = "folding a provisional participant";
-			if (write_merge(w, e, se->id, id) == -1)
+			if (write_merge(w, e, &se->latest->s, se->id, id) ==
+			    -1)
 				return -1;
 			continue;
 		}

@@ -669,6 +669,46 @@ test_reconnect_before_delayed_leave(void **state)
 }
 
 /*
+ * A tab folded into bob, then another newcomer with bob's identity while
+ * bob2 is in: a new tab, under a key of its own.  The folded tab's key
+ * still names the folded one in the sinks (fuzz finding F7: the new tab
+ * got sid:B#2 again, and the writer stored its join under the deleted
+ * row).
+ */
+static void
+test_tab_key_not_reused(void **state)
+{
+	struct room	*r = joined_room();
+	struct presence	 p;
+	struct captured	*c;
+
+	(void)state;
+	reset_capture();
+	apply(r, person("bob2", "B"), T0 + 30000);
+	assert_non_null(last(EVENT_JOIN, "sid:B#2"));
+	p = gone("bob");
+	p.status_text = (char *)"Disconnected: Hibernating too long";
+	apply(r, p, T0 + 90000);
+	assert_non_null(last(EVENT_PARTICIPANT_MERGE, "sid:B"));
+	reset_capture();
+	apply(r, person("bob", "B"), T0 + 90005);
+	assert_null(last(EVENT_JOIN, "sid:B#2"));
+	c = last(EVENT_JOIN, "sid:B#3");
+	assert_non_null(c);
+	assert_int_equal(c->s.participant_count, 3);	/* A, B, B#3 */
+	/* bob dropped again: the new tab is folded into B as well */
+	p = gone("bob2");
+	p.status_text = (char *)"Disconnected: Hibernating too long";
+	apply(r, p, T0 + 100000);
+	c = last(EVENT_PARTICIPANT_MERGE, "sid:B");
+	assert_non_null(c);
+	assert_non_null(strstr(c->data, "\"from\":\"sid:B#3\""));
+	assert_int_equal(c->s.participant_count, 2);
+	room_free(r);
+	reset_capture();
+}
+
+/*
  * A second tab: same identity, both alive.  Whatever the first tab
  * says settles it, and later drops change nothing.
  */
@@ -1496,6 +1536,76 @@ test_gap_meeting_changed(void **state)
 	reset_capture();
 }
 
+/*
+ * The room was re-created during the gap, and someone we knew before it
+ * comes back while we wait for the meeting id: the new meeting starts
+ * after the old one ended, with a uid of its own (fuzz finding F5: it
+ * started at her old arrival, in the closed session's row).
+ */
+static void
+test_gap_meeting_changed_known_face(void **state)
+{
+	struct room	*r = joined_room();
+	struct captured	*end, *start, *c;
+
+	(void)state;
+	reset_capture();
+	room_connection_lost(r, T0 + 60000);
+	room_join_sent(r, T0 + 70000);
+	apply(r, focus(), T0 + 70010);
+	apply(r, self(), T0 + 70012);
+	assert_int_equal(room_state(r), ROOM_INFO);
+	apply(r, person("alice", "A"), T0 + 70015);
+	room_meeting_info(r, "m-2", T0 + 70020, &sink);
+	end = last(EVENT_SESSION_END, NULL);
+	assert_non_null(end);
+	assert_int_equal(end->ts, T0 + 60000);
+	start = last(EVENT_SESSION_START, NULL);
+	assert_non_null(start);
+	assert_true(start->ts >= T0 + 70000);
+	assert_string_not_equal(start->suid, end->suid);
+	c = last(EVENT_JOIN, "sid:A");
+	assert_non_null(c);
+	assert_string_equal(c->suid, start->suid);
+	assert_true(c->ts >= start->ts);
+	assert_int_equal(c->p.join_count, 1);
+	assert_int_equal(c->s.participant_count, 1);
+	room_free(r);
+	reset_capture();
+}
+
+/*
+ * A meeting that began and ended in one millisecond, and the next one in
+ * the same millisecond: the uid is the room and the start, so the next
+ * one starts a millisecond later rather than share the row.
+ */
+static void
+test_session_same_millisecond(void **state)
+{
+	struct room	*r = mkroom();
+	struct captured	*end, *start, *c;
+
+	(void)state;
+	room_join_sent(r, T0);
+	apply(r, self(), T0 + 5);
+	apply(r, focus(), T0 + 100);
+	apply(r, person("alice", "A"), T0 + 100);
+	assert_int_equal(apply(r, gone("focus"), T0 + 100), ROOM_ACT_LEAVE);
+	end = last(EVENT_SESSION_END, NULL);
+	assert_non_null(end);
+	assert_int_equal(end->s.start_ms, T0 + 100);
+	apply(r, person("bob", "B"), T0 + 100);
+	start = last(EVENT_SESSION_START, NULL);
+	assert_non_null(start);
+	assert_int_equal(start->ts, T0 + 101);
+	assert_string_not_equal(start->suid, end->suid);
+	c = last(EVENT_JOIN, "sid:B");
+	assert_non_null(c);
+	assert_int_equal(c->ts, T0 + 101);
+	room_free(r);
+	reset_capture();
+}
+
 static void
 test_room_gone_during_gap(void **state)
 {
@@ -1845,6 +1955,7 @@ main(void)
 		cmocka_unit_test(test_alone_has_no_followup),
 		cmocka_unit_test(test_first_announcement_after_reconnect),
 		cmocka_unit_test(test_reconnect_before_delayed_leave),
+		cmocka_unit_test(test_tab_key_not_reused),
 		cmocka_unit_test(test_second_tab),
 		cmocka_unit_test(test_interrupted_then_rejoin),
 		cmocka_unit_test(test_rejoin_after_leave_counts_time_present),
@@ -1861,6 +1972,8 @@ main(void)
 		cmocka_unit_test(test_gap_reconciliation),
 		cmocka_unit_test(test_gap_focus_left_people_stayed),
 		cmocka_unit_test(test_gap_meeting_changed),
+		cmocka_unit_test(test_gap_meeting_changed_known_face),
+		cmocka_unit_test(test_session_same_millisecond),
 		cmocka_unit_test(test_room_gone_during_gap),
 		cmocka_unit_test(test_observer_removed_and_destroyed),
 		cmocka_unit_test(test_leave_after_grace),

@@ -235,8 +235,13 @@ room_meeting_info(struct room *r, const char *meeting_id, int64_t now,
 				if (!o->seen)
 					occ_remove(r, o);
 			}
+			/*
+			 * Who was here before the gap and is listed again
+			 * came to the new meeting during the gap: by our
+			 * rejoin, not at the old arrival (fuzz finding F5).
+			 */
 			r->state = ROOM_JOINED;
-			attach_newcomers(r, 1, 0, now, sink);
+			attach_newcomers(r, 1, r->joined_ms, now, sink);
 		} else
 			reconcile(r, now, sink);
 	} else if (r->state == ROOM_JOINED && meeting_id != NULL)

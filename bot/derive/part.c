@@ -327,6 +327,9 @@ part_attach(struct room *room, struct occupant *o, int64_t ts, int already,
 
 	if (!r->sess.open)
 		session_open(r, ts, now, sink);
+	/* Nobody joins a meeting before it started (session_open). */
+	if (ts < r->sess.rec.start_ms)
+		ts = r->sess.rec.start_ms;
 	if ((p = part_find(r, o->key)) != NULL && p->moving > 0) {
 		part_arrive(room, o, p, ts, now, sink);
 		return;

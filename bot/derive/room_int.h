@@ -119,6 +119,7 @@ struct participant {
 	int64_t			 tab_since;	/* joined as a tab at */
 	int			 peak_before;	/* the session's peak then */
 	int			 ntabs;		/* tabs pending on this one */
+	int			 tab_last;	/* its highest tab "#n" made */
 };
 TAILQ_HEAD(part_list, participant);
 
@@ -165,6 +166,8 @@ struct room {
 	void			*part_tree;	/* by key */
 	struct participant	*speaker;	/* dominant speaker or NULL */
 	struct session		 sess;
+	int64_t			 prev_start_ms;	/* the last closed session's */
+	int64_t			 prev_end_ms;	/* start and end; 0: none */
 
 	int64_t			 joined_ms;	/* our last join */
 	int64_t			 gap_start;	/* 0: no gap pending */

@@ -309,6 +309,18 @@ session_open(struct room *room, int64_t start, int64_t now,
 	struct session		*s = &r->sess;
 	struct event_fields	 f = { .n = 0 };
 
+	/*
+	 * The uid is the room (or appointment) and the start, so two meetings
+	 * of a room must not start at the same millisecond (one row), and a
+	 * meeting never starts before the previous one ended: a caller may
+	 * offer an arrival from before a gap in which the previous meeting
+	 * ended (fuzz findings F1, F5).  Only a previous meeting that began
+	 * and ended in this very millisecond moves the start on by one.
+	 */
+	if (start < r->prev_end_ms)
+		start = r->prev_end_ms;
+	if (r->prev_end_ms > 0 && start == r->prev_start_ms)
+		start++;
 	memset(s, 0, sizeof(*s));
 	s->open = 1;
 	/*
@@ -435,6 +447,8 @@ session_close(struct room *room, int64_t ts, const char *reason,
 	if (r->destroy_reason != NULL)
 		ef_str(&f, "destroy_reason", r->destroy_reason);
 	emit(r, EVENT_SESSION_END, NULL, ts, &f, ts, sink);
+	r->prev_start_ms = s->rec.start_ms;
+	r->prev_end_ms = ts > s->rec.start_ms ? ts : s->rec.start_ms;
 	s->open = 0;
 	parts_clear(r);
 	free(s->uid);

@@ -46,6 +46,10 @@
  * present: a pending tab of of's that left (that tab reconnecting: still
  * undecided), else a new tab.  A settled tab is a person of its own and
  * is not reused: another crash of of's must still be folded into of.
+ * Nor is the key of a tab folded into of: a key names one participant
+ * for the whole session, and the sinks still hold rows and events of the
+ * folded one under it (fuzz finding F7: the writer's batch took the new
+ * tab's join for the folded tab's row, deleted with the merge).
  */
 struct participant *
 tab_get(struct room *room, struct participant *of, int64_t ts)
@@ -58,7 +62,11 @@ tab_get(struct room *room, struct participant *of, int64_t ts)
 	for (n = 2; n <= TAB_MAX; n++) {
 		free(key);
 		xasprintf(&key, "%s#%d", of->key, n);
-		if ((t = part_find(r, key)) == NULL)
+		/* Gone below of's highest: folded into of (#99 takes all). */
+		if ((t = part_find(r, key)) == NULL && n <= of->tab_last &&
+		    n < TAB_MAX)
+			continue;
+		if (t == NULL)
 			break;
 		if (!PRESENT(t) && t->tab_of == of)
 			break;
@@ -69,6 +77,8 @@ tab_get(struct room *room, struct participant *of, int64_t ts)
 	}
 	t = part_new(r, key, ts);
 	free(key);
+	if (n > of->tab_last)
+		of->tab_last = n;
 	t->tab_of = of;
 	t->tab_since = ts;
 	t->peak_before = r->sess.rec.peak_participants;
