@@ -311,7 +311,7 @@ static const char sql_participant_update[] =
 	KEEP_MAX_P("is_moderator", "?29") ","
 	" session_status = ?30, updatedAt = ?31,"
 	" lobby_wait_seconds = COALESCE(?32, lobby_wait_seconds)"
-	" WHERE id = ?33 RETURNING id";
+	" WHERE id = ?33";
 static const char sql_participant[] = PARTICIPANT_SQL("", "");
 static const char sql_participant_pg[] = PARTICIPANT_SQL("id, ",
 	PG_ID("teleconference_participant_sessions",
@@ -1030,16 +1030,14 @@ write_participant(struct writer *w, const struct qev *e, const struct row *r,
 		if (bind_participant(w, st, e, sid) != 0 ||
 		    db_bind_int(st, 33, r->id) != 0)
 			return bind_failed(st);
-		*id = -1;
-		if ((rc = db_step(st)) == DB_ROW) {
-			*id = db_column_int(st, 0);
-			rc = db_step(st);
-		}
+		rc = db_step(st);
 		db_reset(st);
 		if (rc != DB_DONE)
 			return -1;
-		if (*id == r->id)
+		if (db_changes(db) == 1) {
+			*id = r->id;
 			return 0;
+		}
 		/* The row went (deleted by hand?): written anew below. */
 	}
 	if ((st = db_prepare(db, db_pick(db, sql_participant,
