@@ -75,6 +75,58 @@ tt_listening() {
 	return 1
 }
 
+# tt_jitsi_fake: before tt_setup, Prosody with Jitsi's lobby and breakout
+# MUCs and tests/integration/prosody/mod_jitsi_fake.lua playing Jitsi's
+# server modules on them (the sc_jitsi_* scenarios).
+tt_jitsi_fake() {
+	TT_VHOST_MODULES='"teletrack"; "jitsi_fake"'
+	TT_EXTRA_CFG='main_muc = "conference.meet.jitsi"
+lobby_muc = "lobby.meet.jitsi"
+breakout_rooms_muc = "breakout.meet.jitsi"
+Component "lobby.meet.jitsi" "muc"
+    restrict_room_creation = true
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+    muc_tombstones = false
+Component "breakout.meet.jitsi" "muc"
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+    muc_tombstones = false'
+}
+
+# tt_jsim_meeting: the jitsim lines that open a Jitsi meeting in room1:
+# focus creates it, moderator "mod" (Doctor_Who) joins and is made owner,
+# then, once $TT_DIR/go exists, Bob joins.
+tt_jsim_meeting() {
+	cat <<JSIM
+connect focus focus@auth.meet.jitsi focuspw
+join focus room1 focus
+connect mod admin@auth.meet.jitsi adminpw
+set mod name Doctor_Who
+set mod stats-id M-1
+join mod room1 mod01
+grant focus mod owner
+wait-file $TT_DIR/go 20000
+connect bob anon
+set bob name Bob
+set bob stats-id B-1
+join bob room1 bob01
+JSIM
+}
+
+# tt_jsim_knock WHO NAME: the jitsim lines of a guest WHO called NAME
+# turned away from members-only room1, knocking at its lobby, where the
+# lobby moderator "modl" sees the knock.
+tt_jsim_knock() {
+	cat <<JSIM
+connect $1 anon
+set $1 name $2
+join-fail $1 room1 ${1}01 registration-required
+knock $1 ${1}01
+wait-presence modl ${1}01
+JSIM
+}
+
 tt_setup() {
 	TT_DIR=$(mktemp -d /tmp/teletrack-it.XXXXXX)
 	mkdir -p "$TT_DIR/data" "$TT_DIR/certs"
@@ -297,6 +349,17 @@ tt_proxy_start() {
 	tt_start_listening proxy_on || { tt_fail "proxy did not start"; return 1; }
 	TT_PROXY_PORT=$TT_STARTED_PORT
 	TT_PROXY_PID=$TT_STARTED
+}
+
+# tt_jitsi_observed: Prosody as tt_jitsi_fake, an observer of room1,
+# started and connected to the companion module.
+tt_jitsi_observed() {
+	tt_jitsi_fake
+	tt_setup
+	tt_prosody_start
+	tt_observer_conf room1
+	tt_observer_start
+	tt_wait_log "companion module found"
 }
 
 # tt_sim_start SCRIPT [SECONDS]: play a jitsim script in the background,
