@@ -31,6 +31,10 @@ TT_VHOST_MODULES="${TT_VHOST_MODULES:-}"	# extra global modules
 TT_EXTRA_CFG="${TT_EXTRA_CFG:-}"	# global options and components,
 					# placed before the first VirtualHost
 
+# tt_free_port, shared with tests/pg.sh; every caller is a folder below
+# tests/ (TT_HERE: this directory, for scripts elsewhere).
+. "${TT_HERE:-$(dirname "$0")}/../freeport.sh"
+
 tt_log() { printf '%s\n' "$*" >&2; }
 
 tt_fail() {
@@ -45,19 +49,6 @@ tt_eq() {
 	else
 		tt_fail "$3: expected [$1], got [$2]"
 	fi
-}
-
-tt_free_port() {
-	i=0
-	while [ $i -lt 50 ]; do
-		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
-		if ! ss -ltn 2>/dev/null | awk '{print $4}' | grep -q ":$p\$"; then
-			echo "$p"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	return 1
 }
 
 # tt_listening PORT PID [TENTHS]: until process PID listens on PORT (10 s;
@@ -225,16 +216,36 @@ tt_prosody_start() {
 	TT_PROSODY_PID=$TT_STARTED
 }
 
-tt_prosody_stop() {
-	[ -n "$TT_PROSODY_PID" ] || return 0
-	kill "$TT_PROSODY_PID" 2>/dev/null
+# tt_prosody_kill PID: stop a Prosody we started: SIGTERM, 5 s, SIGKILL.
+tt_prosody_kill() {
+	kill "$1" 2>/dev/null
 	i=0
-	while kill -0 "$TT_PROSODY_PID" 2>/dev/null && [ $i -lt 50 ]; do
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
-	kill -9 "$TT_PROSODY_PID" 2>/dev/null
-	wait "$TT_PROSODY_PID" 2>/dev/null
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+tt_prosody_stop() {
+	[ -n "$TT_PROSODY_PID" ] || return 0
+	tt_prosody_kill "$TT_PROSODY_PID"
 	TT_PROSODY_PID=""
+}
+
+# tt_xmpp_ini PORT: the [xmpp] section of an observer's teletrack.conf
+# (the observer account, Prosody on 127.0.0.1:PORT), up to muc_domain.
+tt_xmpp_ini() {
+	cat <<CFG
+[xmpp]
+jid = teletrack@hidden.meet.jitsi
+password_file = $TT_DIR/password
+server = 127.0.0.1
+port = $1
+tls = required
+ca_file = $TT_DIR/certs/meet.jitsi.crt
+muc_domain = conference.meet.jitsi
+CFG
 }
 
 # tt_observer_conf ROOMS [PORT] [extra INI lines...]
@@ -242,15 +253,8 @@ tt_observer_conf() {
 	rooms=$1
 	oport=${2:-$TT_PORT}
 	shift; [ $# -gt 0 ] && shift
-	cat > "$TT_DIR/teletrack.conf" <<CFG
-[xmpp]
-jid = teletrack@hidden.meet.jitsi
-password_file = $TT_DIR/password
-server = 127.0.0.1
-port = $oport
-tls = required
-ca_file = $TT_DIR/certs/meet.jitsi.crt
-muc_domain = conference.meet.jitsi
+	tt_xmpp_ini "$oport" > "$TT_DIR/teletrack.conf"
+	cat >> "$TT_DIR/teletrack.conf" <<CFG
 reconnect_min_s = 1
 reconnect_max_s = 2
 [rooms]
