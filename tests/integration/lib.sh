@@ -24,6 +24,7 @@ TT_PROXY_PID=""
 TT_SERVE_PID=""
 TT_PROXY_PORT=""
 TT_SIM_PID=""
+TT_SIM_LOG=""
 TT_FAILED=0
 TT_VALGRIND="${TT_VALGRIND:-}"
 TT_MODULES="${TT_MODULES:-}"		# extra modules on the MUC component
@@ -366,12 +367,14 @@ tt_jitsi_observed() {
 	tt_wait_log "companion module found"
 }
 
-# tt_sim_start SCRIPT [SECONDS]: play a jitsim script in the background,
-# for at most SECONDS (120); tt_sim_wait waits for its end.  tt_sim plays
-# one to its end.
+# tt_sim_start SCRIPT [SECONDS [PORT [LOG]]]: play a jitsim script in the
+# background, for at most SECONDS (120), against Prosody on PORT
+# ($TT_PORT), logging to $TT_DIR/LOG (jitsim.log); tt_sim_wait waits for
+# its end.  tt_sim plays one to its end.
 tt_sim_start() {
-	timeout "${2:-120}" "$JITSIM" -p "$TT_PORT" "$1" \
-	    >>"$TT_DIR/jitsim.log" 2>&1 &
+	TT_SIM_LOG="$TT_DIR/${4:-jitsim.log}"
+	timeout "${2:-120}" "$JITSIM" -p "${3:-$TT_PORT}" "$1" \
+	    >>"$TT_SIM_LOG" 2>&1 &
 	TT_SIM_PID=$!
 }
 
@@ -380,7 +383,7 @@ tt_sim_wait() {
 	rc=$?
 	TT_SIM_PID=""
 	[ "$rc" -eq 0 ] && return 0
-	tt_fail "jitsim script failed ($rc): $(tail -n 3 "$TT_DIR/jitsim.log")"
+	tt_fail "jitsim script failed ($rc): $(tail -n 3 "$TT_SIM_LOG")"
 	return 1
 }
 

@@ -34,14 +34,13 @@ sleep 600
 end-conference mod
 wait-destroyed bob
 JSIM
-timeout 120 "$JITSIM" -p "$TT_PORT" "$TT_DIR/b.jsim" >>"$TT_DIR/jitsim.log" 2>&1 &
-SIM=$!
+tt_sim_start "$TT_DIR/b.jsim"
 tt_wait_sql "SELECT count(*) FROM teleconference_events
     WHERE event_type = 'join'" 1
 touch "$TT_DIR/go"
 tt_wait_log "observing its breakout room"
 touch "$TT_DIR/in"
-wait "$SIM" || tt_fail "jitsim failed: $(tail -n 3 "$TT_DIR/jitsim.log")"
+tt_sim_wait
 tt_wait_sql "SELECT count(*) FROM teleconferencesessions
     WHERE endTime IS NOT NULL" 1
 tt_observer_stop

@@ -35,15 +35,14 @@ sleep 500
 leave focus
 sleep 1000
 JSIM
-timeout 120 "$JITSIM" -p "$TT_PORT" "$TT_DIR/m.jsim" >>"$TT_DIR/jitsim.log" 2>&1 &
-SIM=$!
+tt_sim_start "$TT_DIR/m.jsim"
 i=0
 until [ "$(tt_sql "SELECT count(*) FROM teleconference_events
     WHERE event_type = 'join'" 2>/dev/null)" = 1 ] || [ $i -ge 200 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 touch "$TT_DIR/go"
-wait "$SIM" || tt_fail "jitsim failed: $(tail -n 3 "$TT_DIR/jitsim.log")"
+tt_sim_wait
 i=0
 until [ "$(tt_sql "SELECT count(*) FROM teleconferencesessions
     WHERE endTime IS NOT NULL")" = 1 ] || [ $i -ge 100 ]; do
