@@ -41,6 +41,7 @@
 #include <sqlite3.h>
 #include <strophe.h>
 
+#include "benchclock.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -312,15 +313,6 @@ struct client {
 	struct writer		*w;
 	int			 done;
 };
-
-static double
-now_s(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static double
 cpu_s(void)
