@@ -189,6 +189,19 @@ db_errmsg(const struct db *db)
 	    "no error" : db->errmsg;
 }
 
+int
+db_version_check(int v, char *err, size_t errsz)
+{
+	if (v == DB_SCHEMA_VERSION)
+		return 0;
+	seterr(err, errsz, "%s: version %d, expected %d",
+	    v == 0 ? "not a teletrack database (no schema)" :
+	    v > DB_SCHEMA_VERSION ? "schema is newer than this program" :
+	    "schema is older: start the daemon to migrate it",
+	    v, DB_SCHEMA_VERSION);
+	return -1;
+}
+
 char *
 db_real_text(double d, char *buf, size_t bufsz)
 {

@@ -72,6 +72,12 @@ extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_pg_ops;
 
 /*
+ * A read-only open finds schema version v: 0, or -1 with why in err
+ * when it is not the one this program reads (DB_SCHEMA_VERSION).
+ */
+int	 db_version_check(int v, char *err, size_t errsz);
+
+/*
  * Render d as SQLite renders a REAL ("%!.15g": "2.0", "0.1", "1e+20")
  * into buf (at least 32 bytes); returns buf.
  */

@@ -541,16 +541,7 @@ pg_open(struct db *db, const struct db_conf *conf, int flags, char *err,
 	if (pg->readonly) {
 		if ((v = schema_version_of(db, err, errsz)) == -1)
 			return -1;
-		if (v != DB_SCHEMA_VERSION) {
-			seterr(err, errsz, "%s: version %d, expected %d",
-			    v == 0 ? "not a teletrack database (no schema)" :
-			    v > DB_SCHEMA_VERSION ?
-			    "schema is newer than this program" :
-			    "schema is older: start the daemon to migrate it",
-			    v, DB_SCHEMA_VERSION);
-			return -1;
-		}
-		return 0;
+		return db_version_check(v, err, errsz);
 	}
 	return migrate(db, err, errsz);
 }
@@ -754,28 +745,35 @@ param(struct db *db, struct pgst *st, int i)
 	return 0;
 }
 
+/* Parameter i takes text, which the statement owns from here on. */
+static int
+bind_owned(struct db *db, struct pgst *st, int i, char *text)
+{
+	if (param(db, st, i) == -1) {
+		free(text);
+		return -1;
+	}
+	st->owned[i - 1] = text;
+	st->vals[i - 1] = text;
+	return 0;
+}
+
 static int
 pg_bind_int(struct db *db, void *p, int i, int64_t v)
 {
-	struct pgst	*st = p;
+	char	*s;
 
-	if (param(db, st, i) == -1)
-		return -1;
-	xasprintf(&st->owned[i - 1], "%lld", (long long)v);
-	st->vals[i - 1] = st->owned[i - 1];
-	return 0;
+	xasprintf(&s, "%lld", (long long)v);
+	return bind_owned(db, p, i, s);
 }
 
 static int
 pg_bind_real(struct db *db, void *p, int i, double v)
 {
-	struct pgst	*st = p;
+	char	*s;
 
-	if (param(db, st, i) == -1)
-		return -1;
-	xasprintf(&st->owned[i - 1], "%.17g", v);
-	st->vals[i - 1] = st->owned[i - 1];
-	return 0;
+	xasprintf(&s, "%.17g", v);
+	return bind_owned(db, p, i, s);
 }
 
 static int
@@ -783,13 +781,11 @@ pg_bind_text(struct db *db, void *p, int i, const char *s, int copy)
 {
 	struct pgst	*st = p;
 
+	if (copy)
+		return bind_owned(db, st, i, xstrdup(s));
 	if (param(db, st, i) == -1)
 		return -1;
-	if (copy) {
-		st->owned[i - 1] = xstrdup(s);
-		st->vals[i - 1] = st->owned[i - 1];
-	} else
-		st->vals[i - 1] = s;
+	st->vals[i - 1] = s;
 	return 0;
 }
 
@@ -915,11 +911,17 @@ pg_column_name(void *p, int i)
 	return i >= 0 && i < st->ncols ? st->cols[i] : NULL;
 }
 
-static int
-valid(const struct pgst *st, int i)
+/*
+ * Column i of the current row as PostgreSQL's text, borrowed from the
+ * result; NULL when there is no such row or column, or for SQL null.
+ */
+static const char *
+cell(const struct pgst *st, int i)
 {
-	return st->res != NULL && st->row >= 0 && st->row < st->nrows &&
-	    i >= 0 && i < st->ncols;
+	if (st->res == NULL || st->row < 0 || st->row >= st->nrows ||
+	    i < 0 || i >= st->ncols || pq.PQgetisnull(st->res, st->row, i))
+		return NULL;
+	return pq.PQgetvalue(st->res, st->row, i);
 }
 
 static enum db_type
@@ -928,7 +930,7 @@ pg_column_type(void *p, int i)
 	struct pgst	*st = p;
 	const char	*v;
 
-	if (!valid(st, i) || pq.PQgetisnull(st->res, st->row, i))
+	if ((v = cell(st, i)) == NULL)
 		return DB_NULL;
 	switch (pq.PQftype(st->res, i)) {
 	case OID_BOOL:
@@ -942,7 +944,6 @@ pg_column_type(void *p, int i)
 		return DB_REAL;
 	case OID_NUMERIC:
 		/* SUM() of bigints is a whole NUMERIC: SQLite's INTEGER. */
-		v = pq.PQgetvalue(st->res, st->row, i);
 		return strpbrk(v, ".eEN") != NULL ? DB_REAL : DB_INT;
 	}
 	return DB_TEXT;
@@ -954,9 +955,8 @@ pg_column_int(void *p, int i)
 	struct pgst	*st = p;
 	const char	*v;
 
-	if (!valid(st, i) || pq.PQgetisnull(st->res, st->row, i))
+	if ((v = cell(st, i)) == NULL)
 		return 0;
-	v = pq.PQgetvalue(st->res, st->row, i);
 	if (pq.PQftype(st->res, i) == OID_BOOL)
 		return *v == 't';
 	if (strpbrk(v, ".eEN") != NULL)
@@ -970,9 +970,8 @@ pg_column_real(void *p, int i)
 	struct pgst	*st = p;
 	const char	*v;
 
-	if (!valid(st, i) || pq.PQgetisnull(st->res, st->row, i))
+	if ((v = cell(st, i)) == NULL)
 		return 0;
-	v = pq.PQgetvalue(st->res, st->row, i);
 	if (pq.PQftype(st->res, i) == OID_BOOL)
 		return *v == 't';
 	return strtod(v, NULL);
@@ -982,8 +981,9 @@ static const char *
 pg_column_text(void *p, int i)
 {
 	struct pgst	*st = p;
+	const char	*v;
 
-	if (!valid(st, i) || pq.PQgetisnull(st->res, st->row, i))
+	if ((v = cell(st, i)) == NULL)
 		return NULL;
 	switch (pg_column_type(st, i)) {
 	case DB_REAL:
@@ -991,13 +991,12 @@ pg_column_text(void *p, int i)
 		    sizeof(st->real));
 	case DB_INT:
 		if (pq.PQftype(st->res, i) == OID_BOOL)
-			return *pq.PQgetvalue(st->res, st->row, i) == 't' ?
-			    "1" : "0";
+			return *v == 't' ? "1" : "0";
 		break;
 	default:
 		break;
 	}
-	return pq.PQgetvalue(st->res, st->row, i);
+	return v;
 }
 
 static int64_t

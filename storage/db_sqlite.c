@@ -243,16 +243,7 @@ lite_open(struct db *db, const struct db_conf *conf, int flags, char *err,
 				    "directory)");
 			return -1;
 		}
-		if (v != DB_SCHEMA_VERSION) {
-			seterr(err, errsz, "%s: version %d, expected %d",
-			    v == 0 ? "not a teletrack database (no schema)" :
-			    v > DB_SCHEMA_VERSION ?
-			    "schema is newer than this program" :
-			    "schema is older: start the daemon to migrate it",
-			    v, DB_SCHEMA_VERSION);
-			return -1;
-		}
-		return 0;
+		return db_version_check(v, err, errsz);
 	}
 
 	if (sqlite3_busy_timeout(sq, DB_BUSY_MS) != SQLITE_OK) {

@@ -30,6 +30,7 @@
 #include <sqlite3.h>
 #include <strophe.h>
 
+#include "benchclock.h"
 #include "appt.h"
 #include "db.h"
 #include "event.h"
@@ -38,20 +39,13 @@
 #include "room.h"
 #include "writer.h"
 
+#include "testrecs.h"
+
 #define ROOM		"bench@conference.meet.jitsi"
 #define NPRES		40000
 #define NEVENTS		40000
 #define BATCH		500
 #define NOCC		1000
-
-static double
-now_s(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static size_t
 heap_used(void)
@@ -192,20 +186,12 @@ writer_run(struct db *db)
 	int			 i;
 
 	w = writer_new(db, 200, BATCH);
-	memset(&s, 0, sizeof(s));
-	s.uid = ROOM "/1";
+	session_init(&s, ROOM "/1", 1767258000000LL);
 	s.room = "bench";
 	s.room_jid = ROOM;
-	s.start_ms = 1767258000000LL;
-	s.status = "active";
-	s.recording_status = "not_recorded";
-	memset(&pr, 0, sizeof(pr));
-	pr.nick = "p0001";
+	s.meeting_id = NULL;
+	participant_init(&pr, NULL, "p0001", 0);
 	pr.name = "Person";
-	pr.role = "unknown";
-	pr.connection_quality = "good";
-	pr.present = 1;
-	pr.join_count = 1;
 	memset(&ev, 0, sizeof(ev));
 	ev.session = &s;
 	ev.participant = &pr;

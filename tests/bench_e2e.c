@@ -41,6 +41,8 @@
 #include <sqlite3.h>
 #include <strophe.h>
 
+#include "benchclock.h"
+#include "clock.h"
 #include "config.h"
 #include "db.h"
 #include "event.h"
@@ -313,24 +315,6 @@ struct client {
 };
 
 static double
-now_s(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int64_t
-wall_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static double
 cpu_s(void)
 {
 	struct rusage	 ru;
@@ -351,7 +335,7 @@ on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (c->mode != M_TELETRACK)
 		return 1;
 	if (presence_parse(st, NULL, &p, NULL) == 0) {
-		observer_presence(c->obs, &p, wall_ms());
+		observer_presence(c->obs, &p, now_ms());
 		presence_clear(&p);
 	}
 	return 1;
@@ -368,7 +352,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 	if (c->mode != M_TELETRACK)
 		return 1;
 	if (message_parse(st, NULL, &m, NULL) == 0) {
-		observer_message(c->obs, &m, wall_ms());
+		observer_message(c->obs, &m, now_ms());
 		message_clear(&m);
 	}
 	return 1;
@@ -393,7 +377,7 @@ static int
 pulse(xmpp_ctx_t *ctx, void *arg)
 {
 	struct client	*c = arg;
-	int64_t		 now = wall_ms();
+	int64_t		 now = now_ms();
 
 	(void)ctx;
 	if (c->obs != NULL) {
@@ -424,8 +408,8 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int err,
 		if (c->obs != NULL) {
 			/* Join every room: the answers are in the stream. */
 			observer_online(c->obs, "teletrack@hidden.meet.jitsi",
-			    wall_ms());
-			observer_tick(c->obs, wall_ms());
+			    now_ms());
+			observer_tick(c->obs, now_ms());
 		}
 		return;
 	}
@@ -581,7 +565,7 @@ run(enum mode mode, const struct stream *s, int nrooms, const char *dir)
 		store.flush_due = store_due;
 		store.flush = store_flush;
 		store.arg = c.w;
-		c.obs = observer_new(&cfg, &io, &store, wall_ms());
+		c.obs = observer_new(&cfg, &io, &store, now_ms());
 	}
 	c.ctx = xmpp_ctx_new(NULL, NULL);
 	xmpp_ctx_set_timeout(c.ctx, 25);
@@ -721,9 +705,9 @@ memory(const char *dir, int nrooms, int per)
 	memset(&store, 0, sizeof(store));
 	store.sink.emit = writer_emit;
 	store.sink.arg = w;
-	obs = observer_new(&cfg, &io, &store, wall_ms());
-	observer_online(obs, "teletrack@hidden.meet.jitsi", wall_ms());
-	observer_tick(obs, wall_ms());
+	obs = observer_new(&cfg, &io, &store, now_ms());
+	observer_online(obs, "teletrack@hidden.meet.jitsi", now_ms());
+	observer_tick(obs, now_ms());
 	writer_flush(w);
 	malloc_trim(0);
 	before = heap_used();
@@ -748,7 +732,7 @@ memory(const char *dir, int nrooms, int per)
 			if ((st = xmpp_stanza_new_from_string(ctx, start)) !=
 			    NULL) {
 				if (presence_parse(st, NULL, &p, NULL) == 0) {
-					observer_presence(obs, &p, wall_ms());
+					observer_presence(obs, &p, now_ms());
 					presence_clear(&p);
 				}
 				xmpp_stanza_release(st);

@@ -3,6 +3,7 @@
 # as a real one has it), then the writer against bare libpq INSERTs on it.
 # Skipped, saying so, where Debian's postgresql is not installed.
 : "${BENCH:?BENCH must point at the bench binary}"
+. "$(dirname "$0")/freeport.sh"
 . "$(dirname "$0")/pg.sh"
 if ! tt_pg_available; then
 	echo "storage on PostgreSQL: skipped (no server: Debian's postgresql)"

@@ -13,7 +13,9 @@
 #   tt_pg_stop / tt_pg_restart / tt_pg_cleanup
 #   tt_psql [ARGS...]        psql as the superuser, on the socket
 #
-# Every wait is bounded; only the processes started here are stopped.
+# Needs tt_free_port (tests/freeport.sh, which tests/integration/lib.sh
+# sources).  Every wait is bounded; only the processes started here are
+# stopped.
 
 TT_PG_DIR=""
 TT_PG_PORT=""
@@ -41,19 +43,6 @@ tt_pg_as() {
 	fi
 }
 
-tt_pg_port() {
-	i=0
-	while [ $i -lt 50 ]; do
-		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
-		if ! ss -ltn 2>/dev/null | awk '{print $4}' | grep -q ":$p\$"; then
-			echo "$p"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	return 1
-}
-
 tt_psql() {
 	psql -X -q -v ON_ERROR_STOP=1 -h "$TT_PG_DIR" -p "$TT_PG_PORT" \
 	    -U postgres -d teletrack "$@"
@@ -65,7 +54,7 @@ tt_pg_start() {
 	TT_PG_DIR=$(mktemp -d /tmp/teletrack-pg.XXXXXX)
 	chmod 755 "$TT_PG_DIR"
 	[ "$(id -u)" -eq 0 ] && chown postgres "$TT_PG_DIR"
-	TT_PG_PORT=$(tt_pg_port)
+	TT_PG_PORT=$(tt_free_port)
 	tt_pg_as "$TT_PG_BIN/initdb" -D "$TT_PG_DIR/data" -U postgres \
 	    -A trust -E UTF8 --locale=C --no-sync >"$TT_PG_DIR/initdb.log" 2>&1 ||
 	    { cat "$TT_PG_DIR/initdb.log" >&2; return 1; }

@@ -16,30 +16,22 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "log.h"
 #include "notify.h"
 
 static char	 dir[64];
-
-static int64_t
-mono(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Poll until nothing runs or is queued, for at most ms. */
 static void
 settle(struct notify *n, int ms)
 {
 	struct timespec	 nap = { 0, 10 * 1000 * 1000 };
-	int64_t		 end = mono() + ms;
+	int64_t		 end = mono_ms() + ms;
 
 	while ((notify_running(n) > 0 || notify_queued(n) > 0) &&
-	    mono() < end) {
-		notify_poll(n, mono());
+	    mono_ms() < end) {
+		notify_poll(n, mono_ms());
 		nanosleep(&nap, NULL);
 	}
 }
@@ -56,8 +48,8 @@ test_json_on_stdin(void **state)
 	snprintf(path, sizeof(path), "%s/out", dir);
 	snprintf(cmd, sizeof(cmd), "cat >> '%s'; echo >> '%s'", path, path);
 	n = notify_new(cmd, 5000);
-	notify_send(n, "{\"rule\":\"no_show\"}", mono());
-	notify_send(n, "{\"rule\":\"patient_waiting\"}", mono());
+	notify_send(n, "{\"rule\":\"no_show\"}", mono_ms());
+	notify_send(n, "{\"rule\":\"patient_waiting\"}", mono_ms());
 	settle(n, 5000);
 	assert_int_equal(notify_running(n), 0);
 	fp = fopen(path, "r");
@@ -76,7 +68,7 @@ static void
 test_timeout_and_failure(void **state)
 {
 	struct notify	*n;
-	int64_t		 t0 = mono();
+	int64_t		 t0 = mono_ms();
 
 	(void)state;
 	/* Ignores its input and hangs: killed at the deadline. */
@@ -88,12 +80,12 @@ test_timeout_and_failure(void **state)
 	notify_poll(n, t0 + 250);	/* kills */
 	settle(n, 3000);
 	assert_int_equal(notify_running(n), 0);
-	assert_true(mono() - t0 < 3000);
+	assert_true(mono_ms() - t0 < 3000);
 	notify_free(n, 0);
 
 	/* Fails: reaped and logged, nothing else. */
 	n = notify_new("exit 3", 1000);
-	notify_send(n, "{}", mono());
+	notify_send(n, "{}", mono_ms());
 	settle(n, 3000);
 	assert_int_equal(notify_running(n), 0);
 	notify_free(n, 0);
@@ -110,20 +102,20 @@ test_bounds(void **state)
 	(void)state;
 	n = notify_new("sleep 30", 60000);
 	for (i = 0; i < NOTIFY_MAX_RUNNING + NOTIFY_MAX_QUEUED + 10; i++)
-		notify_send(n, "{}", mono());
+		notify_send(n, "{}", mono_ms());
 	assert_int_equal(notify_running(n), NOTIFY_MAX_RUNNING);
 	assert_int_equal(notify_queued(n), NOTIFY_MAX_QUEUED);
 	big = malloc(NOTIFY_MAX_INPUT + 2);
 	assert_non_null(big);
 	memset(big, 'x', NOTIFY_MAX_INPUT + 1);
 	big[NOTIFY_MAX_INPUT + 1] = '\0';
-	notify_send(n, big, mono());
+	notify_send(n, big, mono_ms());
 	free(big);
 	assert_int_equal(notify_queued(n), NOTIFY_MAX_QUEUED);
 	/* Stopping: a short grace, then everything is killed and reaped. */
-	t0 = mono();
+	t0 = mono_ms();
 	notify_free(n, 100);
-	assert_true(mono() - t0 < 5000);
+	assert_true(mono_ms() - t0 < 5000);
 	notify_free(NULL, 0);
 }
 

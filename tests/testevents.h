@@ -1,7 +1,7 @@
 /*
  * Events as the derivation would emit them, for the storage tests
  * (test_storage.c, test_pg.c): a session and a participant snapshot
- * with defaults, and emit(), which turns a JSON text into the typed
+ * with defaults (testrecs.h), and emit(), which turns a JSON text into the typed
  * fields, alert or attendance of an event and hands it to a writer.
  * Included after <cmocka.h>, <jansson.h>, "event.h" and "writer.h".
  */
@@ -11,33 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-static void
-session_init(struct session_rec *s, const char *uid, int64_t start)
-{
-	memset(s, 0, sizeof(*s));
-	s->uid = uid;
-	s->room = "consult42";
-	s->room_jid = "consult42@conference.example.org";
-	s->meeting_id = "3f9a-meeting";
-	s->start_ms = start;
-	s->status = "active";
-	s->recording_status = "not_recorded";
-}
-
-static void
-participant_init(struct participant_rec *p, const char *key,
-    const char *nick, int64_t joined)
-{
-	memset(p, 0, sizeof(*p));
-	p->key = key;
-	p->nick = nick;
-	p->name = nick;
-	p->role = "unknown";
-	p->joined_ms = joined;
-	p->present = 1;
-	p->join_count = 1;
-	p->connection_quality = "good";
-}
+#include "testrecs.h"
 
 /*
  * The details of a test event, written as JSON for brevity and turned

@@ -14,6 +14,15 @@ now_ms(void)
 }
 
 int64_t
+mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
 backoff_ms(int attempts, int min_s, int max_s)
 {
 	double	 d = min_s;

@@ -1,6 +1,7 @@
 /*
  * Time for the daemon: wall-clock milliseconds (what events are stamped
- * with) and the retry backoff the connection and the rooms share.
+ * with), monotonic milliseconds (deadlines) and the retry backoff the
+ * connection and the rooms share.
  */
 #ifndef TELETRACK_CLOCK_H
 #define TELETRACK_CLOCK_H
@@ -9,6 +10,9 @@
 
 /* Milliseconds since the epoch, UTC (CLOCK_REALTIME). */
 int64_t	now_ms(void);
+
+/* Milliseconds on CLOCK_MONOTONIC: for deadlines and durations. */
+int64_t	mono_ms(void);
 
 /*
  * The wait before retry number attempts (0 first): min_s doubled per

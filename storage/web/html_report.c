@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "db.h"
 #include "event.h"
@@ -103,7 +104,6 @@ cmd_report_html(struct cmd *c)
 	struct page_ctx		 ctx;
 	struct wbuf		 b = { NULL, 0, 0 };
 	struct db		*db = NULL;
-	struct timespec		 ts;
 	const char		*out = NULL, *refs[HTML_MAX_SESSIONS];
 	const char		*arg;
 	int64_t			*ids = NULL, now;
@@ -166,8 +166,7 @@ cmd_report_html(struct cmd *c)
 		log_warnx("%s", err);
 		goto done;
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	now = now_ms();
 
 	/* The sessions whose pages the file holds. */
 	ids = xcalloc(HTML_MAX_SESSIONS, sizeof(*ids));

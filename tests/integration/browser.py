@@ -26,16 +26,7 @@ import sys
 import tempfile
 import time
 
-FAILED = []
-
-
-def ok(what):
-    print("ok: " + what, flush=True)
-
-
-def fail(what):
-    print("FAIL: " + what, flush=True)
-    FAILED.append(what)
+from ttcheck import FAILED, fail, ok
 
 
 def check(cond, what):

@@ -16,18 +16,10 @@ import sys
 import threading
 import time
 
+from ttcheck import FAILED, fail, ok
+
 HOST, PORT, SESSION = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 CLIENTS, REQUESTS = 40, 10
-FAILED = []
-
-
-def ok(what):
-    print("ok: " + what, flush=True)
-
-
-def fail(what):
-    print("FAIL: " + what, flush=True)
-    FAILED.append(what)
 
 
 def exchange(raw, timeout=5.0, half_close=True):

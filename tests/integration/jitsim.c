@@ -126,6 +126,8 @@
 #include <jansson.h>
 #include <strophe.h>
 
+#include "clock.h"
+
 #define MAX_ACTORS	32
 #define MAX_SEEN	64
 #define WAIT_MS		30000	/* a bound: a valgrind'd observer on a busy machine is slow */
@@ -214,15 +216,6 @@ die(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static char *

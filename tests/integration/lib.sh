@@ -24,12 +24,17 @@ TT_PROXY_PID=""
 TT_SERVE_PID=""
 TT_PROXY_PORT=""
 TT_SIM_PID=""
+TT_SIM_LOG=""
 TT_FAILED=0
 TT_VALGRIND="${TT_VALGRIND:-}"
 TT_MODULES="${TT_MODULES:-}"		# extra modules on the MUC component
 TT_VHOST_MODULES="${TT_VHOST_MODULES:-}"	# extra global modules
 TT_EXTRA_CFG="${TT_EXTRA_CFG:-}"	# global options and components,
 					# placed before the first VirtualHost
+
+# tt_free_port, shared with tests/pg.sh; every caller is a folder below
+# tests/ (TT_HERE: this directory, for scripts elsewhere).
+. "${TT_HERE:-$(dirname "$0")}/../freeport.sh"
 
 tt_log() { printf '%s\n' "$*" >&2; }
 
@@ -47,19 +52,6 @@ tt_eq() {
 	fi
 }
 
-tt_free_port() {
-	i=0
-	while [ $i -lt 50 ]; do
-		p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 40000 ))
-		if ! ss -ltn 2>/dev/null | awk '{print $4}' | grep -q ":$p\$"; then
-			echo "$p"
-			return 0
-		fi
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # tt_listening PORT PID [TENTHS]: until process PID listens on PORT (10 s;
 # a port picked free may be taken by another run meanwhile: then PID
 # never gets it, or has died trying).
@@ -73,6 +65,58 @@ tt_listening() {
 		i=$((i + 1))
 	done
 	return 1
+}
+
+# tt_jitsi_fake: before tt_setup, Prosody with Jitsi's lobby and breakout
+# MUCs and tests/integration/prosody/mod_jitsi_fake.lua playing Jitsi's
+# server modules on them (the sc_jitsi_* scenarios).
+tt_jitsi_fake() {
+	TT_VHOST_MODULES='"teletrack"; "jitsi_fake"'
+	TT_EXTRA_CFG='main_muc = "conference.meet.jitsi"
+lobby_muc = "lobby.meet.jitsi"
+breakout_rooms_muc = "breakout.meet.jitsi"
+Component "lobby.meet.jitsi" "muc"
+    restrict_room_creation = true
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+    muc_tombstones = false
+Component "breakout.meet.jitsi" "muc"
+    muc_room_locking = false
+    muc_room_default_public_jids = true
+    muc_tombstones = false'
+}
+
+# tt_jsim_meeting: the jitsim lines that open a Jitsi meeting in room1:
+# focus creates it, moderator "mod" (Doctor_Who) joins and is made owner,
+# then, once $TT_DIR/go exists, Bob joins.
+tt_jsim_meeting() {
+	cat <<JSIM
+connect focus focus@auth.meet.jitsi focuspw
+join focus room1 focus
+connect mod admin@auth.meet.jitsi adminpw
+set mod name Doctor_Who
+set mod stats-id M-1
+join mod room1 mod01
+grant focus mod owner
+wait-file $TT_DIR/go 20000
+connect bob anon
+set bob name Bob
+set bob stats-id B-1
+join bob room1 bob01
+JSIM
+}
+
+# tt_jsim_knock WHO NAME: the jitsim lines of a guest WHO called NAME
+# turned away from members-only room1, knocking at its lobby, where the
+# lobby moderator "modl" sees the knock.
+tt_jsim_knock() {
+	cat <<JSIM
+connect $1 anon
+set $1 name $2
+join-fail $1 room1 ${1}01 registration-required
+knock $1 ${1}01
+wait-presence modl ${1}01
+JSIM
 }
 
 tt_setup() {
@@ -173,16 +217,36 @@ tt_prosody_start() {
 	TT_PROSODY_PID=$TT_STARTED
 }
 
-tt_prosody_stop() {
-	[ -n "$TT_PROSODY_PID" ] || return 0
-	kill "$TT_PROSODY_PID" 2>/dev/null
+# tt_prosody_kill PID: stop a Prosody we started: SIGTERM, 5 s, SIGKILL.
+tt_prosody_kill() {
+	kill "$1" 2>/dev/null
 	i=0
-	while kill -0 "$TT_PROSODY_PID" 2>/dev/null && [ $i -lt 50 ]; do
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1; i=$((i + 1))
 	done
-	kill -9 "$TT_PROSODY_PID" 2>/dev/null
-	wait "$TT_PROSODY_PID" 2>/dev/null
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+tt_prosody_stop() {
+	[ -n "$TT_PROSODY_PID" ] || return 0
+	tt_prosody_kill "$TT_PROSODY_PID"
 	TT_PROSODY_PID=""
+}
+
+# tt_xmpp_ini PORT: the [xmpp] section of an observer's teletrack.conf
+# (the observer account, Prosody on 127.0.0.1:PORT), up to muc_domain.
+tt_xmpp_ini() {
+	cat <<CFG
+[xmpp]
+jid = teletrack@hidden.meet.jitsi
+password_file = $TT_DIR/password
+server = 127.0.0.1
+port = $1
+tls = required
+ca_file = $TT_DIR/certs/meet.jitsi.crt
+muc_domain = conference.meet.jitsi
+CFG
 }
 
 # tt_observer_conf ROOMS [PORT] [extra INI lines...]
@@ -190,15 +254,8 @@ tt_observer_conf() {
 	rooms=$1
 	oport=${2:-$TT_PORT}
 	shift; [ $# -gt 0 ] && shift
-	cat > "$TT_DIR/teletrack.conf" <<CFG
-[xmpp]
-jid = teletrack@hidden.meet.jitsi
-password_file = $TT_DIR/password
-server = 127.0.0.1
-port = $oport
-tls = required
-ca_file = $TT_DIR/certs/meet.jitsi.crt
-muc_domain = conference.meet.jitsi
+	tt_xmpp_ini "$oport" > "$TT_DIR/teletrack.conf"
+	cat >> "$TT_DIR/teletrack.conf" <<CFG
 reconnect_min_s = 1
 reconnect_max_s = 2
 [rooms]
@@ -299,12 +356,25 @@ tt_proxy_start() {
 	TT_PROXY_PID=$TT_STARTED
 }
 
-# tt_sim_start SCRIPT [SECONDS]: play a jitsim script in the background,
-# for at most SECONDS (120); tt_sim_wait waits for its end.  tt_sim plays
-# one to its end.
+# tt_jitsi_observed: Prosody as tt_jitsi_fake, an observer of room1,
+# started and connected to the companion module.
+tt_jitsi_observed() {
+	tt_jitsi_fake
+	tt_setup
+	tt_prosody_start
+	tt_observer_conf room1
+	tt_observer_start
+	tt_wait_log "companion module found"
+}
+
+# tt_sim_start SCRIPT [SECONDS [PORT [LOG]]]: play a jitsim script in the
+# background, for at most SECONDS (120), against Prosody on PORT
+# ($TT_PORT), logging to $TT_DIR/LOG (jitsim.log); tt_sim_wait waits for
+# its end.  tt_sim plays one to its end.
 tt_sim_start() {
-	timeout "${2:-120}" "$JITSIM" -p "$TT_PORT" "$1" \
-	    >>"$TT_DIR/jitsim.log" 2>&1 &
+	TT_SIM_LOG="$TT_DIR/${4:-jitsim.log}"
+	timeout "${2:-120}" "$JITSIM" -p "${3:-$TT_PORT}" "$1" \
+	    >>"$TT_SIM_LOG" 2>&1 &
 	TT_SIM_PID=$!
 }
 
@@ -313,7 +383,7 @@ tt_sim_wait() {
 	rc=$?
 	TT_SIM_PID=""
 	[ "$rc" -eq 0 ] && return 0
-	tt_fail "jitsim script failed ($rc): $(tail -n 3 "$TT_DIR/jitsim.log")"
+	tt_fail "jitsim script failed ($rc): $(tail -n 3 "$TT_SIM_LOG")"
 	return 1
 }
 

@@ -9,37 +9,9 @@
 # ending the meeting for everyone ends the session as ended_for_all, with
 # who and the destroy reason.
 . "$(dirname "$0")/lib.sh"
-TT_VHOST_MODULES='"teletrack"; "jitsi_fake"'
-TT_EXTRA_CFG='main_muc = "conference.meet.jitsi"
-lobby_muc = "lobby.meet.jitsi"
-breakout_rooms_muc = "breakout.meet.jitsi"
-Component "lobby.meet.jitsi" "muc"
-    restrict_room_creation = true
-    muc_room_locking = false
-    muc_room_default_public_jids = true
-    muc_tombstones = false
-Component "breakout.meet.jitsi" "muc"
-    muc_room_locking = false
-    muc_room_default_public_jids = true
-    muc_tombstones = false'
-tt_setup
-tt_prosody_start
-tt_observer_conf room1
-tt_observer_start
-tt_wait_log "companion module found"
+tt_jitsi_observed
 cat > "$TT_DIR/b.jsim" <<JSIM
-connect focus focus@auth.meet.jitsi focuspw
-join focus room1 focus
-connect mod admin@auth.meet.jitsi adminpw
-set mod name Doctor_Who
-set mod stats-id M-1
-join mod room1 mod01
-grant focus mod owner
-wait-file $TT_DIR/go 20000
-connect bob anon
-set bob name Bob
-set bob stats-id B-1
-join bob room1 bob01
+$(tt_jsim_meeting)
 breakout-add mod Room_A
 wait-breakout mod Room_A
 connect focusb focus@auth.meet.jitsi focuspw
@@ -62,14 +34,13 @@ sleep 600
 end-conference mod
 wait-destroyed bob
 JSIM
-timeout 120 "$JITSIM" -p "$TT_PORT" "$TT_DIR/b.jsim" >>"$TT_DIR/jitsim.log" 2>&1 &
-SIM=$!
+tt_sim_start "$TT_DIR/b.jsim"
 tt_wait_sql "SELECT count(*) FROM teleconference_events
     WHERE event_type = 'join'" 1
 touch "$TT_DIR/go"
 tt_wait_log "observing its breakout room"
 touch "$TT_DIR/in"
-wait "$SIM" || tt_fail "jitsim failed: $(tail -n 3 "$TT_DIR/jitsim.log")"
+tt_sim_wait
 tt_wait_sql "SELECT count(*) FROM teleconferencesessions
     WHERE endTime IS NOT NULL" 1
 tt_observer_stop

@@ -6,37 +6,9 @@
 # recorded in it.  A second knock is denied.  Same checks passed against
 # Jitsi's real mod_muc_lobby_rooms (TT_RIG).
 . "$(dirname "$0")/lib.sh"
-TT_VHOST_MODULES='"teletrack"; "jitsi_fake"'
-TT_EXTRA_CFG='main_muc = "conference.meet.jitsi"
-lobby_muc = "lobby.meet.jitsi"
-breakout_rooms_muc = "breakout.meet.jitsi"
-Component "lobby.meet.jitsi" "muc"
-    restrict_room_creation = true
-    muc_room_locking = false
-    muc_room_default_public_jids = true
-    muc_tombstones = false
-Component "breakout.meet.jitsi" "muc"
-    muc_room_locking = false
-    muc_room_default_public_jids = true
-    muc_tombstones = false'
-tt_setup
-tt_prosody_start
-tt_observer_conf room1
-tt_observer_start
-tt_wait_log "companion module found"
+tt_jitsi_observed
 cat > "$TT_DIR/m.jsim" <<JSIM
-connect focus focus@auth.meet.jitsi focuspw
-join focus room1 focus
-connect mod admin@auth.meet.jitsi adminpw
-set mod name Doctor_Who
-set mod stats-id M-1
-join mod room1 mod01
-grant focus mod owner
-wait-file $TT_DIR/go 20000
-connect bob anon
-set bob name Bob
-set bob stats-id B-1
-join bob room1 bob01
+$(tt_jsim_meeting)
 members-only mod on
 sleep 1500
 connect modl admin@auth.meet.jitsi adminpw
@@ -51,11 +23,7 @@ invite mod pat
 wait-invite pat
 leave pat
 join pat room1 pat01
-connect dave anon
-set dave name Dave
-join-fail dave room1 dave01 registration-required
-knock dave dave01
-wait-presence modl dave01
+$(tt_jsim_knock dave Dave)
 kick modl dave01
 wait-kicked dave
 sleep 1500
@@ -67,15 +35,14 @@ sleep 500
 leave focus
 sleep 1000
 JSIM
-timeout 120 "$JITSIM" -p "$TT_PORT" "$TT_DIR/m.jsim" >>"$TT_DIR/jitsim.log" 2>&1 &
-SIM=$!
+tt_sim_start "$TT_DIR/m.jsim"
 i=0
 until [ "$(tt_sql "SELECT count(*) FROM teleconference_events
     WHERE event_type = 'join'" 2>/dev/null)" = 1 ] || [ $i -ge 200 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 touch "$TT_DIR/go"
-wait "$SIM" || tt_fail "jitsim failed: $(tail -n 3 "$TT_DIR/jitsim.log")"
+tt_sim_wait
 i=0
 until [ "$(tt_sql "SELECT count(*) FROM teleconferencesessions
     WHERE endTime IS NOT NULL")" = 1 ] || [ $i -ge 100 ]; do

@@ -15,19 +15,7 @@
 # joiner's speaker-stats snapshot; ending for all names the moderator; a
 # room that does not exist is refused, never created.
 . "$(dirname "$0")/lib.sh"
-TT_VHOST_MODULES='"teletrack"; "jitsi_fake"'
-TT_EXTRA_CFG='main_muc = "conference.meet.jitsi"
-lobby_muc = "lobby.meet.jitsi"
-breakout_rooms_muc = "breakout.meet.jitsi"
-Component "lobby.meet.jitsi" "muc"
-    restrict_room_creation = true
-    muc_room_locking = false
-    muc_room_default_public_jids = true
-    muc_tombstones = false
-Component "breakout.meet.jitsi" "muc"
-    muc_room_locking = false
-    muc_room_default_public_jids = true
-    muc_tombstones = false'
+tt_jitsi_fake
 tt_setup
 tt_prosody_start
 R="$TT_DIR/obs.xml"
@@ -67,19 +55,11 @@ wait-text obs event="admitted"
 leave pat
 join pat room1 pat01
 wait-text obs reason="admitted"
-connect dave anon
-set dave name Dave
-join-fail dave room1 dave01 registration-required
-knock dave dave01
-wait-presence modl dave01
+$(tt_jsim_knock dave Dave)
 kick modl dave01
 wait-kicked dave
 wait-text obs event="denied"
-connect eve anon
-set eve name Eve
-join-fail eve room1 eve01 registration-required
-knock eve eve01
-wait-presence modl eve01
+$(tt_jsim_knock eve Eve)
 leave eve
 wait-text obs reason="left"
 leave modl

@@ -203,13 +203,10 @@ leave alice
 sleep 3000
 leave focus
 JSIM
-timeout 90 "$JITSIM" -p "$WEST_PORT" "$TT_DIR/booked.jsim" \
-    >>"$TT_DIR/sim-west.log" 2>&1 &
-SIMS=$!
+tt_sim_start "$TT_DIR/booked.jsim" 90 "$WEST_PORT" sim-west.log
 while [ "$(date +%s)" -lt "$start_epoch" ]; do sleep 0.1; done
 touch "$TT_DIR/go"
-wait $SIMS || tt_fail "jitsim booked: $(tail -n 3 "$TT_DIR/sim-west.log")"
-SIMS=""
+tt_sim_wait
 tt_wait_in "$TT_DIR/west/observer.log" "appointment bk-1: active -> completed" 300
 tt_wait_in "$TT_DIR/east/observer.log" "appointment bk-1 is recorded by shard west" 300
 tt_wait_pgq "SELECT shard || '|' || session_status FROM teleconferencesessions
@@ -335,9 +332,7 @@ leave carl
 sleep 300
 leave focus
 JSIM
-timeout 90 "$JITSIM" -p "$TT_PORT" "$TT_DIR/east2.jsim" \
-    >>"$TT_DIR/sim-east.log" 2>&1 &
-SIMS=$!
+tt_sim_start "$TT_DIR/east2.jsim" 90 "$TT_PORT" sim-east.log
 tt_wait_in "$TT_DIR/east/observer.log" "cannot write events: .*permission denied"
 i=0
 while [ "$(held east)" -lt 3 ] 2>/dev/null && [ $i -lt 300 ]; do
@@ -350,8 +345,7 @@ tt_psql -c "GRANT INSERT, UPDATE ON ALL TABLES IN SCHEMA teletrack TO teletrack_
     tt_fail "granting"
 touch "$TT_DIR/granted"
 tt_wait_in "$TT_DIR/east/observer.log" "database writable again" 450
-wait $SIMS || tt_fail "jitsim east2: $(tail -n 3 "$TT_DIR/sim-east.log")"
-SIMS=""
+tt_sim_wait
 tt_wait_pgq "SELECT shard || '|' || session_status FROM teleconferencesessions
     WHERE jitsi_room_name = 'east2'" "east|failed"
 tt_eq "1|1|1" "$(tt_pgq "SELECT (SELECT count(*) FROM teleconference_events e

@@ -31,13 +31,7 @@ tt_west_start() {
 
 tt_west_stop() {
 	[ -n "$WEST_PID" ] || return 0
-	kill "$WEST_PID" 2>/dev/null
-	i=0
-	while kill -0 "$WEST_PID" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-	kill -9 "$WEST_PID" 2>/dev/null
-	wait "$WEST_PID" 2>/dev/null
+	tt_prosody_kill "$WEST_PID"
 	WEST_PID=""
 }
 
@@ -45,15 +39,8 @@ tt_west_stop() {
 # shard NAME, the database on PostgreSQL in schema teletrack.
 tt_shard_conf() {
 	mkdir -p "$TT_DIR/$1"
-	cat > "$TT_DIR/$1/teletrack.conf" <<CFG
-[xmpp]
-jid = teletrack@hidden.meet.jitsi
-password_file = $TT_DIR/password
-server = 127.0.0.1
-port = $2
-tls = required
-ca_file = $TT_DIR/certs/meet.jitsi.crt
-muc_domain = conference.meet.jitsi
+	tt_xmpp_ini "$2" > "$TT_DIR/$1/teletrack.conf"
+	cat >> "$TT_DIR/$1/teletrack.conf" <<CFG
 reconnect_min_s = 1
 reconnect_max_s = 2
 shard = $1

@@ -59,15 +59,8 @@ bl_cleanup() {
 
 # live_conf DIR: teletrack's configuration, defaults but for the rooms.
 live_conf() {
-	cat > "$1/teletrack.conf" <<CFG
-[xmpp]
-jid = teletrack@hidden.meet.jitsi
-password_file = $TT_DIR/password
-server = 127.0.0.1
-port = $TT_PORT
-tls = required
-ca_file = $TT_DIR/certs/meet.jitsi.crt
-muc_domain = conference.meet.jitsi
+	tt_xmpp_ini "$TT_PORT" > "$1/teletrack.conf"
+	cat >> "$1/teletrack.conf" <<CFG
 [rooms]
 join_file = $1/rooms
 [storage]

@@ -62,6 +62,7 @@
 #include <sqlite3.h>
 #include <strophe.h>
 
+#include "clock.h"
 #include "log.h"
 #include "recvtext.h"
 
@@ -107,15 +108,6 @@ static int		 port;
 static const char	*prefix = "lt";
 static int		 nrooms = 1, per_room = 10;
 static uint64_t		 rng = 0x9e3779b97f4a7c15ULL;
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint32_t
 rnd(void)
@@ -241,7 +233,7 @@ part_presence(xmpp_conn_t *c, xmpp_stanza_t *s, void *arg)
 	}
 	if (p->st != P_JOINED || p->pending < 0)
 		return 1;
-	now = now_ms();
+	now = mono_ms();
 	d = now - p->sent_at;
 	p->w->rtt[d < 0 ? 0 : d > 2000 ? 2000 : d]++;
 	p->w->echoed[p->pending]++;
@@ -321,11 +313,11 @@ reply(int fd, const char *fmt, ...)
 static void
 do_join(struct worker *w)
 {
-	int64_t	 end = now_ms() + PHASE_MS, now;
+	int64_t	 end = mono_ms() + PHASE_MS, now;
 	int	 next = 0;
 
 	/* After the bound, no new login; those under way may finish. */
-	while ((now = now_ms()) < end + 60000) {
+	while ((now = mono_ms()) < end + 60000) {
 		while (now < end && next < w->n && w->inflight < CONNECT_WINDOW)
 			part_connect(w, &w->p[next++]);
 		if ((next == w->n || now >= end) && w->inflight == 0)
@@ -338,7 +330,7 @@ do_join(struct worker *w)
 static void
 do_run(struct worker *w, int ms, double rate)
 {
-	int64_t	 now = now_ms(), end, period = 0;
+	int64_t	 now = mono_ms(), end, period = 0;
 	int	 i;
 
 	run_end = now + ms;
@@ -355,7 +347,7 @@ do_run(struct worker *w, int ms, double rate)
 		else
 			p->next_at = now + (int64_t)(rnd() % (uint32_t)period);
 	}
-	while ((now = now_ms()) < run_end) {
+	while ((now = mono_ms()) < run_end) {
 		for (i = 0; !running && i < w->n; i++) {
 			struct part *p = &w->p[i];
 
@@ -369,13 +361,13 @@ do_run(struct worker *w, int ms, double rate)
 	}
 	running = 0;
 	/* The echoes still due. */
-	end = now_ms() + DRAIN_MS;
+	end = mono_ms() + DRAIN_MS;
 	for (;;) {
 		int left = 0;
 
 		for (i = 0; i < w->n; i++)
 			left += w->p[i].st == P_JOINED && w->p[i].pending >= 0;
-		if (left == 0 || now_ms() >= end)
+		if (left == 0 || mono_ms() >= end)
 			break;
 		turn(w);
 	}
@@ -384,10 +376,10 @@ do_run(struct worker *w, int ms, double rate)
 static void
 do_leave(struct worker *w)
 {
-	int64_t	 end = now_ms() + PHASE_MS;
+	int64_t	 end = mono_ms() + PHASE_MS;
 	int	 next = 0;
 
-	while (now_ms() < end) {
+	while (mono_ms() < end) {
 		while (next < w->n && w->inflight < LEAVE_WINDOW) {
 			struct part *p = &w->p[next++];
 
@@ -403,8 +395,8 @@ do_leave(struct worker *w)
 		turn(w);
 	}
 	/* Let the stream closes go out. */
-	end = now_ms() + 3000;
-	while (now_ms() < end) {
+	end = mono_ms() + 3000;
+	while (mono_ms() < end) {
 		int open = 0, i;
 
 		for (i = 0; i < w->n; i++)
@@ -584,17 +576,17 @@ focus_conn(xmpp_conn_t *c, xmpp_conn_event_t ev, int err,
 static void
 pump(int ms)
 {
-	int64_t	 end = now_ms() + ms;
+	int64_t	 end = mono_ms() + ms;
 
 	do
 		xmpp_run_once(fctx, ms < 5 ? ms : 5);
-	while (now_ms() < end);
+	while (mono_ms() < end);
 }
 
 static void
 make_rooms(const char *password)
 {
-	int64_t	 end = now_ms() + PHASE_MS;
+	int64_t	 end = mono_ms() + PHASE_MS;
 	char	 name[64];
 	int	 sent = 0;
 
@@ -606,11 +598,11 @@ make_rooms(const char *password)
 	if (xmpp_connect_client(fconn, server, (unsigned short)port,
 	    focus_conn, NULL) != XMPP_EOK)
 		die("focus: cannot connect");
-	while (!focus_online && !focus_failed && now_ms() < end)
+	while (!focus_online && !focus_failed && mono_ms() < end)
 		pump(5);
 	if (!focus_online)
 		die("focus: login failed");
-	while (rooms_made < nrooms && !focus_failed && now_ms() < end) {
+	while (rooms_made < nrooms && !focus_failed && mono_ms() < end) {
 		while (sent < nrooms && sent - rooms_made < FOCUS_WINDOW) {
 			room_name(name, sizeof(name), sent++);
 			xmpp_send_raw_string(fconn, "<presence to='%s@" MUC
@@ -647,7 +639,7 @@ kid_send(const char *fmt, ...)
 static void
 kid_wait(void)
 {
-	int64_t	 end = now_ms() + PHASE_MS + DRAIN_MS + 60000;
+	int64_t	 end = mono_ms() + PHASE_MS + DRAIN_MS + 60000;
 	int	 i, all;
 	ssize_t	 r;
 	char	*nl;
@@ -676,7 +668,7 @@ kid_wait(void)
 		}
 		if (all)
 			return;
-		if (now_ms() > end)
+		if (mono_ms() > end)
 			die("workers did not answer");
 		pump(5);
 	}
@@ -755,7 +747,7 @@ snap(void)
 	struct cpu	 k;
 	int		 i;
 
-	s.t = now_ms();
+	s.t = mono_ms();
 	s.tt = cpu_of(tt_pid);
 	s.pr = cpu_of(prosody_pid);
 	s.drv = cpu_of(getpid());
@@ -837,12 +829,12 @@ static long	 expect[NDB];
 static int
 wait_rows(void)
 {
-	int64_t	 end = now_ms() + 60000;
+	int64_t	 end = mono_ms() + 60000;
 	long	 rows[NDB];
 	size_t	 i;
 	int	 ok = 0;
 
-	while (now_ms() < end) {
+	while (mono_ms() < end) {
 		ok = db_rows(rows) == 0;
 		for (i = 0; ok && i < NDB; i++)
 			ok = rows[i] >= expect[i];
@@ -863,11 +855,11 @@ wait_rows(void)
 static json_t *
 status_read(int64_t after_wall_s)
 {
-	int64_t		 end = now_ms() + 5000;
+	int64_t		 end = mono_ms() + 5000;
 	struct stat	 sb;
 	json_t		*j;
 
-	while (now_ms() < end) {
+	while (mono_ms() < end) {
 		if (stat(status_file, &sb) == 0 &&
 		    sb.st_mtim.tv_sec > after_wall_s &&
 		    (j = json_load_file(status_file, 0, NULL)) != NULL)
@@ -988,10 +980,10 @@ main(int argc, char **argv)
 	}
 
 	fctx = xmpp_ctx_new(NULL, NULL);
-	t0 = now_ms();
+	t0 = mono_ms();
 	make_rooms(focuspw);
 	printf("PHASE rooms created=%d secs=%.2f\n", rooms_made,
-	    (double)(now_ms() - t0) / 1000);
+	    (double)(mono_ms() - t0) / 1000);
 
 	/*
 	 * Everyone joins before teletrack starts: it leaves a room where
@@ -999,7 +991,7 @@ main(int argc, char **argv)
 	 * longer than that.  Its first join of each room then records the
 	 * people already there, as after any start of the daemon.
 	 */
-	t0 = now_ms();
+	t0 = mono_ms();
 	kid_send("join\n");
 	kid_wait();
 	for (i = 0; i < nkids; i++) {
@@ -1011,7 +1003,7 @@ main(int argc, char **argv)
 		failed += fl;
 	}
 	printf("PHASE participants joined=%ld failed=%ld secs=%.2f\n",
-	    joined, failed, (double)(now_ms() - t0) / 1000);
+	    joined, failed, (double)(mono_ms() - t0) / 1000);
 	if (failed > 0)
 		bad = 1;
 	if ((fp = fopen(joinfile, "w")) == NULL)
@@ -1025,8 +1017,8 @@ main(int argc, char **argv)
 	printf("READY\n");
 
 	/* The script starts teletrack and writes its PID to the go file. */
-	end = now_ms() + 60000;
-	while (tt_pid <= 0 && now_ms() < end) {
+	end = mono_ms() + 60000;
+	while (tt_pid <= 0 && mono_ms() < end) {
 		if ((fp = fopen(gofile, "r")) != NULL) {
 			if (fscanf(fp, "%d", &tt_pid) != 1)
 				tt_pid = 0;
@@ -1039,8 +1031,8 @@ main(int argc, char **argv)
 	a = snap();
 	expect[0] = joined;
 	/* The database appears once teletrack opened it. */
-	end = now_ms() + 30000;
-	while (access(dbpath, R_OK) == -1 && now_ms() < end)
+	end = mono_ms() + 30000;
+	while (access(dbpath, R_OK) == -1 && mono_ms() < end)
 		pump(5);
 	bad |= wait_rows() == -1;
 	b = snap();
@@ -1052,7 +1044,7 @@ main(int argc, char **argv)
 	print_latency();
 	printf("\n");
 	/* Every room counted as joined (the status file: 1 s steps). */
-	end = now_ms() + 30000;
+	end = mono_ms() + 30000;
 	for (;;) {
 		long jr = -1;
 
@@ -1063,7 +1055,7 @@ main(int argc, char **argv)
 		}
 		if (jr >= nrooms)
 			break;
-		if (now_ms() > end || kill(tt_pid, 0) == -1) {
+		if (mono_ms() > end || kill(tt_pid, 0) == -1) {
 			fprintf(stderr, "loadgen: teletrack joined %ld of %d "
 			    "rooms\n", jr, nrooms);
 			bad = 1;
