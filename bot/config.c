@@ -25,6 +25,10 @@
  * The PostgreSQL password ([storage] url) comes only from
  * [storage] password_file or $TELETRACK_DB_PASSWORD (else libpq's own
  * PGPASSWORD or ~/.pgpass): never from this file or the URL.
+ *
+ * Over 800 lines: the key table is the configuration's one declaration
+ * (type, bounds, default), and the checks that read across keys stand
+ * beside it.
  */
 #include <ctype.h>
 #include <errno.h>

@@ -21,6 +21,10 @@
  * Every event leaves through fan(): the storage sink, the room's
  * appointment, alert delivery (alert.c) and the counters of the status
  * file.  Nothing downstream calls back up.
+ *
+ * Just over 800 lines: the room table and its join/rejoin/leave cycle,
+ * which every entry point here walks; the appointments' part is already
+ * apart (observer_appt.c).
  */
 #include <search.h>
 #include <stdio.h>

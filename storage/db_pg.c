@@ -34,6 +34,10 @@
  * table teletrack_schema, each step in one transaction under an
  * advisory lock, so shards starting together on a new database migrate
  * once.
+ *
+ * Over 800 lines as one backend, like db_sqlite.c: the ops table
+ * (db_int.h) wants every operation of a connection beside the
+ * connection's state (generation, open transaction, prepared names).
  */
 #include <dlfcn.h>
 #include <errno.h>

@@ -9,6 +9,10 @@
 -- between breakout rooms, who ended a meeting for everyone, and when
 -- people already present really joined.
 --
+-- Over 800 lines in one file on purpose: Prosody loads a module as one
+-- file (Jitsi's own modules are single files too), and its parts share
+-- the room, session and observer state kept here.
+--
 -- Load it once, on the main VirtualHost (like Jitsi's muc_lobby_rooms and
 -- muc_breakout_rooms), or globally; it reaches the MUC components itself:
 --   VirtualHost "meet.jitsi"
