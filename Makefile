@@ -53,7 +53,7 @@ FINAL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN) -MMD -MP \
 FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c \
-	bot/core/clock.c \
+	bot/core/clock.c bot/core/readfile.c \
 	bot/core/text.c bot/core/settings.c
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
 ROOM = bot/derive/room.c bot/derive/gap.c bot/derive/notes.c \

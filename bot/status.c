@@ -60,7 +60,7 @@ jtime(int64_t ms)
 void
 status_write(const char *path, const struct status *st)
 {
-	json_t		*j, *types, *lat;
+	json_t		*j, *types;
 	const uint64_t	*by;
 	uint64_t	 total = 0;
 	char		*tmp;
@@ -76,44 +76,37 @@ status_write(const char *path, const struct status *st)
 			total += by[i];
 		}
 
-	j = json_object();
-	json_object_set_new(j, "version", json_integer(STATUS_VERSION));
-	json_object_set_new(j, "pid", json_integer(getpid()));
-	json_object_set_new(j, "started", jtime(st->started));
-	json_object_set_new(j, "updated", jtime(st->now));
-	json_object_set_new(j, "connected", json_boolean(st->connected));
-	json_object_set_new(j, "connected_since", st->connected ?
-	    jtime(st->connected_since) : json_null());
-	json_object_set_new(j, "disconnected_since", st->connected ?
-	    json_null() : jtime(st->disconnected_since));
-	json_object_set_new(j, "mode", json_string(st->mode));
-	json_object_set_new(j, "rooms_watched",
-	    json_integer((json_int_t)st->rooms_watched));
-	json_object_set_new(j, "rooms_joined",
-	    json_integer((json_int_t)st->rooms_joined));
-	json_object_set_new(j, "sessions_open",
-	    json_integer((json_int_t)st->sessions_open));
-	json_object_set_new(j, "participants_present",
-	    json_integer((json_int_t)st->participants_present));
-	json_object_set_new(j, "writer_queue",
-	    json_integer((json_int_t)st->queued));
-	json_object_set_new(j, "events_held",
-	    json_integer((json_int_t)st->held));
-	json_object_set_new(j, "events_dropped",
-	    json_integer((json_int_t)st->dropped));
-	json_object_set_new(j, "events_written",
-	    json_integer((json_int_t)total));
-	json_object_set_new(j, "last_commit", jtime(st->last_commit));
-	lat = json_object();
-	json_object_set_new(lat, "count", json_integer((json_int_t)
-	    st->lat_count));
-	json_object_set_new(lat, "p50", json_integer(st->lat_p50_ms));
-	json_object_set_new(lat, "p99", json_integer(st->lat_p99_ms));
-	json_object_set_new(lat, "max", json_integer(st->lat_max_ms));
-	json_object_set_new(j, "commit_latency_ms", lat);
-	json_object_set_new(j, "alerts_open",
-	    json_integer((json_int_t)st->alerts_open));
-	json_object_set_new(j, "events_by_type", types);
+	j = json_pack("{s:i, s:I, s:o, s:o, s:b, s:o, s:o, s:s?,"
+	    " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o,"
+	    " s:{s:I, s:I, s:I, s:I}, s:I, s:o}",
+	    "version", STATUS_VERSION,
+	    "pid", (json_int_t)getpid(),
+	    "started", jtime(st->started),
+	    "updated", jtime(st->now),
+	    "connected", st->connected,
+	    "connected_since", st->connected ?
+	    jtime(st->connected_since) : json_null(),
+	    "disconnected_since", st->connected ?
+	    json_null() : jtime(st->disconnected_since),
+	    "mode", st->mode,
+	    "rooms_watched", (json_int_t)st->rooms_watched,
+	    "rooms_joined", (json_int_t)st->rooms_joined,
+	    "sessions_open", (json_int_t)st->sessions_open,
+	    "participants_present", (json_int_t)st->participants_present,
+	    "writer_queue", (json_int_t)st->queued,
+	    "events_held", (json_int_t)st->held,
+	    "events_dropped", (json_int_t)st->dropped,
+	    "events_written", (json_int_t)total,
+	    "last_commit", jtime(st->last_commit),
+	    "commit_latency_ms",
+	    "count", (json_int_t)st->lat_count,
+	    "p50", (json_int_t)st->lat_p50_ms,
+	    "p99", (json_int_t)st->lat_p99_ms,
+	    "max", (json_int_t)st->lat_max_ms,
+	    "alerts_open", (json_int_t)st->alerts_open,
+	    "events_by_type", types);
+	if (j == NULL)
+		fatalx("%s: out of memory", __func__);
 
 	xasprintf(&tmp, "%s.tmp", path);
 	rc = json_dump_file(j, tmp, JSON_INDENT(1) | JSON_PRESERVE_ORDER);

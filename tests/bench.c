@@ -40,6 +40,7 @@
 #include "writer.h"
 
 #include "testrecs.h"
+#include "testroom.h"
 
 #define ROOM		"bench@conference.meet.jitsi"
 #define NPRES		40000
@@ -90,10 +91,7 @@ bench_room(void)
 {
 	struct room_opts	 o;
 
-	memset(&o, 0, sizeof(o));
-	o.self_nick = "teletrack";
-	o.hidden_domain = "hidden.meet.jitsi";
-	o.leave_grace_s = 10;
+	test_room_opts(&o);
 	return room_new(ROOM, &o);
 }
 

@@ -20,6 +20,7 @@
 #include "message.h"
 #include "presence.h"
 #include "room.h"
+#include "testroom.h"
 
 #define ROOM	"standup@conference.meet.jitsi"
 #define T0	1767258000000LL		/* 2026-01-01T09:00:00Z */
@@ -211,14 +212,9 @@ mkroom(void)
 {
 	struct room_opts	 o;
 
-	memset(&o, 0, sizeof(o));
-	o.self_nick = "teletrack";
-	o.hidden_domain = "hidden.meet.jitsi";
+	test_room_opts(&o);
 	o.quality_fair_per_hour = 2;
 	o.quality_poor_per_hour = 6;
-	o.leave_grace_s = 10;
-	o.ip_key = (const unsigned char *)"0123456789abcdef0123456789abcdef";
-	o.ip_key_len = 32;
 	reset_capture();
 	return room_new(ROOM, &o);
 }

@@ -30,6 +30,7 @@
 #include <libical/ical.h>
 
 #include "log.h"
+#include "readfile.h"
 #include "schedule_batch.h"
 #include "schedule_import.h"
 #include "text.h"
@@ -818,26 +819,17 @@ void
 schedule_import_file(struct schedule_batch *b, const char *path,
     const struct schedule_roles *roles)
 {
-	FILE		*fp;
 	char		*buf;
 	const char	*p;
 	size_t		 len;
 	int		 ics;
 
-	if ((fp = fopen(path, "rb")) == NULL) {
-		schedule_batch_error(b, 0, "%s", strerror(errno));
-		return;
-	}
-	buf = xmalloc(SCHEDULE_IMPORT_MAX + 1);
-	len = fread(buf, 1, SCHEDULE_IMPORT_MAX + 1, fp);
-	if (ferror(fp))
-		schedule_batch_error(b, 0, "%s", strerror(errno));
-	else if (len > SCHEDULE_IMPORT_MAX)
-		schedule_batch_error(b, 0, "larger than %d MiB",
-		    SCHEDULE_IMPORT_MAX / (1024 * 1024));
-	fclose(fp);
-	if (b->nerrs > 0) {
-		free(buf);
+	if ((buf = read_file(path, SCHEDULE_IMPORT_MAX, 0, &len)) == NULL) {
+		if (errno == EFBIG)
+			schedule_batch_error(b, 0, "larger than %d MiB",
+			    SCHEDULE_IMPORT_MAX / (1024 * 1024));
+		else
+			schedule_batch_error(b, 0, "%s", strerror(errno));
 		return;
 	}
 	/* A UTF-8 byte order mark (spreadsheets write one) is not data. */

@@ -28,6 +28,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
+#include "readfile.h"
 #include "status.h"
 #include "status_cli.h"
 #include "xmalloc.h"
@@ -266,23 +267,6 @@ status_info_print(FILE *fp, const struct status_info *st, int64_t now)
 	fprintf(fp, "  alerts open    %s\n", num(a, sizeof(a), st->alerts_open));
 }
 
-/* The whole file as a string, or NULL with errno set.  Caller frees. */
-static char *
-slurp(const char *path)
-{
-	FILE	*fp;
-	char	*buf;
-	size_t	 n;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return NULL;
-	buf = xmalloc(STATUS_MAX + 1);
-	n = fread(buf, 1, STATUS_MAX, fp);
-	buf[n] = '\0';
-	fclose(fp);
-	return buf;
-}
-
 static int64_t
 now_wall_ms(void)
 {
@@ -336,7 +320,8 @@ cmd_status(struct cmd *c)
 	if (path == NULL && (path = getenv("TELETRACK_STATUS")) == NULL)
 		path = STATUS_DEFAULT;
 
-	if ((text = slurp(path)) == NULL) {
+	text = read_file(path, STATUS_MAX, READ_TRUNCATE, NULL);
+	if (text == NULL) {
 		if (!quiet)
 			log_warn("no status file: %s (is the daemon running?)",
 			    path);

@@ -184,22 +184,27 @@ ef_str(struct event_fields *f, const char *key, const char *s)
 		v->s = s;
 }
 
-void
-ef_int(struct event_fields *f, const char *key, int64_t i)
+/* A field whose value is the integer i: a count, a flag, a time. */
+static void
+ef_add_i(struct event_fields *f, const char *key, enum event_vtype type,
+    int64_t i)
 {
-	struct event_field	*v = ef_add(f, key, EV_INT);
+	struct event_field	*v = ef_add(f, key, type);
 
 	if (v != NULL)
 		v->i = i;
 }
 
 void
+ef_int(struct event_fields *f, const char *key, int64_t i)
+{
+	ef_add_i(f, key, EV_INT, i);
+}
+
+void
 ef_bool(struct event_fields *f, const char *key, int b)
 {
-	struct event_field	*v = ef_add(f, key, EV_BOOL);
-
-	if (v != NULL)
-		v->i = b != 0;
+	ef_add_i(f, key, EV_BOOL, b != 0);
 }
 
 void
@@ -211,19 +216,13 @@ ef_null(struct event_fields *f, const char *key)
 void
 ef_time(struct event_fields *f, const char *key, int64_t ms)
 {
-	struct event_field	*v = ef_add(f, key, EV_TIME);
-
-	if (v != NULL)
-		v->i = ms;
+	ef_add_i(f, key, EV_TIME, ms);
 }
 
 void
 ef_minutes(struct event_fields *f, const char *key, int64_t ms)
 {
-	struct event_field	*v = ef_add(f, key, EV_MINUTES);
-
-	if (v != NULL)
-		v->i = ms;
+	ef_add_i(f, key, EV_MINUTES, ms);
 }
 
 void

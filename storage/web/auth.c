@@ -22,6 +22,7 @@
 #include <openssl/sha.h>
 
 #include "auth.h"
+#include "readfile.h"
 #include "text.h"
 #include "xmalloc.h"
 
@@ -183,25 +184,11 @@ auth_load_text(const char *users, const char *token, char *err,
 static char *
 slurp(const char *path, char *err, size_t errsz)
 {
-	FILE	*fp;
 	char	*buf;
-	size_t	 n;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		seterr(err, errsz, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = xmalloc(FILE_MAX + 1);
-	n = fread(buf, 1, FILE_MAX + 1, fp);
-	if (ferror(fp) || n > FILE_MAX) {
-		seterr(err, errsz, "%s: %s", path, ferror(fp) ?
-		    strerror(errno) : "too big");
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	buf[n] = '\0';
+	if ((buf = read_file(path, FILE_MAX, 0, NULL)) == NULL)
+		seterr(err, errsz, "%s: %s", path, errno == EFBIG ?
+		    "too big" : strerror(errno));
 	return buf;
 }
 

@@ -33,6 +33,7 @@
 #include "event.h"
 #include "log.h"
 #include "metrics.h"
+#include "readfile.h"
 #include "report.h"
 #include "report_cli.h"
 #include "router.h"
@@ -167,22 +168,13 @@ parse_id(const char *s, size_t n)
 static char *
 read_status(const char *path)
 {
-	FILE	*fp;
 	char	*buf;
-	size_t	 n;
 
-	if (path == NULL || (fp = fopen(path, "r")) == NULL)
+	if (path == NULL)
 		return NULL;
-	buf = xmalloc(STATUS_MAX + 1);
-	n = fread(buf, 1, STATUS_MAX, fp);
-	if (ferror(fp)) {
+	if ((buf = read_file(path, STATUS_MAX, READ_TRUNCATE, NULL)) == NULL &&
+	    errno != ENOENT)
 		log_debug("%s: %s: %s", __func__, path, strerror(errno));
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	buf[n] = '\0';
 	return buf;
 }
 

@@ -64,6 +64,23 @@ figure_int(struct wbuf *b, const char *id, const char *caption, long long n)
 	figure(b, id, caption, t);
 }
 
+/*
+ * r as table id (NULL: none) with flags PAGE_* and without the columns
+ * in hide (NULL-ended; NULL: none), the other options unset.
+ */
+static void
+table(struct wbuf *b, const struct page_ctx *ctx, const struct report_rows *r,
+    const char *id, int flags, const char *const *hide)
+{
+	struct page_table	 t;
+
+	memset(&t, 0, sizeof(t));
+	t.id = id;
+	t.flags = flags;
+	t.hide = hide;
+	page_table(b, ctx, r, &t);
+}
+
 static void
 failed(struct wbuf *b)
 {
@@ -169,7 +186,6 @@ view_now_body(struct db *db, const struct page_ctx *ctx, int64_t now_ms,
 {
 	static const char *const hide_today[] = { "present", NULL };
 	struct report_rows	*now, *pres, *alerts, *today = NULL;
-	struct page_table	 t;
 	char			 day[16];
 	size_t			 i, j, nactive = 0, npresent = 0;
 	int			 rc = 0;
@@ -230,17 +246,11 @@ view_now_body(struct db *db, const struct page_ctx *ctx, int64_t now_ms,
 			    now->ncols * sizeof(*today->cells));
 	wbuf_printf(b, "<section id=\"today\"><h2>Appointments booked for "
 	    "today (%s) not running</h2>\n", day);
-	memset(&t, 0, sizeof(t));
-	t.id = "today-table";
-	t.flags = PAGE_ID_IS_SESSION;
-	t.hide = hide_today;
-	page_table(b, ctx, today, &t);
+	table(b, ctx, today, "today-table", PAGE_ID_IS_SESSION, hide_today);
 	wbuf_puts(b, "</section>\n");
 
 	wbuf_puts(b, "<section id=\"alerts\"><h2>Open alerts</h2>\n");
-	memset(&t, 0, sizeof(t));
-	t.id = "alerts-table";
-	page_table(b, ctx, alerts, &t);
+	table(b, ctx, alerts, "alerts-table", 0, NULL);
 	wbuf_puts(b, "</section>\n");
 out:
 	if (today != NULL) {
@@ -332,6 +342,52 @@ fields(struct wbuf *b, const struct page_ctx *ctx,
 	wbuf_puts(b, "</dl>\n");
 }
 
+/* What a session's page and its JSON show, read together. */
+struct session_data {
+	struct report_rows	*s;	/* the session row */
+	struct report_rows	*p;	/* participants */
+	struct report_rows	*ev;	/* the timeline's events */
+	struct report_rows	*al;	/* alerts */
+	struct report_rows	*ro;	/* the roster */
+	struct report_rows	*evt;	/* every event */
+	struct timeline		*tl;	/* NULL: nothing to draw */
+};
+
+static void
+session_data_free(struct session_data *d)
+{
+	timeline_free(d->tl);
+	report_rows_free(d->s);
+	report_rows_free(d->p);
+	report_rows_free(d->ev);
+	report_rows_free(d->al);
+	report_rows_free(d->ro);
+	report_rows_free(d->evt);
+}
+
+/*
+ * Session id's rows into d: 1, 0 when there is no such session, -1 on a
+ * database error.  session_data_free() d in every case.
+ */
+static int
+session_data_load(struct db *db, int64_t id, int64_t now_ms,
+    struct session_data *d)
+{
+	memset(d, 0, sizeof(*d));
+	if ((d->s = report_session_row(db, id)) == NULL)
+		return -1;
+	if (d->s->nrows == 0)
+		return 0;
+	if ((d->p = report_participant_rows(db, id)) == NULL ||
+	    (d->ev = report_timeline(db, id)) == NULL ||
+	    (d->al = report_session_alerts(db, id)) == NULL ||
+	    (d->ro = report_roster(db, id)) == NULL ||
+	    (d->evt = report_events(db, id, 0)) == NULL)
+		return -1;
+	d->tl = timeline_build(d->s, d->p, d->ev, d->al, now_ms);
+	return 1;
+}
+
 int
 view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
     int64_t now_ms, struct wbuf *b)
@@ -344,28 +400,19 @@ view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
 		"spoke_time_seconds", "messages_sent", "device_type",
 		"browser", "operating_system", NULL
 	};
-	struct report_rows	*s = NULL, *p = NULL, *ev = NULL, *al = NULL;
-	struct report_rows	*ro = NULL, *evt = NULL, *compact = NULL;
-	struct timeline		*tl = NULL;
-	struct page_table	 t;
+	struct session_data	 d;
+	struct report_rows	*s, *p, *compact = NULL;
 	const char		*v;
 	size_t			 i, j, k;
 	int			 rc = -1, col;
 	char			 idbuf[32];
 
-	if ((s = report_session_row(db, id)) == NULL)
-		goto out;
-	if (s->nrows == 0) {
-		rc = 1;
+	if ((rc = session_data_load(db, id, now_ms, &d)) != 1) {
+		rc = rc == 0 ? 1 : -1;
 		goto out;
 	}
-	if ((p = report_participant_rows(db, id)) == NULL ||
-	    (ev = report_timeline(db, id)) == NULL ||
-	    (al = report_session_alerts(db, id)) == NULL ||
-	    (ro = report_roster(db, id)) == NULL ||
-	    (evt = report_events(db, id, 0)) == NULL)
-		goto out;
-	tl = timeline_build(s, p, ev, al, now_ms);
+	s = d.s;	/* read on every line below */
+	p = d.p;
 
 	wbuf_printf(b, "<section class=\"session\" id=\"session-%lld\" "
 	    "data-session=\"%lld\">\n<h1>Session %lld: ", (long long)id,
@@ -409,8 +456,8 @@ view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
 	wbuf_puts(b, "</div>\n");
 
 	wbuf_puts(b, "<h2>Timeline</h2>\n");
-	if (tl != NULL)
-		timeline_svg(b, tl);
+	if (d.tl != NULL)
+		timeline_svg(b, d.tl);
 
 	/* Participants: the columns people read first, then each row whole. */
 	compact = xcalloc(1, sizeof(*compact));
@@ -430,10 +477,8 @@ view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
 		}
 	compact->nrows = p->nrows;
 	wbuf_puts(b, "<h2>Participants</h2>\n");
-	memset(&t, 0, sizeof(t));
-	t.id = "participants-table";
-	t.flags = PAGE_NO_FILTER_LINKS | PAGE_PARTICIPANT_LINKS;
-	page_table(b, ctx, compact, &t);
+	table(b, ctx, compact, "participants-table",
+	    PAGE_NO_FILTER_LINKS | PAGE_PARTICIPANT_LINKS, NULL);
 	for (i = 0; i < p->nrows; i++) {
 		wbuf_printf(b, "<details class=\"participant\" "
 		    "id=\"p-%lld\"><summary>",
@@ -447,27 +492,20 @@ view_session_body(struct db *db, const struct page_ctx *ctx, int64_t id,
 		wbuf_puts(b, "</details>\n");
 	}
 
-	if (ro->nrows > 0) {
+	if (d.ro->nrows > 0) {
 		wbuf_puts(b, "<h2>Roster</h2>\n");
-		memset(&t, 0, sizeof(t));
-		t.id = "roster-table";
-		t.flags = PAGE_NO_FILTER_LINKS | PAGE_PARTICIPANT_LINKS;
-		page_table(b, ctx, ro, &t);
+		table(b, ctx, d.ro, "roster-table",
+		    PAGE_NO_FILTER_LINKS | PAGE_PARTICIPANT_LINKS, NULL);
 	}
 	wbuf_puts(b, "<h2>Alerts</h2>\n");
-	memset(&t, 0, sizeof(t));
-	t.id = "session-alerts-table";
-	t.flags = PAGE_PARTICIPANT_LINKS;
-	page_table(b, ctx, al, &t);
+	table(b, ctx, d.al, "session-alerts-table", PAGE_PARTICIPANT_LINKS,
+	    NULL);
 
 	wbuf_puts(b, "<h2>Session row</h2>\n");
 	fields(b, ctx, s, 0, "session-fields");
 
 	wbuf_puts(b, "<h2>Events</h2>\n");
-	memset(&t, 0, sizeof(t));
-	t.id = "events-table";
-	t.flags = PAGE_NO_FILTER_LINKS;
-	page_table(b, ctx, evt, &t);
+	table(b, ctx, d.evt, "events-table", PAGE_NO_FILTER_LINKS, NULL);
 	wbuf_puts(b, "</section>\n");
 	rc = 0;
 out:
@@ -478,13 +516,7 @@ out:
 		free(compact->cells);
 		free(compact);
 	}
-	timeline_free(tl);
-	report_rows_free(s);
-	report_rows_free(p);
-	report_rows_free(ev);
-	report_rows_free(al);
-	report_rows_free(ro);
-	report_rows_free(evt);
+	session_data_free(&d);
 	return rc;
 }
 
@@ -532,7 +564,6 @@ chart_figure(struct wbuf *b, const char *id, const char *title,
     const struct report_rows *r, void (*draw)(struct wbuf *,
     const struct report_rows *), const struct page_ctx *ctx)
 {
-	struct page_table	 t;
 
 	wbuf_printf(b, "<figure class=\"chart\" id=\"%s\"><figcaption>%s"
 	    "</figcaption>\n", id, title);
@@ -543,8 +574,7 @@ chart_figure(struct wbuf *b, const char *id, const char *title,
 		if (r->nrows > 0) {
 			wbuf_puts(b, "<details><summary>the numbers</summary>"
 			    "\n");
-			memset(&t, 0, sizeof(t));
-			page_table(b, ctx, r, &t);
+			table(b, ctx, r, NULL, 0, NULL);
 			wbuf_puts(b, "</details>\n");
 		}
 	}
@@ -556,7 +586,6 @@ view_reports_body(struct db *db, const struct page_ctx *ctx,
     const struct report_filter *f, int limit, struct wbuf *b)
 {
 	struct report_rows	*r;
-	struct page_table	 t;
 	char			 api[64], tid[64];
 	size_t			 i, all;
 	int			 n = limit > 0 ? limit : VIEW_PAGE_LIMIT;
@@ -606,10 +635,8 @@ view_reports_body(struct db *db, const struct page_ctx *ctx,
 				wbuf_printf(b, "<p class=\"muted\">The first "
 				    "%d rows; download the rest.</p>\n", n);
 			}
-			memset(&t, 0, sizeof(t));
 			snprintf(tid, sizeof(tid), "%s-table", lists[i].name);
-			t.id = tid;
-			page_table(b, ctx, r, &t);
+			table(b, ctx, r, tid, 0, NULL);
 			r->nrows = all;
 		}
 		report_rows_free(r);
@@ -765,42 +792,25 @@ timeline_json(const struct timeline *tl)
 json_t *
 view_session_json(struct db *db, int64_t id, int64_t now_ms, int *found)
 {
-	struct report_rows	*s, *p = NULL, *ev = NULL, *al = NULL;
-	struct report_rows	*ro = NULL, *evt = NULL;
-	struct timeline		*tl;
+	struct session_data	 d;
 	json_t			*o = NULL, *arr;
+	int			 rc;
 
-	*found = 1;
-	if ((s = report_session_row(db, id)) == NULL)
-		return NULL;
-	if (s->nrows == 0) {
-		*found = 0;
-		goto out;
+	rc = session_data_load(db, id, now_ms, &d);
+	*found = rc != 0;
+	if (rc == 1) {
+		o = json_object();
+		arr = view_rows_json(d.s);
+		json_object_set(o, "session", json_array_get(arr, 0));
+		json_decref(arr);
+		json_object_set_new(o, "participants", view_rows_json(d.p));
+		json_object_set_new(o, "roster", view_rows_json(d.ro));
+		json_object_set_new(o, "alerts", view_rows_json(d.al));
+		json_object_set_new(o, "events", view_rows_json(d.evt));
+		if (d.tl != NULL)
+			json_object_set_new(o, "timeline",
+			    timeline_json(d.tl));
 	}
-	if ((p = report_participant_rows(db, id)) == NULL ||
-	    (ev = report_timeline(db, id)) == NULL ||
-	    (al = report_session_alerts(db, id)) == NULL ||
-	    (ro = report_roster(db, id)) == NULL ||
-	    (evt = report_events(db, id, 0)) == NULL)
-		goto out;
-	o = json_object();
-	arr = view_rows_json(s);
-	json_object_set(o, "session", json_array_get(arr, 0));
-	json_decref(arr);
-	json_object_set_new(o, "participants", view_rows_json(p));
-	json_object_set_new(o, "roster", view_rows_json(ro));
-	json_object_set_new(o, "alerts", view_rows_json(al));
-	json_object_set_new(o, "events", view_rows_json(evt));
-	if ((tl = timeline_build(s, p, ev, al, now_ms)) != NULL) {
-		json_object_set_new(o, "timeline", timeline_json(tl));
-		timeline_free(tl);
-	}
-out:
-	report_rows_free(s);
-	report_rows_free(p);
-	report_rows_free(ev);
-	report_rows_free(al);
-	report_rows_free(ro);
-	report_rows_free(evt);
+	session_data_free(&d);
 	return o;
 }
