@@ -62,6 +62,9 @@
  * broken invariant, not just the first).
  *
  *   make fuzz-flow        (clang; see the Makefile for the knobs)
+ *
+ * Over 800 lines: the input language, the fake transport and the
+ * invariant checks read each other's state; one harness, one file.
  */
 #include <sys/mman.h>
 

@@ -3,6 +3,9 @@
  * and waiting time, and every alert rule, on an injected clock.  Room
  * events are built by hand the way room.c emits them: a participant
  * snapshot whose present flag, left_reason and counters tell the story.
+ *
+ * Over 800 lines: one cmocka binary per module under test (appt.c and
+ * its rule table).
  */
 #include <setjmp.h>
 #include <stdarg.h>

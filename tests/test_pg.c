@@ -14,6 +14,9 @@
  * drift apart unnoticed), shards share one database (claims, repair),
  * and a writer whose connection is killed holds its events and writes
  * them once, after it reconnected.
+ *
+ * Over 800 lines: differential tests of every report, page and command
+ * on both backends, sharing one set of fixtures.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -4,6 +4,9 @@
  * what the rules say.  Presences are built field by field here so each
  * case states exactly what arrived; test_presence.c covers the parsing of
  * real stanza fixtures into the same struct.
+ *
+ * Over 800 lines: one cmocka binary per module under test (the room
+ * derivation); the room options it shares with bench.c are in testroom.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -5,6 +5,9 @@
  * and the `schedule`/`settings` commands end to end.  The API runs on
  * ":memory:"; the commands need a file (they refuse a missing one), so
  * those tests use a temporary directory, as test_storage.c does.
+ *
+ * Over 800 lines: one cmocka binary per module under test (scheduling,
+ * its imports and commands); the helpers are in testdb.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>

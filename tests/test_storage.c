@@ -9,6 +9,9 @@
  * report_cli.c is included rather than linked: the Makefile's
  * test_storage target links $(STORE), which does not list it, and this
  * way its static helpers (run() writing to a FILE *) are reachable.
+ *
+ * Over 800 lines: one cmocka binary per module under test (storage/);
+ * the shared helpers are in testdb.h and testevents.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>

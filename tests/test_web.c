@@ -5,6 +5,9 @@
  * with fresh, stale and missing status files, authentication, and the
  * `report html` argument sniffing.  The database is ":memory:" filled
  * with SQL, including participants with hostile display names.
+ *
+ * Over 800 lines: one cmocka binary per module under test (the
+ * dashboard); the database fixtures are in testdb.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>

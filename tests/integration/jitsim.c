@@ -109,6 +109,10 @@
  *                                               be a teletrack notification
  *   (lobby, breakout rooms, end for all: see "Jitsi features" below)
  * Exit 0 when every line ran, 1 with a message on the first failure.
+ *
+ * Over 800 lines: one scripted client for every Jitsi behaviour the
+ * scenarios play; the script language is its command table, and the
+ * commands share the actors' state.
  */
 #include <errno.h>
 #include <netinet/in.h>

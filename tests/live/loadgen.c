@@ -41,6 +41,9 @@
  *            -P PROSODY_PID -D DBFILE -j JOINFILE -g GOFILE
  *            [-x ROOM_PREFIX] [-t SECONDS] [-u RATE] [-i IDLE_S]
  *            [-w FOCUS_PASSWORD] [-s SEED]
+ *
+ * Over 800 lines: the parent, its workers and the referee speak one
+ * line protocol over pipes, kept in one place.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
