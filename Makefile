@@ -47,10 +47,10 @@ else
 BUILD ?= build
 endif
 
-FINAL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SAN) -MMD -MP \
+FINAL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(CFLAGS) $(WARN) $(SAN) -MMD -MP \
 	-Ibot -Ibot/core -Ibot/xmpp -Ibot/derive -Ibot/cmd -Istorage $(PC_CFLAGS) \
 	$(WEB_CFLAGS)
-FINAL_LDFLAGS = $(LDFLAGS) $(SAN)
+FINAL_LDFLAGS = $(LDFLAGS) $(SAN) -pthread
 
 COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c \
 	bot/core/clock.c bot/core/readfile.c \

@@ -5,13 +5,17 @@
  *
  * DESIGN
  *
- * writer_emit() runs inside libstrophe's handlers and must never block or
- * fail, so it only deep-copies the event into an in-memory queue: one
- * allocation per event holding the event, both rollup snapshots and all
- * their strings.  A timed handler asks writer_due() and calls
- * writer_flush(), which writes the whole queue in one transaction
- * (SQLite: IMMEDIATE, one fsync-free WAL commit per batch, as mosquitto's
- * persist-sqlite commits on its tick).
+ * writer_emit() runs inside libstrophe's handlers and must never fail,
+ * so it only deep-copies the event: one allocation per event holding the
+ * event, both rollup snapshots and all their strings.  In the daemon
+ * (writer_start(), at the end of this file) the copy is handed to the
+ * writer's own thread, which owns the queue, the claims and the database
+ * connection, so deriving and writing run on two cores; the main thread
+ * waits only when a whole batch is already waiting to be taken.  Tests
+ * and the fuzzer call writer_due() and writer_flush() themselves.  A
+ * flush writes the whole queue in one transaction (SQLite: IMMEDIATE,
+ * one fsync-free WAL commit per batch, as mosquitto's persist-sqlite
+ * commits on its tick).
  *
  * Rollups are snapshots: the latest one wins.  So within a batch each
  * session and participant row is upserted once, with the latest
@@ -50,7 +54,9 @@
  * the batch cache and the rows as committed; writer_sql.c the statements
  * and the binding of a snapshot to them.
  */
+#include <pthread.h>
 #include <search.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +69,38 @@
 #include "xmalloc.h"
 
 static void	latency(struct writer *);
+static void	accept_event(struct writer *, struct qev *);
+static void	handoff_dropped(struct writer *);
+static void	handoff_push(struct writer *, struct qev *);
+static void	handoff_stop(struct writer *);
+static int	writer_due_own(struct writer *, int64_t);
+static int	writer_flush_own(struct writer *);
+static void	writer_counts_own(const struct writer *, size_t *, size_t *,
+		    uint64_t *, int64_t *);
+static void	writer_latency_own(const struct writer *,
+		    struct writer_latency *);
+
+/* Threaded mode: see writer_start() at the end. */
+#define HANDOFF_WAKE_MS		10	/* the thread looks this often */
+
+struct handoff {
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;		/* work for the thread */
+	pthread_cond_t		 room;		/* the list was taken */
+	pthread_t		 th;
+	struct qev		**v;		/* handed over, in order */
+	size_t			 n, cap;
+	int			 stop;
+	uint64_t		 dropped;	/* past the bound, unqueued */
+	/* published by the thread */
+	size_t			 queued, held;
+	uint64_t		 wdropped;
+	int64_t			 last_commit;
+	uint64_t		 written[EVENT__COUNT];
+	struct writer_latency	 lat;
+	/* the main thread's copy for writer_written() */
+	uint64_t		 read_written[EVENT__COUNT];
+};
 
 
 /*
@@ -279,8 +317,8 @@ resolve_doubt(struct writer *w)
 	return 0;
 }
 
-int
-writer_flush(struct writer *w)
+static int
+writer_flush_own(struct writer *w)
 {
 	const char	*what;
 	struct qev	*e;
@@ -366,8 +404,8 @@ latency(struct writer *w)
 	}
 }
 
-void
-writer_latency(const struct writer *w, struct writer_latency *l)
+static void
+writer_latency_own(const struct writer *w, struct writer_latency *l)
 {
 	uint64_t	 n = 0, acc = 0;
 	int		 i;
@@ -422,11 +460,13 @@ writer_free(struct writer *w)
 
 	if (w == NULL)
 		return;
+	if (w->ho != NULL)
+		handoff_stop(w);
 	/*
 	 * At shutdown there is no next flush: while another process holds
 	 * the lock, keep trying for a few busy timeouts (2 s in all).
 	 */
-	while (writer_flush(w) == -1 && ++tries < WRITER_FREE_TRIES &&
+	while (writer_flush_own(w) == -1 && ++tries < WRITER_FREE_TRIES &&
 	    db_errkind(w->db) == DB_ERR_BUSY)
 		;
 	if (w->count > 0)
@@ -489,13 +529,27 @@ writer_emit(const struct event *ev, void *arg)
 	if (ev->session == NULL || ev->session->uid == NULL) {
 		log_warnx("%s: %s event without a session: not stored",
 		    __func__, event_type_name(ev->type));
-		w->dropped++;
+		if (w->ho != NULL)
+			handoff_dropped(w);
+		else
+			w->dropped++;
 		return;
 	}
-	if (ev->ts_ms > w->now)
-		w->now = ev->ts_ms;
 	e = qev_new(ev);
 	e->queued_ms = now_ms();
+	e->proves = proves(ev);
+	if (w->ho != NULL)
+		handoff_push(w, e);
+	else
+		accept_event(w, e);
+}
+
+/* A copied event into the queue, or to the claims (the writer's side). */
+static void
+accept_event(struct writer *w, struct qev *e)
+{
+	if (e->ev.ts_ms > w->now)
+		w->now = e->ev.ts_ms;
 	if (w->claims == NULL || e->s.appointment_id == NULL) {
 		queue_push(w, e);
 		return;
@@ -508,7 +562,7 @@ writer_emit(const struct event *ev, void *arg)
 		claim_drop(e, w);
 		break;
 	case CLAIM_PENDING:
-		claims_park(w->claims, e->s.appointment_id, e, proves(ev));
+		claims_park(w->claims, e->s.appointment_id, e, e->proves);
 		if (claims_parked(w->claims) > w->max &&
 		    claims_drop_oldest(w->claims, claim_unref, NULL))
 			w->dropped++;
@@ -516,8 +570,8 @@ writer_emit(const struct event *ev, void *arg)
 	}
 }
 
-int
-writer_due(struct writer *w, int64_t now_ms)
+static int
+writer_due_own(struct writer *w, int64_t now_ms)
 {
 	if (now_ms > w->now)
 		w->now = now_ms;
@@ -539,17 +593,31 @@ writer_due(struct writer *w, int64_t now_ms)
 size_t
 writer_pending(const struct writer *w)
 {
-	return w->count;
+	size_t	 n;
+
+	if (w->ho == NULL)
+		return w->count;
+	pthread_mutex_lock(&w->ho->mu);
+	n = w->ho->n + w->ho->queued;
+	pthread_mutex_unlock(&w->ho->mu);
+	return n;
 }
 
 uint64_t
 writer_dropped(const struct writer *w)
 {
-	return w->dropped;
+	uint64_t	 n;
+
+	if (w->ho == NULL)
+		return w->dropped;
+	pthread_mutex_lock(&w->ho->mu);
+	n = w->ho->wdropped + w->ho->dropped;
+	pthread_mutex_unlock(&w->ho->mu);
+	return n;
 }
 
-void
-writer_counts(const struct writer *w, size_t *queued, size_t *held,
+static void
+writer_counts_own(const struct writer *w, size_t *queued, size_t *held,
     uint64_t *dropped, int64_t *last_commit_ms)
 {
 	size_t	 parked = w->claims != NULL ? claims_parked(w->claims) : 0;
@@ -563,7 +631,14 @@ writer_counts(const struct writer *w, size_t *queued, size_t *held,
 const uint64_t *
 writer_written(const struct writer *w)
 {
-	return w->written;
+	struct handoff	*h = w->ho;
+
+	if (h == NULL)
+		return w->written;
+	pthread_mutex_lock(&h->mu);
+	memcpy(h->read_written, h->written, sizeof(h->read_written));
+	pthread_mutex_unlock(&h->mu);
+	return h->read_written;
 }
 
 void
@@ -585,4 +660,219 @@ writer_set_max_queue(struct writer *w, size_t max)
 		queue_drop_oldest(w);
 		w->dropped++;
 	}
+}
+
+/*
+ * Threaded mode (writer_start(), the daemon).  Parsing and deriving stay
+ * on the main thread, which only copies each event (qev_new) and hands
+ * it over; a thread of the writer's own takes the hand-overs and does
+ * everything else -- claims, the queue, due, flushes, retries, the rows
+ * as committed -- so the two halves run on two cores.  Nothing but the
+ * hand-over list and the figures the status file reads is shared, under
+ * one mutex; the thread publishes the figures after each round.  The
+ * database connection is the thread's alone (the caller keeps another
+ * for its own reads).  Signals are blocked in the thread: they stay the
+ * main thread's.
+ */
+
+static void
+handoff_dropped(struct writer *w)
+{
+	pthread_mutex_lock(&w->ho->mu);
+	w->ho->dropped++;
+	pthread_mutex_unlock(&w->ho->mu);
+}
+
+/*
+ * The main thread's side.  A batch's worth waiting already: wait for the
+ * thread to take it (a burst then waits in the socket and in Prosody, not
+ * in our memory; the thread takes the list within HANDOFF_WAKE_MS unless
+ * it is committing).  Bounded like the queue (max events) besides.
+ */
+static void
+handoff_push(struct writer *w, struct qev *e)
+{
+	struct handoff	*h = w->ho;
+
+	pthread_mutex_lock(&h->mu);
+	while (h->n >= w->flush_count && !h->stop)
+		pthread_cond_wait(&h->room, &h->mu);
+	if (h->n >= w->max) {
+		h->dropped++;
+		pthread_mutex_unlock(&h->mu);
+		qev_unref(e);
+		return;
+	}
+	if (h->n == h->cap) {
+		h->cap = h->cap == 0 ? 1024 : h->cap * 2;
+		h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
+	}
+	h->v[h->n++] = e;
+	if (h->n == w->flush_count)
+		pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void
+publish(struct writer *w)
+{
+	struct handoff	*h = w->ho;
+	size_t		 queued, held;
+	uint64_t	 dropped;
+	int64_t		 last;
+
+	writer_counts_own(w, &queued, &held, &dropped, &last);
+	pthread_mutex_lock(&h->mu);
+	h->queued = queued;
+	h->held = held;
+	h->wdropped = dropped;
+	h->last_commit = last;
+	memcpy(h->written, w->written, sizeof(h->written));
+	writer_latency_own(w, &h->lat);
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void *
+writer_thread(void *arg)
+{
+	struct writer	*w = arg;
+	struct handoff	*h = w->ho;
+	struct qev	**v = NULL;
+	struct timespec	 ts;
+	size_t		 n, cap = 0, i;
+	int		 stop;
+
+	for (;;) {
+		pthread_mutex_lock(&h->mu);
+		if (h->n == 0 && !h->stop) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += HANDOFF_WAKE_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+		}
+		/* Take the list whole: the main thread gets an empty one. */
+		n = h->n;
+		if (n > 0) {
+			struct qev **t = h->v;
+			size_t tc = h->cap;
+
+			h->v = v;
+			h->cap = cap;
+			v = t;
+			cap = tc;
+			h->n = 0;
+			pthread_cond_signal(&h->room);
+		}
+		stop = h->stop;
+		pthread_mutex_unlock(&h->mu);
+		for (i = 0; i < n; i++)
+			accept_event(w, v[i]);
+		if (writer_due_own(w, now_ms()))
+			writer_flush_own(w);
+		publish(w);
+		if (stop && n == 0)
+			break;
+	}
+	free(v);
+	return NULL;
+}
+
+int
+writer_start(struct writer *w)
+{
+	struct handoff	*h;
+	sigset_t	 all, old;
+	int		 rc;
+
+	h = xcalloc(1, sizeof(*h));
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	pthread_cond_init(&h->room, NULL);
+	w->ho = h;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&h->th, NULL, writer_thread, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		log_warnx("cannot start the writer's thread: %s",
+		    strerror(rc));
+		pthread_cond_destroy(&h->room);
+		pthread_cond_destroy(&h->cv);
+		pthread_mutex_destroy(&h->mu);
+		free(h);
+		w->ho = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The thread drains what was handed over, flushes, and ends. */
+static void
+handoff_stop(struct writer *w)
+{
+	struct handoff	*h = w->ho;
+
+	pthread_mutex_lock(&h->mu);
+	h->stop = 1;
+	pthread_cond_signal(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	pthread_join(h->th, NULL);
+	w->dropped += h->dropped;
+	pthread_cond_destroy(&h->room);
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->mu);
+	free(h->v);
+	free(h);
+	w->ho = NULL;
+}
+
+/*
+ * The public calls: in threaded mode the thread flushes on its own and
+ * the figures are what it published.
+ */
+int
+writer_due(struct writer *w, int64_t now_ms)
+{
+	return w->ho != NULL ? 0 : writer_due_own(w, now_ms);
+}
+
+int
+writer_flush(struct writer *w)
+{
+	return w->ho != NULL ? 0 : writer_flush_own(w);
+}
+
+void
+writer_counts(const struct writer *w, size_t *queued, size_t *held,
+    uint64_t *dropped, int64_t *last_commit_ms)
+{
+	struct handoff	*h = w->ho;
+
+	if (h == NULL) {
+		writer_counts_own(w, queued, held, dropped, last_commit_ms);
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	*queued = h->queued + h->n;
+	*held = h->held;
+	*dropped = h->wdropped + h->dropped;
+	*last_commit_ms = h->last_commit;
+	pthread_mutex_unlock(&h->mu);
+}
+
+void
+writer_latency(const struct writer *w, struct writer_latency *l)
+{
+	struct handoff	*h = w->ho;
+
+	if (h == NULL) {
+		writer_latency_own(w, l);
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	*l = h->lat;
+	pthread_mutex_unlock(&h->mu);
 }

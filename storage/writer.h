@@ -1,7 +1,8 @@
 /*
  * The event sink that writes: events are copied into a queue by
- * writer_emit() and committed in one transaction by writer_flush(), which
- * the daemon calls from a timed handler when writer_due() says so.  A
+ * writer_emit() and committed in one transaction by writer_flush() when
+ * writer_due() says so: by the caller (tests, the fuzzer), or, after
+ * writer_start() (the daemon), by a thread of the writer's own.  A
  * failed flush (database locked by another process, read-only, disk
  * full) keeps the queue and is retried; nothing is lost unless the queue
  * passes its bound, and then the oldest events go first, counted in the
@@ -19,8 +20,8 @@
 #define WRITER_RETRY_MIN_MS	1000	/* backoff after a failed flush */
 /*
  * flush_ms is when an event must be committed, not when to start: the
- * daemon asks writer_due() every 25 ms (transport.c, PULSE_MS) and a
- * batch takes a few ms to commit, more on a busy machine.
+ * writer's thread looks every 10 ms (a caller of writer_due() as often as
+ * it asks) and a batch takes a few ms to commit, more on a busy machine.
  */
 #define WRITER_SLACK_MS		50
 #define WRITER_RETRY_MAX_MS	30000
@@ -115,5 +116,14 @@ void		 writer_set_shard(struct writer *, const char *shard);
 
 /* Change the queue bound (default WRITER_MAX_QUEUE; values < 1 mean 1). */
 void		 writer_set_max_queue(struct writer *, size_t max);
+/*
+ * From now on a thread of the writer's own writes (writer.c, threaded
+ * mode): writer_emit() only copies and hands over, writer_due() and
+ * writer_flush() do nothing, the counts are the thread's last published
+ * ones, writer_free() lets it finish.  The database handle is the
+ * thread's from then on.  Call after writer_set_shard() and
+ * writer_set_max_queue().  0, or -1 (logged; the writer stays as it was).
+ */
+int		 writer_start(struct writer *);
 
 #endif

@@ -18,6 +18,7 @@
 #include "writer.h"
 
 struct claims;
+struct handoff;
 
 /*
  * One queued event: its snapshots, its typed parts, its details rendered
@@ -34,6 +35,7 @@ struct qev {
 	struct attendance_rec	 at;
 	const char		*data;		/* event_data JSON or NULL */
 	const char		*details;	/* alert details JSON */
+	int			 proves;	/* proves() of the event */
 };
 
 /*
@@ -105,6 +107,7 @@ struct writer {
 	void			*rows;		/* struct row, committed */
 	uint64_t		 lat[WRITER_LAT_MAX + 2]; /* ms from emit to
 						   commit: [ms], then over */
+	struct handoff		*ho;		/* writer_start(), or NULL */
 };
 
 #define WRITER_FREE_TRIES	10	/* flushes tried by writer_free() */

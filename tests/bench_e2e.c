@@ -559,6 +559,9 @@ run(enum mode mode, const struct stream *s, int nrooms, const char *dir)
 		if ((db = db_open(path, 0, err, sizeof(err))) == NULL)
 			fatalx("db_open: %s", err);
 		c.w = writer_new(db, cfg.flush_ms, cfg.flush_count);
+		/* As `teletrack run` does: the writer on its own thread. */
+		if (writer_start(c.w) == -1)
+			fatalx("writer_start");
 		memset(&store, 0, sizeof(store));
 		store.sink.emit = writer_emit;
 		store.sink.arg = c.w;
@@ -588,10 +591,10 @@ run(enum mode mode, const struct stream *s, int nrooms, const char *dir)
 	xmpp_ctx_free(c.ctx);
 	waitpid(pid, &status, 0);
 	if (mode == M_TELETRACK) {
+		writer_free(c.w);	/* its thread commits what is left */
 		res.verified = c.done && c.stanzas >= s->nstanzas &&
 		    verify(db, s, 0);
 		observer_free(c.obs);
-		writer_free(c.w);
 		db_close(db);
 	}
 	config_free(&cfg);

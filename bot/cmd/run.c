@@ -46,7 +46,8 @@ struct daemon {
 	struct config		*orig;	/* the transport's, kept to the end */
 	struct config		*cur;	/* the observer's */
 	struct writer		*w;
-	struct db		*db;
+	struct db		*db;	/* the writer thread's */
+	struct db		*rdb;	/* this thread's reads (schedule) */
 	struct observer		*obs;
 	int			 schedule_failing;
 	int64_t			 trimmed;	/* last malloc_trim() */
@@ -63,11 +64,19 @@ struct daemon {
 #define HEAP_PAD	(1024 * 1024)
 #define TRIM_IDLE_MS	60000
 
+/*
+ * The writer flushes on its own thread (writer_start); asked every pulse,
+ * this only gives a burst's heap back when nothing waits to be written.
+ */
 static int
 flush_due(void *arg, int64_t now)
 {
 	struct daemon	*d = arg;
 
+	if (now - d->trimmed >= TRIM_IDLE_MS && writer_pending(d->w) == 0) {
+		d->trimmed = now;
+		malloc_trim(0);
+	}
 	return writer_due(d->w, now);
 }
 
@@ -75,16 +84,8 @@ static int
 flush(void *arg)
 {
 	struct daemon	*d = arg;
-	int		 rc;
-	int64_t		 now;
 
-	rc = writer_flush(d->w);
-	if (rc == 0 && writer_pending(d->w) == 0 &&
-	    (now = now_ms()) - d->trimmed >= TRIM_IDLE_MS) {
-		d->trimmed = now;
-		malloc_trim(0);
-	}
-	return rc;
+	return writer_flush(d->w);
 }
 
 static void
@@ -126,17 +127,17 @@ schedule(void *arg, int64_t now, int64_t horizon_ms, struct bookings *out)
 {
 	struct daemon	*d = arg;
 
-	if (bookings_load(d->db, now, horizon_ms, d->cur->muc_domain,
+	if (bookings_load(d->rdb, now, horizon_ms, d->cur->muc_domain,
 	    d->orig->shard, out) == -1) {
 		if (!d->schedule_failing)
 			log_warnx("%s: reading the schedule: %s; keeping the "
-			    "one read before, retrying", db_path(d->db),
-			    db_errmsg(d->db));
+			    "one read before, retrying", db_path(d->rdb),
+			    db_errmsg(d->rdb));
 		d->schedule_failing = 1;
 		return -1;
 	}
 	if (d->schedule_failing)
-		log_info("%s: schedule read again", db_path(d->db));
+		log_info("%s: schedule read again", db_path(d->rdb));
 	d->schedule_failing = 0;
 	return 0;
 }
@@ -241,8 +242,15 @@ cmd_run(struct cmd *c)
 	dm.path = conf;
 	dm.orig = dm.cur = &cfg;
 	dm.db = db;
+	/* The writer's thread has db; the schedule is read on another. */
+	if ((dm.rdb = db_connect(&dbc, 0, err, sizeof(err))) == NULL) {
+		config_free(&cfg);
+		fatalx("cannot open database: %s", err);
+	}
 	dm.w = writer_new(db, cfg.flush_ms, cfg.flush_count);
 	writer_set_shard(dm.w, cfg.shard);
+	if (writer_start(dm.w) == -1)
+		log_warnx("writing on the event loop's thread instead");
 	memset(&store, 0, sizeof(store));
 	store.sink.emit = writer_emit;
 	store.sink.arg = dm.w;
@@ -284,6 +292,7 @@ cmd_run(struct cmd *c)
 	observer_free(dm.obs);
 	transport_free(t);
 	writer_free(dm.w);	/* flushes what is left */
+	db_close(dm.rdb);
 	db_close(db);
 	if (dm.cur != dm.orig) {
 		config_free(dm.cur);
