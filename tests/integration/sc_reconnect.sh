@@ -24,6 +24,7 @@ join focus room2 focus
 join alice room2 alice02
 join bob room2 bob02
 wait-presence alice teletrack 30000
+touch $TT_DIR/seen
 # The test cuts the observer's link and holds the proxy: the room sees
 # the observer go, bob leaves and carol joins while it cannot see.
 wait-gone alice teletrack 30000
@@ -42,9 +43,11 @@ leave focus
 JSIM
 tt_sim_start "$TT_DIR/all.jsim"
 tt_wait_log "joining room2" 100
-# The session is open with alice and bob: cut.
+# The session is open with alice and bob, and alice has seen the
+# observer (a loaded machine may run jitsim late): cut.
 tt_wait_sql "SELECT count(*) FROM teleconference_events
     WHERE event_type = 'join'" 2
+tt_wait_file "$TT_DIR/seen"
 kill -USR1 "$TT_PROXY_PID"
 # Then hold the proxy (it neither accepts nor forwards) until the room has
 # changed, so the observer's reconnection cannot overtake the changes.
