@@ -82,6 +82,7 @@ static void	writer_latency_own(const struct writer *,
 
 /* Threaded mode: see writer_start() at the end. */
 #define HANDOFF_WAKE_MS		10	/* the thread looks this often */
+#define HANDOFF_IDLE_MS		1000	/* ... with nothing to write */
 
 struct handoff {
 	pthread_mutex_t		 mu;
@@ -708,7 +709,8 @@ handoff_push(struct writer *w, struct qev *e)
 		h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
 	}
 	h->v[h->n++] = e;
-	if (h->n == w->flush_count)
+	/* The first wakes an idle thread; a batch's worth, a busy one. */
+	if (h->n == 1 || h->n == w->flush_count)
 		pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
 }
@@ -740,13 +742,25 @@ writer_thread(void *arg)
 	struct qev	**v = NULL;
 	struct timespec	 ts;
 	size_t		 n, cap = 0, i;
-	int		 stop;
+	int		 stop, flushed;
+	long		 wait_ms;
 
+	publish(w);
 	for (;;) {
 		pthread_mutex_lock(&h->mu);
 		if (h->n == 0 && !h->stop) {
+			/*
+			 * With events queued (or a retry, claims to settle),
+			 * look again soon; with nothing at all, sleep until
+			 * the main thread hands something over.
+			 */
+			wait_ms = w->count > 0 || w->failing ||
+			    (w->claims != NULL && (claims_wanted(w->claims) > 0 ||
+			    claims_parked(w->claims) > 0)) ?
+			    HANDOFF_WAKE_MS : HANDOFF_IDLE_MS;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += HANDOFF_WAKE_MS * 1000000L;
+			ts.tv_sec += wait_ms / 1000;
+			ts.tv_nsec += (wait_ms % 1000) * 1000000L;
 			if (ts.tv_nsec >= 1000000000L) {
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000L;
@@ -770,9 +784,12 @@ writer_thread(void *arg)
 		pthread_mutex_unlock(&h->mu);
 		for (i = 0; i < n; i++)
 			accept_event(w, v[i]);
-		if (writer_due_own(w, now_ms()))
+		flushed = writer_due_own(w, now_ms());
+		if (flushed)
 			writer_flush_own(w);
-		publish(w);
+		/* Idle rounds change nothing the status file shows. */
+		if (n > 0 || flushed || stop)
+			publish(w);
 		if (stop && n == 0)
 			break;
 	}
