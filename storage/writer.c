@@ -99,6 +99,8 @@ struct handoff {
 	int64_t			 last_commit;
 	uint64_t		 written[EVENT__COUNT];
 	struct writer_latency	 lat;
+	uint64_t		 lat_commits;	/* w->commits lat is of
+						   (the thread's alone) */
 	/* the main thread's copy for writer_written() */
 	uint64_t		 read_written[EVENT__COUNT];
 };
@@ -378,6 +380,7 @@ writer_flush_own(struct writer *w)
 		recovered(w, n);
 	rows_commit(w);
 	latency(w);
+	w->commits++;
 	w->last_commit = w->now;
 	while (w->count > 0)
 		drop_committed(w);
@@ -715,22 +718,34 @@ handoff_push(struct writer *w, struct qev *e)
 	pthread_mutex_unlock(&h->mu);
 }
 
+/*
+ * The latency summary walks the whole histogram (WRITER_LAT_MAX + 2
+ * buckets), which only a COMMIT changes: rounds that only took events
+ * in, or failed, leave the published one as it is.
+ */
 static void
 publish(struct writer *w)
 {
-	struct handoff	*h = w->ho;
-	size_t		 queued, held;
-	uint64_t	 dropped;
-	int64_t		 last;
+	struct handoff		*h = w->ho;
+	struct writer_latency	 lat;
+	size_t			 queued, held;
+	uint64_t		 dropped;
+	int64_t			 last;
+	int			 committed = w->commits != h->lat_commits;
 
 	writer_counts_own(w, &queued, &held, &dropped, &last);
+	if (committed)
+		writer_latency_own(w, &lat);
 	pthread_mutex_lock(&h->mu);
 	h->queued = queued;
 	h->held = held;
 	h->wdropped = dropped;
 	h->last_commit = last;
 	memcpy(h->written, w->written, sizeof(h->written));
-	writer_latency_own(w, &h->lat);
+	if (committed) {
+		h->lat = lat;
+		h->lat_commits = w->commits;
+	}
 	pthread_mutex_unlock(&h->mu);
 }
 

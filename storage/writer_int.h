@@ -107,6 +107,8 @@ struct writer {
 	void			*rows;		/* struct row, committed */
 	uint64_t		 lat[WRITER_LAT_MAX + 2]; /* ms from emit to
 						   commit: [ms], then over */
+	uint64_t		 commits;	/* COMMITs that took, so
+						   far: lat changed */
 	struct handoff		*ho;		/* writer_start(), or NULL */
 };
 
