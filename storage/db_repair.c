@@ -96,10 +96,26 @@ static const char stale_event_sql[] =
 	" participant_session_id, event_type, event_data, timestamp)"
 	" VALUES (?1, NULL, 'session_end', ?2, ?3)";
 
-struct stale {
+/* A session one repair rewrites. */
+struct fix {
 	int64_t	 id;
-	char	 end[32];
-	int	 completed;
+	char	 at[32];	/* stale: its end; resumed: since when */
+	int	 completed;	/* stale: two or more were there */
+};
+
+/*
+ * One repair: the sessions sql selects (?1 = now, ?2 = shard), each
+ * read by keep() and rewritten by apply(), which names its step in
+ * *what for the log.
+ */
+struct repair {
+	const char	*name;		/* for the log */
+	const char	*finding;	/* ... the SELECT */
+	const char	*sql, *sql_pg;
+	void		(*keep)(struct db_stmt *, const char *now,
+			    struct fix *);
+	int		(*apply)(struct db *, const struct fix *,
+			    const char *now, const char **what);
 };
 
 /* Copy into dst the latest non-NULL timestamp column of st among cols. */
@@ -159,69 +175,43 @@ rollback(struct db *db)
 		log_warnx("%s: ROLLBACK: %s", db_path(db), db_errmsg(db));
 }
 
-int
-db_close_stale_sessions(struct db *db, const char *shard, int64_t now_ms)
+/*
+ * Its end: the latest of the last event, the start and the start plus
+ * the last persisted duration, but no later than now.
+ */
+static void
+stale_keep(struct db_stmt *st, const char *now, struct fix *f)
 {
 	static const int cols[] = { 2, 3, 4 };
-	static const char data[] = "{\"end_reason\":\"observer_restarted\"}";
-	struct stale	*v = NULL;
-	struct db_stmt	*st;
-	const char	*what = "BEGIN";
-	char		 now[32];
-	size_t		 n = 0, cap = 0, i;
-	int		 rc;
 
-	event_iso8601(now_ms, now, sizeof(now));
-	db_clear_error(db);
-	if (db_begin(db) == -1)
-		goto fail;
-	what = "finding stale sessions";
-	if ((st = db_prepare(db, db_pick(db, stale_sql, stale_sql_pg))) ==
-	    NULL || bind_now_shard(st, now, shard) == -1)
-		goto fail;
-	while ((rc = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			v = xreallocarray(v, cap, sizeof(*v));
-		}
-		v[n].id = db_column_int(st, 0);
-		v[n].completed = db_column_int(st, 1) >= 2;
-		latest(st, cols, 3, v[n].end, sizeof(v[n].end));
-		if (v[n].end[0] == '\0' || strcmp(v[n].end, now) > 0)
-			memcpy(v[n].end, now, sizeof(now));
-		n++;
-	}
-	db_reset(st);
-	if (rc != DB_DONE)
-		goto fail;
-
-	for (i = 0; i < n; i++) {
-		what = "closing a stale session";
-		if (run_id(db, db_pick(db, stale_session_sql,
-		    stale_session_sql_pg), v[i].id, v[i].end,
-		    v[i].completed ? "completed" : "failed", now) == -1)
-			goto fail;
-		what = "closing its participants";
-		if (run_id(db, stale_participants_sql, v[i].id, v[i].end,
-		    now, NULL) == -1)
-			goto fail;
-		what = "recording its end";
-		if (run_id(db, stale_event_sql, v[i].id, data, v[i].end,
-		    NULL) == -1)
-			goto fail;
-	}
-	what = "COMMIT";
-	if (db_commit(db) == -1)
-		goto fail;
-	free(v);
-	return (int)n;
-fail:
-	log_warnx("%s: closing stale sessions: %s: %s", db_path(db), what,
-	    db_errmsg(db));
-	rollback(db);
-	free(v);
-	return -1;
+	f->completed = db_column_int(st, 1) >= 2;
+	latest(st, cols, 3, f->at, sizeof(f->at));
+	if (f->at[0] == '\0' || strcmp(f->at, now) > 0)
+		snprintf(f->at, sizeof(f->at), "%s", now);
 }
+
+static int
+stale_apply(struct db *db, const struct fix *f, const char *now,
+    const char **what)
+{
+	static const char data[] = "{\"end_reason\":\"observer_restarted\"}";
+
+	*what = "closing a stale session";
+	if (run_id(db, db_pick(db, stale_session_sql, stale_session_sql_pg),
+	    f->id, f->at, f->completed ? "completed" : "failed", now) == -1)
+		return -1;
+	*what = "closing its participants";
+	if (run_id(db, stale_participants_sql, f->id, f->at, now,
+	    NULL) == -1)
+		return -1;
+	*what = "recording its end";
+	return run_id(db, stale_event_sql, f->id, data, f->at, NULL);
+}
+
+static const struct repair stale_repair = {
+	"closing stale sessions", "finding stale sessions",
+	stale_sql, stale_sql_pg, stale_keep, stale_apply
+};
 
 #define RESUME_SQL(jd) \
 	"SELECT s.id, (SELECT MAX(e.timestamp) FROM teleconference_events e" \
@@ -252,18 +242,55 @@ gap_json(const char *since)
 	return s;
 }
 
-struct resume {
-	int64_t	 id;
-	char	 since[32];
+/* Since its last event, or now when it has none. */
+static void
+resume_keep(struct db_stmt *st, const char *now, struct fix *f)
+{
+	const char	*last = db_column_text(st, 1);
+
+	snprintf(f->at, sizeof(f->at), "%s", last != NULL ? last : now);
+}
+
+static int
+resume_apply(struct db *db, const struct fix *f, const char *now,
+    const char **what)
+{
+	char	*data;
+	int	 rc;
+
+	/*
+	 * Nobody is known to be there any more: whoever is seen again
+	 * becomes present again; the gap is on record.
+	 */
+	*what = "closing its participants";
+	if (run_id(db, stale_participants_sql, f->id, f->at, now,
+	    NULL) == -1)
+		return -1;
+	*what = "recording the gap";
+	data = gap_json(f->at);
+	rc = run_id(db, resume_event_sql, f->id, data, now, NULL);
+	free(data);
+	return rc;
+}
+
+static const struct repair resume_repair = {
+	"resuming appointments", "finding appointments to resume",
+	resume_sql, resume_sql_pg, resume_keep, resume_apply
 };
 
-int
-db_resume_appointments(struct db *db, const char *shard, int64_t now_ms)
+/*
+ * Run r in one transaction: collect its sessions first (the statement
+ * is done before the rewrites start), then rewrite each.  Returns how
+ * many, or -1 (logged, rolled back).
+ */
+static int
+repair(struct db *db, const struct repair *r, const char *shard,
+    int64_t now_ms)
 {
-	struct resume	*v = NULL;
+	struct fix	*v = NULL;
 	struct db_stmt	*st;
-	const char	*what = "BEGIN", *last;
-	char		 now[32], *data;
+	const char	*what = "BEGIN";
+	char		 now[32];
 	size_t		 n = 0, cap = 0, i;
 	int		 rc;
 
@@ -271,49 +298,47 @@ db_resume_appointments(struct db *db, const char *shard, int64_t now_ms)
 	db_clear_error(db);
 	if (db_begin(db) == -1)
 		goto fail;
-	what = "finding appointments to resume";
-	if ((st = db_prepare(db, db_pick(db, resume_sql, resume_sql_pg))) ==
-	    NULL || bind_now_shard(st, now, shard) == -1)
+	what = r->finding;
+	if ((st = db_prepare(db, db_pick(db, r->sql, r->sql_pg))) == NULL ||
+	    bind_now_shard(st, now, shard) == -1)
 		goto fail;
 	while ((rc = db_step(st)) == DB_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
 			v = xreallocarray(v, cap, sizeof(*v));
 		}
+		memset(&v[n], 0, sizeof(v[n]));
 		v[n].id = db_column_int(st, 0);
-		last = db_column_text(st, 1);
-		snprintf(v[n].since, sizeof(v[n].since), "%s",
-		    last != NULL ? last : now);
+		r->keep(st, now, &v[n]);
 		n++;
 	}
 	db_reset(st);
 	if (rc != DB_DONE)
 		goto fail;
-	for (i = 0; i < n; i++) {
-		/*
-		 * Nobody is known to be there any more: whoever is seen
-		 * again becomes present again; the gap is on record.
-		 */
-		what = "closing its participants";
-		if (run_id(db, stale_participants_sql, v[i].id, v[i].since,
-		    now, NULL) == -1)
+	for (i = 0; i < n; i++)
+		if (r->apply(db, &v[i], now, &what) == -1)
 			goto fail;
-		what = "recording the gap";
-		data = gap_json(v[i].since);
-		rc = run_id(db, resume_event_sql, v[i].id, data, now, NULL);
-		free(data);
-		if (rc == -1)
-			goto fail;
-	}
 	what = "COMMIT";
 	if (db_commit(db) == -1)
 		goto fail;
 	free(v);
 	return (int)n;
 fail:
-	log_warnx("%s: resuming appointments: %s: %s", db_path(db), what,
+	log_warnx("%s: %s: %s: %s", db_path(db), r->name, what,
 	    db_errmsg(db));
 	rollback(db);
 	free(v);
 	return -1;
+}
+
+int
+db_close_stale_sessions(struct db *db, const char *shard, int64_t now_ms)
+{
+	return repair(db, &stale_repair, shard, now_ms);
+}
+
+int
+db_resume_appointments(struct db *db, const char *shard, int64_t now_ms)
+{
+	return repair(db, &resume_repair, shard, now_ms);
 }
