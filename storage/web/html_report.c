@@ -47,6 +47,24 @@ const struct option html_report_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/*
+ * The options that are the dashboard's filters (-n and the long ones
+ * from --caregiver to --to) go to it as they are: the parameter is the
+ * option's long name.  NULL for another option.
+ */
+static const char *
+filter_key(int ch)
+{
+	const struct option	*o;
+
+	if (ch == '\0' || strchr("nCFQRST", ch) == NULL)
+		return NULL;
+	for (o = html_report_longopts; o->name != NULL; o++)
+		if (o->val == ch)
+			return o->name;
+	return NULL;
+}
+
 /* Append key=value to p (the filters go through the dashboard's checks). */
 static void
 param(struct web_params *p, const char *key, const char *value)
@@ -105,7 +123,7 @@ cmd_report_html(struct cmd *c)
 	struct wbuf		 b = { NULL, 0, 0 };
 	struct db		*db = NULL;
 	const char		*out = NULL, *refs[HTML_MAX_SESSIONS];
-	const char		*arg;
+	const char		*arg, *key;
 	int64_t			*ids = NULL, now;
 	size_t			 nrefs = 0, nids = 0, i, len;
 	char			 err[256], esc[128], iso[32], title[64], *s;
@@ -118,9 +136,6 @@ cmd_report_html(struct cmd *c)
 		case 'a':
 			all = 1;
 			break;
-		case 'n':
-			param(&p, "limit", arg);
-			break;
 		case 'o':
 			out = arg;
 			break;
@@ -132,26 +147,11 @@ cmd_report_html(struct cmd *c)
 			}
 			refs[nrefs++] = arg;
 			break;
-		case 'F':
-			param(&p, "from", arg);
-			break;
-		case 'T':
-			param(&p, "to", arg);
-			break;
-		case 'S':
-			param(&p, "status", arg);
-			break;
-		case 'R':
-			param(&p, "room", arg);
-			break;
-		case 'C':
-			param(&p, "caregiver", arg);
-			break;
-		case 'Q':
-			param(&p, "quality", arg);
-			break;
 		default:
-			goto usage;
+			if ((key = filter_key(c->opts[k].ch)) == NULL)
+				goto usage;
+			param(&p, key, arg);
+			break;
 		}
 	}
 	if (out == NULL) {
