@@ -77,11 +77,27 @@ unsafe(uint32_t c)
 	    c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff;
 }
 
+/* The entity that stands for c in HTML text and attributes, or NULL. */
+static const char *
+entity(uint32_t c)
+{
+	static const char *const ent[] = {
+		['"'] = "&quot;",
+		['&'] = "&amp;",
+		['\''] = "&#39;",
+		['<'] = "&lt;",
+		['>'] = "&gt;",
+	};
+
+	return c < sizeof(ent) / sizeof(ent[0]) ? ent[c] : NULL;
+}
+
 void
 wbuf_html(struct wbuf *b, const char *text)
 {
 	const unsigned char	*p = (const unsigned char *)text;
 	const unsigned char	*run;
+	const char		*e;
 	uint32_t		 c;
 	size_t			 n;
 
@@ -89,8 +105,8 @@ wbuf_html(struct wbuf *b, const char *text)
 		return;
 	while (*p != '\0') {
 		/* Copy plain ASCII in runs: names are mostly that. */
-		for (run = p; *p >= 0x20 && *p < 0x7f && *p != '&' &&
-		    *p != '<' && *p != '>' && *p != '"' && *p != '\''; p++)
+		for (run = p; *p >= 0x20 && *p < 0x7f && entity(*p) == NULL;
+		    p++)
 			;
 		if (p > run)
 			wbuf_add(b, (const char *)run, (size_t)(p - run));
@@ -101,29 +117,13 @@ wbuf_html(struct wbuf *b, const char *text)
 			p++;
 			continue;
 		}
-		switch (c) {
-		case '&':
-			wbuf_puts(b, "&amp;");
-			break;
-		case '<':
-			wbuf_puts(b, "&lt;");
-			break;
-		case '>':
-			wbuf_puts(b, "&gt;");
-			break;
-		case '"':
-			wbuf_puts(b, "&quot;");
-			break;
-		case '\'':
-			wbuf_puts(b, "&#39;");
-			break;
-		default:
-			if (unsafe(c))
-				wbuf_printf(b, c < 0x100 ? "\\x%02x" :
-				    "\\u%04x", (unsigned)c);
-			else
-				wbuf_add(b, (const char *)p, n);
-		}
+		if ((e = entity(c)) != NULL)
+			wbuf_puts(b, e);
+		else if (unsafe(c))
+			wbuf_printf(b, c < 0x100 ? "\\x%02x" : "\\u%04x",
+			    (unsigned)c);
+		else
+			wbuf_add(b, (const char *)p, n);
 		p += n;
 	}
 }
@@ -348,53 +348,51 @@ int
 web_filter_parse(const struct web_params *p, struct report_filter *f,
     int *limit, char *err, size_t errsz)
 {
+	/*
+	 * The text fields, checked in this order: by ok(), or by being
+	 * in list; err NULL is free text (text_ok()).
+	 */
+	const struct {
+		const char		*key;
+		const char		**dst;
+		int			(*ok)(const char *);
+		const char *const	*list;
+		const char		*err;
+	} fields[] = {
+		{ "from", &f->from, web_date_valid, NULL,
+		    "from, to: a date YYYY-MM-DD" },
+		{ "to", &f->to, web_date_valid, NULL,
+		    "from, to: a date YYYY-MM-DD" },
+		{ "status", &f->status, NULL, statuses, "status: one of "
+		    "scheduled, active, completed, failed, cancelled" },
+		{ "quality", &f->quality, NULL, qualities,
+		    "quality: one of good, fair, poor" },
+		{ "room", &f->room, text_ok, NULL, NULL },
+		{ "caregiver", &f->caregiver, text_ok, NULL, NULL },
+		{ "sort", &f->sort, report_sort_valid, NULL,
+		    "sort: not a column that sorts" },
+	};
 	const char	*v, *dir;
 	char		*end;
 	long		 n;
+	size_t		 i;
 
 	memset(f, 0, sizeof(*f));
 	*limit = 0;
-	if ((v = nonempty(web_param(p, "from"))) != NULL) {
-		if (!web_date_valid(v))
-			goto bad_date;
-		f->from = v;
-	}
-	if ((v = nonempty(web_param(p, "to"))) != NULL) {
-		if (!web_date_valid(v))
-			goto bad_date;
-		f->to = v;
-	}
-	if ((v = nonempty(web_param(p, "status"))) != NULL) {
-		if (!in_list(v, statuses)) {
-			seterr(err, errsz, "status: one of scheduled, active, "
-			    "completed, failed, cancelled");
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if ((v = nonempty(web_param(p, fields[i].key))) == NULL)
+			continue;
+		if (fields[i].list != NULL ? !in_list(v, fields[i].list) :
+		    !fields[i].ok(v)) {
+			if (fields[i].err != NULL)
+				seterr(err, errsz, "%s", fields[i].err);
+			else
+				seterr(err, errsz, "room, caregiver: at most "
+				    "%d characters, no control characters",
+				    WEB_MAX_FILTER);
 			return -1;
 		}
-		f->status = v;
-	}
-	if ((v = nonempty(web_param(p, "quality"))) != NULL) {
-		if (!in_list(v, qualities)) {
-			seterr(err, errsz, "quality: one of good, fair, poor");
-			return -1;
-		}
-		f->quality = v;
-	}
-	if ((v = nonempty(web_param(p, "room"))) != NULL) {
-		if (!text_ok(v))
-			goto bad_text;
-		f->room = v;
-	}
-	if ((v = nonempty(web_param(p, "caregiver"))) != NULL) {
-		if (!text_ok(v))
-			goto bad_text;
-		f->caregiver = v;
-	}
-	if ((v = nonempty(web_param(p, "sort"))) != NULL) {
-		if (!report_sort_valid(v)) {
-			seterr(err, errsz, "sort: not a column that sorts");
-			return -1;
-		}
-		f->sort = v;
+		*fields[i].dst = v;
 	}
 	if ((dir = nonempty(web_param(p, "dir"))) != NULL) {
 		if (strcmp(dir, "asc") != 0 && strcmp(dir, "desc") != 0) {
@@ -414,13 +412,6 @@ web_filter_parse(const struct web_params *p, struct report_filter *f,
 		*limit = (int)n;
 	}
 	return 0;
-bad_date:
-	seterr(err, errsz, "from, to: a date YYYY-MM-DD");
-	return -1;
-bad_text:
-	seterr(err, errsz, "room, caregiver: at most %d characters, no "
-	    "control characters", WEB_MAX_FILTER);
-	return -1;
 }
 
 /* Append "?" or "&", then key=value with value URL-encoded. */
