@@ -607,17 +607,16 @@ writer_pending(const struct writer *w)
 	return n;
 }
 
+/* The dropped count of writer_counts(). */
 uint64_t
 writer_dropped(const struct writer *w)
 {
-	uint64_t	 n;
+	size_t		 queued, held;
+	uint64_t	 dropped;
+	int64_t		 last;
 
-	if (w->ho == NULL)
-		return w->dropped;
-	pthread_mutex_lock(&w->ho->mu);
-	n = w->ho->wdropped + w->ho->dropped;
-	pthread_mutex_unlock(&w->ho->mu);
-	return n;
+	writer_counts(w, &queued, &held, &dropped, &last);
+	return dropped;
 }
 
 static void
