@@ -220,6 +220,34 @@ end_tx(struct db *db, int ok, const char *what, char *err, size_t errsz)
 	return -1;
 }
 
+/*
+ * Open the transaction of a change made at now_ms, whose timestamp goes
+ * into now (for updatedAt).  0, or -1 with the error recorded.
+ */
+static int
+begin_tx(struct db *db, int64_t now_ms, char *now, size_t nowsz)
+{
+	event_iso8601(now_ms, now, nowsz);
+	db_clear_error(db);
+	return db_begin(db);
+}
+
+/*
+ * Cancel appointment appt with reason if it is scheduled (or active too,
+ * with active set).  Returns the rows changed, or -1 (recorded).
+ */
+static int
+cancel(struct db *db, const char *appt, const char *reason,
+    const char *now, int active)
+{
+	struct db_stmt	*st;
+
+	if ((st = stmt(db, sql_cancel, "ttti", appt, reason, now,
+	    (int64_t)active)) == NULL || db_step_done(db, st) == -1)
+		return -1;
+	return (int)db_changes(db);
+}
+
 static const char sql_limits[] =
 	"SELECT default_duration, max_meeting_duration FROM meeting_settings"
 	" WHERE id = 1";
@@ -330,19 +358,17 @@ int
 schedule_apply(struct db *db, struct schedule_batch *b, int64_t now_ms)
 {
 	struct schedule_appt	*a;
-	struct db_stmt		*st;
 	const char		*what = "BEGIN";
 	char			 now[32], err[512];
 	double			 minutes, max;
 	size_t			 i;
+	int			 n;
 
 	b->added = b->updated = b->cancelled = 0;
 	schedule_batch_validate(b);
 	if (b->nerrs > 0)
 		return -1;
-	event_iso8601(now_ms, now, sizeof(now));
-	db_clear_error(db);
-	if (db_begin(db) == -1)
+	if (begin_tx(db, now_ms, now, sizeof(now)) == -1)
 		goto fail;
 	what = "reading default_duration";
 	if (limits(db, &minutes, &max) == -1)
@@ -351,11 +377,10 @@ schedule_apply(struct db *db, struct schedule_batch *b, int64_t now_ms)
 		a = &b->appts[i];
 		if (a->cancel) {
 			what = "cancelling";
-			if ((st = stmt(db, sql_cancel, "ttti", a->appt,
-			    "cancelled", now, (int64_t)0)) == NULL ||
-			    db_step_done(db, st) == -1)
+			if ((n = cancel(db, a->appt, "cancelled", now, 0)) ==
+			    -1)
 				goto fail;
-			b->cancelled += (int)db_changes(db);
+			b->cancelled += n;
 			continue;
 		}
 		what = "booking";
@@ -391,16 +416,13 @@ schedule_cancel(struct db *db, const char *appt, const char *reason,
 	    errsz) == -1 || (reason != NULL && text_check("reason", reason,
 	    SCHEDULE_FIELD_MAX, TEXT_SPACES, err, errsz) == -1))
 		return -1;
-	event_iso8601(now_ms, now, sizeof(now));
-	db_clear_error(db);
-	if (db_begin(db) == -1)
+	if (begin_tx(db, now_ms, now, sizeof(now)) == -1)
 		goto fail;
 	what = "cancelling";
-	if ((st = stmt(db, sql_cancel, "ttti", appt, reason != NULL ? reason :
-	    "cancelled", now, (int64_t)1)) == NULL ||
-	    db_step_done(db, st) == -1)
+	if ((n = cancel(db, appt, reason != NULL ? reason : "cancelled", now,
+	    1)) == -1)
 		goto fail;
-	if ((n = (int)db_changes(db)) == 0) {
+	if (n == 0) {
 		what = "looking it up";
 		if ((st = stmt(db, sql_status, "t", appt)) == NULL)
 			goto fail;
@@ -576,9 +598,7 @@ schedule_settings_set(struct db *db, char *const *kv, size_t n,
 	for (i = 0; i < n; i++)
 		if (settings_check(kv[i], err, errsz) == -1)
 			return -1;
-	event_iso8601(now_ms, now, sizeof(now));
-	db_clear_error(db);
-	if (db_begin(db) == -1)
+	if (begin_tx(db, now_ms, now, sizeof(now)) == -1)
 		goto fail;
 	what = "meeting_settings row";
 	if ((st = stmt(db, sql_settings_row, "")) == NULL ||
