@@ -184,43 +184,17 @@ hbars(struct wbuf *b, const char *aria, const struct hbar *v, size_t n,
 	wbuf_puts(b, "</svg>\n");
 }
 
-void
-chart_quality(struct wbuf *b, const struct report_rows *r)
-{
-	static const char *const known[] = { "good", "fair", "poor" };
-	struct hbar	*v;
-	double		 max = 0;
-	size_t		 i, k;
-
-	if (r == NULL || r->nrows == 0) {
-		nothing(b);
-		return;
-	}
-	v = xcalloc(r->nrows, sizeof(*v));
-	for (i = 0; i < r->nrows; i++) {
-		v[i].label = report_get(r, i, "quality");
-		if (v[i].label == NULL)
-			v[i].label = "unknown";
-		v[i].value = report_get_num(r, i, "sessions");
-		v[i].cls = "bar-unknown";
-		for (k = 0; k < 3; k++)
-			if (strcmp(v[i].label, known[k]) == 0)
-				v[i].cls = k == 0 ? "bar-good" : k == 1 ?
-				    "bar-fair" : "bar-poor";
-		snprintf(v[i].title, sizeof(v[i].title), "%g session(s)",
-		    v[i].value);
-		if (v[i].value > max)
-			max = v[i].value;
-	}
-	hbars(b, "Sessions per connection quality", v, r->nrows,
-	    nice_max(max), "");
-	free(v);
-}
-
-void
-chart_noshow(struct wbuf *b, const struct report_rows *r)
+/*
+ * One bar per row of r, as bar() reads it, scaled to max (0: a round
+ * number over the largest value); "No data" without rows.
+ */
+static void
+row_bars(struct wbuf *b, const struct report_rows *r, const char *aria,
+    double max, const char *unit,
+    void (*bar)(const struct report_rows *, size_t, struct hbar *))
 {
 	struct hbar	*v;
+	double		 top = 0;
 	size_t		 i;
 
 	if (r == NULL || r->nrows == 0) {
@@ -229,19 +203,57 @@ chart_noshow(struct wbuf *b, const struct report_rows *r)
 	}
 	v = xcalloc(r->nrows, sizeof(*v));
 	for (i = 0; i < r->nrows; i++) {
-		v[i].label = report_get(r, i, "name");
-		if (v[i].label == NULL)
-			v[i].label = report_get(r, i, "participant_id");
-		if (v[i].label == NULL)
-			v[i].label = "?";
-		v[i].sub = report_get(r, i, "participant_id");
-		v[i].value = report_get_num(r, i, "no_show_percent");
-		v[i].cls = v[i].value >= 20 ? "bar-poor" : v[i].value > 0 ?
-		    "bar-fair" : "bar-good";
-		snprintf(v[i].title, sizeof(v[i].title), "%g of %g booked "
-		    "appointment(s) missed", report_get_num(r, i, "no_shows"),
-		    report_get_num(r, i, "booked"));
+		bar(r, i, &v[i]);
+		if (v[i].value > top)
+			top = v[i].value;
 	}
-	hbars(b, "No-show rate per caregiver", v, r->nrows, 100, " %");
+	hbars(b, aria, v, r->nrows, max > 0 ? max : nice_max(top), unit);
 	free(v);
+}
+
+static void
+quality_bar(const struct report_rows *r, size_t i, struct hbar *v)
+{
+	static const char *const known[] = { "good", "fair", "poor" };
+	size_t	 k;
+
+	v->label = report_get(r, i, "quality");
+	if (v->label == NULL)
+		v->label = "unknown";
+	v->value = report_get_num(r, i, "sessions");
+	v->cls = "bar-unknown";
+	for (k = 0; k < 3; k++)
+		if (strcmp(v->label, known[k]) == 0)
+			v->cls = k == 0 ? "bar-good" : k == 1 ? "bar-fair" :
+			    "bar-poor";
+	snprintf(v->title, sizeof(v->title), "%g session(s)", v->value);
+}
+
+void
+chart_quality(struct wbuf *b, const struct report_rows *r)
+{
+	row_bars(b, r, "Sessions per connection quality", 0, "", quality_bar);
+}
+
+static void
+noshow_bar(const struct report_rows *r, size_t i, struct hbar *v)
+{
+	v->label = report_get(r, i, "name");
+	if (v->label == NULL)
+		v->label = report_get(r, i, "participant_id");
+	if (v->label == NULL)
+		v->label = "?";
+	v->sub = report_get(r, i, "participant_id");
+	v->value = report_get_num(r, i, "no_show_percent");
+	v->cls = v->value >= 20 ? "bar-poor" : v->value > 0 ? "bar-fair" :
+	    "bar-good";
+	snprintf(v->title, sizeof(v->title), "%g of %g booked "
+	    "appointment(s) missed", report_get_num(r, i, "no_shows"),
+	    report_get_num(r, i, "booked"));
+}
+
+void
+chart_noshow(struct wbuf *b, const struct report_rows *r)
+{
+	row_bars(b, r, "No-show rate per caregiver", 100, " %", noshow_bar);
 }
