@@ -63,7 +63,7 @@ APPT = bot/derive/appt.c bot/derive/appt_presence.c bot/derive/appt_rules.c
 DERIVE = $(ROOM) $(APPT)
 STORE = storage/db.c storage/db_sqlite.c storage/db_pg.c storage/db_repair.c \
 	storage/writer.c storage/writer_queue.c storage/writer_sql.c \
-	storage/claim.c storage/report.c
+	storage/claim.c storage/report.c storage/dlsyms.c
 # The schema: migrations in order, embedded by embed.awk (schema.h), for
 # SQLite and, step for step, for PostgreSQL.
 MIGRATIONS = 001_schema.sql 002_scheduling.sql 003_unused_settings.sql \

@@ -39,7 +39,6 @@
  * (db_int.h) wants every operation of a connection beside the
  * connection's state (generation, open transaction, prepared names).
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +48,7 @@
 
 #include "db.h"
 #include "db_int.h"
+#include "dlsyms.h"
 #include "log.h"
 #include "schema.h"
 #include "text.h"
@@ -69,6 +69,9 @@ static struct {
 	void		*lib;
 	PQ_FUNCS(PQ_MEMBER)
 } pq;
+#define PQ_SLOT(f)	(void **)&pq.f,
+static const char *const pq_names[] = { PQ_FUNCS(DLSYMS_NAME) NULL };
+static void **const pq_slots[] = { PQ_FUNCS(PQ_SLOT) };
 
 /* Type oids (catalog/pg_type_d.h is not in libpq-dev). */
 #define OID_BOOL	16
@@ -131,29 +134,6 @@ struct pgst {
 /*
  * libpq
  */
-
-static int
-pq_load(char *err, size_t errsz)
-{
-	void	*lib;
-
-	if (pq.lib != NULL)
-		return 0;
-	if ((lib = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		seterr(err, errsz, "PostgreSQL needs libpq (Debian package "
-		    "libpq5): %s", dlerror());
-		return -1;
-	}
-#define PQ_LOAD(f)							\
-	if ((*(void **)&pq.f = dlsym(lib, #f)) == NULL) {		\
-		seterr(err, errsz, "libpq: no %s", #f);			\
-		dlclose(lib);						\
-		return -1;						\
-	}
-	PQ_FUNCS(PQ_LOAD)
-	pq.lib = lib;
-	return 0;
-}
 
 /* NOTICEs ("already exists, skipping") are for the debug log. */
 static void
@@ -500,8 +480,9 @@ pg_open(struct db *db, const struct db_conf *conf, int flags, char *err,
 	size_t		 n = 0, i;
 	int		 v;
 
-	if (pq_load(err, errsz) == -1 || check_url(db, conf->target, err,
-	    errsz) == -1)
+	if (dlsyms_load(&pq.lib, "libpq.so.5", "PostgreSQL needs libpq "
+	    "(Debian package libpq5)", pq_names, pq_slots, err, errsz) == -1 ||
+	    check_url(db, conf->target, err, errsz) == -1)
 		return -1;
 	pg = xcalloc(1, sizeof(*pg));
 	db->be = pg;

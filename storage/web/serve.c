@@ -20,7 +20,6 @@
  * GnuTLS and its libraries into every process (2.6 MB of RSS).
  */
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,12 +36,14 @@
 #include "clock.h"
 #include "cmd.h"
 #include "db.h"
+#include "dlsyms.h"
 #include "log.h"
 #include "router.h"
 #include "serve.h"
 #include "status.h"
 #include "xmalloc.h"
 
+/* The libmicrohttpd functions used, loaded by name (dlsyms.h). */
 #define MHD_FUNCS(X)							\
 	X(MHD_start_daemon)						\
 	X(MHD_stop_daemon)						\
@@ -59,32 +60,9 @@ static struct {
 	MHD_FUNCS(MHD_PTR)
 #undef MHD_PTR
 } mhd;
-
-/* Open libmicrohttpd once; -1 with err filled. */
-static int
-mhd_load(char *err, size_t errsz)
-{
-	void	*lib;
-
-	if (mhd.lib != NULL)
-		return 0;
-	if ((lib = dlopen("libmicrohttpd.so.12", RTLD_NOW | RTLD_LOCAL)) ==
-	    NULL) {
-		snprintf(err, errsz, "the dashboard needs libmicrohttpd "
-		    "(Debian package libmicrohttpd12): %s", dlerror());
-		return -1;
-	}
-#define MHD_LOAD(f)							\
-	if ((*(void **)&mhd.f = dlsym(lib, #f)) == NULL) {		\
-		snprintf(err, errsz, "libmicrohttpd: no %s", #f);	\
-		dlclose(lib);						\
-		return -1;						\
-	}
-	MHD_FUNCS(MHD_LOAD)
-#undef MHD_LOAD
-	mhd.lib = lib;
-	return 0;
-}
+#define MHD_SLOT(f)	(void **)&mhd.f,
+static const char *const mhd_names[] = { MHD_FUNCS(DLSYMS_NAME) NULL };
+static void **const mhd_slots[] = { MHD_FUNCS(MHD_SLOT) };
 
 #define SERVE_DEFAULT_LISTEN	"127.0.0.1:8080"
 #define SERVE_CONNECTIONS	64
@@ -333,7 +311,9 @@ cmd_serve(struct cmd *c)
 		log_warnx("%s", err);
 		return 1;
 	}
-	if (mhd_load(err, sizeof(err)) == -1) {
+	if (dlsyms_load(&mhd.lib, "libmicrohttpd.so.12", "the dashboard needs "
+	    "libmicrohttpd (Debian package libmicrohttpd12)", mhd_names,
+	    mhd_slots, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto out;
 	}
