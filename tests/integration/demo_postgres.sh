@@ -30,7 +30,8 @@ demo_cleanup() {
 	tt_cleanup
 }
 tt_setup
-trap demo_cleanup EXIT INT TERM
+trap demo_cleanup EXIT
+trap 'exit 1' INT TERM
 tt_pg_start off || exit 1
 say "PostgreSQL ($(basename "$(dirname "$TT_PG_BIN")")): initdb and pg_ctl as the postgres user in $TT_PG_DIR"
 echo "$TT_PG_URL (role teletrack, its password in a file)"

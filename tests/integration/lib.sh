@@ -182,7 +182,9 @@ CFG
 	$pc register admin auth.meet.jitsi adminpw >/dev/null 2>&1
 	echo observerpw > "$TT_DIR/password"
 	chmod 600 "$TT_DIR/password"
-	trap tt_cleanup EXIT INT TERM
+	# A signal (run.sh's timeout) ends the scenario; the EXIT trap cleans.
+	trap tt_cleanup EXIT
+	trap 'exit 1' INT TERM
 }
 
 # tt_start_listening START: pick a free port and call START PORT, which
@@ -210,9 +212,10 @@ prosody_on() {
 	TT_STARTED=$!
 }
 
+# tt_prosody_start: Prosody on a free port; the scenario ends if it cannot.
 tt_prosody_start() {
 	tt_start_listening prosody_on ||
-	    { tt_fail "prosody did not start: $(tail -n 2 "$TT_DIR/prosody.out")"; return 1; }
+	    { tt_fail "prosody did not start: $(tail -n 2 "$TT_DIR/prosody.out")"; exit 1; }
 	TT_PORT=$TT_STARTED_PORT
 	TT_PROSODY_PID=$TT_STARTED
 }

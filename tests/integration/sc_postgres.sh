@@ -44,7 +44,8 @@ pg_cleanup() {
 }
 
 tt_setup
-trap pg_cleanup EXIT INT TERM
+trap pg_cleanup EXIT
+trap 'exit 1' INT TERM
 tt_pg_start off || { tt_fail "PostgreSQL did not start"; exit 1; }
 export TELETRACK_DB_PASSWORD="$TT_PG_PASSWORD"
 

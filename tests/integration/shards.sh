@@ -9,22 +9,29 @@ WEST_PORT=""
 WEST_PID=""
 
 # The west Prosody: lib.sh's config on another port and data dir.
+west_on() {
+	sed -i "s/^c2s_ports = .*/c2s_ports = { $1 }/" \
+	    "$TT_DIR/west/prosody.cfg.lua"
+	prosody -F --config "$TT_DIR/west/prosody.cfg.lua" \
+	    >"$TT_DIR/west/prosody.out" 2>&1 &
+	TT_STARTED=$!
+}
+
 tt_west_start() {
-	WEST_PORT=$(tt_free_port)
 	mkdir -p "$TT_DIR/west/data" "$TT_DIR/east"
 	sed -e "s|$TT_DIR/prosody.pid|$TT_DIR/west/prosody.pid|" \
 	    -e "s|$TT_DIR/data|$TT_DIR/west/data|" \
 	    -e "s|$TT_DIR/admin.sock|$TT_DIR/west/admin.sock|" \
 	    -e "s|$TT_DIR/prosody.log|$TT_DIR/west/prosody.log|" \
-	    -e "s|c2s_ports = { $TT_PORT }|c2s_ports = { $WEST_PORT }|" \
 	    "$TT_DIR/prosody.cfg.lua" > "$TT_DIR/west/prosody.cfg.lua"
 	pcw="prosodyctl --config $TT_DIR/west/prosody.cfg.lua"
 	$pcw register focus auth.meet.jitsi focuspw >/dev/null 2>&1
 	$pcw register teletrack hidden.meet.jitsi observerpw >/dev/null 2>&1
-	prosody -F --config "$TT_DIR/west/prosody.cfg.lua" \
-	    >"$TT_DIR/west/prosody.out" 2>&1 &
-	WEST_PID=$!
-	tt_listening "$WEST_PORT" "$WEST_PID" || { tt_fail "west's Prosody did not start"; return 1; }
+	# Like east's: a free port may be taken by another run meanwhile.
+	tt_start_listening west_on || { tt_fail "west's Prosody did not \
+start: $(tail -n 2 "$TT_DIR/west/prosody.out")"; exit 1; }
+	WEST_PORT=$TT_STARTED_PORT
+	WEST_PID=$TT_STARTED
 	printf '%s\n' "$TT_PG_PASSWORD" > "$TT_DIR/pgpass"
 	chmod 600 "$TT_DIR/pgpass"
 }
