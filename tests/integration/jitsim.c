@@ -131,6 +131,7 @@
 #include <strophe.h>
 
 #include "clock.h"
+#include "../testconn.h"
 
 #define MAX_ACTORS	32
 #define MAX_SEEN	64
@@ -189,6 +190,7 @@ struct actor {
 	int		 nsaid;
 	char		*chats[MAX_SEEN];	/* bodies of direct messages */
 	int		 nchats;
+	struct testconn	 tc;		/* the connection handler's */
 };
 
 static xmpp_ctx_t	*ctx;
@@ -829,23 +831,35 @@ sockopt_cb(xmpp_conn_t *c, void *sock)
 }
 
 static void
-conn_cb(xmpp_conn_t *c, xmpp_conn_event_t ev, int err,
-    xmpp_stream_error_t *se, void *arg)
+actor_up(xmpp_conn_t *c, void *arg)
 {
 	struct actor	*a = arg;
 
+	a->online = 1;
+	xmpp_handler_add(c, presence_cb, NULL, "presence", NULL, a);
+	xmpp_handler_add(c, iq_cb, NULL, "iq", NULL, a);
+	xmpp_handler_add(c, message_cb, NULL, "message", NULL, a);
+	ext_attach(c, a);
+}
+
+static void
+actor_down(xmpp_conn_t *c, int err, void *arg)
+{
+	struct actor	*a = arg;
+
+	(void)c;
 	(void)err;
-	(void)se;
-	if (ev == XMPP_CONN_CONNECT) {
-		a->online = 1;
-		xmpp_handler_add(c, presence_cb, NULL, "presence", NULL, a);
-		xmpp_handler_add(c, iq_cb, NULL, "iq", NULL, a);
-		xmpp_handler_add(c, message_cb, NULL, "message", NULL, a);
-		ext_attach(c, a);
-		return;
-	}
 	a->online = 0;
 	a->failed = 1;
+}
+
+/* Connect a->conn, set up by the caller; 0, or -1 when it cannot start. */
+static int
+actor_connect(struct actor *a)
+{
+	a->tc = (struct testconn){ actor_up, actor_down, a };
+	return xmpp_connect_client(a->conn, server, (unsigned short)port,
+	    testconn_cb, &a->tc) == XMPP_EOK ? 0 : -1;
 }
 
 /* --- commands ---------------------------------------------------------- */
@@ -872,8 +886,7 @@ login(struct actor *a, int sm)
 		xmpp_conn_set_jid(a->conn, a->login_jid);
 		xmpp_conn_set_pass(a->conn, a->login_pass);
 	}
-	if (xmpp_connect_client(a->conn, server, (unsigned short)port,
-	    conn_cb, a) != XMPP_EOK)
+	if (actor_connect(a) == -1)
 		die("%s: cannot connect", a->name);
 	if (run_until(&a->online, WAIT_MS) == -1)
 		die("%s: login failed", a->name);
@@ -917,8 +930,7 @@ do_resume(struct actor *a)
 		die("%s: cannot set stream-management state", a->name);
 	xmpp_conn_release(old);
 	a->failed = 0;
-	if (xmpp_connect_client(a->conn, server, (unsigned short)port,
-	    conn_cb, a) != XMPP_EOK)
+	if (actor_connect(a) == -1)
 		die("%s: cannot reconnect", a->name);
 	if (run_until(&a->online, WAIT_MS) == -1)
 		die("%s: resume failed", a->name);
