@@ -121,16 +121,16 @@ static void
 emit_merge(struct writer *w, int64_t ts, const struct session_rec *s,
     const struct participant_rec *p, const char *from, int peak_lowered)
 {
-	struct event	 ev;
 	char		*copy = xstrdup(from);
+	struct event	 ev = {
+		.type = EVENT_PARTICIPANT_MERGE,
+		.ts_ms = ts,
+		.session = s,
+		.participant = p,
+		.merge_from = copy,
+		.merge_peak_lowered = peak_lowered,
+	};
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EVENT_PARTICIPANT_MERGE;
-	ev.ts_ms = ts;
-	ev.session = s;
-	ev.participant = p;
-	ev.merge_from = copy;
-	ev.merge_peak_lowered = peak_lowered;
 	writer_emit(&ev, w);
 	free(copy);	/* the writer keeps its own */
 }
