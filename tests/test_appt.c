@@ -42,26 +42,24 @@ static size_t		 ncaps;
 static void
 cap_emit(const struct event *ev, void *arg)
 {
-	struct cap	*c;
+	const struct session_rec *s = ev->session;
+	struct cap	 c = {
+		.type = ev->type,
+		.ts = ev->ts_ms,
+		.data = event_json(ev),
+		.billable_s = s->appt_figures ? s->billable_s : -1,
+		.wait_s = s->appt_figures ? s->patient_wait_s : -1,
+	};
 
 	(void)arg;
-	assert_true(ncaps < sizeof(caps) / sizeof(caps[0]));
-	c = &caps[ncaps++];
-	memset(c, 0, sizeof(*c));
-	c->type = ev->type;
-	c->ts = ev->ts_ms;
-	c->data = event_json(ev);
-	snprintf(c->status, sizeof(c->status), "%s",
-	    ev->session->status != NULL ? ev->session->status : "");
-	snprintf(c->reason, sizeof(c->reason), "%s",
-	    ev->session->status_reason != NULL ? ev->session->status_reason :
-	    "");
+	snprintf(c.status, sizeof(c.status), "%s",
+	    s->status != NULL ? s->status : "");
+	snprintf(c.reason, sizeof(c.reason), "%s",
+	    s->status_reason != NULL ? s->status_reason : "");
 	if (ev->participant != NULL)
-		snprintf(c->pkey, sizeof(c->pkey), "%s", ev->participant->key);
-	c->billable_s = ev->session->appt_figures ? ev->session->billable_s :
-	    -1;
-	c->wait_s = ev->session->appt_figures ? ev->session->patient_wait_s :
-	    -1;
+		snprintf(c.pkey, sizeof(c.pkey), "%s", ev->participant->key);
+	assert_true(ncaps < sizeof(caps) / sizeof(caps[0]));
+	caps[ncaps++] = c;
 }
 
 static const struct event_sink sink = { cap_emit, NULL };
