@@ -177,6 +177,16 @@ person(char *nick, char *stats)
 	return p;
 }
 
+/* person() before its client announced any media (lib-jitsi-meet's join). */
+static struct presence
+newcomer(char *nick, char *stats)
+{
+	struct presence	 p = person(nick, stats);
+
+	p.media.audio = p.media.camera = p.media.share = MEDIA_UNKNOWN;
+	return p;
+}
+
 static struct presence
 gone(char *nick)
 {
@@ -450,8 +460,7 @@ test_ljm_followup_is_state(void **state)
 	 * late it comes (a loaded server, a session started by a leave).
 	 */
 	reset_capture();
-	f = person("f00d0001", "F");
-	f.media.audio = f.media.camera = f.media.share = MEDIA_UNKNOWN;
+	f = newcomer("f00d0001", "F");
 	apply(r, f, t + 26000);
 	f.media.audio = 1;
 	f.media.camera = 1;
@@ -478,15 +487,12 @@ test_ljm_followup_is_state(void **state)
 static void
 test_ljm_first_announcement_is_a_change(void **state)
 {
-	struct room	*r = joined_room();
-	struct presence	 d = person("3d0ab6a7", "Kiera-05Z");
+	struct room	*r = *state;
+	struct presence	 d = newcomer("3d0ab6a7", "Kiera-05Z");
 	struct captured	*c;
 	char		 buf[512];
 	const int64_t	 t = T0 + 60000;
 
-	(void)state;
-	d.media.audio = d.media.camera = d.media.share = MEDIA_UNKNOWN;
-	reset_capture();
 	apply(r, d, t);
 	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 45000);
 	names(buf, sizeof(buf));
@@ -495,15 +501,19 @@ test_ljm_first_announcement_is_a_change(void **state)
 	assert_int_equal(c->ts, t + 45000);
 	assert_int_equal(c->p.camera_enabled, 1);	/* on until then */
 	assert_int_equal(c->p.microphone_enabled, 0);	/* never said */
-	room_free(r);
-	reset_capture();
+}
 
-	/*
-	 * The same presence within the window of someone else's join reads
-	 * as a follow-up (the known residual error of the rule).
-	 */
-	r = joined_room();
-	reset_capture();
+/*
+ * The same presence within the window of someone else's join reads as a
+ * follow-up (the known residual error of the rule).
+ */
+static void
+test_ljm_first_announcement_near_a_join(void **state)
+{
+	struct room	*r = *state;
+	struct presence	 d = newcomer("3d0ab6a7", "Kiera-05Z");
+	const int64_t	 t = T0 + 60000;
+
 	apply(r, d, t);
 	apply(r, person("erin", "E"), t + 40000);
 	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 42000);
@@ -512,8 +522,6 @@ test_ljm_first_announcement_is_a_change(void **state)
 	d.media.audio = 1;
 	apply(r, d, t + 60000);
 	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -525,11 +533,9 @@ static void
 test_first_announcement_after_reconnect(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 b = person("bob2", "B");
+	struct presence	 b = newcomer("bob2", "B");
 	const int64_t	 t = T0 + 60000;
 
-	b.media.audio = b.media.camera = b.media.share = MEDIA_UNKNOWN;
-	reset_capture();
 	apply(r, gone("bob"), t);		/* bob (muted) reloads */
 	apply(r, b, t + 900);
 	b.media.audio = 0;			/* still muted: nothing */
@@ -538,8 +544,7 @@ test_first_announcement_after_reconnect(void **state)
 	assert_int_equal(count(EVENT_AUDIO_MUTE) + count(EVENT_AUDIO_UNMUTE),
 	    0);
 	apply(r, gone("bob2"), t + 2000);	/* again; back unmuted */
-	b = person("bob3", "B");
-	b.media.audio = b.media.camera = b.media.share = MEDIA_UNKNOWN;
+	b = newcomer("bob3", "B");
 	apply(r, b, t + 3000);
 	b.media.audio = 1;
 	apply(r, b, t + 3500);
@@ -556,13 +561,12 @@ static void
 test_alone_has_no_followup(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 p = person("pat01", "P");
+	struct presence	 p = newcomer("pat01", "P");
 	struct captured	*c;
 
 	room_join_sent(r, T0);
 	apply(r, focus(), T0 + 10);
 	apply(r, self(), T0 + 20);
-	p.media.audio = p.media.camera = p.media.share = MEDIA_UNKNOWN;
 	apply(r, p, T0 + 1000);
 	p.media.audio = 0;
 	apply(r, p, T0 + 2500);
@@ -581,11 +585,9 @@ static void
 test_ljm_share_first_seen(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 d = person("cfd7c68d", "Korey-SDE");
+	struct presence	 d = newcomer("cfd7c68d", "Korey-SDE");
 	const int64_t	 t = T0 + 60000;
 
-	d.media.audio = d.media.camera = d.media.share = MEDIA_UNKNOWN;
-	reset_capture();
 	apply(r, d, t);
 	apply_fx(r, "ljm/share-start.xml", t + 2000);
 	assert_int_equal(count(EVENT_SCREENSHARE_START), 1);
@@ -1861,13 +1863,18 @@ main(void)
 		    room_teardown),
 		cmocka_unit_test_setup_teardown(test_ljm_followup_is_state,
 		    quiet_setup, room_teardown),
-		cmocka_unit_test(test_ljm_first_announcement_is_a_change),
+		cmocka_unit_test_setup_teardown(
+		    test_ljm_first_announcement_is_a_change, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ljm_first_announcement_near_a_join, quiet_setup,
+		    room_teardown),
 		cmocka_unit_test_setup_teardown(test_ljm_share_first_seen,
-		    joined_setup, room_teardown),
+		    quiet_setup, room_teardown),
 		cmocka_unit_test_setup_teardown(test_alone_has_no_followup,
 		    new_setup, room_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_first_announcement_after_reconnect, joined_setup,
+		    test_first_announcement_after_reconnect, quiet_setup,
 		    room_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_reconnect_before_delayed_leave, quiet_setup,
