@@ -116,6 +116,31 @@ emit(struct writer *w, enum event_type type, int64_t ts,
 	json_decref(j);
 }
 
+/*
+ * The first participant of s, a caregiver ("Dr Who", key, id, stats id),
+ * as the derivation gives it at its join at t: p and the session's
+ * counts.  The caller emits the EVENT_JOIN.
+ */
+static void
+caregiver_joins(struct session_rec *s, struct participant_rec *p,
+    const char *key, const char *id, const char *stats, int64_t t)
+{
+	s->participant_count = s->peak_participants = 1;
+	s->connection_quality = "good";
+	participant_init(p, key, "Dr Who", t);
+	p->participant_id = id;
+	p->role = "caregiver";
+	p->stats_id = stats;
+}
+
+/* Commit what w holds: the flush succeeds and nothing is left pending. */
+static void
+flush_all(struct writer *w)
+{
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(writer_pending(w), 0);
+}
+
 /* EVENT_PARTICIPANT_MERGE: the provisional participant from is p. */
 static void
 emit_merge(struct writer *w, int64_t ts, const struct session_rec *s,
