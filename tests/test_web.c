@@ -7,7 +7,8 @@
  * with SQL, including participants with hostile display names.
  *
  * Over 800 lines: one cmocka binary per module under test (the
- * dashboard); the database fixtures are in testdb.h.
+ * dashboard); the database fixtures are in testdb.h, the substring
+ * checks in testtext.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>

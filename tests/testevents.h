@@ -2,7 +2,8 @@
  * Events as the derivation would emit them, for the storage tests
  * (test_storage.c, test_pg.c): a session and a participant snapshot
  * with defaults (testrecs.h), and emit(), which turns a JSON text into the typed
- * fields, alert or attendance of an event and hands it to a writer.
+ * fields, alert or attendance of an event and hands it to a writer;
+ * caregiver_joins() sets up the usual first join, flush_all() commits.
  * Included after <cmocka.h>, <jansson.h>, "event.h" and "writer.h".
  */
 #ifndef TELETRACK_TESTEVENTS_H
