@@ -429,7 +429,9 @@ io_query(void *arg, const char *jid, const char *ns)
 	return id;
 }
 
-static const struct observer_io io = { io_presence, io_query, testio_chat, NULL };
+static const struct observer_io io = {
+	io_presence, io_query, testio_chat, NULL
+};
 
 static int
 store_due(void *arg, int64_t now)
@@ -687,7 +689,7 @@ memory(const char *dir, int nrooms, int per)
 	xmpp_stanza_t		*st;
 	struct occ		 o;
 	struct observer		*obs;
-	char			 *text, *start;
+	char			*text, *start;
 	size_t			 before;
 	double			 per_occ;
 	int			 r, k;

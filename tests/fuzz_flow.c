@@ -1264,7 +1264,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned char key[32] = "fuzz-ip-key";
-	struct observer_io	 io = { io_presence, io_query, testio_chat, NULL };
+	struct observer_io	 io = { io_presence, io_query, testio_chat,
+	    NULL };
 	struct observer_store	 store;
 	char			*text, *line, *next;
 	int			 ops = 0;
