@@ -86,20 +86,26 @@ jitsi_presence(char *buf, size_t sz, int nick, int i)
 	    (i & 2) ? "true" : "false", nick, nick);
 }
 
-static struct room *
-bench_room(void)
+/* The 50 occupants' presences of the derivation benchmarks, as text. */
+static void
+jitsi_corpus(char text[50][2048])
 {
-	struct room_opts	 o;
+	int	 i;
 
-	test_room_opts(&o);
-	return room_new(ROOM, &o);
+	for (i = 0; i < 50; i++)
+		jitsi_presence(text[i], sizeof(text[i]), i, i / 7);
 }
 
-static void
-join_observer(struct room *r, const struct event_sink *sink)
+/* A room the observer has joined (its events to sink). */
+static struct room *
+bench_room(const struct event_sink *sink)
 {
-	struct presence	 p;
+	struct room_opts	 o;
+	struct room		*r;
+	struct presence		 p;
 
+	test_room_opts(&o);
+	r = room_new(ROOM, &o);
 	memset(&p, 0, sizeof(p));
 	p.kind = PRESENCE_AVAILABLE;
 	p.room = (char *)ROOM;
@@ -111,43 +117,46 @@ join_observer(struct room *r, const struct event_sink *sink)
 	room_join_sent(r, 1);
 	room_apply(r, &p, 2, sink);
 	room_meeting_info(r, "m", 3, sink);
+	return r;
 }
 
-/* NPRES presences from text through parse and room_apply; seconds. */
+/*
+ * NPRES presences from text through parse and room_apply, into a room
+ * the observer joined: the seconds it took.
+ */
 static double
-derive(xmpp_ctx_t *ctx, char text[][2048], struct room *r,
-    const struct event_sink *sink)
+derive(xmpp_ctx_t *ctx, char text[][2048])
 {
-	struct presence	 p;
-	double		 t0 = now_s();
-	int		 i;
+	long			 acc = 0;
+	struct event_sink	 sink = { null_emit, &acc };
+	struct room		*r = bench_room(&sink);
+	struct presence		 p;
+	double			 t0 = now_s(), t;
+	int			 i;
 
 	for (i = 0; i < NPRES; i++) {
 		xmpp_stanza_t *st = xmpp_stanza_new_from_string(ctx,
 		    text[i % 50]);
 		if (presence_parse(st, NULL, &p, NULL) == 0) {
-			room_apply(r, &p, 1000 + i, sink);
+			room_apply(r, &p, 1000 + i, &sink);
 			presence_clear(&p);
 		}
 		xmpp_stanza_release(st);
 	}
-	return now_s() - t0;
+	t = now_s() - t0;
+	room_free(r);
+	return t;
 }
 
 static void
 bench_derivation(void)
 {
-	xmpp_ctx_t		*ctx = xmpp_ctx_new(NULL, NULL);
-	static char		 text[50][2048];
-	struct room		*r = bench_room();
-	long			 acc = 0;
-	struct event_sink	 sink = { null_emit, &acc };
-	double			 t0, base, full;
-	int			 i;
+	xmpp_ctx_t	*ctx = xmpp_ctx_new(NULL, NULL);
+	static char	 text[50][2048];
+	double		 t0, base, full;
+	int		 i;
 
-	for (i = 0; i < 50; i++)
-		jitsi_presence(text[i], sizeof(text[i]), i, i / 7);
-	join_observer(r, &sink);
+	jitsi_corpus(text);
 
 	t0 = now_s();
 	for (i = 0; i < NPRES; i++) {
@@ -157,14 +166,13 @@ bench_derivation(void)
 	}
 	base = now_s() - t0;
 
-	full = derive(ctx, text, r, &sink);
+	full = derive(ctx, text);
 
 	printf("derivation: %d Jitsi presences (50 occupants)\n", NPRES);
 	printf("  baseline  stanza from text only      %9.0f /s\n",
 	    NPRES / base);
 	printf("  teletrack stanza + parse + room_apply %9.0f /s  "
 	    "(%.2fx the baseline's time)\n", NPRES / full, full / base);
-	room_free(r);
 	xmpp_ctx_free(ctx);
 }
 
@@ -357,15 +365,14 @@ static void
 bench_memory(void)
 {
 	xmpp_ctx_t		*ctx = xmpp_ctx_new(NULL, NULL);
-	struct room		*r = bench_room();
 	struct presence		 p;
 	long			 acc = 0;
 	struct event_sink	 sink = { null_emit, &acc };
+	struct room		*r = bench_room(&sink);
 	char			 text[2048];
 	size_t			 before, after;
 	int			 i;
 
-	join_observer(r, &sink);
 	before = heap_used();
 	for (i = 0; i < NOCC; i++) {
 		xmpp_stanza_t *st;
@@ -448,15 +455,26 @@ churn(struct appt *a, const char *key, const char *role, int n, int64_t *t,
 	appt_event(a, &ev, sink);
 }
 
+/*
+ * n ticks of an appointment whose caregiver and patient each came and
+ * went history times before: the seconds they took.
+ */
 static double
-time_ticks(struct appt *a, int n, int64_t t, const struct event_sink *sink)
+time_ticks(int n, int history, const struct event_sink *sink)
 {
-	double	 t0 = now_s();
-	int	 i;
+	struct appt	*a = bench_appt_new(0);
+	int64_t		 t = 10;
+	double		 t0;
+	int		 i;
 
+	churn(a, "id:cg-1", "caregiver", history, &t, sink);
+	churn(a, "id:pt-1", "patient", history, &t, sink);
+	t0 = now_s();
 	for (i = 0; i < n; i++)
 		appt_tick(a, t + i, sink);
-	return now_s() - t0;
+	t0 = now_s() - t0;
+	appt_free(a);
+	return t0;
 }
 
 #define NAPPT		200000
@@ -518,20 +536,14 @@ bench_appt(void)
 {
 	xmpp_ctx_t		*ctx = xmpp_ctx_new(NULL, NULL);
 	static char		 text[50][2048];
-	struct room		*r = bench_room();
 	long			 acc = 0;
 	struct event_sink	 null = { null_emit, &acc };
 	struct appt		*a;
 	double			 base, full, shortt, longt;
-	int64_t			 t;
-	int			 i;
 
 	/* Baseline: deriving one presence (as in 1.), this run. */
-	for (i = 0; i < 50; i++)
-		jitsi_presence(text[i], sizeof(text[i]), i, i / 7);
-	join_observer(r, &null);
-	base = derive(ctx, text, r, &null) / NPRES;
-	room_free(r);
+	jitsi_corpus(text);
+	base = derive(ctx, text) / NPRES;
 	a = bench_appt_new(0);
 	full = feed(a, &null) / NAPPT;
 	appt_free(a);
@@ -543,18 +555,8 @@ bench_appt(void)
 	    "(%.2fx a presence's derivation)\n", full * 1e6, full / base);
 
 	/* A tick sweeps every presence interval: its cost with history. */
-	t = 10;
-	a = bench_appt_new(0);
-	churn(a, "id:cg-1", "caregiver", 0, &t, &null);
-	churn(a, "id:pt-1", "patient", 0, &t, &null);
-	shortt = time_ticks(a, 20000, t, &null);
-	appt_free(a);
-	t = 10;
-	a = bench_appt_new(0);
-	churn(a, "id:cg-1", "caregiver", 2000, &t, &null);
-	churn(a, "id:pt-1", "patient", 2000, &t, &null);
-	longt = time_ticks(a, 20000, t, &null);
-	appt_free(a);
+	shortt = time_ticks(20000, 0, &null);
+	longt = time_ticks(20000, 2000, &null);
 	printf("  tick, 1 interval per participant      %9.0f /s\n",
 	    20000 / shortt);
 	printf("  tick, 2001 intervals per participant  %9.0f /s  "

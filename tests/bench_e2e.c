@@ -42,6 +42,7 @@
 #include <strophe.h>
 
 #include "benchclock.h"
+#include "benchrng.h"
 #include "clock.h"
 #include "config.h"
 #include "db.h"
@@ -51,6 +52,8 @@
 #include "observer.h"
 #include "presence.h"
 #include "recvtext.h"
+#include "testconn.h"
+#include "testio.h"
 #include "writer.h"
 #include "xmalloc.h"
 
@@ -87,10 +90,7 @@ static uint64_t	 rng;
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
+	return xorshift(&rng);
 }
 
 static void
@@ -312,6 +312,7 @@ struct client {
 	struct observer		*obs;
 	struct writer		*w;
 	int			 done;
+	struct testconn		 tc;
 };
 
 static double
@@ -324,51 +325,44 @@ cpu_s(void)
 	    ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+/*
+ * Every stanza of the stream: presences and messages go to the observer
+ * as the transport hands them over; the server's answer to the closing
+ * IQ ends the run.
+ */
 static int
-on_presence(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
+on_stanza(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
 {
 	struct client	*c = arg;
+	const char	*name = xmpp_stanza_get_name(st), *id;
 	struct presence	 p;
-
-	(void)conn;
-	c->stanzas++;
-	if (c->mode != M_TELETRACK)
-		return 1;
-	if (presence_parse(st, NULL, &p, NULL) == 0) {
-		observer_presence(c->obs, &p, now_ms());
-		presence_clear(&p);
-	}
-	return 1;
-}
-
-static int
-on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
-{
-	struct client	*c = arg;
 	struct message	 m;
+	int		 is_presence;
 
 	(void)conn;
+	if (strcmp(name, "iq") == 0) {
+		id = xmpp_stanza_get_id(st);
+		if (id != NULL && strcmp(id, "bench-end") == 0) {
+			c->t1 = now_s();
+			c->done = 1;
+			xmpp_stop(c->ctx);
+		}
+		return 1;
+	}
+	is_presence = strcmp(name, "presence") == 0;
+	if (!is_presence && strcmp(name, "message") != 0)
+		return 1;
 	c->stanzas++;
 	if (c->mode != M_TELETRACK)
 		return 1;
-	if (message_parse(st, NULL, &m, NULL) == 0) {
+	if (is_presence) {
+		if (presence_parse(st, NULL, &p, NULL) == 0) {
+			observer_presence(c->obs, &p, now_ms());
+			presence_clear(&p);
+		}
+	} else if (message_parse(st, NULL, &m, NULL) == 0) {
 		observer_message(c->obs, &m, now_ms());
 		message_clear(&m);
-	}
-	return 1;
-}
-
-static int
-on_iq(xmpp_conn_t *conn, xmpp_stanza_t *st, void *arg)
-{
-	struct client	*c = arg;
-	const char	*id = xmpp_stanza_get_id(st);
-
-	(void)conn;
-	if (id != NULL && strcmp(id, "bench-end") == 0) {
-		c->t1 = now_s();
-		c->done = 1;
-		xmpp_stop(c->ctx);
 	}
 	return 1;
 }
@@ -388,31 +382,28 @@ pulse(xmpp_ctx_t *ctx, void *arg)
 }
 
 static void
-on_conn(xmpp_conn_t *conn, xmpp_conn_event_t ev, int err,
-    xmpp_stream_error_t *se, void *arg)
+client_up(xmpp_conn_t *conn, void *arg)
 {
 	struct client	*c = arg;
 
+	xmpp_handler_add(conn, on_stanza, NULL, NULL, NULL, c);
+	recvtext_connected(c->mode != M_STROPHE);
+	c->t0 = now_s();
+	if (c->obs != NULL) {
+		/* Join every room: the answers are in the stream. */
+		observer_online(c->obs, "teletrack@hidden.meet.jitsi",
+		    now_ms());
+		observer_tick(c->obs, now_ms());
+	}
+}
+
+static void
+client_down(xmpp_conn_t *conn, int err, void *arg)
+{
+	struct client	*c = arg;
+
+	(void)conn;
 	(void)err;
-	(void)se;
-	if (ev == XMPP_CONN_RAW_CONNECT) {
-		xmpp_conn_open_stream_default(conn);
-		return;
-	}
-	if (ev == XMPP_CONN_CONNECT) {
-		xmpp_handler_add(conn, on_presence, NULL, "presence", NULL, c);
-		xmpp_handler_add(conn, on_message, NULL, "message", NULL, c);
-		xmpp_handler_add(conn, on_iq, NULL, "iq", NULL, c);
-		recvtext_connected(c->mode != M_STROPHE);
-		c->t0 = now_s();
-		if (c->obs != NULL) {
-			/* Join every room: the answers are in the stream. */
-			observer_online(c->obs, "teletrack@hidden.meet.jitsi",
-			    now_ms());
-			observer_tick(c->obs, now_ms());
-		}
-		return;
-	}
 	xmpp_stop(c->ctx);
 }
 
@@ -438,16 +429,9 @@ io_query(void *arg, const char *jid, const char *ns)
 	return id;
 }
 
-static void
-io_chat(void *arg, const char *jid, const char *body, const char *json)
-{
-	(void)arg;
-	(void)jid;
-	(void)body;
-	(void)json;
-}
-
-static const struct observer_io io = { io_presence, io_query, io_chat, NULL };
+static const struct observer_io io = {
+	io_presence, io_query, testio_chat, NULL
+};
 
 static int
 store_due(void *arg, int64_t now)
@@ -476,6 +460,28 @@ ini(const char *dbpath, int nrooms)
 		put(&s, "%s b%d", r == 0 ? "" : r % 10 == 0 ? ",\n " : ",", r);
 	put(&s, "\n");
 	return s.buf;
+}
+
+/*
+ * The configuration of nrooms rooms and a new database dir/name, opened
+ * as `teletrack run` opens them; the caller frees cfg and closes the
+ * database.
+ */
+static struct db *
+open_store(const char *dir, const char *name, int nrooms, struct config *cfg)
+{
+	struct db	*db;
+	char		 path[512], err[256], *text;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	text = ini(path, nrooms);
+	if (config_load_string(text, cfg) == -1)
+		fatalx("bench config");
+	free(text);
+	if ((db = db_open(path, 0, err, sizeof(err))) == NULL)
+		fatalx("db_open: %s", err);
+	return db;
 }
 
 struct result {
@@ -525,7 +531,6 @@ run(enum mode mode, const struct stream *s, int nrooms, const char *dir)
 	struct result		 res;
 	struct db		*db = NULL;
 	xmpp_conn_t		*conn;
-	char			 path[512], err[256], *text;
 	double			 c0;
 	pid_t			 pid;
 	int			 lfd, one = 1, status;
@@ -550,24 +555,17 @@ run(enum mode mode, const struct stream *s, int nrooms, const char *dir)
 
 	config_init(&cfg);
 	if (mode == M_TELETRACK) {
-		snprintf(path, sizeof(path), "%s/e2e.db", dir);
-		unlink(path);
-		text = ini(path, nrooms);
-		if (config_load_string(text, &cfg) == -1)
-			fatalx("bench config");
-		free(text);
-		if ((db = db_open(path, 0, err, sizeof(err))) == NULL)
-			fatalx("db_open: %s", err);
+		db = open_store(dir, "e2e.db", nrooms, &cfg);
 		c.w = writer_new(db, cfg.flush_ms, cfg.flush_count);
 		/* As `teletrack run` does: the writer on its own thread. */
 		if (writer_start(c.w) == -1)
 			fatalx("writer_start");
-		memset(&store, 0, sizeof(store));
-		store.sink.emit = writer_emit;
-		store.sink.arg = c.w;
-		store.flush_due = store_due;
-		store.flush = store_flush;
-		store.arg = c.w;
+		store = (struct observer_store){
+			.sink = { writer_emit, c.w },
+			.flush_due = store_due,
+			.flush = store_flush,
+			.arg = c.w,
+		};
 		c.obs = observer_new(&cfg, &io, &store, now_ms());
 	}
 	c.ctx = xmpp_ctx_new(NULL, NULL);
@@ -577,8 +575,9 @@ run(enum mode mode, const struct stream *s, int nrooms, const char *dir)
 	xmpp_conn_set_jid(conn, "teletrack@hidden.meet.jitsi/bench");
 	xmpp_global_timed_handler_add(c.ctx, pulse, 25, &c);
 	c0 = cpu_s();
-	if (xmpp_connect_raw(conn, "127.0.0.1", ntohs(sa.sin_port), on_conn,
-	    &c) != XMPP_EOK)
+	c.tc = (struct testconn){ client_up, client_down, &c };
+	if (xmpp_connect_raw(conn, "127.0.0.1", ntohs(sa.sin_port),
+	    testconn_cb, &c.tc) != XMPP_EOK)
 		fatalx("xmpp_connect_raw");
 	xmpp_run(c.ctx);
 	if (c.obs != NULL)
@@ -690,24 +689,15 @@ memory(const char *dir, int nrooms, int per)
 	xmpp_stanza_t		*st;
 	struct occ		 o;
 	struct observer		*obs;
-	char			 path[512], err[256], *text, *start;
+	char			*text, *start;
 	size_t			 before;
 	double			 per_occ;
 	int			 r, k;
 
-	snprintf(path, sizeof(path), "%s/mem.db", dir);
-	unlink(path);
 	config_init(&cfg);
-	text = ini(path, nrooms);
-	if (config_load_string(text, &cfg) == -1)
-		fatalx("bench config");
-	free(text);
-	if ((db = db_open(path, 0, err, sizeof(err))) == NULL)
-		fatalx("db_open: %s", err);
+	db = open_store(dir, "mem.db", nrooms, &cfg);
 	w = writer_new(db, cfg.flush_ms, cfg.flush_count);
-	memset(&store, 0, sizeof(store));
-	store.sink.emit = writer_emit;
-	store.sink.arg = w;
+	store = (struct observer_store){ .sink = { writer_emit, w } };
 	obs = observer_new(&cfg, &io, &store, now_ms());
 	observer_online(obs, "teletrack@hidden.meet.jitsi", now_ms());
 	observer_tick(obs, now_ms());

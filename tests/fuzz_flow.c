@@ -85,6 +85,7 @@
 #include "message.h"
 #include "observer.h"
 #include "presence.h"
+#include "testio.h"
 #include "writer.h"
 #include "xmalloc.h"
 
@@ -439,15 +440,6 @@ io_query(void *arg, const char *jid, const char *ns)
 	}
 	F.queries[F.nq++] = xstrdup(id);
 	return id;
-}
-
-static void
-io_chat(void *arg, const char *jid, const char *body, const char *json)
-{
-	(void)arg;
-	(void)jid;
-	(void)body;
-	(void)json;
 }
 
 /* --- the storage side: count, check, hand to the writer ----------------- */
@@ -1272,7 +1264,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned char key[32] = "fuzz-ip-key";
-	struct observer_io	 io = { io_presence, io_query, io_chat, NULL };
+	struct observer_io	 io = { io_presence, io_query, testio_chat,
+	    NULL };
 	struct observer_store	 store;
 	char			*text, *line, *next;
 	int			 ops = 0;

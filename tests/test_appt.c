@@ -42,26 +42,24 @@ static size_t		 ncaps;
 static void
 cap_emit(const struct event *ev, void *arg)
 {
-	struct cap	*c;
+	const struct session_rec *s = ev->session;
+	struct cap	 c = {
+		.type = ev->type,
+		.ts = ev->ts_ms,
+		.data = event_json(ev),
+		.billable_s = s->appt_figures ? s->billable_s : -1,
+		.wait_s = s->appt_figures ? s->patient_wait_s : -1,
+	};
 
 	(void)arg;
-	assert_true(ncaps < sizeof(caps) / sizeof(caps[0]));
-	c = &caps[ncaps++];
-	memset(c, 0, sizeof(*c));
-	c->type = ev->type;
-	c->ts = ev->ts_ms;
-	c->data = event_json(ev);
-	snprintf(c->status, sizeof(c->status), "%s",
-	    ev->session->status != NULL ? ev->session->status : "");
-	snprintf(c->reason, sizeof(c->reason), "%s",
-	    ev->session->status_reason != NULL ? ev->session->status_reason :
-	    "");
+	snprintf(c.status, sizeof(c.status), "%s",
+	    s->status != NULL ? s->status : "");
+	snprintf(c.reason, sizeof(c.reason), "%s",
+	    s->status_reason != NULL ? s->status_reason : "");
 	if (ev->participant != NULL)
-		snprintf(c->pkey, sizeof(c->pkey), "%s", ev->participant->key);
-	c->billable_s = ev->session->appt_figures ? ev->session->billable_s :
-	    -1;
-	c->wait_s = ev->session->appt_figures ? ev->session->patient_wait_s :
-	    -1;
+		snprintf(c.pkey, sizeof(c.pkey), "%s", ev->participant->key);
+	assert_true(ncaps < sizeof(caps) / sizeof(caps[0]));
+	caps[ncaps++] = c;
 }
 
 static const struct event_sink sink = { cap_emit, NULL };
@@ -99,29 +97,24 @@ static struct session_rec	 room_sess;
 static struct participant_rec
 person(const char *key, const char *id, const char *role, const char *name)
 {
-	struct participant_rec	 r;
-
-	memset(&r, 0, sizeof(r));
-	r.key = key;
-	r.participant_id = id;
-	r.role = role;
-	r.name = name;
-	r.nick = name;
-	r.connection_quality = "good";
-	return r;
+	return (struct participant_rec){
+		.key = key,
+		.participant_id = id,
+		.role = role,
+		.name = name,
+		.nick = name,
+		.connection_quality = "good",
+	};
 }
 
 static void
 pev(struct appt *a, enum event_type t, int64_t ts,
     const struct participant_rec *p, const char *data)
 {
-	struct event	 ev;
+	struct event	 ev = {
+		.type = t, .ts_ms = ts, .session = &room_sess, .participant = p
+	};
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = t;
-	ev.ts_ms = ts;
-	ev.session = &room_sess;
-	ev.participant = p;
 	assert_null(data);	/* room events the tracker reads carry none */
 	appt_event(a, &ev, &sink);
 }
@@ -168,29 +161,43 @@ patient(void)
 	return person("id:pt-1", "pt-1", "patient", "Bob");
 }
 
+/* Appointment A1 in room1: 30 min from start, the first nroster of roster2. */
+static struct appt_booking
+a1(int64_t start, size_t nroster)
+{
+	return (struct appt_booking){
+		.uid = "appt:A1",
+		.appointment_id = "A1",
+		.room = "room1",
+		.room_jid = "room1@conference.meet.jitsi",
+		.start_ms = start,
+		.duration_ms = 30 * MIN,
+		.roster = roster2,
+		.nroster = nroster,
+	};
+}
+
+/* The room's session of A1, as the room would report it. */
+static void
+a1_session(void)
+{
+	memset(&room_sess, 0, sizeof(room_sess));
+	room_sess.uid = "appt:A1";
+	room_sess.room = "room1";
+	room_sess.appointment_id = "A1";
+	room_sess.recording_status = "not_recorded";
+}
+
 /* A 30-minute appointment at T0 with a caregiver and a patient. */
 static struct appt *
 booking(const struct appt_policy *pol, int64_t created, size_t nroster)
 {
-	struct appt_booking	 b;
+	struct appt_booking	 b = a1(T0, nroster);
 	struct appt_policy	 def;
 
-	memset(&room_sess, 0, sizeof(room_sess));
-	room_sess.uid = "appt:A1";
-	room_sess.room = "room1";
+	a1_session();
 	room_sess.room_jid = "room1@conference.meet.jitsi";
-	room_sess.appointment_id = "A1";
 	room_sess.status = "active";
-	room_sess.recording_status = "not_recorded";
-	memset(&b, 0, sizeof(b));
-	b.uid = "appt:A1";
-	b.appointment_id = "A1";
-	b.room = "room1";
-	b.room_jid = "room1@conference.meet.jitsi";
-	b.start_ms = T0;
-	b.duration_ms = 30 * MIN;
-	b.roster = roster2;
-	b.nroster = nroster;
 	if (pol == NULL) {
 		appt_policy_defaults(&def);
 		pol = &def;
@@ -308,6 +315,18 @@ att(const char *pkey, const char *member, char *buf, size_t bufsz)
 		}
 }
 
+/* The latest attendance of pkey says want as its member. */
+static void
+assert_att(const char *pkey, const char *member, const char *want)
+{
+	char	 buf[32];
+
+	att(pkey, member, buf, sizeof(buf));
+	if (strcmp(buf, want) != 0)
+		fail_msg("%s %s: \"%s\", expected \"%s\"", pkey, member, buf,
+		    want);
+}
+
 static void
 assert_final(const char *status, const char *reason)
 {
@@ -347,7 +366,6 @@ test_completed_billable(void **state)
 	struct participant_rec pt = patient();
 	struct appt	*a;
 	int64_t		 now = T0 - 10 * MIN;
-	char		 buf[32];
 
 	(void)state;
 	a = booking(NULL, now, 2);
@@ -379,14 +397,10 @@ test_completed_billable(void **state)
 	assert_int_equal(appt_open_alerts(a), 0);
 	/* Attendance: the caregiver on time, the patient 2 min late (within
 	 * the 5 min grace), nobody left early or overran. */
-	att("id:cg-1", "attendance", buf, sizeof(buf));
-	assert_string_equal(buf, "on_time");
-	att("id:pt-1", "late_minutes", buf, sizeof(buf));
-	assert_string_equal(buf, "2");
-	att("id:pt-1", "expected", buf, sizeof(buf));
-	assert_string_equal(buf, "true");
-	att("id:pt-1", "left_early_minutes", buf, sizeof(buf));
-	assert_string_equal(buf, "null");
+	assert_att("id:cg-1", "attendance", "on_time");
+	assert_att("id:pt-1", "late_minutes", "2");
+	assert_att("id:pt-1", "expected", "true");
+	assert_att("id:pt-1", "left_early_minutes", "null");
 	/* Nothing after the end. */
 	caps_reset();
 	join(a, &pt, T0 + 40 * MIN);
@@ -503,7 +517,6 @@ test_ended_early_and_overrun(void **state)
 	struct appt_policy pol;
 	struct appt	*a;
 	int64_t		 now = T0;
-	char		 buf[32];
 
 	(void)state;
 	appt_policy_defaults(&pol);
@@ -513,12 +526,9 @@ test_ended_early_and_overrun(void **state)
 	join(a, &pt, T0 + 8 * MIN);
 	leave(a, &pt, T0 + 12 * MIN, "leave");
 	leave(a, &cg, T0 + 13 * MIN, "leave");
-	att("id:cg-1", "attendance", buf, sizeof(buf));
-	assert_string_equal(buf, "late");
-	att("id:cg-1", "late_minutes", buf, sizeof(buf));
-	assert_string_equal(buf, "7");
-	att("id:pt-1", "left_early_minutes", buf, sizeof(buf));
-	assert_string_equal(buf, "18");
+	assert_att("id:cg-1", "attendance", "late");
+	assert_att("id:cg-1", "late_minutes", "7");
+	assert_att("id:pt-1", "left_early_minutes", "18");
 	/* Nobody back within auto_end_after_minutes (10): ended. */
 	assert_int_equal(run(a, &now, T0 + 22 * MIN) & APPT_ACT_END, 0);
 	assert_int_equal(run(a, &now, T0 + 23 * MIN) & APPT_ACT_END,
@@ -539,8 +549,7 @@ test_ended_early_and_overrun(void **state)
 	assert_int_equal(appt_phase(a), APPT_ACTIVE);	/* overrunning */
 	leave(a, &pt, T0 + 45 * MIN, "leave");
 	leave(a, &cg, T0 + 46 * MIN, "leave");
-	att("id:cg-1", "overran_minutes", buf, sizeof(buf));
-	assert_string_equal(buf, "16");
+	assert_att("id:cg-1", "overran_minutes", "16");
 	run(a, &now, T0 + 49 * MIN);
 	assert_final("completed", "");
 	appt_free(a);
@@ -659,7 +668,6 @@ test_roster_match_and_unexpected(void **state)
 	    "Stranger");
 	struct appt	*a;
 	int64_t		 now = T0;
-	char		 buf[16];
 
 	(void)state;
 	a = booked(NULL, now, 2);
@@ -669,10 +677,8 @@ test_roster_match_and_unexpected(void **state)
 	join(a, &st, T0 + MIN);
 	assert_int_equal(alerts("unexpected_participant", "id:zz", "raised"),
 	    1);
-	att("id:zz", "expected", buf, sizeof(buf));
-	assert_string_equal(buf, "false");
-	att("sid:1", "expected", buf, sizeof(buf));
-	assert_string_equal(buf, "true");
+	assert_att("id:zz", "expected", "false");
+	assert_att("sid:1", "expected", "true");
 	/* A third person present: more than max_participants (2). */
 	assert_int_equal(alerts("too_many_participants", NULL, "raised"), 1);
 	leave(a, &st, T0 + 2 * MIN, "leave");
@@ -707,12 +713,11 @@ test_merged_tab(void **state)
 	join(a, &tab, T0 + MIN);
 	assert_int_equal(alerts("too_many_participants", NULL, "raised"), 1);
 	pt.join_count = 2;
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EVENT_PARTICIPANT_MERGE;
-	ev.ts_ms = T0 + 2 * MIN;
-	ev.session = &room_sess;
-	ev.participant = &pt;
-	ev.merge_from = "id:pt-1#2";
+	ev = (struct event){
+		.type = EVENT_PARTICIPANT_MERGE, .ts_ms = T0 + 2 * MIN,
+		.session = &room_sess, .participant = &pt,
+		.merge_from = "id:pt-1#2"
+	};
 	appt_event(a, &ev, &sink);
 	assert_int_equal(alerts("too_many_participants", NULL, "cleared"), 1);
 	assert_int_equal(count(EVENT_BILLABLE_STOP), 0);
@@ -914,15 +919,7 @@ test_update(void **state)
 
 	caps_reset();
 	a = booking(&pol, now, 2);
-	memset(&b, 0, sizeof(b));
-	b.uid = "appt:A1";
-	b.appointment_id = "A1";
-	b.room = "room1";
-	b.room_jid = "room1@conference.meet.jitsi";
-	b.start_ms = T0 + 60 * MIN;		/* moved an hour later */
-	b.duration_ms = 30 * MIN;
-	b.roster = roster2;
-	b.nroster = 1;
+	b = a1(T0 + 60 * MIN, 1);		/* moved an hour later */
 	pol.early_join_ms = 5 * MIN;
 	appt_update(a, &b, &pol);
 	assert_int_equal(appt_tick(a, T0 - 14 * MIN, &sink), 0);
@@ -978,24 +975,11 @@ test_resume(void **state)
 	struct appt_policy	 pol;
 	struct appt		*a;
 	int64_t			 now = T0 + 10 * MIN;
-	char			 buf[32];
 
 	(void)state;
 	appt_policy_defaults(&pol);
-	memset(&room_sess, 0, sizeof(room_sess));
-	room_sess.uid = "appt:A1";
-	room_sess.room = "room1";
-	room_sess.appointment_id = "A1";
-	room_sess.recording_status = "not_recorded";
-	memset(&b, 0, sizeof(b));
-	b.uid = "appt:A1";
-	b.appointment_id = "A1";
-	b.room = "room1";
-	b.room_jid = "room1@conference.meet.jitsi";
-	b.start_ms = T0;
-	b.duration_ms = 30 * MIN;
-	b.roster = roster2;
-	b.nroster = 2;
+	a1_session();
+	b = a1(T0, 2);
 	b.resumed = 1;
 	b.base_billable_ms = 5 * MIN;
 	b.base_wait_ms = MIN;
@@ -1009,8 +993,7 @@ test_resume(void **state)
 	/* Already active: no second scheduled -> active. */
 	assert_int_equal(count(EVENT_APPOINTMENT_STATUS), 0);
 	/* Punctuality from the first join the previous run saw. */
-	att("id:pt-1", "late_minutes", buf, sizeof(buf));
-	assert_string_equal(buf, "2");
+	assert_att("id:pt-1", "late_minutes", "2");
 	run(a, &now, T0 + 31 * MIN);
 	assert_int_equal(alerts("no_show", NULL, "raised"), 0);
 	leave(a, &pt, T0 + 30 * MIN, "leave");

@@ -19,6 +19,8 @@
 #include "config.h"
 #include "log.h"
 
+#include "testtext.h"
+
 #define SECRET	"S3cr3t-XYZ"
 
 static char	 errbuf[16384];
@@ -105,8 +107,8 @@ test_log_section(void **state)
 	config_free(&c);
 	assert_int_equal(load(MIN_OK "[log]\nlevel = loud\nsyslog = maybe\n",
 	    &c), -1);
-	assert_non_null(strstr(errbuf, "(string):8: log.level: \"loud\""));
-	assert_non_null(strstr(errbuf, "(string):9: log.syslog: \"maybe\""));
+	assert_has(errbuf, "(string):8: log.level: \"loud\"",
+	    "(string):9: log.syslog: \"maybe\"");
 	config_free(&c);
 }
 
@@ -179,16 +181,13 @@ test_all_errors_with_lines(void **state)
 	    "join = ok, bad room, x@elsewhere.org\n"	/* 12 */
 	    "[tracking]\nip_mode = all\n"		/* 13, 14 */
 	    "[nowhere]\nkey = v\n", &c), -1);	/* 15, 16 */
-	assert_non_null(strstr(errbuf, "(string):5: xmpp.port"));
-	assert_non_null(strstr(errbuf, "(string):6: xmpp.tls"));
-	assert_non_null(strstr(errbuf, "(string):7: unknown key \"xmpp.colour\""));
-	assert_non_null(strstr(errbuf, "(string):9: storage.flush_ms"));
-	assert_non_null(strstr(errbuf, "(string):10: storage.flush_count"));
-	assert_non_null(strstr(errbuf, "(string):12: rooms.join: bad room name"));
-	assert_non_null(strstr(errbuf, "x@elsewhere.org is not on"));
-	assert_non_null(strstr(errbuf, "(string):14: tracking.ip_mode"));
-	assert_non_null(strstr(errbuf, "(string):16: unknown key \"nowhere.key\""));
-	assert_null(strstr(errbuf, SECRET));
+	assert_has(errbuf, "(string):5: xmpp.port", "(string):6: xmpp.tls",
+	    "(string):7: unknown key \"xmpp.colour\"",
+	    "(string):9: storage.flush_ms", "(string):10: storage.flush_count",
+	    "(string):12: rooms.join: bad room name",
+	    "x@elsewhere.org is not on", "(string):14: tracking.ip_mode",
+	    "(string):16: unknown key \"nowhere.key\"");
+	assert_lacks(errbuf, SECRET);
 	config_free(&c);
 }
 
@@ -199,23 +198,23 @@ test_required_and_ranges(void **state)
 
 	(void)state;
 	assert_int_equal(load("[xmpp]\npassword = " SECRET "\n", &c), -1);
-	assert_non_null(strstr(errbuf, "xmpp.jid is required"));
-	assert_non_null(strstr(errbuf, "xmpp.muc_domain is required"));
+	assert_has(errbuf, "xmpp.jid is required",
+	    "xmpp.muc_domain is required");
 	config_free(&c);
 
 	assert_int_equal(load("[xmpp]\njid = nodomain\npassword = p\n"
 	    "muc_domain = m\n", &c), -1);
-	assert_non_null(strstr(errbuf, "is not node@domain"));
+	assert_has(errbuf, "is not node@domain");
 	config_free(&c);
 
 	assert_int_equal(load(MIN_OK "[xmpp]\nreconnect_min_s = 9\n"
 	    "reconnect_max_s = 3\n", &c), -1);
-	assert_non_null(strstr(errbuf, "reconnect_min_s exceeds"));
+	assert_has(errbuf, "reconnect_min_s exceeds");
 	config_free(&c);
 
 	/* syntax error: a line that is neither section nor key = value */
 	assert_int_equal(load(MIN_OK "this line is wrong\n", &c), -1);
-	assert_non_null(strstr(errbuf, ":7: syntax error"));
+	assert_has(errbuf, ":7: syntax error");
 	config_free(&c);
 }
 
@@ -234,7 +233,7 @@ test_nicks(void **state)
 	assert_string_equal(c.nick, "t_x");
 	config_free(&c);
 	assert_int_equal(load(MIN_OK "[xmpp]\nnick = bad-nick\n", &c), -1);
-	assert_non_null(strstr(errbuf, "must match"));
+	assert_has(errbuf, "must match");
 	config_free(&c);
 }
 
@@ -259,7 +258,7 @@ test_password_sources(void **state)
 	unlink(path);
 	/* unreadable file: an error naming the file, not the password */
 	assert_int_equal(load(text, &c), -1);
-	assert_non_null(strstr(errbuf, path));
+	assert_has(errbuf, path);
 	config_free(&c);
 
 	setenv("TELETRACK_XMPP_PASSWORD", "from-env", 1);
@@ -271,7 +270,7 @@ test_password_sources(void **state)
 
 	assert_int_equal(load("[xmpp]\njid = a@b.c\nmuc_domain = m.b.c\n"
 	    "[rooms]\njoin = r\n", &c), -1);
-	assert_non_null(strstr(errbuf, "no password"));
+	assert_has(errbuf, "no password");
 	config_free(&c);
 }
 
@@ -309,9 +308,8 @@ test_postgres_keys(void **state)
 	fp = open_memstream(&dump, &dumplen);
 	config_dump(&c, fp);
 	fclose(fp);
-	assert_null(strstr(dump, SECRET));
-	assert_non_null(strstr(dump, "shard = east-1.a"));
-	assert_non_null(strstr(dump, "url = postgresql://"));
+	assert_has(dump, "shard = east-1.a", "url = postgresql://");
+	assert_lacks(dump, SECRET);
 	free(dump);
 	config_free(&c);
 	unlink(path);
@@ -329,24 +327,23 @@ test_postgres_keys(void **state)
 
 	assert_int_equal(load(MIN_OK "[storage]\nurl = postgresql://u:"
 	    SECRET "@h/d\n", &c), -1);
-	assert_non_null(strstr(errbuf, "holds a password"));
-	assert_null(strstr(errbuf, SECRET));
+	assert_has(errbuf, "holds a password");
+	assert_lacks(errbuf, SECRET);
 	config_free(&c);
 	assert_int_equal(load(MIN_OK "[storage]\nurl = postgresql://h/d"
 	    "?sslmode=require&password=" SECRET "\n", &c), -1);
-	assert_null(strstr(errbuf, SECRET));
+	assert_lacks(errbuf, SECRET);
 	config_free(&c);
 	assert_int_equal(load(MIN_OK "[storage]\nurl = mysql://h/d\n", &c),
 	    -1);
-	assert_non_null(strstr(errbuf, "must start with postgresql://"));
+	assert_has(errbuf, "must start with postgresql://");
 	config_free(&c);
 	assert_int_equal(load(MIN_OK "[storage]\nurl = postgresql://h/d\n"
 	    "schema = 1bad\n[xmpp]\nshard = -x\n", &c), -1);
-	assert_non_null(strstr(errbuf, "storage.schema"));
-	assert_non_null(strstr(errbuf, "xmpp.shard"));
+	assert_has(errbuf, "storage.schema", "xmpp.shard");
 	config_free(&c);
 	assert_int_equal(load(MIN_OK "[storage]\nschema = s\n", &c), 0);
-	assert_non_null(strstr(errbuf, "apply to storage.url only"));
+	assert_has(errbuf, "apply to storage.url only");
 	config_free(&c);
 }
 
@@ -365,9 +362,8 @@ test_dump_masks_password(void **state)
 	n = fread(out, 1, sizeof(out) - 1, tmp);
 	out[n] = '\0';
 	fclose(tmp);
-	assert_null(strstr(out, SECRET));
-	assert_non_null(strstr(out, "password = ********"));
-	assert_non_null(strstr(out, "join = a"));
+	assert_has(out, "password = ********", "join = a");
+	assert_lacks(out, SECRET);
 	config_free(&c);
 }
 
@@ -391,11 +387,16 @@ text_open(struct text *t, const char *head)
 	fputs(head, t->fp);
 }
 
-static const char *
-text_close(struct text *t)
+/* Close t and load its text into c: load()'s result; the text is freed. */
+static int
+text_load(struct text *t, struct config *c)
 {
+	int	 rc;
+
 	assert_int_equal(fclose(t->fp), 0);
-	return t->s;
+	rc = load(t->s, c);
+	free(t->s);
+	return rc;
 }
 
 /* 50 rooms, ten a line: continuation lines append (issue 10). */
@@ -404,7 +405,6 @@ test_join_continuation_lines(void **state)
 {
 	struct config	 c;
 	struct text	 t;
-	int		 rc;
 	char		 want[32];
 	int		 i;
 
@@ -414,11 +414,8 @@ test_join_continuation_lines(void **state)
 		fprintf(t.fp, "%sroom-%02d%s", i % 10 == 0 ? "    " : " ",
 		    i, i % 10 == 9 ? ",\n" : ",");
 	fputs("leave_grace_s = 3\n", t.fp);
-	rc = load(text_close(&t), &c);
-	if (rc != 0)
-		fputs(errbuf, stderr);
-	assert_int_equal(rc, 0);
-	free(t.s);
+	if (text_load(&t, &c) != 0)
+		fail_msg("%s", errbuf);
 	assert_int_equal(c.nrooms, 50);
 	for (i = 0; i < 50; i++) {
 		snprintf(want, sizeof(want), "room-%02d", i);
@@ -443,7 +440,6 @@ test_long_line(void **state)
 {
 	struct config	 c;
 	struct text	 t;
-	int		 rc;
 	char		 want[16];
 	long		 start;
 	int		 i, n;
@@ -454,11 +450,8 @@ test_long_line(void **state)
 	for (n = 0; ftell(t.fp) - start < 5000; n++)
 		fprintf(t.fp, "%sr%04d", n > 0 ? ", " : "", n);
 	fputs("\nretry_min_s = 4\n", t.fp);
-	rc = load(text_close(&t), &c);
-	if (rc != 0)
-		fputs(errbuf, stderr);
-	assert_int_equal(rc, 0);
-	free(t.s);
+	if (text_load(&t, &c) != 0)
+		fail_msg("%s", errbuf);
 	assert_int_equal(c.nrooms, (size_t)n);
 	for (i = 0; i < n; i++) {
 		snprintf(want, sizeof(want), "r%04d", i);
@@ -481,10 +474,9 @@ test_too_long_line(void **state)
 	for (i = 0; i < 1100 * 1024; i++)
 		fputc('x', t.fp);
 	fputs("\nleave_grace_s = 7\n", t.fp);
-	assert_int_equal(load(text_close(&t), &c), -1);
-	free(t.s);
-	assert_non_null(strstr(errbuf, "(string):6: line longer than"));
-	assert_null(strstr(errbuf, "syntax error"));
+	assert_int_equal(text_load(&t, &c), -1);
+	assert_has(errbuf, "(string):6: line longer than");
+	assert_lacks(errbuf, "syntax error");
 	assert_int_equal(c.leave_grace_s, 7);
 	config_free(&c);
 }
@@ -526,18 +518,18 @@ test_join_file(void **state)
 	fclose(fp);
 	assert_int_equal(load(text, &c), -1);
 	snprintf(text, sizeof(text), "%s:2: rooms.join: bad room name", path);
-	assert_non_null(strstr(errbuf, text));
+	assert_has(errbuf, text);
 	snprintf(text, sizeof(text), "%s:3: one room a line", path);
-	assert_non_null(strstr(errbuf, text));
+	assert_has(errbuf, text);
 	snprintf(text, sizeof(text), "%s:4: rooms.join: z@elsewhere.org is "
 	    "not on", path);
-	assert_non_null(strstr(errbuf, text));
+	assert_has(errbuf, text);
 	config_free(&c);
 
 	unlink(path);
 	snprintf(text, sizeof(text), HEAD "join_file = %s\n", path);
 	assert_int_equal(load(text, &c), -1);
-	assert_non_null(strstr(errbuf, "rooms.join_file"));
+	assert_has(errbuf, "rooms.join_file");
 	config_free(&c);
 }
 
@@ -569,19 +561,16 @@ test_join_mistakes(void **state)
 	    "[storage]\ndatabase = /tmp/x.db\n"	/* 8, 9 */
 	    "   /tmp/y.db\n"			/* 10 */
 	    "[rooms]\njoin = c@d@e, r/x\n", &c), -1);	/* 11, 12 */
-	assert_non_null(strstr(errbuf, "(string):7: rooms.join: set again "
-	    "(first at line 6)"));
-	assert_non_null(strstr(errbuf, "(string):10: storage.database: an "
-	    "indented line"));
-	assert_non_null(strstr(errbuf, "(string):12: rooms.join: set again"));
+	assert_has(errbuf,
+	    "(string):7: rooms.join: set again (first at line 6)",
+	    "(string):10: storage.database: an indented line",
+	    "(string):12: rooms.join: set again");
 	config_free(&c);
 
 	assert_int_equal(load(HEAD "join = c@d@e, x@conference.meet.jitsi/r\n",
 	    &c), -1);
-	assert_non_null(strstr(errbuf, "(string):6: rooms.join: bad room JID "
-	    "\"c@d@e\""));
-	assert_non_null(strstr(errbuf, "bad room JID "
-	    "\"x@conference.meet.jitsi/r\""));
+	assert_has(errbuf, "(string):6: rooms.join: bad room JID \"c@d@e\"",
+	    "bad room JID \"x@conference.meet.jitsi/r\"");
 	config_free(&c);
 }
 
@@ -620,7 +609,7 @@ test_format_strings_are_data(void **state)
 	/* % sequences in values and keys must be printed, not interpreted */
 	assert_int_equal(load(MIN_OK "[xmpp]\nport = %s%n%s%n\n"
 	    "%n%s = 1\n", &c), -1);
-	assert_non_null(strstr(errbuf, "\"%s%n%s%n\""));
+	assert_has(errbuf, "\"%s%n%s%n\"");
 	config_free(&c);
 }
 

@@ -626,14 +626,8 @@ story(struct db *db)
 	session_init(&s, "appt:appt-1", T0);
 	s.appointment_id = "appt-1";
 	emit(w, EVENT_SESSION_START, T0, &s, NULL, "{\"meeting_id\":\"m-1\"}");
-	participant_init(&cg, "id:cg-1", "Dr Who", T0 + 1000);
-	cg.participant_id = "cg-1";
-	cg.role = "caregiver";
-	cg.stats_id = "S-cg";
+	caregiver_joins(&s, &cg, "id:cg-1", "cg-1", "S-cg", T0 + 1000);
 	cg.browser = "Firefox";
-	s.participant_count = 1;
-	s.peak_participants = 1;
-	s.connection_quality = "good";
 	emit(w, EVENT_JOIN, T0 + 1000, &s, &cg, "{\"nick\":\"Dr Who\"}");
 	emit(w, EVENT_ALERT, T0 + 2000, &s, NULL, "{\"rule\":"
 	    "\"patient_absent\",\"severity\":\"warning\",\"state\":\"raised\","
@@ -915,8 +909,7 @@ test_connection_lost(void **state)
 	assert_int_equal(db_errkind(pg), DB_ERR_CONNECTION);
 	assert_int_equal(writer_pending(w), 5);
 	/* The retry (after writer_due()'s backoff) reconnects. */
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(writer_pending(w), 0);
+	flush_all(w);
 	assert_int_equal(q_int(killer, "SELECT count(*) FROM"
 	    " teleconference_events"), 7);
 	assert_int_equal(q_int(killer, "SELECT count(*) FROM"

@@ -177,6 +177,16 @@ person(char *nick, char *stats)
 	return p;
 }
 
+/* person() before its client announced any media (lib-jitsi-meet's join). */
+static struct presence
+newcomer(char *nick, char *stats)
+{
+	struct presence	 p = person(nick, stats);
+
+	p.media.audio = p.media.camera = p.media.share = MEDIA_UNKNOWN;
+	return p;
+}
+
 static struct presence
 gone(char *nick)
 {
@@ -248,16 +258,51 @@ joined_room(void)
 	return r;
 }
 
+/*
+ * cmocka fixtures: *state is the room of a test, as joined_room() leaves
+ * it (with or without the events so far) or new (mkroom()); the teardown
+ * frees it and the captured events.
+ */
+static int
+joined_setup(void **state)
+{
+	*state = joined_room();
+	return 0;
+}
+
+/* joined_setup() with the events of the join forgotten. */
+static int
+quiet_setup(void **state)
+{
+	*state = joined_room();
+	reset_capture();
+	return 0;
+}
+
+static int
+new_setup(void **state)
+{
+	*state = mkroom();
+	return 0;
+}
+
+static int
+room_teardown(void **state)
+{
+	room_free(*state);
+	reset_capture();
+	return 0;
+}
+
 /* --- tests ------------------------------------------------------------- */
 
 static void
 test_join_opens_session(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	char		 buf[512];
 	struct captured	*c;
 
-	(void)state;
 	names(buf, sizeof(buf));
 	/* joins are emitted in arrival order */
 	assert_string_equal(buf,
@@ -271,8 +316,6 @@ test_join_opens_session(void **state)
 	assert_string_equal(c->sstatus, "active");
 	assert_string_equal(c->suid, ROOM "/1767258000011");
 	assert_int_equal(room_participants_present(r), 2);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -282,10 +325,9 @@ test_join_opens_session(void **state)
 static void
 test_late_echo_of_our_leave(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 p = self();
 
-	(void)state;
 	room_left(r, T0 + 60000, "no_participants", &sink);
 	room_join_sent(r, T0 + 61000);
 	p.kind = PRESENCE_UNAVAILABLE;
@@ -296,17 +338,14 @@ test_late_echo_of_our_leave(void **state)
 	assert_int_equal(apply(r, self(), T0 + 64100), ROOM_ACT_QUERY_INFO);
 	assert_int_equal(room_state(r), ROOM_JOINED);
 	assert_int_equal(count(EVENT_OBSERVER_GAP), 0);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_not_allowed_retries(void **state)
 {
-	struct room	*r = mkroom();
+	struct room	*r = *state;
 	struct presence	 p = pres("teletrack");
 
-	(void)state;
 	room_join_sent(r, T0);
 	p.kind = PRESENCE_ERROR;
 	p.error_condition = (char *)"not-allowed";
@@ -314,18 +353,15 @@ test_not_allowed_retries(void **state)
 	assert_int_equal(room_state(r), ROOM_IDLE);
 	assert_int_equal(nev, 0);
 	assert_null(room_session(r));
-	room_free(r);
 }
 
 static void
 test_media_transitions(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 a = person("alice", "A");
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	/* Same state again: nothing. */
 	apply(r, a, T0 + 1000);
 	assert_int_equal(nev, 0);
@@ -355,8 +391,6 @@ test_media_transitions(void **state)
 	reset_capture();
 	apply(r, a, T0 + 7000);
 	assert_int_equal(nev, 0);
-	room_free(r);
-	reset_capture();
 }
 
 /* Apply the presence of a real-client fixture (tests/fixtures/<name>). */
@@ -391,14 +425,12 @@ rolled(struct room *r, const char *key, int64_t t)
 static void
 test_ljm_followup_is_state(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 f;
 	struct captured	*c;
 	char		 buf[512];
 	const int64_t	 t = T0 + 60000;
 
-	(void)state;
-	reset_capture();
 	apply_fx(r, "ljm/join.xml", t);
 	apply_fx(r, "ljm/followup.xml", t + 433);
 	names(buf, sizeof(buf));
@@ -428,8 +460,7 @@ test_ljm_followup_is_state(void **state)
 	 * late it comes (a loaded server, a session started by a leave).
 	 */
 	reset_capture();
-	f = person("f00d0001", "F");
-	f.media.audio = f.media.camera = f.media.share = MEDIA_UNKNOWN;
+	f = newcomer("f00d0001", "F");
 	apply(r, f, t + 26000);
 	f.media.audio = 1;
 	f.media.camera = 1;
@@ -446,8 +477,6 @@ test_ljm_followup_is_state(void **state)
 	c = rolled(r, "sid:Jaime-ck9", t + 31000);
 	assert_int_equal(c->p.microphone_enabled, 0);
 	assert_int_equal(c->p.camera_enabled, 0);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -458,15 +487,12 @@ test_ljm_followup_is_state(void **state)
 static void
 test_ljm_first_announcement_is_a_change(void **state)
 {
-	struct room	*r = joined_room();
-	struct presence	 d = person("3d0ab6a7", "Kiera-05Z");
+	struct room	*r = *state;
+	struct presence	 d = newcomer("3d0ab6a7", "Kiera-05Z");
 	struct captured	*c;
 	char		 buf[512];
 	const int64_t	 t = T0 + 60000;
 
-	(void)state;
-	d.media.audio = d.media.camera = d.media.share = MEDIA_UNKNOWN;
-	reset_capture();
 	apply(r, d, t);
 	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 45000);
 	names(buf, sizeof(buf));
@@ -475,15 +501,19 @@ test_ljm_first_announcement_is_a_change(void **state)
 	assert_int_equal(c->ts, t + 45000);
 	assert_int_equal(c->p.camera_enabled, 1);	/* on until then */
 	assert_int_equal(c->p.microphone_enabled, 0);	/* never said */
-	room_free(r);
-	reset_capture();
+}
 
-	/*
-	 * The same presence within the window of someone else's join reads
-	 * as a follow-up (the known residual error of the rule).
-	 */
-	r = joined_room();
-	reset_capture();
+/*
+ * The same presence within the window of someone else's join reads as a
+ * follow-up (the known residual error of the rule).
+ */
+static void
+test_ljm_first_announcement_near_a_join(void **state)
+{
+	struct room	*r = *state;
+	struct presence	 d = newcomer("3d0ab6a7", "Kiera-05Z");
+	const int64_t	 t = T0 + 60000;
+
 	apply(r, d, t);
 	apply(r, person("erin", "E"), t + 40000);
 	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 42000);
@@ -492,8 +522,6 @@ test_ljm_first_announcement_is_a_change(void **state)
 	d.media.audio = 1;
 	apply(r, d, t + 60000);
 	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -504,13 +532,10 @@ test_ljm_first_announcement_is_a_change(void **state)
 static void
 test_first_announcement_after_reconnect(void **state)
 {
-	struct room	*r = joined_room();
-	struct presence	 b = person("bob2", "B");
+	struct room	*r = *state;
+	struct presence	 b = newcomer("bob2", "B");
 	const int64_t	 t = T0 + 60000;
 
-	(void)state;
-	b.media.audio = b.media.camera = b.media.share = MEDIA_UNKNOWN;
-	reset_capture();
 	apply(r, gone("bob"), t);		/* bob (muted) reloads */
 	apply(r, b, t + 900);
 	b.media.audio = 0;			/* still muted: nothing */
@@ -519,15 +544,12 @@ test_first_announcement_after_reconnect(void **state)
 	assert_int_equal(count(EVENT_AUDIO_MUTE) + count(EVENT_AUDIO_UNMUTE),
 	    0);
 	apply(r, gone("bob2"), t + 2000);	/* again; back unmuted */
-	b = person("bob3", "B");
-	b.media.audio = b.media.camera = b.media.share = MEDIA_UNKNOWN;
+	b = newcomer("bob3", "B");
 	apply(r, b, t + 3000);
 	b.media.audio = 1;
 	apply(r, b, t + 3500);
 	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 1);
 	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -538,15 +560,13 @@ test_first_announcement_after_reconnect(void **state)
 static void
 test_alone_has_no_followup(void **state)
 {
-	struct room	*r = mkroom();
-	struct presence	 p = person("pat01", "P");
+	struct room	*r = *state;
+	struct presence	 p = newcomer("pat01", "P");
 	struct captured	*c;
 
-	(void)state;
 	room_join_sent(r, T0);
 	apply(r, focus(), T0 + 10);
 	apply(r, self(), T0 + 20);
-	p.media.audio = p.media.camera = p.media.share = MEDIA_UNKNOWN;
 	apply(r, p, T0 + 1000);
 	p.media.audio = 0;
 	apply(r, p, T0 + 2500);
@@ -558,39 +578,30 @@ test_alone_has_no_followup(void **state)
 	p.media.camera = 1;
 	apply(r, p, T0 + 60800);
 	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
-	room_free(r);
-	reset_capture();
 }
 
 /* A share's first announcement is the user starting it. */
 static void
 test_ljm_share_first_seen(void **state)
 {
-	struct room	*r = joined_room();
-	struct presence	 d = person("cfd7c68d", "Korey-SDE");
+	struct room	*r = *state;
+	struct presence	 d = newcomer("cfd7c68d", "Korey-SDE");
 	const int64_t	 t = T0 + 60000;
 
-	(void)state;
-	d.media.audio = d.media.camera = d.media.share = MEDIA_UNKNOWN;
-	reset_capture();
 	apply(r, d, t);
 	apply_fx(r, "ljm/share-start.xml", t + 2000);
 	assert_int_equal(count(EVENT_SCREENSHARE_START), 1);
 	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 0);	/* follow-up */
 	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_initial_state_is_not_an_event(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 c = person("carol", "C");
 	struct captured	*e;
 
-	(void)state;
-	reset_capture();
 	c.media.audio = 1;
 	c.media.camera = 1;
 	c.hand_raised = 1;
@@ -604,8 +615,6 @@ test_initial_state_is_not_an_event(void **state)
 	assert_int_equal(e->p.camera_enabled, 1);
 	assert_int_equal(e->p.screen_shared, 0);
 	assert_null(strstr(e->data, "already_present"));
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -617,13 +626,11 @@ test_initial_state_is_not_an_event(void **state)
 static void
 test_reconnect_before_delayed_leave(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 p;
 	struct captured	*c;
 	char		 buf[512];
 
-	(void)state;
-	reset_capture();
 	apply(r, person("bob2", "B"), T0 + 30000);
 	c = last(EVENT_JOIN, "sid:B#2");
 	assert_non_null(c);
@@ -663,8 +670,6 @@ test_reconnect_before_delayed_leave(void **state)
 	assert_string_equal(c->pleft, "leave");
 	assert_string_equal(c->pissues,
 	    "[\"reconnect-at-29s\",\"disconnect-at-89s\"]");
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -677,12 +682,10 @@ test_reconnect_before_delayed_leave(void **state)
 static void
 test_tab_key_not_reused(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 p;
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	apply(r, person("bob2", "B"), T0 + 30000);
 	assert_non_null(last(EVENT_JOIN, "sid:B#2"));
 	p = gone("bob");
@@ -703,8 +706,6 @@ test_tab_key_not_reused(void **state)
 	assert_non_null(c);
 	assert_non_null(strstr(c->data, "\"from\":\"sid:B#3\""));
 	assert_int_equal(c->s.participant_count, 2);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -801,12 +802,10 @@ test_second_tab(void **state)
 static void
 test_interrupted_then_rejoin(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct message	 m;
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	memset(&m, 0, sizeof(m));
 	m.kind = MESSAGE_MODULE;
 	m.note = NOTE_INTERRUPTED;
@@ -820,19 +819,15 @@ test_interrupted_then_rejoin(void **state)
 	assert_int_equal(c->p.join_count, 2);
 	assert_int_equal(count(EVENT_JOIN), 0);
 	assert_int_equal(c->s.participant_count, 2);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_rejoin_after_leave_counts_time_present(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 p;
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	p = gone("alice");
 	p.status_text = (char *)"Disconnected: unexpected eof while reading";
 	apply(r, p, T0 + 60011);		/* present 60 s */
@@ -843,19 +838,15 @@ test_rejoin_after_leave_counts_time_present(void **state)
 	assert_int_equal(c->p.join_count, 2);
 	assert_int_equal(c->p.disconnection_count, 1);
 	assert_int_equal(count(EVENT_RECONNECT), 1);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_kicks_and_333(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 p;
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	p = gone("bob");
 	p.codes[0] = 307;
 	p.ncodes = 1;
@@ -876,18 +867,14 @@ test_kicks_and_333(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->p.disconnection_count, 1);
 	assert_string_equal(c->pleft, "disconnect");
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_device_switch(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 p;
 
-	(void)state;
-	reset_capture();
 	p = person("bobphone", "B");
 	p.flip_device = 1;
 	apply(r, p, T0 + 1000);
@@ -899,8 +886,6 @@ test_device_switch(void **state)
 	assert_int_equal(count(EVENT_DEVICE_SWITCH), 1);
 	assert_int_equal(count(EVENT_KICKED), 0);
 	assert_int_equal(room_participants_present(r), 2);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -911,9 +896,8 @@ test_device_switch(void **state)
 static void
 test_session_end_rolls_up_only_the_changed(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 
-	(void)state;
 	apply(r, gone("alice"), T0 + 5000);
 	assert_non_null(last(EVENT_LEAVE, "sid:A"));
 	reset_capture();
@@ -923,19 +907,15 @@ test_session_end_rolls_up_only_the_changed(void **state)
 	assert_non_null(last(EVENT_ROLLUP, "sid:B"));
 	assert_string_equal(last(EVENT_ROLLUP, "sid:B")->pleft,
 	    "session_end");
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_focus_leaves_ends_session(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 f = gone("focus");
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	assert_int_equal(room_apply(r, &f, T0 + 600020, &sink),
 	    ROOM_ACT_LEAVE);
 	c = last(EVENT_SESSION_END, NULL);
@@ -954,18 +934,15 @@ test_focus_leaves_ends_session(void **state)
 	reset_capture();
 	apply(r, gone("alice"), T0 + 600100);
 	assert_int_equal(nev, 0);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_failed_when_one_side_only(void **state)
 {
-	struct room	*r = mkroom();
+	struct room	*r = *state;
 	struct presence	 f = gone("focus");
 	struct captured	*c;
 
-	(void)state;
 	room_join_sent(r, T0);
 	apply(r, focus(), T0 + 1);
 	apply(r, self(), T0 + 2);
@@ -979,19 +956,15 @@ test_failed_when_one_side_only(void **state)
 	assert_non_null(c);
 	assert_string_equal(c->sstatus, "failed");
 	assert_int_equal(c->s.peak_participants, 1);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_recording(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 f = focus();
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	f.has_recording = 1;
 	f.rec_status = (char *)"pending";
 	f.rec_mode = (char *)"file";
@@ -1033,18 +1006,15 @@ test_recording(void **state)
 	assert_int_equal(count(EVENT_LIVESTREAM_STOP), 1);
 	c = last(EVENT_LIVESTREAM_STOP, NULL);
 	assert_non_null(strstr(c->data, "\"duration_s\":10"));
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_recording_already_on(void **state)
 {
-	struct room	*r = mkroom();
+	struct room	*r = *state;
 	struct presence	 f = focus();
 	struct captured	*c;
 
-	(void)state;
 	room_join_sent(r, T0);
 	f.has_recording = 1;
 	f.rec_status = (char *)"on";
@@ -1057,20 +1027,16 @@ test_recording_already_on(void **state)
 	assert_non_null(c);
 	assert_non_null(strstr(c->data, "\"already_on\":true"));
 	assert_string_equal(c->srecording, "recording");
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_hidden_members(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 j = pres("jibri1");
 	struct presence	 t = pres("transcriber");
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	j.jid = (char *)"recorder@hidden.meet.jitsi/r";
 	j.feature_jibri = 1;
 	apply(r, j, T0 + 1000);
@@ -1089,8 +1055,6 @@ test_hidden_members(void **state)
 	assert_non_null(strstr(c->data, "\"kind\":\"transcriber\""));
 	assert_int_equal(c->s.participant_count, 2);
 	assert_int_equal(room_participants_present(r), 2);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -1102,12 +1066,11 @@ test_hidden_members(void **state)
 static void
 test_live_before_meeting_id(void **state)
 {
-	struct room	*r = mkroom();
+	struct room	*r = *state;
 	struct presence	 a = person("alice", "A");
 	struct message	 m;
 	char		 buf[512];
 
-	(void)state;
 	room_join_sent(r, T0);
 	apply(r, focus(), T0 + 1);
 	apply(r, a, T0 + 2);
@@ -1132,8 +1095,6 @@ test_live_before_meeting_id(void **state)
 	    last(EVENT_MEETING_INFO, NULL)->suid);
 	assert_int_equal(last(EVENT_MEETING_INFO, NULL)->s.participant_count,
 	    3);
-	room_free(r);
-	reset_capture();
 }
 
 /* --- the lobby, breakout rooms, the end (issue 8) ------------------------ */
@@ -1154,45 +1115,56 @@ note(enum module_note kind, int event, char *nick)
 	return m;
 }
 
+/*
+ * The module's lobby note about nick (real JID jid) handed to the room
+ * at t; detail is what the event names: the display name of a knock
+ * (LOBBY_JOIN), who let in or turned away (LOBBY_ADMITTED, LOBBY_DENIED),
+ * or why the lobby was left (LOBBY_LEAVE).
+ */
+static void
+lobby(struct room *r, int event, char *nick, char *jid, char *detail,
+    int64_t t)
+{
+	struct message	 m = note(NOTE_LOBBY, event, nick);
+
+	m.note_jid = jid;
+	if (event == LOBBY_JOIN)
+		m.note_name = detail;
+	else if (event == LOBBY_LEAVE)
+		m.note_reason = detail;
+	else
+		m.note_by = detail;
+	room_module_note(r, &m, t, &sink);
+}
+
+#define PAT	"pat@meet.jitsi/res1"	/* the patient's real JID */
+
 /* Knock, let in, join: one participant whose lobby wait is recorded. */
 static void
 test_lobby(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct message	 m;
 	struct presence	 p;
 	struct captured	*c;
 	char		 buf[512];
 	int		 i;
 
-	(void)state;
-	reset_capture();
 	m = note(NOTE_LOBBY, LOBBY_JOIN, "pat01");
-	m.note_jid = (char *)"pat@meet.jitsi/res1";
+	m.note_jid = (char *)PAT;
 	m.note_name = (char *)"Pat";
 	m.note_identity_id = (char *)"pt-1";
 	m.note_identity_role = (char *)"patient";
 	room_module_note(r, &m, T0 + 1000, &sink);
-	m = note(NOTE_LOBBY, LOBBY_ADMITTED, "pat01");
-	m.note_jid = (char *)"pat@meet.jitsi/res1";
-	m.note_by = (char *)"alice";
-	room_module_note(r, &m, T0 + 61000, &sink);
+	lobby(r, LOBBY_ADMITTED, "pat01", PAT, "alice", T0 + 61000);
 	p = person("pat01", "P");
-	p.jid = (char *)"pat@meet.jitsi/res1";
+	p.jid = (char *)PAT;
 	apply(r, p, T0 + 61500);
-	m = note(NOTE_LOBBY, LOBBY_LEAVE, "pat01");
-	m.note_jid = (char *)"pat@meet.jitsi/res1";
-	m.note_reason = (char *)"admitted";
-	room_module_note(r, &m, T0 + 61600, &sink);
+	lobby(r, LOBBY_LEAVE, "pat01", PAT, "admitted", T0 + 61600);
 	/* Dave is turned away: events, no participant. */
-	m = note(NOTE_LOBBY, LOBBY_JOIN, "dave01");
-	m.note_jid = (char *)"dave@meet.jitsi/r";
-	m.note_name = (char *)"Dave";
-	room_module_note(r, &m, T0 + 62000, &sink);
-	m = note(NOTE_LOBBY, LOBBY_DENIED, "dave01");
-	m.note_jid = (char *)"dave@meet.jitsi/r";
-	m.note_by = (char *)"alice";
-	room_module_note(r, &m, T0 + 65000, &sink);
+	lobby(r, LOBBY_JOIN, "dave01", "dave@meet.jitsi/r", "Dave", T0 + 62000);
+	lobby(r, LOBBY_DENIED, "dave01", "dave@meet.jitsi/r", "alice",
+	    T0 + 65000);
 	names(buf, sizeof(buf));
 	assert_string_equal(buf, "lobby_join,lobby_admitted,join,"
 	    "lobby_leave,lobby_join,lobby_denied");
@@ -1209,8 +1181,6 @@ test_lobby(void **state)
 		if (ev[i].type == EVENT_LOBBY_JOIN)
 			c = &ev[i];
 	assert_non_null(strstr(c->data, "\"participant_id\":\"pt-1\""));
-	room_free(r);
-	reset_capture();
 }
 
 static struct presence
@@ -1228,14 +1198,13 @@ in_breakout(struct presence p)
 static void
 test_breakout(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct room_opts o;
 	struct room	*b;
 	struct presence	 a = person("alice", "A"), g;
 	struct captured	*c;
 	char		 buf[512];
 
-	(void)state;
 	memset(&o, 0, sizeof(o));
 	o.self_nick = "teletrack";
 	o.hidden_domain = "hidden.meet.jitsi";
@@ -1288,21 +1257,17 @@ test_breakout(void **state)
 	names(buf, sizeof(buf));
 	assert_null(strstr(buf, "session_end"));
 	room_free(b);
-	room_free(r);
-	reset_capture();
 }
 
 /* Ended for all: the reason, who, and the destroy text. */
 static void
 test_ended_for_all(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct message	 m;
 	struct presence	 s = self();
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	m = note(NOTE_ENDED, 0, "alice");
 	m.note_jid = (char *)"alice@meet.jitsi/res";
 	room_module_note(r, &m, T0 + 1000, &sink);
@@ -1316,21 +1281,17 @@ test_ended_for_all(void **state)
 	assert_non_null(strstr(c->data, "\"by\":\"alice\""));
 	assert_non_null(strstr(c->data,
 	    "\"destroy_reason\":\"The meeting has been terminated\""));
-	room_free(r);
-	reset_capture();
 }
 
 /* True join times from the module; 322 without it. */
 static void
 test_joined_and_322(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct message	 m;
 	struct presence	 s = self();
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	m = note(NOTE_JOINED, 0, "alice");
 	m.note_at_ms = T0 - 5000;
 	room_module_note(r, &m, T0 + 30, &sink);
@@ -1344,19 +1305,15 @@ test_joined_and_322(void **state)
 	assert_int_equal(room_apply(r, &s, T0 + 6000, &sink), ROOM_ACT_RETRY);
 	c = last(EVENT_SESSION_END, NULL);
 	assert_non_null(strstr(c->data, "observer_removed"));
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_chat_and_reactions(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct message	 m;
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	memset(&m, 0, sizeof(m));
 	m.kind = MESSAGE_CHAT;
 	m.groupchat = 1;
@@ -1381,19 +1338,15 @@ test_chat_and_reactions(void **state)
 	/* only a count: no text is ever in the event */
 	assert_string_equal(last(EVENT_CHAT_MESSAGE, "sid:B")->data,
 	    "{\"nick\":\"bob\",\"reply\":false}");
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_names_roles_identity(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 p = person("c0ffee12", "ZZ");
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	p.identity_id = (char *)"cg-17";
 	p.identity_name = (char *)"Dr. Wilson";
 	p.identity_role = (char *)"caregiver";
@@ -1436,19 +1389,15 @@ test_names_roles_identity(void **state)
 	apply(r, p, T0 + 5000);
 	assert_int_equal(count(EVENT_HAND_RAISE), 1);
 	assert_int_equal(count(EVENT_HAND_LOWER), 1);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_gap_reconciliation(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct captured	*c;
 	char		 buf[512];
 
-	(void)state;
-	reset_capture();
 	room_connection_lost(r, T0 + 60000);
 	assert_int_equal(room_state(r), ROOM_LOST);
 	room_join_sent(r, T0 + 65000);
@@ -1469,8 +1418,6 @@ test_gap_reconciliation(void **state)
 	assert_int_equal(c->s.participant_count, 3);
 	assert_int_equal(room_participants_present(r), 2);
 	assert_string_equal(c->suid, ROOM "/1767258000011");	/* same row */
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -1482,11 +1429,9 @@ test_gap_reconciliation(void **state)
 static void
 test_gap_focus_left_people_stayed(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct captured	*end, *start, *c;
 
-	(void)state;
-	reset_capture();
 	room_connection_lost(r, T0 + 60000);
 	room_join_sent(r, T0 + 65000);
 	apply(r, person("alice", "A"), T0 + 65011);
@@ -1504,18 +1449,14 @@ test_gap_focus_left_people_stayed(void **state)
 	assert_true(c->ts >= T0 + 65000);
 	assert_non_null(strstr(c->data, "\"already_present\":true"));
 	assert_int_equal(c->p.join_count, 1);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_gap_meeting_changed(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	room_connection_lost(r, T0 + 60000);
 	room_join_sent(r, T0 + 70000);
 	apply(r, focus(), T0 + 70010);
@@ -1531,8 +1472,6 @@ test_gap_meeting_changed(void **state)
 	c = last(EVENT_JOIN, "sid:D");
 	assert_non_null(c);
 	assert_int_equal(c->s.participant_count, 1);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -1544,11 +1483,9 @@ test_gap_meeting_changed(void **state)
 static void
 test_gap_meeting_changed_known_face(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct captured	*end, *start, *c;
 
-	(void)state;
-	reset_capture();
 	room_connection_lost(r, T0 + 60000);
 	room_join_sent(r, T0 + 70000);
 	apply(r, focus(), T0 + 70010);
@@ -1569,8 +1506,6 @@ test_gap_meeting_changed_known_face(void **state)
 	assert_true(c->ts >= start->ts);
 	assert_int_equal(c->p.join_count, 1);
 	assert_int_equal(c->s.participant_count, 1);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -1581,10 +1516,9 @@ test_gap_meeting_changed_known_face(void **state)
 static void
 test_session_same_millisecond(void **state)
 {
-	struct room	*r = mkroom();
+	struct room	*r = *state;
 	struct captured	*end, *start, *c;
 
-	(void)state;
 	room_join_sent(r, T0);
 	apply(r, self(), T0 + 5);
 	apply(r, focus(), T0 + 100);
@@ -1601,19 +1535,15 @@ test_session_same_millisecond(void **state)
 	c = last(EVENT_JOIN, "sid:B");
 	assert_non_null(c);
 	assert_int_equal(c->ts, T0 + 101);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_room_gone_during_gap(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 e = pres("teletrack");
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	room_connection_lost(r, T0 + 60000);
 	room_join_sent(r, T0 + 90000);
 	e.kind = PRESENCE_ERROR;
@@ -1624,19 +1554,15 @@ test_room_gone_during_gap(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->ts, T0 + 60000);
 	assert_string_equal(c->sstatus, "completed");
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_observer_removed_and_destroyed(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 s = self();
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	s.kind = PRESENCE_UNAVAILABLE;
 	s.codes[0] = 333;
 	s.codes[1] = 110;
@@ -1660,18 +1586,14 @@ test_observer_removed_and_destroyed(void **state)
 	c = last(EVENT_SESSION_END, NULL);
 	assert_non_null(strstr(c->data, "room_destroyed"));
 	assert_int_equal(room_state(r), ROOM_IDLE);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_leave_after_grace(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	apply(r, gone("alice"), T0 + 1000);
 	apply(r, gone("bob"), T0 + 2000);
 	assert_int_equal(room_tick(r, T0 + 5000, &sink), 0);
@@ -1689,20 +1611,16 @@ test_leave_after_grace(void **state)
 	room_meeting_info(r, NULL, T0 + 20003, &sink);
 	assert_int_equal(room_tick(r, T0 + 31000, &sink), ROOM_ACT_LEAVE);
 	assert_int_equal(nev, 0);
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_rollups_and_quality(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 p;
 	struct captured	*c;
 	int		 i;
 
-	(void)state;
-	reset_capture();
 	assert_int_equal(room_tick(r, T0 + 30011, &sink), 0);
 	c = last(EVENT_ROLLUP, "sid:A");
 	assert_non_null(c);
@@ -1727,19 +1645,16 @@ test_rollups_and_quality(void **state)
 	c = last(EVENT_DISCONNECT, "sid:B");
 	assert_string_equal(c->pquality, "poor");
 	assert_string_equal(c->s.connection_quality, "poor");
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_speakerstats_and_module(void **state)
 {
-	struct room		*r = mkroom();
+	struct room		*r = *state;
 	struct message		 m;
 	struct speaker_stat	 st[2];
 	struct captured		*c;
 
-	(void)state;
 	room_join_sent(r, T0);
 	apply(r, focus(), T0 + 1);
 	apply(r, person("alice", "A"), T0 + 2);
@@ -1809,20 +1724,16 @@ test_speakerstats_and_module(void **state)
 	room_module_note(r, &m, T0 + 36000, &sink);
 	assert_non_null(strstr(last(EVENT_CLIENT_INFO, "sid:B")->data,
 	    "203.0.113.7"));
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_hostile_nicks(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	char		 big[300];
 	struct presence	 p;
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	p = person("x'); DROP TABLE teleconference_events;--", NULL);
@@ -1837,18 +1748,14 @@ test_hostile_nicks(void **state)
 	/* JSON escaping keeps the data parseable */
 	assert_non_null(strstr(c->data, "\\u0001"));
 	assert_non_null(strstr(c->data, "\\\"quote"));
-	room_free(r);
-	reset_capture();
 }
 
 static void
 test_focus_by_real_jid(void **state)
 {
-	struct room	*r = joined_room();
+	struct room	*r = *state;
 	struct presence	 f2 = pres("focus2");
 
-	(void)state;
-	reset_capture();
 	/* a second jicofo session under another nick is focus, not a person */
 	f2.jid = (char *)"focus@auth.meet.jitsi/other";
 	apply(r, f2, T0 + 1000);
@@ -1859,8 +1766,6 @@ test_focus_by_real_jid(void **state)
 	f2.jid = (char *)"focusfan@meet.jitsi/x";
 	apply(r, f2, T0 + 2000);
 	assert_int_equal(count(EVENT_JOIN), 1);
-	room_free(r);
-	reset_capture();
 }
 
 static void
@@ -1884,11 +1789,10 @@ test_stray_presences(void **state)
 static void
 test_appointment_sessions(void **state)
 {
-	struct room	*r = mkroom();
+	struct room	*r = *state;
 	struct presence	 f = gone("focus");
 	struct captured	*c;
 
-	(void)state;
 	room_set_appointment(r, "appt:A1", "A1");
 	assert_string_equal(room_appointment(r), "A1");
 	room_join_sent(r, T0);
@@ -1930,58 +1834,110 @@ test_appointment_sessions(void **state)
 	assert_non_null(c);
 	assert_string_equal(c->s.appointment_id, "B2");
 	assert_non_null(strstr(c->suid, "appt:A1/"));
-	room_free(r);
-	reset_capture();
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_join_opens_session),
-		cmocka_unit_test(test_live_before_meeting_id),
-		cmocka_unit_test(test_lobby),
-		cmocka_unit_test(test_breakout),
-		cmocka_unit_test(test_ended_for_all),
-		cmocka_unit_test(test_joined_and_322),
-		cmocka_unit_test(test_not_allowed_retries),
-		cmocka_unit_test(test_late_echo_of_our_leave),
-		cmocka_unit_test(test_media_transitions),
-		cmocka_unit_test(test_initial_state_is_not_an_event),
-		cmocka_unit_test(test_ljm_followup_is_state),
-		cmocka_unit_test(test_ljm_first_announcement_is_a_change),
-		cmocka_unit_test(test_ljm_share_first_seen),
-		cmocka_unit_test(test_alone_has_no_followup),
-		cmocka_unit_test(test_first_announcement_after_reconnect),
-		cmocka_unit_test(test_reconnect_before_delayed_leave),
-		cmocka_unit_test(test_tab_key_not_reused),
+		cmocka_unit_test_setup_teardown(test_join_opens_session,
+		    joined_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_live_before_meeting_id,
+		    new_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_lobby, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_breakout, joined_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_ended_for_all, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_joined_and_322,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_not_allowed_retries,
+		    new_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_late_echo_of_our_leave,
+		    joined_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_media_transitions,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_initial_state_is_not_an_event, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_ljm_followup_is_state,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ljm_first_announcement_is_a_change, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ljm_first_announcement_near_a_join, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_ljm_share_first_seen,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_alone_has_no_followup,
+		    new_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_first_announcement_after_reconnect, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_reconnect_before_delayed_leave, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_tab_key_not_reused,
+		    quiet_setup, room_teardown),
 		cmocka_unit_test(test_second_tab),
-		cmocka_unit_test(test_interrupted_then_rejoin),
-		cmocka_unit_test(test_rejoin_after_leave_counts_time_present),
-		cmocka_unit_test(test_kicks_and_333),
-		cmocka_unit_test(test_device_switch),
-		cmocka_unit_test(test_focus_leaves_ends_session),
-		cmocka_unit_test(test_session_end_rolls_up_only_the_changed),
-		cmocka_unit_test(test_failed_when_one_side_only),
-		cmocka_unit_test(test_recording),
-		cmocka_unit_test(test_recording_already_on),
-		cmocka_unit_test(test_hidden_members),
-		cmocka_unit_test(test_chat_and_reactions),
-		cmocka_unit_test(test_names_roles_identity),
-		cmocka_unit_test(test_gap_reconciliation),
-		cmocka_unit_test(test_gap_focus_left_people_stayed),
-		cmocka_unit_test(test_gap_meeting_changed),
-		cmocka_unit_test(test_gap_meeting_changed_known_face),
-		cmocka_unit_test(test_session_same_millisecond),
-		cmocka_unit_test(test_room_gone_during_gap),
-		cmocka_unit_test(test_observer_removed_and_destroyed),
-		cmocka_unit_test(test_leave_after_grace),
-		cmocka_unit_test(test_rollups_and_quality),
-		cmocka_unit_test(test_speakerstats_and_module),
-		cmocka_unit_test(test_hostile_nicks),
-		cmocka_unit_test(test_focus_by_real_jid),
+		cmocka_unit_test_setup_teardown(test_interrupted_then_rejoin,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rejoin_after_leave_counts_time_present, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_kicks_and_333, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_device_switch, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_focus_leaves_ends_session,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_session_end_rolls_up_only_the_changed, joined_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_when_one_side_only,
+		    new_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_recording, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_recording_already_on,
+		    new_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_hidden_members,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_chat_and_reactions,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_names_roles_identity,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_gap_reconciliation,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_gap_focus_left_people_stayed, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_gap_meeting_changed,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_gap_meeting_changed_known_face, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_session_same_millisecond,
+		    new_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_room_gone_during_gap,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_observer_removed_and_destroyed, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_leave_after_grace,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_rollups_and_quality,
+		    quiet_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_speakerstats_and_module,
+		    new_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_hostile_nicks, quiet_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_focus_by_real_jid,
+		    quiet_setup, room_teardown),
 		cmocka_unit_test(test_stray_presences),
-		cmocka_unit_test(test_appointment_sessions),
+		cmocka_unit_test_setup_teardown(test_appointment_sessions,
+		    new_setup, room_teardown),
 	};
 
 	int	 rc;

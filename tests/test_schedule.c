@@ -126,6 +126,66 @@ import(struct db *db, struct schedule_batch *b, const char *path)
 	return schedule_apply(db, b, NOW);
 }
 
+/* import(), which must succeed without an error. */
+static void
+import_ok(struct db *db, struct schedule_batch *b, const char *path)
+{
+	assert_int_equal(import(db, b, path), 0);
+	assert_no_errs(b);
+}
+
+/*
+ * import(), which must fail with, among its errors, each of the strings
+ * up to NULL; the number of errors.
+ */
+static size_t __attribute__((sentinel))
+import_fails(struct db *db, const char *path, ...)
+{
+	struct schedule_batch	 b;
+	const char		*want;
+	size_t			 n;
+	va_list			 ap;
+
+	assert_int_equal(import(db, &b, path), -1);
+	va_start(ap, path);
+	while ((want = va_arg(ap, const char *)) != NULL)
+		assert_err(&b, want);
+	va_end(ap);
+	n = b.nerrs;
+	schedule_batch_free(&b);
+	return n;
+}
+
+/*
+ * text as an import named name (iCalendar when it ends in ".ics", else
+ * CSV), which must fail with err among its errors.
+ */
+static void
+text_fails(const char *name, const char *text, const char *err)
+{
+	struct schedule_batch	 b;
+	size_t			 n = strlen(name), len = strlen(text);
+
+	schedule_batch_init(&b, name);
+	if (n > 4 && strcmp(name + n - 4, ".ics") == 0)
+		schedule_import_ics(&b, text, len, &roles);
+	else
+		schedule_import_csv(&b, text, len, &roles);
+	assert_err(&b, err);
+	schedule_batch_free(&b);
+}
+
+/* Book appointment appt in room at start, as `schedule add` does. */
+static void
+book(struct db *db, const char *appt, const char *room, const char *start)
+{
+	struct schedule_batch	 b;
+
+	one(&b, appt, room, start);
+	assert_int_equal(schedule_apply(db, &b, NOW), 0);
+	schedule_batch_free(&b);
+}
+
 static void
 write_file(const char *path, const void *data, size_t len)
 {
@@ -291,9 +351,7 @@ test_add_update_refuse(void **state)
 
 	/* The default comes from meeting_settings. */
 	exec_ok(db, "UPDATE meeting_settings SET default_duration = 25");
-	one(&b, "A2", "r2", "2025-07-05 09:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), 0);
-	schedule_batch_free(&b);
+	book(db, "A2", "r2", "2025-07-05 09:00");
 	assert_int_equal(q_int(db, "SELECT scheduled_duration_minutes FROM"
 	    " teleconferencesessions WHERE appointmentId = 'A2'"), 25);
 
@@ -431,9 +489,7 @@ test_validation(void **state)
 	assert_err(&b, "room: too long (1024 bytes, at most 1023)");
 	schedule_batch_free(&b);
 	big[SCHEDULE_ROOM_MAX] = '\0';
-	one(&b, "A1", big, "2025-07-04 10:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), 0);
-	schedule_batch_free(&b);
+	book(db, "A1", big, "2025-07-04 10:00");
 	free(big);
 
 	/* The same appointment twice in one batch. */
@@ -454,18 +510,13 @@ test_validation(void **state)
 static void
 test_cancel(void **state)
 {
-	struct schedule_batch	 b;
+	char		 err[256];
 	struct db		*db;
-	char			 err[256];
 
 	(void)state;
 	db = open_ok(":memory:", 0);
-	one(&b, "C1", "r1", "2025-07-04 10:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), 0);
-	schedule_batch_free(&b);
-	one(&b, "C2", "r2", "2025-07-04 11:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), 0);
-	schedule_batch_free(&b);
+	book(db, "C1", "r1", "2025-07-04 10:00");
+	book(db, "C2", "r2", "2025-07-04 11:00");
 
 	assert_int_equal(schedule_cancel(db, "C1", "patient ill", NOW + 5000,
 	    err, sizeof(err)), 0);
@@ -496,9 +547,7 @@ test_cancel(void **state)
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "is completed"));
 	/* A hostile reason never reaches the row. */
-	one(&b, "C3", "r3", "2025-07-04 12:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), 0);
-	schedule_batch_free(&b);
+	book(db, "C3", "r3", "2025-07-04 12:00");
 	assert_int_equal(schedule_cancel(db, "C3", "bye\n\x1b[1m", NOW, err,
 	    sizeof(err)), -1);
 	assert_non_null(strstr(err, "reason: contains a control character"));
@@ -537,15 +586,9 @@ test_list(void **state)
 	schedule_appt_member(a, "x", "observer", NULL);
 	assert_int_equal(schedule_apply(db, &b, NOW), 0);
 	schedule_batch_free(&b);
-	one(&b, "L1", "r1", "2025-07-04 09:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), 0);
-	schedule_batch_free(&b);
-	one(&b, "L3", "r3", "2025-07-04 13:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), 0);
-	schedule_batch_free(&b);
-	one(&b, "L0", "r0", "2025-07-04 08:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), 0);
-	schedule_batch_free(&b);
+	book(db, "L1", "r1", "2025-07-04 09:00");
+	book(db, "L3", "r3", "2025-07-04 13:00");
+	book(db, "L0", "r0", "2025-07-04 08:00");
 	assert_int_equal(schedule_cancel(db, "L3", NULL, NOW, err,
 	    sizeof(err)), 0);
 	exec_ok(db, "UPDATE teleconferencesessions SET session_status ="
@@ -590,9 +633,7 @@ test_list(void **state)
 
 		for (i = 0; i < 40; i++) {
 			snprintf(id, sizeof(id), "M%02d", i);
-			one(&b, id, "m", "2026-01-01 10:00");
-			assert_int_equal(schedule_apply(db, &b, NOW), 0);
-			schedule_batch_free(&b);
+			book(db, id, "m", "2026-01-01 10:00");
 		}
 		assert_non_null(r = schedule_list(db, 0, 0, err, sizeof(err)));
 		assert_int_equal(r->nrows, 42);
@@ -708,8 +749,7 @@ test_csv_good(void **state)
 
 	(void)state;
 	db = open_ok(":memory:", 0);
-	assert_int_equal(import(db, &b, FIXTURES "good.csv"), 0);
-	assert_no_errs(&b);
+	import_ok(db, &b, FIXTURES "good.csv");
 	assert_int_equal(b.added, 4);
 	schedule_batch_free(&b);
 	assert_string_equal(q_text(db, "SELECT group_concat(appointmentId ||"
@@ -759,11 +799,9 @@ test_csv_shorthand(void **state)
 	    "obs-1:observer:Interpreter; cg-9:doctor:-");
 
 	/* A name without its id. */
-	schedule_batch_init(&b, "x.csv");
-	CSV(&b, "appointment_id,room,start,patient_name\n"
-	    "z,r,2025-01-01 10:00,Zed\n");
-	assert_err(&b, "x.csv:2: patient_name without patient_id");
-	schedule_batch_free(&b);
+	text_fails("x.csv", "appointment_id,room,start,patient_name\n"
+	    "z,r,2025-01-01 10:00,Zed\n",
+	    "x.csv:2: patient_name without patient_id");
 	db_close(db);
 }
 
@@ -777,30 +815,23 @@ test_csv_bad(void **state)
 	db = open_ok(":memory:", 0);
 
 	/* Every bad row, with its line; nothing written. */
-	assert_int_equal(import(db, &b, FIXTURES "bad-row.csv"), -1);
-	assert_err(&b, FIXTURES "bad-row.csv:3: start 2025-04-01T25:00:00Z:"
-	    " not a time");
-	assert_err(&b, FIXTURES "bad-row.csv:4: appointment b-3: room:"
-	    " contains white space");
-	assert_err(&b, FIXTURES "bad-row.csv:5: minutes -5");
-	assert_err(&b, FIXTURES "bad-row.csv:6: appointment b-1: also at"
-	    " line 2");
-	assert_int_equal(b.nerrs, 4);
-	schedule_batch_free(&b);
+	assert_int_equal(import_fails(db, FIXTURES "bad-row.csv",
+	    FIXTURES "bad-row.csv:3: start 2025-04-01T25:00:00Z: not a time",
+	    FIXTURES "bad-row.csv:4: appointment b-3: room: contains white"
+	    " space",
+	    FIXTURES "bad-row.csv:5: minutes -5",
+	    FIXTURES "bad-row.csv:6: appointment b-1: also at line 2",
+	    NULL), 4);
 	assert_int_equal(nsessions(db), 0);
 
-	assert_int_equal(import(db, &b, FIXTURES "malformed.csv"), -1);
-	assert_err(&b, FIXTURES "malformed.csv:3: malformed CSV");
-	schedule_batch_free(&b);
-	assert_int_equal(import(db, &b, FIXTURES "unterminated.csv"), -1);
-	assert_err(&b, FIXTURES "unterminated.csv:2: malformed CSV: a quoted"
-	    " field never ends");
-	schedule_batch_free(&b);
-	assert_int_equal(import(db, &b, FIXTURES "no-header.csv"), -1);
-	assert_err(&b, FIXTURES "no-header.csv:1: header: missing column(s)"
-	    " appointment_id, room, start");
-	assert_int_equal(b.nerrs, 1);
-	schedule_batch_free(&b);
+	import_fails(db, FIXTURES "malformed.csv",
+	    FIXTURES "malformed.csv:3: malformed CSV", NULL);
+	import_fails(db, FIXTURES "unterminated.csv",
+	    FIXTURES "unterminated.csv:2: malformed CSV: a quoted field never"
+	    " ends", NULL);
+	assert_int_equal(import_fails(db, FIXTURES "no-header.csv",
+	    FIXTURES "no-header.csv:1: header: missing column(s)"
+	    " appointment_id, room, start", NULL), 1);
 	assert_int_equal(nsessions(db), 0);
 
 	/* A row the database refuses fails the whole file. */
@@ -817,24 +848,17 @@ test_csv_bad(void **state)
 	    " teleconference_expected_participants"), 0);
 
 	/* Other shapes: empty, header only, blank and empty rows. */
-	schedule_batch_init(&b, "e.csv");
-	CSV(&b, "");
-	assert_err(&b, "e.csv: empty");
-	schedule_batch_free(&b);
+	text_fails("e.csv", "", "e.csv: empty");
 	schedule_batch_init(&b, "h.csv");
 	CSV(&b, "start,ROOM,Appointment_ID\n\n,,\n");
 	assert_int_equal(schedule_apply(db, &b, NOW), 0);
 	assert_int_equal(b.nappts, 0);
 	schedule_batch_free(&b);
-	schedule_batch_init(&b, "d.csv");
-	CSV(&b, "room,room,appointment_id,start\n");
-	assert_err(&b, "d.csv:1: header: column room given twice");
-	schedule_batch_free(&b);
-	schedule_batch_init(&b, "x.csv");
-	CSV(&b, "appointment_id,room,start\n"
-	    "a,r,2025-01-01 10:00,extra\n");
-	assert_err(&b, "x.csv:2: more fields than the header's 3 columns");
-	schedule_batch_free(&b);
+	text_fails("d.csv", "room,room,appointment_id,start\n",
+	    "d.csv:1: header: column room given twice");
+	text_fails("x.csv", "appointment_id,room,start\n"
+	    "a,r,2025-01-01 10:00,extra\n",
+	    "x.csv:2: more fields than the header's 3 columns");
 	db_close(db);
 }
 
@@ -850,8 +874,7 @@ test_ics_berlin(void **state)
 
 	(void)state;
 	db = open_ok(":memory:", 0);
-	assert_int_equal(import(db, &b, FIXTURES "berlin.ics"), 0);
-	assert_no_errs(&b);
+	import_ok(db, &b, FIXTURES "berlin.ics");
 	assert_int_equal(b.added, 2);
 	/* CRLF lines are counted once: the events begin on 21 and 37. */
 	assert_int_equal(b.nappts, 2);
@@ -892,8 +915,7 @@ test_ics_utc_cancel(void **state)
 
 	(void)state;
 	db = open_ok(":memory:", 0);
-	assert_int_equal(import(db, &b, FIXTURES "utc.ics"), 0);
-	assert_no_errs(&b);
+	import_ok(db, &b, FIXTURES "utc.ics");
 	schedule_batch_free(&b);
 	/*
 	 * UTC with DTEND; a URL property when LOCATION is no URL; a
@@ -937,16 +959,14 @@ test_ics_bad(void **state)
 
 	(void)state;
 	db = open_ok(":memory:", 0);
-	assert_int_equal(import(db, &b, FIXTURES "bad.ics"), -1);
-	assert_err(&b, FIXTURES "bad.ics:4: VEVENT 1: DTSTART: unknown TZID"
-	    " Mars/Olympus_Mons");
-	assert_err(&b, FIXTURES "bad.ics:9: VEVENT 2: no DTSTART");
-	assert_err(&b, FIXTURES "bad.ics:13: VEVENT 3: recurring events are"
-	    " not supported");
-	assert_err(&b, FIXTURES "bad.ics:24: VEVENT 5: Can't parse as"
-	    " DURATION");
-	assert_int_equal(b.nerrs, 4);
-	schedule_batch_free(&b);
+	assert_int_equal(import_fails(db, FIXTURES "bad.ics",
+	    FIXTURES "bad.ics:4: VEVENT 1: DTSTART: unknown TZID"
+	    " Mars/Olympus_Mons",
+	    FIXTURES "bad.ics:9: VEVENT 2: no DTSTART",
+	    FIXTURES "bad.ics:13: VEVENT 3: recurring events are not"
+	    " supported",
+	    FIXTURES "bad.ics:24: VEVENT 5: Can't parse as DURATION",
+	    NULL), 4);
 	assert_int_equal(nsessions(db), 0);
 
 	/* No calendar at all; a calendar without events; all-day. */
@@ -954,22 +974,12 @@ test_ics_bad(void **state)
 	ICS(&b, "hello\n");
 	assert_int_equal(b.nerrs, 1);
 	schedule_batch_free(&b);
-	schedule_batch_init(&b, "n.ics");
-	ICS(&b, "BEGIN:VCALENDAR\nEND:VCALENDAR\n");
-	assert_err(&b, "n.ics: no VEVENT");
-	schedule_batch_free(&b);
-	{
-		static const char cal[] = "BEGIN:VCALENDAR\r\n"
-		    "BEGIN:VEVENT\r\nUID:d\r\n"
-		    "DTSTART;VALUE=DATE:20250301\r\nX-JITSI-ROOM:r\r\n"
-		    "END:VEVENT\r\nEND:VCALENDAR\r\n";
-
-		schedule_batch_init(&b, "d.ics");
-		schedule_import_ics(&b, cal, sizeof(cal) - 1, &roles);
-		assert_err(&b, "d.ics:2: VEVENT 1: DTSTART: a date without a"
-		    " time");
-		schedule_batch_free(&b);
-	}
+	text_fails("n.ics", "BEGIN:VCALENDAR\nEND:VCALENDAR\n",
+	    "n.ics: no VEVENT");
+	text_fails("d.ics", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:d\r\n"
+	    "DTSTART;VALUE=DATE:20250301\r\nX-JITSI-ROOM:r\r\n"
+	    "END:VEVENT\r\nEND:VCALENDAR\r\n",
+	    "d.ics:2: VEVENT 1: DTSTART: a date without a time");
 	db_close(db);
 }
 
@@ -982,12 +992,11 @@ test_hostile(void **state)
 {
 	static const char *const names[] = { "junk.csv", "junk.ics",
 	    "junk.dat" };
-	struct schedule_batch	 b;
-	struct db		*db;
 	unsigned char		*junk;
 	char			*s;
 	uint32_t		 x = 12345;
 	size_t			 i, n = 256 * 1024, o;
+	struct db		*db;
 
 	(void)state;
 	db = open_ok(":memory:", 0);
@@ -1000,20 +1009,16 @@ test_hostile(void **state)
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		write_file(tmpfile_path(names[i]), junk, n);
-		assert_int_equal(import(db, &b, tmpfile_path(names[i])), -1);
-		assert_true(b.nerrs > 0);
-		schedule_batch_free(&b);
+		assert_true(import_fails(db, tmpfile_path(names[i]), NULL) > 0);
 	}
 	/* Junk after a good header: rows of junk, still no crash. */
 	memcpy(junk, "appointment_id,room,start\n", 26);
 	write_file(tmpfile_path("junk2.csv"), junk, n);
-	assert_int_equal(import(db, &b, tmpfile_path("junk2.csv")), -1);
-	schedule_batch_free(&b);
+	import_fails(db, tmpfile_path("junk2.csv"), NULL);
 	/* Junk inside a calendar. */
 	memcpy(junk, "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:", 33);
 	write_file(tmpfile_path("junk2.ics"), junk, n);
-	assert_int_equal(import(db, &b, tmpfile_path("junk2.ics")), -1);
-	schedule_batch_free(&b);
+	import_fails(db, tmpfile_path("junk2.ics"), NULL);
 	free(junk);
 	assert_int_equal(nsessions(db), 0);
 
@@ -1024,9 +1029,8 @@ test_hostile(void **state)
 	o += 200 * 1024;
 	o += (size_t)sprintf(s + o, ",2025-01-01 10:00\n");
 	write_file(tmpfile_path("huge.csv"), s, o);
-	assert_int_equal(import(db, &b, tmpfile_path("huge.csv")), -1);
-	assert_err(&b, "huge.csv:2: field 2: longer than 65536 bytes");
-	schedule_batch_free(&b);
+	import_fails(db, tmpfile_path("huge.csv"),
+	    "huge.csv:2: field 2: longer than 65536 bytes", NULL);
 	/* A huge UID. */
 	o = (size_t)sprintf(s, "BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:");
 	memset(s + o, 'u', 100 * 1024);
@@ -1034,47 +1038,38 @@ test_hostile(void **state)
 	o += (size_t)sprintf(s + o, "\nDTSTART:20250101T100000Z\n"
 	    "X-JITSI-ROOM:r\nEND:VEVENT\nEND:VCALENDAR\n");
 	write_file(tmpfile_path("huge.ics"), s, o);
-	assert_int_equal(import(db, &b, tmpfile_path("huge.ics")), -1);
-	assert_err(&b, "appointment id: too long");
-	schedule_batch_free(&b);
+	import_fails(db, tmpfile_path("huge.ics"),
+	    "appointment id: too long", NULL);
 	/* Too many fields in a record. */
 	o = (size_t)sprintf(s, "appointment_id,room,start\n");
 	for (i = 0; i < 1000; i++)
 		s[o++] = ',';
 	s[o++] = '\n';
 	write_file(tmpfile_path("wide.csv"), s, o);
-	assert_int_equal(import(db, &b, tmpfile_path("wide.csv")), -1);
-	assert_err(&b, "wide.csv:2: more than 256 fields");
-	schedule_batch_free(&b);
+	import_fails(db, tmpfile_path("wide.csv"),
+	    "wide.csv:2: more than 256 fields", NULL);
 	/* Thousands of unterminated events. */
 	o = (size_t)sprintf(s, "BEGIN:VCALENDAR\n");
 	for (i = 0; i < 5000; i++)
 		o += (size_t)sprintf(s + o, "BEGIN:VEVENT\n");
 	write_file(tmpfile_path("deep.ics"), s, o);
-	assert_int_equal(import(db, &b, tmpfile_path("deep.ics")), -1);
-	schedule_batch_free(&b);
+	import_fails(db, tmpfile_path("deep.ics"), NULL);
 	free(s);
 
 	/* NUL bytes, invalid UTF-8, a too large file, no file. */
 	WRITE(tmpfile_path("nul.csv"), "appointment_id,room,start\nx\0y,r,"
 	    "2025-01-01 10:00\n");
-	assert_int_equal(import(db, &b, tmpfile_path("nul.csv")), -1);
-	assert_err(&b, "contains NUL bytes");
-	schedule_batch_free(&b);
+	import_fails(db, tmpfile_path("nul.csv"), "contains NUL bytes", NULL);
 	WRITE(tmpfile_path("utf.ics"), "BEGIN:VCALENDAR\nBEGIN:VEVENT\n"
 	    "UID:u\nDTSTART:20250101T100000Z\nX-JITSI-ROOM:r\n"
 	    "ATTENDEE;CN=\xc3\x28:mailto:a@b\nEND:VEVENT\nEND:VCALENDAR\n");
-	assert_int_equal(import(db, &b, tmpfile_path("utf.ics")), -1);
-	assert_err(&b, "participant name: not valid UTF-8");
-	schedule_batch_free(&b);
+	import_fails(db, tmpfile_path("utf.ics"),
+	    "participant name: not valid UTF-8", NULL);
 	assert_int_equal(truncate(tmpfile_path("nul.csv"),
 	    SCHEDULE_IMPORT_MAX + 1), 0);
-	assert_int_equal(import(db, &b, tmpfile_path("nul.csv")), -1);
-	assert_err(&b, "larger than 16 MiB");
-	schedule_batch_free(&b);
-	assert_int_equal(import(db, &b, tmpfile_path("missing.csv")), -1);
-	assert_err(&b, "missing.csv: No such file or directory");
-	schedule_batch_free(&b);
+	import_fails(db, tmpfile_path("nul.csv"), "larger than 16 MiB", NULL);
+	import_fails(db, tmpfile_path("missing.csv"),
+	    "missing.csv: No such file or directory", NULL);
 	assert_int_equal(nsessions(db), 0);
 	db_close(db);
 }
@@ -1265,9 +1260,7 @@ test_locked(void **state)
 	schedule_batch_free(&b);
 	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
 	    SQLITE_OK);
-	one(&b, "K1", "r", "2025-07-04 10:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), 0);
-	schedule_batch_free(&b);
+	book(db, "K1", "r", "2025-07-04 10:00");
 	sqlite3_close(other);
 	db_close(db);
 }

@@ -38,6 +38,17 @@ fixture(const char *name)
 	return buf;
 }
 
+/* The status file name, parsed into st: it must parse. */
+static void
+parse_fixture(const char *name, struct status_info *st)
+{
+	char	*text = fixture(name), err[256];
+
+	if (status_info_parse(text, st, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", name, err);
+	free(text);
+}
+
 static const struct {
 	const char	*file;
 	int		 parses;
@@ -87,12 +98,9 @@ static void
 test_fields(void **state)
 {
 	struct status_info	 st;
-	char			*text, err[256];
 
 	(void)state;
-	text = fixture("healthy.json");
-	assert_int_equal(status_info_parse(text, &st, err, sizeof(err)), 0);
-	free(text);
+	parse_fixture("healthy.json", &st);
 	assert_int_equal(st.version, 1);
 	assert_int_equal(st.pid, 1234);
 	assert_int_equal(st.started, 1796119200000LL);
@@ -114,9 +122,7 @@ test_fields(void **state)
 
 	/* An older daemon: what it did not write stays -1, seconds-only
 	 * times parse. */
-	text = fixture("old-daemon.json");
-	assert_int_equal(status_info_parse(text, &st, err, sizeof(err)), 0);
-	free(text);
+	parse_fixture("old-daemon.json", &st);
 	assert_int_equal(st.updated, 1796119499000LL);
 	assert_int_equal(st.pid, -1);
 	assert_int_equal(st.last_commit, -1);
@@ -124,18 +130,14 @@ test_fields(void **state)
 	assert_string_equal(st.mode, "unknown");
 
 	/* Only per-type counts (status.c's "events_by_type"): summed. */
-	text = fixture("by-type.json");
-	assert_int_equal(status_info_parse(text, &st, err, sizeof(err)), 0);
-	free(text);
+	parse_fixture("by-type.json", &st);
 	assert_int_equal(st.events_written, 6);
 	assert_int_equal(st.started, -1);
 	assert_int_equal(st.last_commit, -1);
 	assert_string_equal(st.mode, "basic");
 
 	/* A mode we do not know is not echoed. */
-	text = fixture("hostile-mode.json");
-	assert_int_equal(status_info_parse(text, &st, err, sizeof(err)), 0);
-	free(text);
+	parse_fixture("hostile-mode.json", &st);
 	assert_string_equal(st.mode, "unknown");
 }
 
@@ -144,12 +146,10 @@ static void
 test_every_reason(void **state)
 {
 	struct status_info	 st;
-	char			*text, err[256], why[512];
+	char			 why[512];
 
 	(void)state;
-	text = fixture("disconnected.json");
-	assert_int_equal(status_info_parse(text, &st, err, sizeof(err)), 0);
-	free(text);
+	parse_fixture("disconnected.json", &st);
 	st.events_dropped = 2;
 	assert_int_equal(status_info_health(&st, NOW + 60000, why,
 	    sizeof(why)), 1);
@@ -161,14 +161,12 @@ static void
 test_print(void **state)
 {
 	struct status_info	 st;
-	char			*text, err[256], out[4096];
+	char			 out[4096];
 	FILE			*fp;
 	size_t			 n;
 
 	(void)state;
-	text = fixture("disconnected.json");
-	assert_int_equal(status_info_parse(text, &st, err, sizeof(err)), 0);
-	free(text);
+	parse_fixture("disconnected.json", &st);
 	fp = tmpfile();
 	assert_non_null(fp);
 	status_info_print(fp, &st, NOW);

@@ -308,17 +308,10 @@ test_writer_roundtrip(void **state)
 	    T0);
 	emit(w, EVENT_SESSION_START, T0, &s, NULL, "{\"meeting_id\":\"3f9a\"}");
 
-	participant_init(&p, "id:u-17", "Dr Who", T0 + 1000);
-	p.participant_id = "u-17";
-	p.role = "caregiver";
-	p.stats_id = "Alice-xyz";
-	s.participant_count = 1;
-	s.peak_participants = 1;
-	s.connection_quality = "good";
+	caregiver_joins(&s, &p, "id:u-17", "u-17", "Alice-xyz", T0 + 1000);
 	emit(w, EVENT_JOIN, T0 + 1000, &s, &p, "{\"nick\":\"Dr Who\"}");
 	assert_int_equal(writer_pending(w), 2);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(writer_pending(w), 0);
+	flush_all(w);
 
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
 	    "teleconference_participant_sessions WHERE session_status ="
@@ -957,8 +950,7 @@ test_locked_database(void **state)
 
 	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
 	    SQLITE_OK);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(writer_pending(w), 0);
+	flush_all(w);
 	assert_int_equal(writer_dropped(w), 0);
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
 	    "teleconference_events"), 6);
@@ -1053,8 +1045,7 @@ test_rejected_event(void **state)
 	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
 	emit(w, EVENT_SESSION_START, T0, &bad, NULL, NULL);
 	emit(w, EVENT_HAND_RAISE, T0 + 1, &s, NULL, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(writer_pending(w), 0);
+	flush_all(w);
 	assert_int_equal(writer_dropped(w), 1);
 	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
 	    "teleconferencesessions"), 1);

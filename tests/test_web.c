@@ -7,7 +7,8 @@
  * with SQL, including participants with hostile display names.
  *
  * Over 800 lines: one cmocka binary per module under test (the
- * dashboard); the database fixtures are in testdb.h.
+ * dashboard); the database fixtures are in testdb.h, the substring
+ * checks in testtext.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,6 +37,7 @@
 #include "xmalloc.h"
 
 #include "testdb.h"
+#include "testtext.h"
 
 #include "webfixture.h"
 
@@ -162,6 +164,27 @@ filter_of(const char *qs, struct web_params *p, struct report_filter *f,
 	return web_filter_parse(p, f, limit, err, sizeof(err));
 }
 
+/* f is want, field by field (a field not given is NULL in both). */
+static void
+assert_filter(const struct report_filter *f, const struct report_filter *want)
+{
+	static const char *const names[] = { "from", "to", "status", "room",
+	    "caregiver", "quality", "sort" };
+	const char	*got[] = { f->from, f->to, f->status, f->room,
+	    f->caregiver, f->quality, f->sort };
+	const char	*exp[] = { want->from, want->to, want->status,
+	    want->room, want->caregiver, want->quality, want->sort };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (got[i] == NULL ? exp[i] != NULL :
+		    exp[i] == NULL || strcmp(got[i], exp[i]) != 0)
+			fail_msg("filter %s: %s, expected %s", names[i],
+			    got[i] != NULL ? got[i] : "NULL",
+			    exp[i] != NULL ? exp[i] : "NULL");
+	assert_int_equal(f->asc, want->asc);
+}
+
 static void
 test_filter(void **state)
 {
@@ -181,14 +204,10 @@ test_filter(void **state)
 	assert_int_equal(filter_of("from=2026-03-01&to=2026-03-31&"
 	    "status=failed&room=Clinic+7&caregiver=Dr+%3CWho%3E&quality=poor"
 	    "&sort=duration&dir=asc&limit=50&other=1", &p, &f, &limit), 0);
-	assert_string_equal(f.from, "2026-03-01");
-	assert_string_equal(f.to, "2026-03-31");
-	assert_string_equal(f.status, "failed");
-	assert_string_equal(f.room, "Clinic 7");
-	assert_string_equal(f.caregiver, "Dr <Who>");
-	assert_string_equal(f.quality, "poor");
-	assert_string_equal(f.sort, "duration");
-	assert_int_equal(f.asc, 1);
+	assert_filter(&f, &(struct report_filter){ .from = "2026-03-01",
+	    .to = "2026-03-31", .status = "failed", .room = "Clinic 7",
+	    .caregiver = "Dr <Who>", .quality = "poor", .sort = "duration",
+	    .asc = 1 });
 	assert_int_equal(limit, 50);
 
 	/* The links a page builds read back as the same filter. */
@@ -207,9 +226,7 @@ test_filter(void **state)
 	/* Empty form fields filter nothing. */
 	assert_int_equal(filter_of("from=&status=&room=", &p, &f, &limit),
 	    0);
-	assert_null(f.from);
-	assert_null(f.status);
-	assert_null(f.room);
+	assert_filter(&f, &(struct report_filter){ .from = NULL });
 	web_params_free(&p);
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -252,6 +269,27 @@ fixture_db(void)
 	    SQLITE_OK)
 		fail_msg("fixture: %s", err);
 	return db;
+}
+
+/* cmocka fixture: *state is a server on the fixture database. */
+static int
+srv_setup(void **state)
+{
+	struct web_server	*srv = xcalloc(1, sizeof(*srv));
+
+	srv->db = fixture_db();
+	*state = srv;
+	return 0;
+}
+
+static int
+srv_teardown(void **state)
+{
+	struct web_server	*srv = *state;
+
+	db_close(srv->db);
+	free(srv);
+	return 0;
 }
 
 static size_t
@@ -346,12 +384,9 @@ test_timeline(void **state)
 
 	timeline_svg(&w, tl);
 	assert_int_equal(count(w.s, "<g class=\"lane\""), 3);
-	assert_null(strstr(w.s, "<img"));
-	assert_null(strstr(w.s, "<script"));
-	assert_null(strstr(w.s, "<b>"));
-	assert_null(strstr(w.s, "<room>"));
-	assert_non_null(strstr(w.s, "&lt;img src=x onerror=alert(1)&gt;"));
-	assert_non_null(strstr(w.s, "data-drops=\"1\""));
+	assert_has(w.s, "&lt;img src=x onerror=alert(1)&gt;",
+	    "data-drops=\"1\"");
+	assert_lacks(w.s, "<img", "<script", "<b>", "<room>");
 	wbuf_free(&w);
 	timeline_free(tl);
 	report_rows_free(s);
@@ -402,120 +437,104 @@ get(struct web_server *srv, const char *uri)
 static void
 assert_escaped(const char *body)
 {
-	assert_null(strstr(body, "<img"));
-	assert_null(strstr(body, "<script>"));
-	assert_null(strstr(body, "<b>"));
+	assert_lacks(body, "<img", "<script>", "<b>");
 	assert_int_equal(count(body, "<script"), 1);	/* app.js */
-	assert_non_null(strstr(body, "<script src=\"/static/app.js\""));
+	assert_has(body, "<script src=\"/static/app.js\"");
 }
 
 static void
 test_pages(void **state)
 {
-	struct web_server	 srv = { NULL, NULL, NULL };
+	struct web_server	*srv = *state;
 	struct web_response	 r;
 
-	(void)state;
-	srv.db = fixture_db();
 
-	r = get(&srv, "/sessions/1");
+	r = get(srv, "/sessions/1");
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.ctype, "text/html; charset=utf-8");
 	assert_escaped(r.body);
-	assert_non_null(strstr(r.body, "&lt;img src=x onerror=alert(1)&gt;"));
-	assert_non_null(strstr(r.body,
-	    "&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;"));
+	assert_has(r.body, "&lt;img src=x onerror=alert(1)&gt;",
+	    "&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;");
 	/* One lane per participant row; figures as stored. */
-	assert_int_equal(count(r.body, "<g class=\"lane\""), (size_t)q_int(srv.db,
-	    "SELECT count(*) FROM teleconference_participant_sessions"
+	assert_int_equal(count(r.body, "<g class=\"lane\""),
+	    (size_t)q_int(srv->db, "SELECT count(*) FROM"
+	    " teleconference_participant_sessions"
 	    " WHERE teleconference_session_id = 1"));
 	{
 		char	 want[128];
 
 		snprintf(want, sizeof(want), "data-field=\"billable_seconds\">"
-		    "%s</dd>", q_text(srv.db, "SELECT billable_seconds FROM"
+		    "%s</dd>", q_text(srv->db, "SELECT billable_seconds FROM"
 		    " teleconferencesessions WHERE id = 1"));
-		assert_non_null(strstr(r.body, want));
+		assert_has(r.body, want);
 	}
 	/* Every column of the participant rows, device included. */
-	assert_non_null(strstr(r.body, "data-field=\"operating_system\">"
-	    "Linux</dd>"));
-	assert_non_null(strstr(r.body, "data-field=\"participant_key\""));
-	assert_non_null(strstr(r.body, "id=\"session-fields\""));
+	assert_has(r.body, "data-field=\"operating_system\">Linux</dd>",
+	    "data-field=\"participant_key\"", "id=\"session-fields\"");
 	/* Rows link to the participant they name. */
-	assert_non_null(strstr(r.body, "<a href=\"#p-2\">2</a>"));
-	assert_non_null(strstr(r.body, "<details class=\"participant\" "
-	    "id=\"p-2\">"));
+	assert_has(r.body, "<a href=\"#p-2\">2</a>",
+	    "<details class=\"participant\" id=\"p-2\">");
 	web_response_free(&r);
 
-	r = get(&srv, "/");
+	r = get(srv, "/");
 	assert_int_equal(r.status, 200);
 	assert_escaped(r.body);
-	assert_non_null(strstr(r.body, "<main data-live="));
-	assert_non_null(strstr(r.body, "data-session=\"4\""));
-	assert_non_null(strstr(r.body, "Live Person"));
-	assert_non_null(strstr(r.body, "href=\"/sessions/4\""));
-	assert_non_null(strstr(r.body, "href=\"/sessions/3\""));
-	assert_non_null(strstr(r.body, "href=\"/sessions/4#p-4\""));
+	assert_has(r.body, "<main data-live=", "data-session=\"4\"",
+	    "Live Person", "href=\"/sessions/4\"", "href=\"/sessions/3\"",
+	    "href=\"/sessions/4#p-4\"");
 	/* The no-show booked today and the open alerts. */
-	assert_non_null(strstr(r.body, "caregiver_no_show"));
-	assert_non_null(strstr(r.body, "caregiver_absent"));
-	assert_non_null(strstr(r.body, "&lt;script&gt;"));
+	assert_has(r.body, "caregiver_no_show", "caregiver_absent",
+	    "&lt;script&gt;");
 	web_response_free(&r);
 
-	r = get(&srv, "/sessions?status=failed&sort=start&dir=asc");
+	r = get(srv, "/sessions?status=failed&sort=start&dir=asc");
 	assert_int_equal(r.status, 200);
 	assert_escaped(r.body);
-	assert_non_null(strstr(r.body, "href=\"/sessions/2\""));
-	assert_non_null(strstr(r.body, "href=\"/sessions/3\""));
-	assert_null(strstr(r.body, "href=\"/sessions/1\""));
+	assert_has(r.body, "href=\"/sessions/2\"", "href=\"/sessions/3\"");
+	assert_lacks(r.body, "href=\"/sessions/1\"");
 	assert_true(strstr(r.body, "href=\"/sessions/3\"") >
 	    strstr(r.body, "href=\"/sessions/2\""));
-	assert_non_null(strstr(r.body, "aria-sort=\"ascending\""));
-	assert_non_null(strstr(r.body, "/api/sessions?status=failed&amp;"
-	    "sort=start&amp;dir=asc&amp;format=csv"));
+	assert_has(r.body, "aria-sort=\"ascending\"",
+	    "/api/sessions?status=failed&amp;"
+	    "sort=start&amp;dir=asc&amp;format=csv");
 	web_response_free(&r);
 
-	r = get(&srv, "/sessions?caregiver=cg-1");
-	assert_non_null(strstr(r.body, "href=\"/sessions/1\""));
-	assert_non_null(strstr(r.body, "href=\"/sessions/3\""));	/* roster */
-	assert_null(strstr(r.body, "href=\"/sessions/2\""));
+	r = get(srv, "/sessions?caregiver=cg-1");
+	/* 3: cg-1 is on its roster. */
+	assert_has(r.body, "href=\"/sessions/1\"", "href=\"/sessions/3\"");
+	assert_lacks(r.body, "href=\"/sessions/2\"");
 	web_response_free(&r);
 
-	r = get(&srv, "/reports?from=2026-03-10&to=2026-03-12");
+	r = get(srv, "/reports?from=2026-03-10&to=2026-03-12");
 	assert_int_equal(r.status, 200);
 	assert_escaped(r.body);
-	assert_non_null(strstr(r.body, "id=\"chart-daily\""));
-	assert_non_null(strstr(r.body, "data-day=\"2026-03-10\""));
-	assert_non_null(strstr(r.body, "id=\"billing-table\""));
+	assert_has(r.body, "id=\"chart-daily\"", "data-day=\"2026-03-10\"",
+	    "id=\"billing-table\"");
 	/* cg-1 missed one of two ended bookings. */
-	assert_non_null(strstr(r.body, ">50 %</text>"));
+	assert_has(r.body, ">50 %</text>");
 	/* Every report row names its session, linked. */
 	assert_non_null(strstr(strstr(r.body, "id=\"alerts-table\""),
 	    "<td data-col=\"session_id\" class=\"num\"><a href=\"/sessions/4\">"));
 	web_response_free(&r);
 
-	r = get(&srv, "/reports?from=2026-03-11&to=2026-03-11");
-	assert_null(strstr(r.body, "data-day=\"2026-03-10\""));
+	r = get(srv, "/reports?from=2026-03-11&to=2026-03-11");
+	assert_lacks(r.body, "data-day=\"2026-03-10\"");
 	web_response_free(&r);
 
-	r = get(&srv, "/sessions/99");
+	r = get(srv, "/sessions/99");
 	assert_int_equal(r.status, 404);
 	web_response_free(&r);
-	db_close(srv.db);
 }
 
 static void
 test_api(void **state)
 {
-	struct web_server	 srv = { NULL, NULL, NULL };
+	struct web_server	*srv = *state;
 	struct web_response	 r;
 	json_t			*j;
 
-	(void)state;
-	srv.db = fixture_db();
 
-	r = get(&srv, "/api/sessions?room=CLINIC-7");
+	r = get(srv, "/api/sessions?room=CLINIC-7");
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.ctype, "application/json");
 	assert_non_null(j = json_loadb(r.body, r.len, 0, NULL));
@@ -525,7 +544,7 @@ test_api(void **state)
 	json_decref(j);
 	web_response_free(&r);
 
-	r = get(&srv, "/api/sessions/1");
+	r = get(srv, "/api/sessions/1");
 	assert_int_equal(r.status, 200);
 	assert_non_null(j = json_loadb(r.body, r.len, 0, NULL));
 	assert_int_equal(json_array_size(json_object_get(j, "participants")),
@@ -540,20 +559,20 @@ test_api(void **state)
 	json_decref(j);
 	web_response_free(&r);
 
-	r = get(&srv, "/api/sessions/1/events?format=csv");
+	r = get(srv, "/api/sessions/1/events?format=csv");
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.ctype, "text/csv; charset=utf-8");
 	assert_string_equal(r.filename, "session-1-events.csv");
 	assert_true(strncmp(r.body, "timestamp,type,participant", 26) == 0);
 	web_response_free(&r);
 
-	r = get(&srv, "/api/reports/billing?format=csv&from=2026-03-11");
+	r = get(srv, "/api/reports/billing?format=csv&from=2026-03-11");
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.filename, "billing.csv");
 	assert_int_equal(count(r.body, "\r\n"), 4);	/* header + 2, 3, 4 */
 	web_response_free(&r);
 
-	r = get(&srv, "/api/now");
+	r = get(srv, "/api/now");
 	assert_non_null(j = json_loadb(r.body, r.len, 0, NULL));
 	assert_string_equal(json_string_value(json_object_get(j, "day")),
 	    "2026-03-12");
@@ -563,30 +582,18 @@ test_api(void **state)
 	json_decref(j);
 	web_response_free(&r);
 
-	r = get(&srv, "/api/reports/noshow");
+	r = get(srv, "/api/reports/noshow");
 	assert_non_null(j = json_loadb(r.body, r.len, 0, NULL));
 	assert_int_equal(json_real_value(json_object_get(json_array_get(j, 0),
 	    "no_show_percent")), 50.0);
 	json_decref(j);
 	web_response_free(&r);
 
-	r = get(&srv, "/api/reports/secrets");
-	assert_int_equal(r.status, 404);
-	web_response_free(&r);
-	r = get(&srv, "/api/sessions/1/nope");
-	assert_int_equal(r.status, 404);
-	web_response_free(&r);
-	r = get(&srv, "/api/sessions/99");
-	assert_int_equal(r.status, 404);
-	web_response_free(&r);
-	r = get(&srv, "/api/sessions?format=xml");
+	/* More refusals of the API are in test_router_refuses(). */
+	r = get(srv, "/api/sessions?from=yesterday");
 	assert_int_equal(r.status, 400);
+	assert_has(r.body, "YYYY-MM-DD");
 	web_response_free(&r);
-	r = get(&srv, "/api/sessions?from=yesterday");
-	assert_int_equal(r.status, 400);
-	assert_non_null(strstr(r.body, "YYYY-MM-DD"));
-	web_response_free(&r);
-	db_close(srv.db);
 }
 
 static void
@@ -613,6 +620,10 @@ test_router_refuses(void **state)
 		{ "GET", "/sessions/1x", 404 },
 		{ "GET", "/sessions/99999999999999999999", 404 },
 		{ "GET", "/etc/passwd", 404 },
+		{ "GET", "/api/reports/secrets", 404 },
+		{ "GET", "/api/sessions/1/nope", 404 },
+		{ "GET", "/api/sessions/99", 404 },
+		{ "GET", "/api/sessions?format=xml", 400 },
 		{ "GET", "http://evil/", 400 },
 		{ "GET", "", 400 },
 		{ "GET", "/sessions?from=%zz", 400 },
@@ -621,27 +632,25 @@ test_router_refuses(void **state)
 		{ "GET", "/metrics", 200 },
 		{ "GET", "/sessions#frag", 200 },
 	};
-	struct web_server	 srv = { NULL, NULL, NULL };
+	struct web_server	*srv = *state;
 	struct web_response	 r;
 	char			*huge;
 	size_t			 i;
 
-	(void)state;
-	srv.db = fixture_db();
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		web_handle(&srv, cases[i].method, cases[i].uri, NULL, NOW, &r);
+		web_handle(srv, cases[i].method, cases[i].uri, NULL, NOW, &r);
 		if (r.status != cases[i].status)
 			fail_msg("%s %s: expected %u, got %u", cases[i].method,
 			    cases[i].uri, cases[i].status, r.status);
 		/* An error page never echoes the request's markup. */
-		assert_null(strstr(r.body, "<script>"));
+		assert_lacks(r.body, "<script>");
 		web_response_free(&r);
 	}
 	huge = xmalloc(WEB_MAX_URI + 64);
 	memset(huge, 'a', WEB_MAX_URI + 63);
 	memcpy(huge, "/sessions?room=", 15);
 	huge[WEB_MAX_URI + 63] = '\0';
-	web_handle(&srv, "GET", huge, NULL, NOW, &r);
+	web_handle(srv, "GET", huge, NULL, NOW, &r);
 	assert_int_equal(r.status, 414);
 	web_response_free(&r);
 	free(huge);
@@ -653,17 +662,16 @@ test_router_refuses(void **state)
 	assert_true(web_target_ok(huge));
 	strcat(huge, "&b");
 	assert_false(web_target_ok(huge));
-	web_handle(&srv, "GET", huge, NULL, NOW, &r);
+	web_handle(srv, "GET", huge, NULL, NOW, &r);
 	assert_int_equal(r.status, 414);
 	web_response_free(&r);
 	free(huge);
 
-	r = get(&srv, "/static/app.js");
+	r = get(srv, "/static/app.js");
 	assert_int_equal(r.status, 200);
 	assert_true(r.immutable);
 	assert_string_equal(r.ctype, "text/javascript; charset=utf-8");
 	web_response_free(&r);
-	db_close(srv.db);
 }
 
 /*
@@ -704,50 +712,47 @@ test_metrics(void **state)
 	    "\"events_written\":1234,\"events_by_type\":{\"join\":10},"
 	    "\"last_commit\":\"2026-03-12T11:04:58.500Z\","
 	    "\"future_key\":[1]}");
-	assert_non_null(strstr(t, "\nteletrack_up 1\n"));
-	assert_non_null(strstr(t, "\nteletrack_xmpp_connected 1\n"));
-	assert_non_null(strstr(t, "\nteletrack_writer_queue_depth 5\n"));
-	assert_non_null(strstr(t, "\nteletrack_writer_events_dropped_total 1\n"));
-	assert_non_null(strstr(t, "# TYPE teletrack_writer_events_dropped_total "
-	    "counter\n"));
-	assert_non_null(strstr(t, "\nteletrack_last_commit_age_seconds 1.5\n"));
-	assert_non_null(strstr(t, "teletrack_mode_info{mode=\"full\"} 1\n"));
-	assert_non_null(strstr(t, "teletrack_writer_events_written_by_type_total"
-	    "{type=\"join\"} 10\n"));
+	assert_has(t, "\nteletrack_up 1\n", "\nteletrack_xmpp_connected 1\n",
+	    "\nteletrack_writer_queue_depth 5\n",
+	    "\nteletrack_writer_events_dropped_total 1\n",
+	    "# TYPE teletrack_writer_events_dropped_total counter\n",
+	    "\nteletrack_last_commit_age_seconds 1.5\n",
+	    "teletrack_mode_info{mode=\"full\"} 1\n",
+	    "teletrack_writer_events_written_by_type_total"
+	    "{type=\"join\"} 10\n");
 	/* The database's figures. */
-	assert_non_null(strstr(t, "\nteletrack_sessions_active 1\n"));
-	assert_non_null(strstr(t, "\nteletrack_participants_present 1\n"));
-	assert_non_null(strstr(t, "teletrack_sessions{status=\"failed\"} 2\n"));
-	assert_non_null(strstr(t, "teletrack_alerts_open{rule=\"caregiver_absent"
-	    "\",severity=\"critical\"} 1\n"));
-	assert_non_null(strstr(t, "teletrack_alerts_open{rule=\"we\\\"ird\\\\rule"
-	    "\",severity=\"info\"} 1\n"));
-	assert_non_null(strstr(t, "teletrack_events_recorded_total{type=\"join\"}"
-	    " 4\n"));
+	assert_has(t, "\nteletrack_sessions_active 1\n",
+	    "\nteletrack_participants_present 1\n",
+	    "teletrack_sessions{status=\"failed\"} 2\n",
+	    "teletrack_alerts_open{rule=\"caregiver_absent"
+	    "\",severity=\"critical\"} 1\n",
+	    "teletrack_alerts_open{rule=\"we\\\"ird\\\\rule"
+	    "\",severity=\"info\"} 1\n",
+	    "teletrack_events_recorded_total{type=\"join\"} 4\n");
 	free(t);
 
 	/* Stale (11 s), missing, garbage: down, and no daemon figures. */
 	t = metrics_text(db, "{\"updated\":\"2026-03-12T11:04:49.000Z\","
 	    "\"connected\":true,\"writer_queue\":5}");
-	assert_non_null(strstr(t, "\nteletrack_up 0\n"));
-	assert_non_null(strstr(t, "\nteletrack_status_age_seconds 11\n"));
-	assert_null(strstr(t, "teletrack_xmpp_connected"));
-	assert_null(strstr(t, "teletrack_writer_queue_depth"));
-	assert_non_null(strstr(t, "teletrack_sessions_active 1"));
+	assert_has(t, "\nteletrack_up 0\n",
+	    "\nteletrack_status_age_seconds 11\n",
+	    "teletrack_sessions_active 1");
+	assert_lacks(t, "teletrack_xmpp_connected",
+	    "teletrack_writer_queue_depth");
 	free(t);
 	t = metrics_text(db, NULL);
-	assert_non_null(strstr(t, "teletrack_up 0\n"));
-	assert_null(strstr(t, "teletrack_status_age_seconds"));
+	assert_has(t, "teletrack_up 0\n");
+	assert_lacks(t, "teletrack_status_age_seconds");
 	free(t);
 	t = metrics_text(db, "{not json");
-	assert_non_null(strstr(t, "teletrack_up 0\n"));
+	assert_has(t, "teletrack_up 0\n");
 	free(t);
 	/* Disconnected: how long. */
 	t = metrics_text(db, "{\"updated\":\"2026-03-12T11:05:00.000Z\","
 	    "\"connected\":false,\"disconnected_since\":"
 	    "\"2026-03-12T11:04:30.000Z\"}");
-	assert_non_null(strstr(t, "\nteletrack_xmpp_connected 0\n"));
-	assert_non_null(strstr(t, "\nteletrack_xmpp_disconnected_seconds 30\n"));
+	assert_has(t, "\nteletrack_xmpp_connected 0\n",
+	    "\nteletrack_xmpp_disconnected_seconds 30\n");
 	free(t);
 	db_close(db);
 }
@@ -756,28 +761,25 @@ test_metrics(void **state)
 static void
 test_metrics_file(void **state)
 {
-	struct web_server	 srv = { NULL, NULL, NULL };
+	struct web_server	*srv = *state;
 	struct web_response	 r;
 	FILE			*fp;
 
-	(void)state;
-	srv.db = fixture_db();
-	srv.status_path = tmpfile_path("teletrack.status");
-	unlink(srv.status_path);
-	r = get(&srv, "/metrics");
+	srv->status_path = tmpfile_path("teletrack.status");
+	unlink(srv->status_path);
+	r = get(srv, "/metrics");
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.ctype, "text/plain; version=0.0.4; "
 	    "charset=utf-8");
-	assert_non_null(strstr(r.body, "teletrack_up 0\n"));
+	assert_has(r.body, "teletrack_up 0\n");
 	web_response_free(&r);
-	assert_non_null(fp = fopen(srv.status_path, "w"));
+	assert_non_null(fp = fopen(srv->status_path, "w"));
 	fputs("{\"updated\":\"2026-03-12T11:04:59.900Z\",\"connected\":true}",
 	    fp);
 	fclose(fp);
-	r = get(&srv, "/metrics");
-	assert_non_null(strstr(r.body, "teletrack_up 1\n"));
+	r = get(srv, "/metrics");
+	assert_has(r.body, "teletrack_up 1\n");
 	web_response_free(&r);
-	db_close(srv.db);
 }
 
 /*
@@ -834,10 +836,10 @@ test_auth(void **state)
 
 	/* Bad files say where. */
 	assert_null(auth_load_text("admin\n", NULL, err, sizeof(err)));
-	assert_non_null(strstr(err, ":1: not user:hash"));
+	assert_has(err, ":1: not user:hash");
 	assert_null(auth_load_text("# x\nadmin:plaintext\n", NULL, err,
 	    sizeof(err)));
-	assert_non_null(strstr(err, ":2: not a crypt(3) hash"));
+	assert_has(err, ":2: not a crypt(3) hash");
 	assert_null(auth_load_text("# nobody\n", NULL, err, sizeof(err)));
 	assert_null(auth_load_text(NULL, "short\n", err, sizeof(err)));
 	assert_null(auth_load_text(NULL, NULL, err, sizeof(err)));
@@ -883,13 +885,8 @@ test_html_file(void **state)
 	buf[n] = '\0';
 	fclose(fp);
 	assert_true(n > 1000 && n < sizeof(buf) - 1);
-	assert_non_null(strstr(buf, "<style>"));
-	assert_null(strstr(buf, "<script"));
-	assert_null(strstr(buf, "<img"));
-	assert_null(strstr(buf, "href=\"/"));
-	assert_null(strstr(buf, " src=\""));
-	assert_non_null(strstr(buf, "default-src 'none'"));
-	assert_non_null(strstr(buf, "id=\"session-1\""));
+	assert_has(buf, "<style>", "default-src 'none'", "id=\"session-1\"");
+	assert_lacks(buf, "<script", "<img", "href=\"/", " src=\"");
 	assert_int_equal(count(buf, "<g class=\"lane\""), 3);
 
 	/* Filters are checked like the dashboard's. */
@@ -920,11 +917,15 @@ main(void)
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_timeline),
-		cmocka_unit_test(test_pages),
-		cmocka_unit_test(test_api),
-		cmocka_unit_test(test_router_refuses),
+		cmocka_unit_test_setup_teardown(test_pages, srv_setup,
+		    srv_teardown),
+		cmocka_unit_test_setup_teardown(test_api, srv_setup,
+		    srv_teardown),
+		cmocka_unit_test_setup_teardown(test_router_refuses, srv_setup,
+		    srv_teardown),
 		cmocka_unit_test(test_metrics),
-		cmocka_unit_test(test_metrics_file),
+		cmocka_unit_test_setup_teardown(test_metrics_file, srv_setup,
+		    srv_teardown),
 		cmocka_unit_test(test_auth),
 		cmocka_unit_test(test_html_file),
 	};

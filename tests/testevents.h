@@ -2,7 +2,8 @@
  * Events as the derivation would emit them, for the storage tests
  * (test_storage.c, test_pg.c): a session and a participant snapshot
  * with defaults (testrecs.h), and emit(), which turns a JSON text into the typed
- * fields, alert or attendance of an event and hands it to a writer.
+ * fields, alert or attendance of an event and hands it to a writer;
+ * caregiver_joins() sets up the usual first join, flush_all() commits.
  * Included after <cmocka.h>, <jansson.h>, "event.h" and "writer.h".
  */
 #ifndef TELETRACK_TESTEVENTS_H
@@ -116,21 +117,46 @@ emit(struct writer *w, enum event_type type, int64_t ts,
 	json_decref(j);
 }
 
+/*
+ * The first participant of s, a caregiver ("Dr Who", key, id, stats id),
+ * as the derivation gives it at its join at t: p and the session's
+ * counts.  The caller emits the EVENT_JOIN.
+ */
+static void
+caregiver_joins(struct session_rec *s, struct participant_rec *p,
+    const char *key, const char *id, const char *stats, int64_t t)
+{
+	s->participant_count = s->peak_participants = 1;
+	s->connection_quality = "good";
+	participant_init(p, key, "Dr Who", t);
+	p->participant_id = id;
+	p->role = "caregiver";
+	p->stats_id = stats;
+}
+
+/* Commit what w holds: the flush succeeds and nothing is left pending. */
+static void
+flush_all(struct writer *w)
+{
+	assert_int_equal(writer_flush(w), 0);
+	assert_int_equal(writer_pending(w), 0);
+}
+
 /* EVENT_PARTICIPANT_MERGE: the provisional participant from is p. */
 static void
 emit_merge(struct writer *w, int64_t ts, const struct session_rec *s,
     const struct participant_rec *p, const char *from, int peak_lowered)
 {
-	struct event	 ev;
 	char		*copy = xstrdup(from);
+	struct event	 ev = {
+		.type = EVENT_PARTICIPANT_MERGE,
+		.ts_ms = ts,
+		.session = s,
+		.participant = p,
+		.merge_from = copy,
+		.merge_peak_lowered = peak_lowered,
+	};
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = EVENT_PARTICIPANT_MERGE;
-	ev.ts_ms = ts;
-	ev.session = s;
-	ev.participant = p;
-	ev.merge_from = copy;
-	ev.merge_peak_lowered = peak_lowered;
 	writer_emit(&ev, w);
 	free(copy);	/* the writer keeps its own */
 }

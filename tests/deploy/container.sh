@@ -138,10 +138,8 @@ wait_clog "rendered /tmp/teletrack.conf from the environment"
 wait_clog "connected as teletrack@hidden.meet.jitsi"
 wait_clog "room room1@conference.meet.jitsi: not available"
 
-cat > "$W/meeting.jsim" <<'JSIM'
-connect focus focus@auth.meet.jitsi focuspw
-join focus room1 focus
-wait-presence focus teletrack 20000
+cat > "$W/meeting.jsim" <<JSIM
+$(tt_jsim_focus room1 20000)
 connect alice anon
 set alice stats-id A-1
 set alice name Alice

@@ -69,9 +69,7 @@ for s in a b; do
 	[ $s = a ] && { cg="cg-17 caregiver Dr. Wilson Ndambuki"; pt="pt-30 patient Jane Doe"; }
 	[ $s = b ] && { cg="cg-21 caregiver Dr. Amina Otieno"; pt="pt-44 patient John Roe"; }
 	cat > "$TT_DIR/clinic-$s.jsim" <<JSIM
-connect focus focus@auth.meet.jitsi focuspw
-join focus clinic-$s focus
-wait-presence focus teletrack 30000
+$(tt_jsim_focus clinic-$s 30000)
 connect dr anon
 set dr identity $cg
 audio dr on

@@ -131,6 +131,7 @@
 #include <strophe.h>
 
 #include "clock.h"
+#include "../testconn.h"
 
 #define MAX_ACTORS	32
 #define MAX_SEEN	64
@@ -189,6 +190,7 @@ struct actor {
 	int		 nsaid;
 	char		*chats[MAX_SEEN];	/* bodies of direct messages */
 	int		 nchats;
+	struct testconn	 tc;		/* the connection handler's */
 };
 
 static xmpp_ctx_t	*ctx;
@@ -272,6 +274,16 @@ del(char **list, int *n, const char *s)
 		}
 }
 
+/* Free the n strings of list. */
+static void
+clear(char **list, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++)
+		free(list[i]);
+}
+
 static struct actor *
 actor(const char *name, int create)
 {
@@ -328,6 +340,52 @@ elem(xmpp_stanza_t *parent, const char *name, const char *ns,
 	if (parent != NULL)
 		xmpp_stanza_add_child_ex(parent, e, 0);
 	return e;
+}
+
+/*
+ * Send iq (its id set) as a's request and wait, at most WAIT_MS, for the
+ * answer: "result", "error", or NULL when none came.  Releases iq.
+ */
+static const char *
+iq_roundtrip(struct actor *a, xmpp_stanza_t *iq)
+{
+	int64_t	 end = now_ms() + WAIT_MS;
+
+	set(&a->iq_id, xmpp_stanza_get_id(iq));
+	set(&a->iq_type, NULL);
+	xmpp_send(a->conn, iq);
+	xmpp_stanza_release(iq);
+	while (a->iq_type == NULL && now_ms() < end)
+		xmpp_run_once(ctx, 20);
+	return a->iq_type;
+}
+
+/* A disco#info query to jid, with a new id (copied to id). */
+static xmpp_stanza_t *
+disco_info_iq(const char *jid, char *id, size_t idsz)
+{
+	xmpp_stanza_t	*iq;
+
+	snprintf(id, idsz, "jitsim-info-%u", ++idseq);
+	iq = xmpp_iq_new(ctx, "get", id);
+	xmpp_stanza_set_to(iq, jid);
+	elem(iq, "query", "http://jabber.org/protocol/disco#info", NULL);
+	return iq;
+}
+
+/* 1 when the MUC user element x carries the status code. */
+static int
+has_status(xmpp_stanza_t *x, const char *code)
+{
+	xmpp_stanza_t	*s;
+	const char	*c;
+
+	for (s = xmpp_stanza_get_children(x); s != NULL;
+	    s = xmpp_stanza_get_next(s))
+		if ((c = xmpp_stanza_get_attribute(s, "code")) != NULL &&
+		    strcmp(c, code) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -400,45 +458,35 @@ el_value(struct actor *a, int el, char *buf, size_t sz)
 	return NULL;
 }
 
+/* The element of each EL_*: its name and namespace. */
+static const struct {
+	const char	*name;
+	const char	*ns;
+} els[NEL] = {
+	[EL_STATS] =		{ "stats-id", NULL },
+	[EL_CAPS] =		{ "c", "http://jabber.org/protocol/caps" },
+	[EL_SOURCES] =		{ "SourceInfo", NULL },
+	[EL_CODECS] =		{ "jitsi_participant_codecList", NULL },
+	[EL_NICK] =		{ "nick", "http://jabber.org/protocol/nick" },
+	[EL_HAND] =		{ "jitsi_participant_raisedHand", NULL },
+	[EL_AUDIOMUTED] =	{ "audiomuted", NULL },
+	[EL_VIDEOMUTED] =	{ "videomuted", NULL },
+	[EL_VIDEOTYPE] =	{ "videoType", NULL },
+};
+
 static void
 el_add(xmpp_stanza_t *p, int el, const char *v)
 {
 	xmpp_stanza_t	*e;
 
-	switch (el) {
-	case EL_STATS:
-		elem(p, "stats-id", NULL, v);
-		break;
-	case EL_CAPS:
-		e = elem(p, "c", "http://jabber.org/protocol/caps", NULL);
-		xmpp_stanza_set_attribute(e, "hash", "sha-1");
-		xmpp_stanza_set_attribute(e, "node",
-		    "https://jitsi.org/jitsi-meet");
-		xmpp_stanza_set_attribute(e, "ver",
-		    "dtzK/3xhISaXUMVg59IpXxdvKyQ=");
-		break;
-	case EL_SOURCES:
-		elem(p, "SourceInfo", NULL, v);
-		break;
-	case EL_CODECS:
-		elem(p, "jitsi_participant_codecList", NULL, v);
-		break;
-	case EL_NICK:
-		elem(p, "nick", "http://jabber.org/protocol/nick", v);
-		break;
-	case EL_HAND:
-		elem(p, "jitsi_participant_raisedHand", NULL, v);
-		break;
-	case EL_AUDIOMUTED:
-		elem(p, "audiomuted", NULL, v);
-		break;
-	case EL_VIDEOMUTED:
-		elem(p, "videomuted", NULL, v);
-		break;
-	case EL_VIDEOTYPE:
-		elem(p, "videoType", NULL, v);
-		break;
+	if (el != EL_CAPS) {
+		elem(p, els[el].name, els[el].ns, v);
+		return;
 	}
+	e = elem(p, els[el].name, els[el].ns, NULL);
+	xmpp_stanza_set_attribute(e, "hash", "sha-1");
+	xmpp_stanza_set_attribute(e, "node", "https://jitsi.org/jitsi-meet");
+	xmpp_stanza_set_attribute(e, "ver", "dtzK/3xhISaXUMVg59IpXxdvKyQ=");
 }
 
 /*
@@ -578,7 +626,7 @@ presence_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	const char	*from = xmpp_stanza_get_from(st);
 	const char	*type = xmpp_stanza_get_type(st);
 	const char	*slash;
-	xmpp_stanza_t	*x, *s, *e, *cond;
+	xmpp_stanza_t	*x, *e, *cond;
 
 	(void)c;
 	record(a, st);
@@ -610,13 +658,9 @@ presence_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	add(a->seen, &a->nseen, slash + 1);
 	del(a->gone, &a->ngone, slash + 1);
 	if ((x = xmpp_stanza_get_child_by_name_and_ns(st, "x",
-	    "http://jabber.org/protocol/muc#user")) != NULL)
-		for (s = xmpp_stanza_get_children(x); s != NULL;
-		    s = xmpp_stanza_get_next(s))
-			if (xmpp_stanza_get_attribute(s, "code") != NULL &&
-			    strcmp(xmpp_stanza_get_attribute(s, "code"),
-			    "110") == 0)
-				a->joined = 1;
+	    "http://jabber.org/protocol/muc#user")) != NULL &&
+	    has_status(x, "110"))
+		a->joined = 1;
 	return 1;
 }
 
@@ -645,10 +689,29 @@ send_later(xmpp_conn_t *c, void *arg)
 	return 0;	/* once */
 }
 
+/*
+ * Answer the IQ st: an empty result, or, when error is not NULL, that
+ * error condition (type cancel).
+ */
+static void
+answer(xmpp_conn_t *c, xmpp_stanza_t *st, const char *error)
+{
+	xmpp_stanza_t	*r;
+
+	if (error != NULL)
+		r = xmpp_stanza_reply_error(st, "cancel", error, NULL);
+	else if ((r = xmpp_stanza_reply(st)) != NULL)
+		xmpp_stanza_set_type(r, "result");
+	if (r != NULL) {
+		xmpp_send(c, r);
+		xmpp_stanza_release(r);
+	}
+}
+
 static int
 jingle_answer(struct actor *a, xmpp_conn_t *c, xmpp_stanza_t *st)
 {
-	xmpp_stanza_t	*j, *r, *iq, *t, *reason;
+	xmpp_stanza_t	*j, *iq, *t, *reason;
 	const char	*action, *sid, *mode = a->jingle_mode;
 	char		 id[32];
 
@@ -658,33 +721,14 @@ jingle_answer(struct actor *a, xmpp_conn_t *c, xmpp_stanza_t *st)
 		return 0;
 	sid = xmpp_stanza_get_attribute(j, "sid");
 	if (strcmp(action, "session-initiate") != 0) {
-		if (strcmp(action, "session-terminate") == 0)
-			r = xmpp_stanza_reply(st);
-		else
-			r = xmpp_stanza_reply_error(st, "cancel",
-			    "item-not-found", NULL);
-		if (r != NULL) {
-			if (strcmp(action, "session-terminate") == 0)
-				xmpp_stanza_set_type(r, "result");
-			xmpp_send(c, r);
-			xmpp_stanza_release(r);
-		}
+		answer(c, st, strcmp(action, "session-terminate") == 0 ? NULL :
+		    "item-not-found");
 		return 1;
 	}
 	if (strcmp(mode, "ignore") == 0)
 		return 1;
-	if (strcmp(mode, "error") == 0 || strcmp(mode, "error-decline") == 0)
-		r = xmpp_stanza_reply_error(st, "cancel", "service-unavailable",
-		    NULL);
-	else {
-		r = xmpp_stanza_reply(st);
-		if (r != NULL)
-			xmpp_stanza_set_type(r, "result");
-	}
-	if (r != NULL) {
-		xmpp_send(c, r);
-		xmpp_stanza_release(r);
-	}
+	answer(c, st, strcmp(mode, "error") == 0 ||
+	    strcmp(mode, "error-decline") == 0 ? "service-unavailable" : NULL);
 	if (strcmp(mode, "decline") != 0 && strcmp(mode, "error-decline") != 0)
 		return 1;
 	snprintf(id, sizeof(id), "jitsim-jt-%u", ++idseq);
@@ -718,7 +762,7 @@ jingle_answer(struct actor *a, xmpp_conn_t *c, xmpp_stanza_t *st)
 static int
 p2p_terminated(struct actor *a, xmpp_conn_t *c, xmpp_stanza_t *st)
 {
-	xmpp_stanza_t	*j, *reason, *r;
+	xmpp_stanza_t	*j, *reason;
 	const char	*action, *sid;
 
 	if (a->p2p_sid == NULL || (j = xmpp_stanza_get_child_by_name_and_ns(st,
@@ -734,11 +778,7 @@ p2p_terminated(struct actor *a, xmpp_conn_t *c, xmpp_stanza_t *st)
 		set(&a->p2p_end, xmpp_stanza_get_name(reason));
 	else
 		set(&a->p2p_end, "(none)");
-	if ((r = xmpp_stanza_reply(st)) != NULL) {
-		xmpp_stanza_set_type(r, "result");
-		xmpp_send(c, r);
-		xmpp_stanza_release(r);
-	}
+	answer(c, st, NULL);
 	return 1;
 }
 
@@ -748,7 +788,6 @@ iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	struct actor	*a = arg;
 	const char	*type = xmpp_stanza_get_type(st);
 	const char	*id = xmpp_stanza_get_id(st);
-	xmpp_stanza_t	*r;
 
 	record(a, st);
 	if (type == NULL || id == NULL)
@@ -784,11 +823,7 @@ iq_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 	if (jingle_answer(a, c, st))
 		return 1;
 	/* We are a test client: refuse every request politely. */
-	if ((r = xmpp_stanza_reply_error(st, "cancel", "service-unavailable",
-	    NULL)) != NULL) {
-		xmpp_send(c, r);
-		xmpp_stanza_release(r);
-	}
+	answer(c, st, "service-unavailable");
 	return 1;
 }
 
@@ -829,23 +864,74 @@ sockopt_cb(xmpp_conn_t *c, void *sock)
 }
 
 static void
-conn_cb(xmpp_conn_t *c, xmpp_conn_event_t ev, int err,
-    xmpp_stream_error_t *se, void *arg)
+actor_up(xmpp_conn_t *c, void *arg)
 {
 	struct actor	*a = arg;
 
+	a->online = 1;
+	xmpp_handler_add(c, presence_cb, NULL, "presence", NULL, a);
+	xmpp_handler_add(c, iq_cb, NULL, "iq", NULL, a);
+	xmpp_handler_add(c, message_cb, NULL, "message", NULL, a);
+	ext_attach(c, a);
+}
+
+static void
+actor_down(xmpp_conn_t *c, int err, void *arg)
+{
+	struct actor	*a = arg;
+
+	(void)c;
 	(void)err;
-	(void)se;
-	if (ev == XMPP_CONN_CONNECT) {
-		a->online = 1;
-		xmpp_handler_add(c, presence_cb, NULL, "presence", NULL, a);
-		xmpp_handler_add(c, iq_cb, NULL, "iq", NULL, a);
-		xmpp_handler_add(c, message_cb, NULL, "message", NULL, a);
-		ext_attach(c, a);
-		return;
-	}
 	a->online = 0;
 	a->failed = 1;
+}
+
+/* Connect a->conn, set up by the caller; 0, or -1 when it cannot start. */
+static int
+actor_connect(struct actor *a)
+{
+	a->tc = (struct testconn){ actor_up, actor_down, a };
+	return xmpp_connect_client(a->conn, server, (unsigned short)port,
+	    testconn_cb, &a->tc) == XMPP_EOK ? 0 : -1;
+}
+
+/* Free what a holds at the end of the script, in the order of struct actor. */
+static void
+actor_free(struct actor *a)
+{
+	free(a->name);
+	if (a->conn != NULL)
+		xmpp_conn_release(a->conn);
+	free(a->room);
+	free(a->nick);
+	free(a->stats_id);
+	free(a->display);
+	free(a->ident_id);
+	free(a->ident_group);
+	free(a->ident_name);
+	free(a->react_to);
+	free(a->login_jid);
+	free(a->login_pass);
+	free(a->p2p_sid);
+	free(a->p2p_end);
+	clear(a->sent, NEL);
+	free(a->join_error);
+	free(a->rec_status);
+	free(a->rec_mode);
+	free(a->rec_session);
+	free(a->rec_failure);
+	clear(a->seen, a->nseen);
+	clear(a->gone, a->ngone);
+	clear(a->ever, a->never);
+	free(a->iq_id);
+	free(a->iq_type);
+	if (a->record != NULL)
+		fclose(a->record);
+	free(a->jingle_mode);
+	if (a->jingle_later != NULL)
+		xmpp_stanza_release(a->jingle_later);
+	clear(a->said, a->nsaid);
+	clear(a->chats, a->nchats);
 }
 
 /* --- commands ---------------------------------------------------------- */
@@ -872,8 +958,7 @@ login(struct actor *a, int sm)
 		xmpp_conn_set_jid(a->conn, a->login_jid);
 		xmpp_conn_set_pass(a->conn, a->login_pass);
 	}
-	if (xmpp_connect_client(a->conn, server, (unsigned short)port,
-	    conn_cb, a) != XMPP_EOK)
+	if (actor_connect(a) == -1)
 		die("%s: cannot connect", a->name);
 	if (run_until(&a->online, WAIT_MS) == -1)
 		die("%s: login failed", a->name);
@@ -917,8 +1002,7 @@ do_resume(struct actor *a)
 		die("%s: cannot set stream-management state", a->name);
 	xmpp_conn_release(old);
 	a->failed = 0;
-	if (xmpp_connect_client(a->conn, server, (unsigned short)port,
-	    conn_cb, a) != XMPP_EOK)
+	if (actor_connect(a) == -1)
 		die("%s: cannot reconnect", a->name);
 	if (run_until(&a->online, WAIT_MS) == -1)
 		die("%s: resume failed", a->name);
@@ -1184,7 +1268,6 @@ do_iq(struct actor *a, const char *nick, int jingle)
 	xmpp_stanza_t	*iq, *q;
 	char		 id[32], to[2048];
 	int		 answered = 0;
-	int64_t		 end;
 
 	snprintf(id, sizeof(id), "jitsim-iq-%u", ++idseq);
 	snprintf(to, sizeof(to), "%s/%s", a->room, nick);
@@ -1197,14 +1280,7 @@ do_iq(struct actor *a, const char *nick, int jingle)
 	} else
 		elem(iq, "query", "http://jabber.org/protocol/disco#info",
 		    NULL);
-	set(&a->iq_id, id);
-	set(&a->iq_type, NULL);
-	xmpp_send(a->conn, iq);
-	xmpp_stanza_release(iq);
-	end = now_ms() + WAIT_MS;
-	while (a->iq_type == NULL && now_ms() < end)
-		xmpp_run_once(ctx, 20);
-	answered = a->iq_type != NULL;
+	answered = iq_roundtrip(a, iq) != NULL;
 	if (!answered)
 		die("%s: no answer to %s from %s", a->name,
 		    jingle ? "jingle" : "disco#info", nick);
@@ -1423,14 +1499,9 @@ ext_presence_cb(xmpp_conn_t *c, xmpp_stanza_t *st, void *arg)
 		if (strcmp(name, "destroy") == 0 && type != NULL)
 			e->destroyed = 1;
 	}
-	if (self && type != NULL && strcmp(type, "unavailable") == 0) {
-		for (s = xmpp_stanza_get_children(x); s != NULL;
-		    s = xmpp_stanza_get_next(s))
-			if (xmpp_stanza_get_attribute(s, "code") != NULL &&
-			    strcmp(xmpp_stanza_get_attribute(s, "code"),
-			    "307") == 0)
-				e->kicked = 1;
-	}
+	if (self && type != NULL && strcmp(type, "unavailable") == 0 &&
+	    has_status(x, "307"))
+		e->kicked = 1;
 	return 1;
 }
 
@@ -1482,22 +1553,16 @@ static void
 ext_free(struct actor *a)
 {
 	struct actor_ext	*e = ext_of(a);
-	int			 i;
 
-	for (i = 0; i < e->njids; i++) {
-		free(e->jids[i]);
-		free(e->nicks[i]);
-	}
-	for (i = 0; i < e->ntexts; i++)
-		free(e->texts[i]);
-	for (i = 0; i < e->nbreakout; i++) {
-		free(e->bnames[i]);
-		free(e->bjids[i]);
-	}
-	for (i = 0; i < e->ncodes; i++)
-		free(e->codes[i]);
+	/* In the order of struct actor_ext. */
+	clear(e->jids, e->njids);
+	clear(e->nicks, e->njids);
 	free(e->lobbyroom);
 	free(e->main_room);
+	clear(e->texts, e->ntexts);
+	clear(e->bnames, e->nbreakout);
+	clear(e->bjids, e->nbreakout);
+	clear(e->codes, e->ncodes);
 	free(e->info_var);
 	free(e->info_value);
 }
@@ -1507,18 +1572,10 @@ static const char *
 ext_iq(struct actor *a, xmpp_stanza_t *iq)
 {
 	char	 id[32];
-	int64_t	 end;
 
 	snprintf(id, sizeof(id), "jitsim-ext-%u", ++idseq);
 	xmpp_stanza_set_id(iq, id);
-	set(&a->iq_id, id);
-	set(&a->iq_type, NULL);
-	xmpp_send(a->conn, iq);
-	xmpp_stanza_release(iq);
-	end = now_ms() + WAIT_MS;
-	while (a->iq_type == NULL && now_ms() < end)
-		xmpp_run_once(ctx, 20);
-	return a->iq_type;
+	return iq_roundtrip(a, iq);
 }
 
 /*
@@ -1711,10 +1768,7 @@ ext_roominfo(struct actor *a, const char *var, const char *want)
 	char			 id[32];
 	const char		*got;
 
-	snprintf(id, sizeof(id), "jitsim-info-%u", ++idseq);
-	iq = xmpp_iq_new(ctx, "get", id);
-	xmpp_stanza_set_to(iq, a->room);
-	elem(iq, "query", "http://jabber.org/protocol/disco#info", NULL);
+	iq = disco_info_iq(a->room, id, sizeof(id));
 	set(&e->info_var, var);
 	set(&e->info_value, NULL);
 	e->info_done = 0;
@@ -2103,21 +2157,10 @@ run_line(char **w, int n)
 		if (has(a->ever, a->never, w[2]))
 			die("%s: received presence from %s", a->name, w[2]);
 	} else if (strcmp(w[0], "expect-occupants") == 0 && n >= 3) {
-		xmpp_stanza_t	*iq;
-		char		 id[32];
+		char	 id[32];
 
-		snprintf(id, sizeof(id), "jitsim-info-%u", ++idseq);
-		iq = xmpp_iq_new(ctx, "get", id);
-		xmpp_stanza_set_to(iq, a->room);
-		elem(iq, "query", "http://jabber.org/protocol/disco#info", NULL);
-		set(&a->iq_id, id);
-		set(&a->iq_type, NULL);
 		a->occupants = -1;
-		xmpp_send(a->conn, iq);
-		xmpp_stanza_release(iq);
-		end = now_ms() + WAIT_MS;
-		while (a->iq_type == NULL && now_ms() < end)
-			xmpp_run_once(ctx, 20);
+		(void)iq_roundtrip(a, disco_info_iq(a->room, id, sizeof(id)));
 		if (a->occupants != atoi(w[2]))
 			die("%s: room reports %d occupants, expected %s",
 			    a->name, a->occupants, w[2]);
@@ -2142,14 +2185,8 @@ run_line(char **w, int n)
 			xmpp_stanza_set_attribute(item, "jid", w[3]);
 			xmpp_stanza_set_attribute(item, "affiliation", w[4]);
 		}
-		set(&a->iq_id, id);
-		set(&a->iq_type, NULL);
-		xmpp_send(a->conn, iq);
-		xmpp_stanza_release(iq);
-		end = now_ms() + WAIT_MS;
-		while (a->iq_type == NULL && now_ms() < end)
-			xmpp_run_once(ctx, 20);
-		if (a->iq_type == NULL || strcmp(a->iq_type, "error") != 0)
+		if (iq_roundtrip(a, iq) == NULL ||
+		    strcmp(a->iq_type, "error") != 0)
 			die("%s: admin %s %s %s was %s", a->name, w[2], w[3],
 			    w[4], a->iq_type != NULL ? "accepted" : "unanswered");
 	} else if (strcmp(w[0], "disco") == 0 && n >= 3)
@@ -2348,7 +2385,7 @@ int
 main(int argc, char **argv)
 {
 	FILE	*fp;
-	int	 ch, i, j;
+	int	 ch, i;
 
 	if (argc == 4 && strcmp(argv[1], "proxy") == 0)
 		return proxy(atoi(argv[2]), atoi(argv[3]));
@@ -2396,46 +2433,8 @@ main(int argc, char **argv)
 	for (i = 0; i < nactors; i++) {
 		struct actor *a = &actors[i];
 
-		if (a->conn != NULL)
-			xmpp_conn_release(a->conn);
-		for (j = 0; j < a->nseen; j++)
-			free(a->seen[j]);
-		for (j = 0; j < a->ngone; j++)
-			free(a->gone[j]);
-		for (j = 0; j < a->never; j++)
-			free(a->ever[j]);
-		for (j = 0; j < a->nsaid; j++)
-			free(a->said[j]);
-		for (j = 0; j < a->nchats; j++)
-			free(a->chats[j]);
-		free(a->name);
-		free(a->room);
-		free(a->nick);
-		free(a->stats_id);
-		free(a->display);
-		free(a->ident_id);
-		free(a->ident_group);
-		free(a->ident_name);
-		free(a->join_error);
-		free(a->rec_status);
-		free(a->rec_mode);
-		free(a->rec_session);
-		free(a->rec_failure);
-		free(a->iq_id);
-		free(a->iq_type);
+		actor_free(a);
 		ext_free(a);
-		free(a->jingle_mode);
-		free(a->react_to);
-		free(a->p2p_sid);
-		free(a->p2p_end);
-		free(a->login_jid);
-		free(a->login_pass);
-		for (j = 0; j < NEL; j++)
-			free(a->sent[j]);
-		if (a->jingle_later != NULL)
-			xmpp_stanza_release(a->jingle_later);
-		if (a->record != NULL)
-			fclose(a->record);
 	}
 	xmpp_ctx_free(ctx);
 	xmpp_shutdown();

@@ -106,6 +106,16 @@ join bob room1 bob01
 JSIM
 }
 
+# tt_jsim_focus ROOM MS: the jitsim lines of Jitsi's focus creating ROOM
+# and waiting (at most MS ms) for the observer to be in it.
+tt_jsim_focus() {
+	cat <<JSIM
+connect focus focus@auth.meet.jitsi focuspw
+join focus $1 focus
+wait-presence focus teletrack $2
+JSIM
+}
+
 # tt_jsim_knock WHO NAME: the jitsim lines of a guest WHO called NAME
 # turned away from members-only room1, knocking at its lobby, where the
 # lobby moderator "modl" sees the knock.

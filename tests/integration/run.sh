@@ -13,10 +13,7 @@ cd "$(dirname "$0")" || exit 1
 [ -x "$TELETRACK" ] || { echo "run.sh: TELETRACK binary missing: $TELETRACK"; exit 1; }
 [ -x "$JITSIM" ] || { echo "run.sh: JITSIM binary missing: $JITSIM"; exit 1; }
 export TELETRACK JITSIM
-pass=0
-fail=0
-skip=0
-out=$(mktemp)
+. ../runlib.sh
 busy=""
 stop_busy() {
 	for p in $busy; do kill "$p" 2>/dev/null; done
@@ -35,23 +32,7 @@ if [ "${TT_STRESS:-0}" -gt 0 ]; then
 	echo "stress: $TT_STRESS busy loop(s) running beside the scenarios"
 fi
 for sc in sc_*.sh; do
-	name=${sc%.sh}
-	case "$name" in *"${TT_ONLY:-}"*) ;; *) continue ;; esac
-	start=$(date +%s)
-	timeout 300 sh "./$sc" >"$out" 2>&1
-	rc=$?
-	secs=$(( $(date +%s) - start ))
-	if [ $rc -eq 0 ]; then
-		echo "PASS $name (${secs} s)"
-		pass=$((pass + 1))
-	elif [ $rc -eq 77 ]; then
-		echo "SKIP $name: $(tail -n 1 "$out")"
-		skip=$((skip + 1))
-	else
-		echo "FAIL $name (${secs} s)"
-		grep -v ' teletrack debug: ' "$out" | tail -n 80
-		fail=$((fail + 1))
-	fi
+	case "${sc%.sh}" in *"${TT_ONLY:-}"*) ;; *) continue ;; esac
+	run_one 300 "$sc"
 done
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+run_summary

@@ -20,10 +20,8 @@ tt_observer_conf room9
 tt_observer_start
 tt_wait_log "not available, retry"
 
-cat > "$TT_DIR/ljm.jsim" <<'JSIM'
-connect focus focus@auth.meet.jitsi focuspw
-join focus room9 focus
-wait-presence focus teletrack 15000
+cat > "$TT_DIR/ljm.jsim" <<JSIM
+$(tt_jsim_focus room9 15000)
 connect alice anon
 set alice stats-id A-9
 set alice name Alice

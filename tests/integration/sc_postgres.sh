@@ -78,9 +78,7 @@ tt_wait_in "$TT_DIR/west/observer.log" "connected as"
 # 1. A meeting on each shard at once; PostgreSQL goes away in the middle.
 for s in east west; do
 	cat > "$TT_DIR/$s.jsim" <<JSIM
-connect focus focus@auth.meet.jitsi focuspw
-join focus ${s}1 focus
-wait-presence focus teletrack 30000
+$(tt_jsim_focus ${s}1 30000)
 connect alice anon
 set alice stats-id ${s}-A
 set alice identity cg-$s caregiver Dr $s
@@ -183,9 +181,7 @@ start=$(date -u -d "@$start_epoch" +%Y-%m-%dT%H:%M:%SZ)
     -s "$start" -m 0.4 -p "cg-1:caregiver:Dr Alice Smith" -p "pt-1:patient:Bob" \
     >"$TT_DIR/schedule.out" 2>&1 || tt_fail "schedule add: $(cat "$TT_DIR/schedule.out")"
 cat > "$TT_DIR/booked.jsim" <<JSIM
-connect focus focus@auth.meet.jitsi focuspw
-join focus consult focus
-wait-presence focus teletrack 30000
+$(tt_jsim_focus consult 30000)
 connect alice anon
 set alice identity cg-1 caregiver Dr Alice Smith
 connect bob anon
@@ -320,9 +316,7 @@ tt_shard_start east
 EAST_PID=$PID
 tt_wait_in "$TT_DIR/east/observer.log" "connected as"
 cat > "$TT_DIR/east2.jsim" <<JSIM
-connect focus focus@auth.meet.jitsi focuspw
-join focus east2 focus
-wait-presence focus teletrack 30000
+$(tt_jsim_focus east2 30000)
 connect carl anon
 join carl east2 carl01
 sleep 500

@@ -65,9 +65,11 @@
 #include <sqlite3.h>
 #include <strophe.h>
 
+#include "../benchrng.h"
 #include "clock.h"
 #include "log.h"
 #include "recvtext.h"
+#include "../testconn.h"
 
 #define DOMAIN		"meet.jitsi"
 #define MUC		"conference.meet.jitsi"
@@ -95,6 +97,7 @@ struct part {
 	int		 audio, video;
 	int		 pending;	/* type in flight, or -1 */
 	int64_t		 sent_at, next_at;
+	struct testconn	 tc;
 };
 
 struct worker {
@@ -115,10 +118,7 @@ static uint64_t		 rng = 0x9e3779b97f4a7c15ULL;
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 11);
+	return xorshift(&rng);
 }
 
 static void	die(const char *, ...)
@@ -247,19 +247,21 @@ part_presence(xmpp_conn_t *c, xmpp_stanza_t *s, void *arg)
 }
 
 static void
-part_conn(xmpp_conn_t *c, xmpp_conn_event_t ev, int err,
-    xmpp_stream_error_t *se, void *arg)
+part_up(xmpp_conn_t *c, void *arg)
 {
 	struct part	*p = arg;
 
-	(void)err;
-	(void)se;
-	if (ev == XMPP_CONN_CONNECT) {
-		xmpp_handler_add(c, part_presence, NULL, "presence", NULL, p);
-		p->st = P_JOINING;
-		send_presence(p, 1);
-		return;
-	}
+	xmpp_handler_add(c, part_presence, NULL, "presence", NULL, p);
+	p->st = P_JOINING;
+	send_presence(p, 1);
+}
+
+static void
+part_down(xmpp_conn_t *c, int err, void *arg)
+{
+	struct part	*p = arg;
+
+	(void)c;
 	if (p->st == P_CONNECTING || p->st == P_JOINING) {
 		fprintf(stderr, "loadgen: %s: connection failed (%d)\n",
 		    p->full, err);
@@ -283,8 +285,9 @@ part_connect(struct worker *w, struct part *p)
 	xmpp_conn_set_jid(p->conn, DOMAIN);	/* anonymous */
 	p->st = P_CONNECTING;
 	w->inflight++;
+	p->tc = (struct testconn){ part_up, part_down, p };
 	if (xmpp_connect_client(p->conn, server, (unsigned short)port,
-	    part_conn, p) != XMPP_EOK)
+	    testconn_cb, &p->tc) != XMPP_EOK)
 		finish(p, P_FAILED);
 }
 
