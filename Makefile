@@ -54,7 +54,7 @@ FINAL_LDFLAGS = $(LDFLAGS) $(SAN) -pthread
 
 COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c \
 	bot/core/clock.c bot/core/readfile.c \
-	bot/core/text.c bot/core/settings.c
+	bot/core/text.c bot/core/settings.c bot/core/keytree.c
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
 ROOM = bot/derive/room.c bot/derive/gap.c bot/derive/notes.c \
 	bot/derive/session.c bot/derive/part.c bot/derive/tabs.c \

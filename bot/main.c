@@ -69,7 +69,8 @@ static const struct option long_cancel[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-#define REPORT	CMD_DB | CMD_FORMAT, "n:s:", cmd_long_report, 0, 0
+/* The reports report_cli.c runs (its reports[] has their functions). */
+#define REPORT	CMD_DB | CMD_FORMAT, "n:s:", cmd_long_report, 0, 0, cmd_report
 
 /*
  * Every command: name, its own arguments, help, shared options, its own
@@ -79,31 +80,28 @@ static const struct option long_cancel[] = {
 static const struct cmd_entry cmd_table[] = {
 	{ "check-config", "", "check the configuration; -v prints it",
 	    CMD_CONFIG | CMD_VERBOSE, NULL, NULL, 0, 0, cmd_check_config },
-	{ "report alerts", "[-n LIMIT]", "alerts, latest first", REPORT,
-	    cmd_report_alerts },
+	{ "report alerts", "[-n LIMIT]", "alerts, latest first", REPORT },
 	{ "report attendance", "[-n LIMIT]", "appointments: outcome, "
-	    "billable, who came", REPORT, cmd_report_attendance },
+	    "billable, who came", REPORT },
 	{ "report billing", "[-n LIMIT]", "per session: duration, quality "
-	    "score", REPORT, cmd_report_billing },
+	    "score", REPORT },
 	{ "report caregivers", "[-n LIMIT]", "caregivers over completed "
-	    "sessions", REPORT, cmd_report_caregivers },
+	    "sessions", REPORT },
 	{ "report events", "-s ID [-n LIMIT]", "the timeline of a session "
 	    "(ID: its id, session_uid, meeting id, appointment or room)",
-	    REPORT,
-	    cmd_report_events },
+	    REPORT },
 	{ "report html", "-o FILE|- [-s ID]... [-a] [-n LIMIT] [--from DATE] "
 	    "[--to DATE] [--status S] [--room R] [--caregiver C] "
 	    "[--quality Q]", "the dashboard's pages as one self-contained "
 	    "HTML file", CMD_DB, "ao:n:s:", html_report_longopts, 0, 0,
 	    cmd_report_html },
 	{ "report participants", "-s ID", "the participants of a session",
-	    REPORT, cmd_report_participants },
+	    REPORT },
 	{ "report problems", "[-n LIMIT]", "failed, poor, disconnected or "
-	    "kicked", REPORT, cmd_report_problems },
+	    "kicked", REPORT },
 	{ "report sessions", "[-n LIMIT]", "latest sessions (20 without -n)",
-	    REPORT, cmd_report_sessions },
-	{ "report summary", "-s ID", "one session, field by field", REPORT,
-	    cmd_report_summary },
+	    REPORT },
+	{ "report summary", "-s ID", "one session, field by field", REPORT },
 	{ "run", "", "observe: stays in the foreground, logs to stderr",
 	    CMD_CONFIG | CMD_VERBOSE, NULL, NULL, 0, 0, cmd_run },
 	{ "schedule add", "-a APPT -r ROOM -s START [-m MINUTES] "

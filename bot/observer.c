@@ -37,6 +37,7 @@
 #include "bookings.h"
 #include "clock.h"
 #include "jid.h"
+#include "keytree.h"
 #include "log.h"
 #include "observer.h"
 #include "observer_int.h"
@@ -65,20 +66,13 @@ cfg_rollup_ms(const struct observer *o)
 	return (int64_t)o->cfg->rollup_interval_s * 1000;
 }
 
-/* Tree order of rooms and appointments: their first member, a string. */
-int
-key_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Forget w's pending disco#info (answered, timed out, or moot). */
 static void
 info_drop(struct observer *o, struct watched *w)
 {
 	if (w->info == NULL)
 		return;
-	tdelete(w->info, &o->info_tree, key_cmp);
+	tdelete(w->info, &o->info_tree, keytree_cmp);
 	free(w->info->id);
 	free(w->info);
 	w->info = NULL;
@@ -96,8 +90,7 @@ info_query(struct observer *o, struct watched *w, int64_t now)
 	w->info = xcalloc(1, sizeof(*w->info));
 	w->info->id = id;
 	w->info->w = w;
-	if (tsearch(w->info, &o->info_tree, key_cmp) == NULL)
-		fatal("tsearch");
+	keytree_add(&o->info_tree, w->info);
 	w->info_deadline = now + INFO_TIMEOUT_MS;
 	w->info_give_up = now + INFO_GIVE_UP_MS;
 }
@@ -147,12 +140,7 @@ room_sink(const struct event *ev, void *arg)
 static struct watched *
 find_room(struct observer *o, const char *jid)
 {
-	void	*n;
-
-	if (jid == NULL)
-		return NULL;
-	n = tfind(&jid, &o->room_tree, key_cmp);
-	return n != NULL ? *(struct watched **)n : NULL;
+	return keytree_find(&o->room_tree, jid);
 }
 
 /*
@@ -196,8 +184,7 @@ add_room_jid(struct observer *o, const char *jid, const char *name,
 	w->sink.arg = w;
 	o->rooms = xreallocarray(o->rooms, o->nrooms + 1, sizeof(*o->rooms));
 	o->rooms[o->nrooms++] = w;
-	if (tsearch(w, &o->room_tree, key_cmp) == NULL)
-		fatal("tsearch");
+	keytree_add(&o->room_tree, w);
 	return w;
 }
 
@@ -219,7 +206,7 @@ room_forget(struct observer *o, size_t i)
 {
 	struct watched	*w = o->rooms[i];
 
-	tdelete(w, &o->room_tree, key_cmp);
+	tdelete(w, &o->room_tree, keytree_cmp);
 	o->rooms[i] = o->rooms[--o->nrooms];
 	if (w->appt != NULL)
 		w->appt->w = NULL;
@@ -556,8 +543,8 @@ void
 observer_disco(struct observer *o, const struct disco_result *d, int64_t now)
 {
 	struct watched	*w;
+	struct inquiry	*q;
 	char		*name;
-	void		*n;
 	size_t		 i;
 
 	if (o->modinfo_id != NULL && strcmp(d->id, o->modinfo_id) == 0) {
@@ -576,9 +563,9 @@ observer_disco(struct observer *o, const struct disco_result *d, int64_t now)
 			}
 		return;
 	}
-	if ((n = tfind(&d->id, &o->info_tree, key_cmp)) == NULL)
+	if ((q = keytree_find(&o->info_tree, d->id)) == NULL)
 		return;
-	w = (*(struct inquiry **)n)->w;
+	w = q->w;
 	info_drop(o, w);
 	room_meeting_info(w->room, d->ok ? d->meeting_id : NULL, now,
 	    &w->sink);

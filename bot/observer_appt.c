@@ -13,6 +13,7 @@
 #include "alert.h"
 #include "appt.h"
 #include "bookings.h"
+#include "keytree.h"
 #include "log.h"
 #include "observer_int.h"
 #include "room.h"
@@ -21,10 +22,7 @@
 static struct tracked *
 find_appt(struct observer *o, const char *uid)
 {
-	void	*n;
-
-	n = tfind(&uid, &o->appt_tree, key_cmp);
-	return n != NULL ? *(struct tracked **)n : NULL;
+	return keytree_find(&o->appt_tree, uid);
 }
 
 static struct tracked *
@@ -40,8 +38,7 @@ appt_add(struct observer *o, const struct booking *r,
 	t->sink.arg = t;
 	o->appts = xreallocarray(o->appts, o->nappts + 1, sizeof(*o->appts));
 	o->appts[o->nappts++] = t;
-	if (tsearch(t, &o->appt_tree, key_cmp) == NULL)
-		fatal("tsearch");
+	keytree_add(&o->appt_tree, t);
 	return t;
 }
 
@@ -50,7 +47,7 @@ appt_remove(struct observer *o, size_t i)
 {
 	struct tracked	*t = o->appts[i];
 
-	tdelete(t, &o->appt_tree, key_cmp);
+	tdelete(t, &o->appt_tree, keytree_cmp);
 	o->appts[i] = o->appts[--o->nappts];
 	if (t->w != NULL && t->w->appt == t)
 		t->w->appt = NULL;

@@ -96,7 +96,6 @@ struct observer {
 };
 
 /* observer.c */
-int	 key_cmp(const void *, const void *);
 void	 appt_sink(const struct event *, void *arg);
 struct watched *add_room(struct observer *, const char *name, enum origin,
 	    int64_t now);

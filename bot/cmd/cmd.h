@@ -112,16 +112,8 @@ int	 cmd_limit(const char *arg, int *limit);
  */
 int	 cmd_print(struct cmd *c, struct report_rows *rows, const char *err);
 
-/* report_cli.c: one function a report. */
-int	 cmd_report_sessions(struct cmd *);
-int	 cmd_report_participants(struct cmd *);
-int	 cmd_report_events(struct cmd *);
-int	 cmd_report_summary(struct cmd *);
-int	 cmd_report_billing(struct cmd *);
-int	 cmd_report_problems(struct cmd *);
-int	 cmd_report_caregivers(struct cmd *);
-int	 cmd_report_attendance(struct cmd *);
-int	 cmd_report_alerts(struct cmd *);
+/* report_cli.c: `report NAME`, NAME a line of its reports[]. */
+int	 cmd_report(struct cmd *);
 
 /* schedule_cli.c: the schedule and settings subcommands. */
 int	 cmd_schedule_add(struct cmd *);

@@ -3,9 +3,9 @@
  * report.c (rows) -> here (text, CSV or JSON on stdout).
  *
  * Each report is a line of the command table in main.c ("report
- * sessions", ...) and one small function here that calls report.c.
- * Adding a report is one function here, one in report.c, and one line
- * in the table.
+ * sessions", ...) and a line of reports[] here that names its report.c
+ * function.  Adding a report is one function in report.c and those two
+ * lines.
  *
  * The database is opened read-only (db_open DB_READONLY, a mode=ro URI),
  * so under WAL a report never blocks the daemon's writer and cannot
@@ -35,67 +35,42 @@
 #define TEXT_MAX_WIDTH	60	/* longer cells are cut with "..." */
 #define SESSIONS_LIMIT	20	/* sessions without -n */
 
-struct report_args {
-	int64_t		 session;	/* resolved id, 0 when not needed */
-	int		 limit;		/* -n; 0: the report's default */
+/*
+ * The reports, by the name after "report " in main.c's command table:
+ * the report.c function and what it takes, one session (-s ID, then
+ * required), the limit (-n) or both.  Adding a report is one line here
+ * and one in main.c.
+ */
+static const struct report_def {
+	const char	*name;
+	struct report_rows *(*by_session)(struct db *, int64_t session);
+	struct report_rows *(*by_both)(struct db *, int64_t session,
+			    int limit);
+	struct report_rows *(*by_limit)(struct db *, int limit);
+	int		 default_limit;	/* without -n; 0: the report's own */
+} reports[] = {
+	{ "participants", .by_session = report_participants },
+	{ "summary", .by_session = report_summary },
+	{ "events", .by_both = report_events },
+	{ "sessions", .by_limit = report_sessions,
+	    .default_limit = SESSIONS_LIMIT },
+	{ "alerts", .by_limit = report_alerts },
+	{ "attendance", .by_limit = report_attendance },
+	{ "billing", .by_limit = report_billing },
+	{ "caregivers", .by_limit = report_caregivers },
+	{ "problems", .by_limit = report_problems },
 };
 
-/*
- * The reports, one function each: cmd_table[] in main.c names them.
- */
-
-static struct report_rows *
-rep_sessions(struct db *db, const struct report_args *a)
+/* The line of reports[] for main.c's "report NAME". */
+static const struct report_def *
+report_def(const char *name)
 {
-	return report_sessions(db, a->limit > 0 ? a->limit : SESSIONS_LIMIT);
-}
+	size_t	 i;
 
-static struct report_rows *
-rep_participants(struct db *db, const struct report_args *a)
-{
-	return report_participants(db, a->session);
-}
-
-static struct report_rows *
-rep_events(struct db *db, const struct report_args *a)
-{
-	return report_events(db, a->session, a->limit);
-}
-
-static struct report_rows *
-rep_summary(struct db *db, const struct report_args *a)
-{
-	return report_summary(db, a->session);
-}
-
-static struct report_rows *
-rep_billing(struct db *db, const struct report_args *a)
-{
-	return report_billing(db, a->limit);
-}
-
-static struct report_rows *
-rep_problems(struct db *db, const struct report_args *a)
-{
-	return report_problems(db, a->limit);
-}
-
-static struct report_rows *
-rep_caregivers(struct db *db, const struct report_args *a)
-{
-	return report_caregivers(db, a->limit);
-}
-
-static struct report_rows *
-rep_alerts(struct db *db, const struct report_args *a)
-{
-	return report_alerts(db, a->limit);
-}
-
-static struct report_rows *
-rep_attendance(struct db *db, const struct report_args *a)
-{
-	return report_attendance(db, a->limit);
+	for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
+		if (strcmp(reports[i].name, name) == 0)
+			return &reports[i];
+	fatalx("%s: report %s is not in the table", __func__, name);
 }
 
 /*
@@ -319,28 +294,28 @@ report_cli_print(FILE *fp, const struct report_rows *r,
  */
 
 /*
- * Run report fn for the parsed command line c: -n LIMIT, -s ID (a
- * session id, its session_uid or its meeting id; needs_session says it
- * is required), the database opened read-only, the rows printed in c's
- * format.  Returns the exit status.
+ * `teletrack report NAME` for the parsed command line c: -n LIMIT, -s ID
+ * (a session id, its session_uid or its meeting id; required by the
+ * reports of one session), the database opened read-only, the rows
+ * printed in c's format.  Returns the exit status.
  */
-static int
-run(struct cmd *c, struct report_rows *(*fn)(struct db *,
-    const struct report_args *), int needs_session)
+int
+cmd_report(struct cmd *c)
 {
-	struct report_args	 a = { 0, 0 };
+	const struct report_def	*r = report_def(c->entry->name + 7);
 	struct report_rows	*rows = NULL;
 	struct db		*db = NULL;
 	const char		*session = NULL, *name = c->entry->name + 7;
 	char			 err[512], esc[128];
-	int			 i, status = 1;
+	int64_t			 id = 0;
+	int			 i, limit = 0, status = 1;
 
 	for (i = 0; i < c->nopts; i++)
 		if (c->opts[i].ch == 's')
 			session = c->opts[i].arg;
-		else if (cmd_limit(c->opts[i].arg, &a.limit) == -1)
+		else if (cmd_limit(c->opts[i].arg, &limit) == -1)
 			return cmd_usage(c);
-	if (needs_session && session == NULL) {
+	if (r->by_limit == NULL && session == NULL) {
 		log_warnx("report %s needs --session ID", name);
 		return cmd_usage(c);
 	}
@@ -348,16 +323,22 @@ run(struct cmd *c, struct report_rows *(*fn)(struct db *,
 		log_warnx("%s", err);
 		return 1;
 	}
-	if (needs_session) {
-		if ((a.session = report_find_session(db, session)) == -1)
+	if (r->by_limit == NULL) {
+		if ((id = report_find_session(db, session)) == -1)
 			goto out;
-		if (a.session == 0) {
+		if (id == 0) {
 			log_warnx("%s: no session %s", db_path(db),
 			    log_escape(esc, sizeof(esc), session));
 			goto out;
 		}
 	}
-	if ((rows = fn(db, &a)) == NULL)
+	if (r->by_session != NULL)
+		rows = r->by_session(db, id);
+	else if (r->by_both != NULL)
+		rows = r->by_both(db, id, limit);
+	else
+		rows = r->by_limit(db, limit > 0 ? limit : r->default_limit);
+	if (rows == NULL)
 		goto out;
 	if (report_cli_print(c->out, rows, c->fmt) == -1) {
 		log_warn("writing the report");
@@ -368,58 +349,4 @@ out:
 	report_rows_free(rows);
 	db_close(db);
 	return status;
-}
-
-int
-cmd_report_sessions(struct cmd *c)
-{
-	return run(c, rep_sessions, 0);
-}
-
-int
-cmd_report_participants(struct cmd *c)
-{
-	return run(c, rep_participants, 1);
-}
-
-int
-cmd_report_events(struct cmd *c)
-{
-	return run(c, rep_events, 1);
-}
-
-int
-cmd_report_summary(struct cmd *c)
-{
-	return run(c, rep_summary, 1);
-}
-
-int
-cmd_report_billing(struct cmd *c)
-{
-	return run(c, rep_billing, 0);
-}
-
-int
-cmd_report_problems(struct cmd *c)
-{
-	return run(c, rep_problems, 0);
-}
-
-int
-cmd_report_caregivers(struct cmd *c)
-{
-	return run(c, rep_caregivers, 0);
-}
-
-int
-cmd_report_attendance(struct cmd *c)
-{
-	return run(c, rep_attendance, 0);
-}
-
-int
-cmd_report_alerts(struct cmd *c)
-{
-	return run(c, rep_alerts, 0);
 }

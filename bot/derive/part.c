@@ -14,27 +14,17 @@
 #include <string.h>
 
 #include "event.h"
+#include "keytree.h"
 #include "log.h"
 #include "room_int.h"
 #include "xmalloc.h"
 
 /* --- participants ------------------------------------------------------ */
 
-/* Tree order: the key, the first member of struct participant. */
-static int
-part_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 struct participant *
 part_find(struct room *room, const char *key)
 {
-	struct room		*r = M(room);
-	void	*n;
-
-	n = tfind(&key, &r->part_tree, part_cmp);
-	return n != NULL ? *(struct participant **)n : NULL;
+	return keytree_find(&M(room)->part_tree, key);
 }
 
 static void
@@ -62,7 +52,7 @@ part_remove(struct room *room, struct participant *p)
 	struct room		*r = M(room);
 
 	TAILQ_REMOVE(&r->parts, p, entry);
-	tdelete(p, &r->part_tree, part_cmp);
+	tdelete(p, &r->part_tree, keytree_cmp);
 	part_free(p);
 }
 
@@ -275,8 +265,7 @@ part_new(struct room *room, const char *key, int64_t ts)
 	p->rec.joined_ms = ts;
 	p->media.audio = p->media.camera = p->media.share = MEDIA_UNKNOWN;
 	TAILQ_INSERT_TAIL(&r->parts, p, entry);
-	if (tsearch(p, &r->part_tree, part_cmp) == NULL)
-		fatal("tsearch");
+	keytree_add(&r->part_tree, p);
 	r->sess.rec.participant_count++;
 	return p;
 }

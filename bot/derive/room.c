@@ -19,6 +19,7 @@
 
 #include "event.h"
 #include "jid.h"
+#include "keytree.h"
 #include "log.h"
 #include "room_int.h"
 #include "settings.h"
@@ -26,22 +27,10 @@
 
 /* --- occupants --------------------------------------------------------- */
 
-/* Tree order: the nick, the first member of struct occupant. */
-static int
-occ_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 struct occupant *
 occ_find(struct room *r, const char *nick)
 {
-	void	*n;
-
-	if (nick == NULL)
-		return NULL;
-	n = tfind(&nick, &r->occ_tree, occ_cmp);
-	return n != NULL ? *(struct occupant **)n : NULL;
+	return keytree_find(&r->occ_tree, nick);
 }
 
 static void
@@ -65,7 +54,7 @@ occ_free(struct occupant *o)
 void
 occ_remove(struct room *r, struct occupant *o)
 {
-	tdelete(o, &r->occ_tree, occ_cmp);
+	tdelete(o, &r->occ_tree, keytree_cmp);
 	TAILQ_REMOVE(&r->occupants, o, entry);
 	occ_free(o);
 }
@@ -163,8 +152,7 @@ occ_new(struct room *r, const struct presence *p, int64_t now)
 	else
 		o->kind = OCC_PARTICIPANT;
 	TAILQ_INSERT_TAIL(&r->occupants, o, entry);
-	if (tsearch(o, &r->occ_tree, occ_cmp) == NULL)
-		fatal("tsearch");
+	keytree_add(&r->occ_tree, o);
 	return o;
 }
 
@@ -389,10 +377,9 @@ occ_unavailable(struct room *r, struct occupant *o, const struct presence *p,
 			emit(r, EVENT_NICK_CHANGE, o->part, now, &f, now,
 			    sink);
 		}
-		tdelete(o, &r->occ_tree, occ_cmp);
+		tdelete(o, &r->occ_tree, keytree_cmp);
 		set_str(&o->nick, p->new_nick);
-		if (tsearch(o, &r->occ_tree, occ_cmp) == NULL)
-			fatal("tsearch");
+		keytree_add(&r->occ_tree, o);
 		return;
 	}
 

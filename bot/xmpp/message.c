@@ -148,45 +148,59 @@ attr_ms(xmpp_stanza_t *n, const char *name)
 	return *end == '\0' && x > 0 ? (int64_t)x : 0;
 }
 
-/* The index of v in names (NULL-terminated), or -1. */
-static int
-lookup(const char *v, const char *const *names)
-{
-	int	 i;
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
-	for (i = 0; v != NULL && names[i] != NULL; i++)
-		if (strcmp(v, names[i]) == 0)
-			return i;
+/*
+ * The index in words[0..nwords-1] (NULL: no word) of n's attribute key,
+ * or -1 when it is none of them (absent, or a newer module's word): m
+ * is then MESSAGE_OTHER, a message we pass over.
+ */
+static int
+word(xmpp_stanza_t *n, const char *key, const char *const *words,
+    size_t nwords, struct message *m)
+{
+	const char	*v = xmpp_stanza_get_attribute(n, key);
+	size_t		 i;
+
+	for (i = 0; v != NULL && i < nwords; i++)
+		if (words[i] != NULL && strcmp(v, words[i]) == 0)
+			return (int)i;
+	m->kind = MESSAGE_OTHER;
 	return -1;
 }
 
 static int
 module_note(xmpp_stanza_t *n, const char *role_field, struct message *m)
 {
+	/* The words that tell notes apart, indexed by what they mean. */
+	static const char *const room_events[NOTE_ENDED + 1] = {
+		[NOTE_ROOM_CREATED] = "created",
+		[NOTE_ROOM_DESTROYED] = "destroyed"
+	};
+	static const char *const connection_states[NOTE_ENDED + 1] = {
+		[NOTE_INTERRUPTED] = "interrupted", [NOTE_RESTORED] = "restored"
+	};
 	static const char *const lobby_events[] = {
 		[LOBBY_JOIN] = "join", [LOBBY_ADMITTED] = "admitted",
-		[LOBBY_DENIED] = "denied", [LOBBY_LEAVE] = "leave", NULL
+		[LOBBY_DENIED] = "denied", [LOBBY_LEAVE] = "leave"
 	};
 	static const char *const breakout_events[] = {
 		[BREAKOUT_OPENED] = "opened", [BREAKOUT_MOVE] = "move",
-		[BREAKOUT_CLOSED] = "closed", NULL
+		[BREAKOUT_CLOSED] = "closed"
 	};
 	const char	*name = xmpp_stanza_get_name(n);
 	const char	*v;
+	int		 i;
 
 	m->kind = MESSAGE_MODULE;
 	if (strcmp(name, "room") == 0) {
-		v = xmpp_stanza_get_attribute(n, "event");
-		if (v == NULL || xmpp_stanza_get_attribute(n, "jid") == NULL)
+		if (xmpp_stanza_get_attribute(n, "event") == NULL ||
+		    xmpp_stanza_get_attribute(n, "jid") == NULL)
 			return -1;
-		if (strcmp(v, "created") == 0)
-			m->note = NOTE_ROOM_CREATED;
-		else if (strcmp(v, "destroyed") == 0)
-			m->note = NOTE_ROOM_DESTROYED;
-		else {
-			m->kind = MESSAGE_OTHER;	/* a newer module */
+		if ((i = word(n, "event", room_events, nitems(room_events),
+		    m)) == -1)
 			return 0;
-		}
+		m->note = i;
 		m->note_room = lower_dup(xmpp_stanza_get_attribute(n, "jid"));
 		m->note_reason = attr(n, "reason");
 		return 0;
@@ -203,17 +217,13 @@ module_note(xmpp_stanza_t *n, const char *role_field, struct message *m)
 		v = xmpp_stanza_get_attribute(n, "silence");
 		m->note_silence = v != NULL && strcmp(v, "true") == 0;
 	} else if (strcmp(name, "connection") == 0) {
-		v = xmpp_stanza_get_attribute(n, "state");
-		if (v == NULL)
+		if (xmpp_stanza_get_attribute(n, "state") == NULL)
 			return -1;
-		if (strcmp(v, "interrupted") == 0)
-			m->note = NOTE_INTERRUPTED;
-		else if (strcmp(v, "restored") == 0)
-			m->note = NOTE_RESTORED;
-		else {
-			m->kind = MESSAGE_OTHER;	/* timeout: presence says */
+		/* Not a word of ours: the timeout, which presence says. */
+		if ((i = word(n, "state", connection_states,
+		    nitems(connection_states), m)) == -1)
 			return 0;
-		}
+		m->note = i;
 		m->note_ms = attr_ms(n, "duration_ms");	/* 0: not said */
 	} else if (strcmp(name, "client") == 0) {
 		m->note = NOTE_CLIENT;
@@ -226,11 +236,9 @@ module_note(xmpp_stanza_t *n, const char *role_field, struct message *m)
 		m->note_queued_ms = attr_ms(n, "queued_ms");
 	} else if (strcmp(name, "lobby") == 0) {
 		m->note = NOTE_LOBBY;
-		if ((m->note_event = lookup(xmpp_stanza_get_attribute(n,
-		    "event"), lobby_events)) < 0) {
-			m->kind = MESSAGE_OTHER;
+		if ((m->note_event = word(n, "event", lobby_events,
+		    nitems(lobby_events), m)) == -1)
 			return 0;
-		}
 		m->note_jid = attr(n, "jid");
 		m->note_name = attr(n, "name");
 		m->note_by = attr(n, "by");
@@ -239,11 +247,9 @@ module_note(xmpp_stanza_t *n, const char *role_field, struct message *m)
 		    &m->note_identity_name, &m->note_identity_role);
 	} else if (strcmp(name, "breakout") == 0) {
 		m->note = NOTE_BREAKOUT;
-		if ((m->note_event = lookup(xmpp_stanza_get_attribute(n,
-		    "event"), breakout_events)) < 0) {
-			m->kind = MESSAGE_OTHER;
+		if ((m->note_event = word(n, "event", breakout_events,
+		    nitems(breakout_events), m)) == -1)
 			return 0;
-		}
 		m->note_jid = lower_dup(xmpp_stanza_get_attribute(n, "jid"));
 		m->note_name = attr(n, "name");
 		m->note_reason = attr(n, "reason");

@@ -781,24 +781,26 @@ local function set_up_breakout(muc, host_module)
 	set_up_room_hiding(muc, host_module, "breakout");
 	set_up_moves(host_module);
 
-	host_module:hook("muc-room-created", function (event)
-		local room = event.room;
-		local main = main_room_of(room);
-		if not main then
-			return;
-		end
+	-- fn(event, room, main) on the event of a room that is a breakout
+	-- room of a meeting (main: the meeting's main room); other rooms of
+	-- the component are not ours.
+	local function hook_breakout(name, fn, priority)
+		host_module:hook(name, function (event)
+			local main = main_room_of(event.room);
+			if main then
+				fn(event, event.room, main);
+			end
+		end, priority);
+	end
+
+	hook_breakout("muc-room-created", function (_, room, main)
 		notify_meeting(main, "breakout", { event = "opened",
 		    jid = public_jid(room.jid), name = breakout_name(main, room.jid) });
 	end);
 
 	-- A breakout room closed by a moderator sends its people back to the
 	-- main room (<destroy jid='main'>): they are moving, not leaving.
-	host_module:hook("muc-pre-room-destroy", function (event)
-		local room = event.room;
-		local main = main_room_of(room);
-		if not main then
-			return;
-		end
+	hook_breakout("muc-pre-room-destroy", function (event, room, main)
 		for _, occupant in room:each_occupant() do
 			if not is_observer(occupant.bare_jid) then
 				for real_jid in occupant:each_session() do
