@@ -58,7 +58,7 @@
 	"  OR c.participant_name = :caregiver)))"
 
 /*
- * The sort keys of report_sessions_filter(), as SQL on s: text keys and
+ * The sort keys of report_sessions(), as SQL on s: text keys and
  * numbers apart, since a PostgreSQL CASE has one type.  NULLs sort as
  * SQLite sorts them (first going up, last going down) on both.
  */
@@ -114,8 +114,8 @@ static const char sql_participants[] =
 	" p.messages_sent AS messages, p.reactions_sent AS reactions,"
 	" p.issues_encountered AS issues"
 	" FROM teleconference_participant_sessions p"
-	" WHERE p.teleconference_session_id = ?1"
-	" ORDER BY p.joined_at NULLS FIRST, p.id LIMIT ?2";
+	" WHERE p.teleconference_session_id = :session"
+	" ORDER BY p.joined_at NULLS FIRST, p.id";
 
 static const char sql_events[] =
 	"SELECT e.timestamp, e.event_type AS type,"
@@ -124,8 +124,8 @@ static const char sql_events[] =
 	" FROM teleconference_events e"
 	" LEFT JOIN teleconference_participant_sessions p"
 	" ON p.id = e.participant_session_id"
-	" WHERE e.teleconference_session_id = ?1"
-	" ORDER BY e.timestamp, e.id LIMIT ?2";
+	" WHERE e.teleconference_session_id = :session"
+	" ORDER BY e.timestamp, e.id LIMIT :limit";
 
 static const char sql_summary[] =
 	"SELECT s.id, s.session_uid, s.appointmentId, s.roomId,"
@@ -140,7 +140,7 @@ static const char sql_summary[] =
 	"  WHERE e.teleconference_session_id = s.id) AS event_rows"
 	" FROM teleconferencesessions s"
 	" JOIN billing_report b ON b.session_id = s.id"
-	" WHERE s.id = ?1 LIMIT ?2";
+	" WHERE s.id = :session";
 
 static const char sql_billing[] =
 	"SELECT b.* FROM billing_report b"
@@ -567,33 +567,6 @@ collect(struct db *db, struct db_stmt *st)
 	return r;
 }
 
-/*
- * Run sql (a static string: the statement is cached) with the int64
- * parameters p[0..np-1] bound as ?1..?np, and collect every row.
- */
-static struct report_rows *
-query(struct db *db, const char *name, const char *sql, const int64_t *p,
-    int np)
-{
-	struct report_rows	*r;
-	struct db_stmt		*st;
-	int			 k;
-
-	if ((st = db_prepare(db, sql)) == NULL)
-		goto fail;
-	for (k = 0; k < np; k++)
-		if (db_bind_int(st, k + 1, p[k]) == -1) {
-			db_reset(st);
-			goto fail;
-		}
-	if ((r = collect(db, st)) == NULL)
-		goto fail;
-	return r;
-fail:
-	log_warnx("%s: report %s: %s", db_path(db), name, db_errmsg(db));
-	return NULL;
-}
-
 /* The values a statement with named parameters may use. */
 struct qargs {
 	const struct report_filter	*f;	/* NULL: no filter */
@@ -784,123 +757,46 @@ report_sort_valid(const char *key)
 	return 0;
 }
 
-/* A list report: filter f, at most limit rows. */
-static struct report_rows *
-list(struct db *db, const char *name, const char *sql,
-    const struct report_filter *f, int limit)
-{
-	struct qargs	 a = { f, 0, lim(limit), NULL };
+/* The list reports: the query of each, and PostgreSQL's where it differs. */
+static const struct {
+	const char	*name;
+	const char	*sql;
+	const char	*sql_pg;
+} lists[] = {
+	{ "sessions", sql_sessions, NULL },
+	{ "billing", sql_billing, NULL },
+	{ "problems", sql_problems, NULL },
+	{ "caregivers", sql_caregivers, sql_caregivers_pg },
+	{ "alerts", sql_alerts, NULL },
+	{ "attendance", sql_attendance, sql_attendance_pg },
+	/* The dashboard's charts: all rows, whatever the limit. */
+	{ "daily", sql_daily, sql_daily_pg },
+	{ "quality", sql_quality, NULL },
+	{ "noshow", sql_noshow, NULL },
+};
+#define NLISTS	(sizeof(lists) / sizeof(lists[0]))
 
-	return query_named(db, name, sql, &a);
+const char *
+report_list_name(size_t i)
+{
+	return i < NLISTS ? lists[i].name : NULL;
 }
 
 struct report_rows *
-report_sessions(struct db *db, int limit)
-{
-	return list(db, "sessions", sql_sessions, NULL, limit);
-}
-
-struct report_rows *
-report_sessions_filter(struct db *db, const struct report_filter *f,
+report_list(struct db *db, const char *name, const struct report_filter *f,
     int limit)
 {
-	return list(db, "sessions", sql_sessions, f, limit);
+	struct qargs	 a = { f, 0, lim(limit), NULL };
+	size_t		 i;
+
+	for (i = 0; i < NLISTS; i++)
+		if (strcmp(lists[i].name, name) == 0)
+			return query_named(db, name, db_pick(db, lists[i].sql,
+			    lists[i].sql_pg != NULL ? lists[i].sql_pg :
+			    lists[i].sql), &a);
+	log_warnx("report %s: no such report", name);
+	return NULL;
 }
-
-struct report_rows *
-report_participants(struct db *db, int64_t session)
-{
-	int64_t	 p[] = { session, INT64_MAX };
-
-	return query(db, "participants", sql_participants, p, 2);
-}
-
-struct report_rows *
-report_events(struct db *db, int64_t session, int limit)
-{
-	int64_t	 p[] = { session, lim(limit) };
-
-	return query(db, "events", sql_events, p, 2);
-}
-
-struct report_rows *
-report_summary(struct db *db, int64_t session)
-{
-	struct report_rows	*r;
-	int64_t			 p[] = { session, 1 };
-
-	if ((r = query(db, "summary", sql_summary, p, 2)) == NULL)
-		return NULL;
-	return transpose(r);
-}
-
-struct report_rows *
-report_billing(struct db *db, int limit)
-{
-	return list(db, "billing", sql_billing, NULL, limit);
-}
-
-struct report_rows *
-report_billing_filter(struct db *db, const struct report_filter *f, int limit)
-{
-	return list(db, "billing", sql_billing, f, limit);
-}
-
-struct report_rows *
-report_problems(struct db *db, int limit)
-{
-	return list(db, "problems", sql_problems, NULL, limit);
-}
-
-struct report_rows *
-report_problems_filter(struct db *db, const struct report_filter *f, int limit)
-{
-	return list(db, "problems", sql_problems, f, limit);
-}
-
-struct report_rows *
-report_caregivers(struct db *db, int limit)
-{
-	return list(db, "caregivers",
-	    db_pick(db, sql_caregivers, sql_caregivers_pg), NULL, limit);
-}
-
-struct report_rows *
-report_caregivers_filter(struct db *db, const struct report_filter *f, int limit)
-{
-	return list(db, "caregivers",
-	    db_pick(db, sql_caregivers, sql_caregivers_pg), f, limit);
-}
-
-struct report_rows *
-report_alerts(struct db *db, int limit)
-{
-	return list(db, "alerts", sql_alerts, NULL, limit);
-}
-
-struct report_rows *
-report_alerts_filter(struct db *db, const struct report_filter *f, int limit)
-{
-	return list(db, "alerts", sql_alerts, f, limit);
-}
-
-struct report_rows *
-report_attendance(struct db *db, int limit)
-{
-	return list(db, "attendance",
-	    db_pick(db, sql_attendance, sql_attendance_pg), NULL, limit);
-}
-
-struct report_rows *
-report_attendance_filter(struct db *db, const struct report_filter *f, int limit)
-{
-	return list(db, "attendance",
-	    db_pick(db, sql_attendance, sql_attendance_pg), f, limit);
-}
-
-/*
- * The dashboard's views
- */
 
 /* One query with :session (and :day) bound. */
 static struct report_rows *
@@ -911,6 +807,34 @@ one(struct db *db, const char *name, const char *sql, int64_t session,
 
 	return query_named(db, name, sql, &a);
 }
+
+struct report_rows *
+report_participants(struct db *db, int64_t session)
+{
+	return one(db, "participants", sql_participants, session, NULL);
+}
+
+struct report_rows *
+report_events(struct db *db, int64_t session, int limit)
+{
+	struct qargs	 a = { NULL, session, lim(limit), NULL };
+
+	return query_named(db, "events", sql_events, &a);
+}
+
+struct report_rows *
+report_summary(struct db *db, int64_t session)
+{
+	struct report_rows	*r;
+
+	if ((r = one(db, "summary", sql_summary, session, NULL)) == NULL)
+		return NULL;
+	return transpose(r);
+}
+
+/*
+ * The dashboard's views
+ */
 
 struct report_rows *
 report_now(struct db *db, const char *day)
@@ -963,45 +887,25 @@ report_roster(struct db *db, int64_t session)
 	return one(db, "roster", sql_roster, session, NULL);
 }
 
-struct report_rows *
-report_daily_outcomes(struct db *db, const struct report_filter *f)
-{
-	return list(db, "daily outcomes",
-	    db_pick(db, sql_daily, sql_daily_pg), f, 0);
-}
+/* /metrics' counts. */
+static const struct {
+	const char	*name;
+	const char	*sql;
+} counts[] = {
+	{ "live", sql_live_counts },
+	{ "status", sql_status_counts },
+	{ "events", sql_event_counts },
+	{ "alerts", sql_alert_counts },
+};
 
 struct report_rows *
-report_quality_counts(struct db *db, const struct report_filter *f)
+report_counts(struct db *db, const char *name)
 {
-	return list(db, "quality", sql_quality, f, 0);
-}
+	size_t	 i;
 
-struct report_rows *
-report_noshow_rates(struct db *db, const struct report_filter *f)
-{
-	return list(db, "no-show rates", sql_noshow, f, 0);
-}
-
-struct report_rows *
-report_live_counts(struct db *db)
-{
-	return one(db, "live counts", sql_live_counts, 0, NULL);
-}
-
-struct report_rows *
-report_status_counts(struct db *db)
-{
-	return one(db, "status counts", sql_status_counts, 0, NULL);
-}
-
-struct report_rows *
-report_event_counts(struct db *db)
-{
-	return one(db, "event counts", sql_event_counts, 0, NULL);
-}
-
-struct report_rows *
-report_alert_counts(struct db *db)
-{
-	return one(db, "alert counts", sql_alert_counts, 0, NULL);
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++)
+		if (strcmp(counts[i].name, name) == 0)
+			return one(db, name, counts[i].sql, 0, NULL);
+	log_warnx("counts %s: no such report", name);
+	return NULL;
 }

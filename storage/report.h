@@ -91,7 +91,7 @@ struct report_filter {
 	int		 asc;		/* sort ascending */
 };
 
-/* The sort keys of report_sessions_filter(), ended by NULL. */
+/* The sort keys of the sessions list, ended by NULL. */
 extern const char *const report_sort_keys[];
 
 /* 1 when key is one of report_sort_keys. */
@@ -100,14 +100,9 @@ int		 report_sort_valid(const char *key);
 /*
  * Each report returns rows that report_rows_free() frees, or NULL on an
  * database error (logged with the report's name).  limit <= 0 means all.
- * session is an id from report_find_session().  The unfiltered reports
- * are the _filter ones with no filter: one query each.
+ * session is an id from report_find_session().  The list reports take a
+ * filter; NULL (the command line's reports) keeps every row.
  */
-
-/* Latest sessions first: times, status, duration, counts, recording. */
-struct report_rows *report_sessions(struct db *, int limit);
-struct report_rows *report_sessions_filter(struct db *,
-		    const struct report_filter *, int limit);
 
 /* The participants of one session, by join time. */
 struct report_rows *report_participants(struct db *, int64_t session);
@@ -118,30 +113,27 @@ struct report_rows *report_events(struct db *, int64_t session, int limit);
 /* One session as field/value rows, with counts of its rows. */
 struct report_rows *report_summary(struct db *, int64_t session);
 
-/* The billing_report view, latest first. */
-struct report_rows *report_billing(struct db *, int limit);
-struct report_rows *report_billing_filter(struct db *,
+/*
+ * A list report by name, filtered by f (NULL: every row):
+ *   sessions	latest first: times, status, duration, counts, recording
+ *   billing	the billing_report view, latest first
+ *   problems	the problem_sessions view, latest first
+ *   caregivers	the caregiver_performance view, most sessions first
+ *   alerts	latest first: rule, severity, raised/cleared, who, details
+ *   attendance	booked appointments, latest first: outcome, billable,
+ *		who came
+ * and the dashboard's charts, which return every row:
+ *   daily	sessions per day and status: day, status, sessions
+ *   quality	sessions per connection quality (good, fair, poor, unknown)
+ *   noshow	caregivers on the rosters of ended appointments: booked,
+ *		no_shows, no_show_percent; highest rate first
+ * An unknown name is logged and gives NULL.
+ */
+struct report_rows *report_list(struct db *, const char *name,
 		    const struct report_filter *, int limit);
 
-/* The problem_sessions view, latest first. */
-struct report_rows *report_problems(struct db *, int limit);
-struct report_rows *report_problems_filter(struct db *,
-		    const struct report_filter *, int limit);
-
-/* The caregiver_performance view, most sessions first. */
-struct report_rows *report_caregivers(struct db *, int limit);
-struct report_rows *report_caregivers_filter(struct db *,
-		    const struct report_filter *, int limit);
-
-/* Alerts, latest first: rule, severity, raised/cleared, who, details. */
-struct report_rows *report_alerts(struct db *, int limit);
-struct report_rows *report_alerts_filter(struct db *,
-		    const struct report_filter *, int limit);
-
-/* Booked appointments, latest first: outcome, billable, who came. */
-struct report_rows *report_attendance(struct db *, int limit);
-struct report_rows *report_attendance_filter(struct db *,
-		    const struct report_filter *, int limit);
+/* The name of list report i (0, 1, ...), NULL past the last. */
+const char	*report_list_name(size_t i);
 
 /*
  * The dashboard's views (storage/web/).  day is "YYYY-MM-DD" (UTC).
@@ -175,27 +167,14 @@ struct report_rows *report_session_alerts(struct db *, int64_t session);
 /* One appointment's roster, with the participant row each one became. */
 struct report_rows *report_roster(struct db *, int64_t session);
 
-/* Sessions per day and status: day, status, sessions. */
-struct report_rows *report_daily_outcomes(struct db *,
-		    const struct report_filter *);
-
-/* Sessions per connection quality (good, fair, poor, unknown). */
-struct report_rows *report_quality_counts(struct db *,
-		    const struct report_filter *);
-
 /*
- * Caregivers on the rosters of ended appointments: booked, no_shows,
- * no_show_percent; highest rate first.
+ * /metrics' counts by name:
+ *   live	one row: sessions_active, participants_present
+ *   status	sessions per status
+ *   events	events per type
+ *   alerts	open alerts per rule and severity
+ * An unknown name is logged and gives NULL.
  */
-struct report_rows *report_noshow_rates(struct db *,
-		    const struct report_filter *);
-
-/* One row: sessions_active, participants_present. */
-struct report_rows *report_live_counts(struct db *);
-
-/* Sessions per status; events per type; open alerts per rule+severity. */
-struct report_rows *report_status_counts(struct db *);
-struct report_rows *report_event_counts(struct db *);
-struct report_rows *report_alert_counts(struct db *);
+struct report_rows *report_counts(struct db *, const char *name);
 
 #endif

@@ -229,8 +229,6 @@ static const struct report_filter filters[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL, "billable", 1 },
 };
 
-typedef struct report_rows *(*list_fn)(struct db *,
-    const struct report_filter *, int);
 typedef struct report_rows *(*id_fn)(struct db *, int64_t);
 
 /* Every report, on both, for the sessions in ids[]. */
@@ -238,14 +236,6 @@ static void
 same_reports(struct db *lite, struct db *pg, const char *day,
     const char *const *refs)
 {
-	static const struct { const char *name; list_fn fn; } lists[] = {
-		{ "sessions", report_sessions_filter },
-		{ "billing", report_billing_filter },
-		{ "problems", report_problems_filter },
-		{ "caregivers", report_caregivers_filter },
-		{ "alerts", report_alerts_filter },
-		{ "attendance", report_attendance_filter },
-	};
 	static const struct { const char *name; id_fn fn; } ones[] = {
 		{ "participants", report_participants },
 		{ "summary", report_summary },
@@ -255,6 +245,7 @@ same_reports(struct db *lite, struct db *pg, const char *day,
 		{ "session_alerts", report_session_alerts },
 		{ "roster", report_roster },
 	};
+	const char	*name;
 	char		 what[128];
 	size_t		 i, k;
 	int64_t		 a, b;
@@ -262,35 +253,27 @@ same_reports(struct db *lite, struct db *pg, const char *day,
 	for (k = 0; k < sizeof(filters) / sizeof(filters[0]); k++) {
 		const struct report_filter *f = &filters[k];
 
-		for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-			snprintf(what, sizeof(what), "%s, filter %zu",
-			    lists[i].name, k);
-			same_rows(lists[i].fn(lite, f, 0),
-			    lists[i].fn(pg, f, 0), what);
+		for (i = 0; (name = report_list_name(i)) != NULL; i++) {
+			snprintf(what, sizeof(what), "%s, filter %zu", name, k);
+			same_rows(report_list(lite, name, f, 0),
+			    report_list(pg, name, f, 0), what);
 		}
-		snprintf(what, sizeof(what), "daily, filter %zu", k);
-		same_rows(report_daily_outcomes(lite, f),
-		    report_daily_outcomes(pg, f), what);
-		snprintf(what, sizeof(what), "quality, filter %zu", k);
-		same_rows(report_quality_counts(lite, f),
-		    report_quality_counts(pg, f), what);
-		snprintf(what, sizeof(what), "noshow, filter %zu", k);
-		same_rows(report_noshow_rates(lite, f),
-		    report_noshow_rates(pg, f), what);
 	}
-	same_rows(report_sessions(lite, 2), report_sessions(pg, 2),
+	same_rows(report_list(lite, "sessions", NULL, 2),
+	    report_list(pg, "sessions", NULL, 2),
 	    "sessions -n 2");
 	same_rows(report_now(lite, day), report_now(pg, day), "now");
 	same_rows(report_present(lite, day), report_present(pg, day),
 	    "present");
 	same_rows(report_open_alerts(lite), report_open_alerts(pg),
 	    "open alerts");
-	same_rows(report_live_counts(lite), report_live_counts(pg), "live");
-	same_rows(report_status_counts(lite), report_status_counts(pg),
+	same_rows(report_counts(lite, "live"), report_counts(pg, "live"),
+	    "live");
+	same_rows(report_counts(lite, "status"), report_counts(pg, "status"),
 	    "status counts");
-	same_rows(report_event_counts(lite), report_event_counts(pg),
+	same_rows(report_counts(lite, "events"), report_counts(pg, "events"),
 	    "event counts");
-	same_rows(report_alert_counts(lite), report_alert_counts(pg),
+	same_rows(report_counts(lite, "alerts"), report_counts(pg, "alerts"),
 	    "alert counts");
 	for (k = 0; refs[k] != NULL; k++) {
 		a = report_find_session(lite, refs[k]);

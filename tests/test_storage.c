@@ -1345,7 +1345,7 @@ test_reports(void **state)
 	assert_int_equal(report_find_session(db, "nope"), 0);
 	assert_int_equal(report_find_session(db, ""), 0);
 
-	r = report_sessions(db, 0);
+	r = report_list(db, "sessions", NULL, 0);
 	assert_non_null(r);
 	assert_int_equal(r->nrows, 4);
 	col = report_col(r, "status");
@@ -1359,7 +1359,7 @@ test_reports(void **state)
 	assert_int_equal(report_cell(r, 3, (size_t)report_col(r,
 	    "meeting_id"))->type, REPORT_TEXT);
 	report_rows_free(r);
-	r = report_sessions(db, 2);
+	r = report_list(db, "sessions", NULL, 2);
 	assert_int_equal(r->nrows, 2);
 	report_rows_free(r);
 
@@ -1403,13 +1403,13 @@ test_reports(void **state)
 	assert_int_equal(r->nrows, 0);
 	report_rows_free(r);
 
-	r = report_billing(db, 0);
+	r = report_list(db, "billing", NULL, 0);
 	assert_int_equal(r->nrows, 4);
 	report_rows_free(r);
-	r = report_problems(db, 0);
+	r = report_list(db, "problems", NULL, 0);
 	assert_int_equal(r->nrows, 3);
 	report_rows_free(r);
-	r = report_caregivers(db, 0);
+	r = report_list(db, "caregivers", NULL, 0);
 	assert_int_equal(r->nrows, 2);
 	assert_string_equal(report_cell(r, 0, 0)->text, "c1");
 	report_rows_free(r);
@@ -1811,13 +1811,13 @@ test_appointment_rows(void **state)
 	    " WHERE event_type = 'appointment_status'"), 1);
 
 	/* The two reports over it. */
-	r = report_alerts(db, 0);
+	r = report_list(db, "alerts", NULL, 0);
 	assert_non_null(r);
 	assert_int_equal(r->nrows, 3);
 	assert_string_equal(report_cell(r, 0, (size_t)report_col(r, "rule"))->text,
 	    "no_show");
 	report_rows_free(r);
-	r = report_attendance(db, 0);
+	r = report_list(db, "attendance", NULL, 0);
 	assert_non_null(r);
 	assert_int_equal(r->nrows, 1);
 	assert_string_equal(report_cell(r, 0,

@@ -685,10 +685,10 @@ metrics_text(struct db *db, const char *status)
 	struct metrics_db	 m;
 	struct wbuf		 b = { NULL, 0, 0 };
 
-	m.live = live = report_live_counts(db);
-	m.statuses = st = report_status_counts(db);
-	m.events = ev = report_event_counts(db);
-	m.alerts = al = report_alert_counts(db);
+	m.live = live = report_counts(db, "live");
+	m.statuses = st = report_counts(db, "status");
+	m.events = ev = report_counts(db, "events");
+	m.alerts = al = report_counts(db, "alerts");
 	metrics_write(&b, &m, status, NOW);
 	report_rows_free(live);
 	report_rows_free(st);

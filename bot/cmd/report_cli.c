@@ -46,19 +46,19 @@ static const struct report_def {
 	struct report_rows *(*by_session)(struct db *, int64_t session);
 	struct report_rows *(*by_both)(struct db *, int64_t session,
 			    int limit);
-	struct report_rows *(*by_limit)(struct db *, int limit);
+	int		 list;		/* report_list() by name */
 	int		 default_limit;	/* without -n; 0: the report's own */
 } reports[] = {
 	{ "participants", .by_session = report_participants },
 	{ "summary", .by_session = report_summary },
 	{ "events", .by_both = report_events },
-	{ "sessions", .by_limit = report_sessions,
+	{ "sessions", .list = 1,
 	    .default_limit = SESSIONS_LIMIT },
-	{ "alerts", .by_limit = report_alerts },
-	{ "attendance", .by_limit = report_attendance },
-	{ "billing", .by_limit = report_billing },
-	{ "caregivers", .by_limit = report_caregivers },
-	{ "problems", .by_limit = report_problems },
+	{ "alerts", .list = 1 },
+	{ "attendance", .list = 1 },
+	{ "billing", .list = 1 },
+	{ "caregivers", .list = 1 },
+	{ "problems", .list = 1 },
 };
 
 /* The line of reports[] for main.c's "report NAME". */
@@ -315,7 +315,7 @@ cmd_report(struct cmd *c)
 			session = c->opts[i].arg;
 		else if (cmd_limit(c->opts[i].arg, &limit) == -1)
 			return cmd_usage(c);
-	if (r->by_limit == NULL && session == NULL) {
+	if (!r->list && session == NULL) {
 		log_warnx("report %s needs --session ID", name);
 		return cmd_usage(c);
 	}
@@ -323,7 +323,7 @@ cmd_report(struct cmd *c)
 		log_warnx("%s", err);
 		return 1;
 	}
-	if (r->by_limit == NULL) {
+	if (!r->list) {
 		if ((id = report_find_session(db, session)) == -1)
 			goto out;
 		if (id == 0) {
@@ -337,7 +337,8 @@ cmd_report(struct cmd *c)
 	else if (r->by_both != NULL)
 		rows = r->by_both(db, id, limit);
 	else
-		rows = r->by_limit(db, limit > 0 ? limit : r->default_limit);
+		rows = report_list(db, r->name, NULL,
+		    limit > 0 ? limit : r->default_limit);
 	if (rows == NULL)
 		goto out;
 	if (report_cli_print(c->out, rows, c->fmt) == -1) {

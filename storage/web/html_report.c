@@ -183,7 +183,7 @@ cmd_report_html(struct cmd *c)
 		ids[nids++] = id;
 	}
 	if (nrefs == 0 && all) {
-		if ((list = report_sessions_filter(db, &f, limit > 0 ? limit :
+		if ((list = report_list(db, "sessions", &f, limit > 0 ? limit :
 		    VIEW_PAGE_LIMIT)) == NULL)
 			goto done;
 		col = report_col(list, "id");

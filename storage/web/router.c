@@ -186,10 +186,10 @@ metrics(struct web_server *s, int64_t now_ms, struct web_response *r)
 	struct wbuf		 b = { NULL, 0, 0 };
 	char			*status;
 
-	live = report_live_counts(s->db);
-	st = report_status_counts(s->db);
-	ev = report_event_counts(s->db);
-	al = report_alert_counts(s->db);
+	live = report_counts(s->db, "live");
+	st = report_counts(s->db, "status");
+	ev = report_counts(s->db, "events");
+	al = report_counts(s->db, "alerts");
 	m.live = live;
 	m.statuses = st;
 	m.events = ev;

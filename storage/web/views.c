@@ -289,7 +289,7 @@ view_sessions_body(struct db *db, const struct page_ctx *ctx,
 	if (!ctx->standalone)
 		page_filter_form(b, "/sessions", f, limit);
 	page_export_links(b, ctx, "/api/sessions", f, limit);
-	if ((r = report_sessions_filter(db, f, n + 1)) == NULL) {
+	if ((r = report_list(db, "sessions", f, n + 1)) == NULL) {
 		failed(b);
 		wbuf_puts(b, "</section>\n");
 		return -1;
@@ -527,15 +527,13 @@ out:
 static const struct {
 	const char	*name;
 	const char	*title;
-	struct report_rows *(*run)(struct db *, const struct report_filter *,
-	    int);
 } lists[] = {
-	{ "sessions", "Sessions", report_sessions_filter },
-	{ "billing", "Billing", report_billing_filter },
-	{ "problems", "Problem sessions", report_problems_filter },
-	{ "caregivers", "Caregiver performance", report_caregivers_filter },
-	{ "attendance", "Attendance", report_attendance_filter },
-	{ "alerts", "Alerts", report_alerts_filter },
+	{ "sessions", "Sessions" },
+	{ "billing", "Billing" },
+	{ "problems", "Problem sessions" },
+	{ "caregivers", "Caregiver performance" },
+	{ "attendance", "Attendance" },
+	{ "alerts", "Alerts" },
 };
 #define NLISTS	(sizeof(lists) / sizeof(lists[0]))
 
@@ -543,20 +541,15 @@ struct report_rows *
 view_list(struct db *db, const char *name, const struct report_filter *f,
     int limit, int *known)
 {
-	size_t	 i;
+	const char	*n;
+	size_t		 i;
 
-	*known = 1;
-	for (i = 0; i < NLISTS; i++)
-		if (strcmp(name, lists[i].name) == 0)
-			return lists[i].run(db, f, limit);
-	if (strcmp(name, "daily") == 0)
-		return report_daily_outcomes(db, f);
-	if (strcmp(name, "quality") == 0)
-		return report_quality_counts(db, f);
-	if (strcmp(name, "noshow") == 0)
-		return report_noshow_rates(db, f);
-	*known = 0;
-	return NULL;
+	for (i = 0; (n = report_list_name(i)) != NULL; i++)
+		if (strcmp(name, n) == 0)
+			break;
+	if ((*known = n != NULL) == 0)
+		return NULL;
+	return report_list(db, name, f, limit);
 }
 
 static void
@@ -603,17 +596,17 @@ view_reports_body(struct db *db, const struct page_ctx *ctx,
 	}
 
 	wbuf_puts(b, "<div class=\"charts\">\n");
-	r = report_daily_outcomes(db, f);
+	r = report_list(db, "daily", f, 0);
 	rc |= r == NULL ? -1 : 0;
 	chart_figure(b, "chart-daily", "Sessions per day by outcome", r,
 	    chart_daily, ctx);
 	report_rows_free(r);
-	r = report_quality_counts(db, f);
+	r = report_list(db, "quality", f, 0);
 	rc |= r == NULL ? -1 : 0;
 	chart_figure(b, "chart-quality", "Connection quality of sessions", r,
 	    chart_quality, ctx);
 	report_rows_free(r);
-	r = report_noshow_rates(db, f);
+	r = report_list(db, "noshow", f, 0);
 	rc |= r == NULL ? -1 : 0;
 	chart_figure(b, "chart-noshow", "No-show rate per caregiver "
 	    "(booked appointments)", r, chart_noshow, ctx);
@@ -625,7 +618,7 @@ view_reports_body(struct db *db, const struct page_ctx *ctx,
 		    lists[i].name, lists[i].title);
 		snprintf(api, sizeof(api), "/api/reports/%s", lists[i].name);
 		page_export_links(b, ctx, api, f, limit);
-		if ((r = lists[i].run(db, f, n + 1)) == NULL) {
+		if ((r = report_list(db, lists[i].name, f, n + 1)) == NULL) {
 			failed(b);
 			rc = -1;
 		} else {
