@@ -126,7 +126,6 @@ void		 cache_clear(struct cache *c);
 struct ent	*cache_get(struct cache *c, const char *uid, const char *key);
 struct ent	*cache_add(struct cache *c, const char *uid, const char *key);
 struct row	*row_find(struct writer *w, const char *uid, const char *key);
-int		 writer_same(const char *a, const char *b);
 int		 same_session(const struct session_rec *a, const struct session_rec *b);
 int		 same_participant(const struct participant_rec *a,
 	    const struct participant_rec *b);

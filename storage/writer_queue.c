@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "text.h"
 #include "writer_int.h"
 #include "xmalloc.h"
 
@@ -321,29 +322,21 @@ row_find(struct writer *w, const char *uid, const char *key)
 	return n != NULL ? *(struct row **)n : NULL;
 }
 
-int
-writer_same(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
 /* The session row would not change, but for the durations rollups write. */
 int
 same_session(const struct session_rec *a, const struct session_rec *b)
 {
 	return a->start_ms == b->start_ms && a->end_ms == b->end_ms &&
-	    writer_same(a->room, b->room) && writer_same(a->room_jid, b->room_jid) &&
-	    writer_same(a->meeting_id, b->meeting_id) &&
-	    writer_same(a->appointment_id, b->appointment_id) &&
-	    writer_same(a->status, b->status) && writer_same(a->end_reason, b->end_reason) &&
+	    streq(a->room, b->room) && streq(a->room_jid, b->room_jid) &&
+	    streq(a->meeting_id, b->meeting_id) &&
+	    streq(a->appointment_id, b->appointment_id) &&
+	    streq(a->status, b->status) && streq(a->end_reason, b->end_reason) &&
 	    a->participant_count == b->participant_count &&
 	    a->peak_participants == b->peak_participants &&
 	    a->total_disconnections == b->total_disconnections &&
-	    writer_same(a->recording_status, b->recording_status) &&
-	    writer_same(a->connection_quality, b->connection_quality) &&
-	    writer_same(a->status_reason, b->status_reason) &&
+	    streq(a->recording_status, b->recording_status) &&
+	    streq(a->connection_quality, b->connection_quality) &&
+	    streq(a->status_reason, b->status_reason) &&
 	    a->appt_figures == b->appt_figures &&
 	    a->billable_s == b->billable_s &&
 	    a->patient_wait_s == b->patient_wait_s;
@@ -354,10 +347,10 @@ int
 same_participant(const struct participant_rec *a,
     const struct participant_rec *b)
 {
-	return writer_same(a->nick, b->nick) && writer_same(a->name, b->name) &&
-	    writer_same(a->participant_id, b->participant_id) &&
-	    writer_same(a->role, b->role) && writer_same(a->jid, b->jid) &&
-	    writer_same(a->stats_id, b->stats_id) && a->joined_ms == b->joined_ms &&
+	return streq(a->nick, b->nick) && streq(a->name, b->name) &&
+	    streq(a->participant_id, b->participant_id) &&
+	    streq(a->role, b->role) && streq(a->jid, b->jid) &&
+	    streq(a->stats_id, b->stats_id) && a->joined_ms == b->joined_ms &&
 	    a->left_ms == b->left_ms && a->present == b->present &&
 	    a->join_count == b->join_count &&
 	    a->disconnection_count == b->disconnection_count &&
@@ -373,13 +366,13 @@ same_participant(const struct participant_rec *a,
 	    a->nissues == b->nissues &&
 	    (a->nissues == 0 || memcmp(a->issues, b->issues,
 	    a->nissues * sizeof(*a->issues)) == 0) &&
-	    writer_same(a->connection_quality, b->connection_quality) &&
-	    writer_same(a->left_reason, b->left_reason) &&
-	    writer_same(a->ip_address, b->ip_address) &&
-	    writer_same(a->user_agent, b->user_agent) &&
-	    writer_same(a->browser, b->browser) &&
-	    writer_same(a->operating_system, b->operating_system) &&
-	    writer_same(a->device_type, b->device_type);
+	    streq(a->connection_quality, b->connection_quality) &&
+	    streq(a->left_reason, b->left_reason) &&
+	    streq(a->ip_address, b->ip_address) &&
+	    streq(a->user_agent, b->user_agent) &&
+	    streq(a->browser, b->browser) &&
+	    streq(a->operating_system, b->operating_system) &&
+	    streq(a->device_type, b->device_type);
 }
 
 struct forget {

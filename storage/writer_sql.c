@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "text.h"
 #include "writer_int.h"
 #include "xmalloc.h"
 
@@ -408,9 +409,9 @@ write_participant(struct writer *w, const struct qev *e, const struct row *r,
 
 	was = r != NULL ? &r->q->p : NULL;
 	if (was != NULL && r->id > 0 && db_backend(db) == DB_SQLITE &&
-	    writer_same(e->s.appointment_id, r->q->s.appointment_id) &&
-	    writer_same(p->participant_id, was->participant_id) &&
-	    writer_same(p->role, was->role) && p->joined_ms == was->joined_ms &&
+	    streq(e->s.appointment_id, r->q->s.appointment_id) &&
+	    streq(p->participant_id, was->participant_id) &&
+	    streq(p->role, was->role) && p->joined_ms == was->joined_ms &&
 	    p->present == was->present && p->left_ms == was->left_ms) {
 		if ((st = db_prepare(db, sql_participant_update)) == NULL)
 			return -1;

@@ -191,6 +191,14 @@ text_utf8_repair(const char *s)
 	return out;
 }
 
+int
+streq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
 char *
 text_lower(char *s)
 {

@@ -53,6 +53,9 @@ int	 text_check(const char *what, const char *s, size_t max, int flags,
  */
 size_t	 text_escape(char *dst, size_t dstsz, const char *s, size_t *width);
 
+/* 1 when a and b are the same text, or both NULL. */
+int	 streq(const char *a, const char *b);
+
 /* s with ASCII letters lowercased in place (Jitsi's room names); s. */
 char	*text_lower(char *s);
 

@@ -13,6 +13,7 @@
 #include "event.h"
 #include "log.h"
 #include "room_int.h"
+#include "text.h"
 #include "xmalloc.h"
 
 /* --- messages ---------------------------------------------------------- */

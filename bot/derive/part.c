@@ -17,6 +17,7 @@
 #include "keytree.h"
 #include "log.h"
 #include "room_int.h"
+#include "text.h"
 #include "xmalloc.h"
 
 /* --- participants ------------------------------------------------------ */

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "room_int.h"
 #include "settings.h"
+#include "text.h"
 #include "xmalloc.h"
 
 /* --- occupants --------------------------------------------------------- */

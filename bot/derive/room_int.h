@@ -198,7 +198,6 @@ struct room {
 
 /* session.c */
 void	 set_str(char **dst, const char *src);
-int	 streq(const char *a, const char *b);
 void	 emit(struct room *, enum event_type, struct participant *, int64_t ts,
 	    const struct event_fields *, int64_t now, const struct event_sink *);
 void	 emit_knock(struct room *, enum event_type, const struct knock *,

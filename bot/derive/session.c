@@ -24,6 +24,7 @@
 #include "event.h"
 #include "log.h"
 #include "room_int.h"
+#include "text.h"
 #include "xmalloc.h"
 
 /* A move between the meeting's rooms that does not arrive is a leave. */
@@ -33,14 +34,6 @@ static const char *const quality_names[Q__COUNT] = {
 	[Q_NONE] = NULL, [Q_GOOD] = "good", [Q_FAIR] = "fair",
 	[Q_POOR] = "poor"
 };
-
-int
-streq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
 
 void
 set_str(char **dst, const char *src)

@@ -16,14 +16,9 @@
 
 #include "assets.h"
 #include "page.h"
+#include "text.h"
 
 #define APP_NAME	"teletrack"
-
-static int
-streq(const char *a, const char *b)
-{
-	return a != NULL && b != NULL && strcmp(a, b) == 0;
-}
 
 static int
 in_list(const char *s, const char *const *list)
