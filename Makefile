@@ -54,7 +54,7 @@ FINAL_LDFLAGS = $(LDFLAGS) $(SAN) -pthread
 
 COMMON = bot/core/log.c bot/core/xmalloc.c bot/core/event.c bot/core/jid.c \
 	bot/core/clock.c bot/core/readfile.c \
-	bot/core/text.c bot/core/settings.c bot/core/keytree.c
+	bot/core/text.c bot/core/settings.c bot/core/keytree.c bot/core/dlsyms.c
 PARSE = bot/xmpp/presence.c bot/xmpp/message.c
 ROOM = bot/derive/room.c bot/derive/gap.c bot/derive/notes.c \
 	bot/derive/session.c bot/derive/part.c bot/derive/tabs.c \
@@ -63,7 +63,7 @@ APPT = bot/derive/appt.c bot/derive/appt_presence.c bot/derive/appt_rules.c
 DERIVE = $(ROOM) $(APPT)
 STORE = storage/db.c storage/db_sqlite.c storage/db_pg.c storage/db_repair.c \
 	storage/writer.c storage/writer_queue.c storage/writer_sql.c \
-	storage/claim.c storage/report.c storage/dlsyms.c
+	storage/claim.c storage/report.c
 # The schema: migrations in order, embedded by embed.awk (schema.h), for
 # SQLite and, step for step, for PostgreSQL.
 MIGRATIONS = 001_schema.sql 002_scheduling.sql 003_unused_settings.sql \

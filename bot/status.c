@@ -16,7 +16,6 @@
  * outside systemd these calls do nothing and cost nothing (linked, it
  * brings its own libraries into every process).
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -28,6 +27,7 @@
 #include <jansson.h>
 #include <systemd/sd-daemon.h>
 
+#include "dlsyms.h"
 #include "log.h"
 #include "status.h"
 #include "xmalloc.h"
@@ -134,16 +134,19 @@ static void
 notify(const char *state)
 {
 	static __typeof__(sd_notify)	*fn;
+	static const char *const	 names[] = { "sd_notify", NULL };
+	static void **const		 slots[] = { (void **)&fn };
 	static int			 tried;
-	void				*lib;
+	static void			*lib;
+	char				 err[256];
 
 	if (!tried) {
 		tried = 1;
 		if (getenv("NOTIFY_SOCKET") == NULL)
 			return;
-		if ((lib = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL)) ==
-		    NULL || (*(void **)&fn = dlsym(lib, "sd_notify")) == NULL)
-			log_warnx("systemd notifications off: %s", dlerror());
+		if (dlsyms_load(&lib, "libsystemd.so.0", "libsystemd",
+		    names, slots, err, sizeof(err)) == -1)
+			log_warnx("systemd notifications off: %s", err);
 	}
 	if (fn != NULL)
 		fn(0, state);

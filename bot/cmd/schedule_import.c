@@ -18,7 +18,6 @@
  * imports does not load it.
  */
 #include <ctype.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include <csv.h>
 #include <libical/ical.h>
 
+#include "dlsyms.h"
 #include "log.h"
 #include "readfile.h"
 #include "schedule_batch.h"
@@ -78,6 +78,9 @@
 #define ICAL(f)		(*ical_##f)
 #define ICAL_PTR(f)	static __typeof__(f) *ical_##f;
 ICAL_FUNCS(ICAL_PTR)
+#define ICAL_SLOT(f)	(void **)&ical_##f,
+static const char *const ical_names[] = { ICAL_FUNCS(DLSYMS_NAME) NULL };
+static void **const ical_slots[] = { ICAL_FUNCS(ICAL_SLOT) };
 
 /* 0 with every function found, or -1 (why, in err). */
 static int
@@ -85,23 +88,9 @@ ical_open(char *err, size_t errsz)
 {
 	static void	*lib;
 
-	if (lib != NULL)
-		return 0;
-	if ((lib = dlopen("libical.so.3", RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(err, errsz, "iCalendar import needs libical "
-		    "(Debian package libical3): %s", dlerror());
-		return -1;
-	}
-#define ICAL_SYM(f)							\
-	if ((*(void **)&ical_##f = dlsym(lib, #f)) == NULL) {		\
-		snprintf(err, errsz, "libical: no %s", #f);		\
-		dlclose(lib);						\
-		lib = NULL;						\
-		return -1;						\
-	}
-	ICAL_FUNCS(ICAL_SYM)
-#undef ICAL_SYM
-	return 0;
+	return dlsyms_load(&lib, "libical.so.3", "iCalendar import needs "
+	    "libical (Debian package libical3)", ical_names, ical_slots, err,
+	    errsz);
 }
 
 #define CSV_FIELD_MAX	(64 * 1024)

@@ -93,10 +93,15 @@ for so in $needed; do
 		fi ;;
 	esac
 done
-# 4. ... and so does every library the sources open with dlopen().
-opened=$(grep -rhoE 'dlopen\("[^"]+"' bot storage | sed 's/dlopen("//; s/"$//' |
-    sort -u)
-[ -n "$opened" ] || td_fail "no dlopen() found in bot/ and storage/"
+# 4. ... and so does every library the sources open at run time: each
+# through dlsyms_load(&handle, "soname", ...) (bot/core/dlsyms.h).
+opened=$(grep -rhoE 'dlsyms_load\([^,]+, "[^"]+"' bot storage |
+    sed 's/.*, "//; s/"$//' | sort -u)
+[ -n "$opened" ] || td_fail "no dlsyms_load() found in bot/ and storage/"
+for f in $(grep -rlE --include='*.c' '\<dlopen\([a-zA-Z"]' bot storage); do
+	[ "$f" = bot/core/dlsyms.c ] ||
+	    td_fail "$f: dlopen() outside dlsyms_load(), unchecked here"
+done
 for so in $opened; do
 	owner=$(dpkg -S "*/$so" 2>/dev/null | sed 's/:.*//' | head -n 1)
 	if [ -n "$owner" ] && in_list "$owner" "$runtime"; then

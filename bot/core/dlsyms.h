@@ -1,7 +1,10 @@
 /*
- * Libraries the program opens at run time (dlopen) rather than links:
- * libpq for a PostgreSQL database (db_pg.c) and libmicrohttpd for the
- * dashboard (web/serve.c), so that a daemon on SQLite needs neither.
+ * Libraries the program opens at run time (dlopen) rather than links,
+ * so that what one deployment does not use need not be installed nor
+ * mapped: libpq for a PostgreSQL database (storage/db_pg.c),
+ * libmicrohttpd for the dashboard (storage/web/serve.c), libical for an
+ * iCalendar import (cmd/schedule_import.c), libsystemd for sd_notify
+ * under systemd (status.c).
  */
 #ifndef TELETRACK_DLSYMS_H
 #define TELETRACK_DLSYMS_H
