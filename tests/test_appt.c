@@ -74,22 +74,6 @@ caps_reset(void)
 	ncaps = 0;
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	caps_reset();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	caps_reset();
-	return 0;
-}
-
 /* --- the scripted room ------------------------------------------------- */
 
 static struct session_rec	 room_sess;
@@ -215,20 +199,59 @@ booked(const struct appt_policy *pol, int64_t created, size_t nroster)
 	return a;
 }
 
-/* Tick every 10 s from *now to until; returns the OR of the actions. */
+/* Tick every 10 s from *at to until; returns the OR of the actions. */
 static int
-run(struct appt *a, int64_t *now, int64_t until)
+run(struct appt *a, int64_t *at, int64_t until)
 {
 	int	 act = 0, r;
 
-	for (; *now <= until; *now += 10000) {
-		r = appt_tick(a, *now, &sink);
+	for (; *at <= until; *at += 10000) {
+		r = appt_tick(a, *at, &sink);
 		if (r & APPT_ACT_END)
-			appt_end(a, *now, &sink);
+			appt_end(a, *at, &sink);
 		act |= r;
 	}
-	*now = until;
+	*at = until;
 	return act;
+}
+
+/*
+ * What a test works on: its appointment (freed after it), the caregiver and
+ * the patient of roster2, and the clock run() advances.
+ */
+static struct appt		*appt;
+static struct participant_rec	 cg, pt;
+static int64_t			 now;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	caps_reset();
+	appt = NULL;
+	cg = caregiver();
+	pt = patient();
+	now = T0;
+	return 0;
+}
+
+/* setup(), and A1 booked(): the default appointment, made at T0. */
+static int
+setup_booked(void **state)
+{
+	setup(state);
+	appt = booked(NULL, now, 2);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	appt_free(appt);
+	appt = NULL;
+	caps_reset();
+	return 0;
 }
 
 /* --- queries on what was emitted ---------------------------------------- */
@@ -340,61 +363,88 @@ assert_final(const char *status, const char *reason)
 	assert_string_equal(c->reason, reason);
 }
 
+/*
+ * A1 with nroster members of roster2, made at created and ticked until at,
+ * when p is the first to join.
+ */
+static void
+first_join(int64_t created, size_t nroster, struct participant_rec *p,
+    int64_t at)
+{
+	now = created;
+	appt = booking(NULL, now, nroster);
+	run(appt, &now, at);
+	join(appt, p, at);
+}
+
+/*
+ * Only p comes, at T0, to A1 made 5 minutes before: at T0 + 30 the no-show
+ * of subject absent was raised, that of present was not.
+ */
+static void
+only_one_comes(struct participant_rec *p, size_t nroster, const char *absent,
+    const char *present)
+{
+	first_join(T0 - 5 * MIN, nroster, p, T0);
+	run(appt, &now, T0 + 30 * MIN);
+	assert_int_equal(alerts("no_show", absent, "raised"), 1);
+	assert_int_equal(alerts("no_show", present, "raised"), 0);
+}
+
+/* p and q leave together at t; the clock runs on to 3 minutes after. */
+static void
+both_leave(struct participant_rec *p, struct participant_rec *q, int64_t t)
+{
+	leave(appt, p, t, "leave");
+	leave(appt, q, t, "leave");
+	run(appt, &now, t + 3 * MIN);
+}
+
 /* --- lifecycle ----------------------------------------------------------- */
 
 static void
 test_window_opens(void **state)
 {
-	struct appt	*a;
-	int64_t		 now = T0 - 60 * MIN;
-
 	(void)state;
-	a = booking(NULL, now, 2);
+	now = T0 - 60 * MIN;
+	appt = booking(NULL, now, 2);
 	/* 15 min early join window. */
-	assert_int_equal(run(a, &now, T0 - 15 * MIN - 10000), 0);
-	assert_int_equal(appt_phase(a), APPT_PENDING);
-	assert_int_equal(appt_tick(a, T0 - 15 * MIN, &sink), APPT_ACT_JOIN);
-	assert_int_equal(appt_phase(a), APPT_OPEN);
+	assert_int_equal(run(appt, &now, T0 - 15 * MIN - 10000), 0);
+	assert_int_equal(appt_phase(appt), APPT_PENDING);
+	assert_int_equal(appt_tick(appt, T0 - 15 * MIN, &sink), APPT_ACT_JOIN);
+	assert_int_equal(appt_phase(appt), APPT_OPEN);
 	assert_int_equal(count(EVENT_APPOINTMENT_STATUS), 0);
-	appt_free(a);
 }
 
 static void
 test_completed_billable(void **state)
 {
-	struct participant_rec cg = caregiver();
-	struct participant_rec pt = patient();
-	struct appt	*a;
-	int64_t		 now = T0 - 10 * MIN;
-
 	(void)state;
-	a = booking(NULL, now, 2);
-	run(a, &now, T0 - 1 * MIN);
-	join(a, &cg, T0 - 1 * MIN);
-	assert_int_equal(appt_phase(a), APPT_ACTIVE);
+	first_join(T0 - 10 * MIN, 2, &cg, T0 - 1 * MIN);
+	assert_int_equal(appt_phase(appt), APPT_ACTIVE);
 	assert_final("active", "");
-	join(a, &pt, T0 + 2 * MIN);
+	join(appt, &pt, T0 + 2 * MIN);
 	assert_int_equal(count(EVENT_BILLABLE_START), 1);
 	/* The patient's link drops for 2 minutes and comes back. */
-	leave(a, &pt, T0 + 10 * MIN, "disconnect");
+	leave(appt, &pt, T0 + 10 * MIN, "disconnect");
 	assert_int_equal(count(EVENT_BILLABLE_STOP), 1);
-	join(a, &pt, T0 + 12 * MIN);
+	join(appt, &pt, T0 + 12 * MIN);
 	assert_int_equal(count(EVENT_BILLABLE_START), 2);
-	run(a, &now, T0 + 20 * MIN);
-	assert_int_equal(appt_billable_ms(a, now), 16 * MIN);
+	run(appt, &now, T0 + 20 * MIN);
+	assert_int_equal(appt_billable_ms(appt, now), 16 * MIN);
 	assert_true(count(EVENT_APPOINTMENT_ROLLUP) > 0);
 	assert_int_equal(last(EVENT_APPOINTMENT_ROLLUP)->billable_s, 16 * 60);
-	leave(a, &pt, T0 + 29 * MIN, "leave");
-	leave(a, &cg, T0 + 30 * MIN, "leave");
-	assert_int_equal(run(a, &now, T0 + 31 * MIN) & APPT_ACT_END, 0);
-	assert_int_equal(run(a, &now, T0 + 33 * MIN) & APPT_ACT_END,
+	leave(appt, &pt, T0 + 29 * MIN, "leave");
+	leave(appt, &cg, T0 + 30 * MIN, "leave");
+	assert_int_equal(run(appt, &now, T0 + 31 * MIN) & APPT_ACT_END, 0);
+	assert_int_equal(run(appt, &now, T0 + 33 * MIN) & APPT_ACT_END,
 	    APPT_ACT_END);
-	assert_int_equal(appt_phase(a), APPT_DONE);
+	assert_int_equal(appt_phase(appt), APPT_DONE);
 	assert_final("completed", "");
 	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->billable_s,
 	    (8 + 17) * 60);
 	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->wait_s, 0);
-	assert_int_equal(appt_open_alerts(a), 0);
+	assert_int_equal(appt_open_alerts(appt), 0);
 	/* Attendance: the caregiver on time, the patient 2 min late (within
 	 * the 5 min grace), nobody left early or overran. */
 	assert_att("id:cg-1", "attendance", "on_time");
@@ -403,235 +453,178 @@ test_completed_billable(void **state)
 	assert_att("id:pt-1", "left_early_minutes", "null");
 	/* Nothing after the end. */
 	caps_reset();
-	join(a, &pt, T0 + 40 * MIN);
-	assert_int_equal(appt_tick(a, T0 + 41 * MIN, &sink), 0);
+	join(appt, &pt, T0 + 40 * MIN);
+	assert_int_equal(appt_tick(appt, T0 + 41 * MIN, &sink), 0);
 	assert_int_equal(ncaps, 0);
-	appt_free(a);
 }
 
 static void
 test_patient_wait(void **state)
 {
-	struct participant_rec cg = caregiver();
-	struct participant_rec pt = patient();
-	struct appt	*a;
-	int64_t		 now = T0 - 20 * MIN;
-
 	(void)state;
-	a = booking(NULL, now, 2);
-	run(a, &now, T0 - 2 * MIN);
-	join(a, &pt, T0 - 2 * MIN);
-	run(a, &now, T0 + 2 * MIN);
+	first_join(T0 - 20 * MIN, 2, &pt, T0 - 2 * MIN);
+	run(appt, &now, T0 + 2 * MIN);
 	assert_int_equal(alerts("patient_waiting", NULL, "raised"), 0);
-	run(a, &now, T0 + 3 * MIN);
+	run(appt, &now, T0 + 3 * MIN);
 	assert_int_equal(alerts("patient_waiting", NULL, "raised"), 1);
-	run(a, &now, T0 + 5 * MIN);
+	run(appt, &now, T0 + 5 * MIN);
 	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 1);
-	run(a, &now, T0 + 6 * MIN);
+	run(appt, &now, T0 + 6 * MIN);
 	/* Raised once, not repeated while it holds. */
 	assert_int_equal(alerts("patient_waiting", NULL, "raised"), 1);
 	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 1);
-	join(a, &cg, T0 + 6 * MIN);
+	join(appt, &cg, T0 + 6 * MIN);
 	assert_int_equal(alerts("patient_waiting", NULL, "cleared"), 1);
 	assert_int_equal(alerts("caregiver_absent", NULL, "cleared"), 1);
-	assert_int_equal(appt_patient_wait_ms(a, now), 8 * MIN);
+	assert_int_equal(appt_patient_wait_ms(appt, now), 8 * MIN);
 	/* The caregiver drops: the patient waits again, absent again. */
-	leave(a, &cg, T0 + 10 * MIN, "disconnect");
+	leave(appt, &cg, T0 + 10 * MIN, "disconnect");
 	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 2);
-	join(a, &cg, T0 + 11 * MIN);
-	assert_int_equal(appt_patient_wait_ms(a, T0 + 11 * MIN), 9 * MIN);
-	assert_int_equal(appt_billable_ms(a, T0 + 11 * MIN), 4 * MIN);
-	appt_free(a);
+	join(appt, &cg, T0 + 11 * MIN);
+	assert_int_equal(appt_patient_wait_ms(appt, T0 + 11 * MIN), 9 * MIN);
+	assert_int_equal(appt_billable_ms(appt, T0 + 11 * MIN), 4 * MIN);
 }
 
 static void
 test_nobody_came(void **state)
 {
-	struct appt	*a;
-	int64_t		 now = T0 - 20 * MIN;
-
 	(void)state;
-	a = booking(NULL, now, 2);
-	assert_int_equal(run(a, &now, T0 + 29 * MIN) & APPT_ACT_END, 0);
+	now = T0 - 20 * MIN;
+	appt = booking(NULL, now, 2);
+	assert_int_equal(run(appt, &now, T0 + 29 * MIN) & APPT_ACT_END, 0);
 	assert_int_equal(alerts("no_show", NULL, "raised"), 0);
-	assert_int_equal(run(a, &now, T0 + 31 * MIN) & APPT_ACT_END,
+	assert_int_equal(run(appt, &now, T0 + 31 * MIN) & APPT_ACT_END,
 	    APPT_ACT_END);
 	assert_final("failed", "nobody_came");
 	/* Both roster members flagged, then cleared with the end. */
 	assert_int_equal(alerts("no_show", "member:cg-1", "raised"), 1);
 	assert_int_equal(alerts("no_show", "member:pt-1", "raised"), 1);
 	assert_int_equal(alerts("no_show", NULL, "cleared"), 2);
-	assert_int_equal(appt_open_alerts(a), 0);
-	appt_free(a);
+	assert_int_equal(appt_open_alerts(appt), 0);
 }
 
 static void
 test_caregiver_no_show(void **state)
 {
-	struct participant_rec pt = patient();
-	struct appt	*a;
-	int64_t		 now = T0 - 5 * MIN;
-
 	(void)state;
-	a = booking(NULL, now, 2);
-	run(a, &now, T0);
-	join(a, &pt, T0);
-	run(a, &now, T0 + 30 * MIN);
-	assert_int_equal(alerts("no_show", "member:cg-1", "raised"), 1);
-	assert_int_equal(alerts("no_show", "member:pt-1", "raised"), 0);
-	leave(a, &pt, T0 + 31 * MIN, "leave");
-	assert_int_equal(run(a, &now, T0 + 34 * MIN) & APPT_ACT_END,
+	only_one_comes(&pt, 2, "member:cg-1", "member:pt-1");
+	leave(appt, &pt, T0 + 31 * MIN, "leave");
+	assert_int_equal(run(appt, &now, T0 + 34 * MIN) & APPT_ACT_END,
 	    APPT_ACT_END);
 	assert_final("failed", "caregiver_no_show");
 	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->wait_s, 31 * 60);
-	appt_free(a);
 }
 
 static void
 test_patient_no_show(void **state)
 {
-	struct participant_rec cg = caregiver();
-	struct appt	*a;
-	int64_t		 now = T0 - 5 * MIN;
-
 	(void)state;
 	/* No roster: the roles are still expected. */
-	a = booking(NULL, now, 0);
-	run(a, &now, T0);
-	join(a, &cg, T0);
-	run(a, &now, T0 + 30 * MIN);
-	assert_int_equal(alerts("no_show", "role:patient", "raised"), 1);
-	assert_int_equal(alerts("no_show", "role:caregiver", "raised"), 0);
+	only_one_comes(&cg, 0, "role:patient", "role:caregiver");
 	assert_int_equal(alerts("unexpected_participant", NULL, "raised"), 0);
-	leave(a, &cg, T0 + 30 * MIN, "leave");
-	run(a, &now, T0 + 33 * MIN);
+	leave(appt, &cg, T0 + 30 * MIN, "leave");
+	run(appt, &now, T0 + 33 * MIN);
 	assert_final("failed", "patient_no_show");
-	appt_free(a);
 }
 
 static void
 test_ended_early_and_overrun(void **state)
 {
-	struct participant_rec cg = caregiver();
-	struct participant_rec pt = patient();
 	struct appt_policy pol;
-	struct appt	*a;
-	int64_t		 now = T0;
 
 	(void)state;
 	appt_policy_defaults(&pol);
 	pol.auto_end_ms = 10 * MIN;
-	a = booked(&pol, now, 2);
-	join(a, &cg, T0 + 7 * MIN);
-	join(a, &pt, T0 + 8 * MIN);
-	leave(a, &pt, T0 + 12 * MIN, "leave");
-	leave(a, &cg, T0 + 13 * MIN, "leave");
+	appt = booked(&pol, now, 2);
+	join(appt, &cg, T0 + 7 * MIN);
+	join(appt, &pt, T0 + 8 * MIN);
+	leave(appt, &pt, T0 + 12 * MIN, "leave");
+	leave(appt, &cg, T0 + 13 * MIN, "leave");
 	assert_att("id:cg-1", "attendance", "late");
 	assert_att("id:cg-1", "late_minutes", "7");
 	assert_att("id:pt-1", "left_early_minutes", "18");
 	/* Nobody back within auto_end_after_minutes (10): ended. */
-	assert_int_equal(run(a, &now, T0 + 22 * MIN) & APPT_ACT_END, 0);
-	assert_int_equal(run(a, &now, T0 + 23 * MIN) & APPT_ACT_END,
+	assert_int_equal(run(appt, &now, T0 + 22 * MIN) & APPT_ACT_END, 0);
+	assert_int_equal(run(appt, &now, T0 + 23 * MIN) & APPT_ACT_END,
 	    APPT_ACT_END);
 	assert_final("completed", "ended_early");
 	/* The caregiver left after the patient: an early end, not absence. */
 	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 0);
-	appt_free(a);
 
-	caps_reset();
-	now = T0;
-	cg = caregiver();
-	pt = patient();
-	a = booked(NULL, now, 2);
-	join(a, &cg, T0);
-	join(a, &pt, T0);
-	run(a, &now, T0 + 45 * MIN);
-	assert_int_equal(appt_phase(a), APPT_ACTIVE);	/* overrunning */
-	leave(a, &pt, T0 + 45 * MIN, "leave");
-	leave(a, &cg, T0 + 46 * MIN, "leave");
+	/* Overrun: a fresh appointment, as setup_booked() makes it. */
+	teardown(state);
+	setup_booked(state);
+	join(appt, &cg, T0);
+	join(appt, &pt, T0);
+	run(appt, &now, T0 + 45 * MIN);
+	/* Overrunning. */
+	assert_int_equal(appt_phase(appt), APPT_ACTIVE);
+	leave(appt, &pt, T0 + 45 * MIN, "leave");
+	leave(appt, &cg, T0 + 46 * MIN, "leave");
 	assert_att("id:cg-1", "overran_minutes", "16");
-	run(a, &now, T0 + 49 * MIN);
+	run(appt, &now, T0 + 49 * MIN);
 	assert_final("completed", "");
-	appt_free(a);
 }
 
 static void
 test_technical_failure(void **state)
 {
-	struct participant_rec cg = caregiver();
-	struct participant_rec pt = patient();
-	struct appt	*a;
-	int64_t		 now = T0;
-
 	(void)state;
-	a = booked(NULL, now, 2);
-	join(a, &cg, T0);
-	join(a, &pt, T0 + MIN);
-	leave(a, &pt, T0 + 5 * MIN, "disconnect");
-	run(a, &now, T0 + 6 * MIN);
+	join(appt, &cg, T0);
+	join(appt, &pt, T0 + MIN);
+	leave(appt, &pt, T0 + 5 * MIN, "disconnect");
+	run(appt, &now, T0 + 6 * MIN);
 	assert_int_equal(alerts("participant_dropped", "id:pt-1", "raised"), 0);
-	run(a, &now, T0 + 7 * MIN);
+	run(appt, &now, T0 + 7 * MIN);
 	assert_int_equal(alerts("participant_dropped", "id:pt-1", "raised"), 1);
-	leave(a, &cg, T0 + 9 * MIN, "leave");
-	run(a, &now, T0 + 40 * MIN);
+	leave(appt, &cg, T0 + 9 * MIN, "leave");
+	run(appt, &now, T0 + 40 * MIN);
 	assert_final("failed", "technical_failure");
 	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->billable_s, 4 * 60);
 	assert_int_equal(alerts("participant_dropped", "id:pt-1", "cleared"),
 	    1);
-	appt_free(a);
 }
 
 static void
 test_no_overlap(void **state)
 {
-	struct participant_rec cg = caregiver();
-	struct participant_rec pt = patient();
-	struct appt	*a;
-	int64_t		 now = T0;
-
 	(void)state;
-	a = booked(NULL, now, 2);
-	join(a, &pt, T0);
-	leave(a, &pt, T0 + 4 * MIN, "leave");
-	join(a, &cg, T0 + 6 * MIN);
-	leave(a, &cg, T0 + 20 * MIN, "leave");
-	run(a, &now, T0 + 33 * MIN);
+	join(appt, &pt, T0);
+	leave(appt, &pt, T0 + 4 * MIN, "leave");
+	join(appt, &cg, T0 + 6 * MIN);
+	leave(appt, &cg, T0 + 20 * MIN, "leave");
+	run(appt, &now, T0 + 33 * MIN);
 	assert_final("failed", "no_overlap");
 	assert_int_equal(count(EVENT_BILLABLE_START), 0);
 	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->wait_s, 4 * 60);
-	appt_free(a);
 }
 
 static void
 test_cancel_and_not_observed(void **state)
 {
-	struct participant_rec cg = caregiver();
-	struct appt	*a;
-	int64_t		 now = T0 - MIN;
-
 	(void)state;
-	a = booked(NULL, now, 2);
-	join(a, &cg, T0);
-	run(a, &now, T0 + 31 * MIN);
+	now = T0 - MIN;
+	appt = booked(NULL, now, 2);
+	join(appt, &cg, T0);
+	run(appt, &now, T0 + 31 * MIN);
 	assert_int_equal(alerts("no_show", "member:pt-1", "raised"), 1);
-	appt_cancel(a, now, "patient called in sick", &sink);
-	assert_int_equal(appt_phase(a), APPT_DONE);
+	appt_cancel(appt, now, "patient called in sick", &sink);
+	assert_int_equal(appt_phase(appt), APPT_DONE);
 	assert_final("cancelled", "patient called in sick");
 	assert_int_equal(alerts("no_show", "member:pt-1", "cleared"), 1);
-	appt_cancel(a, now, NULL, &sink);	/* once */
+	appt_cancel(appt, now, NULL, &sink);	/* once */
 	assert_int_equal(count(EVENT_APPOINTMENT_STATUS), 2);
-	appt_free(a);
+	appt_free(appt);
 
 	/* Loaded after its end (the daemon was down): not observed. */
 	caps_reset();
 	now = T0 + 31 * MIN;
-	a = booking(NULL, now, 2);
-	assert_int_equal(appt_tick(a, now, &sink), APPT_ACT_END);
+	appt = booking(NULL, now, 2);
+	assert_int_equal(appt_tick(appt, now, &sink), APPT_ACT_END);
 	assert_int_equal(count(EVENT_APPOINTMENT_STATUS), 0);
-	appt_end(a, now, &sink);
+	appt_end(appt, now, &sink);
 	assert_final("failed", "not_observed");
 	assert_int_equal(count(EVENT_ALERT), 0);
-	appt_free(a);
 }
 
 static void
@@ -639,53 +632,44 @@ test_roles_unknown(void **state)
 {
 	struct participant_rec x = person("nick:x", NULL, "unknown", "x");
 	struct participant_rec y = person("nick:y", NULL, "unknown", "y");
-	struct appt	*a;
-	int64_t		 now = T0;
 
 	(void)state;
-	a = booked(NULL, now, 0);
+	appt = booked(NULL, now, 0);
 	room_sess.peak_participants = 2;
-	join(a, &x, T0);
-	join(a, &y, T0);
+	join(appt, &x, T0);
+	join(appt, &y, T0);
 	/* Not a caregiver: the caregiver is missing. */
-	run(a, &now, T0 + 6 * MIN);
+	run(appt, &now, T0 + 6 * MIN);
 	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 1);
-	leave(a, &x, T0 + 30 * MIN, "leave");
-	leave(a, &y, T0 + 30 * MIN, "leave");
-	run(a, &now, T0 + 33 * MIN);
+	both_leave(&x, &y, T0 + 30 * MIN);
 	assert_final("completed", "roles_unknown");
-	appt_free(a);
 }
 
 /* Matching by name when the identity has no id; the roster role wins. */
 static void
 test_roster_match_and_unexpected(void **state)
 {
-	struct participant_rec cg = person("sid:1", NULL, "unknown",
-	    "dr alice");
-	struct participant_rec pt = person("id:pt-1", "pt-1", "guest", "B");
 	struct participant_rec st = person("id:zz", "zz", "caregiver",
 	    "Stranger");
-	struct appt	*a;
-	int64_t		 now = T0;
 
 	(void)state;
-	a = booked(NULL, now, 2);
-	join(a, &cg, T0);
-	join(a, &pt, T0);
+	cg = person("sid:1", NULL, "unknown",
+	    "dr alice");
+	pt = person("id:pt-1", "pt-1", "guest", "B");
+	join(appt, &cg, T0);
+	join(appt, &pt, T0);
 	assert_int_equal(count(EVENT_BILLABLE_START), 1);
-	join(a, &st, T0 + MIN);
+	join(appt, &st, T0 + MIN);
 	assert_int_equal(alerts("unexpected_participant", "id:zz", "raised"),
 	    1);
 	assert_att("id:zz", "expected", "false");
 	assert_att("sid:1", "expected", "true");
 	/* A third person present: more than max_participants (2). */
 	assert_int_equal(alerts("too_many_participants", NULL, "raised"), 1);
-	leave(a, &st, T0 + 2 * MIN, "leave");
+	leave(appt, &st, T0 + 2 * MIN, "leave");
 	assert_int_equal(alerts("unexpected_participant", "id:zz", "cleared"),
 	    1);
 	assert_int_equal(alerts("too_many_participants", NULL, "cleared"), 1);
-	appt_free(a);
 }
 
 /*
@@ -696,21 +680,19 @@ test_roster_match_and_unexpected(void **state)
 static void
 test_merged_tab(void **state)
 {
-	struct participant_rec cg = person("id:cg-1", "cg-1", "caregiver",
-	    "Dr Alice");
-	struct participant_rec pt = person("id:pt-1", "pt-1", "patient", "B");
 	struct participant_rec tab = person("id:pt-1#2", "pt-1", "patient",
 	    "B");
-	struct appt	*a;
 	struct event	 ev;
-	int64_t		 now = T0;
 
 	(void)state;
-	a = booking(NULL, now, 2);
-	appt_tick(a, now, &sink);
-	join(a, &cg, T0);
-	join(a, &pt, T0);
-	join(a, &tab, T0 + MIN);
+	cg = person("id:cg-1", "cg-1", "caregiver",
+	    "Dr Alice");
+	pt = person("id:pt-1", "pt-1", "patient", "B");
+	appt = booking(NULL, now, 2);
+	appt_tick(appt, now, &sink);
+	join(appt, &cg, T0);
+	join(appt, &pt, T0);
+	join(appt, &tab, T0 + MIN);
 	assert_int_equal(alerts("too_many_participants", NULL, "raised"), 1);
 	pt.join_count = 2;
 	ev = (struct event){
@@ -718,15 +700,14 @@ test_merged_tab(void **state)
 		.session = &room_sess, .participant = &pt,
 		.merge_from = "id:pt-1#2"
 	};
-	appt_event(a, &ev, &sink);
+	appt_event(appt, &ev, &sink);
 	assert_int_equal(alerts("too_many_participants", NULL, "cleared"), 1);
 	assert_int_equal(count(EVENT_BILLABLE_STOP), 0);
 	/* The caregiver leaves: billing stops once, the patient waits. */
-	leave(a, &cg, T0 + 10 * MIN, "leave");
+	leave(appt, &cg, T0 + 10 * MIN, "leave");
 	assert_int_equal(count(EVENT_BILLABLE_STOP), 1);
-	run(a, &now, T0 + 11 * MIN);
-	assert_true(appt_billable_ms(a, now) == 10 * MIN);
-	appt_free(a);
+	run(appt, &now, T0 + 11 * MIN);
+	assert_true(appt_billable_ms(appt, now) == 10 * MIN);
 }
 
 /* --- rules ---------------------------------------------------------------- */
@@ -734,10 +715,7 @@ test_merged_tab(void **state)
 static void
 test_connection_rules(void **state)
 {
-	struct participant_rec cg = caregiver();
 	struct appt_policy pol;
-	struct appt	*a;
-	int64_t		 now = T0;
 	int		 i;
 
 	(void)state;
@@ -745,40 +723,35 @@ test_connection_rules(void **state)
 	pol.disconnects = 3;
 	pol.disconnect_window_ms = 10 * MIN;
 	pol.drop_ms = 10 * MIN;
-	a = booked(&pol, now, 2);
-	join(a, &cg, T0);
+	appt = booked(&pol, now, 2);
+	join(appt, &cg, T0);
 	for (i = 0; i < 3; i++) {
-		leave(a, &cg, T0 + (2 * i + 1) * MIN, "disconnect");
-		join(a, &cg, T0 + (2 * i + 1) * MIN + 20000);
+		leave(appt, &cg, T0 + (2 * i + 1) * MIN, "disconnect");
+		join(appt, &cg, T0 + (2 * i + 1) * MIN + 20000);
 	}
 	assert_int_equal(alerts("repeated_disconnects", "id:cg-1", "raised"),
 	    1);
 	assert_int_equal(alerts("participant_dropped", NULL, "raised"), 0);
 	/* The first disconnect leaves the 10 min window at T0 + 11. */
-	run(a, &now, T0 + 10 * MIN);
+	run(appt, &now, T0 + 10 * MIN);
 	assert_int_equal(alerts("repeated_disconnects", NULL, "cleared"), 0);
-	run(a, &now, T0 + 11 * MIN + 10000);
+	run(appt, &now, T0 + 11 * MIN + 10000);
 	assert_int_equal(alerts("repeated_disconnects", NULL, "cleared"), 1);
 
 	cg.connection_quality = "poor";
-	pev(a, EVENT_ROLLUP, T0 + 12 * MIN, &cg, NULL);
+	pev(appt, EVENT_ROLLUP, T0 + 12 * MIN, &cg, NULL);
 	assert_int_equal(alerts("poor_connection", "id:cg-1", "raised"), 1);
-	pev(a, EVENT_ROLLUP, T0 + 12 * MIN + 1000, &cg, NULL);
+	pev(appt, EVENT_ROLLUP, T0 + 12 * MIN + 1000, &cg, NULL);
 	assert_int_equal(alerts("poor_connection", "id:cg-1", "raised"), 1);
 	cg.connection_quality = "fair";
-	pev(a, EVENT_ROLLUP, T0 + 13 * MIN, &cg, NULL);
+	pev(appt, EVENT_ROLLUP, T0 + 13 * MIN, &cg, NULL);
 	assert_int_equal(alerts("poor_connection", "id:cg-1", "cleared"), 1);
-	appt_free(a);
 }
 
 static void
 test_feature_rules(void **state)
 {
-	struct participant_rec cg = caregiver();
-	struct participant_rec pt = patient();
 	struct appt_policy pol;
-	struct appt	*a;
-	int64_t		 now = T0;
 
 	(void)state;
 	appt_policy_defaults(&pol);
@@ -787,27 +760,27 @@ test_feature_rules(void **state)
 	pol.enable_recording = 1;
 	pol.record_meetings = 1;
 	pol.recording_missing_ms = 2 * MIN;
-	a = booked(&pol, now, 2);
-	join(a, &cg, T0);
-	join(a, &pt, T0);
-	pev(a, EVENT_SCREENSHARE_START, T0 + MIN, &cg, NULL);
+	appt = booked(&pol, now, 2);
+	join(appt, &cg, T0);
+	join(appt, &pt, T0);
+	pev(appt, EVENT_SCREENSHARE_START, T0 + MIN, &cg, NULL);
 	assert_int_equal(alerts("screenshare_disabled", "id:cg-1", "raised"),
 	    1);
-	pev(a, EVENT_SCREENSHARE_STOP, T0 + MIN + 5000, &cg, NULL);
+	pev(appt, EVENT_SCREENSHARE_STOP, T0 + MIN + 5000, &cg, NULL);
 	assert_int_equal(alerts("screenshare_disabled", "id:cg-1", "cleared"),
 	    1);
 	pt.messages_sent = 1;
-	pev(a, EVENT_CHAT_MESSAGE, T0 + MIN, &pt, NULL);
+	pev(appt, EVENT_CHAT_MESSAGE, T0 + MIN, &pt, NULL);
 	pt.messages_sent = 2;
-	pev(a, EVENT_CHAT_MESSAGE, T0 + MIN + 1, &pt, NULL);
+	pev(appt, EVENT_CHAT_MESSAGE, T0 + MIN + 1, &pt, NULL);
 	assert_int_equal(alerts("chat_disabled", "id:pt-1", "raised"), 1);
-	run(a, &now, T0 + 2 * MIN + 10000);
+	run(appt, &now, T0 + 2 * MIN + 10000);
 	assert_int_equal(alerts("recording_missing", NULL, "raised"), 1);
 	room_sess.recording_status = "recording";
-	pev(a, EVENT_RECORDING_START, T0 + 3 * MIN, NULL, NULL);
+	pev(appt, EVENT_RECORDING_START, T0 + 3 * MIN, NULL, NULL);
 	assert_int_equal(alerts("recording_missing", NULL, "cleared"), 1);
 	assert_int_equal(alerts("recording_not_allowed", NULL, "raised"), 0);
-	appt_free(a);
+	appt_free(appt);
 
 	/* Recording while not allowed; the rules list filters. */
 	caps_reset();
@@ -817,20 +790,19 @@ test_feature_rules(void **state)
 	pol.enable_chat = 0;
 	snprintf(pol.rules, sizeof(pol.rules), "no_show, recording_not_allowed");
 	cg = caregiver();
-	a = booked(&pol, now, 2);
-	join(a, &cg, T0);
+	appt = booked(&pol, now, 2);
+	join(appt, &cg, T0);
 	cg.messages_sent = 3;
-	pev(a, EVENT_CHAT_MESSAGE, T0 + MIN, &cg, NULL);
+	pev(appt, EVENT_CHAT_MESSAGE, T0 + MIN, &cg, NULL);
 	room_sess.recording_status = "recording";
-	pev(a, EVENT_RECORDING_START, T0 + MIN, NULL, NULL);
+	pev(appt, EVENT_RECORDING_START, T0 + MIN, NULL, NULL);
 	assert_int_equal(alerts("recording_not_allowed", NULL, "raised"), 1);
 	room_sess.recording_status = "recorded";
-	pev(a, EVENT_RECORDING_STOP, T0 + 2 * MIN, NULL, NULL);
+	pev(appt, EVENT_RECORDING_STOP, T0 + 2 * MIN, NULL, NULL);
 	assert_int_equal(alerts("recording_not_allowed", NULL, "cleared"), 1);
-	run(a, &now, T0 + 10 * MIN);
+	run(appt, &now, T0 + 10 * MIN);
 	assert_int_equal(alerts("chat_disabled", NULL, "raised"), 0);
 	assert_int_equal(alerts("caregiver_absent", NULL, "raised"), 0);
-	appt_free(a);
 }
 
 /*
@@ -885,22 +857,15 @@ test_rule_table(void **state)
 static void
 test_out_of_order(void **state)
 {
-	struct participant_rec cg = caregiver();
-	struct participant_rec pt = patient();
-	struct appt	*a;
-	int64_t		 now = T0;
-
 	(void)state;
-	a = booked(NULL, now, 2);
-	join(a, &cg, T0 + 5 * MIN);
-	join(a, &pt, T0 + 5 * MIN);
+	join(appt, &cg, T0 + 5 * MIN);
+	join(appt, &pt, T0 + 5 * MIN);
 	/* The observer learns at T0 + 9 that the patient left at T0 + 4. */
-	leave(a, &pt, T0 + 4 * MIN, "disconnect");
-	assert_true(appt_billable_ms(a, T0 + 9 * MIN) >= 0);
-	assert_int_equal(appt_billable_ms(a, T0 + 9 * MIN), 0);
-	join(a, &pt, T0 + 9 * MIN);
-	assert_int_equal(appt_billable_ms(a, T0 + 10 * MIN), MIN);
-	appt_free(a);
+	leave(appt, &pt, T0 + 4 * MIN, "disconnect");
+	assert_true(appt_billable_ms(appt, T0 + 9 * MIN) >= 0);
+	assert_int_equal(appt_billable_ms(appt, T0 + 9 * MIN), 0);
+	join(appt, &pt, T0 + 9 * MIN);
+	assert_int_equal(appt_billable_ms(appt, T0 + 10 * MIN), MIN);
 }
 
 static void
@@ -908,27 +873,25 @@ test_update(void **state)
 {
 	struct appt_booking	 b;
 	struct appt_policy	 pol;
-	struct appt		*a;
-	int64_t			 now = T0 - 60 * MIN;
 
 	(void)state;
+	now = T0 - 60 * MIN;
 	appt_policy_defaults(&pol);
-	a = booking(&pol, now, 2);
-	assert_int_equal(appt_tick(a, T0 - 14 * MIN, &sink), APPT_ACT_JOIN);
-	appt_free(a);
+	appt = booking(&pol, now, 2);
+	assert_int_equal(appt_tick(appt, T0 - 14 * MIN, &sink), APPT_ACT_JOIN);
+	appt_free(appt);
 
 	caps_reset();
-	a = booking(&pol, now, 2);
+	appt = booking(&pol, now, 2);
 	b = a1(T0 + 60 * MIN, 1);		/* moved an hour later */
 	pol.early_join_ms = 5 * MIN;
-	appt_update(a, &b, &pol);
-	assert_int_equal(appt_tick(a, T0 - 14 * MIN, &sink), 0);
-	assert_int_equal(appt_tick(a, T0 + 54 * MIN, &sink), 0);
-	assert_int_equal(appt_tick(a, T0 + 55 * MIN, &sink), APPT_ACT_JOIN);
-	assert_string_equal(appt_uid(a), "appt:A1");
-	assert_string_equal(appt_id(a), "A1");
-	assert_string_equal(appt_room(a), "room1");
-	appt_free(a);
+	appt_update(appt, &b, &pol);
+	assert_int_equal(appt_tick(appt, T0 - 14 * MIN, &sink), 0);
+	assert_int_equal(appt_tick(appt, T0 + 54 * MIN, &sink), 0);
+	assert_int_equal(appt_tick(appt, T0 + 55 * MIN, &sink), APPT_ACT_JOIN);
+	assert_string_equal(appt_uid(appt), "appt:A1");
+	assert_string_equal(appt_id(appt), "A1");
+	assert_string_equal(appt_room(appt), "room1");
 	appt_free(NULL);
 }
 
@@ -937,9 +900,6 @@ static void
 test_hostile_names(void **state)
 {
 	char		 nick[2048];
-	struct participant_rec cg;
-	struct appt	*a;
-	int64_t		 now = T0;
 	json_t		*j;
 	size_t		 i;
 
@@ -948,8 +908,8 @@ test_hostile_names(void **state)
 	nick[sizeof(nick) - 1] = '\0';
 	memcpy(nick, "\"}\xff\xfe'); --", 11);
 	cg = person("id:zz", "zz", "caregiver", nick);
-	a = booked(NULL, now, 2);
-	join(a, &cg, T0);
+	appt = booked(NULL, now, 2);
+	join(appt, &cg, T0);
 	assert_true(alerts("unexpected_participant", NULL, "raised") == 1);
 	for (i = 0; i < ncaps; i++) {
 		if (caps[i].data == NULL)
@@ -958,7 +918,6 @@ test_hostile_names(void **state)
 		assert_non_null(j);
 		json_decref(j);
 	}
-	appt_free(a);
 }
 
 /* A daemon restart mid-appointment: go on from what was recorded. */
@@ -969,14 +928,11 @@ test_resume(void **state)
 		{ "id:cg-1", "cg-1", "Dr Alice", "caregiver", T0 - MIN },
 		{ "id:pt-1", "pt-1", "Bob", "patient", T0 + 2 * MIN }
 	};
-	struct participant_rec cg = caregiver();
-	struct participant_rec pt = patient();
 	struct appt_booking	 b;
 	struct appt_policy	 pol;
-	struct appt		*a;
-	int64_t			 now = T0 + 10 * MIN;
 
 	(void)state;
+	now = T0 + 10 * MIN;
 	appt_policy_defaults(&pol);
 	a1_session();
 	b = a1(T0, 2);
@@ -985,68 +941,61 @@ test_resume(void **state)
 	b.base_wait_ms = MIN;
 	b.seen = seen;
 	b.nseen = 2;
-	a = appt_new(&b, &pol, now);
-	assert_int_equal(appt_tick(a, now, &sink), APPT_ACT_JOIN);
-	assert_string_equal(appt_session(a)->status, "active");
-	join(a, &cg, T0 + 11 * MIN);
-	join(a, &pt, T0 + 11 * MIN);
+	appt = appt_new(&b, &pol, now);
+	assert_int_equal(appt_tick(appt, now, &sink), APPT_ACT_JOIN);
+	assert_string_equal(appt_session(appt)->status, "active");
+	join(appt, &cg, T0 + 11 * MIN);
+	join(appt, &pt, T0 + 11 * MIN);
 	/* Already active: no second scheduled -> active. */
 	assert_int_equal(count(EVENT_APPOINTMENT_STATUS), 0);
 	/* Punctuality from the first join the previous run saw. */
 	assert_att("id:pt-1", "late_minutes", "2");
-	run(a, &now, T0 + 31 * MIN);
+	run(appt, &now, T0 + 31 * MIN);
 	assert_int_equal(alerts("no_show", NULL, "raised"), 0);
-	leave(a, &pt, T0 + 30 * MIN, "leave");
-	leave(a, &cg, T0 + 30 * MIN, "leave");
-	run(a, &now, T0 + 33 * MIN);
+	both_leave(&pt, &cg, T0 + 30 * MIN);
 	assert_final("completed", "");
 	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->billable_s,
 	    (5 + 19) * 60);
 	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->wait_s, 60);
-	appt_free(a);
+	appt_free(appt);
 
 	/* Resumed after its end: not "not observed"; nobody back, it ends. */
 	caps_reset();
 	now = T0 + 40 * MIN;
-	a = appt_new(&b, &pol, now);
-	assert_int_equal(appt_tick(a, now, &sink), APPT_ACT_JOIN);
-	run(a, &now, T0 + 43 * MIN);
-	assert_int_equal(appt_phase(a), APPT_DONE);
+	appt = appt_new(&b, &pol, now);
+	assert_int_equal(appt_tick(appt, now, &sink), APPT_ACT_JOIN);
+	run(appt, &now, T0 + 43 * MIN);
+	assert_int_equal(appt_phase(appt), APPT_DONE);
 	assert_final("completed", "");
 	assert_int_equal(last(EVENT_APPOINTMENT_STATUS)->billable_s, 5 * 60);
-	appt_free(a);
 }
 
 /* The room re-created mid-appointment: room.c counts from zero again. */
 static void
 test_second_session(void **state)
 {
-	struct participant_rec cg = caregiver();
 	struct appt_policy pol;
-	struct appt	*a;
-	int64_t		 now = T0;
 
 	(void)state;
 	appt_policy_defaults(&pol);
 	pol.enable_chat = 0;
-	a = booked(&pol, now, 2);
-	join(a, &cg, T0);
+	appt = booked(&pol, now, 2);
+	join(appt, &cg, T0);
 	cg.messages_sent = 2;
-	pev(a, EVENT_CHAT_MESSAGE, T0 + 1000, &cg, NULL);
-	leave(a, &cg, T0 + MIN, "disconnect");
-	join(a, &cg, T0 + MIN + 1000);
-	leave(a, &cg, T0 + 2 * MIN, "disconnect");
+	pev(appt, EVENT_CHAT_MESSAGE, T0 + 1000, &cg, NULL);
+	leave(appt, &cg, T0 + MIN, "disconnect");
+	join(appt, &cg, T0 + MIN + 1000);
+	leave(appt, &cg, T0 + 2 * MIN, "disconnect");
 	assert_int_equal(alerts("repeated_disconnects", NULL, "raised"), 0);
 	/* A new session: a fresh record, counters from zero. */
 	room_sess.uid = "appt:A1/2";
 	cg = caregiver();
-	join(a, &cg, T0 + 3 * MIN);
+	join(appt, &cg, T0 + 3 * MIN);
 	assert_int_equal(alerts("chat_disabled", NULL, "cleared"), 0);
-	leave(a, &cg, T0 + 4 * MIN, "disconnect");
+	leave(appt, &cg, T0 + 4 * MIN, "disconnect");
 	/* Two disconnects before, one now: three in the window. */
 	assert_int_equal(alerts("repeated_disconnects", "id:cg-1", "raised"),
 	    1);
-	appt_free(a);
 }
 
 int
@@ -1067,16 +1016,16 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ended_early_and_overrun,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_technical_failure, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_no_overlap, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_technical_failure,
+		    setup_booked, teardown),
+		cmocka_unit_test_setup_teardown(test_no_overlap,
+		    setup_booked, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_and_not_observed,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roles_unknown, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_roster_match_and_unexpected, setup, teardown),
+		    test_roster_match_and_unexpected, setup_booked, teardown),
 		cmocka_unit_test_setup_teardown(test_merged_tab, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_connection_rules, setup,
@@ -1084,8 +1033,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_feature_rules, setup,
 		    teardown),
 		cmocka_unit_test(test_rule_table),
-		cmocka_unit_test_setup_teardown(test_out_of_order, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_order,
+		    setup_booked, teardown),
 		cmocka_unit_test_setup_teardown(test_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile_names, setup,
 		    teardown),

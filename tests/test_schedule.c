@@ -62,6 +62,33 @@ nsessions(struct db *db)
 	return q_int(db, "SELECT COUNT(*) FROM teleconferencesessions");
 }
 
+static int64_t
+nexpected(struct db *db)
+{
+	return q_int(db, "SELECT COUNT(*) FROM"
+	    " teleconference_expected_participants");
+}
+
+/* Every booking as "appointment|room|start|minutes", a line each. */
+static const char *
+bookings(struct db *db)
+{
+	return q_text(db, "SELECT group_concat(appointmentId || '|' ||"
+	    " roomId || '|' || scheduled_start || '|' ||"
+	    " scheduled_duration_minutes, '\n') FROM (SELECT * FROM"
+	    " teleconferencesessions ORDER BY id)");
+}
+
+/* Every expected participant as "id:role:name" ('-': none), by "; ". */
+static const char *
+roster(struct db *db)
+{
+	return q_text(db, "SELECT group_concat(participant_id || ':' ||"
+	    " participant_role || ':' || IFNULL(participant_name, '-'), '; ')"
+	    " FROM (SELECT * FROM teleconference_expected_participants"
+	    " ORDER BY id)");
+}
+
 /* The batch's errors, one per line, for messages and strstr(). */
 static char *
 errs_text(const struct schedule_batch *b)
@@ -126,12 +153,25 @@ import(struct db *db, struct schedule_batch *b, const char *path)
 	return schedule_apply(db, b, NOW);
 }
 
-/* import(), which must succeed without an error. */
+/*
+ * import() of path, which must succeed without an error, adding, updating
+ * and cancelling as many appointments as given.
+ */
 static void
-import_ok(struct db *db, struct schedule_batch *b, const char *path)
+import_ok(struct db *db, const char *path, int added, int updated,
+    int cancelled)
 {
-	assert_int_equal(import(db, b, path), 0);
-	assert_no_errs(b);
+	struct schedule_batch	 b;
+
+	if (import(db, &b, path) != 0)
+		fail_msg("%s: not imported", path);
+	assert_no_errs(&b);
+	if (b.added != added || b.updated != updated ||
+	    b.cancelled != cancelled)
+		fail_msg("%s: added %d, updated %d, cancelled %d; expected "
+		    "%d, %d, %d", path, b.added, b.updated, b.cancelled, added,
+		    updated, cancelled);
+	schedule_batch_free(&b);
 }
 
 /*
@@ -175,6 +215,16 @@ text_fails(const char *name, const char *text, const char *err)
 	schedule_batch_free(&b);
 }
 
+/* Apply b to db, which must fail with err among its errors; frees b. */
+static void
+apply_fails(struct db *db, struct schedule_batch *b, const char *err)
+{
+	if (schedule_apply(db, b, NOW) != -1)
+		fail_msg("applied, expected an error with \"%s\"", err);
+	assert_err(b, err);
+	schedule_batch_free(b);
+}
+
 /* Book appointment appt in room at start, as `schedule add` does. */
 static void
 book(struct db *db, const char *appt, const char *room, const char *start)
@@ -194,6 +244,21 @@ write_file(const char *path, const void *data, size_t len)
 	assert_non_null(fp = fopen(path, "wb"));
 	assert_int_equal(fwrite(data, 1, len, fp), len);
 	assert_int_equal(fclose(fp), 0);
+}
+
+/* The tests of the API run on a fresh database in memory each. */
+static int
+setup_db(void **state)
+{
+	*state = open_ok(":memory:", 0);
+	return 0;
+}
+
+static int
+teardown_db(void **state)
+{
+	db_close(*state);
+	return 0;
 }
 
 /*
@@ -321,10 +386,8 @@ test_add_update_refuse(void **state)
 {
 	struct schedule_batch	 b;
 	struct schedule_appt	*a;
-	struct db		*db;
+	struct db		*db = *state;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
 
 	/* Added: uid, lowercased room, UTC start, default duration. */
 	a = one(&b, "A1", "Clinic42", "2025-07-04T10:00:00+02:00");
@@ -342,8 +405,7 @@ test_add_update_refuse(void **state)
 	    " FROM teleconferencesessions"),
 	    "appt:A1|A1|clinic42|clinic42|scheduled|2025-07-04T08:00:00.000Z|"
 	    "60.0|2025-06-15T15:06:40.000Z");
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
-	    " teleconference_expected_participants"), 2);
+	assert_int_equal(nexpected(db), 2);
 	assert_string_equal(q_text(db, "SELECT group_concat(participant_id ||"
 	    " ':' || participant_role || ':' || IFNULL(participant_name, '-'),"
 	    " ',') FROM teleconference_expected_participants"),
@@ -359,10 +421,8 @@ test_add_update_refuse(void **state)
 	a = one(&b, "A9", "r9", "2025-07-05 09:00");
 	a->minutes = 181;
 	a->has_minutes = 1;
-	assert_int_equal(schedule_apply(db, &b, NOW), -1);
-	assert_err(&b, "appointment A9: 181 minutes is longer than "
+	apply_fails(db, &b, "appointment A9: 181 minutes is longer than "
 	    "max_meeting_duration (180)");
-	schedule_batch_free(&b);
 	exec_ok(db, "UPDATE meeting_settings SET max_meeting_duration = 0");
 	a = one(&b, "A9", "r9", "2025-07-05 09:00");
 	a->minutes = 181;
@@ -405,10 +465,8 @@ test_add_update_refuse(void **state)
 		    ended[i]);
 		exec_ok(db, sql);
 		a = one(&b, "A1", "third", "2025-07-04 13:00");
-		assert_int_equal(schedule_apply(db, &b, NOW), -1);
 		snprintf(want, sizeof(want), "appointment A1 is %s", ended[i]);
-		assert_err(&b, want);
-		schedule_batch_free(&b);
+		apply_fails(db, &b, want);
 		assert_string_equal(q_text(db, "SELECT roomId FROM"
 		    " teleconferencesessions WHERE appointmentId = 'A1'"),
 		    "other-room");
@@ -419,11 +477,8 @@ test_add_update_refuse(void **state)
 	    " appointmentId, session_status) VALUES ('r@m/1', 'A3',"
 	    " 'completed')");
 	one(&b, "A3", "r3", "2025-07-04 13:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), -1);
-	assert_err(&b, "appointment A3 is completed");
-	schedule_batch_free(&b);
+	apply_fails(db, &b, "appointment A3 is completed");
 	assert_int_equal(nsessions(db), 3);
-	db_close(db);
 }
 
 static void
@@ -448,17 +503,13 @@ test_validation(void **state)
 	};
 	struct schedule_batch	 b;
 	struct schedule_appt	*a;
-	struct db		*db;
+	struct db		*db = *state;
 	char			*big;
 	size_t			 i;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		one(&b, cases[i].appt, cases[i].room, "2025-07-04 10:00");
-		assert_int_equal(schedule_apply(db, &b, NOW), -1);
-		assert_err(&b, cases[i].err);
-		schedule_batch_free(&b);
+		apply_fails(db, &b, cases[i].err);
 	}
 
 	/* Every problem is reported, not only the first. */
@@ -485,9 +536,7 @@ test_validation(void **state)
 	memset(big, 'r', SCHEDULE_ROOM_MAX + 1);
 	big[SCHEDULE_ROOM_MAX + 1] = '\0';
 	one(&b, "A1", big, "2025-07-04 10:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), -1);
-	assert_err(&b, "room: too long (1024 bytes, at most 1023)");
-	schedule_batch_free(&b);
+	apply_fails(db, &b, "room: too long (1024 bytes, at most 1023)");
 	big[SCHEDULE_ROOM_MAX] = '\0';
 	book(db, "A1", big, "2025-07-04 10:00");
 	free(big);
@@ -500,21 +549,16 @@ test_validation(void **state)
 	a = schedule_batch_add(&b, 7);
 	a->appt = xstrdup("D");
 	a->room = xstrdup("r");
-	assert_int_equal(schedule_apply(db, &b, NOW), -1);
-	assert_err(&b, "f.csv:7: appointment D: also at line 2");
-	schedule_batch_free(&b);
+	apply_fails(db, &b, "f.csv:7: appointment D: also at line 2");
 	assert_int_equal(nsessions(db), 1);
-	db_close(db);
 }
 
 static void
 test_cancel(void **state)
 {
 	char		 err[256];
-	struct db		*db;
+	struct db		*db = *state;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
 	book(db, "C1", "r1", "2025-07-04 10:00");
 	book(db, "C2", "r2", "2025-07-04 11:00");
 
@@ -554,7 +598,6 @@ test_cancel(void **state)
 	assert_string_equal(q_text(db, "SELECT session_status FROM"
 	    " teleconferencesessions WHERE appointmentId = 'C3'"),
 	    "scheduled");
-	db_close(db);
 }
 
 /* Cell (row, column name) of r as text; "NULL" for NULL. */
@@ -569,17 +612,69 @@ cell(const struct report_rows *r, size_t row, const char *col)
 	    report_cell(r, row, (size_t)c)->text : "NULL";
 }
 
+/* A cell schedule_list() must give: row, column, text ("NULL": none). */
+struct cell_want {
+	size_t		 row;
+	const char	*col, *text;
+};
+
+/*
+ * schedule_list(db, all, limit), which must give nrows rows and the n
+ * cells of want; the rows, for the caller to free.
+ */
+static struct report_rows *
+list_ok(struct db *db, int all, int limit, size_t nrows,
+    const struct cell_want *want, size_t n)
+{
+	struct report_rows	*r;
+	const char		*got;
+	char			 err[256];
+	size_t			 i;
+
+	if ((r = schedule_list(db, all, limit, err, sizeof(err))) == NULL)
+		fail_msg("list %d %d: %s", all, limit, err);
+	if (r->nrows != nrows)
+		fail_msg("list %d %d: %zu rows, expected %zu", all, limit,
+		    r->nrows, nrows);
+	for (i = 0; i < n; i++) {
+		got = cell(r, want[i].row, want[i].col);
+		if (strcmp(got, want[i].text) != 0)
+			fail_msg("list %d %d: row %zu %s \"%s\", expected "
+			    "\"%s\"", all, limit, want[i].row, want[i].col,
+			    got, want[i].text);
+	}
+	return r;
+}
+
 static void
 test_list(void **state)
 {
+	static const struct cell_want upcoming[] = {
+		{ 0, "appointment", "L1" },
+		{ 0, "status", "active" },
+		{ 1, "appointment", "L2" },
+		{ 1, "room", "r2" },
+		{ 1, "start", "2025-07-04T11:00:00.000Z" },
+		{ 1, "minutes", "60.0" },
+		{ 1, "reason", "NULL" },
+		{ 1, "roster",
+		    "cg-1:caregiver:Dr A; pt-1:patient:Bob; x:observer" },
+	}, all[] = {
+		{ 0, "appointment", "L0" },
+		{ 0, "reason", "ok" },
+		{ 3, "appointment", "L3" },
+		{ 3, "status", "cancelled" },
+		{ 3, "roster", "NULL" },
+	}, many[] = {
+		{ 41, "appointment", "M39" },
+	};
 	struct schedule_batch	 b;
 	struct schedule_appt	*a;
 	struct report_rows	*r;
-	struct db		*db;
-	char			 err[256];
+	struct db		*db = *state;
+	char			 err[256], id[16];
+	int			 i;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
 	a = one(&b, "L2", "r2", "2025-07-04 11:00");
 	schedule_appt_member(a, "cg-1", "caregiver", "Dr A");
 	schedule_appt_member(a, "pt-1", "patient", "Bob");
@@ -599,48 +694,20 @@ test_list(void **state)
 	exec_ok(db, "INSERT INTO teleconferencesessions (session_uid,"
 	    " roomId, session_status) VALUES ('r@m/1', 'adhoc', 'active')");
 
-	assert_non_null(r = schedule_list(db, 0, 0, err, sizeof(err)));
+	r = list_ok(db, 0, 0, 2, upcoming,
+	    sizeof(upcoming) / sizeof(upcoming[0]));
 	assert_int_equal(r->ncols, 7);
-	assert_int_equal(r->nrows, 2);
-	assert_string_equal(cell(r, 0, "appointment"), "L1");
-	assert_string_equal(cell(r, 0, "status"), "active");
-	assert_string_equal(cell(r, 1, "appointment"), "L2");
-	assert_string_equal(cell(r, 1, "room"), "r2");
-	assert_string_equal(cell(r, 1, "start"), "2025-07-04T11:00:00.000Z");
-	assert_string_equal(cell(r, 1, "minutes"), "60.0");
-	assert_string_equal(cell(r, 1, "reason"), "NULL");
-	assert_string_equal(cell(r, 1, "roster"),
-	    "cg-1:caregiver:Dr A; pt-1:patient:Bob; x:observer");
 	report_rows_free(r);
-
-	assert_non_null(r = schedule_list(db, 1, 0, err, sizeof(err)));
-	assert_int_equal(r->nrows, 4);
-	assert_string_equal(cell(r, 0, "appointment"), "L0");
-	assert_string_equal(cell(r, 0, "reason"), "ok");
-	assert_string_equal(cell(r, 3, "appointment"), "L3");
-	assert_string_equal(cell(r, 3, "status"), "cancelled");
-	assert_string_equal(cell(r, 3, "roster"), "NULL");
-	report_rows_free(r);
-
-	assert_non_null(r = schedule_list(db, 1, 3, err, sizeof(err)));
-	assert_int_equal(r->nrows, 3);
-	report_rows_free(r);
+	report_rows_free(list_ok(db, 1, 0, 4, all,
+	    sizeof(all) / sizeof(all[0])));
+	report_rows_free(list_ok(db, 1, 3, 3, NULL, 0));
 
 	/* Many rows: the row array grows past its first capacities. */
-	{
-		char	 id[16];
-		int	 i;
-
-		for (i = 0; i < 40; i++) {
-			snprintf(id, sizeof(id), "M%02d", i);
-			book(db, id, "m", "2026-01-01 10:00");
-		}
-		assert_non_null(r = schedule_list(db, 0, 0, err, sizeof(err)));
-		assert_int_equal(r->nrows, 42);
-		assert_string_equal(cell(r, 41, "appointment"), "M39");
-		report_rows_free(r);
+	for (i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "M%02d", i);
+		book(db, id, "m", "2026-01-01 10:00");
 	}
-	db_close(db);
+	report_rows_free(list_ok(db, 0, 0, 42, many, 1));
 }
 
 /*
@@ -650,20 +717,38 @@ test_list(void **state)
 static void
 test_settings(void **state)
 {
+	static const struct {
+		const char	*kv;
+		int		 rc;
+		const char	*err;	/* in the message; NULL: not checked */
+	} checks[] = {
+		{ "default_duration=15", 0, NULL },
+		{ "default_duration=-1", -1, NULL },
+		{ "default_duration=abc", -1, NULL },
+		{ "default_duration=inf", -1, NULL },
+		{ "default_duration=", -1, NULL },
+		{ "enable_chat=1.5", -1, NULL },
+		{ "enable_chat=-1", -1, NULL },
+		{ "enable_chat=99999999999", -1, NULL },
+		{ "caregiver_role=a\nb", -1, NULL },
+		{ "id=2", -1, NULL },
+		{ "updatedAt=x", -1, NULL },
+		{ "default_duration", -1, "KEY=VALUE" },
+		{ "x'; DROP TABLE meeting_settings; --=1", -1,
+		    "no such setting" },
+	};
 	const struct setting	*c;
 	struct report_rows	*r;
 	struct settings		 s;
-	struct db		*db;
+	struct db		*db = *state;
 	char			 err[256];
-	size_t			 n = 0;
+	size_t			 i, n = 0;
 	char *ok[] = { "default_duration=42.5", "enable_chat=0",
 	    "patient_role=client", "alert_admin_jids=",
 	    "caregiver_role=doctor" };
 	char	 long_role[80];
 	char *bad[] = { "late_grace_minutes=3", "nope=1" };
 
-	(void)state;
-	db = open_ok(":memory:", 0);
 	for (c = settings_table; c->name != NULL; c++)
 		n++;
 	assert_non_null(r = schedule_settings(db, err, sizeof(err)));
@@ -675,39 +760,19 @@ test_settings(void **state)
 	assert_string_equal(cell(r, 0, "help"), settings_table[0].help);
 	report_rows_free(r);
 
-	/* Checks. */
-	assert_int_equal(settings_check("default_duration=15", err,
-	    sizeof(err)), 0);
-	assert_int_equal(settings_check("default_duration=-1", err,
-	    sizeof(err)), -1);
-	assert_int_equal(settings_check("default_duration=abc", err,
-	    sizeof(err)), -1);
-	assert_int_equal(settings_check("default_duration=inf", err,
-	    sizeof(err)), -1);
-	assert_int_equal(settings_check("default_duration=", err,
-	    sizeof(err)), -1);
-	assert_int_equal(settings_check("enable_chat=1.5", err,
-	    sizeof(err)), -1);
-	assert_int_equal(settings_check("enable_chat=-1", err,
-	    sizeof(err)), -1);
-	assert_int_equal(settings_check("enable_chat=99999999999",
-	    err, sizeof(err)), -1);
+	/* Checks: the result, and a part of the message where given. */
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if (settings_check(checks[i].kv, err, sizeof(err)) !=
+		    checks[i].rc)
+			fail_msg("%s: expected %d", checks[i].kv, checks[i].rc);
+		if (checks[i].err != NULL && strstr(err, checks[i].err) == NULL)
+			fail_msg("%s: \"%s\", expected \"%s\"", checks[i].kv,
+			    err, checks[i].err);
+	}
 	snprintf(long_role, sizeof(long_role), "caregiver_role=%064d", 0);
 	assert_int_equal(settings_check(long_role, err, sizeof(err)),
 	    -1);					/* 64 > 63 */
 	assert_non_null(strstr(err, "too long"));
-	assert_int_equal(settings_check("caregiver_role=a\nb", err,
-	    sizeof(err)), -1);
-	assert_int_equal(settings_check("id=2", err, sizeof(err)),
-	    -1);
-	assert_int_equal(settings_check("updatedAt=x", err,
-	    sizeof(err)), -1);
-	assert_int_equal(settings_check("default_duration", err,
-	    sizeof(err)), -1);
-	assert_non_null(strstr(err, "KEY=VALUE"));
-	assert_int_equal(settings_check("x'; DROP TABLE"
-	    " meeting_settings; --=1", err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "no such setting"));
 
 	/* Set: all or nothing. */
 	assert_int_equal(schedule_settings_set(db, bad, 2, NOW, err,
@@ -734,48 +799,80 @@ test_settings(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(q_int(db, "SELECT enable_chat FROM"
 	    " meeting_settings WHERE id = 1"), 0);
-	db_close(db);
 }
 
 /*
  * CSV
  */
 
+/*
+ * What each good fixture books in an empty database: "appointment|room|
+ * start|minutes", in file order.
+ */
+static void
+test_import_bookings(void **state)
+{
+	static const struct {
+		const char	*path;
+		int		 added;
+		const char	*bookings;
+	} cases[] = {
+		{ FIXTURES "good.csv", 4,
+		    "apt-100|clinic-7|2025-03-10T09:00:00.000Z|30.0\n"
+		    "apt-101|clinic-8|2025-03-10T10:30:00.000Z|60.0\n"
+		    "apt-102|clinic-9|2025-03-10T11:00:00.000Z|45.5\n"
+		    "apt-103|clinic-10|2025-03-10T18:30:00.000Z|20.0" },
+		/*
+		 * 10:00 in Berlin is 08:00Z in July (CEST, +2) and 09:00Z in
+		 * January (CET, +1): the VTIMEZONE's rules, not a fixed
+		 * offset.  DURATION gives 45 minutes, DTEND - DTSTART 30.
+		 */
+		{ FIXTURES "berlin.ics", 2,
+		    "ics-1|clinic-berlin|2025-07-04T08:00:00.000Z|45.0\n"
+		    "ics-2|winterroom|2025-01-15T09:00:00.000Z|30.0" },
+		/*
+		 * UTC with DTEND; a URL property when LOCATION is no URL; a
+		 * floating time as UTC with the default duration; a TZID
+		 * without VTIMEZONE from libical's built-in zones (09:00 EST
+		 * = 14:00Z).
+		 */
+		{ FIXTURES "utc.ics", 3,
+		    "ics-3|urlroom|2025-03-01T12:00:00.000Z|45.0\n"
+		    "ics-4|plainroom|2025-03-01T15:00:00.000Z|60.0\n"
+		    "ics-5|nyc|2025-03-01T14:00:00.000Z|90.0" },
+	};
+	struct db	*db;
+	const char	*got;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		db = open_ok(":memory:", 0);
+		import_ok(db, cases[i].path, cases[i].added, 0, 0);
+		got = bookings(db);
+		if (strcmp(got, cases[i].bookings) != 0)
+			fail_msg("%s booked:\n%s\nexpected:\n%s", cases[i].path,
+			    got, cases[i].bookings);
+		db_close(db);
+	}
+}
+
 static void
 test_csv_good(void **state)
 {
-	struct schedule_batch	 b;
-	struct db		*db;
+	struct db		*db = *state;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
-	import_ok(db, &b, FIXTURES "good.csv");
-	assert_int_equal(b.added, 4);
-	schedule_batch_free(&b);
-	assert_string_equal(q_text(db, "SELECT group_concat(appointmentId ||"
-	    " '|' || roomId || '|' || scheduled_start || '|' ||"
-	    " scheduled_duration_minutes, '\n') FROM (SELECT * FROM"
-	    " teleconferencesessions ORDER BY id)"),
-	    "apt-100|clinic-7|2025-03-10T09:00:00.000Z|30.0\n"
-	    "apt-101|clinic-8|2025-03-10T10:30:00.000Z|60.0\n"
-	    "apt-102|clinic-9|2025-03-10T11:00:00.000Z|45.5\n"
-	    "apt-103|clinic-10|2025-03-10T18:30:00.000Z|20.0");
+	import_ok(db, FIXTURES "good.csv", 4, 0, 0);
 	/* Quoted fields keep their commas. */
-	assert_string_equal(q_text(db, "SELECT participant_name FROM"
-	    " teleconference_expected_participants WHERE participant_id ="
-	    " 'cg-1'"), "Dr. Who, MD");
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
-	    " teleconference_expected_participants"), 4);
+	assert_string_equal(roster(db),
+	    "cg-1:caregiver:Dr. Who, MD; pt-1:patient:Amy Pond; "
+	    "pt-2:patient:Rory; cg-2:caregiver:-");
+	assert_int_equal(nexpected(db), 4);
 
 	/* Importing again updates in place. */
-	assert_int_equal(import(db, &b, FIXTURES "good.csv"), 0);
-	assert_int_equal(b.added, 0);
-	assert_int_equal(b.updated, 4);
-	schedule_batch_free(&b);
+	import_ok(db, FIXTURES "good.csv", 0, 4, 0);
 	assert_int_equal(nsessions(db), 4);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
-	    " teleconference_expected_participants"), 4);
-	db_close(db);
+	assert_int_equal(nexpected(db), 4);
 }
 
 static void
@@ -783,18 +880,13 @@ test_csv_shorthand(void **state)
 {
 	struct schedule_batch	 b;
 	struct schedule_roles	 doc = { "doctor", "client" };
-	struct db		*db;
+	struct db		*db = *state;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
 	schedule_batch_init(&b, FIXTURES "shorthand.csv");
 	schedule_import_file(&b, FIXTURES "shorthand.csv", &doc);
 	assert_int_equal(schedule_apply(db, &b, NOW), 0);
 	schedule_batch_free(&b);
-	assert_string_equal(q_text(db, "SELECT group_concat(participant_id ||"
-	    " ':' || participant_role || ':' || IFNULL(participant_name, '-'),"
-	    " '; ') FROM (SELECT * FROM teleconference_expected_participants"
-	    " ORDER BY id)"),
+	assert_string_equal(roster(db),
 	    "cg-9:doctor:Nurse Joy, RN; pt-9:client:Ann; "
 	    "obs-1:observer:Interpreter; cg-9:doctor:-");
 
@@ -802,17 +894,14 @@ test_csv_shorthand(void **state)
 	text_fails("x.csv", "appointment_id,room,start,patient_name\n"
 	    "z,r,2025-01-01 10:00,Zed\n",
 	    "x.csv:2: patient_name without patient_id");
-	db_close(db);
 }
 
 static void
 test_csv_bad(void **state)
 {
 	struct schedule_batch	 b;
-	struct db		*db;
+	struct db		*db = *state;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
 
 	/* Every bad row, with its line; nothing written. */
 	assert_int_equal(import_fails(db, FIXTURES "bad-row.csv",
@@ -844,8 +933,7 @@ test_csv_bad(void **state)
 	assert_int_equal(b.added, 0);
 	schedule_batch_free(&b);
 	assert_int_equal(nsessions(db), 1);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM"
-	    " teleconference_expected_participants"), 0);
+	assert_int_equal(nexpected(db), 0);
 
 	/* Other shapes: empty, header only, blank and empty rows. */
 	text_fails("e.csv", "", "e.csv: empty");
@@ -859,7 +947,6 @@ test_csv_bad(void **state)
 	text_fails("x.csv", "appointment_id,room,start\n"
 	    "a,r,2025-01-01 10:00,extra\n",
 	    "x.csv:2: more fields than the header's 3 columns");
-	db_close(db);
 }
 
 /*
@@ -870,11 +957,10 @@ static void
 test_ics_berlin(void **state)
 {
 	struct schedule_batch	 b;
-	struct db		*db;
+	struct db		*db = *state;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
-	import_ok(db, &b, FIXTURES "berlin.ics");
+	assert_int_equal(import(db, &b, FIXTURES "berlin.ics"), 0);
+	assert_no_errs(&b);
 	assert_int_equal(b.added, 2);
 	/* CRLF lines are counted once: the events begin on 21 and 37. */
 	assert_int_equal(b.nappts, 2);
@@ -882,83 +968,43 @@ test_ics_berlin(void **state)
 	assert_int_equal(b.appts[1].line, 37);
 	schedule_batch_free(&b);
 	/*
-	 * 10:00 in Berlin is 08:00Z in July (CEST, +2) and 09:00Z in
-	 * January (CET, +1): the VTIMEZONE's rules, not a fixed offset.
-	 * DURATION gives 45 minutes, DTEND - DTSTART 30.
-	 */
-	assert_string_equal(q_text(db, "SELECT group_concat(appointmentId ||"
-	    " '|' || roomId || '|' || scheduled_start || '|' ||"
-	    " scheduled_duration_minutes, '\n') FROM (SELECT * FROM"
-	    " teleconferencesessions ORDER BY id)"),
-	    "ics-1|clinic-berlin|2025-07-04T08:00:00.000Z|45.0\n"
-	    "ics-2|winterroom|2025-01-15T09:00:00.000Z|30.0");
-	/*
 	 * Attendees: X-TELETRACK-ID wins over the address, CHAIR is the
 	 * caregiver, X-TELETRACK-ROLE wins over ROLE, NON-PARTICIPANT is
 	 * left out; folded lines are whole again.
 	 */
-	assert_string_equal(q_text(db, "SELECT group_concat(participant_id ||"
-	    " ':' || participant_role || ':' || IFNULL(participant_name, '-'),"
-	    " '; ') FROM (SELECT * FROM teleconference_expected_participants"
-	    " ORDER BY id)"),
+	assert_string_equal(roster(db),
 	    "cg-1:caregiver:Dr. Anna Schmidt, MD; "
 	    "bob@example.com:patient:Bob Patient; "
 	    "ivan@example.com:interpreter:Ivan");
-	db_close(db);
 }
 
 static void
 test_ics_utc_cancel(void **state)
 {
-	struct schedule_batch	 b;
-	struct db		*db;
+	struct db		*db = *state;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
-	import_ok(db, &b, FIXTURES "utc.ics");
-	schedule_batch_free(&b);
-	/*
-	 * UTC with DTEND; a URL property when LOCATION is no URL; a
-	 * floating time as UTC with the default duration; a TZID without
-	 * VTIMEZONE from libical's built-in zones (09:00 EST = 14:00Z).
-	 */
-	assert_string_equal(q_text(db, "SELECT group_concat(appointmentId ||"
-	    " '|' || roomId || '|' || scheduled_start || '|' ||"
-	    " scheduled_duration_minutes, '\n') FROM (SELECT * FROM"
-	    " teleconferencesessions ORDER BY id)"),
-	    "ics-3|urlroom|2025-03-01T12:00:00.000Z|45.0\n"
-	    "ics-4|plainroom|2025-03-01T15:00:00.000Z|60.0\n"
-	    "ics-5|nyc|2025-03-01T14:00:00.000Z|90.0");
+	import_ok(db, FIXTURES "utc.ics", 3, 0, 0);
 	assert_string_equal(q_text(db, "SELECT participant_id || ':' ||"
 	    " participant_role FROM teleconference_expected_participants"),
 	    "carl@example.com:patient");
 
 	/* STATUS:CANCELLED cancels a scheduled booking, ignores others. */
-	assert_int_equal(import(db, &b, FIXTURES "berlin.ics"), 0);
-	schedule_batch_free(&b);
-	assert_int_equal(import(db, &b, FIXTURES "cancel.ics"), 0);
-	assert_int_equal(b.cancelled, 1);
-	assert_int_equal(b.added, 0);
-	schedule_batch_free(&b);
+	import_ok(db, FIXTURES "berlin.ics", 2, 0, 0);
+	import_ok(db, FIXTURES "cancel.ics", 0, 0, 1);
 	assert_string_equal(q_text(db, "SELECT session_status || '|' ||"
 	    " status_reason FROM teleconferencesessions WHERE appointmentId ="
 	    " 'ics-1'"), "cancelled|cancelled");
 	assert_int_equal(nsessions(db), 5);
 	/* Once more: nothing left to cancel, and no error. */
-	assert_int_equal(import(db, &b, FIXTURES "cancel.ics"), 0);
-	assert_int_equal(b.cancelled, 0);
-	schedule_batch_free(&b);
-	db_close(db);
+	import_ok(db, FIXTURES "cancel.ics", 0, 0, 0);
 }
 
 static void
 test_ics_bad(void **state)
 {
 	struct schedule_batch	 b;
-	struct db		*db;
+	struct db		*db = *state;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
 	assert_int_equal(import_fails(db, FIXTURES "bad.ics",
 	    FIXTURES "bad.ics:4: VEVENT 1: DTSTART: unknown TZID"
 	    " Mars/Olympus_Mons",
@@ -980,7 +1026,6 @@ test_ics_bad(void **state)
 	    "DTSTART;VALUE=DATE:20250301\r\nX-JITSI-ROOM:r\r\n"
 	    "END:VEVENT\r\nEND:VCALENDAR\r\n",
 	    "d.ics:2: VEVENT 1: DTSTART: a date without a time");
-	db_close(db);
 }
 
 /*
@@ -996,10 +1041,8 @@ test_hostile(void **state)
 	char			*s;
 	uint32_t		 x = 12345;
 	size_t			 i, n = 256 * 1024, o;
-	struct db		*db;
+	struct db		*db = *state;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
 
 	/* Binary junk without NUL bytes, under every extension. */
 	junk = xmalloc(n);
@@ -1071,7 +1114,6 @@ test_hostile(void **state)
 	import_fails(db, tmpfile_path("missing.csv"),
 	    "missing.csv: No such file or directory", NULL);
 	assert_int_equal(nsessions(db), 0);
-	db_close(db);
 }
 
 /*
@@ -1255,9 +1297,7 @@ test_locked(void **state)
 	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
 	    NULL), SQLITE_OK);
 	one(&b, "K1", "r", "2025-07-04 10:00");
-	assert_int_equal(schedule_apply(db, &b, NOW), -1);
-	assert_err(&b, "database is locked (another process");
-	schedule_batch_free(&b);
+	apply_fails(db, &b, "database is locked (another process");
 	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
 	    SQLITE_OK);
 	book(db, "K1", "r", "2025-07-04 10:00");
@@ -1271,18 +1311,31 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_parse_minutes_member),
-		cmocka_unit_test(test_add_update_refuse),
-		cmocka_unit_test(test_validation),
-		cmocka_unit_test(test_cancel),
-		cmocka_unit_test(test_list),
-		cmocka_unit_test(test_settings),
-		cmocka_unit_test(test_csv_good),
-		cmocka_unit_test(test_csv_shorthand),
-		cmocka_unit_test(test_csv_bad),
-		cmocka_unit_test(test_ics_berlin),
-		cmocka_unit_test(test_ics_utc_cancel),
-		cmocka_unit_test(test_ics_bad),
-		cmocka_unit_test(test_hostile),
+		cmocka_unit_test_setup_teardown(test_add_update_refuse, setup_db,
+		    teardown_db),
+		cmocka_unit_test_setup_teardown(test_validation, setup_db,
+		    teardown_db),
+		cmocka_unit_test_setup_teardown(test_cancel, setup_db,
+		    teardown_db),
+		cmocka_unit_test_setup_teardown(test_list, setup_db,
+		    teardown_db),
+		cmocka_unit_test_setup_teardown(test_settings, setup_db,
+		    teardown_db),
+		cmocka_unit_test(test_import_bookings),
+		cmocka_unit_test_setup_teardown(test_csv_good, setup_db,
+		    teardown_db),
+		cmocka_unit_test_setup_teardown(test_csv_shorthand, setup_db,
+		    teardown_db),
+		cmocka_unit_test_setup_teardown(test_csv_bad, setup_db,
+		    teardown_db),
+		cmocka_unit_test_setup_teardown(test_ics_berlin, setup_db,
+		    teardown_db),
+		cmocka_unit_test_setup_teardown(test_ics_utc_cancel, setup_db,
+		    teardown_db),
+		cmocka_unit_test_setup_teardown(test_ics_bad, setup_db,
+		    teardown_db),
+		cmocka_unit_test_setup_teardown(test_hostile, setup_db,
+		    teardown_db),
 		cmocka_unit_test(test_cli),
 		cmocka_unit_test(test_locked),
 	};
