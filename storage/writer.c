@@ -52,7 +52,10 @@
  * Files (writer_int.h): this one runs the batches (flush_once, failures,
  * claims, latency) and holds the public calls; writer_queue.c the queue,
  * the batch cache and the rows as committed; writer_sql.c the statements
- * and the binding of a snapshot to them.
+ * and the binding of a snapshot to them.  Over 800 lines on purpose: a
+ * batch's failure handling and the thread's hand-over share the queue's
+ * invariants (who may touch it, when a batch is retried), and read best
+ * next to each other.
  */
 #include <pthread.h>
 #include <search.h>
