@@ -92,6 +92,7 @@ struct handoff {
 	struct qev		**v;		/* handed over, in order */
 	size_t			 n, cap;
 	int			 stop;
+	int			 idle;		/* the thread sleeps long */
 	uint64_t		 dropped;	/* past the bound, unqueued */
 	/* published by the thread */
 	size_t			 queued, held;
@@ -709,14 +710,20 @@ handoff_push(struct writer *w, struct qev *e)
 		h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
 	}
 	h->v[h->n++] = e;
-	/* The first wakes an idle thread; a batch's worth, a busy one. */
-	if (h->n == 1 || h->n == w->flush_count)
+	/*
+	 * The first wakes an idle thread; a batch's worth, a busy one.  A
+	 * thread with events to write looks every HANDOFF_WAKE_MS anyway:
+	 * waking it for each event would cost both threads a futex call
+	 * and a switch per event.
+	 */
+	if ((h->n == 1 && h->idle) || h->n == w->flush_count)
 		pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
 }
 
+/* The figures for the status file; the latency ones change by a flush. */
 static void
-publish(struct writer *w)
+publish(struct writer *w, int flushed)
 {
 	struct handoff	*h = w->ho;
 	size_t		 queued, held;
@@ -730,7 +737,8 @@ publish(struct writer *w)
 	h->wdropped = dropped;
 	h->last_commit = last;
 	memcpy(h->written, w->written, sizeof(h->written));
-	writer_latency_own(w, &h->lat);
+	if (flushed)
+		writer_latency_own(w, &h->lat);
 	pthread_mutex_unlock(&h->mu);
 }
 
@@ -745,7 +753,7 @@ writer_thread(void *arg)
 	int		 stop, flushed;
 	long		 wait_ms;
 
-	publish(w);
+	publish(w, 1);
 	for (;;) {
 		pthread_mutex_lock(&h->mu);
 		if (h->n == 0 && !h->stop) {
@@ -765,7 +773,9 @@ writer_thread(void *arg)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000L;
 			}
+			h->idle = wait_ms == HANDOFF_IDLE_MS;
 			pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+			h->idle = 0;
 		}
 		/* Take the list whole: the main thread gets an empty one. */
 		n = h->n;
@@ -789,7 +799,7 @@ writer_thread(void *arg)
 			writer_flush_own(w);
 		/* Idle rounds change nothing the status file shows. */
 		if (n > 0 || flushed || stop)
-			publish(w);
+			publish(w, flushed);
 		if (stop && n == 0)
 			break;
 	}
