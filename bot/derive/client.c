@@ -9,7 +9,6 @@
  * 2^32 can be tried in seconds), so it is an HMAC under a secret key that
  * never leaves the machine (run.c creates it next to the database).
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -63,6 +62,7 @@ char *
 client_ip_pseudonym(const unsigned char *key, size_t keylen, const char *ip,
     char *buf, size_t bufsz)
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char	 mac[EVP_MAX_MD_SIZE];
 	unsigned int	 maclen = 0, i;
 
@@ -74,7 +74,11 @@ client_ip_pseudonym(const unsigned char *key, size_t keylen, const char *ip,
 		return NULL;
 	buf[0] = 'h';
 	buf[1] = ':';
-	for (i = 0; i < maclen; i++)
-		snprintf(buf + 2 + 2 * i, 3, "%02x", mac[i]);
+	/* By hand: 32 snprintf() calls cost more than the HMAC itself. */
+	for (i = 0; i < maclen; i++) {
+		buf[2 + 2 * i] = hex[mac[i] >> 4];
+		buf[3 + 2 * i] = hex[mac[i] & 0xf];
+	}
+	buf[2 + 2 * maclen] = '\0';
 	return buf;
 }
