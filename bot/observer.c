@@ -208,6 +208,8 @@ room_forget(struct observer *o, size_t i)
 
 	tdelete(w, &o->room_tree, keytree_cmp);
 	o->rooms[i] = o->rooms[--o->nrooms];
+	if (w->forget)
+		o->nforget--;
 	if (w->appt != NULL)
 		w->appt->w = NULL;
 	info_drop(o, w);
@@ -215,6 +217,15 @@ room_forget(struct observer *o, size_t i)
 	free(w->jid);
 	free(w->name);
 	free(w);
+}
+
+static void
+mark_forget(struct observer *o, struct watched *w)
+{
+	if (!w->forget) {
+		w->forget = 1;
+		o->nforget++;
+	}
 }
 
 static void
@@ -238,7 +249,7 @@ leave_room(struct observer *o, struct watched *w, const char *reason,
 	for (i = 0; i < o->nrooms; i++)
 		if (o->rooms[i]->main == w && !o->rooms[i]->forget) {
 			leave_room(o, o->rooms[i], reason, now);
-			o->rooms[i]->forget = 1;
+			mark_forget(o, o->rooms[i]);
 		}
 	if (o->online && room_state(w->room) != ROOM_IDLE &&
 	    room_state(w->room) != ROOM_LOST)
@@ -253,7 +264,8 @@ forget_marked(struct observer *o)
 {
 	size_t	 i;
 
-	for (i = 0; i < o->nrooms; )
+	/* Called after every stanza: with none marked, no walk of rooms[]. */
+	for (i = 0; o->nforget > 0 && i < o->nrooms; )
 		if (o->rooms[i]->forget)
 			room_forget(o, i);
 		else
@@ -277,7 +289,7 @@ room_act(struct observer *o, struct watched *w, int act, int64_t now)
 		if (w->main != NULL) {
 			/* A breakout room that closed (or refused us). */
 			leave_room(o, w, "breakout_closed", now);
-			w->forget = 1;
+			mark_forget(o, w);
 			return;
 		}
 		w->gave_up = 1;

@@ -79,6 +79,7 @@ struct observer {
 
 	struct watched		**rooms;
 	size_t			 nrooms;
+	size_t			 nforget;	/* rooms[] marked to forget */
 	void			*room_tree;
 	struct tracked		**appts;
 	size_t			 nappts;

@@ -95,6 +95,7 @@ struct handoff {
 	struct qev		**v;		/* handed over, in order */
 	size_t			 n, cap;
 	int			 stop;
+	int			 idle;		/* the thread sleeps long */
 	uint64_t		 dropped;	/* past the bound, unqueued */
 	/* published by the thread */
 	size_t			 queued, held;
@@ -714,8 +715,13 @@ handoff_push(struct writer *w, struct qev *e)
 		h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
 	}
 	h->v[h->n++] = e;
-	/* The first wakes an idle thread; a batch's worth, a busy one. */
-	if (h->n == 1 || h->n == w->flush_count)
+	/*
+	 * The first wakes an idle thread; a batch's worth, a busy one.  A
+	 * thread with events to write looks every HANDOFF_WAKE_MS anyway:
+	 * waking it for each event would cost both threads a futex call
+	 * and a switch per event.
+	 */
+	if ((h->n == 1 && h->idle) || h->n == w->flush_count)
 		pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
 }
@@ -782,7 +788,9 @@ writer_thread(void *arg)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000L;
 			}
+			h->idle = wait_ms == HANDOFF_IDLE_MS;
 			pthread_cond_timedwait(&h->cv, &h->mu, &ts);
+			h->idle = 0;
 		}
 		/* Take the list whole: the main thread gets an empty one. */
 		n = h->n;

@@ -79,11 +79,18 @@
 	" updatedAt = ?20," \
 	" shard = COALESCE(t.shard, excluded.shard)" \
 	" WHERE t.shard IS NULL OR excluded.shard IS NULL" \
-	" OR t.shard = excluded.shard" \
-	" RETURNING id"
+	" OR t.shard = excluded.shard"
+/*
+ * The row's id: RETURNING on PostgreSQL.  SQLite runs a RETURNING
+ * statement whole into a temporary table before its first row comes
+ * back, which cost a third of each new row's upsert; there the id is
+ * read back by the unique key (step_upsert()).
+ */
 static const char sql_session[] = SESSION_SQL("", "");
 static const char sql_session_pg[] = SESSION_SQL("id, ",
-	PG_ID("teleconferencesessions", "session_uid = ?1"));
+	PG_ID("teleconferencesessions", "session_uid = ?1")) " RETURNING id";
+static const char sql_session_id[] =
+	"SELECT id FROM teleconferencesessions WHERE session_uid = ?1";
 
 /*
  * Client details come from the companion module and may be missing from
@@ -142,8 +149,7 @@ static const char sql_session_pg[] = SESSION_SQL("id, ",
 	" session_status = excluded.session_status," \
 	" lobby_wait_seconds = COALESCE(excluded.lobby_wait_seconds," \
 	"  t.lobby_wait_seconds)," \
-	" updatedAt = ?31" \
-	" RETURNING id"
+	" updatedAt = ?31"
 /*
  * The same row again, its indexed columns unchanged (SQLite): an UPDATE
  * naming only the columns that change during a stay leaves the table's
@@ -179,7 +185,11 @@ static const char sql_participant_update[] =
 static const char sql_participant[] = PARTICIPANT_SQL("", "");
 static const char sql_participant_pg[] = PARTICIPANT_SQL("id, ",
 	PG_ID("teleconference_participant_sessions",
-	"teleconference_session_id = ?1 AND participant_key = ?2"));
+	"teleconference_session_id = ?1 AND participant_key = ?2"))
+	" RETURNING id";
+static const char sql_participant_id[] =
+	"SELECT id FROM teleconference_participant_sessions"
+	" WHERE teleconference_session_id = ?1 AND participant_key = ?2";
 
 /* The side effects of appointment events (appt.c), bound typed. */
 static const char sql_attendance[] =
@@ -272,12 +282,15 @@ bind_time(struct db_stmt *st, int i, int64_t ms)
 }
 
 /*
- * Step an upsert ... RETURNING id to completion; 0 with *id set, or -1
- * with the error recorded.  No row: the upsert's WHERE kept the row as
- * it was, because another shard recorded it (a session uid both made).
+ * Step an upsert to completion; 0 with *id set, or -1 with the error
+ * recorded.  The id: the upsert's RETURNING (PostgreSQL), or, with sel,
+ * what sel (the row's unique key bound) reads back after it (SQLite).
+ * No row written: the upsert's WHERE kept the row as it was, because
+ * another shard recorded it (a session uid both made).
  */
 static int
-step_id(struct db *db, struct db_stmt *st, const char *uid, int64_t *id)
+step_id(struct db *db, struct db_stmt *st, struct db_stmt *sel,
+    const char *uid, int64_t *id)
 {
 	char	 esc[128];
 	int	 rc;
@@ -287,6 +300,17 @@ step_id(struct db *db, struct db_stmt *st, const char *uid, int64_t *id)
 	if (rc == DB_ROW) {
 		*id = db_column_int(st, 0);
 		rc = db_step(st);
+	} else if (rc == DB_DONE && sel != NULL && db_changes(db) > 0) {
+		if ((rc = db_step(sel)) == DB_ROW) {
+			*id = db_column_int(sel, 0);
+			rc = DB_DONE;
+		} else if (rc == DB_DONE) {
+			db_set_error(db, DB_ERR_CONTENT, 0, "session %s: the "
+			    "row just written is not there",
+			    log_escape(esc, sizeof(esc), uid));
+			rc = -1;
+		}
+		db_reset(sel);
 	} else if (rc == DB_DONE) {
 		db_set_error(db, DB_ERR_CONTENT, 0, "session %s belongs to "
 		    "another shard", log_escape(esc, sizeof(esc), uid));
@@ -294,6 +318,16 @@ step_id(struct db *db, struct db_stmt *st, const char *uid, int64_t *id)
 	}
 	db_reset(st);
 	return rc == DB_DONE && *id != -1 ? 0 : -1;
+}
+
+/* SQLite: sql, the query of an upserted row's id (*sel); NULL elsewhere. */
+static int
+id_query(struct db *db, const char *sql, struct db_stmt **sel)
+{
+	*sel = NULL;
+	if (db_backend(db) != DB_SQLITE)
+		return 0;
+	return (*sel = db_prepare(db, sql)) != NULL ? 0 : -1;
 }
 
 /* A bind failed (its error is recorded): reset. */
@@ -308,7 +342,7 @@ int
 write_session(struct writer *w, const struct session_rec *s, int64_t *id)
 {
 	struct db	*db = w->db;
-	struct db_stmt	*st;
+	struct db_stmt	*st, *sel;
 	int		 rc = 0;
 
 	if ((st = db_prepare(db, db_pick(db, sql_session, sql_session_pg))) ==
@@ -340,9 +374,10 @@ write_session(struct writer *w, const struct session_rec *s, int64_t *id)
 	}
 	rc |= bind_str(st, 20, w->stamp);
 	rc |= bind_str(st, 21, w->shard);
-	if (rc != 0)
+	if (rc != 0 || id_query(db, sql_session_id, &sel) == -1 ||
+	    (sel != NULL && bind_str(sel, 1, s->uid) != 0))
 		return bind_failed(st);
-	return step_id(db, st, s->uid, id);
+	return step_id(db, st, sel, s->uid, id);
 }
 
 /* A participant snapshot as parameters 1-32 of either statement. */
@@ -404,7 +439,7 @@ write_participant(struct writer *w, const struct qev *e, const struct row *r,
 {
 	struct db			*db = w->db;
 	const struct participant_rec	*p = &e->p, *was;
-	struct db_stmt			*st;
+	struct db_stmt			*st, *sel;
 	int				 rc;
 
 	was = r != NULL ? &r->q->p : NULL;
@@ -431,9 +466,12 @@ write_participant(struct writer *w, const struct qev *e, const struct row *r,
 	if ((st = db_prepare(db, db_pick(db, sql_participant,
 	    sql_participant_pg))) == NULL)
 		return -1;
-	if (bind_participant(w, st, e, sid) != 0)
+	if (bind_participant(w, st, e, sid) != 0 ||
+	    id_query(db, sql_participant_id, &sel) == -1 ||
+	    (sel != NULL && (db_bind_int(sel, 1, sid) != 0 ||
+	    bind_str(sel, 2, p->key) != 0)))
 		return bind_failed(st);
-	return step_id(db, st, e->s.uid, id);
+	return step_id(db, st, sel, e->s.uid, id);
 }
 
 int

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "client.h"
 #include "event.h"
 #include "fixture.h"
 #include "message.h"
@@ -1836,6 +1837,48 @@ test_appointment_sessions(void **state)
 	assert_non_null(strstr(c->suid, "appt:A1/"));
 }
 
+/*
+ * The IP pseudonym is HMAC-SHA-256 (RFC 4231 cases 1, 2 and 6), the same
+ * whichever key was used before (client.c keeps the context keyed last).
+ */
+static void
+test_ip_pseudonym(void **state)
+{
+	unsigned char	 k1[20], k6[131];
+	char		 buf[CLIENT_PSEUDONYM_LEN];
+	const char	*h1 = "h:b0344c61d8db38535ca8afceaf0bf12b"
+			    "881dc200c9833da726e9376c2e32cff7";
+	const char	*h2 = "h:5bdcc146bf60754e6a042426089575c7"
+			    "5a003f089d2739839dec58b964ec3843";
+	const char	*h6 = "h:60e431591ee0b67f0d8a26aacbf5b77f"
+			    "8e0bc6213728c5140546040f0ee37f54";
+	int		 i;
+
+	(void)state;
+	memset(k1, 0x0b, sizeof(k1));
+	memset(k6, 0xaa, sizeof(k6));
+	for (i = 0; i < 2; i++) {
+		assert_non_null(client_ip_pseudonym(k1, sizeof(k1),
+		    "Hi There", buf, sizeof(buf)));
+		assert_string_equal(buf, h1);
+		assert_non_null(client_ip_pseudonym(k1, sizeof(k1),
+		    "Hi There", buf, sizeof(buf)));
+		assert_string_equal(buf, h1);
+		assert_non_null(client_ip_pseudonym((const unsigned char *)
+		    "Jefe", 4, "what do ya want for nothing?", buf,
+		    sizeof(buf)));
+		assert_string_equal(buf, h2);
+		assert_non_null(client_ip_pseudonym(k6, sizeof(k6),
+		    "Test Using Larger Than Block-Size Key - Hash Key First",
+		    buf, sizeof(buf)));
+		assert_string_equal(buf, h6);
+	}
+	assert_null(client_ip_pseudonym(NULL, 0, "Hi There", buf,
+	    sizeof(buf)));
+	assert_null(client_ip_pseudonym(k1, sizeof(k1), "Hi There", buf,
+	    CLIENT_PSEUDONYM_LEN - 1));
+}
+
 int
 main(void)
 {
@@ -1938,6 +1981,7 @@ main(void)
 		cmocka_unit_test(test_stray_presences),
 		cmocka_unit_test_setup_teardown(test_appointment_sessions,
 		    new_setup, room_teardown),
+		cmocka_unit_test(test_ip_pseudonym),
 	};
 
 	int	 rc;

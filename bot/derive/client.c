@@ -9,9 +9,9 @@
  * 2^32 can be tried in seconds), so it is an HMAC under a secret key that
  * never leaves the machine (run.c creates it next to the database).
  */
-#include <stdio.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -59,22 +59,77 @@ client_classify(const char *ua, const char **browser, const char **os,
 		*device = "desktop";
 }
 
+/*
+ * HMAC-SHA-256 of ip under key into mac (32 bytes): 0, or -1.  HMAC()
+ * fetches the algorithm from OpenSSL's providers and keys a new context
+ * at every call, 3 us in a warm loop and three times that in the daemon
+ * (perf: 6% of the event loop's CPU while it joined 1,000 rooms of 3).
+ * The context keyed last is kept, one per thread, and started again for
+ * each address.
+ */
+static int
+hmac_sha256(const unsigned char *key, size_t keylen, const char *ip,
+    unsigned char *mac)
+{
+	static _Thread_local EVP_MAC_CTX	*ctx;
+	static _Thread_local unsigned char	 k[CLIENT_KEY_LEN];
+	static _Thread_local size_t		 klen;
+	EVP_MAC					*alg;
+	OSSL_PARAM				 par[2];
+	unsigned int				 ulen = 0;
+	size_t					 len = 0;
+
+	if (keylen > sizeof(k))
+		return HMAC(EVP_sha256(), key, (int)keylen,
+		    (const unsigned char *)ip, strlen(ip), mac, &ulen) !=
+		    NULL && ulen == 32 ? 0 : -1;
+	if (ctx != NULL && keylen == klen && memcmp(key, k, keylen) == 0) {
+		if (!EVP_MAC_init(ctx, NULL, 0, NULL))
+			return -1;
+	} else {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
+		if ((alg = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+			return -1;
+		ctx = EVP_MAC_CTX_new(alg);
+		EVP_MAC_free(alg);	/* the context holds its own */
+		par[0] = OSSL_PARAM_construct_utf8_string(
+		    OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
+		par[1] = OSSL_PARAM_construct_end();
+		if (ctx == NULL || !EVP_MAC_init(ctx, key, keylen, par)) {
+			EVP_MAC_CTX_free(ctx);
+			ctx = NULL;
+			return -1;
+		}
+		memcpy(k, key, keylen);
+		klen = keylen;
+	}
+	if (!EVP_MAC_update(ctx, (const unsigned char *)ip, strlen(ip)) ||
+	    !EVP_MAC_final(ctx, mac, &len, 32) || len != 32)
+		return -1;
+	return 0;
+}
+
 char *
 client_ip_pseudonym(const unsigned char *key, size_t keylen, const char *ip,
     char *buf, size_t bufsz)
 {
-	unsigned char	 mac[EVP_MAX_MD_SIZE];
-	unsigned int	 maclen = 0, i;
+	static const char hex[] = "0123456789abcdef";
+	unsigned char	 mac[32];
+	size_t		 i;
 
 	if (key == NULL || keylen == 0 || ip == NULL ||
 	    bufsz < CLIENT_PSEUDONYM_LEN)
 		return NULL;
-	if (HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)ip,
-	    strlen(ip), mac, &maclen) == NULL || maclen != 32)
+	if (hmac_sha256(key, keylen, ip, mac) == -1)
 		return NULL;
 	buf[0] = 'h';
 	buf[1] = ':';
-	for (i = 0; i < maclen; i++)
-		snprintf(buf + 2 + 2 * i, 3, "%02x", mac[i]);
+	/* By hand: 32 snprintf() calls cost more than the HMAC itself. */
+	for (i = 0; i < sizeof(mac); i++) {
+		buf[2 + 2 * i] = hex[mac[i] >> 4];
+		buf[3 + 2 * i] = hex[mac[i] & 0xf];
+	}
+	buf[2 + 2 * sizeof(mac)] = '\0';
 	return buf;
 }
