@@ -54,11 +54,13 @@ chat spy can you hear me
 expect-occupants alice 3
 JSIM
 fi
+# Carol speaks three times as long as alice: the order of their speaking
+# times holds however late a loaded machine delivers a switch.
 cat >> "$TT_DIR/m.jsim" <<JSIM
 speak alice
 sleep 1000
 speak carol
-sleep 1500
+sleep 3000
 speak carol silence
 sleep 300
 drop carol
