@@ -49,6 +49,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -680,7 +681,7 @@ kid_wait(void)
 	}
 }
 
-/* CPU ns of a process: /proc/PID/stat utime+stime, and schedstat. */
+/* CPU time of a process: /proc/PID/stat utime+stime, and schedstat. */
 struct cpu {
 	double	 stat_s;	/* utime + stime */
 	double	 sched_s;	/* on-CPU time, ns exact (0: not available) */
@@ -690,9 +691,11 @@ static struct cpu
 cpu_of(pid_t pid)
 {
 	struct cpu	 c = { 0, 0 };
-	char		 path[64], buf[2048], *p;
+	char		 path[64], tpath[352], buf[2048], *p;
 	unsigned long	 ut, st;
 	unsigned long long ns;
+	struct dirent	*de;
+	DIR		*dir;
 	FILE		*fp;
 	int		 i;
 
@@ -710,12 +713,25 @@ cpu_of(pid_t pid)
 		}
 		fclose(fp);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
-	if ((fp = fopen(path, "r")) != NULL) {
+	/*
+	 * schedstat is per thread: every thread's (teletrack's writer runs
+	 * on its own), as utime+stime counts them.
+	 */
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return c;
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(tpath, sizeof(tpath), "%s/%s/schedstat", path,
+		    de->d_name);
+		if ((fp = fopen(tpath, "r")) == NULL)
+			continue;
 		if (fscanf(fp, "%llu", &ns) == 1)
-			c.sched_s = (double)ns / 1e9;
+			c.sched_s += (double)ns / 1e9;
 		fclose(fp);
 	}
+	closedir(dir);
 	return c;
 }
 
