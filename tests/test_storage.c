@@ -340,6 +340,15 @@ joins(struct wfix *f, const struct participant_rec *p, int64_t ts, int n,
 	emit(f->w, EVENT_JOIN, ts, &f->s, p, data);
 }
 
+/* p leaves at ts for reason: the snapshot of its EVENT_LEAVE or _KICKED. */
+static void
+leaves(struct participant_rec *p, int64_t ts, const char *reason)
+{
+	p->present = 0;
+	p->left_ms = ts;
+	p->left_reason = reason;
+}
+
 /*
  * p's second tab "sid:B#2", joined at T0 + 30 s, is folded into p at
  * T0 + 90 s, leaving n present: the merge, then the reconnect and the
@@ -425,9 +434,7 @@ test_writer_roundtrip(void **state)
 	p->spoke_known = 1;
 	s->duration_s = 31;
 	emit(f->w, EVENT_ROLLUP, T0 + 31000, s, p, NULL);
-	p->present = 0;
-	p->left_ms = T0 + 60000;
-	p->left_reason = "leave";
+	leaves(p, T0 + 60000, "leave");
 	p->duration_s = 59;
 	emit(f->w, EVENT_LEAVE, T0 + 60000, s, p, "{\"reason\":\"leave\"}");
 	s->end_ms = T0 + 61000;
@@ -562,9 +569,7 @@ test_writer_same_row_again(void **state)
 	    " WHERE event_type = 'chat_message' ORDER BY id DESC LIMIT 1", "1");
 
 	/* Leaving: left_at and the status. */
-	p->present = 0;
-	p->left_ms = T0 + 3000;
-	p->left_reason = "leave";
+	leaves(p, T0 + 3000, "leave");
 	commit(f, EVENT_LEAVE, T0 + 3000, p);
 	row_is(f->db, "SELECT session_status, left_reason, left_at IS NOT NULL"
 	    " FROM teleconference_participant_sessions", "left|leave|1");
@@ -1017,9 +1022,7 @@ test_close_stale(void **state)
 	s1->duration_s = 120;
 	participant_init(a, "nick:a", "a", T0);
 	participant_init(&b, "nick:b", "b", T0);
-	b.present = 0;
-	b.left_ms = T0 + 90000;
-	b.left_reason = "leave";
+	leaves(&b, T0 + 90000, "leave");
 	emit(f->w, EVENT_JOIN, T0, s1, a, NULL);
 	emit(f->w, EVENT_LEAVE, T0 + 90000, s1, &b, NULL);
 	/* s2: one person, rollup 0 s, last event at +5 s. */
@@ -1077,6 +1080,33 @@ test_close_stale(void **state)
  *   D completed: patient kicked
  */
 
+/*
+ * Session uid of the dataset, started day days after T0: ended with
+ * status after duration_s, n present at most, of that quality.
+ */
+static void
+ended(struct session_rec *s, const char *uid, int day, const char *status,
+    int duration_s, int n, const char *quality)
+{
+	session_init(s, uid, T0 + day * 86400000LL);
+	s->status = status;
+	s->end_ms = s->start_ms + duration_s * 1000LL;
+	s->duration_s = duration_s;
+	s->participant_count = s->peak_participants = n;
+	s->connection_quality = quality;
+}
+
+/* p: the member with key "id:<id>", named, in role, present duration_s. */
+static void
+member(struct participant_rec *p, const struct session_rec *s,
+    const char *key, const char *name, const char *role, int duration_s)
+{
+	participant_init(p, key, name, s->start_ms);
+	p->participant_id = key + strlen("id:");
+	p->role = role;
+	p->duration_s = duration_s;
+}
+
 static void
 dataset(struct db *db)
 {
@@ -1086,77 +1116,37 @@ dataset(struct db *db)
 
 	w = writer_new(db, 200, 500);
 
-	session_init(&s, "A", T0);
-	s.status = "completed";
-	s.end_ms = T0 + 600000;
-	s.duration_s = 600;
-	s.participant_count = 2;
-	s.peak_participants = 2;
-	s.connection_quality = "fair";
+	ended(&s, "A", 0, "completed", 600, 2, "fair");
 	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
-	participant_init(&p, "id:c1", "Carol", T0);
-	p.participant_id = "c1";
-	p.role = "caregiver";
-	p.duration_s = 600;
+	member(&p, &s, "id:c1", "Carol", "caregiver", 600);
 	p.spoke_time_s = 60;
 	p.spoke_known = 1;
 	p.messages_sent = 3;
-	p.present = 0;
-	p.left_ms = T0 + 600000;
-	p.left_reason = "leave";
+	leaves(&p, T0 + 600000, "leave");
 	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
-	participant_init(&p, "id:p1", "Pat", T0);
-	p.participant_id = "p1";
-	p.role = "patient";
+	member(&p, &s, "id:p1", "Pat", "patient", 500);
 	p.connection_quality = "fair";
-	p.duration_s = 500;
 	emit(w, EVENT_JOIN, T0 + 1, &s, &p, NULL);
 
-	session_init(&s, "B", T0 + 86400000);
-	s.status = "failed";
-	s.end_ms = T0 + 86460000;
-	s.duration_s = 60;
-	s.participant_count = 1;
-	s.peak_participants = 1;
-	s.connection_quality = "poor";
-	participant_init(&p, "id:c1", "Carol B", T0 + 86400000);
-	p.participant_id = "c1";
-	p.role = "caregiver";
+	ended(&s, "B", 1, "failed", 60, 1, "poor");
+	member(&p, &s, "id:c1", "Carol B", "caregiver", 60);
 	p.connection_quality = "poor";
-	p.duration_s = 60;
 	p.messages_sent = 100;
-	emit(w, EVENT_JOIN, T0 + 86400000, &s, &p, NULL);
+	emit(w, EVENT_JOIN, s.start_ms, &s, &p, NULL);
 
-	session_init(&s, "C", T0 + 2 * 86400000LL);
-	s.status = "completed";
-	s.end_ms = s.start_ms + 1200000;
-	s.duration_s = 1200;
-	s.participant_count = 2;
-	s.peak_participants = 2;
+	ended(&s, "C", 2, "completed", 1200, 2, "good");
 	s.total_disconnections = 5;
-	s.connection_quality = "good";
 	s.meeting_id = "meeting-C";
-	participant_init(&p, "id:c2", "Cora", s.start_ms);
-	p.participant_id = "c2";
-	p.role = "caregiver";
-	p.duration_s = 1200;
+	member(&p, &s, "id:c2", "Cora", "caregiver", 1200);
 	p.disconnection_count = 5;
 	emit(w, EVENT_JOIN, s.start_ms, &s, &p, NULL);
 	emit(w, EVENT_DISCONNECT, s.start_ms + 10, &s, &p, NULL);
 	emit(w, EVENT_DISCONNECT, s.start_ms + 20, &s, &p, NULL);
 
-	session_init(&s, "D", T0 + 3 * 86400000LL);
-	s.status = "completed";
-	s.end_ms = s.start_ms + 60000;
-	s.duration_s = 60;
-	s.participant_count = 2;
-	s.peak_participants = 2;
-	s.connection_quality = "good";
+	ended(&s, "D", 3, "completed", 60, 2, "good");
 	participant_init(&p, "nick:mallory", "mallory\x1b[2J", s.start_ms);
 	emit(w, EVENT_JOIN, s.start_ms, &s, &p, NULL);
-	p.present = 0;
-	p.left_ms = s.start_ms + 5000;
-	p.left_reason = "kicked";
+	leaves(&p, s.start_ms + 5000, "kicked");
 	emit(w, EVENT_KICKED, s.start_ms + 5000, &s, &p,
 	    "{\"actor\":\"mod\"}");
 
