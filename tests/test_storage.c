@@ -1594,6 +1594,46 @@ test_cli(void **state)
  * schedule as the daemon reads it.
  */
 
+/*
+ * A fresh ":memory:" database after sql: the bookings and settings the
+ * scheduler wrote.
+ */
+static struct db *
+booked_db(const char *sql)
+{
+	struct db	*db = open_ok(":memory:", 0);
+
+	assert_int_equal(sqlite3_exec(db_sqlite(db), sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+	return db;
+}
+
+/*
+ * room.c's snapshot of the row booked as uid (appointment appt, NULL when
+ * room.c does not know it) at start: status NULL, the row keeps its own.
+ */
+static void
+booked_session(struct session_rec *s, const char *uid, const char *appt,
+    int64_t start)
+{
+	session_init(s, uid, start);
+	s->status = NULL;
+	s->appointment_id = appt;
+}
+
+/* A critical alert of rule about subject for s at ts, in state. */
+static void
+critical(struct writer *w, const struct session_rec *s, int64_t ts,
+    const char *rule, const char *state, const char *subject)
+{
+	char	 data[192];
+
+	snprintf(data, sizeof(data), "{\"rule\":\"%s\",\"severity\":"
+	    "\"critical\",\"state\":\"%s\",\"subject\":\"%s\"}", rule, state,
+	    subject);
+	emit(w, EVENT_ALERT, ts, s, NULL, data);
+}
+
 static void
 test_appointment_rows(void **state)
 {
@@ -1604,19 +1644,15 @@ test_appointment_rows(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	assert_int_equal(sqlite3_exec(db_sqlite(db),
+	db = booked_db(
 	    "INSERT INTO teleconferencesessions (session_uid, appointmentId,"
 	    " jitsi_room_name, session_status, scheduled_start,"
 	    " scheduled_duration_minutes) VALUES ('appt:A', 'A', 'consult42',"
-	    " 'scheduled', '2023-11-14T22:15:00Z', 30)", NULL, NULL, NULL),
-	    SQLITE_OK);
+	    " 'scheduled', '2023-11-14T22:15:00Z', 30)");
 	w = writer_new(db, 1000, 1000);
 
 	/* room.c's snapshot of the booked row: status NULL, kept. */
-	session_init(&s, "appt:A", T0);
-	s.status = NULL;
-	s.appointment_id = "A";
+	booked_session(&s, "appt:A", "A", T0);
 	participant_init(&p, "id:pt-1", "bob", T0);
 	p.participant_id = "pt-1";
 	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
@@ -1642,9 +1678,7 @@ test_appointment_rows(void **state)
 	    "\"member:cg-1\",\"appointment_id\":\"A\",\"details\":{\"role\":"
 	    "\"caregiver\"}}");
 	/* Raised again while open: still one alert. */
-	emit(w, EVENT_ALERT, T0 + 2000, &m, NULL, "{\"rule\":\"no_show\","
-	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":"
-	    "\"member:cg-1\"}");
+	critical(w, &m, T0 + 2000, "no_show", "raised", "member:cg-1");
 	emit(w, EVENT_ALERT, T0 + 2000, &m, NULL, "{\"rule\":"
 	    "\"poor_connection\",\"severity\":\"warning\",\"state\":\"raised\","
 	    "\"subject\":\"id:pt-1\",\"participant_key\":\"id:pt-1\"}");
@@ -1663,12 +1697,8 @@ test_appointment_rows(void **state)
 	    " WHERE event_type = 'alert'"), 3);
 
 	/* Cleared, then raised anew: a second row. */
-	emit(w, EVENT_ALERT, T0 + 3000, &m, NULL, "{\"rule\":\"no_show\","
-	    "\"severity\":\"critical\",\"state\":\"cleared\",\"subject\":"
-	    "\"member:cg-1\"}");
-	emit(w, EVENT_ALERT, T0 + 4000, &m, NULL, "{\"rule\":\"no_show\","
-	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":"
-	    "\"member:cg-1\"}");
+	critical(w, &m, T0 + 3000, "no_show", "cleared", "member:cg-1");
+	critical(w, &m, T0 + 4000, "no_show", "raised", "member:cg-1");
 	/* A room snapshot without figures keeps them; the outcome last. */
 	emit(w, EVENT_ROLLUP, T0 + 5000, &s, NULL, NULL);
 	m.status = "failed";
@@ -1718,8 +1748,7 @@ test_bookings(void **state)
 	int64_t		 now = 1764496800000LL;	/* 2025-11-30T10:00:00Z */
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	assert_int_equal(sqlite3_exec(db_sqlite(db),
+	db = booked_db(
 	    "UPDATE meeting_settings SET alert_drop_minutes = 0.5,"
 	    " quality_poor_per_hour = 9,"
 	    " default_duration = 45, alert_rules = 'no_show',"
@@ -1745,7 +1774,7 @@ test_bookings(void **state)
 	    "INSERT INTO teleconference_expected_participants"
 	    " (teleconference_session_id, participant_id, participant_role)"
 	    " SELECT id, 'pt-1', 'patient' FROM teleconferencesessions"
-	    " WHERE session_uid = 'u1';", NULL, NULL, NULL), SQLITE_OK);
+	    " WHERE session_uid = 'u1';");
 	assert_int_equal(bookings_load(db, now, 48 * 3600000LL,
 	    "conference.x", NULL, &bk), 0);
 	/* u6 (09:05Z), u1, u2; not the bad room, the far one, the done one. */
@@ -1787,9 +1816,8 @@ test_resume_appointment(void **state)
 	int64_t			 now = T0 + 20 * 60000LL;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
 	/* Booked at T0 for 30 min (in time), and one long over. */
-	assert_int_equal(sqlite3_exec(db_sqlite(db),
+	db = booked_db(
 	    "INSERT INTO teleconferencesessions (session_uid, appointmentId,"
 	    " jitsi_room_name, session_status, scheduled_start,"
 	    " scheduled_duration_minutes, billable_seconds,"
@@ -1797,11 +1825,9 @@ test_resume_appointment(void **state)
 	    " ('appt:R', 'R', 'consult42', 'active', '2023-11-14T22:13:20Z',"
 	    "  30, 300, 60, 2),"
 	    " ('appt:O', 'O', 'consult9', 'active', '2023-11-14T19:00:00Z',"
-	    "  30, 0, 0, 1)", NULL, NULL, NULL), SQLITE_OK);
+	    "  30, 0, 0, 1)");
 	w = writer_new(db, 1000, 1000);
-	session_init(&s, "appt:R", T0);
-	s.status = NULL;
-	s.appointment_id = "R";
+	booked_session(&s, "appt:R", "R", T0);
 	s.duration_s = 600;
 	s.participant_count = 2;
 	participant_init(&p, "id:pt-1", "bob", T0 + 60000);
@@ -1843,8 +1869,7 @@ test_resume_appointment(void **state)
 
 	/* Observed again from zero: nothing recorded goes backwards. */
 	w = writer_new(db, 1000, 1000);
-	session_init(&s, "appt:R", now);
-	s.status = NULL;
+	booked_session(&s, "appt:R", NULL, now);
 	s.duration_s = 5;
 	s.participant_count = 1;
 	participant_init(&p, "id:pt-1", "bob", now);
@@ -1876,14 +1901,6 @@ static const char shard_bookings[] =
 	" ('appt:A', 'A', 'roomA', 'scheduled', '2023-11-14T22:13:20Z', 30),"
 	" ('appt:N', 'N', 'roomN', 'scheduled', '2023-11-14T22:13:20Z', 30)";
 
-/* An alert about appointment uid/appt, raised or cleared. */
-static void
-appt_alert(struct writer *w, struct session_rec *s, int64_t ts)
-{
-	emit(w, EVENT_ALERT, ts, s, NULL, "{\"rule\":\"caregiver_absent\","
-	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":\"\"}");
-}
-
 /*
  * Two shards' writers on one database: the shard that sees the room
  * takes the appointment, the other's events of it are dropped; an
@@ -1902,21 +1919,17 @@ test_shards(void **state)
 	int64_t			 last;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	assert_int_equal(sqlite3_exec(db_sqlite(db), shard_bookings, NULL,
-	    NULL, NULL), SQLITE_OK);
+	db = booked_db(shard_bookings);
 	wa = writer_new(db, 200, 500);
 	wb = writer_new(db, 200, 500);
 	writer_set_shard(wa, "shard-a");
 	writer_set_shard(wb, "shard-b");
 
 	/* Both trackers raise an alert before anybody comes: held. */
-	session_init(&a1, "appt:A", T0);
-	a1.appointment_id = "A";
-	a1.status = NULL;
+	booked_session(&a1, "appt:A", "A", T0);
 	a2 = a1;
-	appt_alert(wa, &a1, T0 + 1000);
-	appt_alert(wb, &a2, T0 + 1000);
+	critical(wa, &a1, T0 + 1000, "caregiver_absent", "raised", "");
+	critical(wb, &a2, T0 + 1000, "caregiver_absent", "raised", "");
 	assert_int_equal(writer_flush(wa), 0);
 	assert_int_equal(writer_flush(wb), 0);
 	writer_counts(wb, &queued, &held, &dropped, &last);
@@ -1954,13 +1967,11 @@ test_shards(void **state)
 	    " e.teleconference_session_id WHERE s.session_uid = 'appt:A'"), 3);
 
 	/* N: nobody anywhere; both decide, the first to flush records. */
-	session_init(&n1, "appt:N", T0);
-	n1.appointment_id = "N";
+	booked_session(&n1, "appt:N", "N", T0);
 	n1.room = "roomn";
-	n1.status = NULL;
 	n2 = n1;
-	appt_alert(wa, &n1, T0 + 1000);
-	appt_alert(wb, &n2, T0 + 1000);
+	critical(wa, &n1, T0 + 1000, "caregiver_absent", "raised", "");
+	critical(wb, &n2, T0 + 1000, "caregiver_absent", "raised", "");
 	n1.status = n2.status = "failed";
 	n1.status_reason = n2.status_reason = "caregiver_no_show";
 	n1.appt_figures = n2.appt_figures = 1;
