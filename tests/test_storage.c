@@ -1371,18 +1371,24 @@ make_rows(size_t ncols, size_t nrows, const char *const *cols,
 	return r;
 }
 
-/* Print rows in fmt into a string the caller frees. */
+/*
+ * Rows built by hand (make_rows) printed in fmt: a string the caller
+ * frees.
+ */
 static char *
-render(const struct report_rows *r, enum report_format fmt)
+render(size_t ncols, size_t nrows, const char *const *cols,
+    const struct report_cell *cells, enum report_format fmt)
 {
-	char	*buf = NULL;
-	size_t	 len = 0;
-	FILE	*fp;
+	struct report_rows	*r = make_rows(ncols, nrows, cols, cells);
+	char			*buf = NULL;
+	size_t			 len = 0;
+	FILE			*fp;
 
 	fp = open_memstream(&buf, &len);
 	assert_non_null(fp);
 	assert_int_equal(report_cli_print(fp, r, fmt), 0);
 	fclose(fp);
+	report_rows_free(r);
 	return buf;
 }
 
@@ -1402,19 +1408,16 @@ static const struct report_cell fmt_cells[] = {
 static void
 test_csv(void **state)
 {
-	struct report_rows	*r;
-	char			*out;
+	char	*out;
 
 	(void)state;
-	r = make_rows(3, 3, fmt_cols, fmt_cells);
-	out = render(r, REPORT_FMT_CSV);
+	out = render(3, 3, fmt_cols, fmt_cells, REPORT_FMT_CSV);
 	assert_string_equal(out,
 	    "id,name,score\r\n"
 	    "1,plain,2.5\r\n"
 	    "22,\"a,b \"\"quoted\"\"\r\nline2\",\r\n"
 	    "3,\"\",-0.5\r\n");
 	free(out);
-	report_rows_free(r);
 }
 
 static void
@@ -1430,12 +1433,10 @@ test_text(void **state)
 		{ REPORT_NULL, NULL },
 		{ REPORT_TEXT, (char *)(uintptr_t)"x" },
 	};
-	struct report_rows	*r;
-	char			*out, *longs;
+	char	*out, *longs;
 
 	(void)state;
-	r = make_rows(2, 3, cols, cells);
-	out = render(r, REPORT_FMT_TEXT);
+	out = render(2, 3, cols, cells, REPORT_FMT_TEXT);
 	assert_string_equal(out,
 	    "   n  nick\n"
 	    "   7  \\x1b[2J\\\\evil\\u202e\\x9b\\xff\n"
@@ -1443,7 +1444,6 @@ test_text(void **state)
 	    "   -  x\n");
 	assert_null(strchr(out, '\x1b'));
 	free(out);
-	report_rows_free(r);
 
 	/* Long cells are cut at TEXT_MAX_WIDTH code points. */
 	longs = xmalloc(200 * 2 + 1);
@@ -1456,15 +1456,13 @@ test_text(void **state)
 			{ REPORT_TEXT, longs },
 		};
 
-		r = make_rows(2, 1, cols, lc);
+		out = render(2, 1, cols, lc, REPORT_FMT_TEXT);
 	}
-	out = render(r, REPORT_FMT_TEXT);
 	/* "n  nick\n1  " then 57 two-byte characters and "...\n" */
 	assert_int_equal(strlen(out), strlen("n  nick\n1  ") + 57 * 2 + 4);
 	assert_string_equal(out + strlen(out) - 4, "...\n");
 	free(out);
 	free(longs);
-	report_rows_free(r);
 }
 
 static void
@@ -1477,14 +1475,12 @@ test_json(void **state)
 		{ REPORT_REAL, (char *)(uintptr_t)"2.5" },
 		{ REPORT_NULL, NULL },
 	};
-	struct report_rows	*r;
-	json_error_t		 jerr;
-	json_t			*root, *o;
-	char			*out;
+	json_error_t	 jerr;
+	json_t		*root, *o;
+	char		*out;
 
 	(void)state;
-	r = make_rows(4, 1, cols, cells);
-	out = render(r, REPORT_FMT_JSON);
+	out = render(4, 1, cols, cells, REPORT_FMT_JSON);
 	root = json_loads(out, 0, &jerr);
 	assert_non_null(root);
 	assert_true(json_is_array(root));
@@ -1497,14 +1493,11 @@ test_json(void **state)
 	    "bad\xef\xbf\xbd\x1b utf8");
 	json_decref(root);
 	free(out);
-	report_rows_free(r);
 
 	/* No rows: an empty array. */
-	r = make_rows(4, 0, cols, cells);
-	out = render(r, REPORT_FMT_JSON);
+	out = render(4, 0, cols, cells, REPORT_FMT_JSON);
 	assert_string_equal(out, "[]\n");
 	free(out);
-	report_rows_free(r);
 }
 
 /*
@@ -1595,16 +1588,19 @@ test_cli(void **state)
  */
 
 /*
- * A fresh ":memory:" database after sql: the bookings and settings the
- * scheduler wrote.
+ * A fresh ":memory:" database after sql (the bookings and settings the
+ * scheduler wrote) and, when w is not NULL, in *w the tracker's writer
+ * on it (committing at 1 s or 1000 events).
  */
 static struct db *
-booked_db(const char *sql)
+booked_db(struct writer **w, const char *sql)
 {
 	struct db	*db = open_ok(":memory:", 0);
 
 	assert_int_equal(sqlite3_exec(db_sqlite(db), sql, NULL, NULL, NULL),
 	    SQLITE_OK);
+	if (w != NULL)
+		*w = writer_new(db, 1000, 1000);
 	return db;
 }
 
@@ -1644,12 +1640,11 @@ test_appointment_rows(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = booked_db(
+	db = booked_db(&w,
 	    "INSERT INTO teleconferencesessions (session_uid, appointmentId,"
 	    " jitsi_room_name, session_status, scheduled_start,"
 	    " scheduled_duration_minutes) VALUES ('appt:A', 'A', 'consult42',"
 	    " 'scheduled', '2023-11-14T22:15:00Z', 30)");
-	w = writer_new(db, 1000, 1000);
 
 	/* room.c's snapshot of the booked row: status NULL, kept. */
 	booked_session(&s, "appt:A", "A", T0);
@@ -1748,7 +1743,7 @@ test_bookings(void **state)
 	int64_t		 now = 1764496800000LL;	/* 2025-11-30T10:00:00Z */
 
 	(void)state;
-	db = booked_db(
+	db = booked_db(NULL,
 	    "UPDATE meeting_settings SET alert_drop_minutes = 0.5,"
 	    " quality_poor_per_hour = 9,"
 	    " default_duration = 45, alert_rules = 'no_show',"
@@ -1817,7 +1812,7 @@ test_resume_appointment(void **state)
 
 	(void)state;
 	/* Booked at T0 for 30 min (in time), and one long over. */
-	db = booked_db(
+	db = booked_db(&w,
 	    "INSERT INTO teleconferencesessions (session_uid, appointmentId,"
 	    " jitsi_room_name, session_status, scheduled_start,"
 	    " scheduled_duration_minutes, billable_seconds,"
@@ -1826,7 +1821,6 @@ test_resume_appointment(void **state)
 	    "  30, 300, 60, 2),"
 	    " ('appt:O', 'O', 'consult9', 'active', '2023-11-14T19:00:00Z',"
 	    "  30, 0, 0, 1)");
-	w = writer_new(db, 1000, 1000);
 	booked_session(&s, "appt:R", "R", T0);
 	s.duration_s = 600;
 	s.participant_count = 2;
@@ -1919,7 +1913,7 @@ test_shards(void **state)
 	int64_t			 last;
 
 	(void)state;
-	db = booked_db(shard_bookings);
+	db = booked_db(NULL, shard_bookings);
 	wa = writer_new(db, 200, 500);
 	wb = writer_new(db, 200, 500);
 	writer_set_shard(wa, "shard-a");
