@@ -11,7 +11,8 @@
  * way its static helpers (run() writing to a FILE *) are reachable.
  *
  * Over 800 lines: one cmocka binary per module under test (storage/);
- * the shared helpers are in testdb.h and testevents.h.
+ * the shared helpers are in testdb.h and testevents.h, the writer tests'
+ * fixture (setup_writer, setup_row) and row_is() below.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,7 +46,8 @@
 #define T0	1700000000000LL		/* 2023-11-14T22:13:20.000Z */
 
 /*
- * Helpers: testdb.h (databases, queries), testevents.h (events)
+ * Helpers: testdb.h (databases, queries), testevents.h (events); the
+ * writer's fixture and row_is() open the Writer section.
  */
 
 /*
@@ -294,6 +296,7 @@ struct wfix {
 	struct writer		*w;
 	struct session_rec	 s;
 	struct participant_rec	 p;
+	int64_t			 pid;	/* p's row, after setup_row */
 	const void		*arg;
 };
 
@@ -329,6 +332,30 @@ commit(struct wfix *f, enum event_type type, int64_t ts,
 {
 	emit(f->w, type, ts, &f->s, p, NULL);
 	assert_int_equal(writer_flush(f->w), 0);
+}
+
+/*
+ * setup_writer, then a participant's row committed in a batch of its
+ * own, for the tests of what later batches write: alice ("sid:A") in
+ * "room@muc/9", joined for the second time (join_count 2), on firefox,
+ * present 1 s; f->pid is the id of her row.
+ */
+static int
+setup_row(void **state)
+{
+	struct wfix	*f;
+
+	setup_writer(state);
+	f = *state;
+	session_init(&f->s, "room@muc/9", T0);
+	participant_init(&f->p, "sid:A", "alice", T0);
+	f->p.duration_s = 1;
+	f->p.join_count = 2;
+	f->p.browser = "firefox";
+	commit(f, EVENT_JOIN, T0, &f->p);
+	f->pid = q_int(f->db, "SELECT id FROM"
+	    " teleconference_participant_sessions");
+	return 0;
 }
 
 /* p joins at ts and makes n present (and the peak): the EVENT_JOIN. */
@@ -481,21 +508,14 @@ test_writer_roundtrip(void **state)
 
 /*
  * Across batches a row is written only when it would change: a mute
- * leaves the participant's row alone (its time present is a rollup's
- * job), a rollup writes it, and the event rows still point at it.
+ * leaves the participant's row (setup_row) alone (its time present is a
+ * rollup's job), a rollup writes it, and the event rows still point at it.
  */
 static void
 test_writer_skips_unchanged_rows(void **state)
 {
 	struct wfix		*f = *state;
 	struct participant_rec	*p = &f->p;
-	int64_t			 pid;
-
-	session_init(&f->s, "room@muc/9", T0);
-	participant_init(p, "sid:A", "alice", T0);
-	p->duration_s = 1;
-	commit(f, EVENT_JOIN, T0, p);
-	pid = q_int(f->db, "SELECT id FROM teleconference_participant_sessions");
 
 	p->duration_s = 30;
 	f->s.duration_s = 30;
@@ -503,7 +523,7 @@ test_writer_skips_unchanged_rows(void **state)
 	row_is(f->db, "SELECT session_duration_seconds FROM"
 	    " teleconference_participant_sessions", "1");
 	assert_int_equal(q_int(f->db, "SELECT participant_session_id FROM "
-	    "teleconference_events WHERE event_type = 'audio_mute'"), pid);
+	    "teleconference_events WHERE event_type = 'audio_mute'"), f->pid);
 
 	/* A change the row holds is written at once. */
 	p->microphone_enabled = 1;
@@ -531,21 +551,14 @@ test_writer_skips_unchanged_rows(void **state)
  * narrow UPDATE (writer.c): the same rules as the UPSERT (counts never
  * go down, client details kept when a snapshot lacks them), and a row
  * deleted meanwhile is written anew.  A departure changes left_at (an
- * index): the whole UPSERT.
+ * index): the whole UPSERT.  The row is setup_row's (join_count 2,
+ * firefox).
  */
 static void
 test_writer_same_row_again(void **state)
 {
 	struct wfix		*f = *state;
 	struct participant_rec	*p = &f->p;
-	int64_t			 pid;
-
-	session_init(&f->s, "room@muc/10", T0);
-	participant_init(p, "sid:A", "alice", T0);
-	p->join_count = 2;
-	p->browser = "firefox";
-	commit(f, EVENT_JOIN, T0, p);
-	pid = q_int(f->db, "SELECT id FROM teleconference_participant_sessions");
 
 	p->join_count = 1;	/* a resumed count starts lower */
 	p->browser = NULL;
@@ -555,7 +568,7 @@ test_writer_same_row_again(void **state)
 	row_is(f->db, "SELECT join_count, browser, messages_sent, nick FROM"
 	    " teleconference_participant_sessions", "2|firefox|3|alice2");
 	assert_int_equal(q_int(f->db, "SELECT id FROM "
-	    "teleconference_participant_sessions"), pid);
+	    "teleconference_participant_sessions"), f->pid);
 
 	/* Deleted by hand between two batches: written anew. */
 	assert_int_equal(db_exec(f->db, "DELETE FROM "
@@ -686,9 +699,12 @@ test_writer_deep_copy(void **state)
 	memset(&f->s, 0xa5, sizeof(f->s));
 	memset(&f->p, 0x5a, sizeof(f->p));
 	assert_int_equal(writer_flush(f->w), 0);
-	row_is(f->db, "SELECT s.session_uid, p.nick, e.event_data FROM"
-	    " teleconferencesessions s, teleconference_participant_sessions p,"
-	    " teleconference_events e", "room@muc/1|alice|{\"n\":1}");
+	row_is(f->db, "SELECT session_uid FROM teleconferencesessions",
+	    "room@muc/1");
+	row_is(f->db, "SELECT nick FROM teleconference_participant_sessions",
+	    "alice");
+	row_is(f->db, "SELECT event_data FROM teleconference_events",
+	    "{\"n\":1}");
 }
 
 static void
@@ -2021,9 +2037,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_deep_copy,
 		    setup_writer, teardown_writer),
 		cmocka_unit_test_setup_teardown(test_writer_skips_unchanged_rows,
-		    setup_writer, teardown_writer),
+		    setup_row, teardown_writer),
 		cmocka_unit_test_setup_teardown(test_writer_same_row_again,
-		    setup_writer, teardown_writer),
+		    setup_row, teardown_writer),
 		{ "test_writer_merge(one batch)", test_writer_merge,
 		    setup_writer, teardown_writer, &one_batch },
 		{ "test_writer_merge(split batches)", test_writer_merge,
