@@ -11,7 +11,8 @@
  * way its static helpers (run() writing to a FILE *) are reachable.
  *
  * Over 800 lines: one cmocka binary per module under test (storage/);
- * the shared helpers are in testdb.h and testevents.h.
+ * the shared helpers are in testdb.h and testevents.h, the writer tests'
+ * fixture (setup_writer, setup_row) and row_is() below.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -45,7 +46,8 @@
 #define T0	1700000000000LL		/* 2023-11-14T22:13:20.000Z */
 
 /*
- * Helpers: testdb.h (databases, queries), testevents.h (events)
+ * Helpers: testdb.h (databases, queries), testevents.h (events); the
+ * writer's fixture and row_is() open the Writer section.
  */
 
 /*
@@ -282,179 +284,266 @@ test_open_errors(void **state)
 
 /*
  * Writer
+ *
+ * Most writer tests run on one fixture (setup_writer): a fresh
+ * ":memory:" database, a writer on it (flush at 200 ms or 500 events),
+ * the session "r@m/1" started at T0 and the participant "nick:p" ("p")
+ * joined then; a test re-initializes what it needs otherwise.  A test
+ * run for several cases finds its case in arg.
  */
+struct wfix {
+	struct db		*db;
+	struct writer		*w;
+	struct session_rec	 s;
+	struct participant_rec	 p;
+	int64_t			 pid;	/* p's row, after setup_row */
+	const void		*arg;
+};
 
-/* A writer (flush at 200 ms or 500 events) on a fresh :memory: database. */
-static struct writer *
-memory_writer(struct db **db)
+static int
+setup_writer(void **state)
 {
-	*db = open_ok(":memory:", 0);
-	return writer_new(*db, 200, 500);
+	struct wfix	*f = xcalloc(1, sizeof(*f));
+
+	f->arg = *state;
+	f->db = open_ok(":memory:", 0);
+	f->w = writer_new(f->db, 200, 500);
+	session_init(&f->s, "r@m/1", T0);
+	participant_init(&f->p, "nick:p", "p", T0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown_writer(void **state)
+{
+	struct wfix	*f = *state;
+
+	writer_free(f->w);
+	db_close(f->db);
+	free(f);
+	return 0;
+}
+
+/* Emit an event of p (NULL: of the session) at ts, no data; commit it. */
+static void
+commit(struct wfix *f, enum event_type type, int64_t ts,
+    const struct participant_rec *p)
+{
+	emit(f->w, type, ts, &f->s, p, NULL);
+	assert_int_equal(writer_flush(f->w), 0);
+}
+
+/*
+ * setup_writer, then a participant's row committed in a batch of its
+ * own, for the tests of what later batches write: alice ("sid:A") in
+ * "room@muc/9", joined for the second time (join_count 2), on firefox,
+ * present 1 s; f->pid is the id of her row.
+ */
+static int
+setup_row(void **state)
+{
+	struct wfix	*f;
+
+	setup_writer(state);
+	f = *state;
+	session_init(&f->s, "room@muc/9", T0);
+	participant_init(&f->p, "sid:A", "alice", T0);
+	f->p.duration_s = 1;
+	f->p.join_count = 2;
+	f->p.browser = "firefox";
+	commit(f, EVENT_JOIN, T0, &f->p);
+	f->pid = q_int(f->db, "SELECT id FROM"
+	    " teleconference_participant_sessions");
+	return 0;
+}
+
+/* p joins at ts and makes n present (and the peak): the EVENT_JOIN. */
+static void
+joins(struct wfix *f, const struct participant_rec *p, int64_t ts, int n,
+    const char *data)
+{
+	f->s.participant_count = f->s.peak_participants = n;
+	emit(f->w, EVENT_JOIN, ts, &f->s, p, data);
+}
+
+/* p leaves at ts for reason: the snapshot of its EVENT_LEAVE or _KICKED. */
+static void
+leaves(struct participant_rec *p, int64_t ts, const char *reason)
+{
+	p->present = 0;
+	p->left_ms = ts;
+	p->left_reason = reason;
+}
+
+/*
+ * p's second tab "sid:B#2", joined at T0 + 30 s, is folded into p at
+ * T0 + 90 s, leaving n present: the merge, then the reconnect and the
+ * disconnect of p the derivation emits with it.
+ */
+static void
+tab_folded(struct wfix *f, struct participant_rec *p, int n)
+{
+	f->s.participant_count = f->s.peak_participants = n;
+	emit_merge(f->w, T0 + 90000, &f->s, p, "sid:B#2", 1);
+	emit(f->w, EVENT_RECONNECT, T0 + 30000, &f->s, p, NULL);
+	p->disconnection_count = 1;
+	emit(f->w, EVENT_DISCONNECT, T0 + 90000, &f->s, p, NULL);
+}
+
+/*
+ * The first row sql returns, its columns as text joined by '|' ("NULL"
+ * for SQL NULL, "(no row)" for none), is want; a failure names the query
+ * and, like cmocka's asserts, the caller's line.
+ */
+#define row_is(db, sql, want)	row_is_at(db, sql, want, __FILE__, __LINE__)
+
+static void
+row_is_at(struct db *db, const char *sql, const char *want,
+    const char *file, int line)
+{
+	sqlite3_stmt		*st;
+	const unsigned char	*t;
+	char			*got = NULL;
+	size_t			 len = 0;
+	FILE			*fp;
+	int			 i, same;
+
+	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), sql, -1, &st,
+	    NULL), SQLITE_OK);
+	assert_non_null(fp = open_memstream(&got, &len));
+	if (sqlite3_step(st) != SQLITE_ROW)
+		fputs("(no row)", fp);
+	else
+		for (i = 0; i < sqlite3_column_count(st); i++) {
+			t = sqlite3_column_text(st, i);
+			fprintf(fp, "%s%s", i > 0 ? "|" : "",
+			    t != NULL ? (const char *)t : "NULL");
+		}
+	fclose(fp);
+	sqlite3_finalize(st);
+	same = strcmp(got, want) == 0;
+	if (!same)
+		print_error("%s\n  got:  %s\n  want: %s\n", sql, got, want);
+	free(got);
+	if (!same)
+		_fail(file, line);
 }
 
 static void
 test_writer_roundtrip(void **state)
 {
-	struct session_rec	 s;
-	struct participant_rec	 p;
-	struct writer		*w;
-	struct db		*db;
+	struct wfix		*f = *state;
+	struct session_rec	*s = &f->s;
+	struct participant_rec	*p = &f->p;
 
-	(void)state;
-	w = memory_writer(&db);
-	assert_int_equal(writer_flush(w), 0);	/* empty: nothing to do */
+	assert_int_equal(writer_flush(f->w), 0);	/* empty: nothing to do */
 
-	session_init(&s, "consult42@conference.example.org/1700000000000",
+	session_init(s, "consult42@conference.example.org/1700000000000",
 	    T0);
-	emit(w, EVENT_SESSION_START, T0, &s, NULL, "{\"meeting_id\":\"3f9a\"}");
+	emit(f->w, EVENT_SESSION_START, T0, s, NULL,
+	    "{\"meeting_id\":\"3f9a\"}");
 
-	caregiver_joins(&s, &p, "id:u-17", "u-17", "Alice-xyz", T0 + 1000);
-	emit(w, EVENT_JOIN, T0 + 1000, &s, &p, "{\"nick\":\"Dr Who\"}");
-	assert_int_equal(writer_pending(w), 2);
-	flush_all(w);
+	caregiver_joins(s, p, "id:u-17", "u-17", "Alice-xyz", T0 + 1000);
+	emit(f->w, EVENT_JOIN, T0 + 1000, s, p, "{\"nick\":\"Dr Who\"}");
+	assert_int_equal(writer_pending(f->w), 2);
+	flush_all(f->w);
 
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_participant_sessions WHERE session_status ="
-	    " 'present' AND left_at IS NULL AND joined_at ="
-	    " '2023-11-14T22:13:21.000Z'"), 1);
-	assert_null(q_text(db, "SELECT endTime FROM teleconferencesessions"));
+	row_is(f->db, "SELECT COUNT(*) FROM teleconference_participant_sessions"
+	    " WHERE session_status = 'present' AND left_at IS NULL AND"
+	    " joined_at = '2023-11-14T22:13:21.000Z'", "1");
+	row_is(f->db, "SELECT endTime FROM teleconferencesessions", "NULL");
 
-	p.microphone_enabled = 1;
-	emit(w, EVENT_AUDIO_MUTE, T0 + 5000, &s, &p, "{}");
-	p.duration_s = 30;
-	p.spoke_time_s = 12.5;
-	p.spoke_known = 1;
-	s.duration_s = 31;
-	emit(w, EVENT_ROLLUP, T0 + 31000, &s, &p, NULL);
-	p.present = 0;
-	p.left_ms = T0 + 60000;
-	p.left_reason = "leave";
-	p.duration_s = 59;
-	emit(w, EVENT_LEAVE, T0 + 60000, &s, &p, "{\"reason\":\"leave\"}");
-	s.end_ms = T0 + 61000;
-	s.duration_s = 61;
-	s.status = "failed";
-	s.end_reason = "focus_left";
-	emit(w, EVENT_SESSION_END, T0 + 61000, &s, NULL, NULL);
-	assert_int_equal(writer_pending(w), 4);
-	assert_int_equal(writer_flush(w), 0);
+	p->microphone_enabled = 1;
+	emit(f->w, EVENT_AUDIO_MUTE, T0 + 5000, s, p, "{}");
+	p->duration_s = 30;
+	p->spoke_time_s = 12.5;
+	p->spoke_known = 1;
+	s->duration_s = 31;
+	emit(f->w, EVENT_ROLLUP, T0 + 31000, s, p, NULL);
+	leaves(p, T0 + 60000, "leave");
+	p->duration_s = 59;
+	emit(f->w, EVENT_LEAVE, T0 + 60000, s, p, "{\"reason\":\"leave\"}");
+	s->end_ms = T0 + 61000;
+	s->duration_s = 61;
+	s->status = "failed";
+	s->end_reason = "focus_left";
+	emit(f->w, EVENT_SESSION_END, T0 + 61000, s, NULL, NULL);
+	assert_int_equal(writer_pending(f->w), 4);
+	assert_int_equal(writer_flush(f->w), 0);
 
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconferencesessions"), 1);
-	assert_string_equal(q_text(db, "SELECT session_uid || '|' || roomId ||"
-	    " '|' || jitsi_room_name || '|' || jitsi_meeting_id || '|' ||"
-	    " startTime || '|' || endTime || '|' || session_status || '|' ||"
-	    " end_reason || '|' || total_duration_seconds || '|' ||"
-	    " participant_count || '|' || peak_participants || '|' ||"
-	    " connection_quality || '|' || recording_status"
-	    " FROM teleconferencesessions"),
-	    "consult42@conference.example.org/1700000000000|"
+	row_is(f->db, "SELECT COUNT(*), session_uid, roomId, jitsi_room_name,"
+	    " jitsi_meeting_id, startTime, endTime, session_status, end_reason,"
+	    " total_duration_seconds, participant_count, peak_participants,"
+	    " connection_quality, recording_status, appointmentId, chatHistory"
+	    " FROM teleconferencesessions",
+	    "1|consult42@conference.example.org/1700000000000|"
 	    "consult42@conference.example.org|consult42|3f9a-meeting|"
 	    "2023-11-14T22:13:20.000Z|2023-11-14T22:14:21.000Z|failed|"
-	    "focus_left|61|1|1|good|not_recorded");
-	assert_null(q_text(db, "SELECT appointmentId FROM "
-	    "teleconferencesessions"));
-	assert_null(q_text(db, "SELECT chatHistory FROM "
-	    "teleconferencesessions"));
-
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_participant_sessions"), 1);
-	assert_string_equal(q_text(db, "SELECT participant_key || '|' ||"
-	    " participant_id || '|' || participant_role || '|' ||"
-	    " participant_name || '|' || nick || '|' || stats_id || '|' ||"
-	    " joined_at || '|' || left_at || '|' || left_reason || '|' ||"
-	    " session_duration_seconds || '|' || join_count || '|' ||"
-	    " microphone_enabled || '|' || camera_enabled || '|' ||"
-	    " spoke_time_seconds || '|' || issues_encountered || '|' ||"
-	    " session_status FROM teleconference_participant_sessions"),
-	    "id:u-17|u-17|caregiver|Dr Who|Dr Who|Alice-xyz|"
+	    "focus_left|61|1|1|good|not_recorded|NULL|NULL");
+	row_is(f->db, "SELECT COUNT(*), participant_key, participant_id,"
+	    " participant_role, participant_name, nick, stats_id, joined_at,"
+	    " left_at, left_reason, session_duration_seconds, join_count,"
+	    " microphone_enabled, camera_enabled, spoke_time_seconds,"
+	    " issues_encountered, session_status, avg_bandwidth_kbps, user_id"
+	    " FROM teleconference_participant_sessions",
+	    "1|id:u-17|u-17|caregiver|Dr Who|Dr Who|Alice-xyz|"
 	    "2023-11-14T22:13:21.000Z|2023-11-14T22:14:20.000Z|leave|59|1|"
-	    "1|0|12.5|[]|left");
-	assert_null(q_text(db, "SELECT avg_bandwidth_kbps FROM "
-	    "teleconference_participant_sessions"));
-	assert_null(q_text(db, "SELECT user_id FROM "
-	    "teleconference_participant_sessions"));
+	    "1|0|12.5|[]|left|NULL|NULL");
 
 	/* Five event rows, the rollup none; participant events linked. */
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_events"), 5);
-	assert_string_equal(q_text(db, "SELECT group_concat(event_type, ',')"
-	    " FROM (SELECT event_type FROM teleconference_events ORDER BY"
-	    " id)"), "session_start,join,audio_mute,leave,session_end");
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM teleconference_events"
-	    " WHERE participant_session_id IS NOT NULL"), 3);
-	assert_string_equal(q_text(db, "SELECT event_data FROM "
-	    "teleconference_events WHERE event_type = 'leave'"),
-	    "{\"reason\":\"leave\"}");
-	assert_null(q_text(db, "SELECT event_data FROM teleconference_events"
-	    " WHERE event_type = 'session_end'"));
-	assert_string_equal(q_text(db, "SELECT timestamp FROM "
-	    "teleconference_events WHERE event_type = 'audio_mute'"),
-	    "2023-11-14T22:13:25.000Z");
+	row_is(f->db, "SELECT COUNT(*), group_concat(event_type, ','),"
+	    " COUNT(participant_session_id) FROM (SELECT * FROM"
+	    " teleconference_events ORDER BY id)",
+	    "5|session_start,join,audio_mute,leave,session_end|3");
+	row_is(f->db, "SELECT event_data FROM teleconference_events WHERE"
+	    " event_type = 'leave'", "{\"reason\":\"leave\"}");
+	row_is(f->db, "SELECT event_data FROM teleconference_events WHERE"
+	    " event_type = 'session_end'", "NULL");
+	row_is(f->db, "SELECT timestamp FROM teleconference_events WHERE"
+	    " event_type = 'audio_mute'", "2023-11-14T22:13:25.000Z");
 
-	writer_free(w);
 	writer_free(NULL);
-	db_close(db);
 }
 
 /*
  * Across batches a row is written only when it would change: a mute
- * leaves the participant's row alone (its time present is a rollup's
- * job), a rollup writes it, and the event rows still point at it.
+ * leaves the participant's row (setup_row) alone (its time present is a
+ * rollup's job), a rollup writes it, and the event rows still point at it.
  */
 static void
 test_writer_skips_unchanged_rows(void **state)
 {
-	struct session_rec	 s;
-	struct participant_rec	 p;
-	struct writer		*w;
-	struct db		*db;
-	int64_t			 pid;
+	struct wfix		*f = *state;
+	struct participant_rec	*p = &f->p;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
-	session_init(&s, "room@muc/9", T0);
-	participant_init(&p, "sid:A", "alice", T0);
-	p.duration_s = 1;
-	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	pid = q_int(db, "SELECT id FROM teleconference_participant_sessions");
-
-	p.duration_s = 30;
-	s.duration_s = 30;
-	emit(w, EVENT_AUDIO_MUTE, T0 + 30000, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(q_int(db, "SELECT session_duration_seconds FROM "
-	    "teleconference_participant_sessions"), 1);
-	assert_int_equal(q_int(db, "SELECT participant_session_id FROM "
-	    "teleconference_events WHERE event_type = 'audio_mute'"), pid);
+	p->duration_s = 30;
+	f->s.duration_s = 30;
+	commit(f, EVENT_AUDIO_MUTE, T0 + 30000, p);
+	row_is(f->db, "SELECT session_duration_seconds FROM"
+	    " teleconference_participant_sessions", "1");
+	assert_int_equal(q_int(f->db, "SELECT participant_session_id FROM "
+	    "teleconference_events WHERE event_type = 'audio_mute'"), f->pid);
 
 	/* A change the row holds is written at once. */
-	p.microphone_enabled = 1;
-	emit(w, EVENT_AUDIO_UNMUTE, T0 + 31000, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(q_int(db, "SELECT microphone_enabled FROM "
-	    "teleconference_participant_sessions"), 1);
+	p->microphone_enabled = 1;
+	commit(f, EVENT_AUDIO_UNMUTE, T0 + 31000, p);
+	row_is(f->db, "SELECT microphone_enabled FROM"
+	    " teleconference_participant_sessions", "1");
 
 	/* The rollup writes the durations. */
-	p.duration_s = 40;
-	emit(w, EVENT_ROLLUP, T0 + 40000, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(q_int(db, "SELECT session_duration_seconds FROM "
-	    "teleconference_participant_sessions"), 40);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_participant_sessions"), 1);
+	p->duration_s = 40;
+	commit(f, EVENT_ROLLUP, T0 + 40000, p);
+	row_is(f->db, "SELECT session_duration_seconds, (SELECT COUNT(*) FROM"
+	    " teleconference_participant_sessions) FROM"
+	    " teleconference_participant_sessions", "40|1");
 
 	/* The end forgets the rows; nothing else changes. */
-	s.end_ms = T0 + 50000;
-	s.end_reason = "focus_left";
-	emit(w, EVENT_SESSION_END, T0 + 50000, &s, NULL, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_string_equal(q_text(db, "SELECT end_reason FROM "
-	    "teleconferencesessions"), "focus_left");
-	writer_free(w);
-	db_close(db);
+	f->s.end_ms = T0 + 50000;
+	f->s.end_reason = "focus_left";
+	commit(f, EVENT_SESSION_END, T0 + 50000, NULL);
+	row_is(f->db, "SELECT end_reason FROM teleconferencesessions",
+	    "focus_left");
 }
 
 /*
@@ -462,70 +551,45 @@ test_writer_skips_unchanged_rows(void **state)
  * narrow UPDATE (writer.c): the same rules as the UPSERT (counts never
  * go down, client details kept when a snapshot lacks them), and a row
  * deleted meanwhile is written anew.  A departure changes left_at (an
- * index): the whole UPSERT.
+ * index): the whole UPSERT.  The row is setup_row's (join_count 2,
+ * firefox).
  */
 static void
 test_writer_same_row_again(void **state)
 {
-	struct session_rec	 s;
-	struct participant_rec	 p;
-	struct writer		*w;
-	struct db		*db;
-	int64_t			 pid;
+	struct wfix		*f = *state;
+	struct participant_rec	*p = &f->p;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
-	session_init(&s, "room@muc/10", T0);
-	participant_init(&p, "sid:A", "alice", T0);
-	p.join_count = 2;
-	p.browser = "firefox";
-	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	pid = q_int(db, "SELECT id FROM teleconference_participant_sessions");
-
-	p.join_count = 1;	/* a resumed count starts lower */
-	p.browser = NULL;
-	p.messages_sent = 3;
-	p.nick = "alice2";
-	emit(w, EVENT_CHAT_MESSAGE, T0 + 1000, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(q_int(db, "SELECT join_count FROM "
-	    "teleconference_participant_sessions"), 2);
-	assert_string_equal(q_text(db, "SELECT browser FROM "
-	    "teleconference_participant_sessions"), "firefox");
-	assert_int_equal(q_int(db, "SELECT messages_sent FROM "
-	    "teleconference_participant_sessions"), 3);
-	assert_string_equal(q_text(db, "SELECT nick FROM "
-	    "teleconference_participant_sessions"), "alice2");
-	assert_int_equal(q_int(db, "SELECT id FROM "
-	    "teleconference_participant_sessions"), pid);
+	p->join_count = 1;	/* a resumed count starts lower */
+	p->browser = NULL;
+	p->messages_sent = 3;
+	p->nick = "alice2";
+	commit(f, EVENT_CHAT_MESSAGE, T0 + 1000, p);
+	row_is(f->db, "SELECT join_count, browser, messages_sent, nick FROM"
+	    " teleconference_participant_sessions", "2|firefox|3|alice2");
+	assert_int_equal(q_int(f->db, "SELECT id FROM "
+	    "teleconference_participant_sessions"), f->pid);
 
 	/* Deleted by hand between two batches: written anew. */
-	assert_int_equal(db_exec(db, "DELETE FROM "
+	assert_int_equal(db_exec(f->db, "DELETE FROM "
 	    "teleconference_participant_sessions"), 0);
-	p.messages_sent = 4;
-	emit(w, EVENT_CHAT_MESSAGE, T0 + 2000, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(q_int(db, "SELECT messages_sent FROM "
-	    "teleconference_participant_sessions"), 4);
-	assert_int_equal(q_int(db, "SELECT participant_session_id = (SELECT "
-	    "id FROM teleconference_participant_sessions) FROM "
-	    "teleconference_events WHERE event_type = 'chat_message' "
-	    "ORDER BY id DESC LIMIT 1"), 1);
+	p->messages_sent = 4;
+	commit(f, EVENT_CHAT_MESSAGE, T0 + 2000, p);
+	row_is(f->db, "SELECT messages_sent FROM"
+	    " teleconference_participant_sessions", "4");
+	row_is(f->db, "SELECT participant_session_id = (SELECT id FROM"
+	    " teleconference_participant_sessions) FROM teleconference_events"
+	    " WHERE event_type = 'chat_message' ORDER BY id DESC LIMIT 1", "1");
 
 	/* Leaving: left_at and the status. */
-	p.present = 0;
-	p.left_ms = T0 + 3000;
-	p.left_reason = "leave";
-	emit(w, EVENT_LEAVE, T0 + 3000, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_string_equal(q_text(db, "SELECT session_status || ' ' || "
-	    "left_reason || ' ' || (left_at IS NOT NULL) FROM "
-	    "teleconference_participant_sessions"), "left leave 1");
-	writer_free(w);
-	db_close(db);
+	leaves(p, T0 + 3000, "leave");
+	commit(f, EVENT_LEAVE, T0 + 3000, p);
+	row_is(f->db, "SELECT session_status, left_reason, left_at IS NOT NULL"
+	    " FROM teleconference_participant_sessions", "left|leave|1");
 }
+
+/* The cases of the merge tests: the tab written in an earlier batch. */
+static int	 one_batch = 0, split_batches = 1;
 
 /*
  * A provisional participant (a tab) folded into the one it reconnected:
@@ -535,83 +599,53 @@ test_writer_same_row_again(void **state)
 static void
 test_writer_merge(void **state)
 {
-	struct session_rec	 s;
-	struct participant_rec	 a, t;
-	struct writer		*w;
-	struct db		*db;
+	struct wfix		*f = *state;
+	struct participant_rec	*a = &f->p, t;
 	int64_t			 pid;
-	int			 split;
 
-	(void)state;
-	for (split = 0; split < 2; split++) {
-		db = open_ok(":memory:", 0);
-		w = writer_new(db, 200, 500);
-		session_init(&s, "room@muc/9", T0);
-		participant_init(&a, "sid:B", "bob", T0);
-		participant_init(&t, "sid:B#2", "bob2", T0 + 30000);
-		s.participant_count = s.peak_participants = 1;
-		emit(w, EVENT_JOIN, T0, &s, &a, NULL);
-		s.participant_count = s.peak_participants = 2;
-		emit(w, EVENT_JOIN, T0 + 30000, &s, &t, "{\"nick\":\"bob2\"}");
-		t.microphone_enabled = 1;
-		emit(w, EVENT_AUDIO_MUTE, T0 + 31000, &s, &t, NULL);
-		emit(w, EVENT_ALERT, T0 + 31000, &s, NULL,
-		    "{\"rule\":\"unexpected_participant\","
-		    "\"severity\":\"info\",\"state\":\"raised\","
-		    "\"subject\":\"sid:B#2\","
-		    "\"participant_key\":\"sid:B#2\"}");
-		if (split) {
-			assert_int_equal(writer_flush(w), 0);
-			assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-			    "teleconference_participant_sessions"), 2);
-		}
-		a.join_count = 2;
-		a.microphone_enabled = 1;
-		a.nick = "bob2";
-		s.participant_count = s.peak_participants = 1;
-		emit_merge(w, T0 + 90000, &s, &a, "sid:B#2", 1);
-		emit(w, EVENT_RECONNECT, T0 + 30000, &s, &a, NULL);
-		a.disconnection_count = 1;
-		emit(w, EVENT_DISCONNECT, T0 + 90000, &s, &a, NULL);
-		assert_int_equal(writer_flush(w), 0);
-		pid = q_int(db, "SELECT id FROM "
-		    "teleconference_participant_sessions WHERE "
-		    "participant_key = 'sid:B'");
-		assert_true(pid > 0);
-		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-		    "teleconference_participant_sessions"), 1);
-		assert_int_equal(q_int(db, "SELECT join_count FROM "
-		    "teleconference_participant_sessions"), 2);
-		assert_int_equal(q_int(db, "SELECT microphone_enabled FROM "
-		    "teleconference_participant_sessions"), 1);
-		/* join (bob), audio_mute, reconnect, disconnect: all bob's;
-		   and the alert's own row */
-		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-		    "teleconference_events"), 5);
-		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-		    "teleconference_events WHERE participant_session_id = "
-		    "(SELECT id FROM teleconference_participant_sessions "
-		    "WHERE participant_key = 'sid:B')"), 4);
-		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-		    "teleconference_events WHERE event_type = 'join'"), 1);
-		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-		    "teleconference_events WHERE event_type = "
-		    "'participant_merge'"), 0);
-		assert_int_equal(q_int(db, "SELECT participant_session_id "
-		    "FROM alerts"), pid);
-		/* The counts the tab raised are taken back. */
-		assert_int_equal(q_int(db, "SELECT participant_count FROM "
-		    "teleconferencesessions"), 1);
-		assert_int_equal(q_int(db, "SELECT peak_participants FROM "
-		    "teleconferencesessions"), 1);
-		/* The tab is not a kept row: a later batch writes fine. */
-		emit(w, EVENT_ROLLUP, T0 + 100000, &s, &a, NULL);
-		assert_int_equal(writer_flush(w), 0);
-		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-		    "teleconference_participant_sessions"), 1);
-		writer_free(w);
-		db_close(db);
+	session_init(&f->s, "room@muc/9", T0);
+	participant_init(a, "sid:B", "bob", T0);
+	participant_init(&t, "sid:B#2", "bob2", T0 + 30000);
+	joins(f, a, T0, 1, NULL);
+	joins(f, &t, T0 + 30000, 2, "{\"nick\":\"bob2\"}");
+	t.microphone_enabled = 1;
+	emit(f->w, EVENT_AUDIO_MUTE, T0 + 31000, &f->s, &t, NULL);
+	emit(f->w, EVENT_ALERT, T0 + 31000, &f->s, NULL,
+	    "{\"rule\":\"unexpected_participant\","
+	    "\"severity\":\"info\",\"state\":\"raised\","
+	    "\"subject\":\"sid:B#2\","
+	    "\"participant_key\":\"sid:B#2\"}");
+	if (*(const int *)f->arg == split_batches) {
+		assert_int_equal(writer_flush(f->w), 0);
+		row_is(f->db, "SELECT COUNT(*) FROM"
+		    " teleconference_participant_sessions", "2");
 	}
+	a->join_count = 2;
+	a->microphone_enabled = 1;
+	a->nick = "bob2";
+	tab_folded(f, a, 1);
+	assert_int_equal(writer_flush(f->w), 0);
+	pid = q_int(f->db, "SELECT id FROM teleconference_participant_sessions"
+	    " WHERE participant_key = 'sid:B'");
+	assert_true(pid > 0);
+	row_is(f->db, "SELECT COUNT(*), join_count, microphone_enabled FROM"
+	    " teleconference_participant_sessions", "1|2|1");
+	/* join (bob), audio_mute, reconnect, disconnect: all bob's; and the
+	   alert's own row; no join of the tab, no merge row */
+	row_is(f->db, "SELECT COUNT(*), SUM(participant_session_id = (SELECT"
+	    " id FROM teleconference_participant_sessions WHERE"
+	    " participant_key = 'sid:B')), SUM(event_type = 'join'),"
+	    " SUM(event_type = 'participant_merge') FROM"
+	    " teleconference_events", "5|4|1|0");
+	assert_int_equal(q_int(f->db, "SELECT participant_session_id FROM"
+	    " alerts"), pid);
+	/* The counts the tab raised are taken back. */
+	row_is(f->db, "SELECT participant_count, peak_participants FROM"
+	    " teleconferencesessions", "1|1");
+	/* The tab is not a kept row: a later batch writes fine. */
+	commit(f, EVENT_ROLLUP, T0 + 100000, a);
+	row_is(f->db, "SELECT COUNT(*) FROM"
+	    " teleconference_participant_sessions", "1");
 }
 
 /*
@@ -623,82 +657,54 @@ test_writer_merge(void **state)
 static void
 test_writer_merge_then_join(void **state)
 {
-	struct session_rec	 s;
-	struct participant_rec	 a, b, t, c;
-	struct writer		*w;
-	struct db		*db;
-	int			 split;
+	struct wfix		*f = *state;
+	struct participant_rec	*a = &f->p, b, t, c;
 
-	(void)state;
-	for (split = 0; split < 2; split++) {
-		db = open_ok(":memory:", 0);
-		w = writer_new(db, 200, 500);
-		session_init(&s, "room@muc/9", T0);
-		participant_init(&a, "sid:A", "alice", T0);
-		participant_init(&b, "sid:B", "bob", T0 + 1000);
-		participant_init(&t, "sid:B#2", "bob2", T0 + 30000);
-		participant_init(&c, "sid:C", "carol", T0 + 90001);
-		s.participant_count = s.peak_participants = 1;
-		emit(w, EVENT_JOIN, T0, &s, &a, NULL);
-		s.participant_count = s.peak_participants = 2;
-		emit(w, EVENT_JOIN, T0 + 1000, &s, &b, NULL);
-		s.participant_count = s.peak_participants = 3;
-		emit(w, EVENT_JOIN, T0 + 30000, &s, &t, NULL);
-		if (split)
-			assert_int_equal(writer_flush(w), 0);
-		b.join_count = 2;
-		s.participant_count = s.peak_participants = 2;
-		emit_merge(w, T0 + 90000, &s, &b, "sid:B#2", 1);
-		emit(w, EVENT_RECONNECT, T0 + 30000, &s, &b, NULL);
-		b.disconnection_count = 1;
-		s.total_disconnections = 1;
-		emit(w, EVENT_DISCONNECT, T0 + 90000, &s, &b, NULL);
-		s.participant_count = s.peak_participants = 3;
-		emit(w, EVENT_JOIN, T0 + 90001, &s, &c, NULL);
-		assert_int_equal(writer_flush(w), 0);
-		assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-		    "teleconference_participant_sessions"), 3);
-		assert_int_equal(q_int(db, "SELECT participant_count FROM "
-		    "teleconferencesessions"), 3);
-		assert_int_equal(q_int(db, "SELECT peak_participants FROM "
-		    "teleconferencesessions"), 3);
-		writer_free(w);
-		db_close(db);
-	}
+	session_init(&f->s, "room@muc/9", T0);
+	participant_init(a, "sid:A", "alice", T0);
+	participant_init(&b, "sid:B", "bob", T0 + 1000);
+	participant_init(&t, "sid:B#2", "bob2", T0 + 30000);
+	participant_init(&c, "sid:C", "carol", T0 + 90001);
+	joins(f, a, T0, 1, NULL);
+	joins(f, &b, T0 + 1000, 2, NULL);
+	joins(f, &t, T0 + 30000, 3, NULL);
+	if (*(const int *)f->arg == split_batches)
+		assert_int_equal(writer_flush(f->w), 0);
+	b.join_count = 2;
+	f->s.total_disconnections = 1;
+	tab_folded(f, &b, 2);
+	joins(f, &c, T0 + 90001, 3, NULL);
+	assert_int_equal(writer_flush(f->w), 0);
+	row_is(f->db, "SELECT (SELECT COUNT(*) FROM"
+	    " teleconference_participant_sessions), participant_count,"
+	    " peak_participants FROM teleconferencesessions", "3|3|3");
 }
 
 /* The writer copies: the caller's strings may change after emit(). */
 static void
 test_writer_deep_copy(void **state)
 {
-	struct session_rec	 s;
-	struct participant_rec	 p;
-	struct writer		*w;
-	struct db		*db;
-	char			 uid[64], nick[32], data[32];
+	struct wfix	*f = *state;
+	char		 uid[64], nick[32], data[32];
 
-	(void)state;
-	w = memory_writer(&db);
 	snprintf(uid, sizeof(uid), "room@muc/1");
 	snprintf(nick, sizeof(nick), "alice");
 	snprintf(data, sizeof(data), "{\"n\":1}");
-	session_init(&s, uid, T0);
-	participant_init(&p, "nick:alice", nick, T0);
-	emit(w, EVENT_JOIN, T0, &s, &p, data);
+	session_init(&f->s, uid, T0);
+	participant_init(&f->p, "nick:alice", nick, T0);
+	emit(f->w, EVENT_JOIN, T0, &f->s, &f->p, data);
 	memset(uid, 'X', sizeof(uid) - 1);
 	memset(nick, 'Y', sizeof(nick) - 1);
 	memset(data, 'Z', sizeof(data) - 1);
-	memset(&s, 0xa5, sizeof(s));
-	memset(&p, 0x5a, sizeof(p));
-	assert_int_equal(writer_flush(w), 0);
-	assert_string_equal(q_text(db, "SELECT session_uid FROM "
-	    "teleconferencesessions"), "room@muc/1");
-	assert_string_equal(q_text(db, "SELECT nick FROM "
-	    "teleconference_participant_sessions"), "alice");
-	assert_string_equal(q_text(db, "SELECT event_data FROM "
-	    "teleconference_events"), "{\"n\":1}");
-	writer_free(w);
-	db_close(db);
+	memset(&f->s, 0xa5, sizeof(f->s));
+	memset(&f->p, 0x5a, sizeof(f->p));
+	assert_int_equal(writer_flush(f->w), 0);
+	row_is(f->db, "SELECT session_uid FROM teleconferencesessions",
+	    "room@muc/1");
+	row_is(f->db, "SELECT nick FROM teleconference_participant_sessions",
+	    "alice");
+	row_is(f->db, "SELECT event_data FROM teleconference_events",
+	    "{\"n\":1}");
 }
 
 static void
@@ -708,35 +714,30 @@ test_hostile_strings(void **state)
 	    "teleconference_events;-- \"x\" %s %n ? :a ?1";
 	static const char ctrl[] = "\x1b[31mred\x1b[0m\r\n\t\x7f\xc2\x9b"
 	    "\xe2\x80\xae" "evil";
-	struct session_rec	 s;
+	struct wfix		*f = *state;
 	struct participant_rec	 a, b, c;
-	struct writer		*w;
-	struct db		*db;
 	sqlite3_stmt		*st;
 	char			*huge;
 	size_t			 hugelen = 200000;
 
-	(void)state;
-	w = memory_writer(&db);
 	huge = xmalloc(hugelen + 1);
 	memset(huge, 'n', hugelen);
 	huge[hugelen] = '\0';
-	session_init(&s, "r@m/'; DELETE FROM teleconferencesessions; --", T0);
+	session_init(&f->s, "r@m/'; DELETE FROM teleconferencesessions; --",
+	    T0);
 	participant_init(&a, "nick:sql", sqlish, T0);
 	participant_init(&b, "nick:ctrl", ctrl, T0);
 	participant_init(&c, "nick:huge", huge, T0);
-	emit(w, EVENT_JOIN, T0, &s, &a, "{\"nick\":\"Robert'); DROP TABLE "
-	    "teleconference_events;-- \\\"x\\\" %s %n ? :a ?1\"}");
-	emit(w, EVENT_JOIN, T0, &s, &b, "{\"nick\":\"\\u001b\"}");
-	emit(w, EVENT_JOIN, T0, &s, &c, NULL);
-	assert_int_equal(writer_flush(w), 0);
+	emit(f->w, EVENT_JOIN, T0, &f->s, &a, "{\"nick\":\"Robert'); DROP"
+	    " TABLE teleconference_events;-- \\\"x\\\" %s %n ? :a ?1\"}");
+	emit(f->w, EVENT_JOIN, T0, &f->s, &b, "{\"nick\":\"\\u001b\"}");
+	emit(f->w, EVENT_JOIN, T0, &f->s, &c, NULL);
+	assert_int_equal(writer_flush(f->w), 0);
 
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_events"), 3);
-	assert_string_equal(q_text(db, "SELECT session_uid FROM "
-	    "teleconferencesessions"),
+	row_is(f->db, "SELECT COUNT(*) FROM teleconference_events", "3");
+	row_is(f->db, "SELECT session_uid FROM teleconferencesessions",
 	    "r@m/'; DELETE FROM teleconferencesessions; --");
-	assert_int_equal(sqlite3_prepare_v2(db_sqlite(db), "SELECT nick,"
+	assert_int_equal(sqlite3_prepare_v2(db_sqlite(f->db), "SELECT nick,"
 	    " length(CAST(nick AS BLOB)) FROM"
 	    " teleconference_participant_sessions WHERE participant_key = ?1",
 	    -1, &st, NULL), SQLITE_OK);
@@ -753,157 +754,116 @@ test_hostile_strings(void **state)
 	assert_int_equal(sqlite3_column_int64(st, 1), (int64_t)hugelen);
 	assert_string_equal((const char *)sqlite3_column_text(st, 0), huge);
 	sqlite3_finalize(st);
-	assert_string_equal(q_text(db, "SELECT json_extract(event_data,"
-	    " '$.nick') FROM teleconference_events ORDER BY id LIMIT 1"),
-	    sqlish);
+	row_is(f->db, "SELECT json_extract(event_data, '$.nick') FROM"
+	    " teleconference_events ORDER BY id LIMIT 1", sqlish);
 	free(huge);
-	writer_free(w);
-	db_close(db);
 }
 
 /* Rollups within a batch: the latest snapshot wins, no event rows. */
 static void
 test_rollup_collapse(void **state)
 {
-	struct session_rec	 s;
-	struct participant_rec	 p, q;
-	struct writer		*w;
-	struct db		*db;
+	struct wfix		*f = *state;
+	struct participant_rec	*p = &f->p, q;
 	int			 i;
 
-	(void)state;
-	w = memory_writer(&db);
-	session_init(&s, "r@m/1", T0);
-	participant_init(&p, "nick:p", "p", T0);
 	participant_init(&q, "nick:q", "q", T0);
-	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
-	emit(w, EVENT_JOIN, T0, &s, &q, NULL);
+	emit(f->w, EVENT_JOIN, T0, &f->s, p, NULL);
+	emit(f->w, EVENT_JOIN, T0, &f->s, &q, NULL);
 	for (i = 1; i <= 200; i++) {
-		p.duration_s = i;
+		p->duration_s = i;
 		q.duration_s = 2 * i;
-		s.duration_s = i;
-		s.peak_participants = 2;
-		emit(w, EVENT_ROLLUP, T0 + i * 1000, &s, &p, NULL);
-		emit(w, EVENT_ROLLUP, T0 + i * 1000, &s, &q, NULL);
+		f->s.duration_s = i;
+		f->s.peak_participants = 2;
+		emit(f->w, EVENT_ROLLUP, T0 + i * 1000, &f->s, p, NULL);
+		emit(f->w, EVENT_ROLLUP, T0 + i * 1000, &f->s, &q, NULL);
 	}
-	p.spoke_time_s = 3;
-	p.spoke_known = 1;
-	emit(w, EVENT_ROLLUP, T0 + 201000, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_events"), 2);
-	assert_int_equal(q_int(db, "SELECT session_duration_seconds FROM "
-	    "teleconference_participant_sessions WHERE nick = 'p'"), 200);
-	assert_int_equal(q_int(db, "SELECT session_duration_seconds FROM "
-	    "teleconference_participant_sessions WHERE nick = 'q'"), 400);
-	assert_int_equal(q_int(db, "SELECT total_duration_seconds FROM "
-	    "teleconferencesessions"), 200);
-	assert_int_equal(q_int(db, "SELECT peak_participants FROM "
-	    "teleconferencesessions"), 2);
+	p->spoke_time_s = 3;
+	p->spoke_known = 1;
+	commit(f, EVENT_ROLLUP, T0 + 201000, p);
+	row_is(f->db, "SELECT (SELECT COUNT(*) FROM teleconference_events),"
+	    " total_duration_seconds, peak_participants FROM"
+	    " teleconferencesessions", "2|200|2");
+	row_is(f->db, "SELECT group_concat(nick || ' ' ||"
+	    " session_duration_seconds, ', ') FROM (SELECT nick,"
+	    " session_duration_seconds FROM teleconference_participant_sessions"
+	    " ORDER BY nick)", "p 200, q 400");
 
 	/* A later batch: spoke time unknown keeps the known value. */
-	p.spoke_known = 0;
-	p.duration_s = 300;
-	emit(w, EVENT_ROLLUP, T0 + 300000, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(q_int(db, "SELECT session_duration_seconds FROM "
-	    "teleconference_participant_sessions WHERE nick = 'p'"), 300);
-	assert_int_equal(q_int(db, "SELECT spoke_time_seconds FROM "
-	    "teleconference_participant_sessions WHERE nick = 'p'"), 3);
-	assert_null(q_text(db, "SELECT spoke_time_seconds FROM "
-	    "teleconference_participant_sessions WHERE nick = 'q'"));
-	writer_free(w);
-	db_close(db);
+	p->spoke_known = 0;
+	p->duration_s = 300;
+	commit(f, EVENT_ROLLUP, T0 + 300000, p);
+	row_is(f->db, "SELECT group_concat(nick || ' ' ||"
+	    " session_duration_seconds || ' ' || IFNULL(spoke_time_seconds,"
+	    " 'NULL'), ', ') FROM (SELECT * FROM"
+	    " teleconference_participant_sessions ORDER BY nick)",
+	    "p 300 3.0, q 400 NULL");
 }
 
 /* Two sessions interleaved, many participants: the cache grows. */
 static void
 test_writer_many(void **state)
 {
-	struct session_rec	 s1, s2;
+	struct wfix		*f = *state;
+	struct session_rec	 s2;
 	struct participant_rec	 p;
-	struct writer		*w;
-	struct db		*db;
 	char			 key[32];
 	int			 i;
 
-	(void)state;
-	w = memory_writer(&db);
-	session_init(&s1, "r@m/1", T0);
 	session_init(&s2, "r2@m/1", T0);
 	for (i = 0; i < 300; i++) {
 		snprintf(key, sizeof(key), "nick:%d", i);
 		participant_init(&p, key, key + 5, T0 + i);
-		emit(w, EVENT_JOIN, T0 + i, i % 2 ? &s1 : &s2, &p, NULL);
+		emit(f->w, EVENT_JOIN, T0 + i, i % 2 ? &f->s : &s2, &p, NULL);
 		p.duration_s = 7;
-		emit(w, EVENT_ROLLUP, T0 + i, i % 2 ? &s1 : &s2, &p, NULL);
+		emit(f->w, EVENT_ROLLUP, T0 + i, i % 2 ? &f->s : &s2, &p, NULL);
 	}
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_participant_sessions"), 300);
-	assert_int_equal(q_int(db, "SELECT SUM(session_duration_seconds) FROM"
-	    " teleconference_participant_sessions"), 2100);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM teleconference_events"
-	    " e JOIN teleconference_participant_sessions p ON p.id ="
+	assert_int_equal(writer_flush(f->w), 0);
+	row_is(f->db, "SELECT COUNT(*), SUM(session_duration_seconds) FROM"
+	    " teleconference_participant_sessions", "300|2100");
+	row_is(f->db, "SELECT COUNT(*) FROM teleconference_events e JOIN"
+	    " teleconference_participant_sessions p ON p.id ="
 	    " e.participant_session_id WHERE p.teleconference_session_id ="
-	    " e.teleconference_session_id"), 300);
-	writer_free(w);
-	db_close(db);
+	    " e.teleconference_session_id", "300");
 }
 
 static void
 test_writer_due(void **state)
 {
-	struct session_rec	 s;
-	struct writer		*w;
-	struct db		*db;
+	struct wfix	*f = *state;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 3);
-	session_init(&s, "r@m/1", T0);
-	assert_int_equal(writer_due(w, T0 + 10000), 0);	/* empty */
-	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
-	assert_int_equal(writer_due(w, T0 + 100), 0);
+	writer_free(f->w);
+	f->w = writer_new(f->db, 200, 3);	/* commits at 3 events */
+	assert_int_equal(writer_due(f->w, T0 + 10000), 0);	/* empty */
+	emit(f->w, EVENT_SESSION_START, T0, &f->s, NULL, NULL);
+	assert_int_equal(writer_due(f->w, T0 + 100), 0);
 	/* Committed by flush_ms: started that much before. */
-	assert_int_equal(writer_due(w, T0 + 200 - WRITER_SLACK_MS - 1), 0);
-	assert_int_equal(writer_due(w, T0 + 200 - WRITER_SLACK_MS), 1);
-	emit(w, EVENT_MEETING_INFO, T0 + 100, &s, NULL, NULL);
-	emit(w, EVENT_OBSERVER_JOIN, T0 + 100, &s, NULL, NULL);
-	assert_int_equal(writer_due(w, T0 + 100), 1);	/* flush_count */
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(writer_due(w, T0 + 100000), 0);
-	writer_free(w);
-	db_close(db);
+	assert_int_equal(writer_due(f->w, T0 + 200 - WRITER_SLACK_MS - 1), 0);
+	assert_int_equal(writer_due(f->w, T0 + 200 - WRITER_SLACK_MS), 1);
+	emit(f->w, EVENT_MEETING_INFO, T0 + 100, &f->s, NULL, NULL);
+	emit(f->w, EVENT_OBSERVER_JOIN, T0 + 100, &f->s, NULL, NULL);
+	assert_int_equal(writer_due(f->w, T0 + 100), 1);	/* flush_count */
+	assert_int_equal(writer_flush(f->w), 0);
+	assert_int_equal(writer_due(f->w, T0 + 100000), 0);
 }
 
 /* The commit latency counts events that become rows, not rollups. */
 static void
 test_writer_latency(void **state)
 {
-	struct session_rec	 s;
-	struct participant_rec	 p;
+	struct wfix		*f = *state;
 	struct writer_latency	 l;
-	struct writer		*w;
-	struct db		*db;
 
-	(void)state;
-	db = open_ok(":memory:", 0);
-	w = writer_new(db, 200, 500);
-	session_init(&s, "r@m/1", T0);
-	participant_init(&p, "nick:p", "p", T0);
-	writer_latency(w, &l);
+	writer_latency(f->w, &l);
 	assert_int_equal(l.count, 0);
-	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
-	emit(w, EVENT_ROLLUP, T0, &s, &p, NULL);
-	emit(w, EVENT_ROLLUP, T0, &s, NULL, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	writer_latency(w, &l);
+	emit(f->w, EVENT_JOIN, T0, &f->s, &f->p, NULL);
+	emit(f->w, EVENT_ROLLUP, T0, &f->s, &f->p, NULL);
+	emit(f->w, EVENT_ROLLUP, T0, &f->s, NULL, NULL);
+	assert_int_equal(writer_flush(f->w), 0);
+	writer_latency(f->w, &l);
 	assert_int_equal(l.count, 1);
 	assert_true(l.p50_ms >= 0 && l.p50_ms <= l.p99_ms &&
 	    l.p99_ms <= l.max_ms);
-	writer_free(w);
-	db_close(db);
 }
 
 /*
@@ -918,6 +878,7 @@ test_locked_database(void **state)
 	struct writer		*w;
 	struct db		*db;
 	sqlite3			*other;
+	sqlite3_stmt		*st;
 	const char		*path = tmpfile_path("locked.db");
 	int			 i;
 
@@ -945,27 +906,20 @@ test_locked_database(void **state)
 		assert_int_equal(writer_flush(w), -1);	/* logged once */
 	}
 	assert_int_equal(writer_pending(w), 5);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_events"), 1);
+	row_is(db, "SELECT COUNT(*) FROM teleconference_events", "1");
 
 	assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL),
 	    SQLITE_OK);
 	flush_all(w);
 	assert_int_equal(writer_dropped(w), 0);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_events"), 6);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM teleconference_events"
-	    " WHERE event_type = 'video_mute'"), 3);
+	row_is(db, "SELECT COUNT(*), SUM(event_type = 'video_mute') FROM"
+	    " teleconference_events", "6|3");
 	/* The other connection sees the rows too. */
-	{
-		sqlite3_stmt	*st;
-
-		assert_int_equal(sqlite3_prepare_v2(other, "SELECT COUNT(*)"
-		    " FROM teleconference_events", -1, &st, NULL), SQLITE_OK);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 6);
-		sqlite3_finalize(st);
-	}
+	assert_int_equal(sqlite3_prepare_v2(other, "SELECT COUNT(*) FROM"
+	    " teleconference_events", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 6);
+	sqlite3_finalize(st);
 	sqlite3_close(other);
 	writer_free(w);
 	db_close(db);
@@ -995,108 +949,77 @@ test_readonly_writer(void **state)
 	db_close(db);
 
 	db = open_ok(path, 0);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconferencesessions"), 0);
+	row_is(db, "SELECT COUNT(*) FROM teleconferencesessions", "0");
 	db_close(db);
 }
 
 static void
 test_queue_bound(void **state)
 {
-	struct session_rec	 s;
-	struct writer		*w;
-	struct db		*db;
-	int			 i;
+	struct wfix	*f = *state;
+	int		 i;
 
-	(void)state;
-	w = memory_writer(&db);
-	writer_set_max_queue(w, 3);
-	session_init(&s, "r@m/1", T0);
+	writer_set_max_queue(f->w, 3);
 	for (i = 0; i < 5; i++) {
-		s.duration_s = i;
-		emit(w, EVENT_HAND_RAISE, T0 + i, &s, NULL, NULL);
+		f->s.duration_s = i;
+		emit(f->w, EVENT_HAND_RAISE, T0 + i, &f->s, NULL, NULL);
 	}
-	assert_int_equal(writer_pending(w), 3);
-	assert_int_equal(writer_dropped(w), 2);
-	assert_int_equal(writer_flush(w), 0);
-	assert_string_equal(q_text(db, "SELECT group_concat(timestamp, ',')"
-	    " FROM (SELECT timestamp FROM teleconference_events ORDER BY"
-	    " id)"), "2023-11-14T22:13:20.002Z,2023-11-14T22:13:20.003Z,"
+	assert_int_equal(writer_pending(f->w), 3);
+	assert_int_equal(writer_dropped(f->w), 2);
+	assert_int_equal(writer_flush(f->w), 0);
+	row_is(f->db, "SELECT group_concat(timestamp, ',') FROM (SELECT"
+	    " timestamp FROM teleconference_events ORDER BY id)",
+	    "2023-11-14T22:13:20.002Z,2023-11-14T22:13:20.003Z,"
 	    "2023-11-14T22:13:20.004Z");
-	assert_int_equal(q_int(db, "SELECT total_duration_seconds FROM "
-	    "teleconferencesessions"), 4);
-	writer_free(w);
-	db_close(db);
+	row_is(f->db, "SELECT total_duration_seconds FROM"
+	    " teleconferencesessions", "4");
 }
 
 /* An event SQLite refuses (bad status) cannot block the others. */
 static void
 test_rejected_event(void **state)
 {
-	struct session_rec	 s, bad;
-	struct writer		*w;
-	struct db		*db;
+	struct wfix		*f = *state;
+	struct session_rec	 bad;
 
-	(void)state;
-	w = memory_writer(&db);
-	session_init(&s, "r@m/1", T0);
 	session_init(&bad, "r@m/2", T0);
 	bad.status = "exploded";
-	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
-	emit(w, EVENT_SESSION_START, T0, &bad, NULL, NULL);
-	emit(w, EVENT_HAND_RAISE, T0 + 1, &s, NULL, NULL);
-	flush_all(w);
-	assert_int_equal(writer_dropped(w), 1);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconferencesessions"), 1);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_events"), 2);
+	emit(f->w, EVENT_SESSION_START, T0, &f->s, NULL, NULL);
+	emit(f->w, EVENT_SESSION_START, T0, &bad, NULL, NULL);
+	emit(f->w, EVENT_HAND_RAISE, T0 + 1, &f->s, NULL, NULL);
+	flush_all(f->w);
+	assert_int_equal(writer_dropped(f->w), 1);
+	row_is(f->db, "SELECT (SELECT COUNT(*) FROM teleconferencesessions),"
+	    " (SELECT COUNT(*) FROM teleconference_events)", "1|2");
 
 	/* A later snapshot of a good session turning bad, mid-batch. */
-	emit(w, EVENT_HAND_LOWER, T0 + 2, &s, NULL, NULL);
-	s.status = "weird";
-	emit(w, EVENT_ROLLUP, T0 + 3, &s, NULL, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(writer_dropped(w), 2);
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_events"), 3);
-	assert_string_equal(q_text(db, "SELECT session_status FROM "
-	    "teleconferencesessions"), "active");
-	writer_free(w);
-	db_close(db);
+	emit(f->w, EVENT_HAND_LOWER, T0 + 2, &f->s, NULL, NULL);
+	f->s.status = "weird";
+	emit(f->w, EVENT_ROLLUP, T0 + 3, &f->s, NULL, NULL);
+	assert_int_equal(writer_flush(f->w), 0);
+	assert_int_equal(writer_dropped(f->w), 2);
+	row_is(f->db, "SELECT (SELECT COUNT(*) FROM teleconference_events),"
+	    " session_status FROM teleconferencesessions", "3|active");
 }
 
 /* A scheduler-set appointment id survives our snapshots. */
 static void
 test_appointment_kept(void **state)
 {
-	struct session_rec	 s;
-	struct participant_rec	 p;
-	struct writer		*w;
-	struct db		*db;
+	struct wfix	*f = *state;
 
-	(void)state;
-	w = memory_writer(&db);
-	session_init(&s, "r@m/1", T0);
-	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_int_equal(sqlite3_exec(db_sqlite(db), "UPDATE "
-	    "teleconferencesessions SET appointmentId = 'appt-9'", NULL, NULL,
-	    NULL), SQLITE_OK);
-	participant_init(&p, "nick:a", "a", T0);
-	emit(w, EVENT_JOIN, T0 + 5, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_string_equal(q_text(db, "SELECT appointmentId FROM "
-	    "teleconferencesessions"), "appt-9");
-	s.appointment_id = "appt-10";
-	emit(w, EVENT_ROLLUP, T0 + 6, &s, &p, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	assert_string_equal(q_text(db, "SELECT appointmentId FROM "
-	    "teleconferencesessions"), "appt-10");
-	assert_string_equal(q_text(db, "SELECT appointment_id FROM "
-	    "teleconference_participant_sessions"), "appt-10");
-	writer_free(w);
-	db_close(db);
+	commit(f, EVENT_SESSION_START, T0, NULL);
+	assert_int_equal(db_exec(f->db, "UPDATE teleconferencesessions SET"
+	    " appointmentId = 'appt-9'"), 0);
+	participant_init(&f->p, "nick:a", "a", T0);
+	commit(f, EVENT_JOIN, T0 + 5, &f->p);
+	row_is(f->db, "SELECT appointmentId FROM teleconferencesessions",
+	    "appt-9");
+	f->s.appointment_id = "appt-10";
+	commit(f, EVENT_ROLLUP, T0 + 6, &f->p);
+	row_is(f->db, "SELECT s.appointmentId, p.appointment_id FROM"
+	    " teleconferencesessions s, teleconference_participant_sessions p",
+	    "appt-10|appt-10");
 }
 
 /*
@@ -1106,80 +1029,63 @@ test_appointment_kept(void **state)
 static void
 test_close_stale(void **state)
 {
-	struct session_rec	 s1, s2, s3;
-	struct participant_rec	 a, b;
-	struct writer		*w;
-	struct db		*db;
+	struct wfix		*f = *state;
+	struct session_rec	*s1 = &f->s, s2, s3;
+	struct participant_rec	*a = &f->p, b;
 
-	(void)state;
-	w = memory_writer(&db);
 	/* s1: two people, last event at +90 s, rollup says 120 s. */
-	session_init(&s1, "r@m/1", T0);
-	s1.peak_participants = 2;
-	s1.duration_s = 120;
-	participant_init(&a, "nick:a", "a", T0);
+	s1->peak_participants = 2;
+	s1->duration_s = 120;
+	participant_init(a, "nick:a", "a", T0);
 	participant_init(&b, "nick:b", "b", T0);
-	b.present = 0;
-	b.left_ms = T0 + 90000;
-	b.left_reason = "leave";
-	emit(w, EVENT_JOIN, T0, &s1, &a, NULL);
-	emit(w, EVENT_LEAVE, T0 + 90000, &s1, &b, NULL);
+	leaves(&b, T0 + 90000, "leave");
+	emit(f->w, EVENT_JOIN, T0, s1, a, NULL);
+	emit(f->w, EVENT_LEAVE, T0 + 90000, s1, &b, NULL);
 	/* s2: one person, rollup 0 s, last event at +5 s. */
 	session_init(&s2, "r2@m/1", T0 + 1000);
 	s2.peak_participants = 1;
-	emit(w, EVENT_JOIN, T0 + 5000, &s2, &a, NULL);
+	emit(f->w, EVENT_JOIN, T0 + 5000, &s2, a, NULL);
 	/* s3: already completed, untouched. */
 	session_init(&s3, "r3@m/1", T0);
 	s3.status = "completed";
 	s3.end_ms = T0 + 10;
-	emit(w, EVENT_SESSION_END, T0 + 10, &s3, NULL, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	writer_free(w);
+	emit(f->w, EVENT_SESSION_END, T0 + 10, &s3, NULL, NULL);
+	assert_int_equal(writer_flush(f->w), 0);
+	writer_free(f->w);	/* the daemon stops; the next start repairs */
+	f->w = NULL;
 
-	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 3600000), 2);
-	assert_string_equal(q_text(db, "SELECT endTime || '|' ||"
-	    " session_status || '|' || end_reason || '|' ||"
-	    " total_duration_seconds FROM teleconferencesessions WHERE"
-	    " session_uid = 'r@m/1'"),
-	    "2023-11-14T22:15:20.000Z|completed|observer_restarted|120");
-	assert_string_equal(q_text(db, "SELECT endTime || '|' ||"
-	    " session_status || '|' || total_duration_seconds FROM"
-	    " teleconferencesessions WHERE session_uid = 'r2@m/1'"),
-	    "2023-11-14T22:13:25.000Z|failed|4");
-	assert_string_equal(q_text(db, "SELECT endTime || '|' ||"
-	    " session_status || '|' || IFNULL(end_reason, 'none') FROM"
-	    " teleconferencesessions WHERE session_uid = 'r3@m/1'"),
-	    "2023-11-14T22:13:20.010Z|completed|none");
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM "
-	    "teleconference_participant_sessions WHERE session_status ="
-	    " 'present'"), 0);
-	assert_string_equal(q_text(db, "SELECT left_at || '|' || left_reason"
-	    " FROM teleconference_participant_sessions p JOIN"
+	assert_int_equal(db_close_stale_sessions(f->db, NULL, T0 + 3600000), 2);
+	row_is(f->db, "SELECT group_concat(x, '; ') FROM (SELECT session_uid"
+	    " || ' ' || endTime || ' ' || session_status || ' ' ||"
+	    " IFNULL(end_reason, 'none') || ' ' || total_duration_seconds AS x"
+	    " FROM teleconferencesessions ORDER BY session_uid)",
+	    "r2@m/1 2023-11-14T22:13:25.000Z failed observer_restarted 4; "
+	    "r3@m/1 2023-11-14T22:13:20.010Z completed none 0; "
+	    "r@m/1 2023-11-14T22:15:20.000Z completed observer_restarted 120");
+	row_is(f->db, "SELECT COUNT(*) FROM teleconference_participant_sessions"
+	    " WHERE session_status = 'present'", "0");
+	row_is(f->db, "SELECT group_concat(x, '; ') FROM (SELECT p.nick || ' '"
+	    " || left_at || ' ' || left_reason AS x FROM"
+	    " teleconference_participant_sessions p JOIN"
 	    " teleconferencesessions s ON s.id = p.teleconference_session_id"
-	    " WHERE s.session_uid = 'r@m/1' AND p.nick = 'a'"),
-	    "2023-11-14T22:15:20.000Z|observer_restarted");
-	assert_string_equal(q_text(db, "SELECT left_at || '|' || left_reason"
-	    " FROM teleconference_participant_sessions p JOIN"
-	    " teleconferencesessions s ON s.id = p.teleconference_session_id"
-	    " WHERE s.session_uid = 'r@m/1' AND p.nick = 'b'"),
-	    "2023-11-14T22:14:50.000Z|leave");
-	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM teleconference_events"
-	    " WHERE event_type = 'session_end' AND event_data LIKE"
-	    " '%observer_restarted%'"), 2);
-	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 3600000), 0);
+	    " WHERE s.session_uid = 'r@m/1' ORDER BY p.nick)",
+	    "a 2023-11-14T22:15:20.000Z observer_restarted; "
+	    "b 2023-11-14T22:14:50.000Z leave");
+	row_is(f->db, "SELECT COUNT(*) FROM teleconference_events WHERE"
+	    " event_type = 'session_end' AND event_data LIKE"
+	    " '%observer_restarted%'", "2");
+	assert_int_equal(db_close_stale_sessions(f->db, NULL, T0 + 3600000), 0);
 
 	/* The end is never after now. */
-	w = writer_new(db, 200, 500);
-	session_init(&s1, "r@m/9", T0);
-	s1.duration_s = 7200;
-	emit(w, EVENT_SESSION_START, T0, &s1, NULL, NULL);
-	assert_int_equal(writer_flush(w), 0);
-	writer_free(w);
-	assert_int_equal(db_close_stale_sessions(db, NULL, T0 + 60000), 1);
-	assert_string_equal(q_text(db, "SELECT endTime FROM "
-	    "teleconferencesessions WHERE session_uid = 'r@m/9'"),
-	    "2023-11-14T22:14:20.000Z");
-	db_close(db);
+	session_init(s1, "r@m/9", T0);
+	s1->duration_s = 7200;
+	f->w = writer_new(f->db, 200, 500);
+	commit(f, EVENT_SESSION_START, T0, NULL);
+	writer_free(f->w);
+	f->w = NULL;
+	assert_int_equal(db_close_stale_sessions(f->db, NULL, T0 + 60000), 1);
+	row_is(f->db, "SELECT endTime FROM teleconferencesessions WHERE"
+	    " session_uid = 'r@m/9'", "2023-11-14T22:14:20.000Z");
 }
 
 /*
@@ -1190,6 +1096,33 @@ test_close_stale(void **state)
  *   D completed: patient kicked
  */
 
+/*
+ * Session uid of the dataset, started day days after T0: ended with
+ * status after duration_s, n present at most, of that quality.
+ */
+static void
+ended(struct session_rec *s, const char *uid, int day, const char *status,
+    int duration_s, int n, const char *quality)
+{
+	session_init(s, uid, T0 + day * 86400000LL);
+	s->status = status;
+	s->end_ms = s->start_ms + duration_s * 1000LL;
+	s->duration_s = duration_s;
+	s->participant_count = s->peak_participants = n;
+	s->connection_quality = quality;
+}
+
+/* p: the member with key "id:<id>", named, in role, present duration_s. */
+static void
+member(struct participant_rec *p, const struct session_rec *s,
+    const char *key, const char *name, const char *role, int duration_s)
+{
+	participant_init(p, key, name, s->start_ms);
+	p->participant_id = key + strlen("id:");
+	p->role = role;
+	p->duration_s = duration_s;
+}
+
 static void
 dataset(struct db *db)
 {
@@ -1199,77 +1132,37 @@ dataset(struct db *db)
 
 	w = writer_new(db, 200, 500);
 
-	session_init(&s, "A", T0);
-	s.status = "completed";
-	s.end_ms = T0 + 600000;
-	s.duration_s = 600;
-	s.participant_count = 2;
-	s.peak_participants = 2;
-	s.connection_quality = "fair";
+	ended(&s, "A", 0, "completed", 600, 2, "fair");
 	emit(w, EVENT_SESSION_START, T0, &s, NULL, NULL);
-	participant_init(&p, "id:c1", "Carol", T0);
-	p.participant_id = "c1";
-	p.role = "caregiver";
-	p.duration_s = 600;
+	member(&p, &s, "id:c1", "Carol", "caregiver", 600);
 	p.spoke_time_s = 60;
 	p.spoke_known = 1;
 	p.messages_sent = 3;
-	p.present = 0;
-	p.left_ms = T0 + 600000;
-	p.left_reason = "leave";
+	leaves(&p, T0 + 600000, "leave");
 	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
-	participant_init(&p, "id:p1", "Pat", T0);
-	p.participant_id = "p1";
-	p.role = "patient";
+	member(&p, &s, "id:p1", "Pat", "patient", 500);
 	p.connection_quality = "fair";
-	p.duration_s = 500;
 	emit(w, EVENT_JOIN, T0 + 1, &s, &p, NULL);
 
-	session_init(&s, "B", T0 + 86400000);
-	s.status = "failed";
-	s.end_ms = T0 + 86460000;
-	s.duration_s = 60;
-	s.participant_count = 1;
-	s.peak_participants = 1;
-	s.connection_quality = "poor";
-	participant_init(&p, "id:c1", "Carol B", T0 + 86400000);
-	p.participant_id = "c1";
-	p.role = "caregiver";
+	ended(&s, "B", 1, "failed", 60, 1, "poor");
+	member(&p, &s, "id:c1", "Carol B", "caregiver", 60);
 	p.connection_quality = "poor";
-	p.duration_s = 60;
 	p.messages_sent = 100;
-	emit(w, EVENT_JOIN, T0 + 86400000, &s, &p, NULL);
+	emit(w, EVENT_JOIN, s.start_ms, &s, &p, NULL);
 
-	session_init(&s, "C", T0 + 2 * 86400000LL);
-	s.status = "completed";
-	s.end_ms = s.start_ms + 1200000;
-	s.duration_s = 1200;
-	s.participant_count = 2;
-	s.peak_participants = 2;
+	ended(&s, "C", 2, "completed", 1200, 2, "good");
 	s.total_disconnections = 5;
-	s.connection_quality = "good";
 	s.meeting_id = "meeting-C";
-	participant_init(&p, "id:c2", "Cora", s.start_ms);
-	p.participant_id = "c2";
-	p.role = "caregiver";
-	p.duration_s = 1200;
+	member(&p, &s, "id:c2", "Cora", "caregiver", 1200);
 	p.disconnection_count = 5;
 	emit(w, EVENT_JOIN, s.start_ms, &s, &p, NULL);
 	emit(w, EVENT_DISCONNECT, s.start_ms + 10, &s, &p, NULL);
 	emit(w, EVENT_DISCONNECT, s.start_ms + 20, &s, &p, NULL);
 
-	session_init(&s, "D", T0 + 3 * 86400000LL);
-	s.status = "completed";
-	s.end_ms = s.start_ms + 60000;
-	s.duration_s = 60;
-	s.participant_count = 2;
-	s.peak_participants = 2;
-	s.connection_quality = "good";
+	ended(&s, "D", 3, "completed", 60, 2, "good");
 	participant_init(&p, "nick:mallory", "mallory\x1b[2J", s.start_ms);
 	emit(w, EVENT_JOIN, s.start_ms, &s, &p, NULL);
-	p.present = 0;
-	p.left_ms = s.start_ms + 5000;
-	p.left_reason = "kicked";
+	leaves(&p, s.start_ms + 5000, "kicked");
 	emit(w, EVENT_KICKED, s.start_ms + 5000, &s, &p,
 	    "{\"actor\":\"mod\"}");
 
@@ -1494,18 +1387,24 @@ make_rows(size_t ncols, size_t nrows, const char *const *cols,
 	return r;
 }
 
-/* Print rows in fmt into a string the caller frees. */
+/*
+ * Rows built by hand (make_rows) printed in fmt: a string the caller
+ * frees.
+ */
 static char *
-render(const struct report_rows *r, enum report_format fmt)
+render(size_t ncols, size_t nrows, const char *const *cols,
+    const struct report_cell *cells, enum report_format fmt)
 {
-	char	*buf = NULL;
-	size_t	 len = 0;
-	FILE	*fp;
+	struct report_rows	*r = make_rows(ncols, nrows, cols, cells);
+	char			*buf = NULL;
+	size_t			 len = 0;
+	FILE			*fp;
 
 	fp = open_memstream(&buf, &len);
 	assert_non_null(fp);
 	assert_int_equal(report_cli_print(fp, r, fmt), 0);
 	fclose(fp);
+	report_rows_free(r);
 	return buf;
 }
 
@@ -1525,19 +1424,16 @@ static const struct report_cell fmt_cells[] = {
 static void
 test_csv(void **state)
 {
-	struct report_rows	*r;
-	char			*out;
+	char	*out;
 
 	(void)state;
-	r = make_rows(3, 3, fmt_cols, fmt_cells);
-	out = render(r, REPORT_FMT_CSV);
+	out = render(3, 3, fmt_cols, fmt_cells, REPORT_FMT_CSV);
 	assert_string_equal(out,
 	    "id,name,score\r\n"
 	    "1,plain,2.5\r\n"
 	    "22,\"a,b \"\"quoted\"\"\r\nline2\",\r\n"
 	    "3,\"\",-0.5\r\n");
 	free(out);
-	report_rows_free(r);
 }
 
 static void
@@ -1553,12 +1449,10 @@ test_text(void **state)
 		{ REPORT_NULL, NULL },
 		{ REPORT_TEXT, (char *)(uintptr_t)"x" },
 	};
-	struct report_rows	*r;
-	char			*out, *longs;
+	char	*out, *longs;
 
 	(void)state;
-	r = make_rows(2, 3, cols, cells);
-	out = render(r, REPORT_FMT_TEXT);
+	out = render(2, 3, cols, cells, REPORT_FMT_TEXT);
 	assert_string_equal(out,
 	    "   n  nick\n"
 	    "   7  \\x1b[2J\\\\evil\\u202e\\x9b\\xff\n"
@@ -1566,7 +1460,6 @@ test_text(void **state)
 	    "   -  x\n");
 	assert_null(strchr(out, '\x1b'));
 	free(out);
-	report_rows_free(r);
 
 	/* Long cells are cut at TEXT_MAX_WIDTH code points. */
 	longs = xmalloc(200 * 2 + 1);
@@ -1579,15 +1472,13 @@ test_text(void **state)
 			{ REPORT_TEXT, longs },
 		};
 
-		r = make_rows(2, 1, cols, lc);
+		out = render(2, 1, cols, lc, REPORT_FMT_TEXT);
 	}
-	out = render(r, REPORT_FMT_TEXT);
 	/* "n  nick\n1  " then 57 two-byte characters and "...\n" */
 	assert_int_equal(strlen(out), strlen("n  nick\n1  ") + 57 * 2 + 4);
 	assert_string_equal(out + strlen(out) - 4, "...\n");
 	free(out);
 	free(longs);
-	report_rows_free(r);
 }
 
 static void
@@ -1600,14 +1491,12 @@ test_json(void **state)
 		{ REPORT_REAL, (char *)(uintptr_t)"2.5" },
 		{ REPORT_NULL, NULL },
 	};
-	struct report_rows	*r;
-	json_error_t		 jerr;
-	json_t			*root, *o;
-	char			*out;
+	json_error_t	 jerr;
+	json_t		*root, *o;
+	char		*out;
 
 	(void)state;
-	r = make_rows(4, 1, cols, cells);
-	out = render(r, REPORT_FMT_JSON);
+	out = render(4, 1, cols, cells, REPORT_FMT_JSON);
 	root = json_loads(out, 0, &jerr);
 	assert_non_null(root);
 	assert_true(json_is_array(root));
@@ -1620,14 +1509,11 @@ test_json(void **state)
 	    "bad\xef\xbf\xbd\x1b utf8");
 	json_decref(root);
 	free(out);
-	report_rows_free(r);
 
 	/* No rows: an empty array. */
-	r = make_rows(4, 0, cols, cells);
-	out = render(r, REPORT_FMT_JSON);
+	out = render(4, 0, cols, cells, REPORT_FMT_JSON);
 	assert_string_equal(out, "[]\n");
 	free(out);
-	report_rows_free(r);
 }
 
 /*
@@ -1717,6 +1603,49 @@ test_cli(void **state)
  * schedule as the daemon reads it.
  */
 
+/*
+ * A fresh ":memory:" database after sql (the bookings and settings the
+ * scheduler wrote) and, when w is not NULL, in *w the tracker's writer
+ * on it (committing at 1 s or 1000 events).
+ */
+static struct db *
+booked_db(struct writer **w, const char *sql)
+{
+	struct db	*db = open_ok(":memory:", 0);
+
+	assert_int_equal(sqlite3_exec(db_sqlite(db), sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+	if (w != NULL)
+		*w = writer_new(db, 1000, 1000);
+	return db;
+}
+
+/*
+ * room.c's snapshot of the row booked as uid (appointment appt, NULL when
+ * room.c does not know it) at start: status NULL, the row keeps its own.
+ */
+static void
+booked_session(struct session_rec *s, const char *uid, const char *appt,
+    int64_t start)
+{
+	session_init(s, uid, start);
+	s->status = NULL;
+	s->appointment_id = appt;
+}
+
+/* A critical alert of rule about subject for s at ts, in state. */
+static void
+critical(struct writer *w, const struct session_rec *s, int64_t ts,
+    const char *rule, const char *state, const char *subject)
+{
+	char	 data[192];
+
+	snprintf(data, sizeof(data), "{\"rule\":\"%s\",\"severity\":"
+	    "\"critical\",\"state\":\"%s\",\"subject\":\"%s\"}", rule, state,
+	    subject);
+	emit(w, EVENT_ALERT, ts, s, NULL, data);
+}
+
 static void
 test_appointment_rows(void **state)
 {
@@ -1727,19 +1656,14 @@ test_appointment_rows(void **state)
 	struct db		*db;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	assert_int_equal(sqlite3_exec(db_sqlite(db),
+	db = booked_db(&w,
 	    "INSERT INTO teleconferencesessions (session_uid, appointmentId,"
 	    " jitsi_room_name, session_status, scheduled_start,"
 	    " scheduled_duration_minutes) VALUES ('appt:A', 'A', 'consult42',"
-	    " 'scheduled', '2023-11-14T22:15:00Z', 30)", NULL, NULL, NULL),
-	    SQLITE_OK);
-	w = writer_new(db, 1000, 1000);
+	    " 'scheduled', '2023-11-14T22:15:00Z', 30)");
 
 	/* room.c's snapshot of the booked row: status NULL, kept. */
-	session_init(&s, "appt:A", T0);
-	s.status = NULL;
-	s.appointment_id = "A";
+	booked_session(&s, "appt:A", "A", T0);
 	participant_init(&p, "id:pt-1", "bob", T0);
 	p.participant_id = "pt-1";
 	emit(w, EVENT_JOIN, T0, &s, &p, NULL);
@@ -1765,9 +1689,7 @@ test_appointment_rows(void **state)
 	    "\"member:cg-1\",\"appointment_id\":\"A\",\"details\":{\"role\":"
 	    "\"caregiver\"}}");
 	/* Raised again while open: still one alert. */
-	emit(w, EVENT_ALERT, T0 + 2000, &m, NULL, "{\"rule\":\"no_show\","
-	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":"
-	    "\"member:cg-1\"}");
+	critical(w, &m, T0 + 2000, "no_show", "raised", "member:cg-1");
 	emit(w, EVENT_ALERT, T0 + 2000, &m, NULL, "{\"rule\":"
 	    "\"poor_connection\",\"severity\":\"warning\",\"state\":\"raised\","
 	    "\"subject\":\"id:pt-1\",\"participant_key\":\"id:pt-1\"}");
@@ -1786,12 +1708,8 @@ test_appointment_rows(void **state)
 	    " WHERE event_type = 'alert'"), 3);
 
 	/* Cleared, then raised anew: a second row. */
-	emit(w, EVENT_ALERT, T0 + 3000, &m, NULL, "{\"rule\":\"no_show\","
-	    "\"severity\":\"critical\",\"state\":\"cleared\",\"subject\":"
-	    "\"member:cg-1\"}");
-	emit(w, EVENT_ALERT, T0 + 4000, &m, NULL, "{\"rule\":\"no_show\","
-	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":"
-	    "\"member:cg-1\"}");
+	critical(w, &m, T0 + 3000, "no_show", "cleared", "member:cg-1");
+	critical(w, &m, T0 + 4000, "no_show", "raised", "member:cg-1");
 	/* A room snapshot without figures keeps them; the outcome last. */
 	emit(w, EVENT_ROLLUP, T0 + 5000, &s, NULL, NULL);
 	m.status = "failed";
@@ -1841,8 +1759,7 @@ test_bookings(void **state)
 	int64_t		 now = 1764496800000LL;	/* 2025-11-30T10:00:00Z */
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	assert_int_equal(sqlite3_exec(db_sqlite(db),
+	db = booked_db(NULL,
 	    "UPDATE meeting_settings SET alert_drop_minutes = 0.5,"
 	    " quality_poor_per_hour = 9,"
 	    " default_duration = 45, alert_rules = 'no_show',"
@@ -1868,7 +1785,7 @@ test_bookings(void **state)
 	    "INSERT INTO teleconference_expected_participants"
 	    " (teleconference_session_id, participant_id, participant_role)"
 	    " SELECT id, 'pt-1', 'patient' FROM teleconferencesessions"
-	    " WHERE session_uid = 'u1';", NULL, NULL, NULL), SQLITE_OK);
+	    " WHERE session_uid = 'u1';");
 	assert_int_equal(bookings_load(db, now, 48 * 3600000LL,
 	    "conference.x", NULL, &bk), 0);
 	/* u6 (09:05Z), u1, u2; not the bad room, the far one, the done one. */
@@ -1910,9 +1827,8 @@ test_resume_appointment(void **state)
 	int64_t			 now = T0 + 20 * 60000LL;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
 	/* Booked at T0 for 30 min (in time), and one long over. */
-	assert_int_equal(sqlite3_exec(db_sqlite(db),
+	db = booked_db(&w,
 	    "INSERT INTO teleconferencesessions (session_uid, appointmentId,"
 	    " jitsi_room_name, session_status, scheduled_start,"
 	    " scheduled_duration_minutes, billable_seconds,"
@@ -1920,11 +1836,8 @@ test_resume_appointment(void **state)
 	    " ('appt:R', 'R', 'consult42', 'active', '2023-11-14T22:13:20Z',"
 	    "  30, 300, 60, 2),"
 	    " ('appt:O', 'O', 'consult9', 'active', '2023-11-14T19:00:00Z',"
-	    "  30, 0, 0, 1)", NULL, NULL, NULL), SQLITE_OK);
-	w = writer_new(db, 1000, 1000);
-	session_init(&s, "appt:R", T0);
-	s.status = NULL;
-	s.appointment_id = "R";
+	    "  30, 0, 0, 1)");
+	booked_session(&s, "appt:R", "R", T0);
 	s.duration_s = 600;
 	s.participant_count = 2;
 	participant_init(&p, "id:pt-1", "bob", T0 + 60000);
@@ -1966,8 +1879,7 @@ test_resume_appointment(void **state)
 
 	/* Observed again from zero: nothing recorded goes backwards. */
 	w = writer_new(db, 1000, 1000);
-	session_init(&s, "appt:R", now);
-	s.status = NULL;
+	booked_session(&s, "appt:R", NULL, now);
 	s.duration_s = 5;
 	s.participant_count = 1;
 	participant_init(&p, "id:pt-1", "bob", now);
@@ -1999,14 +1911,6 @@ static const char shard_bookings[] =
 	" ('appt:A', 'A', 'roomA', 'scheduled', '2023-11-14T22:13:20Z', 30),"
 	" ('appt:N', 'N', 'roomN', 'scheduled', '2023-11-14T22:13:20Z', 30)";
 
-/* An alert about appointment uid/appt, raised or cleared. */
-static void
-appt_alert(struct writer *w, struct session_rec *s, int64_t ts)
-{
-	emit(w, EVENT_ALERT, ts, s, NULL, "{\"rule\":\"caregiver_absent\","
-	    "\"severity\":\"critical\",\"state\":\"raised\",\"subject\":\"\"}");
-}
-
 /*
  * Two shards' writers on one database: the shard that sees the room
  * takes the appointment, the other's events of it are dropped; an
@@ -2025,21 +1929,17 @@ test_shards(void **state)
 	int64_t			 last;
 
 	(void)state;
-	db = open_ok(":memory:", 0);
-	assert_int_equal(sqlite3_exec(db_sqlite(db), shard_bookings, NULL,
-	    NULL, NULL), SQLITE_OK);
+	db = booked_db(NULL, shard_bookings);
 	wa = writer_new(db, 200, 500);
 	wb = writer_new(db, 200, 500);
 	writer_set_shard(wa, "shard-a");
 	writer_set_shard(wb, "shard-b");
 
 	/* Both trackers raise an alert before anybody comes: held. */
-	session_init(&a1, "appt:A", T0);
-	a1.appointment_id = "A";
-	a1.status = NULL;
+	booked_session(&a1, "appt:A", "A", T0);
 	a2 = a1;
-	appt_alert(wa, &a1, T0 + 1000);
-	appt_alert(wb, &a2, T0 + 1000);
+	critical(wa, &a1, T0 + 1000, "caregiver_absent", "raised", "");
+	critical(wb, &a2, T0 + 1000, "caregiver_absent", "raised", "");
 	assert_int_equal(writer_flush(wa), 0);
 	assert_int_equal(writer_flush(wb), 0);
 	writer_counts(wb, &queued, &held, &dropped, &last);
@@ -2077,13 +1977,11 @@ test_shards(void **state)
 	    " e.teleconference_session_id WHERE s.session_uid = 'appt:A'"), 3);
 
 	/* N: nobody anywhere; both decide, the first to flush records. */
-	session_init(&n1, "appt:N", T0);
-	n1.appointment_id = "N";
+	booked_session(&n1, "appt:N", "N", T0);
 	n1.room = "roomn";
-	n1.status = NULL;
 	n2 = n1;
-	appt_alert(wa, &n1, T0 + 1000);
-	appt_alert(wb, &n2, T0 + 1000);
+	critical(wa, &n1, T0 + 1000, "caregiver_absent", "raised", "");
+	critical(wb, &n2, T0 + 1000, "caregiver_absent", "raised", "");
 	n1.status = n2.status = "failed";
 	n1.status_reason = n2.status_reason = "caregiver_no_show";
 	n1.appt_figures = n2.appt_figures = 1;
@@ -2134,23 +2032,44 @@ main(void)
 		cmocka_unit_test(test_migrate_from_2),
 		cmocka_unit_test(test_reopen_idempotent),
 		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_writer_roundtrip),
-		cmocka_unit_test(test_writer_deep_copy),
-		cmocka_unit_test(test_writer_skips_unchanged_rows),
-		cmocka_unit_test(test_writer_same_row_again),
-		cmocka_unit_test(test_writer_merge),
-		cmocka_unit_test(test_writer_merge_then_join),
-		cmocka_unit_test(test_hostile_strings),
-		cmocka_unit_test(test_rollup_collapse),
-		cmocka_unit_test(test_writer_many),
-		cmocka_unit_test(test_writer_due),
-		cmocka_unit_test(test_writer_latency),
+		cmocka_unit_test_setup_teardown(test_writer_roundtrip,
+		    setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_writer_deep_copy,
+		    setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_writer_skips_unchanged_rows,
+		    setup_row, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_writer_same_row_again,
+		    setup_row, teardown_writer),
+		{ "test_writer_merge(one batch)", test_writer_merge,
+		    setup_writer, teardown_writer, &one_batch },
+		{ "test_writer_merge(split batches)", test_writer_merge,
+		    setup_writer, teardown_writer, &split_batches },
+		{ "test_writer_merge_then_join(one batch)",
+		    test_writer_merge_then_join, setup_writer, teardown_writer,
+		    &one_batch },
+		{ "test_writer_merge_then_join(split batches)",
+		    test_writer_merge_then_join, setup_writer, teardown_writer,
+		    &split_batches },
+		cmocka_unit_test_setup_teardown(test_hostile_strings,
+		    setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_rollup_collapse,
+		    setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_writer_many,
+		    setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_writer_due,
+		    setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_writer_latency,
+		    setup_writer, teardown_writer),
 		cmocka_unit_test(test_locked_database),
 		cmocka_unit_test(test_readonly_writer),
-		cmocka_unit_test(test_queue_bound),
-		cmocka_unit_test(test_rejected_event),
-		cmocka_unit_test(test_appointment_kept),
-		cmocka_unit_test(test_close_stale),
+		cmocka_unit_test_setup_teardown(test_queue_bound,
+		    setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_rejected_event,
+		    setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_appointment_kept,
+		    setup_writer, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_close_stale,
+		    setup_writer, teardown_writer),
 		cmocka_unit_test(test_views),
 		cmocka_unit_test(test_reports),
 		cmocka_unit_test(test_readonly_while_writing),
