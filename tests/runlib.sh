@@ -1,10 +1,10 @@
 # The test runners' loop (tests/integration/run.sh, tests/deploy/run.sh),
 # sourced after they cd to their folder.  run_one LIMIT SCRIPT runs one
 # script with a time limit in seconds and prints PASS, SKIP (the script
-# exited 77: its last line says why) or FAIL with its failed checks and
-# the last 80 lines of its output (teletrack's debug lines left out); the
-# output is kept only for a failure.  run_summary prints "N passed, M
-# failed, K skipped" and fails when one did.
+# exited 77: its last line says why) or FAIL with its failed checks, then
+# the last 80 other lines of its output (teletrack's debug lines left
+# out); the output is kept only for a failure.  run_summary prints "N
+# passed, M failed, K skipped" and fails when one did.
 pass=0
 fail=0
 skip=0
@@ -26,7 +26,7 @@ run_one() {
 		echo "FAIL $name (${secs} s)"
 		# Its failed checks first: the tail may be all logs.
 		grep '^FAIL: ' "$out"
-		grep -v ' teletrack debug: ' "$out" | tail -n 80
+		grep -v -e ' teletrack debug: ' -e '^FAIL: ' "$out" | tail -n 80
 		fail=$((fail + 1))
 	fi
 }
