@@ -11,6 +11,7 @@ server must still answer GET / with 200.  Prints "ok: ..." / "FAIL: ..."
 and exits 1 on any failure.  Every socket has a timeout; the whole run
 is bounded by the client and request counts.
 """
+import errno
 import socket
 import sys
 import threading
@@ -26,24 +27,32 @@ def exchange(raw, timeout=5.0, half_close=True):
     """Send raw bytes, return the status code (int), or None if the
     server closed without a status line."""
     s = socket.create_connection((HOST, PORT), timeout=timeout)
+    data = b""
     try:
-        s.sendall(raw)
-        if half_close:
-            s.shutdown(socket.SHUT_WR)
-        data = b""
+        # The server may answer and close before it has read everything
+        # (a request too large): what it sent before is still read.
+        try:
+            s.sendall(raw)
+            if half_close:
+                s.shutdown(socket.SHUT_WR)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        except OSError as e:
+            if e.errno != errno.ENOTCONN:
+                raise
         while b"\r\n" not in data:
             chunk = s.recv(4096)
             if not chunk:
                 break
             data += chunk
-        line = data.split(b"\r\n", 1)[0].split()
-        if len(line) >= 2 and line[0].startswith(b"HTTP/"):
-            return int(line[1])
-        return None
-    except (ConnectionResetError, BrokenPipeError):
-        return None
+    except ConnectionResetError:
+        pass
     finally:
         s.close()
+    line = data.split(b"\r\n", 1)[0].split()
+    if len(line) >= 2 and line[0].startswith(b"HTTP/"):
+        return int(line[1])
+    return None
 
 
 def get(path, headers=b""):
