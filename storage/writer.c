@@ -765,7 +765,7 @@ writer_thread(void *arg)
 	struct qev	**v = NULL;
 	struct timespec	 ts;
 	size_t		 n, cap = 0, i;
-	int		 stop, flushed;
+	int		 stop, due;
 	long		 wait_ms;
 
 	publish(w);
@@ -809,11 +809,10 @@ writer_thread(void *arg)
 		pthread_mutex_unlock(&h->mu);
 		for (i = 0; i < n; i++)
 			accept_event(w, v[i]);
-		flushed = writer_due_own(w, now_ms());
-		if (flushed)
+		if ((due = writer_due_own(w, now_ms())))
 			writer_flush_own(w);
 		/* Idle rounds change nothing the status file shows. */
-		if (n > 0 || flushed || stop)
+		if (n > 0 || due || stop)
 			publish(w);
 		if (stop && n == 0)
 			break;
