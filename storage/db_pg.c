@@ -421,16 +421,40 @@ failed:
 	return -1;
 }
 
-/* Create the schema when missing (the daemon), and escape its name. */
+/* Whether schema exists: 1, 0, or -1 on error. */
+static int
+schema_exists(struct db *db, const char *schema)
+{
+	struct pg	*pg = db->be;
+	const char	*vals[1] = { schema };
+	PGresult	*res;
+	int		 n;
+
+	res = pq.PQexecParams(pg->conn, "SELECT count(*) FROM pg_namespace"
+	    " WHERE nspname = $1", 1, NULL, vals, NULL, NULL, 0);
+	if (pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
+		record(db, res);
+		pq.PQclear(res);
+		return -1;
+	}
+	n = atoi(pq.PQgetvalue(res, 0, 0));
+	pq.PQclear(res);
+	return n > 0;
+}
+
+/*
+ * Create the schema when missing (the daemon), and escape its name.
+ * Shards starting together on a new database both find it missing; the
+ * second CREATE SCHEMA IF NOT EXISTS then waits for the first and fails
+ * on pg_namespace's unique index, so a failed CREATE looks again.
+ */
 static int
 use_schema(struct db *db, const char *schema, int create, char *err,
     size_t errsz)
 {
 	struct pg	*pg = db->be;
-	const char	*vals[1] = { schema };
-	PGresult	*res;
 	char		*id, *sql;
-	int		 exists;
+	int		 exists, rc;
 
 	if ((id = pq.PQescapeIdentifier(pg->conn, schema, strlen(schema))) ==
 	    NULL) {
@@ -440,17 +464,11 @@ use_schema(struct db *db, const char *schema, int create, char *err,
 	}
 	pg->schema = xstrdup(id);
 	pq.PQfreemem(id);
-	res = pq.PQexecParams(pg->conn, "SELECT count(*) FROM pg_namespace"
-	    " WHERE nspname = $1", 1, NULL, vals, NULL, NULL, 0);
-	if (pq.PQresultStatus(res) != PGRES_TUPLES_OK) {
-		record(db, res);
-		pq.PQclear(res);
+	if ((exists = schema_exists(db, schema)) == -1) {
 		seterr(err, errsz, "looking for schema %s: %s", schema,
 		    db_errmsg(db));
 		return -1;
 	}
-	exists = atoi(pq.PQgetvalue(res, 0, 0)) > 0;
-	pq.PQclear(res);
 	if (exists)
 		return 0;
 	if (!create) {
@@ -459,14 +477,14 @@ use_schema(struct db *db, const char *schema, int create, char *err,
 		return -1;
 	}
 	xasprintf(&sql, "CREATE SCHEMA IF NOT EXISTS %s", pg->schema);
-	if (command(db, sql) == -1) {
-		free(sql);
+	rc = command(db, sql);
+	free(sql);
+	if (rc == -1 && schema_exists(db, schema) != 1) {
 		seterr(err, errsz, "creating schema %s: %s (create it and "
 		    "grant the role USAGE and CREATE on it)", schema,
 		    db_errmsg(db));
 		return -1;
 	}
-	free(sql);
 	return 0;
 }
 

@@ -1015,6 +1015,77 @@ test_migrate_twice(void **state)
 	db_close(a);
 }
 
+/*
+ * Shards started together on a new database: both find no schema and
+ * create it.  The second CREATE SCHEMA IF NOT EXISTS waits on the first's
+ * uncommitted row in pg_namespace and then fails on its unique index
+ * (it does not re-check); the daemon must start all the same.  Played
+ * here in order: this test's own transaction creates the schema, the
+ * daemon's open looks, finds nothing, creates and waits; the test
+ * commits once the server shows it waiting.
+ */
+struct opener {
+	const char	*schema;
+	char		 err[512];
+	int		 ok;
+};
+
+static void *
+open_schema(void *arg)
+{
+	struct opener	*o = arg;
+	struct db_conf	 conf;
+	struct db	*db;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.target = pg_url;
+	conf.schema = o->schema;
+	if ((db = db_connect(&conf, 0, o->err, sizeof(o->err))) != NULL) {
+		o->ok = 1;
+		db_close(db);
+	}
+	return NULL;
+}
+
+static void
+test_schema_created_meanwhile(void **state)
+{
+	struct opener	 o;
+	struct db	*db, *look;
+	pthread_t	 t;
+	char		 schema[64], sql[256];
+	int		 tries;
+
+	(void)state;
+	db = open_pg("meanwhile");
+	/* pg_stat_activity stays as first read within a transaction. */
+	look = reopen(db, 0);
+	snprintf(schema, sizeof(schema), "t_meanwhile_%d", (int)getpid());
+	snprintf(sql, sizeof(sql), "BEGIN; CREATE SCHEMA %s", schema);
+	script_ok(db, sql);
+	memset(&o, 0, sizeof(o));
+	o.schema = schema;
+	assert_int_equal(pthread_create(&t, NULL, open_schema, &o), 0);
+	/* Bounded: the open's CREATE waits on this transaction's lock. */
+	for (tries = 0; tries < 300; tries++) {
+		if (q_int(look, "SELECT count(*) FROM pg_stat_activity WHERE"
+		    " wait_event_type = 'Lock' AND query LIKE"
+		    " 'CREATE SCHEMA%'") > 0)
+			break;
+		usleep(20000);
+	}
+	assert_true(tries < 300);
+	script_ok(db, "COMMIT");
+	pthread_join(t, NULL);
+	if (!o.ok)
+		fail_msg("open while another created the schema: %s", o.err);
+	snprintf(sql, sizeof(sql), "SELECT version FROM %s.teletrack_schema",
+	    schema);
+	assert_int_equal(q_int(db, sql), DB_SCHEMA_VERSION);
+	db_close(look);
+	db_close(db);
+}
+
 /* A password in the URL is refused, and never echoed. */
 static void
 test_url_password(void **state)
@@ -1043,6 +1114,7 @@ main(void)
 		cmocka_unit_test(test_connection_lost),
 		cmocka_unit_test(test_claim_race),
 		cmocka_unit_test(test_migrate_twice),
+		cmocka_unit_test(test_schema_created_meanwhile),
 	};
 
 	log_init(0, "test_pg");
