@@ -40,6 +40,20 @@ struct notify {
 	unsigned long	 dropped;
 };
 
+/*
+ * Set in the child after fork(): glibc keeps malloc usable there, and
+ * only setenv/unsetenv, which no other thread calls, take its lock on
+ * the environment.
+ */
+static const char	*child_name, *child_value;
+
+void
+notify_child_env(const char *name, const char *value)
+{
+	child_name = name;
+	child_value = value;
+}
+
 struct notify *
 notify_new(const char *command, int64_t timeout_ms)
 {
@@ -74,6 +88,10 @@ start(struct notify *n, const char *json, int64_t now)
 		setpgid(0, 0);
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(fd[0], STDIN_FILENO) == -1)
+			_exit(126);
+		if (child_name != NULL && (child_value != NULL ?
+		    setenv(child_name, child_value, 1) :
+		    unsetenv(child_name)) == -1)
 			_exit(126);
 		execl("/bin/sh", "sh", "-c", n->command, (char *)NULL);
 		_exit(127);

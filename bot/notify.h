@@ -19,6 +19,13 @@
 
 struct notify;
 
+/*
+ * A variable the daemon set for itself (transport_tls_defaults()): the
+ * alert command gets value instead (NULL: unset).  Both are kept, not
+ * copied; name NULL: none.
+ */
+void		 notify_child_env(const char *name, const char *value);
+
 /* A runner for command (copied), killing it after timeout_ms. */
 struct notify	*notify_new(const char *command, int64_t timeout_ms);
 

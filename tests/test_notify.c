@@ -64,6 +64,57 @@ test_json_on_stdin(void **state)
 	notify_free(n, 1000);
 }
 
+/* What one run of cmd printed into path. */
+static void
+run_once(const char *cmd, const char *path, char *buf, size_t bufsz)
+{
+	struct notify	*n;
+	FILE		*fp;
+	size_t		 len;
+
+	n = notify_new(cmd, 5000);
+	notify_send(n, "{}", mono_ms());
+	settle(n, 5000);
+	notify_free(n, 1000);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	len = fread(buf, 1, bufsz - 1, fp);
+	buf[len] = '\0';
+	fclose(fp);
+}
+
+/*
+ * A variable the daemon set for itself (SSL_CERT_FILE = its ca_file)
+ * reaches the command as it was before (unset, or its old value): an
+ * HTTPS webhook there keeps the system CAs.  The rest of the
+ * environment passes as it is.
+ */
+static void
+test_child_env(void **state)
+{
+	char	 cmd[512], path[128], buf[256];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/env", dir);
+	snprintf(cmd, sizeof(cmd), "cat > /dev/null; echo \"cert="
+	    "${SSL_CERT_FILE-unset} keep=${TT_KEEP-unset}\" > '%s'", path);
+	assert_int_equal(setenv("SSL_CERT_FILE", "/etc/prosody/ca.crt", 1), 0);
+	assert_int_equal(setenv("TT_KEEP", "yes", 1), 0);
+	notify_child_env("SSL_CERT_FILE", NULL);
+	run_once(cmd, path, buf, sizeof(buf));
+	assert_string_equal(buf, "cert=unset keep=yes\n");
+	notify_child_env("SSL_CERT_FILE", "/etc/ssl/certs/bundle.crt");
+	run_once(cmd, path, buf, sizeof(buf));
+	assert_string_equal(buf, "cert=/etc/ssl/certs/bundle.crt keep=yes\n");
+	notify_child_env(NULL, NULL);
+	run_once(cmd, path, buf, sizeof(buf));
+	assert_string_equal(buf, "cert=/etc/prosody/ca.crt keep=yes\n");
+	/* The daemon keeps its own. */
+	assert_string_equal(getenv("SSL_CERT_FILE"), "/etc/prosody/ca.crt");
+	unsetenv("SSL_CERT_FILE");
+	unsetenv("TT_KEEP");
+}
+
 static void
 test_timeout_and_failure(void **state)
 {
@@ -124,6 +175,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_on_stdin),
+		cmocka_unit_test(test_child_env),
 		cmocka_unit_test(test_timeout_and_failure),
 		cmocka_unit_test(test_bounds),
 	};

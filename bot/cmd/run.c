@@ -20,6 +20,7 @@
 #include "db.h"
 #include "ipkey.h"
 #include "log.h"
+#include "notify.h"
 #include "observer.h"
 #include "run.h"
 #include "settings.h"
@@ -208,7 +209,7 @@ cmd_run(struct cmd *c)
 	struct sigaction	 sa;
 	const char		*conf = c->conf;
 	unsigned char		 ipkey[CLIENT_KEY_LEN];
-	char			 err[256], *keyfile;
+	char			 err[256], *keyfile, *cert_file_was;
 	int			 n;
 
 	log_init(c->verbose, "teletrack");
@@ -220,6 +221,8 @@ cmd_run(struct cmd *c)
 		fatalx("%s: configuration has errors", conf);
 	}
 	log_configure(cfg.log_level, cfg.log_syslog);
+	if (transport_tls_defaults(&cfg, &cert_file_was))
+		notify_child_env("SSL_CERT_FILE", cert_file_was);
 	memset(&dbc, 0, sizeof(dbc));
 	dbc.target = cfg.db_url != NULL ? cfg.db_url : cfg.database;
 	dbc.password = cfg.db_password;
@@ -299,6 +302,8 @@ cmd_run(struct cmd *c)
 		free(dm.cur);
 	}
 	config_free(&cfg);
+	notify_child_env(NULL, NULL);
+	free(cert_file_was);
 	log_info("stopped");
 	return 0;
 }

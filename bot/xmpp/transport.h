@@ -18,6 +18,15 @@
 struct transport;
 
 /*
+ * Before any thread starts (it may setenv): with cfg's ca_file set,
+ * OpenSSL's default CA file becomes ca_file (see transport.c).  Returns 1
+ * when it set SSL_CERT_FILE, with *was its former value (NULL: unset;
+ * free() it), else 0.
+ */
+int			 transport_tls_defaults(const struct config *cfg,
+			    char **was);
+
+/*
  * A transport for cfg's [xmpp] account (cfg borrowed for its lifetime).
  * NULL when libstrophe cannot start.  transport_free() frees it.
  */
