@@ -26,12 +26,14 @@
 #   (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
 #                          teletrack_iso(now()): the same text
 #
-# The two INTEGER rules before the minutes skip meeting_settings: one row
-# of settings (its id is 1, not numbered), small numbers typed by hand.
-# The column of an INTEGER is the word before it, which may end the line
-# before.  A line that a rule takes past 72 characters and that ends in
-# the type it wrote hands the type on to the start of the next line, which
-# continues the statement (the sources keep within 72 characters).
+# The first two rules skip meeting_settings: its one row has the id 1,
+# not a numbered one, and its whole numbers are small settings typed by
+# hand.  An INTEGER's column is the word before it, which may end the
+# line before.  A line that a rule takes past 72 characters and that ends
+# in the type the rule wrote hands that type on to the start of the next
+# line, which continues the statement: the sources keep within 72
+# characters (and so schema_pg_sql.c is byte for byte what the
+# hand-written PostgreSQL migrations gave before pg.awk).
 #
 # What no rule can say -- the helper functions PostgreSQL lacks, a view's
 # expression SQLite writes another way -- stays in PostgreSQL's own
