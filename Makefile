@@ -65,11 +65,13 @@ STORE = storage/db.c storage/db_sqlite.c storage/db_pg.c storage/db_repair.c \
 	storage/writer.c storage/writer_queue.c storage/writer_sql.c \
 	storage/claim.c storage/report.c
 # The schema: migrations in order, embedded by embed.awk (schema.h), for
-# SQLite and, step for step, for PostgreSQL.
+# SQLite and, step for step, for PostgreSQL, whose dialect pg.awk derives
+# from them and from PostgreSQL's own lines in storage/schema/pg/.
 MIGRATIONS = 001_schema.sql 002_scheduling.sql 003_unused_settings.sql \
 	004_lobby_breakout.sql 005_shards.sql
 SCHEMA = $(addprefix storage/schema/,$(MIGRATIONS))
-SCHEMA_PG = $(addprefix storage/schema/pg/,$(MIGRATIONS))
+SCHEMA_PG = $(addprefix $(BUILD)/storage/schema/pg/,$(MIGRATIONS))
+SCHEMA_PG_ONLY = $(wildcard storage/schema/pg/*.sql)
 SRCS = bot/main.c bot/config.c bot/ipkey.c bot/observer.c bot/observer_appt.c \
 	bot/alert.c \
 	bot/status.c bot/cmd/run.c bot/xmpp/transport.c bot/xmpp/recvtext.c \
@@ -143,6 +145,11 @@ $(BUILD)/tests/cli_main.o: bot/main.c
 	@mkdir -p $(dir $@)
 	$(CC) $(FINAL_CFLAGS) -Wno-missing-prototypes -Dmain=teletrack_main \
 		-c -o $@ $<
+$(BUILD)/storage/schema/pg/%.sql: storage/schema/%.sql storage/schema/pg.awk \
+		$(SCHEMA_PG_ONLY)
+	@mkdir -p $(dir $@)
+	awk -v pgonly=$(wildcard storage/schema/pg/$*.sql) \
+		-f storage/schema/pg.awk $< > $@.tmp && mv $@.tmp $@
 $(BUILD)/storage/schema_pg_sql.c: $(SCHEMA_PG) storage/schema/embed.awk
 	@mkdir -p $(dir $@)
 	awk -v name=schema_pg -f storage/schema/embed.awk $(SCHEMA_PG) > $@.tmp && \

@@ -1,5 +1,10 @@
 -- Migration 0 -> 1: the whole schema.
 --
+-- Every migration here is SQLite's; pg.awk derives PostgreSQL's from it
+-- at build time (its header has the rules), with PostgreSQL's own lines
+-- from pg/NNN_name.sql where there is one (for this file: the date
+-- helpers and two lines of caregiver_performance).
+--
 -- Vocabularies (not CHECKed where room.c supplies the value, so a new
 -- word never makes the writer reject events; session_status is the
 -- exception: the scheduler and every report depend on it):

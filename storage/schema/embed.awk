@@ -1,7 +1,8 @@
 # Embeds the migrations storage/schema/NNN_name.sql into the program as
 # C strings (the Makefile writes $(BUILD)/storage/schema_sql.c with it),
-# and with -v name=schema_pg those of storage/schema/pg/ (PostgreSQL's
-# dialect of the same steps) as schema_pg_migrations, schema_pg_version.
+# and with -v name=schema_pg PostgreSQL's dialect of the same steps, which
+# pg.awk derives from them into $(BUILD)/storage/schema/pg/, as
+# schema_pg_migrations, schema_pg_version.
 #
 # Files are given in order and must be numbered 001, 002, ... without a
 # gap: migration NNN takes PRAGMA user_version from NNN - 1 to NNN.
