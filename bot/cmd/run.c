@@ -21,7 +21,6 @@
 #include "ipkey.h"
 #include "log.h"
 #include "observer.h"
-#include "run.h"
 #include "settings.h"
 #include "status.h"
 #include "transport.h"
