@@ -251,6 +251,30 @@ self(void)
 	return p;
 }
 
+/* Our self-presence going unavailable: removed with status code code. */
+static struct presence
+self_removed(int code)
+{
+	struct presence	 p = self();
+
+	p.kind = PRESENCE_UNAVAILABLE;
+	p.codes[0] = code;
+	p.codes[1] = 110;
+	return p;
+}
+
+/* Our self-presence going unavailable: the room destroyed (why, or NULL). */
+static struct presence
+destroyed(char *reason)
+{
+	struct presence	 p = self();
+
+	p.kind = PRESENCE_UNAVAILABLE;
+	p.destroyed = 1;
+	p.destroy_reason = reason;
+	return p;
+}
+
 /* --- message builders ------------------------------------------------- */
 
 /* A groupchat message from nick. */
@@ -572,12 +596,11 @@ static void
 test_ljm_first_announcement_is_a_change(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 d = newcomer("3d0ab6a7", "Kiera-05Z");
 	struct captured	*c;
 	char		 buf[512];
 	const int64_t	 t = T0 + 60000;
 
-	apply(r, d, t);
+	apply(r, newcomer("3d0ab6a7", "Kiera-05Z"), t);
 	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 45000);
 	names(buf, sizeof(buf));
 	assert_string_equal(buf, "join,video_mute");
@@ -669,10 +692,9 @@ static void
 test_ljm_share_first_seen(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 d = newcomer("cfd7c68d", "Korey-SDE");
 	const int64_t	 t = T0 + 60000;
 
-	apply(r, d, t);
+	apply(r, newcomer("cfd7c68d", "Korey-SDE"), t);
 	apply_fx(r, "ljm/share-start.xml", t + 2000);
 	assert_int_equal(count(EVENT_SCREENSHARE_START), 1);
 	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 0);	/* follow-up */
@@ -1291,9 +1313,7 @@ test_breakout(void **state)
 	if (strstr(c->data, "\"breakout\":\"Room_A\"") == NULL)
 		fail_msg("data %s", c->data);
 	/* Closed: back to the main room, no leave. */
-	g = in_breakout(self());
-	g.kind = PRESENCE_UNAVAILABLE;
-	g.destroyed = 1;
+	g = in_breakout(destroyed(NULL));
 	assert_int_equal(room_apply(b, &g, T0 + 5000, &sink),
 	    ROOM_ACT_GIVE_UP);
 	apply(r, a, T0 + 5500);
@@ -1321,17 +1341,12 @@ static void
 test_ended_for_all(void **state)
 {
 	struct room	*r = *state;
-	struct message	 m;
-	struct presence	 s = self();
+	struct message	 m = note(NOTE_ENDED, 0, "alice");
 	struct captured	*c;
 
-	m = note(NOTE_ENDED, 0, "alice");
 	m.note_jid = (char *)"alice@meet.jitsi/res";
 	room_module_note(r, &m, T0 + 1000, &sink);
-	s.kind = PRESENCE_UNAVAILABLE;
-	s.destroyed = 1;
-	s.destroy_reason = (char *)"The meeting has been terminated";
-	room_apply(r, &s, T0 + 1001, &sink);
+	apply(r, destroyed("The meeting has been terminated"), T0 + 1001);
 	c = last(EVENT_SESSION_END, NULL);
 	assert_non_null(c);
 	assert_non_null(strstr(c->data, "\"reason\":\"ended_for_all\""));
@@ -1345,21 +1360,17 @@ static void
 test_joined_and_322(void **state)
 {
 	struct room	*r = *state;
-	struct message	 m;
-	struct presence	 s = self();
+	struct message	 m = note(NOTE_JOINED, 0, "alice");
 	struct captured	*c;
 
-	m = note(NOTE_JOINED, 0, "alice");
 	m.note_at_ms = T0 - 5000;
 	room_module_note(r, &m, T0 + 30, &sink);
 	room_tick(r, T0 + 5000, &sink);
 	c = last(EVENT_ROLLUP, "sid:A");
 	assert_int_equal(c->p.joined_ms, T0 - 5000);
 	assert_int_equal(c->p.duration_s, 10);
-	s.kind = PRESENCE_UNAVAILABLE;
-	s.codes[0] = 322;
-	s.codes[1] = 110;
-	assert_int_equal(room_apply(r, &s, T0 + 6000, &sink), ROOM_ACT_RETRY);
+	assert_int_equal(apply(r, self_removed(322), T0 + 6000),
+	    ROOM_ACT_RETRY);
 	c = last(EVENT_SESSION_END, NULL);
 	assert_non_null(strstr(c->data, "observer_removed"));
 }
@@ -1616,13 +1627,10 @@ static void
 test_observer_removed_and_destroyed(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 s = self();
 	struct captured	*c;
 
-	s.kind = PRESENCE_UNAVAILABLE;
-	s.codes[0] = 333;
-	s.codes[1] = 110;
-	assert_int_equal(room_apply(r, &s, T0 + 1000, &sink), ROOM_ACT_REJOIN);
+	assert_int_equal(apply(r, self_removed(333), T0 + 1000),
+	    ROOM_ACT_REJOIN);
 	assert_int_equal(room_state(r), ROOM_LOST);
 	assert_non_null(room_session(r));	/* meeting goes on */
 	enter(r, T0 + 2000, 1, "alice", "A", "bob", "B", NULL);
@@ -1631,10 +1639,7 @@ test_observer_removed_and_destroyed(void **state)
 	assert_int_equal(count(EVENT_JOIN), 0);
 	assert_int_equal(count(EVENT_LEAVE), 0);
 
-	s = self();
-	s.kind = PRESENCE_UNAVAILABLE;
-	s.destroyed = 1;
-	assert_int_equal(room_apply(r, &s, T0 + 3000, &sink), ROOM_ACT_RETRY);
+	assert_int_equal(apply(r, destroyed(NULL), T0 + 3000), ROOM_ACT_RETRY);
 	c = last(EVENT_SESSION_END, NULL);
 	assert_non_null(strstr(c->data, "room_destroyed"));
 	assert_int_equal(room_state(r), ROOM_IDLE);
