@@ -113,10 +113,11 @@ int	 cmd_limit(const char *arg, int *limit);
 int	 cmd_print(struct cmd *c, struct report_rows *rows, const char *err);
 
 /*
- * The commands: every function cmd_table[] in main.c names (but
- * check-config and version, main.c's own), with the long options it
- * gives them when they are the command's file's own.  Each returns the
- * exit status: 0 done, 1 error (logged), 2 usage.
+ * The commands: every function cmd_table[] in main.c names but those of
+ * check-config and version, main.c's own.  Their files are in bot/cmd/
+ * unless named otherwise; a command whose file defines its long options
+ * declares them here too.  Each returns the exit status: 0 done, 1 error
+ * (logged), 2 usage.
  */
 
 /* The program's version: `teletrack version`, and run's first log line. */
@@ -129,9 +130,10 @@ int	 cmd_run(struct cmd *);
 int	 cmd_report(struct cmd *);
 
 /*
- * web/html_report.c: `report html -o FILE|- [-s ID]... [-a] [-n N]
- * [--from DATE] [--to DATE] [--status S] [--room R] [--caregiver C]
- * [--quality Q]`, the dashboard's pages as one self-contained HTML file.
+ * storage/web/html_report.c: `report html -o FILE|- [-s ID]... [-a]
+ * [-n N] [--from DATE] [--to DATE] [--status S] [--room R]
+ * [--caregiver C] [--quality Q]`, the dashboard's pages as one
+ * self-contained HTML file.
  */
 int	 cmd_report_html(struct cmd *);
 extern const struct option html_report_longopts[];
@@ -145,7 +147,7 @@ int	 cmd_settings_show(struct cmd *);
 int	 cmd_settings_set(struct cmd *);
 
 /*
- * web/serve.c: `serve [-l ADDR:PORT] [--password-file FILE]
+ * storage/web/serve.c: `serve [-l ADDR:PORT] [--password-file FILE]
  * [--token-file FILE] [--status-file FILE] [-v]`, the dashboard, its
  * JSON API and /metrics; runs until SIGINT or SIGTERM, then 0.
  */
