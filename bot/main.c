@@ -14,10 +14,6 @@
 #include "cmd.h"
 #include "config.h"
 #include "log.h"
-#include "run.h"
-#include "status_cli.h"
-#include "web/html_report.h"
-#include "web/serve.h"
 
 static int
 cmd_check_config(struct cmd *c)

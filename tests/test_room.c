@@ -143,6 +143,15 @@ names(char *buf, size_t sz)
 	}
 }
 
+/* c's participant's microphone, camera and screen share as stated. */
+static void
+media_is(const struct captured *c, int mic, int camera, int share)
+{
+	assert_int_equal(c->p.microphone_enabled, mic);
+	assert_int_equal(c->p.camera_enabled, camera);
+	assert_int_equal(c->p.screen_shared, share);
+}
+
 /* --- presence builders ------------------------------------------------ */
 
 static struct presence
@@ -198,6 +207,27 @@ gone(char *nick)
 	return p;
 }
 
+/* gone(), with the status text in which Prosody says why. */
+static struct presence
+gone_text(char *nick, char *text)
+{
+	struct presence	 p = gone(nick);
+
+	p.status_text = text;
+	return p;
+}
+
+/* gone(), with status code 333: the server dropped nick's connection. */
+static struct presence
+dropped(char *nick)
+{
+	struct presence	 p = gone(nick);
+
+	p.codes[0] = 333;
+	p.ncodes = 1;
+	return p;
+}
+
 static struct presence
 focus(void)
 {
@@ -221,6 +251,63 @@ self(void)
 	return p;
 }
 
+/* Our self-presence going unavailable: removed with status code code. */
+static struct presence
+self_removed(int code)
+{
+	struct presence	 p = self();
+
+	p.kind = PRESENCE_UNAVAILABLE;
+	p.codes[0] = code;
+	p.codes[1] = 110;
+	return p;
+}
+
+/* Our self-presence going unavailable: the room destroyed (why, or NULL). */
+static struct presence
+destroyed(char *reason)
+{
+	struct presence	 p = self();
+
+	p.kind = PRESENCE_UNAVAILABLE;
+	p.destroyed = 1;
+	p.destroy_reason = reason;
+	return p;
+}
+
+/* --- message builders ------------------------------------------------- */
+
+/* A groupchat message from nick. */
+static struct message
+chat(char *nick)
+{
+	struct message	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = MESSAGE_CHAT;
+	m.groupchat = 1;
+	m.room = (char *)ROOM;
+	m.nick = nick;
+	return m;
+}
+
+/* The companion module's note of kind (and event) about nick. */
+static struct message
+note(enum module_note kind, int event, char *nick)
+{
+	struct message	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = MESSAGE_MODULE;
+	m.note = kind;
+	m.note_event = event;
+	m.note_room = (char *)ROOM;
+	m.note_nick = nick;
+	return m;
+}
+
+/* --- rooms -------------------------------------------------------------- */
+
 static struct room *
 mkroom(void)
 {
@@ -237,6 +324,30 @@ static int
 apply(struct room *r, struct presence p, int64_t t)
 {
 	return room_apply(r, &p, t, &sink);
+}
+
+/*
+ * Our join of r as Prosody answers it: the join sent at t, focus's
+ * presence at t + dt, then a person for each nick and stats id pair (a
+ * NULL nick ends them) and our self-presence, each 1 ms after the one
+ * before.  Returns what our self-presence asks for.
+ */
+static int
+enter(struct room *r, int64_t t, int64_t dt, ...)
+{
+	va_list	 ap;
+	char	*nick, *stats;
+	int64_t	 at = t + dt;
+
+	room_join_sent(r, t);
+	apply(r, focus(), at);
+	va_start(ap, dt);
+	while ((nick = va_arg(ap, char *)) != NULL) {
+		stats = va_arg(ap, char *);
+		apply(r, person(nick, stats), ++at);
+	}
+	va_end(ap);
+	return apply(r, self(), ++at);
 }
 
 /* Join with focus, alice (A) and bob (B) already in the room. */
@@ -361,7 +472,6 @@ test_media_transitions(void **state)
 {
 	struct room	*r = *state;
 	struct presence	 a = person("alice", "A");
-	struct captured	*c;
 
 	/* Same state again: nothing. */
 	apply(r, a, T0 + 1000);
@@ -383,10 +493,7 @@ test_media_transitions(void **state)
 	assert_int_equal(count(EVENT_VIDEO_MUTE), 1);
 	assert_int_equal(count(EVENT_SCREENSHARE_START), 1);
 	assert_int_equal(count(EVENT_SCREENSHARE_STOP), 1);
-	c = last(EVENT_AUDIO_MUTE, "sid:A");
-	assert_int_equal(c->p.microphone_enabled, 1);
-	assert_int_equal(c->p.camera_enabled, 1);
-	assert_int_equal(c->p.screen_shared, 1);
+	media_is(last(EVENT_AUDIO_MUTE, "sid:A"), 1, 1, 1);
 	/* A presence without media info does not read as "muted". */
 	a.media.audio = a.media.camera = a.media.share = MEDIA_UNKNOWN;
 	reset_capture();
@@ -489,12 +596,11 @@ static void
 test_ljm_first_announcement_is_a_change(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 d = newcomer("3d0ab6a7", "Kiera-05Z");
 	struct captured	*c;
 	char		 buf[512];
 	const int64_t	 t = T0 + 60000;
 
-	apply(r, d, t);
+	apply(r, newcomer("3d0ab6a7", "Kiera-05Z"), t);
 	apply_fx(r, "ljm/first-announce-video-mute.xml", t + 45000);
 	names(buf, sizeof(buf));
 	assert_string_equal(buf, "join,video_mute");
@@ -586,10 +692,9 @@ static void
 test_ljm_share_first_seen(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 d = newcomer("cfd7c68d", "Korey-SDE");
 	const int64_t	 t = T0 + 60000;
 
-	apply(r, d, t);
+	apply(r, newcomer("cfd7c68d", "Korey-SDE"), t);
 	apply_fx(r, "ljm/share-start.xml", t + 2000);
 	assert_int_equal(count(EVENT_SCREENSHARE_START), 1);
 	assert_int_equal(count(EVENT_AUDIO_UNMUTE), 0);	/* follow-up */
@@ -612,10 +717,20 @@ test_initial_state_is_not_an_event(void **state)
 	assert_int_equal(count(EVENT_VIDEO_UNMUTE), 0);
 	assert_int_equal(count(EVENT_HAND_RAISE), 0);
 	e = last(EVENT_JOIN, "sid:C");
-	assert_int_equal(e->p.microphone_enabled, 1);
-	assert_int_equal(e->p.camera_enabled, 1);
-	assert_int_equal(e->p.screen_shared, 0);
+	media_is(e, 1, 1, 0);
 	assert_null(strstr(e->data, "already_present"));
+}
+
+/*
+ * quiet_setup(), then bob2 joins at T0 + 30000 with bob's identity (stats
+ * id B) while bob is still in: a provisional participant, sid:B#2.
+ */
+static int
+bob2_setup(void **state)
+{
+	quiet_setup(state);
+	apply(*state, person("bob2", "B"), T0 + 30000);
+	return 0;
 }
 
 /*
@@ -632,7 +747,6 @@ test_reconnect_before_delayed_leave(void **state)
 	struct captured	*c;
 	char		 buf[512];
 
-	apply(r, person("bob2", "B"), T0 + 30000);
 	c = last(EVENT_JOIN, "sid:B#2");
 	assert_non_null(c);
 	assert_int_equal(c->s.participant_count, 3);
@@ -642,10 +756,9 @@ test_reconnect_before_delayed_leave(void **state)
 	p.media.audio = 1;
 	apply(r, p, T0 + 30500);
 	/* 60 s later Prosody gives up on the old session */
-	p = gone("bob");
-	p.status_text = (char *)"Disconnected: Hibernating too long";
 	reset_capture();
-	apply(r, p, T0 + 90000);
+	apply(r, gone_text("bob", "Disconnected: Hibernating too long"),
+	    T0 + 90000);
 	names(buf, sizeof(buf));
 	assert_string_equal(buf, "participant_merge,reconnect,disconnect");
 	c = last(EVENT_PARTICIPANT_MERGE, "sid:B");
@@ -684,14 +797,11 @@ static void
 test_tab_key_not_reused(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 p;
 	struct captured	*c;
 
-	apply(r, person("bob2", "B"), T0 + 30000);
 	assert_non_null(last(EVENT_JOIN, "sid:B#2"));
-	p = gone("bob");
-	p.status_text = (char *)"Disconnected: Hibernating too long";
-	apply(r, p, T0 + 90000);
+	apply(r, gone_text("bob", "Disconnected: Hibernating too long"),
+	    T0 + 90000);
 	assert_non_null(last(EVENT_PARTICIPANT_MERGE, "sid:B"));
 	reset_capture();
 	apply(r, person("bob", "B"), T0 + 90005);
@@ -700,50 +810,53 @@ test_tab_key_not_reused(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->s.participant_count, 3);	/* A, B, B#3 */
 	/* bob dropped again: the new tab is folded into B as well */
-	p = gone("bob2");
-	p.status_text = (char *)"Disconnected: Hibernating too long";
-	apply(r, p, T0 + 100000);
+	apply(r, gone_text("bob2", "Disconnected: Hibernating too long"),
+	    T0 + 100000);
 	c = last(EVENT_PARTICIPANT_MERGE, "sid:B");
 	assert_non_null(c);
 	assert_non_null(strstr(c->data, "\"from\":\"sid:B#3\""));
 	assert_int_equal(c->s.participant_count, 2);
 }
 
+/* person(), with a raised hand: a sign that this tab is alive. */
+static struct presence
+raised(char *nick, char *stats)
+{
+	struct presence	 p = person(nick, stats);
+
+	p.hand_raised = 1;
+	return p;
+}
+
 /*
- * A second tab: same identity, both alive.  Whatever the first tab
- * says settles it, and later drops change nothing.
+ * A second tab (bob2_setup()): same identity, both alive.  Whatever the
+ * first tab says settles it, and later drops change nothing.
  */
 static void
-test_second_tab(void **state)
+test_second_tab_first_alive(void **state)
 {
-	struct room	*r = joined_room();
-	struct presence	 p;
+	struct room	*r = *state;
 	struct captured	*c;
 
-	(void)state;
-	reset_capture();
-	apply(r, person("bob2", "B"), T0 + 30000);
-	p = person("bob", "B");
-	p.hand_raised = 1;
-	apply(r, p, T0 + 40000);		/* the first tab is alive */
+	/* the first tab is alive */
+	apply(r, raised("bob", "B"), T0 + 40000);
 	assert_non_null(last(EVENT_HAND_RAISE, "sid:B"));
-	p = gone("bob");
-	p.codes[0] = 333;
-	p.ncodes = 1;
-	apply(r, p, T0 + 50000);
+	apply(r, dropped("bob"), T0 + 50000);
 	assert_int_equal(count(EVENT_PARTICIPANT_MERGE), 0);
 	assert_int_equal(count(EVENT_RECONNECT), 0);
 	c = last(EVENT_DISCONNECT, "sid:B");
 	assert_int_equal(c->p.present, 0);
 	assert_int_equal(c->s.participant_count, 3);
 	assert_int_equal(room_participants_present(r), 2);
-	room_free(r);
-	reset_capture();
+}
 
-	/* The first tab closed cleanly: two people as well. */
-	r = joined_room();
-	reset_capture();
-	apply(r, person("bob2", "B"), T0 + 30000);
+/* The first tab closed cleanly: two people as well. */
+static void
+test_second_tab_first_closed(void **state)
+{
+	struct room	*r = *state;
+	struct captured	*c;
+
 	apply(r, gone("bob"), T0 + 31000);
 	assert_int_equal(count(EVENT_PARTICIPANT_MERGE), 0);
 	assert_non_null(last(EVENT_LEAVE, "sid:B"));
@@ -754,46 +867,40 @@ test_second_tab(void **state)
 	c = last(EVENT_RECONNECT, NULL);
 	assert_non_null(c);
 	assert_string_equal(c->key, "sid:B");	/* B left: B is back */
-	room_free(r);
-	reset_capture();
+}
 
-	/*
-	 * A settled tab that left is a person of its own: bob crashing later
-	 * and coming back is still folded into bob, not into that tab.
-	 */
-	r = joined_room();
-	reset_capture();
-	apply(r, person("bob2", "B"), T0 + 30000);
-	p = person("bob", "B");
-	p.hand_raised = 1;
-	apply(r, p, T0 + 31000);		/* bob alive: two people */
+/*
+ * A settled tab that left is a person of its own: bob crashing later
+ * and coming back is still folded into bob, not into that tab.
+ */
+static void
+test_second_tab_settled_then_crash(void **state)
+{
+	struct room	*r = *state;
+	struct captured	*c;
+
+	/* bob alive: two people */
+	apply(r, raised("bob", "B"), T0 + 31000);
 	apply(r, gone("bob2"), T0 + 32000);	/* the tab closes */
 	apply(r, person("bob3", "B"), T0 + 40000);	/* bob crashed */
 	assert_non_null(last(EVENT_JOIN, "sid:B#3"));
-	p = gone("bob");
-	p.codes[0] = 333;
-	p.ncodes = 1;
-	apply(r, p, T0 + 100000);
+	apply(r, dropped("bob"), T0 + 100000);
 	c = last(EVENT_PARTICIPANT_MERGE, "sid:B");
 	assert_non_null(c);
 	assert_non_null(strstr(c->data, "\"from\":\"sid:B#3\""));
 	assert_int_equal(c->p.join_count, 2);
 	assert_int_equal(c->s.participant_count, 3);	/* A, B, B#2 */
-	room_free(r);
-	reset_capture();
+}
 
-	/* A drop long after the newcomer joined was not its connection. */
-	r = joined_room();
-	reset_capture();
-	apply(r, person("bob2", "B"), T0 + 30000);
-	p = gone("bob");
-	p.codes[0] = 333;
-	p.ncodes = 1;
-	apply(r, p, T0 + 30000 + 121000);
+/* A drop long after the newcomer joined was not its connection. */
+static void
+test_second_tab_late_drop(void **state)
+{
+	struct room	*r = *state;
+
+	apply(r, dropped("bob"), T0 + 30000 + 121000);
 	assert_int_equal(count(EVENT_PARTICIPANT_MERGE), 0);
 	assert_int_equal(room_participants_present(r), 2);
-	room_free(r);
-	reset_capture();
 }
 
 /*
@@ -804,14 +911,9 @@ static void
 test_interrupted_then_rejoin(void **state)
 {
 	struct room	*r = *state;
-	struct message	 m;
+	struct message	 m = note(NOTE_INTERRUPTED, 0, "bob");
 	struct captured	*c;
 
-	memset(&m, 0, sizeof(m));
-	m.kind = MESSAGE_MODULE;
-	m.note = NOTE_INTERRUPTED;
-	m.note_room = (char *)ROOM;
-	m.note_nick = (char *)"bob";
 	room_module_note(r, &m, T0 + 20000, &sink);
 	assert_non_null(last(EVENT_CONNECTION_INTERRUPTED, "sid:B"));
 	apply(r, person("bob2", "B"), T0 + 21000);
@@ -829,8 +931,7 @@ test_rejoin_after_leave_counts_time_present(void **state)
 	struct presence	 p;
 	struct captured	*c;
 
-	p = gone("alice");
-	p.status_text = (char *)"Disconnected: unexpected eof while reading";
+	p = gone_text("alice", "Disconnected: unexpected eof while reading");
 	apply(r, p, T0 + 60011);		/* present 60 s */
 	apply(r, person("alice-2", "A"), T0 + 120011);	/* away 60 s */
 	apply(r, gone("alice-2"), T0 + 150011);	/* present 30 s */
@@ -859,9 +960,7 @@ test_kicks_and_333(void **state)
 	assert_non_null(strstr(c->data, "\"actor\":\"alice\""));
 	assert_string_equal(c->pleft, "kicked");
 
-	p = gone("alice");
-	p.codes[0] = 333;
-	p.ncodes = 1;
+	p = dropped("alice");
 	p.status_text = (char *)"Kicked: recipient unavailable";
 	apply(r, p, T0 + 2000);
 	c = last(EVENT_DISCONNECT, "sid:A");
@@ -944,9 +1043,7 @@ test_failed_when_one_side_only(void **state)
 	struct presence	 f = gone("focus");
 	struct captured	*c;
 
-	room_join_sent(r, T0);
-	apply(r, focus(), T0 + 1);
-	apply(r, self(), T0 + 2);
+	enter(r, T0, 1, NULL);
 	room_meeting_info(r, NULL, T0 + 3, &sink);
 	assert_int_equal(nev, 0);	/* no participant: no session yet */
 	apply(r, person("alice", "A"), T0 + 1000);
@@ -957,6 +1054,21 @@ test_failed_when_one_side_only(void **state)
 	assert_non_null(c);
 	assert_string_equal(c->sstatus, "failed");
 	assert_int_equal(c->s.peak_participants, 1);
+}
+
+/*
+ * Focus's presence f (with its recording mode) says session is on at
+ * on, then off at off.
+ */
+static void
+recorded(struct room *r, struct presence *f, char *session, int64_t on,
+    int64_t off)
+{
+	f->rec_session = session;
+	f->rec_status = (char *)"on";
+	apply(r, *f, on);
+	f->rec_status = (char *)"off";
+	apply(r, *f, off);
 }
 
 static void
@@ -971,11 +1083,7 @@ test_recording(void **state)
 	f.rec_mode = (char *)"file";
 	apply(r, f, T0 + 1000);
 	apply(r, f, T0 + 1500);		/* unchanged: nothing */
-	f.rec_status = (char *)"on";
-	f.rec_session = (char *)"s1";
-	apply(r, f, T0 + 2000);
-	f.rec_status = (char *)"off";
-	apply(r, f, T0 + 62000);
+	recorded(r, &f, "s1", T0 + 2000, T0 + 62000);
 	assert_int_equal(count(EVENT_RECORDING_PENDING), 1);
 	assert_int_equal(count(EVENT_RECORDING_START), 1);
 	assert_int_equal(count(EVENT_RECORDING_STOP), 1);
@@ -998,11 +1106,7 @@ test_recording(void **state)
 	/* Live streaming is its own pair of events. */
 	f.rec_failure = NULL;
 	f.rec_mode = (char *)"stream";
-	f.rec_session = (char *)"s3";
-	f.rec_status = (char *)"on";
-	apply(r, f, T0 + 80000);
-	f.rec_status = (char *)"off";
-	apply(r, f, T0 + 90000);
+	recorded(r, &f, "s3", T0 + 80000, T0 + 90000);
 	assert_int_equal(count(EVENT_LIVESTREAM_START), 1);
 	assert_int_equal(count(EVENT_LIVESTREAM_STOP), 1);
 	c = last(EVENT_LIVESTREAM_STOP, NULL);
@@ -1069,21 +1173,13 @@ test_live_before_meeting_id(void **state)
 {
 	struct room	*r = *state;
 	struct presence	 a = person("alice", "A");
-	struct message	 m;
+	struct message	 m = chat("bob");
 	char		 buf[512];
 
-	room_join_sent(r, T0);
-	apply(r, focus(), T0 + 1);
-	apply(r, a, T0 + 2);
-	apply(r, person("bob", "B"), T0 + 3);
-	assert_int_equal(apply(r, self(), T0 + 4), ROOM_ACT_QUERY_INFO);
+	assert_int_equal(enter(r, T0, 1, "alice", "A", "bob", "B", NULL),
+	    ROOM_ACT_QUERY_INFO);
 	a.media.audio = 1;
 	apply(r, a, T0 + 10);
-	memset(&m, 0, sizeof(m));
-	m.kind = MESSAGE_CHAT;
-	m.groupchat = 1;
-	m.room = (char *)ROOM;
-	m.nick = (char *)"bob";
 	room_message(r, &m, T0 + 11, &sink);
 	apply(r, person("carol", "C"), T0 + 12);
 	apply(r, gone("carol"), T0 + 13);
@@ -1101,20 +1197,6 @@ test_live_before_meeting_id(void **state)
 /* --- the lobby, breakout rooms, the end (issue 8) ------------------------ */
 
 #define BROOM	"9db848ea@breakout.meet.jitsi"
-
-static struct message
-note(enum module_note kind, int event, char *nick)
-{
-	struct message	 m;
-
-	memset(&m, 0, sizeof(m));
-	m.kind = MESSAGE_MODULE;
-	m.note = kind;
-	m.note_event = event;
-	m.note_room = (char *)ROOM;
-	m.note_nick = nick;
-	return m;
-}
 
 /*
  * The module's lobby note about nick (real JID jid) handed to the room
@@ -1215,9 +1297,7 @@ test_breakout(void **state)
 	assert_int_equal(room_apply(b, &g, T0 + 101, &sink),
 	    ROOM_ACT_QUERY_INFO);
 	reset_capture();
-	g = gone("alice");
-	g.status_text = (char *)"switch_room";
-	apply(r, g, T0 + 1000);
+	apply(r, gone_text("alice", "switch_room"), T0 + 1000);
 	assert_int_equal(count(EVENT_LEAVE), 0);
 	g = in_breakout(a);
 	room_apply(b, &g, T0 + 1500, &sink);
@@ -1233,9 +1313,7 @@ test_breakout(void **state)
 	if (strstr(c->data, "\"breakout\":\"Room_A\"") == NULL)
 		fail_msg("data %s", c->data);
 	/* Closed: back to the main room, no leave. */
-	g = in_breakout(self());
-	g.kind = PRESENCE_UNAVAILABLE;
-	g.destroyed = 1;
+	g = in_breakout(destroyed(NULL));
 	assert_int_equal(room_apply(b, &g, T0 + 5000, &sink),
 	    ROOM_ACT_GIVE_UP);
 	apply(r, a, T0 + 5500);
@@ -1246,9 +1324,7 @@ test_breakout(void **state)
 	assert_int_equal(c->p.join_count, 1);
 	assert_int_equal(count(EVENT_RECONNECT), 0);
 	/* Bob switches and never arrives: a leave when he left. */
-	g = gone("bob");
-	g.status_text = (char *)"switch_room";
-	apply(r, g, T0 + 6000);
+	apply(r, gone_text("bob", "switch_room"), T0 + 6000);
 	room_tick(r, T0 + 30000, &sink);
 	assert_int_equal(count(EVENT_LEAVE), 0);
 	room_tick(r, T0 + 67000, &sink);
@@ -1265,17 +1341,12 @@ static void
 test_ended_for_all(void **state)
 {
 	struct room	*r = *state;
-	struct message	 m;
-	struct presence	 s = self();
+	struct message	 m = note(NOTE_ENDED, 0, "alice");
 	struct captured	*c;
 
-	m = note(NOTE_ENDED, 0, "alice");
 	m.note_jid = (char *)"alice@meet.jitsi/res";
 	room_module_note(r, &m, T0 + 1000, &sink);
-	s.kind = PRESENCE_UNAVAILABLE;
-	s.destroyed = 1;
-	s.destroy_reason = (char *)"The meeting has been terminated";
-	room_apply(r, &s, T0 + 1001, &sink);
+	apply(r, destroyed("The meeting has been terminated"), T0 + 1001);
 	c = last(EVENT_SESSION_END, NULL);
 	assert_non_null(c);
 	assert_non_null(strstr(c->data, "\"reason\":\"ended_for_all\""));
@@ -1289,21 +1360,17 @@ static void
 test_joined_and_322(void **state)
 {
 	struct room	*r = *state;
-	struct message	 m;
-	struct presence	 s = self();
+	struct message	 m = note(NOTE_JOINED, 0, "alice");
 	struct captured	*c;
 
-	m = note(NOTE_JOINED, 0, "alice");
 	m.note_at_ms = T0 - 5000;
 	room_module_note(r, &m, T0 + 30, &sink);
 	room_tick(r, T0 + 5000, &sink);
 	c = last(EVENT_ROLLUP, "sid:A");
 	assert_int_equal(c->p.joined_ms, T0 - 5000);
 	assert_int_equal(c->p.duration_s, 10);
-	s.kind = PRESENCE_UNAVAILABLE;
-	s.codes[0] = 322;
-	s.codes[1] = 110;
-	assert_int_equal(room_apply(r, &s, T0 + 6000, &sink), ROOM_ACT_RETRY);
+	assert_int_equal(apply(r, self_removed(322), T0 + 6000),
+	    ROOM_ACT_RETRY);
 	c = last(EVENT_SESSION_END, NULL);
 	assert_non_null(strstr(c->data, "observer_removed"));
 }
@@ -1312,14 +1379,9 @@ static void
 test_chat_and_reactions(void **state)
 {
 	struct room	*r = *state;
-	struct message	 m;
+	struct message	 m = chat("bob");
 	struct captured	*c;
 
-	memset(&m, 0, sizeof(m));
-	m.kind = MESSAGE_CHAT;
-	m.groupchat = 1;
-	m.room = (char *)ROOM;
-	m.nick = (char *)"bob";
 	room_message(r, &m, T0 + 1000, &sink);
 	room_message(r, &m, T0 + 2000, &sink);
 	m.delayed = 1;			/* history replay */
@@ -1392,6 +1454,18 @@ test_names_roles_identity(void **state)
 	assert_int_equal(count(EVENT_HAND_LOWER), 1);
 }
 
+/*
+ * quiet_setup(), then our connection lost at T0 + 60000: the room is
+ * ROOM_LOST until we join again.
+ */
+static int
+gap_setup(void **state)
+{
+	quiet_setup(state);
+	room_connection_lost(*state, T0 + 60000);
+	return 0;
+}
+
 static void
 test_gap_reconciliation(void **state)
 {
@@ -1399,14 +1473,13 @@ test_gap_reconciliation(void **state)
 	struct captured	*c;
 	char		 buf[512];
 
-	room_connection_lost(r, T0 + 60000);
 	assert_int_equal(room_state(r), ROOM_LOST);
-	room_join_sent(r, T0 + 65000);
-	apply(r, focus(), T0 + 65010);
-	apply(r, person("alice", "A"), T0 + 65011);	/* still here */
-	apply(r, person("carol", "C"), T0 + 65012);	/* came meanwhile */
-	/* bob is not listed: he left during the gap */
-	assert_int_equal(apply(r, self(), T0 + 65013), ROOM_ACT_QUERY_INFO);
+	/*
+	 * alice is still here and carol came meanwhile; bob is not listed:
+	 * he left during the gap.
+	 */
+	assert_int_equal(enter(r, T0 + 65000, 10, "alice", "A", "carol", "C",
+	    NULL), ROOM_ACT_QUERY_INFO);
 	room_meeting_info(r, "m-1", T0 + 65020, &sink);
 	names(buf, sizeof(buf));
 	assert_string_equal(buf, "leave,join,observer_gap");
@@ -1433,7 +1506,6 @@ test_gap_focus_left_people_stayed(void **state)
 	struct room	*r = *state;
 	struct captured	*end, *start, *c;
 
-	room_connection_lost(r, T0 + 60000);
 	room_join_sent(r, T0 + 65000);
 	apply(r, person("alice", "A"), T0 + 65011);
 	apply(r, person("bob", "B"), T0 + 65012);
@@ -1458,11 +1530,7 @@ test_gap_meeting_changed(void **state)
 	struct room	*r = *state;
 	struct captured	*c;
 
-	room_connection_lost(r, T0 + 60000);
-	room_join_sent(r, T0 + 70000);
-	apply(r, focus(), T0 + 70010);
-	apply(r, person("dave", "D"), T0 + 70011);
-	apply(r, self(), T0 + 70012);
+	enter(r, T0 + 70000, 10, "dave", "D", NULL);
 	room_meeting_info(r, "m-2", T0 + 70020, &sink);
 	c = last(EVENT_SESSION_END, NULL);
 	assert_non_null(c);
@@ -1487,7 +1555,6 @@ test_gap_meeting_changed_known_face(void **state)
 	struct room	*r = *state;
 	struct captured	*end, *start, *c;
 
-	room_connection_lost(r, T0 + 60000);
 	room_join_sent(r, T0 + 70000);
 	apply(r, focus(), T0 + 70010);
 	apply(r, self(), T0 + 70012);
@@ -1545,7 +1612,6 @@ test_room_gone_during_gap(void **state)
 	struct presence	 e = pres("teletrack");
 	struct captured	*c;
 
-	room_connection_lost(r, T0 + 60000);
 	room_join_sent(r, T0 + 90000);
 	e.kind = PRESENCE_ERROR;
 	e.error_condition = (char *)"not-allowed";
@@ -1561,29 +1627,19 @@ static void
 test_observer_removed_and_destroyed(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 s = self();
 	struct captured	*c;
 
-	s.kind = PRESENCE_UNAVAILABLE;
-	s.codes[0] = 333;
-	s.codes[1] = 110;
-	assert_int_equal(room_apply(r, &s, T0 + 1000, &sink), ROOM_ACT_REJOIN);
+	assert_int_equal(apply(r, self_removed(333), T0 + 1000),
+	    ROOM_ACT_REJOIN);
 	assert_int_equal(room_state(r), ROOM_LOST);
 	assert_non_null(room_session(r));	/* meeting goes on */
-	room_join_sent(r, T0 + 2000);
-	apply(r, focus(), T0 + 2001);
-	apply(r, person("alice", "A"), T0 + 2002);
-	apply(r, person("bob", "B"), T0 + 2003);
-	apply(r, self(), T0 + 2004);
+	enter(r, T0 + 2000, 1, "alice", "A", "bob", "B", NULL);
 	room_meeting_info(r, "m-1", T0 + 2005, &sink);
 	assert_int_equal(count(EVENT_OBSERVER_GAP), 1);
 	assert_int_equal(count(EVENT_JOIN), 0);
 	assert_int_equal(count(EVENT_LEAVE), 0);
 
-	s = self();
-	s.kind = PRESENCE_UNAVAILABLE;
-	s.destroyed = 1;
-	assert_int_equal(room_apply(r, &s, T0 + 3000, &sink), ROOM_ACT_RETRY);
+	assert_int_equal(apply(r, destroyed(NULL), T0 + 3000), ROOM_ACT_RETRY);
 	c = last(EVENT_SESSION_END, NULL);
 	assert_non_null(strstr(c->data, "room_destroyed"));
 	assert_int_equal(room_state(r), ROOM_IDLE);
@@ -1606,9 +1662,7 @@ test_leave_after_grace(void **state)
 	assert_int_equal(room_state(r), ROOM_IDLE);
 	/* A room with only focus: the observer leaves it too. */
 	reset_capture();
-	room_join_sent(r, T0 + 20000);
-	apply(r, focus(), T0 + 20001);
-	apply(r, self(), T0 + 20002);
+	enter(r, T0 + 20000, 1, NULL);
 	room_meeting_info(r, NULL, T0 + 20003, &sink);
 	assert_int_equal(room_tick(r, T0 + 31000, &sink), ROOM_ACT_LEAVE);
 	assert_int_equal(nev, 0);
@@ -1618,7 +1672,6 @@ static void
 test_rollups_and_quality(void **state)
 {
 	struct room	*r = *state;
-	struct presence	 p;
 	struct captured	*c;
 	int		 i;
 
@@ -1631,17 +1684,13 @@ test_rollups_and_quality(void **state)
 	assert_int_equal(c->s.duration_s, 30);
 
 	/* 1 incident in 30 min -> 2/h: fair; 3 more -> poor */
-	p = gone("bob");
-	p.status_text = (char *)"Disconnected: closed";
-	apply(r, p, T0 + 1800012);
+	apply(r, gone_text("bob", "Disconnected: closed"), T0 + 1800012);
 	c = last(EVENT_DISCONNECT, "sid:B");
 	assert_string_equal(c->pquality, "fair");
 	for (i = 0; i < 2; i++) {
-		p = person("bobx", "B");
-		apply(r, p, T0 + 1800100 + i * 1000);
-		p = gone("bobx");
-		p.status_text = (char *)"Disconnected: closed";
-		apply(r, p, T0 + 1800500 + i * 1000);
+		apply(r, person("bobx", "B"), T0 + 1800100 + i * 1000);
+		apply(r, gone_text("bobx", "Disconnected: closed"),
+		    T0 + 1800500 + i * 1000);
 	}
 	c = last(EVENT_DISCONNECT, "sid:B");
 	assert_string_equal(c->pquality, "poor");
@@ -1656,11 +1705,7 @@ test_speakerstats_and_module(void **state)
 	struct speaker_stat	 st[2];
 	struct captured		*c;
 
-	room_join_sent(r, T0);
-	apply(r, focus(), T0 + 1);
-	apply(r, person("alice", "A"), T0 + 2);
-	apply(r, person("bob", "B"), T0 + 3);
-	apply(r, self(), T0 + 4);
+	enter(r, T0, 1, "alice", "A", "bob", "B", NULL);
 	/* the snapshot arrives before the meeting id */
 	memset(&m, 0, sizeof(m));
 	m.kind = MESSAGE_SPEAKERSTATS;
@@ -1678,11 +1723,7 @@ test_speakerstats_and_module(void **state)
 	assert_int_equal(count(EVENT_SPEAKER_STATS), 1);
 
 	/* module: bob speaks 10 s, then alice 5 s, then silence */
-	memset(&m, 0, sizeof(m));
-	m.kind = MESSAGE_MODULE;
-	m.note = NOTE_SPEAKER;
-	m.note_room = (char *)ROOM;
-	m.note_nick = (char *)"bob";
+	m = note(NOTE_SPEAKER, 0, "bob");
 	room_module_note(r, &m, T0 + 1000, &sink);
 	m.note_nick = (char *)"alice";
 	room_module_note(r, &m, T0 + 11000, &sink);
@@ -1697,11 +1738,7 @@ test_speakerstats_and_module(void **state)
 	assert_int_equal(count(EVENT_DOMINANT_SPEAKER), 3);
 
 	/* interruption and client info */
-	memset(&m, 0, sizeof(m));
-	m.kind = MESSAGE_MODULE;
-	m.note = NOTE_INTERRUPTED;
-	m.note_room = (char *)ROOM;
-	m.note_nick = (char *)"bob";
+	m = note(NOTE_INTERRUPTED, 0, "bob");
 	room_module_note(r, &m, T0 + 30000, &sink);
 	m.note = NOTE_RESTORED;
 	m.note_ms = 4000;
@@ -1796,10 +1833,7 @@ test_appointment_sessions(void **state)
 
 	room_set_appointment(r, "appt:A1", "A1");
 	assert_string_equal(room_appointment(r), "A1");
-	room_join_sent(r, T0);
-	apply(r, focus(), T0 + 10);
-	apply(r, person("alice", "A"), T0 + 11);
-	apply(r, self(), T0 + 13);
+	enter(r, T0, 10, "alice", "A", NULL);
 	room_meeting_info(r, "m-1", T0 + 20, &sink);
 	c = last(EVENT_SESSION_START, NULL);
 	assert_non_null(c);
@@ -1814,10 +1848,7 @@ test_appointment_sessions(void **state)
 
 	/* The room re-created within the appointment: a row of its own. */
 	reset_capture();
-	room_join_sent(r, T0 + 70000);
-	apply(r, focus(), T0 + 70010);
-	apply(r, person("carol", "C"), T0 + 70011);
-	apply(r, self(), T0 + 70013);
+	enter(r, T0 + 70000, 10, "carol", "C", NULL);
 	room_meeting_info(r, "m-2", T0 + 70020, &sink);
 	c = last(EVENT_SESSION_START, NULL);
 	assert_non_null(c);
@@ -1920,11 +1951,19 @@ main(void)
 		    test_first_announcement_after_reconnect, quiet_setup,
 		    room_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_reconnect_before_delayed_leave, quiet_setup,
+		    test_reconnect_before_delayed_leave, bob2_setup,
 		    room_teardown),
 		cmocka_unit_test_setup_teardown(test_tab_key_not_reused,
-		    quiet_setup, room_teardown),
-		cmocka_unit_test(test_second_tab),
+		    bob2_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_second_tab_first_alive,
+		    bob2_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(test_second_tab_first_closed,
+		    bob2_setup, room_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_second_tab_settled_then_crash, bob2_setup,
+		    room_teardown),
+		cmocka_unit_test_setup_teardown(test_second_tab_late_drop,
+		    bob2_setup, room_teardown),
 		cmocka_unit_test_setup_teardown(test_interrupted_then_rejoin,
 		    quiet_setup, room_teardown),
 		cmocka_unit_test_setup_teardown(
@@ -1952,19 +1991,19 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_names_roles_identity,
 		    quiet_setup, room_teardown),
 		cmocka_unit_test_setup_teardown(test_gap_reconciliation,
-		    quiet_setup, room_teardown),
+		    gap_setup, room_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_gap_focus_left_people_stayed, quiet_setup,
+		    test_gap_focus_left_people_stayed, gap_setup,
 		    room_teardown),
 		cmocka_unit_test_setup_teardown(test_gap_meeting_changed,
-		    quiet_setup, room_teardown),
+		    gap_setup, room_teardown),
 		cmocka_unit_test_setup_teardown(
-		    test_gap_meeting_changed_known_face, quiet_setup,
+		    test_gap_meeting_changed_known_face, gap_setup,
 		    room_teardown),
 		cmocka_unit_test_setup_teardown(test_session_same_millisecond,
 		    new_setup, room_teardown),
 		cmocka_unit_test_setup_teardown(test_room_gone_during_gap,
-		    quiet_setup, room_teardown),
+		    gap_setup, room_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_observer_removed_and_destroyed, quiet_setup,
 		    room_teardown),

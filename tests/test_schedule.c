@@ -28,7 +28,6 @@
 #include "report.h"
 #include "schedule.h"
 #include "schedule_batch.h"
-#include "schedule_cli.h"
 #include "schedule_import.h"
 #include "settings.h"
 #include "xmalloc.h"

@@ -35,11 +35,6 @@ static const struct option shared_longopts[] = {
 	{ "help", no_argument, NULL, 'h' },
 };
 
-const struct option cmd_long_limit[] = {
-	{ "limit", required_argument, NULL, 'n' },
-	{ NULL, 0, NULL, 0 }
-};
-
 const struct option cmd_long_report[] = {
 	{ "limit", required_argument, NULL, 'n' },
 	{ "session", required_argument, NULL, 's' },

@@ -6,7 +6,7 @@
  * -c FILE, -d DBFILE, -f FORMAT and -v are parsed once, here, wherever
  * they stand on the command line; the command's own options come to its
  * function as a list.  Adding a command is one table line, one function
- * and its prototype below.
+ * and its prototype below, where every command's function is declared.
  */
 #ifndef TELETRACK_CMD_H
 #define TELETRACK_CMD_H
@@ -112,8 +112,31 @@ int	 cmd_limit(const char *arg, int *limit);
  */
 int	 cmd_print(struct cmd *c, struct report_rows *rows, const char *err);
 
+/*
+ * The commands: every function cmd_table[] in main.c names but those of
+ * check-config and version, main.c's own.  Their files are in bot/cmd/
+ * unless named otherwise; a command whose file defines its long options
+ * declares them here too.  Each returns the exit status: 0 done, 1 error
+ * (logged), 2 usage.
+ */
+
+/* The program's version: `teletrack version`, and run's first log line. */
+#define TELETRACK_VERSION	"0.2.0"
+
+/* run.c: `run -c FILE [-v]`, the daemon; until SIGTERM or SIGINT, then 0. */
+int	 cmd_run(struct cmd *);
+
 /* report_cli.c: `report NAME`, NAME a line of its reports[]. */
 int	 cmd_report(struct cmd *);
+
+/*
+ * storage/web/html_report.c: `report html -o FILE|- [-s ID]... [-a]
+ * [-n N] [--from DATE] [--to DATE] [--status S] [--room R]
+ * [--caregiver C] [--quality Q]`, the dashboard's pages as one
+ * self-contained HTML file.
+ */
+int	 cmd_report_html(struct cmd *);
+extern const struct option html_report_longopts[];
 
 /* schedule_cli.c: the schedule and settings subcommands. */
 int	 cmd_schedule_add(struct cmd *);
@@ -123,8 +146,23 @@ int	 cmd_schedule_import(struct cmd *);
 int	 cmd_settings_show(struct cmd *);
 int	 cmd_settings_set(struct cmd *);
 
-/* Long options the tables share. */
-extern const struct option cmd_long_limit[];	/* --limit */
-extern const struct option cmd_long_report[];	/* --limit, --session */
+/*
+ * storage/web/serve.c: `serve [-l ADDR:PORT] [--password-file FILE]
+ * [--token-file FILE] [--status-file FILE] [-v]`, the dashboard, its
+ * JSON API and /metrics; runs until SIGINT or SIGTERM, then 0.
+ */
+int	 cmd_serve(struct cmd *);
+extern const struct option serve_longopts[];
+
+/*
+ * status_cli.c: `status [-c FILE | -s STATUSFILE] [-f text|json] [-q]`:
+ * the file is -s, else the one next to -c's database, else
+ * $TELETRACK_STATUS, else the default database's.  Exit 0 healthy, 1
+ * unhealthy, 2 usage or no status file.
+ */
+int	 cmd_status(struct cmd *);
+
+/* Long options the report lines of the table share: --limit, --session. */
+extern const struct option cmd_long_report[];
 
 #endif

@@ -22,7 +22,6 @@
 #include "log.h"
 #include "notify.h"
 #include "observer.h"
-#include "run.h"
 #include "settings.h"
 #include "status.h"
 #include "transport.h"

@@ -37,7 +37,6 @@
 #include "report_cli.h"
 #include "schedule.h"
 #include "schedule_batch.h"
-#include "schedule_cli.h"
 #include "schedule_import.h"
 #include "settings.h"
 #include "xmalloc.h"

@@ -1,7 +1,8 @@
 /*
- * The `status` command: reads the small JSON file the daemon rewrites
- * about once a second (its keys are in teletrack(8), STATUS
- * FILE), says whether the daemon is healthy and why not, and prints it.
+ * The `status` command (its function, cmd_status(), is in cmd.h): reads
+ * the small JSON file the daemon rewrites about once a second (its keys
+ * are in teletrack(8), STATUS FILE), says whether the daemon is healthy
+ * and why not, and prints it.
  * Parsing and judging are pure (the clock is an argument) so the tests
  * feed fixture files; `serve` may use them for /metrics.
  */
@@ -55,15 +56,5 @@ int	status_info_health(const struct status_info *st, int64_t now,
 /* The human-readable report of st at time now. */
 void	status_info_print(FILE *fp, const struct status_info *st,
 	    int64_t now);
-
-struct cmd;
-
-/*
- * teletrack status [-c FILE | -s STATUSFILE] [-f text|json] [-q], a line
- * of main.c's command table: the file is -s, else the one next to -c's
- * database, else $TELETRACK_STATUS, else the default database's.  Exit
- * 0 healthy, 1 unhealthy, 2 usage or no status file.
- */
-int	cmd_status(struct cmd *c);
 
 #endif

@@ -24,7 +24,6 @@
 #include "cmd.h"
 #include "db.h"
 #include "event.h"
-#include "html_report.h"
 #include "log.h"
 #include "report.h"
 #include "views.h"

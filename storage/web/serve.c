@@ -39,7 +39,6 @@
 #include "dlsyms.h"
 #include "log.h"
 #include "router.h"
-#include "serve.h"
 #include "status.h"
 #include "xmalloc.h"
 
