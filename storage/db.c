@@ -15,8 +15,8 @@
  * so a SQLite user's process never loads it).  Each implements struct
  * db_ops (db_int.h): open with its migrations, prepare, bind, step,
  * columns, transactions.  The schema is the same on both, migration for
- * migration: storage/schema/NNN_name.sql and storage/schema/pg/ hold
- * each step in the two dialects (schema.h).
+ * migration: storage/schema/NNN_name.sql holds each step, and
+ * storage/schema/pg.awk derives PostgreSQL's dialect of it (schema.h).
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -22,8 +22,8 @@
 
 /*
  * The schema version: the number of storage/schema/NNN_name.sql files
- * (SQLite: PRAGMA user_version) and of storage/schema/pg/NNN_name.sql
- * (PostgreSQL: the teletrack_schema table).
+ * (SQLite: PRAGMA user_version; PostgreSQL, which gets the same steps
+ * through storage/schema/pg.awk: the teletrack_schema table).
  */
 #define DB_SCHEMA_VERSION	5
 #define DB_BUSY_MS		200	/* daemon: never block the loop long */

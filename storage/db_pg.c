@@ -30,8 +30,9 @@
  * reconnects.  A COMMIT whose answer was lost is resolved later with
  * txid_status() (db_tx_committed()).
  *
- * Migrations: storage/schema/pg/NNN_name.sql, version in the one-row
- * table teletrack_schema, each step in one transaction under an
+ * Migrations: storage/schema/NNN_name.sql in PostgreSQL's dialect
+ * (storage/schema/pg.awk derives it at build time), version in the
+ * one-row table teletrack_schema, each step in one transaction under an
  * advisory lock, so shards starting together on a new database migrate
  * once.
  *

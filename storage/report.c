@@ -157,7 +157,8 @@ static const char sql_problems[] =
 /*
  * The caregiver_performance view's query with the filters inside the
  * aggregate (a view's groups cannot be filtered from outside): keep the
- * two alike (storage/schema/001_schema.sql and pg/001_schema.sql).
+ * two alike (storage/schema/001_schema.sql; PostgreSQL's own lines of
+ * it in pg/001_schema.sql).
  * name is the participant_name of the latest join: SQLite's bare column
  * beside MAX(), PostgreSQL's array_agg().
  */

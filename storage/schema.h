@@ -1,9 +1,9 @@
 /*
  * The schema's migrations, embedded at build time (storage/schema/
  * embed.awk writes schema_sql.c and schema_pg_sql.c): from
- * storage/schema/NNN_name.sql for SQLite, and from
- * storage/schema/pg/NNN_name.sql, the same steps in PostgreSQL's
- * dialect.  The backends' migrate() apply them; nothing else uses them.
+ * storage/schema/NNN_name.sql for SQLite, and the same steps in
+ * PostgreSQL's dialect, which storage/schema/pg.awk derives from them.
+ * The backends' migrate() apply them; nothing else uses them.
  */
 #ifndef TELETRACK_SCHEMA_H
 #define TELETRACK_SCHEMA_H
