@@ -448,12 +448,38 @@ cmd_dispatch(const struct cmd_entry *table, FILE *out, const char *dbpath,
 	return rc;
 }
 
-int
-cmd_limit(const char *arg, int *limit)
+const char *
+cmd_arg(const struct cmd *c, int ch)
 {
-	char	 esc[64], *end;
-	long	 n;
+	const char	*arg = NULL;
+	int		 i;
 
+	for (i = 0; i < c->nopts; i++)
+		if (c->opts[i].ch == ch)
+			arg = c->opts[i].arg;
+	return arg;
+}
+
+int
+cmd_flag(const struct cmd *c, int ch)
+{
+	int	 i;
+
+	for (i = 0; i < c->nopts; i++)
+		if (c->opts[i].ch == ch)
+			return 1;
+	return 0;
+}
+
+int
+cmd_limit(const struct cmd *c, int *limit)
+{
+	const char	*arg = cmd_arg(c, 'n');
+	char		 esc[64], *end;
+	long		 n;
+
+	if (arg == NULL)
+		return 0;
 	errno = 0;
 	n = strtol(arg, &end, 10);
 	if (errno != 0 || *end != '\0' || end == arg || n < 1 ||

@@ -103,8 +103,17 @@ int	 cmd_help(const struct cmd_entry *table, FILE *fp, const char *name);
 struct db;
 struct db	*cmd_db_open(struct cmd *c, int flags, char *err, size_t errsz);
 
-/* -n LIMIT: a whole number from 1; -1 (logged) otherwise. */
-int	 cmd_limit(const char *arg, int *limit);
+/*
+ * A command's own options, as tmux's args_get() and args_has(): the
+ * argument last given for ch (NULL: not given), and whether ch was given.
+ * cmd_dispatch() already refused the options the command does not take.
+ */
+const char	*cmd_arg(const struct cmd *, int ch);
+int		 cmd_flag(const struct cmd *, int ch);
+
+/* -n LIMIT into *limit when given: a whole number from 1; -1 (logged)
+   otherwise. */
+int	 cmd_limit(const struct cmd *, int *limit);
 
 /*
  * Print rows in c's format and free them; NULL rows: err says why (a

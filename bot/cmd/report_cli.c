@@ -308,13 +308,11 @@ cmd_report(struct cmd *c)
 	const char		*session = NULL, *name = c->entry->name + 7;
 	char			 err[512], esc[128];
 	int64_t			 id = 0;
-	int			 i, limit = 0, status = 1;
+	int			 limit = 0, status = 1;
 
-	for (i = 0; i < c->nopts; i++)
-		if (c->opts[i].ch == 's')
-			session = c->opts[i].arg;
-		else if (cmd_limit(c->opts[i].arg, &limit) == -1)
-			return cmd_usage(c);
+	session = cmd_arg(c, 's');
+	if (cmd_limit(c, &limit) == -1)
+		return cmd_usage(c);
 	if (!r->list && session == NULL) {
 		log_warnx("report %s needs --session ID", name);
 		return cmd_usage(c);

@@ -139,29 +139,14 @@ cmd_schedule_add(struct cmd *c)
 
 	schedule_batch_init(&b, NULL);
 	a = schedule_batch_add(&b, 0);
-	for (i = 0; i < c->nopts; i++) {
-		const char	*arg = c->opts[i].arg;
-
-		switch (c->opts[i].ch) {
-		case 'a':
-			appt = arg;
-			break;
-		case 'm':
-			minutes = arg;
-			break;
-		case 'p':
-			if (schedule_parse_member(a, arg, err,
-			    sizeof(err)) == -1)
-				schedule_batch_error(&b, 0, "-p: %s", err);
-			break;
-		case 'r':
-			room = arg;
-			break;
-		case 's':
-			start = arg;
-			break;
-		}
-	}
+	appt = cmd_arg(c, 'a');
+	minutes = cmd_arg(c, 'm');
+	room = cmd_arg(c, 'r');
+	start = cmd_arg(c, 's');
+	for (i = 0; i < c->nopts; i++)	/* -p, as often as given */
+		if (c->opts[i].ch == 'p' && schedule_parse_member(a,
+		    c->opts[i].arg, err, sizeof(err)) == -1)
+			schedule_batch_error(&b, 0, "-p: %s", err);
 	a->appt = xstrdup_null(appt);
 	a->room = xstrdup_null(room);
 	if (a->appt == NULL || a->room == NULL || start == NULL) {
@@ -197,13 +182,11 @@ cmd_schedule_list(struct cmd *c)
 {
 	struct db	*db;
 	char		 err[512];
-	int		 i, all = 0, limit = 0, status;
+	int		 all, limit = 0, status;
 
-	for (i = 0; i < c->nopts; i++)
-		if (c->opts[i].ch == 'a')
-			all = 1;
-		else if (cmd_limit(c->opts[i].arg, &limit) == -1)
-			return cmd_usage(c);
+	all = cmd_flag(c, 'a');
+	if (cmd_limit(c, &limit) == -1)
+		return cmd_usage(c);
 	if ((db = open_db(c)) == NULL)
 		return 1;
 	status = cmd_print(c, schedule_list(db, all, limit, err, sizeof(err)),
@@ -218,10 +201,9 @@ cmd_schedule_cancel(struct cmd *c)
 	struct db	*db;
 	const char	*reason = NULL;
 	char		 err[512];
-	int		 i, status = 1;
+	int		 status = 1;
 
-	for (i = 0; i < c->nopts; i++)
-		reason = c->opts[i].arg;	/* --reason */
+	reason = cmd_arg(c, 'R');
 	if ((db = open_db(c)) == NULL)
 		return 1;
 	if (schedule_cancel(db, c->argv[0], reason, now_ms(), err,

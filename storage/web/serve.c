@@ -271,29 +271,15 @@ cmd_serve(struct cmd *c)
 	struct auth		*auth = NULL;
 	sigset_t		 set;
 	socklen_t		 sslen;
-	const char		*listen = SERVE_DEFAULT_LISTEN;
-	const char		*passwd = NULL, *token = NULL, *status = NULL;
+	const char		*listen, *passwd, *token, *status;
 	char			*status_alloc = NULL, err[512], esc[128];
-	int			 i, sig = 0, rc = 1;
+	int			 sig = 0, rc = 1;
 
-	for (i = 0; i < c->nopts; i++) {
-		switch (c->opts[i].ch) {
-		case 'l':
-			listen = c->opts[i].arg;
-			break;
-		case 'P':
-			passwd = c->opts[i].arg;
-			break;
-		case 'S':
-			status = c->opts[i].arg;
-			break;
-		case 'T':
-			token = c->opts[i].arg;
-			break;
-		default:
-			return cmd_usage(c);
-		}
-	}
+	if ((listen = cmd_arg(c, 'l')) == NULL)
+		listen = SERVE_DEFAULT_LISTEN;
+	passwd = cmd_arg(c, 'P');
+	status = cmd_arg(c, 'S');
+	token = cmd_arg(c, 'T');
 	if (parse_listen(listen, &ss, &sslen) == -1) {
 		log_warnx("--listen %s: not ADDR:PORT with a numeric address",
 		    log_escape(esc, sizeof(esc), listen));
