@@ -138,8 +138,20 @@ else
 	tt_eq 0 "$(tt_count connection_interrupted)" "no interruptions without module"
 	tt_eq "|" "$(tt_sql "SELECT group_concat(coalesce(ip_address, ''), '|')
 	    FROM teleconference_participant_sessions")" "no IPs without module"
-	tt_eq 0 "$(tt_sql "SELECT count(*) FROM teleconference_participant_sessions
-	    WHERE spoke_time_seconds IS NOT NULL")" "speaking time NULL"
+	# On a real Jitsi, its speakerstats component sends every joiner,
+	# the observer too when no module hides it, a snapshot of speaking
+	# times: nobody has spoken yet when the observer joins, so 0.  This
+	# Prosody has no such component: nothing is known, NULL.
+	if grep -q 'from="speakerstats\.' "$TT_DIR/observer.log"; then
+		tt_eq 0 "$(tt_sql "SELECT count(*)
+		    FROM teleconference_participant_sessions
+		    WHERE spoke_time_seconds > 0")" \
+		    "speaking time only as Jitsi's snapshot said (0)"
+	else
+		tt_eq 0 "$(tt_sql "SELECT count(*)
+		    FROM teleconference_participant_sessions
+		    WHERE spoke_time_seconds IS NOT NULL")" "speaking time NULL"
+	fi
 fi
 tt_eq 1 "$(tt_count session_end)" "session ended"
 tt_done

@@ -72,8 +72,16 @@ tt_shard_start east
 EAST_PID=$PID
 tt_shard_start west
 WESTD_PID=$PID
-tt_wait_in "$TT_DIR/east/observer.log" "connected as"
-tt_wait_in "$TT_DIR/west/observer.log" "connected as"
+# Both started on a new schema at once: neither may have given up.
+for s in east west; do
+	tt_wait_in "$TT_DIR/$s/observer.log" "connected as" && continue
+	pid=$EAST_PID
+	[ "$s" = west ] && pid=$WESTD_PID
+	kill -0 "$pid" 2>/dev/null && continue
+	tt_fail "$s exited at start: $(grep -v ' debug: ' \
+	    "$TT_DIR/$s/observer.log" | tail -n 2)"
+	exit 1
+done
 
 # 1. A meeting on each shard at once; PostgreSQL goes away in the middle.
 for s in east west; do
