@@ -38,27 +38,26 @@
 /*
  * The reports, by the name after "report " in main.c's command table:
  * the report.c function and what it takes, one session (-s ID, then
- * required), the limit (-n) or both.  Adding a report is one line here
- * and one in main.c.
+ * required), the limit (-n) or both; a line with neither function is a
+ * list report, run by report_list() under its name.  Adding a report is
+ * one line here and one in main.c.
  */
 static const struct report_def {
 	const char	*name;
 	struct report_rows *(*by_session)(struct db *, int64_t session);
 	struct report_rows *(*by_both)(struct db *, int64_t session,
 			    int limit);
-	int		 list;		/* report_list() by name */
 	int		 default_limit;	/* without -n; 0: the report's own */
 } reports[] = {
 	{ "participants", .by_session = report_participants },
 	{ "summary", .by_session = report_summary },
 	{ "events", .by_both = report_events },
-	{ "sessions", .list = 1,
-	    .default_limit = SESSIONS_LIMIT },
-	{ "alerts", .list = 1 },
-	{ "attendance", .list = 1 },
-	{ "billing", .list = 1 },
-	{ "caregivers", .list = 1 },
-	{ "problems", .list = 1 },
+	{ "sessions", .default_limit = SESSIONS_LIMIT },
+	{ .name = "alerts" },
+	{ .name = "attendance" },
+	{ .name = "billing" },
+	{ .name = "caregivers" },
+	{ .name = "problems" },
 };
 
 /* The line of reports[] for main.c's "report NAME". */
@@ -308,12 +307,13 @@ cmd_report(struct cmd *c)
 	const char		*session = NULL, *name = c->entry->name + 7;
 	char			 err[512], esc[128];
 	int64_t			 id = 0;
-	int			 limit = 0, status = 1;
+	int			 list, limit = 0, status = 1;
 
 	session = cmd_arg(c, 's');
 	if (cmd_limit(c, &limit) == -1)
 		return cmd_usage(c);
-	if (!r->list && session == NULL) {
+	list = r->by_session == NULL && r->by_both == NULL;
+	if (!list && session == NULL) {
 		log_warnx("report %s needs --session ID", name);
 		return cmd_usage(c);
 	}
@@ -321,7 +321,7 @@ cmd_report(struct cmd *c)
 		log_warnx("%s", err);
 		return 1;
 	}
-	if (!r->list) {
+	if (!list) {
 		if ((id = report_find_session(db, session)) == -1)
 			goto out;
 		if (id == 0) {

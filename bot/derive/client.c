@@ -13,7 +13,6 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "client.h"
 
@@ -65,7 +64,8 @@ client_classify(const char *ua, const char **browser, const char **os,
  * at every call, 3 us in a warm loop and three times that in the daemon
  * (perf: 6% of the event loop's CPU while it joined 1,000 rooms of 3).
  * The context keyed last is kept, one per thread, and started again for
- * each address.
+ * each address; a key longer than CLIENT_KEY_LEN (none the daemon makes)
+ * is keyed anew at every call.
  */
 static int
 hmac_sha256(const unsigned char *key, size_t keylen, const char *ip,
@@ -76,19 +76,15 @@ hmac_sha256(const unsigned char *key, size_t keylen, const char *ip,
 	static _Thread_local size_t		 klen;
 	EVP_MAC					*alg;
 	OSSL_PARAM				 par[2];
-	unsigned int				 ulen = 0;
 	size_t					 len = 0;
 
-	if (keylen > sizeof(k))
-		return HMAC(EVP_sha256(), key, (int)keylen,
-		    (const unsigned char *)ip, strlen(ip), mac, &ulen) !=
-		    NULL && ulen == 32 ? 0 : -1;
 	if (ctx != NULL && keylen == klen && memcmp(key, k, keylen) == 0) {
 		if (!EVP_MAC_init(ctx, NULL, 0, NULL))
 			return -1;
 	} else {
 		EVP_MAC_CTX_free(ctx);
 		ctx = NULL;
+		klen = 0;
 		if ((alg = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
 			return -1;
 		ctx = EVP_MAC_CTX_new(alg);
@@ -101,8 +97,10 @@ hmac_sha256(const unsigned char *key, size_t keylen, const char *ip,
 			ctx = NULL;
 			return -1;
 		}
-		memcpy(k, key, keylen);
-		klen = keylen;
+		if (keylen <= sizeof(k)) {
+			memcpy(k, key, keylen);
+			klen = keylen;
+		}
 	}
 	if (!EVP_MAC_update(ctx, (const unsigned char *)ip, strlen(ip)) ||
 	    !EVP_MAC_final(ctx, mac, &len, 32) || len != 32)
