@@ -128,12 +128,13 @@ flush_once(struct writer *w, const char **what, long *bad)
 	struct ent	*se, *pe;
 	struct row	*r;
 	struct qev	*e;
-	size_t		 i;
+	size_t		 i, cap;
 	int64_t		 id;
 
 	*bad = -1;
 	*what = "BEGIN";
 	cache_clear(c);
+	cap = c->cap;
 	event_iso8601(w->now, w->stamp, sizeof(w->stamp));
 	if (db_begin(w->db) == -1)
 		return -1;
@@ -149,6 +150,8 @@ flush_once(struct writer *w, const char **what, long *bad)
 		se->latest = e;
 		se->pos = i;
 		se->rollup |= event_type_is_rollup(e->ev.type);
+		e->se = se;
+		e->pe = NULL;
 		if (has_participant(e)) {
 			if ((pe = cache_get(c, e->s.uid, e->p.key)) == NULL)
 				pe = cache_add(c, e->s.uid, e->p.key);
@@ -156,23 +159,32 @@ flush_once(struct writer *w, const char **what, long *bad)
 			pe->pos = i;
 			pe->rollup |= event_type_is_rollup(e->ev.type) ||
 			    e->ev.type == EVENT_PARTICIPANT_MERGE;
+			e->pe = pe;
 		}
+	}
+	/* The table grew: the entries moved. */
+	for (i = 0; c->cap != cap && i < w->count; i++) {
+		e = queue_at(w, i);
+		e->se = cache_get(c, e->s.uid, NULL);
+		if (e->pe != NULL)
+			e->pe = cache_get(c, e->s.uid, e->p.key);
 	}
 	*what = "writing the session row";
 	for (i = 0; i < w->count; i++) {
 		e = queue_at(w, i);
-		se = cache_get(c, e->s.uid, NULL);
+		se = e->se;
 		if (se->latest != e && !e->s.appt_figures)
 			continue;
+		r = row_find(w, e->s.uid, NULL);
 		/* Nothing but durations changed, and no rollup asks for them. */
-		if (!e->s.appt_figures && !se->rollup &&
-		    (r = row_find(w, e->s.uid, NULL)) != NULL &&
+		if (!e->s.appt_figures && !se->rollup && r != NULL &&
 		    same_session(&r->q->s, &e->s)) {
 			se->id = r->id;
 			continue;
 		}
 		*bad = (long)i;
-		if (write_session(w, &e->s, &id) == -1)
+		/* Written already in this batch: r is older than the row. */
+		if (write_session(w, &e->s, se->written ? NULL : r, &id) == -1)
 			return -1;
 		se->id = id;
 		se->written = 1;
@@ -181,10 +193,9 @@ flush_once(struct writer *w, const char **what, long *bad)
 	*what = "writing the participant row";
 	for (i = 0; i < w->count; i++) {
 		e = queue_at(w, i);
-		if (!has_participant(e) ||
-		    (pe = cache_get(c, e->s.uid, e->p.key))->id != 0)
+		if ((pe = e->pe) == NULL || pe->id != 0)
 			continue;
-		pe->sid = cache_get(c, e->s.uid, NULL)->id;
+		pe->sid = e->se->id;
 		r = row_find(w, e->s.uid, e->p.key);
 		if (!pe->rollup && r != NULL &&
 		    same_participant(&r->q->p, &pe->latest->p)) {
@@ -199,10 +210,8 @@ flush_once(struct writer *w, const char **what, long *bad)
 	for (i = 0; i < w->count; i++) {
 		e = queue_at(w, i);
 		*bad = (long)i;
-		se = cache_get(c, e->s.uid, NULL);
-		pe = has_participant(e) ? cache_get(c, e->s.uid, e->p.key) :
-		    NULL;
-		id = pe != NULL ? pe->id : 0;
+		se = e->se;
+		id = e->pe != NULL ? e->pe->id : 0;
 		if (e->ev.type == EVENT_PARTICIPANT_MERGE) {
 			*what = "folding a provisional participant";
 			if (write_merge(w, e, &se->latest->s, se->id, id) ==

@@ -36,6 +36,9 @@ struct qev {
 	const char		*data;		/* event_data JSON or NULL */
 	const char		*details;	/* alert details JSON */
 	int			 proves;	/* proves() of the event */
+	struct ent		*se;		/* flush_once(): its batch's */
+	struct ent		*pe;		/*  session and participant
+						   entries (pe NULL: none) */
 };
 
 /*
@@ -135,7 +138,7 @@ void		 rows_commit(struct writer *w);
 
 /* writer_sql.c */
 int		 write_session(struct writer *w, const struct session_rec *s,
-	    int64_t *id);
+	    const struct row *r, int64_t *id);
 int		 write_participant(struct writer *w, const struct qev *e,
 	    const struct row *r, int64_t sid, int64_t *id);
 int		 write_event(struct db *db, const struct qev *e, int64_t sid,

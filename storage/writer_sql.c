@@ -20,6 +20,9 @@
 #define KEEP_MAX(c) \
 	" " c " = CASE WHEN excluded." c " > t." c " THEN excluded." c \
 	" ELSE t." c " END"
+/* The same in a plain UPDATE: p, the parameter, against the column c. */
+#define KEEP_MAX_P(c, p) \
+	" " c " = CASE WHEN " p " > " c " THEN " p " ELSE " c " END"
 
 /*
  * An upsert's id on PostgreSQL: the row's own when it exists, else the
@@ -91,6 +94,28 @@ static const char sql_session_pg[] = SESSION_SQL("id, ",
 	PG_ID("teleconferencesessions", "session_uid = ?1")) " RETURNING id";
 static const char sql_session_id[] =
 	"SELECT id FROM teleconferencesessions WHERE session_uid = ?1";
+/*
+ * The same row again, its indexed columns unchanged (SQLite), as
+ * sql_participant_update is for a participant: the upsert rewrites the
+ * entries of the table's ten indexes, this touches none.  Same
+ * parameters, the row's id as ?22, the same rules column for column;
+ * the shard must already be the one the upsert would keep.
+ */
+static const char sql_session_update[] =
+	"UPDATE teleconferencesessions SET"
+	" jitsi_room_name = ?4, end_reason = ?9,"
+	KEEP_MAX_P("total_duration_seconds", "?10") ","
+	KEEP_MAX_P("participant_count", "?11") ","
+	KEEP_MAX_P("peak_participants", "?12") ","
+	KEEP_MAX_P("total_disconnections", "?13") ","
+	" recording_status = COALESCE(?14, 'not_recorded'),"
+	KEEP_MAX_P("recording_duration_seconds", "?15") ","
+	" connection_quality = ?16,"
+	" status_reason = COALESCE(?17, status_reason),"
+	" billable_seconds = COALESCE(?18, billable_seconds),"
+	" patient_wait_seconds = COALESCE(?19, patient_wait_seconds),"
+	" updatedAt = ?20"
+	" WHERE id = ?22 AND shard IS ?21";
 
 /*
  * Client details come from the companion module and may be missing from
@@ -156,8 +181,6 @@ static const char sql_session_id[] =
  * seven indexes alone, where the UPSERT above rewrites them all.  Same
  * parameters; the same rules (KEEP_MAX, COALESCE) column for column.
  */
-#define KEEP_MAX_P(c, p) \
-	" " c " = CASE WHEN " p " > " c " THEN " p " ELSE " c " END"
 static const char sql_participant_update[] =
 	"UPDATE teleconference_participant_sessions SET"
 	" participant_name = ?6, nick = ?7, jid = COALESCE(?8, jid),"
@@ -338,16 +361,12 @@ bind_failed(struct db_stmt *st)
 	return -1;
 }
 
-int
-write_session(struct writer *w, const struct session_rec *s, int64_t *id)
+/* A session snapshot as parameters 1-21 of either statement. */
+static int
+bind_session(struct writer *w, struct db_stmt *st, const struct session_rec *s)
 {
-	struct db	*db = w->db;
-	struct db_stmt	*st, *sel;
-	int		 rc = 0;
+	int	 rc = 0;
 
-	if ((st = db_prepare(db, db_pick(db, sql_session, sql_session_pg))) ==
-	    NULL)
-		return -1;
 	rc |= bind_str(st, 1, s->uid);
 	rc |= bind_str(st, 2, s->appointment_id);
 	rc |= bind_str(st, 3, s->room_jid);
@@ -374,7 +393,49 @@ write_session(struct writer *w, const struct session_rec *s, int64_t *id)
 	}
 	rc |= bind_str(st, 20, w->stamp);
 	rc |= bind_str(st, 21, w->shard);
-	if (rc != 0 || id_query(db, sql_session_id, &sel) == -1 ||
+	return rc;
+}
+
+/*
+ * r: the row as last committed, or NULL.  With the indexed columns as
+ * r says them (on SQLite), the UPDATE; else, or when the UPDATE found
+ * no row to change (deleted by hand, or the shard differs), the upsert.
+ */
+int
+write_session(struct writer *w, const struct session_rec *s,
+    const struct row *r, int64_t *id)
+{
+	struct db			*db = w->db;
+	const struct session_rec	*was;
+	struct db_stmt			*st, *sel;
+	int				 rc;
+
+	was = r != NULL ? &r->q->s : NULL;
+	if (was != NULL && r->id > 0 && db_backend(db) == DB_SQLITE &&
+	    streq(s->appointment_id, was->appointment_id) &&
+	    streq(s->room_jid, was->room_jid) &&
+	    streq(s->meeting_id, was->meeting_id) &&
+	    s->start_ms == was->start_ms && s->end_ms == was->end_ms &&
+	    (s->status == NULL || streq(s->status, was->status))) {
+		if ((st = db_prepare(db, sql_session_update)) == NULL)
+			return -1;
+		if (bind_session(w, st, s) != 0 ||
+		    db_bind_int(st, 22, r->id) != 0)
+			return bind_failed(st);
+		rc = db_step(st);
+		db_reset(st);
+		if (rc != DB_DONE)
+			return -1;
+		if (db_changes(db) == 1) {
+			*id = r->id;
+			return 0;
+		}
+	}
+	if ((st = db_prepare(db, db_pick(db, sql_session, sql_session_pg))) ==
+	    NULL)
+		return -1;
+	if (bind_session(w, st, s) != 0 ||
+	    id_query(db, sql_session_id, &sel) == -1 ||
 	    (sel != NULL && bind_str(sel, 1, s->uid) != 0))
 		return bind_failed(st);
 	return step_id(db, st, sel, s->uid, id);

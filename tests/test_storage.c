@@ -588,6 +588,71 @@ test_writer_same_row_again(void **state)
 	    " FROM teleconference_participant_sessions", "left|leave|1");
 }
 
+/*
+ * The session row written again with its indexed columns as they were
+ * takes the narrow UPDATE too (writer.c): counts never go down, fields
+ * a snapshot lacks are kept, a row deleted meanwhile is written anew,
+ * and a row another shard holds is still refused; the end (endTime, an
+ * index) and a status the snapshot leaves to the row take the UPSERT.
+ */
+static void
+test_writer_session_again(void **state)
+{
+	struct wfix	*f = *state;
+	int64_t		 sid;
+
+	sid = q_int(f->db, "SELECT id FROM teleconferencesessions");
+	f->s.participant_count = 3;
+	f->s.peak_participants = 3;
+	f->s.total_disconnections = 2;
+	f->s.connection_quality = "fair";
+	commit(f, EVENT_CHAT_MESSAGE, T0 + 1000, NULL);
+	row_is(f->db, "SELECT participant_count, peak_participants,"
+	    " total_disconnections, connection_quality, jitsi_meeting_id"
+	    " FROM teleconferencesessions", "3|3|2|fair|3f9a-meeting");
+
+	/* A resumed count starts lower; the status left to the row. */
+	f->s.participant_count = 1;
+	f->s.total_disconnections = 0;
+	f->s.recording_status = NULL;
+	f->s.status = NULL;
+	f->s.connection_quality = "poor";
+	commit(f, EVENT_CHAT_MESSAGE, T0 + 2000, NULL);
+	row_is(f->db, "SELECT participant_count, total_disconnections,"
+	    " recording_status, session_status, connection_quality, id = "
+	    "(SELECT MIN(id) FROM teleconferencesessions) FROM"
+	    " teleconferencesessions", "3|2|not_recorded|active|poor|1");
+	assert_int_equal(q_int(f->db, "SELECT id FROM "
+	    "teleconferencesessions"), sid);
+
+	/* Another shard's row: left alone, the event dropped (logged). */
+	assert_int_equal(db_exec(f->db, "UPDATE teleconferencesessions"
+	    " SET shard = 'elsewhere'"), 0);
+	writer_set_shard(f->w, "here");
+	f->s.participant_count = 4;
+	commit(f, EVENT_CHAT_MESSAGE, T0 + 3000, NULL);
+	row_is(f->db, "SELECT participant_count, shard, (SELECT COUNT(*) FROM"
+	    " teleconference_events WHERE event_type = 'chat_message') FROM"
+	    " teleconferencesessions", "3|elsewhere|2");
+	writer_set_shard(f->w, NULL);
+
+	/* Deleted by hand between two batches: written anew. */
+	assert_int_equal(db_exec(f->db, "DELETE FROM "
+	    "teleconferencesessions"), 0);
+	f->s.participant_count = 5;
+	commit(f, EVENT_CHAT_MESSAGE, T0 + 4000, NULL);
+	row_is(f->db, "SELECT participant_count, COUNT(*) FROM"
+	    " teleconferencesessions", "5|1");
+
+	/* The end: endTime and the status. */
+	f->s.status = "completed";
+	f->s.end_ms = T0 + 5000;
+	f->s.end_reason = "focus_left";
+	commit(f, EVENT_SESSION_END, T0 + 5000, NULL);
+	row_is(f->db, "SELECT session_status, end_reason, endTime IS NOT NULL"
+	    " FROM teleconferencesessions", "completed|focus_left|1");
+}
+
 /* The cases of the merge tests: the tab written in an earlier batch. */
 static int	 one_batch = 0, split_batches = 1;
 
@@ -2039,6 +2104,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_writer_skips_unchanged_rows,
 		    setup_row, teardown_writer),
 		cmocka_unit_test_setup_teardown(test_writer_same_row_again,
+		    setup_row, teardown_writer),
+		cmocka_unit_test_setup_teardown(test_writer_session_again,
 		    setup_row, teardown_writer),
 		{ "test_writer_merge(one batch)", test_writer_merge,
 		    setup_writer, teardown_writer, &one_batch },
