@@ -360,10 +360,14 @@ event_fields_json(const struct event_field *f, size_t n)
 char *
 event_issues_json(const struct issue *v, size_t n)
 {
-	json_t	*a = json_array();
+	json_t	*a;
 	char	 buf[64];
 	size_t	 i;
 
+	/* Most people's: every participant row written says it. */
+	if (n == 0)
+		return xstrdup("[]");
+	a = json_array();
 	for (i = 0; i < n; i++) {
 		snprintf(buf, sizeof(buf), "%s-at-%llds", v[i].what,
 		    (long long)v[i].at_s);
