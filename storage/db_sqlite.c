@@ -284,10 +284,14 @@ lite_open(struct db *db, const struct db_conf *conf, int flags, char *err,
 	 * A 1 MB page cache (SQLite's default is 2): the writer's hot pages
 	 * are the ends of its indexes, and the rest is in the kernel's page
 	 * cache anyway; the replay benchmark writes as fast with either and
-	 * the daemon's RSS is 1 MB smaller.
+	 * the daemon's RSS is 1 MB smaller.  A checkpoint every 4,000 WAL
+	 * pages (16 MB; SQLite's default is 1,000): every batch rewrites
+	 * the same hot index pages, and a checkpoint copies each page once
+	 * however many batches changed it since the last one.
 	 */
 	if (pragma(sq, "PRAGMA synchronous = NORMAL", err, errsz) == -1 ||
 	    pragma(sq, "PRAGMA cache_size = -1000", err, errsz) == -1 ||
+	    pragma(sq, "PRAGMA wal_autocheckpoint = 4000", err, errsz) == -1 ||
 	    pragma(sq, "PRAGMA journal_size_limit = 67108864", err,
 	    errsz) == -1 ||
 	    migrate(sq, err, errsz) == -1)
