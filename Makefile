@@ -33,6 +33,7 @@ PCS = libstrophe sqlite3 inih jansson libcrypto
 PC_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PCS) libical libsystemd \
 	libpq 2>/dev/null)
 PC_LIBS = $(shell $(PKG_CONFIG) --libs $(PCS) 2>/dev/null)
+SQLITE_LIBS = $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 # The dashboard: libmicrohttpd (its header: serve.c opens the library
 # itself), libcrypt (password hashes); libcrypto is in PCS already.
@@ -66,7 +67,9 @@ STORE = storage/db.c storage/db_sqlite.c storage/db_pg.c storage/db_repair.c \
 	storage/claim.c storage/report.c
 # The schema: migrations in order, embedded by embed.awk (schema.h), for
 # SQLite and, step for step, for PostgreSQL, whose dialect pg.awk derives
-# from them and from PostgreSQL's own lines in storage/schema/pg/.
+# from them and from PostgreSQL's own lines in storage/schema/pg/.  squash
+# (storage/schema/squash.c) is built and run here: it writes the schema
+# SQLite's migrations end with as one SQL text, for a new database.
 MIGRATIONS = 001_schema.sql 002_scheduling.sql 003_unused_settings.sql \
 	004_lobby_breakout.sql 005_shards.sql
 SCHEMA = $(addprefix storage/schema/,$(MIGRATIONS))
@@ -97,7 +100,8 @@ WEB_ASSETS = storage/web/assets/style.css storage/web/assets/app.js \
 SRCS += $(WEB)
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
-SCHEMA_OBJ = $(BUILD)/storage/schema_sql.o $(BUILD)/storage/schema_pg_sql.o
+SCHEMA_OBJ = $(BUILD)/storage/schema_sql.o $(BUILD)/storage/schema_pg_sql.o \
+	$(BUILD)/storage/schema_fresh_sql.o
 # The command line as the program has it (main.c's table and every command
 # it names), for the tests that run commands: main() renamed away.
 CLI_OBJS = $(filter-out $(BUILD)/bot/main.o,$(call obj,$(SRCS))) \
@@ -154,6 +158,11 @@ $(BUILD)/storage/schema_pg_sql.c: $(SCHEMA_PG) storage/schema/embed.awk
 	@mkdir -p $(dir $@)
 	awk -v name=schema_pg -f storage/schema/embed.awk $(SCHEMA_PG) > $@.tmp && \
 		mv $@.tmp $@
+$(BUILD)/storage/schema/squash: $(BUILD)/storage/schema/squash.o \
+		$(BUILD)/storage/schema_sql.o
+	$(CC) $(FINAL_LDFLAGS) -o $@ $^ $(SQLITE_LIBS)
+$(BUILD)/storage/schema_fresh_sql.c: $(BUILD)/storage/schema/squash
+	$(BUILD)/storage/schema/squash > $@.tmp && mv $@.tmp $@
 $(BUILD)/storage/%_sql.o: $(BUILD)/storage/%_sql.c
 	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
@@ -306,7 +315,7 @@ FUZZ_LIMIT = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS
 FUZZ_STANZA_SRCS = tests/fuzz_presence.c $(PARSE) bot/core/log.c \
 	bot/core/xmalloc.c bot/core/text.c
 FUZZ_FLOW_SRCS = tests/fuzz_flow.c $(FLOW_SRCS) $(BUILD)/storage/schema_sql.c \
-	$(BUILD)/storage/schema_pg_sql.c
+	$(BUILD)/storage/schema_pg_sql.c $(BUILD)/storage/schema_fresh_sql.c
 
 fuzz: fuzz-stanza fuzz-flow
 

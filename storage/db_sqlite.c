@@ -8,7 +8,9 @@
  * adapted to SQLite, plus what the observer needs (session_uid,
  * participant_key, ...).  Migrations are numbered by PRAGMA user_version:
  * migration i takes the schema from version i to i + 1 in one
- * transaction, so a crash mid-migration leaves the previous version.
+ * transaction, so a crash mid-migration leaves the previous version.  A
+ * new file takes one step instead: schema_fresh, what the migrations
+ * build, derived from them at build time (storage/schema/squash.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,39 +97,55 @@ path_uri(const char *path, const char *query)
 	return uri;
 }
 
-/* PRAGMA user_version, or -1 with err filled. */
+/*
+ * The non-negative integer a one-row query answers, or -1 with err
+ * filled ("what: why").
+ */
 static int
-user_version(sqlite3 *sq, char *err, size_t errsz)
+query_int(sqlite3 *sq, const char *sql, const char *what, char *err,
+    size_t errsz)
 {
 	sqlite3_stmt	*st;
 	int		 rc, v = -1;
 
-	if (sqlite3_prepare_v2(sq, "PRAGMA user_version", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		seterr(err, errsz, "reading the schema version: %s",
-		    sqlite3_errmsg(sq));
+	if (sqlite3_prepare_v2(sq, sql, -1, &st, NULL) != SQLITE_OK) {
+		seterr(err, errsz, "%s: %s", what, sqlite3_errmsg(sq));
 		return -1;
 	}
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	else
-		seterr(err, errsz, "reading the schema version: %s",
-		    sqlite3_errmsg(sq));
+		seterr(err, errsz, "%s: %s", what, sqlite3_errmsg(sq));
 	sqlite3_finalize(st);
 	return v;
+}
+
+/* PRAGMA user_version, or -1 with err filled. */
+static int
+user_version(sqlite3 *sq, char *err, size_t errsz)
+{
+	return query_int(sq, "PRAGMA user_version",
+	    "reading the schema version", err, errsz);
 }
 
 /*
  * Bring the schema from its current version to DB_SCHEMA_VERSION.  Each
  * step is one IMMEDIATE transaction that re-reads the version inside it,
  * so two daemons started together on a new file do not both migrate.
+ * A new file (version 0, nothing in it) takes one step, schema_fresh, to
+ * the last version: each ALTER TABLE of the migrations makes SQLite
+ * re-read the whole schema, and replaying them all made a first start
+ * cost four times the CPU of any other.  A file at version 0 with
+ * something in it (not ours) gets the migrations, as it always did: they
+ * fail where its tables clash with ours.
  */
 static int
 migrate(sqlite3 *sq, char *err, size_t errsz)
 {
+	const char	*sql;
 	char		*msg = NULL;
 	char		 what[64];
-	int		 v;
+	int		 v, next, empty;
 
 	for (;;) {
 		if (sqlite3_exec(sq, "BEGIN IMMEDIATE", NULL, NULL, &msg) !=
@@ -154,12 +172,17 @@ migrate(sqlite3 *sq, char *err, size_t errsz)
 		}
 		if (v == DB_SCHEMA_VERSION)
 			break;
-		snprintf(what, sizeof(what), "PRAGMA user_version = %d",
-		    v + 1);
-		if (sqlite3_exec(sq, schema_migrations[v], NULL, NULL, &msg) !=
-		    SQLITE_OK || sqlite3_exec(sq, what, NULL, NULL, &msg) !=
-		    SQLITE_OK) {
-			seterr(err, errsz, "migration %d -> %d: %s", v, v + 1,
+		empty = 0;
+		if (v == 0 && (empty = query_int(sq, "SELECT NOT EXISTS"
+		    " (SELECT 1 FROM sqlite_master)", "reading the schema",
+		    err, errsz)) == -1)
+			goto fail;
+		sql = empty ? schema_fresh : schema_migrations[v];
+		next = empty ? DB_SCHEMA_VERSION : v + 1;
+		snprintf(what, sizeof(what), "PRAGMA user_version = %d", next);
+		if (sqlite3_exec(sq, sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(sq, what, NULL, NULL, &msg) != SQLITE_OK) {
+			seterr(err, errsz, "migration %d -> %d: %s", v, next,
 			    msg != NULL ? msg : sqlite3_errmsg(sq));
 			sqlite3_free(msg);
 			goto fail;

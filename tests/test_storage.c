@@ -1,8 +1,9 @@
 /*
- * Unit tests for storage/: the schema and its migration, the writer
- * (round trip, hostile strings, a locked or read-only database, the queue
- * bound, a rejected event), stale-session repair, the views, the reports
- * and their output formats.  Runs on ":memory:" where one connection is
+ * Unit tests for storage/: the schema, its migrations and the one step
+ * that stands for them on a new file, the writer (round trip, hostile
+ * strings, a locked or read-only database, the queue bound, a rejected
+ * event), stale-session repair, the views, the reports and their output
+ * formats.  Runs on ":memory:" where one connection is
  * enough and on files in a temporary directory where a second connection
  * (another process holding the lock, a read-only reader) is the point.
  *
@@ -280,6 +281,318 @@ test_open_errors(void **state)
 	db_close(db);
 	db = open_ok(tmpfile_path("we?ird#na%20me.db"), DB_READONLY);
 	db_close(db);
+}
+
+/*
+ * A new database takes the final schema in one step (schema_fresh, which
+ * storage/schema/squash.c derives from the migrations at build time); one
+ * at an older version takes the migrations.  Both must end as the same
+ * database: dump() writes down all that could differ, and the tests
+ * compare dumps.
+ *
+ * A default that reads the clock (createdAt) would tell the two apart by
+ * milliseconds, so these tests run under a clock that stands still at
+ * T0: SQLite's default VFS with only its clock replaced, made the
+ * default, so db_open() uses it too.
+ */
+static sqlite3_vfs	 still_vfs;
+static sqlite3_vfs	*real_vfs;
+
+static int
+still_now(sqlite3_vfs *vfs, sqlite3_int64 *now)
+{
+	(void)vfs;
+	*now = 210866760000000LL + T0;	/* Julian day 2440587.5 is 1970 */
+	return SQLITE_OK;
+}
+
+static int
+setup_still_clock(void **state)
+{
+	(void)state;
+	real_vfs = sqlite3_vfs_find(NULL);
+	still_vfs = *real_vfs;
+	still_vfs.zName = "still";
+	still_vfs.xCurrentTimeInt64 = still_now;
+	return sqlite3_vfs_register(&still_vfs, 1) == SQLITE_OK ? 0 : -1;
+}
+
+static int
+teardown_still_clock(void **state)
+{
+	(void)state;
+	if (sqlite3_vfs_register(real_vfs, 1) != SQLITE_OK)
+		return -1;
+	return sqlite3_vfs_unregister(&still_vfs) == SQLITE_OK ? 0 : -1;
+}
+
+/*
+ * Everything a schema consists of, one line a row: the version, the
+ * sqlite_master entries, every table's (and view's) columns, indexes and
+ * foreign keys, and every row of every table.  The caller frees it.
+ */
+static char *
+dump(sqlite3 *sq)
+{
+	static const char *const queries[] = {
+		"SELECT user_version FROM pragma_user_version",
+		"SELECT type, name, tbl_name, sql FROM sqlite_master"
+		" ORDER BY type, name",
+		"SELECT m.name, p.* FROM sqlite_master m,"
+		" pragma_table_info(m.name) p WHERE m.type IN ('table', 'view')"
+		" ORDER BY m.name, p.cid",
+		"SELECT m.name, p.* FROM sqlite_master m,"
+		" pragma_index_list(m.name) p WHERE m.type = 'table'"
+		" ORDER BY m.name, p.name",
+		"SELECT m.name, p.* FROM sqlite_master m,"
+		" pragma_foreign_key_list(m.name) p WHERE m.type = 'table'"
+		" ORDER BY m.name, p.id, p.seq",
+	};
+	sqlite3_stmt	*tables, *st;
+	FILE		*fp;
+	char		*buf = NULL, *sql;
+	size_t		 len = 0, q;
+	int		 i;
+
+	assert_non_null(fp = open_memstream(&buf, &len));
+	assert_int_equal(sqlite3_prepare_v2(sq, "SELECT printf('SELECT * FROM"
+	    " \"%w\" ORDER BY rowid', name) FROM sqlite_master"
+	    " WHERE type = 'table' ORDER BY name", -1, &tables, NULL),
+	    SQLITE_OK);
+	for (q = 0;; q++) {
+		if (q < sizeof(queries) / sizeof(queries[0]))
+			sql = xstrdup(queries[q]);
+		else if (sqlite3_step(tables) == SQLITE_ROW)
+			sql = xstrdup((const char *)
+			    sqlite3_column_text(tables, 0));
+		else
+			break;
+		fprintf(fp, "%s\n", sql);
+		assert_int_equal(sqlite3_prepare_v2(sq, sql, -1, &st, NULL),
+		    SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (i = 0; i < sqlite3_column_count(st); i++)
+				fprintf(fp, "%s%d:%s", i > 0 ? "|" : "\t",
+				    sqlite3_column_type(st, i),
+				    sqlite3_column_text(st, i) != NULL ?
+				    (const char *)sqlite3_column_text(st, i) :
+				    "");
+			fputc('\n', fp);
+		}
+		assert_int_equal(sqlite3_finalize(st), SQLITE_OK);
+		free(sql);
+	}
+	sqlite3_finalize(tables);
+	fclose(fp);
+	return buf;
+}
+
+/*
+ * The first line in which dumps a and b differ, in a static buffer;
+ * NULL when they are the same.
+ */
+static const char *
+dump_difference(const char *a, const char *b)
+{
+	static char	 what[512];
+	size_t		 la, lb;
+	int		 line = 1;
+
+	for (;;) {
+		la = strcspn(a, "\n");
+		lb = strcspn(b, "\n");
+		if (la != lb || memcmp(a, b, la) != 0) {
+			snprintf(what, sizeof(what), "line %d: [%.*s] vs [%.*s]",
+			    line, (int)(la < 200 ? la : 200), a,
+			    (int)(lb < 200 ? lb : 200), b);
+			return what;
+		}
+		if (a[la] == '\0' || b[lb] == '\0')
+			return a[la] == b[lb] ? NULL : "one is longer";
+		a += la + 1;
+		b += lb + 1;
+		line++;
+	}
+}
+
+/* A new ":memory:" database, opened by db_open(): the one-step path. */
+static char *
+dump_fresh(void)
+{
+	struct db	*db = open_ok(":memory:", 0);
+	char		*d = dump(db_sqlite(db));
+
+	db_close(db);
+	return d;
+}
+
+/* Apply the first k migrations to sq by hand, at version k. */
+static void
+migrate_by_hand(sqlite3 *sq, int k)
+{
+	char	 sql[64];
+	int	 i;
+
+	for (i = 0; i < k; i++)
+		if (sqlite3_exec(sq, schema_migrations[i], NULL, NULL, NULL) !=
+		    SQLITE_OK)
+			fail_msg("migration %d: %s", i + 1, sqlite3_errmsg(sq));
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", k);
+	assert_int_equal(sqlite3_exec(sq, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* PRAGMA schema_version: SQLite counts every change to the schema. */
+static int
+schema_changes(sqlite3 *sq)
+{
+	sqlite3_stmt	*st;
+	int		 n;
+
+	assert_int_equal(sqlite3_prepare_v2(sq, "PRAGMA schema_version", -1,
+	    &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * (a) A new database is the one every migration, replayed, builds: the
+ * same version, sqlite_master, columns, indexes, foreign keys and rows
+ * (meeting_settings' one row, its createdAt dated by its default when
+ * the database was made, not when teletrack was built).  And it was made
+ * in one step: SQLite counted fewer schema changes.
+ */
+static void
+test_fresh_schema(void **state)
+{
+	struct db	*fresh;
+	sqlite3		*sq;
+	char		*a, *b;
+	const char	*diff;
+
+	(void)state;
+	fresh = open_ok(":memory:", 0);
+	a = dump(db_sqlite(fresh));
+	assert_int_equal(sqlite3_open(":memory:", &sq), SQLITE_OK);
+	migrate_by_hand(sq, DB_SCHEMA_VERSION);
+	b = dump(sq);
+	if ((diff = dump_difference(a, b)) != NULL)
+		fail_msg("fresh and migrated differ: %s", diff);
+	assert_true(schema_changes(db_sqlite(fresh)) < schema_changes(sq));
+	assert_int_equal(q_int(fresh, "SELECT COUNT(*) FROM meeting_settings"
+	    " WHERE createdAt = '2023-11-14T22:13:20.000Z'"), 1);
+	sqlite3_close(sq);
+	db_close(fresh);
+	free(a);
+	free(b);
+}
+
+/*
+ * (b) A database left at any version 1 .. N - 1 is migrated step by step
+ * and ends as a new one does.
+ */
+static void
+test_migrate_from_every_version(void **state)
+{
+	struct db	*db;
+	sqlite3		*sq;
+	char		*a, *b, name[32];
+	const char	*path, *diff;
+	int		 k;
+
+	(void)state;
+	a = dump_fresh();
+	for (k = 1; k < DB_SCHEMA_VERSION; k++) {
+		snprintf(name, sizeof(name), "from-%d.db", k);
+		path = tmpfile_path(name);
+		assert_int_equal(sqlite3_open(path, &sq), SQLITE_OK);
+		migrate_by_hand(sq, k);
+		sqlite3_close(sq);
+		db = open_ok(path, 0);
+		b = dump(db_sqlite(db));
+		if ((diff = dump_difference(a, b)) != NULL)
+			fail_msg("from version %d: %s", k, diff);
+		db_close(db);
+		free(b);
+	}
+	free(a);
+}
+
+/*
+ * (c) The comparison sees each thing it compares: a database changed in
+ * any one of them no longer passes for a new one.
+ */
+static void
+test_dump_tells_apart(void **state)
+{
+	static const char *const changes[] = {
+		"PRAGMA user_version = 99",
+		"CREATE INDEX idx_extra ON alerts (rule)",
+		"ALTER TABLE alerts ADD COLUMN extra TEXT",
+		"CREATE TABLE extra (id INTEGER PRIMARY KEY,"
+		" s INTEGER REFERENCES teleconferencesessions (id))",
+		"UPDATE meeting_settings SET max_participants = 3",
+		"UPDATE meeting_settings SET createdAt = '2000-01-01'",
+		"INSERT INTO teleconferencesessions (session_uid) VALUES ('x')",
+	};
+	struct db	*db;
+	char		*a, *b;
+	size_t		 i;
+
+	(void)state;
+	a = dump_fresh();
+	for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+		db = open_ok(":memory:", 0);
+		assert_int_equal(sqlite3_exec(db_sqlite(db), changes[i], NULL,
+		    NULL, NULL), SQLITE_OK);
+		b = dump(db_sqlite(db));
+		if (dump_difference(a, b) == NULL)
+			fail_msg("not told apart: %s", changes[i]);
+		db_close(db);
+		free(b);
+	}
+	b = dump_fresh();
+	assert_null(dump_difference(a, b));
+	free(a);
+	free(b);
+}
+
+/*
+ * A file at version 0 with tables in it is not new: it gets the
+ * migrations, one by one, as before there was a one-step path.  Its own
+ * table stays; a clash with ours fails the first migration.
+ */
+static void
+test_open_version_0_not_empty(void **state)
+{
+	struct db	*db;
+	sqlite3		*sq;
+	char		 err[256];
+
+	(void)state;
+	assert_int_equal(sqlite3_open(tmpfile_path("theirs.db"), &sq),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_exec(sq, "CREATE TABLE t (x)", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(sq);
+	db = open_ok(tmpfile_path("theirs.db"), 0);
+	assert_int_equal(q_int(db, "PRAGMA user_version"), DB_SCHEMA_VERSION);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM sqlite_master"
+	    " WHERE name = 't'"), 1);
+	assert_int_equal(q_int(db, "SELECT COUNT(*) FROM meeting_settings"),
+	    1);
+	assert_true(schema_changes(db_sqlite(db)) > 1 + q_int(db,
+	    "SELECT COUNT(*) FROM sqlite_master WHERE sql IS NOT NULL"));
+	db_close(db);
+
+	assert_int_equal(sqlite3_open(tmpfile_path("clash.db"), &sq),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_exec(sq, "CREATE TABLE meeting_settings (x)", NULL,
+	    NULL, NULL), SQLITE_OK);
+	sqlite3_close(sq);
+	assert_null(db_open(tmpfile_path("clash.db"), 0, err, sizeof(err)));
+	assert_non_null(strstr(err, "migration 0 -> 1"));
 }
 
 /*
@@ -2097,6 +2410,13 @@ main(void)
 		cmocka_unit_test(test_migrate_from_2),
 		cmocka_unit_test(test_reopen_idempotent),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test_setup_teardown(test_fresh_schema,
+		    setup_still_clock, teardown_still_clock),
+		cmocka_unit_test_setup_teardown(test_migrate_from_every_version,
+		    setup_still_clock, teardown_still_clock),
+		cmocka_unit_test_setup_teardown(test_dump_tells_apart,
+		    setup_still_clock, teardown_still_clock),
+		cmocka_unit_test(test_open_version_0_not_empty),
 		cmocka_unit_test_setup_teardown(test_writer_roundtrip,
 		    setup_writer, teardown_writer),
 		cmocka_unit_test_setup_teardown(test_writer_deep_copy,
