@@ -42,7 +42,9 @@
  * within one run that is what room.c reports anyway, and an appointment
  * resumed after a daemon restart (its row observed again from zero)
  * never loses what the previous run recorded.  The rest is the
- * snapshot's.
+ * snapshot's.  A new row's createdAt and updatedAt are the batch's time,
+ * bound: the columns' strftime() defaults cost two clock reads and
+ * formats a row, as much as an index.
  */
 #define SESSION_SQL(id_col, id_val) \
 	"INSERT INTO teleconferencesessions AS t (" id_col "session_uid," \
@@ -51,10 +53,12 @@
 	" total_duration_seconds," \
 	" participant_count, peak_participants, total_disconnections," \
 	" recording_status, recording_duration_seconds, connection_quality," \
-	" status_reason, billable_seconds, patient_wait_seconds, shard)" \
+	" status_reason, billable_seconds, patient_wait_seconds, shard," \
+	" createdAt, updatedAt)" \
 	" VALUES (" id_val "?1, ?2, ?3, ?4, ?5, ?6, ?7," \
 	" COALESCE(?8, 'active'), ?9, ?10, ?11, ?12, ?13," \
-	" COALESCE(?14, 'not_recorded'), ?15, ?16, ?17, ?18, ?19, ?21)" \
+	" COALESCE(?14, 'not_recorded'), ?15, ?16, ?17, ?18, ?19, ?21," \
+	" ?20, ?20)" \
 	" ON CONFLICT (session_uid) DO UPDATE SET" \
 	" appointmentId = COALESCE(excluded.appointmentId, t.appointmentId)," \
 	" roomId = excluded.roomId," \
@@ -132,10 +136,10 @@ static const char sql_session_update[] =
 	" browser, operating_system, ip_address, user_agent, camera_enabled," \
 	" microphone_enabled, screen_shared, spoke_time_seconds," \
 	" messages_sent, reactions_sent, issues_encountered, is_moderator," \
-	" session_status, lobby_wait_seconds)" \
+	" session_status, lobby_wait_seconds, createdAt, updatedAt)" \
 	" VALUES (" id_val "?1, ?2, ?3, ?4, COALESCE(?5, 'unknown'), ?6, ?7," \
 	" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21," \
-	" ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?32)" \
+	" ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?32, ?31, ?31)" \
 	" ON CONFLICT (teleconference_session_id, participant_key)" \
 	" DO UPDATE SET" \
 	" appointment_id = COALESCE(excluded.appointment_id," \
