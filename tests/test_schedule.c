@@ -326,6 +326,39 @@ test_parse_time(void **state)
 	}
 }
 
+/*
+ * event_iso8601() keeps the second it formatted last: the milliseconds
+ * of the same second, the next second, a short buffer (cut as snprintf()
+ * cuts) and the second it had before must all come out right.
+ */
+static void
+test_iso8601(void **state)
+{
+	static const struct {
+		int64_t		 ms;
+		size_t		 size;
+		const char	*want;
+	} cases[] = {
+		{ 0, 32, "1970-01-01T00:00:00.000Z" },
+		{ -5, 32, "1970-01-01T00:00:00.000Z" },
+		{ 1796211609556LL, 32, "2026-12-02T11:40:09.556Z" },
+		{ 1796211609005LL, 32, "2026-12-02T11:40:09.005Z" },
+		{ 1796211609005LL, 10, "2026-12-0" },
+		{ 1796211609090LL, 32, "2026-12-02T11:40:09.090Z" },
+		{ 1796211610000LL, 32, "2026-12-02T11:40:10.000Z" },
+		{ 1796211609999LL, 25, "2026-12-02T11:40:09.999Z" },
+		{ 1796211609999LL, 24, "2026-12-02T11:40:09.999" },
+		{ 253402300799999LL, 32, "9999-12-31T23:59:59.999Z" },
+	};
+	char	 buf[32];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(event_iso8601(cases[i].ms, buf,
+		    cases[i].size), cases[i].want);
+}
+
 static void
 test_parse_minutes_member(void **state)
 {
@@ -1309,6 +1342,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_parse_minutes_member),
 		cmocka_unit_test_setup_teardown(test_add_update_refuse, setup_db,
 		    teardown_db),

@@ -141,18 +141,42 @@ event_emit(const struct event_sink *sink, const struct event *ev)
 char *
 event_iso8601(int64_t ms, char *buf, unsigned long bufsz)
 {
-	struct tm	 tm;
-	time_t		 sec;
-	int		 msec;
+	/*
+	 * The second formatted last, per thread: a batch's rows and a
+	 * burst's events fall in a few seconds, and gmtime_r() with
+	 * snprintf() cost as much as the rest of an event row's binding.
+	 */
+	static _Thread_local time_t	 last = -1;
+	static _Thread_local char	 prefix[32];	/* "...T12:34:56.", any
+							   year an int64 of ms
+							   makes */
+	static _Thread_local size_t	 plen;
+	struct tm			 tm;
+	time_t				 sec;
+	int				 msec;
 
 	if (ms < 0)
 		ms = 0;
 	sec = (time_t)(ms / 1000);
 	msec = (int)(ms % 1000);
-	gmtime_r(&sec, &tm);
-	snprintf(buf, bufsz, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, msec);
+	if (sec != last) {
+		gmtime_r(&sec, &tm);
+		plen = (size_t)snprintf(prefix, sizeof(prefix),
+		    "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+		last = sec;
+	}
+	if (bufsz < plen + 5) {
+		snprintf(buf, bufsz, "%s%03dZ", prefix, msec);
+		return buf;
+	}
+	memcpy(buf, prefix, plen);
+	buf[plen] = (char)('0' + msec / 100);
+	buf[plen + 1] = (char)('0' + msec / 10 % 10);
+	buf[plen + 2] = (char)('0' + msec % 10);
+	buf[plen + 3] = 'Z';
+	buf[plen + 4] = '\0';
 	return buf;
 }
 
