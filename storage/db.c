@@ -388,6 +388,13 @@ db_changes(struct db *db)
 	return db->ops->changes(db);
 }
 
+int64_t
+db_last_insert_id(struct db *db)
+{
+	return db->ops->last_insert_id != NULL ?
+	    db->ops->last_insert_id(db) : 0;
+}
+
 /*
  * Transactions
  */

@@ -240,6 +240,13 @@ int		 db_script(struct db *, const char *sql);
 int64_t		 db_changes(struct db *);
 
 /*
+ * SQLite: the id of the last row an INSERT added on this connection (an
+ * upsert that updated a row leaves it as it was).  0 on a backend with
+ * no such thing (PostgreSQL: ask with RETURNING).
+ */
+int64_t		 db_last_insert_id(struct db *);
+
+/*
  * Transactions.  db_begin() takes the write lock at once on SQLite
  * (BEGIN IMMEDIATE), so a writer waits at the start and never fails
  * half way for another's lock.  db_rollback() does nothing outside a

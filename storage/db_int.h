@@ -48,6 +48,7 @@ struct db_ops {
 	const char	*(*column_text)(void *st, int i);
 	void		(*reset)(void *st);
 	int64_t		(*changes)(struct db *);
+	int64_t		(*last_insert_id)(struct db *);	/* or NULL */
 	int		(*begin)(struct db *);
 	int		(*in_transaction)(struct db *);
 	int64_t		(*tx_id)(struct db *);

@@ -484,6 +484,12 @@ lite_changes(struct db *db)
 	return sqlite3_changes64(db->be);
 }
 
+static int64_t
+lite_last_insert_id(struct db *db)
+{
+	return sqlite3_last_insert_rowid(db->be);
+}
+
 static int
 lite_begin(struct db *db)
 {
@@ -553,6 +559,7 @@ const struct db_ops db_sqlite_ops = {
 	.column_text = lite_column_text,
 	.reset = lite_reset,
 	.changes = lite_changes,
+	.last_insert_id = lite_last_insert_id,
 	.begin = lite_begin,
 	.in_transaction = lite_in_transaction,
 	.tx_id = lite_tx_id,

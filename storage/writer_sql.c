@@ -90,8 +90,9 @@
 /*
  * The row's id: RETURNING on PostgreSQL.  SQLite runs a RETURNING
  * statement whole into a temporary table before its first row comes
- * back, which cost a third of each new row's upsert; there the id is
- * read back by the unique key (step_upsert()).
+ * back, which cost a third of each new row's upsert; there a new row's
+ * id is the connection's last insert id, and an updated row's is read
+ * back by the unique key (step_id()).
  */
 static const char sql_session[] = SESSION_SQL("", "");
 static const char sql_session_pg[] = SESSION_SQL("id, ",
@@ -310,8 +311,10 @@ bind_time(struct db_stmt *st, int i, int64_t ms)
 
 /*
  * Step an upsert to completion; 0 with *id set, or -1 with the error
- * recorded.  The id: the upsert's RETURNING (PostgreSQL), or, with sel,
- * what sel (the row's unique key bound) reads back after it (SQLite).
+ * recorded.  The id: the upsert's RETURNING (PostgreSQL); on SQLite the
+ * id of the row it inserted, or, when it updated one, what sel (the
+ * row's unique key bound) reads back.  (An insert whose id happens to
+ * equal the last one inserted elsewhere is read back too: still right.)
  * No row written: the upsert's WHERE kept the row as it was, because
  * another shard recorded it (a session uid both made).
  */
@@ -320,15 +323,19 @@ step_id(struct db *db, struct db_stmt *st, struct db_stmt *sel,
     const char *uid, int64_t *id)
 {
 	char	 esc[128];
+	int64_t	 last;
 	int	 rc;
 
 	*id = -1;
+	last = sel != NULL ? db_last_insert_id(db) : 0;
 	rc = db_step(st);
 	if (rc == DB_ROW) {
 		*id = db_column_int(st, 0);
 		rc = db_step(st);
 	} else if (rc == DB_DONE && sel != NULL && db_changes(db) > 0) {
-		if ((rc = db_step(sel)) == DB_ROW) {
+		if (db_last_insert_id(db) != last)
+			*id = db_last_insert_id(db);
+		else if ((rc = db_step(sel)) == DB_ROW) {
 			*id = db_column_int(sel, 0);
 			rc = DB_DONE;
 		} else if (rc == DB_DONE) {

@@ -894,11 +894,17 @@ test_writer_same_row_again(void **state)
 	    " teleconference_participant_sessions) FROM teleconference_events"
 	    " WHERE event_type = 'chat_message' ORDER BY id DESC LIMIT 1", "1");
 
-	/* Leaving: left_at and the status. */
+	/*
+	 * Leaving: left_at and the status, by the upsert, which updates the
+	 * row; its id is read back, not the last one inserted (an event's).
+	 */
 	leaves(p, T0 + 3000, "leave");
 	commit(f, EVENT_LEAVE, T0 + 3000, p);
 	row_is(f->db, "SELECT session_status, left_reason, left_at IS NOT NULL"
 	    " FROM teleconference_participant_sessions", "left|leave|1");
+	row_is(f->db, "SELECT participant_session_id = (SELECT id FROM"
+	    " teleconference_participant_sessions) FROM teleconference_events"
+	    " WHERE event_type = 'leave'", "1");
 }
 
 /*
