@@ -363,12 +363,25 @@ jobject(const struct event_field *f, size_t n)
 	return obj;
 }
 
+/*
+ * obj as text (it is released).  Into a buffer on the stack first: an
+ * event's JSON nearly always fits, and json_dumps() would grow its own
+ * buffer a few times and copy it once more.
+ */
 static char *
 jdump(json_t *obj)
 {
-	char	*s;
+	const size_t	 flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+	char		 buf[512], *s;
+	size_t		 n;
 
-	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if ((n = json_dumpb(obj, buf, sizeof(buf), flags)) > 0 &&
+	    n < sizeof(buf)) {
+		s = xmalloc(n + 1);
+		memcpy(s, buf, n);
+		s[n] = '\0';
+	} else
+		s = json_dumps(obj, flags);
 	json_decref(obj);
 	if (s == NULL)
 		fatalx("json_dumps: out of memory");
