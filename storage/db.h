@@ -25,7 +25,7 @@
  * (SQLite: PRAGMA user_version; PostgreSQL, which gets the same steps
  * through storage/schema/pg.awk: the teletrack_schema table).
  */
-#define DB_SCHEMA_VERSION	5
+#define DB_SCHEMA_VERSION	6
 #define DB_BUSY_MS		200	/* daemon: never block the loop long */
 #define DB_BUSY_MS_READONLY	5000	/* reports may wait for a checkpoint */
 
