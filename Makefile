@@ -71,7 +71,7 @@ STORE = storage/db.c storage/db_sqlite.c storage/db_pg.c storage/db_repair.c \
 # (storage/schema/squash.c) is built and run here: it writes the schema
 # SQLite's migrations end with as one SQL text, for a new database.
 MIGRATIONS = 001_schema.sql 002_scheduling.sql 003_unused_settings.sql \
-	004_lobby_breakout.sql 005_shards.sql 006_sparse_indexes.sql
+	004_lobby_breakout.sql 005_shards.sql 006_indexes.sql
 SCHEMA = $(addprefix storage/schema/,$(MIGRATIONS))
 SCHEMA_PG = $(addprefix $(BUILD)/storage/schema/pg/,$(MIGRATIONS))
 SCHEMA_PG_ONLY = $(wildcard storage/schema/pg/*.sql)
