@@ -372,6 +372,30 @@ bind_failed(struct db_stmt *st)
 	return -1;
 }
 
+/*
+ * Step a narrow UPDATE (sql_session_update, sql_participant_update) of
+ * the row rowid, its other parameters bound, with rowid as parameter i:
+ * 1 with *id set, 0 when it changed no row (deleted by hand, another
+ * shard's: the caller writes it with the upsert), or -1.
+ */
+static int
+narrow_update(struct db *db, struct db_stmt *st, int i, int64_t rowid,
+    int64_t *id)
+{
+	int	 rc;
+
+	if (db_bind_int(st, i, rowid) != 0)
+		return bind_failed(st);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
+		return -1;
+	if (db_changes(db) != 1)
+		return 0;
+	*id = rowid;
+	return 1;
+}
+
 /* A session snapshot as parameters 1-21 of either statement. */
 static int
 bind_session(struct writer *w, struct db_stmt *st, const struct session_rec *s)
@@ -430,17 +454,10 @@ write_session(struct writer *w, const struct session_rec *s,
 	    (s->status == NULL || streq(s->status, was->status))) {
 		if ((st = db_prepare(db, sql_session_update)) == NULL)
 			return -1;
-		if (bind_session(w, st, s) != 0 ||
-		    db_bind_int(st, 22, r->id) != 0)
+		if (bind_session(w, st, s) != 0)
 			return bind_failed(st);
-		rc = db_step(st);
-		db_reset(st);
-		if (rc != DB_DONE)
-			return -1;
-		if (db_changes(db) == 1) {
-			*id = r->id;
-			return 0;
-		}
+		if ((rc = narrow_update(db, st, 22, r->id, id)) != 0)
+			return rc == 1 ? 0 : -1;
 	}
 	if ((st = db_prepare(db, db_pick(db, sql_session, sql_session_pg))) ==
 	    NULL)
@@ -522,18 +539,10 @@ write_participant(struct writer *w, const struct qev *e, const struct row *r,
 	    p->present == was->present && p->left_ms == was->left_ms) {
 		if ((st = db_prepare(db, sql_participant_update)) == NULL)
 			return -1;
-		if (bind_participant(w, st, e, sid) != 0 ||
-		    db_bind_int(st, 33, r->id) != 0)
+		if (bind_participant(w, st, e, sid) != 0)
 			return bind_failed(st);
-		rc = db_step(st);
-		db_reset(st);
-		if (rc != DB_DONE)
-			return -1;
-		if (db_changes(db) == 1) {
-			*id = r->id;
-			return 0;
-		}
-		/* The row went (deleted by hand?): written anew below. */
+		if ((rc = narrow_update(db, st, 33, r->id, id)) != 0)
+			return rc == 1 ? 0 : -1;
 	}
 	if ((st = db_prepare(db, db_pick(db, sql_participant,
 	    sql_participant_pg))) == NULL)
