@@ -323,18 +323,18 @@ step_id(struct db *db, struct db_stmt *st, struct db_stmt *sel,
     const char *uid, int64_t *id)
 {
 	char	 esc[128];
-	int64_t	 last;
+	int64_t	 before, after;
 	int	 rc;
 
 	*id = -1;
-	last = sel != NULL ? db_last_insert_id(db) : 0;
+	before = sel != NULL ? db_last_insert_id(db) : 0;
 	rc = db_step(st);
 	if (rc == DB_ROW) {
 		*id = db_column_int(st, 0);
 		rc = db_step(st);
 	} else if (rc == DB_DONE && sel != NULL && db_changes(db) > 0) {
-		if (db_last_insert_id(db) != last)
-			*id = db_last_insert_id(db);
+		if ((after = db_last_insert_id(db)) != before)
+			*id = after;
 		else if ((rc = db_step(sel)) == DB_ROW) {
 			*id = db_column_int(sel, 0);
 			rc = DB_DONE;
